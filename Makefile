@@ -1,0 +1,53 @@
+# Parley — the two commands that matter: `make up` (run the fleet) and `make test` (run the tests).
+# Everything they need is installed by the targets below; nothing has to be set up by hand.
+
+SHELL := /bin/bash
+UV_VERSION := 0.13.9
+UV := $(shell command -v uv 2>/dev/null || echo .venv-uv/bin/uv)
+PYTHON := .venv/bin/python
+PYTEST_ARGS ?=
+
+.PHONY: help install infra infra-down tools up down test test-unit lint clean
+
+help:
+	@echo "make up          infra, then all six services; prints their URLs (Ctrl-C stops)"
+	@echo "make test        infra, then the whole test suite"
+	@echo "make infra       start RabbitMQ, Redis and a MongoDB-wire server (idempotent)"
+	@echo "make infra-down  stop what 'make infra' started"
+	@echo "make down        stop a fleet started by 'make up' in another terminal"
+
+# uv installs the workspace from uv.lock; it is bootstrapped into a venv of its own when the
+# machine has none, so no system Python is modified.
+.venv-uv/bin/uv:
+	python3 -m venv .venv-uv
+	.venv-uv/bin/pip install --quiet uv==$(UV_VERSION)
+
+install: $(if $(findstring .venv-uv,$(UV)),.venv-uv/bin/uv)
+	$(UV) sync --frozen --all-packages
+
+infra:
+	bash deploy/infra/up.sh
+
+infra-down:
+	bash deploy/infra/down.sh
+
+# Offline validators the deploy tests use: docker-compose, promtool, kustomize.
+tools:
+	bash deploy/infra/tools.sh
+	bash deploy/tools/kustomize.sh
+
+up: install infra
+	$(PYTHON) -m parley_fleet
+
+down:
+	@if [ -f .infra/logs/fleet/fleet.pid ]; then kill -TERM "$$(cat .infra/logs/fleet/fleet.pid)" && echo "fleet stopping"; \
+	else echo "no fleet running (.infra/logs/fleet/fleet.pid not found)"; fi
+
+test: install infra tools
+	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+test-unit: install
+	$(PYTHON) -m pytest -m unit $(PYTEST_ARGS)
+
+clean:
+	rm -rf .venv .venv-uv .artifacts .pytest_cache

@@ -1,0 +1,66 @@
+"""``make up``: start the six services on their default ports, print where they are, stop on Ctrl-C."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+
+from parley_fleet.processes import SERVICES, Fleet
+
+
+async def run() -> int:
+    log_dir = Path(os.environ.get("PARLEY_FLEET_LOG_DIR", ".infra/logs/fleet"))
+    fleet = Fleet(env={}, log_dir=log_dir)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    try:
+        await fleet.start()
+    except (RuntimeError, TimeoutError) as error:
+        sys.stderr.write(f"fleet did not start: {error}\n")
+        await fleet.stop()
+        return 1
+    gateway = fleet.url("gateway").replace("http://", "ws://")
+    lines = [
+        "Parley is up.",
+        f"  gateway WebSocket: {gateway}/ws",
+        f"  auth API:          {fleet.url('auth')}/auth/login",
+        "  metrics:",
+        *(f"    {name:15s} {fleet.url(name)}/metrics" for name in SERVICES),
+        f"  logs: {log_dir}/",
+        "Ctrl-C (or `make down`) stops everything.",
+    ]
+    sys.stdout.write("\n".join(lines) + "\n")
+    sys.stdout.flush()
+    pid_file = log_dir / "fleet.pid"
+    pid_file.write_text(str(os.getpid()))
+    watch = asyncio.create_task(_watch(fleet, stop))
+    await stop.wait()
+    watch.cancel()
+    sys.stdout.write("stopping the fleet...\n")
+    codes = await fleet.stop()
+    pid_file.unlink(missing_ok=True)
+    sys.stdout.write("stopped: " + ", ".join(f"{name}={code}" for name, code in codes.items()) + "\n")
+    return 0
+
+
+async def _watch(fleet: Fleet, stop: asyncio.Event) -> None:
+    """A service that dies takes the local fleet down with a message, rather than limping on."""
+    while not stop.is_set():
+        for name, service in fleet.services.items():
+            if service.process is not None and service.process.returncode is not None:
+                sys.stderr.write(f"{name} exited with {service.process.returncode}; see {service.log_path}\n")
+                stop.set()
+        await asyncio.sleep(1.0)
+
+
+def main() -> None:
+    raise SystemExit(asyncio.run(run()))
+
+
+if __name__ == "__main__":
+    main()

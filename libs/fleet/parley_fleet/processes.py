@@ -1,0 +1,131 @@
+"""Start, watch and stop the six service processes."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import socket
+import sys
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import aiohttp
+
+# Start order: auth first (the gateway and chat_session fetch its JWKS), presence before the
+# services that ask it who is online. Each still waits for its own dependencies by itself.
+SERVICES = ("auth", "presence", "chat_session", "chatbot_engine", "notification", "gateway")
+DEFAULT_PORTS = {
+    "gateway": 8080,
+    "auth": 8081,
+    "chat_session": 8082,
+    "chatbot_engine": 8083,
+    "presence": 8084,
+    "notification": 8085,
+}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServiceProcess:
+    name: str
+    port: int
+    env: dict[str, str]
+    log_path: Path
+    process: asyncio.subprocess.Process | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    async def start(self) -> None:
+        log = self.log_path.open("ab")
+        self.process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", f"parley_{self.name}", env=self.env, stdout=log, stderr=log
+        )
+        log.close()
+
+    async def stop(self, timeout: float = 30.0) -> int | None:
+        if self.process is None or self.process.returncode is not None:
+            return self.process.returncode if self.process else None
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return await asyncio.wait_for(self.process.wait(), timeout)
+        except TimeoutError:
+            self.process.kill()
+            return await self.process.wait()
+
+    def kill(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.kill()
+
+
+@dataclass
+class Fleet:
+    """The six services with one shared environment; ``ports`` picks each one's HTTP port."""
+
+    env: dict[str, str]
+    log_dir: Path
+    ports: dict[str, int] = field(default_factory=lambda: dict(DEFAULT_PORTS))
+    services: dict[str, ServiceProcess] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        auth_url = f"http://127.0.0.1:{self.ports['auth']}"
+        for name in SERVICES:
+            env = {
+                **os.environ,
+                **self.env,
+                "PARLEY_HTTP_PORT": str(self.ports[name]),
+                "PARLEY_NODE_ID": self.env.get("PARLEY_NODE_ID_PREFIX", "local") + f"-{name}-{self.ports[name]}",
+                "PARLEY_AUTH_JWKS_URL": f"{auth_url}/auth/jwks.json",
+                "PARLEY_LOG_FORMAT": "json",
+            }
+            self.services[name] = ServiceProcess(name, self.ports[name], env, self.log_dir / f"{name}.log")
+
+    def url(self, name: str) -> str:
+        return self.services[name].url
+
+    async def start(self, ready_timeout: float = 60.0) -> None:
+        for service in self.services.values():
+            await service.start()
+        await self.wait_ready(ready_timeout)
+
+    async def wait_ready(self, timeout: float = 60.0, names: tuple[str, ...] | None = None) -> None:
+        """Wait until every service answers /readyz 200; raise naming the ones that do not."""
+        deadline = time.monotonic() + timeout
+        pending = set(names or self.services)
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
+            while pending and time.monotonic() < deadline:
+                for name in sorted(pending):
+                    service = self.services[name]
+                    if service.process is not None and service.process.returncode is not None:
+                        raise RuntimeError(f"{name} exited with {service.process.returncode}; see {service.log_path}")
+                    if await _ready(session, service.url):
+                        pending.discard(name)
+                if pending:
+                    await asyncio.sleep(0.2)
+        if pending:
+            logs = ", ".join(str(self.services[name].log_path) for name in sorted(pending))
+            raise TimeoutError(f"not ready after {timeout:g}s: {', '.join(sorted(pending))} (logs: {logs})")
+
+    async def stop(self) -> dict[str, int | None]:
+        """SIGTERM every service (gateway first: it drains clients) and collect exit codes."""
+        codes: dict[str, int | None] = {}
+        for name in reversed(SERVICES):
+            codes[name] = await self.services[name].stop()
+        return codes
+
+
+async def _ready(session: aiohttp.ClientSession, url: str) -> bool:
+    try:
+        async with session.get(f"{url}/readyz") as response:
+            return response.status == 200
+    except (aiohttp.ClientError, TimeoutError):
+        return False

@@ -1,0 +1,235 @@
+"""The bus: one robust RabbitMQ connection per process, publish with confirms, request/reply.
+
+``connect_robust`` reconnects by itself after a broker restart and re-declares the exchanges,
+queues, bindings and consumers it had; :attr:`Bus.connected` follows it for readiness.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+import aio_pika
+from aio_pika import DeliveryMode, Message
+from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+
+from parley import metrics
+from parley.bus import topology
+from parley.bus.consumer import Handler, QueueSpec, Subscription
+from parley.contracts.base import Contract, Envelope, new_id
+from parley.contracts.commands import Reply
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.logs import get_logger
+from parley.settings import ServiceSettings
+
+log = get_logger("parley.bus")
+
+# Seconds between reconnection attempts: quick enough that a broker restart costs a few
+# seconds of readiness, slow enough not to hammer a broker that is still booting.
+RECONNECT_INTERVAL_SECONDS = 1.0
+
+
+class Bus:
+    """Publish and consume Parley's contracts over RabbitMQ (DESIGN.md's topology)."""
+
+    def __init__(self, settings: ServiceSettings, service: str) -> None:
+        self.settings = settings
+        self.service = service
+        self.source = f"{service}/{settings.node_id}"
+        self._connection: AbstractRobustConnection | None = None
+        self._publish_channel: Any = None
+        self._exchanges: dict[str, Any] = {}
+        self._subscriptions: dict[str, Subscription] = {}
+        self._pending_replies: dict[str, asyncio.Future[Reply]] = {}
+        self._reply_queue_name = topology.reply_queue(service, settings.node_id)
+
+    # ---- registration (before start) ---------------------------------------------------------
+
+    def on_command(self, contract: type[Contract], handler: Handler) -> None:
+        """Handle a command routed to this service (competing consumers on ``<service>.commands``)."""
+        self._subscribe(topology.commands_queue(self.service), topology.COMMANDS, contract, handler)
+
+    def on_event(self, contract: type[Contract], handler: Handler) -> None:
+        """Handle an event (this service's durable ``<service>.events`` queue)."""
+        self._subscribe(topology.events_queue(self.service), topology.EVENTS, contract, handler)
+
+    def on_delivery(self, contract: type[Contract], handler: Handler) -> None:
+        """Handle deliveries addressed to this node (exclusive queue, routing key = node id)."""
+        name = topology.deliver_queue(self.settings.node_id)
+        self._subscribe(name, topology.DELIVER, contract, handler, routing_key=self.settings.node_id, exclusive=True)
+
+    def _subscribe(
+        self,
+        queue: str,
+        exchange: str,
+        contract: type[Contract],
+        handler: Handler,
+        *,
+        routing_key: str | None = None,
+        exclusive: bool = False,
+    ) -> None:
+        if self._connection is not None:
+            raise RuntimeError("register handlers before Bus.start()")
+        subscription = self._subscriptions.get(queue)
+        if subscription is None:
+            subscription = Subscription(self, QueueSpec(queue, exchange, set(), exclusive))
+            self._subscriptions[queue] = subscription
+        subscription.add(contract, handler, routing_key or contract.TYPE)
+
+    # ---- life cycle ---------------------------------------------------------------------------
+
+    @property
+    def connected(self) -> bool:
+        connection = self._connection
+        return connection is not None and not connection.is_closed and connection.connected.is_set()
+
+    async def connect(self, stop: asyncio.Event | None = None) -> None:
+        """Connect (retrying until the broker answers) and declare the topology."""
+        while True:
+            try:
+                self._connection = await aio_pika.connect_robust(
+                    self.settings.amqp_url,
+                    reconnect_interval=RECONNECT_INTERVAL_SECONDS,
+                    client_properties={"connection_name": self.source},
+                )
+                break
+            except (OSError, aio_pika.exceptions.AMQPError) as error:
+                log.warning("bus.connect_failed", error=str(error), retry_in=RECONNECT_INTERVAL_SECONDS)
+                if stop is not None and stop.is_set():
+                    raise
+                await asyncio.sleep(RECONNECT_INTERVAL_SECONDS)
+        self._connection.close_callbacks.add(self._on_connection_lost)
+        self._connection.reconnect_callbacks.add(self._on_reconnected)
+        metrics.BUS_CONNECTED.set(1)
+
+        # Publisher confirms: publish() returns only once the broker has the message.
+        self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        for name, kind in topology.EXCHANGES.items():
+            self._exchanges[name] = await self._publish_channel.declare_exchange(name, kind, durable=True)
+        dead_letters = await self._publish_channel.declare_queue(topology.DEAD_LETTERS_QUEUE, durable=True)
+        await dead_letters.bind(self._exchanges[topology.DLX])
+
+        reply_channel = await self._connection.channel()
+        reply_queue = await reply_channel.declare_queue(self._reply_queue_name, exclusive=True, auto_delete=True)
+        await reply_queue.consume(self._on_reply, no_ack=True)
+
+    async def start_consuming(self) -> None:
+        """Open one channel per subscribed queue (each with bounded prefetch) and start consuming."""
+        assert self._connection is not None, "connect() first"
+        for subscription in self._subscriptions.values():
+            channel = await self._connection.channel()
+            await channel.set_qos(prefetch_count=self.settings.bus_prefetch)
+            await subscription.start(channel)
+            log.info("bus.consuming", queue=subscription.spec.name, types=sorted(subscription.spec.routing_keys))
+
+    async def stop_consuming(self, timeout: float) -> None:
+        """Stop intake on every queue and wait for in-flight handlers (acked or returned)."""
+        await asyncio.gather(*(sub.stop(timeout) for sub in self._subscriptions.values()))
+
+    async def close(self) -> None:
+        for future in self._pending_replies.values():
+            if not future.done():
+                future.set_exception(ParleyError(ErrorCode.UNAVAILABLE, "bus closed"))
+        if self._connection is not None:
+            await self._connection.close()
+        metrics.BUS_CONNECTED.set(0)
+
+    def _on_connection_lost(self, *_: Any) -> None:
+        metrics.BUS_CONNECTED.set(0)
+        log.warning("bus.connection_lost")
+
+    def _on_reconnected(self, *_: Any) -> None:
+        metrics.BUS_CONNECTED.set(1)
+        log.info("bus.reconnected")
+
+    # ---- publishing ---------------------------------------------------------------------------
+
+    async def publish_event(self, event: Contract, *, trace_id: str | None = None) -> None:
+        await self._publish(event, topology.EVENTS, event.TYPE, trace_id=trace_id)
+
+    async def send_command(self, command: Contract, *, trace_id: str | None = None) -> None:
+        await self._publish(command, topology.COMMANDS, command.TYPE, trace_id=trace_id, mandatory=True)
+
+    async def deliver(self, node: str, body: Contract, *, trace_id: str | None = None) -> None:
+        # Transient: a delivery is only useful to a live socket; missed ones are recovered by resume.
+        await self._publish(body, topology.DELIVER, node, trace_id=trace_id, persistent=False)
+
+    async def request(self, command: Contract, *, trace_id: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+        """Send a command and wait for its reply; raises ParleyError on refusal or timeout."""
+        timeout = timeout or self.settings.bus_request_timeout_seconds
+        correlation_id = new_id()
+        future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
+        self._pending_replies[correlation_id] = future
+        try:
+            await self._publish(
+                command,
+                topology.COMMANDS,
+                command.TYPE,
+                trace_id=trace_id,
+                mandatory=True,
+                reply_to=self._reply_queue_name,
+                correlation_id=correlation_id,
+            )
+            reply = await asyncio.wait_for(future, timeout)
+        except TimeoutError:
+            metrics.BUS_REQUEST_TIMEOUTS.labels(command.TYPE).inc()
+            raise ParleyError(ErrorCode.UNAVAILABLE, f"{command.TYPE} got no answer within {timeout:g}s") from None
+        finally:
+            self._pending_replies.pop(correlation_id, None)
+        if not reply.ok:
+            assert reply.error is not None
+            raise ParleyError(ErrorCode(reply.error.code), reply.error.message)
+        return reply.result or {}
+
+    async def _publish(
+        self,
+        body: Contract,
+        exchange: str,
+        routing_key: str,
+        *,
+        trace_id: str | None,
+        persistent: bool = True,
+        mandatory: bool = False,
+        reply_to: str | None = None,
+        correlation_id: str | None = None,
+    ) -> None:
+        envelope = Envelope.wrap(body, source=self.source, trace_id=trace_id)
+        message = Message(
+            envelope.model_dump_json().encode(),
+            content_type="application/json",
+            message_id=envelope.id,
+            type=envelope.type,
+            delivery_mode=DeliveryMode.PERSISTENT if persistent else DeliveryMode.NOT_PERSISTENT,
+            reply_to=reply_to,
+            correlation_id=correlation_id,
+        )
+        await self.publish_raw(message, exchange=exchange, routing_key=routing_key, mandatory=mandatory)
+        metrics.BUS_PUBLISHED.labels(exchange, envelope.type).inc()
+
+    async def publish_raw(self, message: Message, *, exchange: str, routing_key: str, mandatory: bool = False) -> None:
+        """Publish and wait for the broker's confirm; a broker that is away is a clear UNAVAILABLE."""
+        if self._publish_channel is None:
+            raise ParleyError(ErrorCode.UNAVAILABLE, "bus not connected")
+        target = self._exchanges[exchange] if exchange else self._publish_channel.default_exchange
+        try:
+            await target.publish(message, routing_key=routing_key, mandatory=mandatory)
+        except aio_pika.exceptions.DeliveryError as error:
+            raise ParleyError(ErrorCode.UNAVAILABLE, f"no queue takes {routing_key!r} on {exchange or 'default'}") from error
+        except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as error:
+            raise ParleyError(ErrorCode.UNAVAILABLE, f"bus unavailable: {error}") from error
+
+    async def _on_reply(self, message: AbstractIncomingMessage) -> None:
+        future = self._pending_replies.get(message.correlation_id or "")
+        if future is None or future.done():
+            return  # the caller already timed out; nothing waits for this answer
+        try:
+            envelope = Envelope.model_validate_json(message.body)
+            reply = envelope.open()
+            assert isinstance(reply, Reply)
+        except Exception as error:  # noqa: BLE001 - a broken reply fails the call, not the process
+            future.set_exception(ParleyError(ErrorCode.INTERNAL, f"unreadable reply: {error}"))
+            return
+        future.set_result(reply)
+
+
+__all__ = ["Bus"]

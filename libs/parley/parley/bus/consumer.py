@@ -1,0 +1,181 @@
+"""Consuming: typed handlers, ack after success, bounded retries, dead-lettering, replies.
+
+A queue gets one :class:`Subscription`; services register one small handler per contract type.
+The subscription owns everything around the handler: parsing and validating the envelope,
+the per-message timeout, acking only after the handler succeeded, republishing a failed message
+for another attempt (with backoff), dead-lettering it after the last attempt or at once when it
+cannot be read, answering ``reply_to`` for requests, log context and metrics.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from aio_pika import Message
+from aio_pika.abc import AbstractIncomingMessage
+from pydantic import BaseModel, ValidationError
+
+from parley import metrics
+from parley.bus import topology
+from parley.contracts.base import Contract, Envelope, UnknownContract
+from parley.contracts.commands import Reply, ReplyError
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.logs import bind_context, get_logger
+
+if TYPE_CHECKING:
+    from parley.bus.client import Bus
+
+Handler = Callable[[Any, Envelope], Awaitable[BaseModel | None]]
+log = get_logger("parley.bus")
+
+# Backoff before a failed message is tried again: long enough for a restarting dependency to
+# come back, short enough that a transient failure costs the user well under a second first.
+RETRY_BACKOFF_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0)
+
+
+@dataclass
+class QueueSpec:
+    name: str
+    exchange: str
+    routing_keys: set[str]
+    exclusive: bool = False
+
+
+class Subscription:
+    """One consumed queue and the typed handlers of the contracts routed to it."""
+
+    def __init__(self, bus: Bus, spec: QueueSpec) -> None:
+        self.bus = bus
+        self.spec = spec
+        self.handlers: dict[type[Contract], Handler] = {}
+        self._queue: Any = None
+        self._consumer_tag: str | None = None
+        self._in_flight = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    def add(self, contract: type[Contract], handler: Handler, routing_key: str) -> None:
+        if contract in self.handlers:
+            raise RuntimeError(f"{contract.TYPE} already has a handler on {self.spec.name}")
+        self.handlers[contract] = handler
+        self.spec.routing_keys.add(routing_key)
+
+    async def start(self, channel: Any) -> None:
+        exchange = await channel.get_exchange(self.spec.exchange, ensure=False)
+        self._queue = await channel.declare_queue(
+            self.spec.name,
+            durable=not self.spec.exclusive,
+            exclusive=self.spec.exclusive,
+            auto_delete=self.spec.exclusive,
+            arguments=topology.WORK_QUEUE_ARGUMENTS,
+        )
+        for key in sorted(self.spec.routing_keys):
+            await self._queue.bind(exchange, routing_key=key)
+        self._consumer_tag = await self._queue.consume(self._on_message)
+
+    async def stop(self, timeout: float) -> None:
+        """Stop taking messages, then wait (bounded) for the ones in hand to finish."""
+        if self._queue is not None and self._consumer_tag is not None:
+            try:
+                await self._queue.cancel(self._consumer_tag)
+            except Exception:  # the connection may already be gone; unacked messages return to the queue
+                log.warning("bus.cancel_failed", queue=self.spec.name, exc_info=True)
+            self._consumer_tag = None
+        try:
+            await asyncio.wait_for(self._idle.wait(), timeout)
+        except TimeoutError:
+            log.warning("bus.drain_timeout", queue=self.spec.name, in_flight=self._in_flight)
+
+    async def _on_message(self, message: AbstractIncomingMessage) -> None:
+        self._in_flight += 1
+        self._idle.clear()
+        started = time.perf_counter()
+        try:
+            await self._process(message)
+        finally:
+            metrics.BUS_HANDLER_SECONDS.labels(self.spec.name).observe(time.perf_counter() - started)
+            self._in_flight -= 1
+            if self._in_flight == 0:
+                self._idle.set()
+
+    async def _process(self, message: AbstractIncomingMessage) -> None:
+        try:
+            envelope = Envelope.model_validate_json(message.body)
+            body = envelope.open()
+            handler = self.handlers[type(body)]
+        except (ValidationError, UnknownContract, KeyError, ValueError) as error:
+            # A message nobody can read never gets better by retrying: dead-letter it at once.
+            log.error("bus.unreadable_message", queue=self.spec.name, error=str(error)[:500])
+            await self._dead_letter(message, outcome="rejected")
+            return
+
+        with bind_context(trace_id=envelope.trace_id, message_type=envelope.type, envelope_id=envelope.id):
+            try:
+                result = await asyncio.wait_for(handler(body, envelope), self.bus.settings.bus_handler_timeout_seconds)
+            except ParleyError as error:
+                # A domain refusal (not a member, sensitive word, ...) is an answer, not a failure.
+                await self._reply(message, envelope, Reply(ok=False, error=ReplyError(code=error.code, message=error.message)))
+                await message.ack()
+                metrics.BUS_CONSUMED.labels(self.spec.name, "ack").inc()
+                return
+            except Exception as error:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
+                await self._failed(message, envelope, error)
+                return
+
+            if message.reply_to:
+                result_dict = result.model_dump(mode="json") if result is not None else {}
+                await self._reply(message, envelope, Reply(ok=True, result=result_dict))
+            await message.ack()
+            metrics.BUS_CONSUMED.labels(self.spec.name, "ack").inc()
+
+    async def _failed(self, message: AbstractIncomingMessage, envelope: Envelope, error: Exception) -> None:
+        attempt = int((message.headers or {}).get(topology.ATTEMPT_HEADER, 1))
+        max_attempts = self.bus.settings.bus_max_attempts
+        log.warning(
+            "bus.handler_failed",
+            queue=self.spec.name,
+            attempt=attempt,
+            max_attempts=max_attempts,
+            error=repr(error)[:500],
+            exc_info=error if attempt >= max_attempts else None,
+        )
+        if attempt >= max_attempts:
+            await self._reply(
+                message, envelope, Reply(ok=False, error=ReplyError(code=ErrorCode.INTERNAL, message="internal error"))
+            )
+            await self._dead_letter(message, outcome="dead_lettered")
+            return
+        await asyncio.sleep(RETRY_BACKOFF_SECONDS[min(attempt - 1, len(RETRY_BACKOFF_SECONDS) - 1)])
+        # Publish the retry before acking the original: a crash in between duplicates (and the
+        # handlers are idempotent), it never loses.
+        retry = Message(
+            message.body,
+            headers={**(message.headers or {}), topology.ATTEMPT_HEADER: attempt + 1},
+            content_type=message.content_type,
+            delivery_mode=message.delivery_mode,
+            reply_to=message.reply_to,
+            correlation_id=message.correlation_id,
+            message_id=message.message_id,
+        )
+        await self.bus.publish_raw(retry, exchange="", routing_key=self.spec.name)
+        await message.ack()
+        metrics.BUS_CONSUMED.labels(self.spec.name, "retry").inc()
+
+    async def _dead_letter(self, message: AbstractIncomingMessage, *, outcome: str) -> None:
+        await message.reject(requeue=False)  # the queue's x-dead-letter-exchange takes it to parley.dlx
+        metrics.BUS_CONSUMED.labels(self.spec.name, outcome).inc()
+        metrics.BUS_DEAD_LETTERED.labels(self.spec.name).inc()
+
+    async def _reply(self, message: AbstractIncomingMessage, request: Envelope, reply: Reply) -> None:
+        if not message.reply_to:
+            return
+        envelope = Envelope.wrap(reply, source=self.bus.source, trace_id=request.trace_id)
+        await self.bus.publish_raw(
+            Message(envelope.model_dump_json().encode(), content_type="application/json", correlation_id=message.correlation_id),
+            exchange="",
+            routing_key=message.reply_to,
+        )

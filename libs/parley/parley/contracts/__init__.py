@@ -1,0 +1,25 @@
+"""Every contract Parley's services and clients exchange, in one versioned package.
+
+Importing this package registers every bus contract, so an :class:`Envelope` can be opened
+anywhere.
+"""
+
+from parley.contracts import commands, deliveries, events, frames  # noqa: F401  (registers contracts)
+from parley.contracts.base import REGISTRY, Contract, Envelope, Model, UnknownContract, contract
+from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
+
+__all__ = [
+    "REGISTRY",
+    "CloseCode",
+    "Contract",
+    "Envelope",
+    "ErrorCode",
+    "Model",
+    "ParleyError",
+    "UnknownContract",
+    "contract",
+    "commands",
+    "deliveries",
+    "events",
+    "frames",
+]

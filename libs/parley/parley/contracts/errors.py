@@ -1,0 +1,47 @@
+"""Error codes and WebSocket close codes shared by the services and the clients.
+
+1002, 7001 and 8001 come from the bm-aichat protocol; the 9xxx codes are Parley's own.
+docs/protocol.md lists each with what a client should do about it.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ErrorCode(IntEnum):
+    MAINTENANCE = 1002
+    TOKEN_INVALID = 7001
+    SENSITIVE_WORD = 8001
+    INVALID_FRAME = 9001
+    FRAME_TOO_LARGE = 9002
+    RATE_LIMITED = 9003
+    NOT_AUTHENTICATED = 9004
+    NOT_A_MEMBER = 9101
+    UNKNOWN_CONVERSATION = 9102
+    UNKNOWN_CHANNEL = 9103
+    CONVERSATION_CLOSED = 9104
+    BAD_ARGUMENT = 9105
+    INTERNAL = 9500
+    UNAVAILABLE = 9503
+
+
+class CloseCode(IntEnum):
+    SERVER_RESTARTING = 1012
+    POLICY = 1008
+    UNAUTHENTICATED = 4001
+    TOKEN_EXPIRED = 4002
+    KICKED_OFF = 4003
+    HEARTBEAT_TIMEOUT = 4008
+
+
+class ParleyError(Exception):
+    """A domain error with a code a client understands; travels in bus replies and error frames."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = ErrorCode(code)
+        self.message = message
+
+    def __repr__(self) -> str:
+        return f"ParleyError({self.code.name}, {self.message!r})"

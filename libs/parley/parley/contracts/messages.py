@@ -1,0 +1,43 @@
+"""The chat message as stored and delivered, shared by commands, events and frames."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, StringConstraints
+
+from parley.contracts.base import Model
+
+# Long enough for a pasted paragraph or a stack trace, short enough that one message can never
+# dominate a frame, a bus message or a push payload.
+MAX_TEXT_LENGTH = 4000
+# Client-chosen ids are echoed back and stored in a unique index: keep them short and printable.
+ClientMsgId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+ConversationId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+Role = Literal["visitor", "operator", "admin", "bot"]
+
+
+class ActionBody(Model):
+    """bm-aichat "M" message: a program action with its meaning and parameters."""
+
+    meaning: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+TextBody = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH)]
+
+
+class Message(Model):
+    """A stored message; ``seq`` is its position in the conversation (1, 2, 3, ... no gaps)."""
+
+    id: str
+    conversation_id: str
+    seq: int = Field(ge=1)
+    author_id: str
+    author_role: Role
+    author_name: str = ""
+    kind: Literal["text", "action", "notice", "bot"]
+    body: str | ActionBody
+    client_msg_id: str | None = None
+    created_at: datetime

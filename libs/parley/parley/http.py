@@ -1,0 +1,85 @@
+"""HTTP plumbing shared by every service's API: JSON in and out, errors, metrics, CORS."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, TypeVar
+
+import orjson
+from aiohttp import web
+from pydantic import BaseModel, ValidationError
+
+from parley import metrics
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.logs import get_logger
+
+log = get_logger("parley.http")
+ModelT = TypeVar("ModelT", bound=BaseModel)
+RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+# Request bodies of the HTTP APIs are small JSON documents; anything larger is refused early.
+MAX_BODY_BYTES = 64 * 1024
+
+HTTP_STATUS = {
+    ErrorCode.MAINTENANCE: 503,
+    ErrorCode.TOKEN_INVALID: 401,
+    ErrorCode.NOT_AUTHENTICATED: 401,
+    ErrorCode.SENSITIVE_WORD: 422,
+    ErrorCode.INVALID_FRAME: 400,
+    ErrorCode.BAD_ARGUMENT: 400,
+    ErrorCode.FRAME_TOO_LARGE: 413,
+    ErrorCode.RATE_LIMITED: 429,
+    ErrorCode.NOT_A_MEMBER: 403,
+    ErrorCode.UNKNOWN_CONVERSATION: 404,
+    ErrorCode.UNKNOWN_CHANNEL: 404,
+    ErrorCode.CONVERSATION_CLOSED: 409,
+    ErrorCode.INTERNAL: 500,
+    ErrorCode.UNAVAILABLE: 503,
+}
+
+
+def json_response(data: BaseModel | dict[str, Any] | list[Any], status: int = 200, **kwargs: Any) -> web.Response:
+    body = data.model_dump(mode="json") if isinstance(data, BaseModel) else data
+    return web.Response(body=orjson.dumps(body), status=status, content_type="application/json", **kwargs)
+
+
+def error_response(code: ErrorCode, message: str, **kwargs: Any) -> web.Response:
+    return json_response({"error": {"code": int(code), "message": message}}, status=HTTP_STATUS.get(code, 400), **kwargs)
+
+
+async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
+    """Parse and validate a JSON body; a bad one raises ParleyError(BAD_ARGUMENT) naming the problem."""
+    raw = await request.read()
+    try:
+        return model.model_validate_json(raw or b"{}")
+    except ValidationError as error:
+        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
+        raise ParleyError(ErrorCode.BAD_ARGUMENT, problems) from None
+
+
+@web.middleware
+async def observe(request: web.Request, handler: RequestHandler) -> web.StreamResponse:
+    """Metrics for every request, and one JSON shape for every error."""
+    started = time.perf_counter()
+    route = request.match_info.route.resource.canonical if request.match_info.route.resource else "unmatched"
+    status = 500
+    try:
+        response = await handler(request)
+        status = response.status
+        return response
+    except ParleyError as error:
+        response = error_response(error.code, error.message)
+        status = response.status
+        return response
+    except web.HTTPException as error:
+        status = error.status
+        raise
+    except Exception:
+        log.exception("http.unhandled_error", route=route)
+        return error_response(ErrorCode.INTERNAL, "internal error")
+    finally:
+        # A WebSocket "request" lasts as long as the connection: its duration is not a latency.
+        if request.headers.get("Upgrade", "").lower() != "websocket":
+            metrics.HTTP_SECONDS.labels(request.method, route).observe(time.perf_counter() - started)
+        metrics.HTTP_REQUESTS.labels(request.method, route, str(status)).inc()

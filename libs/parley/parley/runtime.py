@@ -1,0 +1,185 @@
+"""The life cycle every Parley process shares.
+
+Start: logging, the HTTP server (``/healthz`` answers at once, ``/readyz`` only once ready),
+the dependencies (RabbitMQ, and Redis/MongoDB when used), the service's start-up hooks, then
+intake (bus consumers) and background tasks.
+
+Stop (SIGTERM or SIGINT), in a fixed order: report not ready, stop intake and let in-flight
+handlers finish (they ack), run the service's stop hooks (the gateway closes its sockets with
+1012 here), cancel background tasks, close the HTTP server and the dependencies. A watchdog
+thread ends the process if the whole stop takes longer than ``shutdown_timeout_seconds``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import threading
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import redis.asyncio as redis
+from aiohttp import web
+from pymongo import AsyncMongoClient
+from pymongo.asynchronous.database import AsyncDatabase
+
+from parley import metrics
+from parley.bus import Bus
+from parley.http import MAX_BODY_BYTES, json_response, observe
+from parley.logs import configure_logging, get_logger
+from parley.settings import ServiceSettings
+from parley.stores import mongo_alive, mongo_client, mongo_database, redis_alive, redis_client
+
+Hook = Callable[[], Awaitable[None]]
+log = get_logger("parley.runtime")
+
+
+class Service:
+    """One Parley process: declare what it uses, register handlers and routes, then :meth:`run`."""
+
+    def __init__(self, name: str, settings: ServiceSettings, *, uses_redis: bool = False, uses_mongo: bool = False) -> None:
+        self.name = name
+        self.settings = settings
+        self.bus = Bus(settings, name)
+        self.redis: redis.Redis | None = redis_client(settings) if uses_redis else None
+        self._mongo_client: AsyncMongoClient | None = mongo_client(settings, f"{name}/{settings.node_id}") if uses_mongo else None
+        self.http = web.Application(middlewares=[observe], client_max_size=MAX_BODY_BYTES)
+        self.http.router.add_get("/healthz", self._healthz)
+        self.http.router.add_get("/readyz", self._readyz)
+        self.http.router.add_get("/metrics", self._metrics)
+        self.stopping = asyncio.Event()
+        self._started = False
+        self._startup_hooks: list[Hook] = []
+        self._stop_hooks: list[Hook] = []
+        self._background: list[Callable[[], Awaitable[None]]] = []
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def db(self) -> AsyncDatabase:
+        if self._mongo_client is None:
+            raise RuntimeError(f"{self.name} was not declared with uses_mongo=True")
+        return mongo_database(self._mongo_client, self.settings)
+
+    def on_startup(self, hook: Hook) -> Hook:
+        """Run after the dependencies are up and before intake starts (e.g. create indexes)."""
+        self._startup_hooks.append(hook)
+        return hook
+
+    def on_stop(self, hook: Hook) -> Hook:
+        """Run after intake has stopped and before the dependencies close."""
+        self._stop_hooks.append(hook)
+        return hook
+
+    def background(self, task: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
+        """A coroutine that runs for the life of the process (cancelled at stop)."""
+        self._background.append(task)
+        return task
+
+    # ---- health ---------------------------------------------------------------------------------
+
+    async def dependencies(self) -> dict[str, bool]:
+        checks: dict[str, bool] = {"rabbitmq": self.bus.connected}
+        if self.redis is not None:
+            checks["redis"] = await redis_alive(self.redis)
+        if self._mongo_client is not None:
+            checks["mongodb"] = await mongo_alive(self._mongo_client)
+        for name, up in checks.items():
+            metrics.DEPENDENCY_UP.labels(name).set(1 if up else 0)
+        return checks
+
+    async def _healthz(self, _request: web.Request) -> web.Response:
+        return json_response({"status": "alive", "service": self.name, "node": self.settings.node_id})
+
+    async def _readyz(self, _request: web.Request) -> web.Response:
+        checks = await self.dependencies()
+        ready = self._started and not self.stopping.is_set() and all(checks.values())
+        metrics.READY.set(1 if ready else 0)
+        body = {"ready": ready, "stopping": self.stopping.is_set(), "dependencies": checks}
+        return json_response(body, status=200 if ready else 503)
+
+    async def _metrics(self, _request: web.Request) -> web.Response:
+        payload, content_type = metrics.render_latest()
+        return web.Response(body=payload, headers={"Content-Type": content_type})
+
+    # ---- life cycle ---------------------------------------------------------------------------
+
+    def run(self) -> None:
+        """Configure logging and run until SIGTERM/SIGINT; blocks."""
+        configure_logging(
+            service=self.name, node=self.settings.node_id, level=self.settings.log_level, fmt=self.settings.log_format
+        )
+        asyncio.run(self.serve())
+
+    async def serve(self) -> None:
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(sig, self.stopping.set)
+        runner = web.AppRunner(self.http, access_log=None, handle_signals=False)
+        await runner.setup()
+        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port, reuse_address=True)
+        await site.start()
+        log.info("service.listening", host=self.settings.http_host, port=self.settings.http_port)
+        try:
+            await self._start()
+            if not self.stopping.is_set():
+                log.info("service.ready")
+                await self.stopping.wait()
+        finally:
+            await self._stop(runner)
+
+    async def _start(self) -> None:
+        await self.bus.connect(self.stopping)
+        for hook in self._startup_hooks:
+            await hook()
+        await self.bus.start_consuming()
+        self._tasks = [asyncio.create_task(self._guard(task)) for task in self._background]
+        self._started = True
+
+    async def _guard(self, task: Callable[[], Awaitable[None]]) -> None:
+        """Keep a background task alive: log and restart it after an unexpected failure."""
+        while not self.stopping.is_set():
+            try:
+                await task()
+                return
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                log.exception("service.background_failed", task=getattr(task, "__name__", repr(task)))
+                await asyncio.sleep(1.0)
+
+    async def _stop(self, runner: web.AppRunner) -> None:
+        self.stopping.set()
+        budget = self.settings.shutdown_timeout_seconds
+        watchdog = threading.Timer(budget, _watchdog_exit, args=(self.name, budget))
+        watchdog.daemon = True
+        watchdog.start()
+        log.info("service.stopping", budget_seconds=budget)
+        try:
+            await self.bus.stop_consuming(timeout=budget / 3)
+            for hook in self._stop_hooks:
+                await _quietly(hook(), "stop_hook")
+            for task in self._tasks:
+                task.cancel()
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+            await runner.cleanup()
+            await _quietly(self.bus.close(), "bus_close")
+            if self.redis is not None:
+                await _quietly(self.redis.aclose(), "redis_close")
+            if self._mongo_client is not None:
+                await _quietly(self._mongo_client.close(), "mongo_close")
+        finally:
+            watchdog.cancel()
+        log.info("service.stopped")
+
+
+async def _quietly(awaitable: Awaitable[Any], what: str) -> None:
+    try:
+        await awaitable
+    except Exception:  # noqa: BLE001 - shutdown goes on whatever one step does
+        log.warning("service.stop_step_failed", step=what, exc_info=True)
+
+
+def _watchdog_exit(name: str, budget: float) -> None:
+    log.error("service.stop_watchdog", service=name, budget_seconds=budget)
+    os._exit(70)

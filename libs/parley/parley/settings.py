@@ -1,0 +1,83 @@
+"""Typed settings for every Parley service, read from the environment (prefix ``PARLEY_``).
+
+Each service subclasses :class:`ServiceSettings` and adds its own fields. Every field has a
+default that works against the local infrastructure (``make infra``) and a description that
+``docs/configuration.md`` is generated from. A bad value stops the process at start with a
+message naming the variable.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from typing import Literal, TypeVar
+
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "PARLEY_"
+
+
+def _default_node_id() -> str:
+    return f"{socket.gethostname()}-{os.getpid()}"
+
+
+class ServiceSettings(BaseSettings):
+    """Settings every service shares: where the brokers are, how to log, where to listen."""
+
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="ignore", frozen=True)
+
+    node_id: str = Field(
+        default_factory=_default_node_id,
+        description="Unique id of this process; the gateway's delivery queue is named after it.",
+    )
+    http_host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
+    http_port: int = Field(8080, ge=0, le=65535, description="Port of /healthz, /readyz, /metrics and the service's API.")
+    amqp_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (vhost in the path).")
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
+    redis_key_prefix: str = Field("parley:", description="Prefix of every Redis key, so tests and tenants can share a server.")
+    mongo_url: str = Field("mongodb://127.0.0.1:27017/", description="MongoDB (or MongoDB-wire server) URL.")
+    mongo_db: str = Field("parley", description="MongoDB database name.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Lowest log level written.")
+    log_format: Literal["auto", "json", "console"] = Field(
+        "auto", description="json off a TTY, coloured console on one (auto), or forced."
+    )
+    auth_jwks_url: str = Field(
+        "http://127.0.0.1:8081/auth/jwks.json",
+        description="Where auth publishes its public keys; tokens are verified locally against them.",
+    )
+    bus_prefetch: int = Field(
+        64, ge=1, le=10_000, description="Unacked messages a consumer holds at once (bounds memory and in-flight work)."
+    )
+    bus_max_attempts: int = Field(
+        5, ge=1, le=100, description="Deliveries of a failing message before it is dead-lettered."
+    )
+    bus_handler_timeout_seconds: float = Field(
+        30.0, gt=0, description="A handler running longer than this counts as failed (and is retried)."
+    )
+    bus_request_timeout_seconds: float = Field(
+        5.0, gt=0, description="How long a request/reply call waits for its answer before it fails."
+    )
+    shutdown_timeout_seconds: float = Field(
+        25.0,
+        gt=0,
+        description="Budget for a graceful stop; the watchdog exits the process when it runs out. "
+        "Shorter than Kubernetes' grace period so our own cleanup, not SIGKILL, ends the process.",
+    )
+
+
+SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def load_settings(settings_class: type[SettingsT]) -> SettingsT:
+    """Read and validate settings; on a bad value print which variable is wrong and exit 2."""
+    try:
+        return settings_class()
+    except ValidationError as error:
+        lines = [f"invalid configuration for {settings_class.__name__}:"]
+        for problem in error.errors():
+            field = ".".join(str(part) for part in problem["loc"])
+            lines.append(f"  {ENV_PREFIX}{field.upper()}: {problem['msg']} (got {problem.get('input')!r})")
+        sys.stderr.write("\n".join(lines) + "\n")
+        raise SystemExit(2) from None

@@ -1,0 +1,135 @@
+"""Access tokens: the claims auth signs, and local verification against auth's JWKS.
+
+Services verify tokens themselves (no call to auth per request): the public keys are fetched
+from ``auth_jwks_url`` once, cached, and fetched again when a token names an unknown ``kid``
+(that is how a key rotation reaches every verifier).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from typing import Any
+
+import aiohttp
+import aiohttp.web
+import jwt
+from jwt import PyJWK
+
+from parley.contracts.base import Model
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.messages import Role
+from parley.logs import get_logger
+
+ISSUER = "parley-auth"
+AUDIENCE = "parley"
+ALGORITHM = "ES256"
+# A token naming an unknown kid triggers a JWKS fetch at most this often, so a flood of forged
+# tokens cannot turn every verifier into a load generator against auth.
+JWKS_REFRESH_MIN_INTERVAL_SECONDS = 5.0
+
+log = get_logger("parley.tokens")
+
+
+class Claims(Model):
+    """What a verified access token says about its bearer."""
+
+    sub: str
+    role: Role
+    name: str = ""
+    sid: str
+    kind: str = "web"
+    iat: int
+    exp: int
+    iss: str
+    aud: str
+    jti: str
+
+
+class KeySet:
+    """Public keys by kid, loaded from a JWKS document."""
+
+    def __init__(self, jwks: dict[str, Any] | None = None) -> None:
+        self.keys: dict[str, PyJWK] = {}
+        if jwks:
+            self.load(jwks)
+
+    def load(self, jwks: dict[str, Any]) -> None:
+        self.keys = {key["kid"]: PyJWK.from_dict(key) for key in jwks.get("keys", [])}
+
+    def verify(self, token: str) -> Claims:
+        try:
+            kid = jwt.get_unverified_header(token).get("kid", "")
+        except jwt.PyJWTError as error:
+            raise ParleyError(ErrorCode.TOKEN_INVALID, f"malformed token: {error}") from None
+        key = self.keys.get(kid)
+        if key is None:
+            raise UnknownKeyId(kid)
+        try:
+            payload = jwt.decode(
+                token,
+                key.key,
+                algorithms=[ALGORITHM],
+                audience=AUDIENCE,
+                issuer=ISSUER,
+                options={"require": ["exp", "iat", "sub", "jti"]},
+            )
+        except jwt.ExpiredSignatureError:
+            raise ParleyError(ErrorCode.TOKEN_INVALID, "token expired") from None
+        except jwt.PyJWTError as error:
+            raise ParleyError(ErrorCode.TOKEN_INVALID, f"invalid token: {error}") from None
+        return Claims.model_validate(payload)
+
+
+async def bearer_claims(request: aiohttp.web.Request, verifier: JwksVerifier, *roles: str) -> Claims:
+    """The verified claims of an HTTP request's ``Authorization: Bearer`` token, of one of ``roles``."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise ParleyError(ErrorCode.NOT_AUTHENTICATED, "missing bearer token")
+    claims = await verifier.verify(header.removeprefix("Bearer "))
+    if roles and claims.role not in roles:
+        raise ParleyError(ErrorCode.NOT_A_MEMBER, f"this needs one of the roles {', '.join(roles)}")
+    return claims
+
+
+class UnknownKeyId(ParleyError):
+    def __init__(self, kid: str) -> None:
+        super().__init__(ErrorCode.TOKEN_INVALID, f"token signed with unknown key {kid!r}")
+
+
+class JwksVerifier:
+    """Verifies tokens against auth's JWKS, fetched lazily and refreshed on an unknown kid."""
+
+    def __init__(self, jwks_url: str) -> None:
+        self.jwks_url = jwks_url
+        self._keys = KeySet()
+        self._fetched_at = 0.0
+        self._lock = asyncio.Lock()
+        self._session: aiohttp.ClientSession | None = None
+
+    async def verify(self, token: str) -> Claims:
+        try:
+            return self._keys.verify(token)
+        except UnknownKeyId:
+            await self._refresh()
+            return self._keys.verify(token)
+
+    async def _refresh(self) -> None:
+        async with self._lock:
+            if time.monotonic() - self._fetched_at < JWKS_REFRESH_MIN_INTERVAL_SECONDS:
+                return
+            self._fetched_at = time.monotonic()
+            if self._session is None:
+                self._session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=3))
+            try:
+                async with self._session.get(self.jwks_url) as response:
+                    response.raise_for_status()
+                    self._keys.load(await response.json())
+            except (aiohttp.ClientError, TimeoutError, ValueError) as error:
+                log.warning("tokens.jwks_fetch_failed", url=self.jwks_url, error=str(error))
+                raise ParleyError(ErrorCode.UNAVAILABLE, "cannot reach the key service") from None
+            log.info("tokens.jwks_refreshed", kids=sorted(self._keys.keys))
+
+    async def close(self) -> None:
+        if self._session is not None:
+            await self._session.close()

@@ -1,0 +1,80 @@
+"""Accounts: anonymous visitors (by device id) and operators/admins (username + argon2 hash)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from pymongo import ASCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from parley.contracts.base import new_id
+from parley.contracts.errors import ErrorCode, ParleyError
+
+# Checked against a dummy hash when the user does not exist, so a wrong username costs as much
+# time as a wrong password and response times do not reveal which accounts exist.
+_hasher = PasswordHasher()
+_DUMMY_HASH = _hasher.hash("parley-dummy-password")
+
+
+class Accounts:
+    def __init__(self, db: AsyncDatabase) -> None:
+        self._users = db["users"]
+
+    async def create_indexes(self) -> None:
+        await self._users.create_index([("username", ASCENDING)], unique=True, name="username_unique")
+
+    async def visitor(self, device_id: str) -> dict[str, Any]:
+        """The visitor of this device, created on first sight."""
+        digest = hashlib.sha256(device_id.encode()).hexdigest()
+        username = f"visitor:{digest[:32]}"
+        existing = await self._users.find_one({"username": username})
+        if existing is not None:
+            return existing
+        doc = {
+            "_id": f"v_{digest[:24]}",
+            "username": username,
+            "role": "visitor",
+            "name": f"Visitor {digest[:6]}",
+            "created_at": datetime.now(UTC),
+        }
+        try:
+            await self._users.insert_one(doc)
+        except DuplicateKeyError:  # two first logins of one device raced; both get the same account
+            found = await self._users.find_one({"username": username})
+            assert found is not None
+            return found
+        return doc
+
+    async def create_staff(self, username: str, password: str, role: str, name: str) -> dict[str, Any]:
+        doc = {
+            "_id": f"u_{new_id()[:24]}",
+            "username": username,
+            "password_hash": _hasher.hash(password),
+            "role": role,
+            "name": name or username,
+            "created_at": datetime.now(UTC),
+        }
+        try:
+            await self._users.insert_one(doc)
+        except DuplicateKeyError:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, f"username {username!r} is taken") from None
+        return doc
+
+    async def exists(self, username: str) -> bool:
+        return await self._users.count_documents({"username": username}, limit=1) > 0
+
+    async def check_password(self, username: str, password: str) -> dict[str, Any]:
+        user = await self._users.find_one({"username": username, "role": {"$in": ["operator", "admin"]}})
+        stored = user.get("password_hash", _DUMMY_HASH) if user else _DUMMY_HASH
+        try:
+            _hasher.verify(stored, password)
+        except (VerificationError, InvalidHashError):
+            raise ParleyError(ErrorCode.TOKEN_INVALID, "wrong username or password") from None
+        if user is None:
+            raise ParleyError(ErrorCode.TOKEN_INVALID, "wrong username or password")
+        return user

@@ -1,0 +1,1 @@
+"""chat_session: channels, conversations, members, messages and their sequence numbers."""

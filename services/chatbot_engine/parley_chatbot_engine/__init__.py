@@ -1,0 +1,1 @@
+"""chatbot_engine: chatbot scripts, robot status, greetings and idle timers (domain not built yet)."""

@@ -1,0 +1,1 @@
+"""gateway: the WebSocket door for widgets and apps; speaks the client protocol."""

@@ -1,0 +1,1 @@
+"""notification: routes each event to the gateway nodes that hold its recipients."""

@@ -1,0 +1,68 @@
+"""Shared fixtures: an isolated slice of the real infrastructure for each test run.
+
+Each run gets its own RabbitMQ vhost, MongoDB database and Redis key prefix, so runs never see
+each other's data, and removes them afterwards. The servers are the ones ``make infra`` brings
+up (or whatever answers at the PARLEY_* URLs).
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+import pytest
+import redis.asyncio as redis
+from pymongo import AsyncMongoClient
+
+from parley_fleet import create_vhost, delete_vhost
+
+AMQP_URL = os.environ.get("PARLEY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
+MANAGEMENT_URL = os.environ.get("PARLEY_AMQP_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/")
+REDIS_URL = os.environ.get("PARLEY_REDIS_URL", "redis://127.0.0.1:6379/0")
+MONGO_URL = os.environ.get("PARLEY_MONGO_URL", "mongodb://127.0.0.1:27017/")
+
+
+class Infra:
+    """Names of this run's isolated vhost, database and key prefix, and the env that selects them."""
+
+    def __init__(self, run_id: str) -> None:
+        self.run_id = run_id
+        self.vhost = f"parley-test-{run_id}"
+        self.mongo_db = f"parley_test_{run_id}"
+        self.redis_prefix = f"parley-test:{run_id}:"
+        parts = urlsplit(AMQP_URL)
+        self.amqp_url = urlunsplit((parts.scheme, parts.netloc, "/" + self.vhost, "", ""))
+
+    def env(self) -> dict[str, str]:
+        return {
+            "PARLEY_AMQP_URL": self.amqp_url,
+            "PARLEY_REDIS_URL": REDIS_URL,
+            "PARLEY_REDIS_KEY_PREFIX": self.redis_prefix,
+            "PARLEY_MONGO_URL": MONGO_URL,
+            "PARLEY_MONGO_DB": self.mongo_db,
+        }
+
+
+@pytest.fixture(scope="session")
+async def infra() -> AsyncIterator[Infra]:
+    slice_ = Infra(uuid.uuid4().hex[:10])
+    await create_vhost(MANAGEMENT_URL, slice_.vhost)
+    yield slice_
+    await delete_vhost(MANAGEMENT_URL, slice_.vhost)
+    mongo = AsyncMongoClient(MONGO_URL)
+    await mongo.drop_database(slice_.mongo_db)
+    await mongo.close()
+    client = redis.Redis.from_url(REDIS_URL)
+    keys = [key async for key in client.scan_iter(match=f"{slice_.redis_prefix}*")]
+    if keys:
+        await client.delete(*keys)
+    await client.aclose()
+
+
+@pytest.fixture(scope="session")
+async def mongo(infra: Infra) -> AsyncIterator[AsyncMongoClient]:
+    client = AsyncMongoClient(MONGO_URL, tz_aware=True)
+    yield client
+    await client.close()

@@ -1,0 +1,179 @@
+"""The bus against the real RabbitMQ: confirms, acks, request/reply, retries, dead letters."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+
+import aio_pika
+import pytest
+
+from parley.bus import Bus
+from parley.bus import topology
+from parley.contracts.base import Envelope
+from parley.contracts.commands import LookupNodes, NodesOfUsers
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.events import PresenceChanged
+from parley.settings import ServiceSettings
+from tests.conftest import Infra
+
+pytestmark = pytest.mark.integration
+
+
+def _settings(infra: Infra, **overrides: object) -> ServiceSettings:
+    values = {"amqp_url": infra.amqp_url, "node_id": uuid.uuid4().hex[:8], "bus_request_timeout_seconds": 2.0}
+    return ServiceSettings(**{**values, **overrides})
+
+
+@pytest.fixture
+async def buses(infra: Infra) -> AsyncIterator[list[Bus]]:
+    started: list[Bus] = []
+    yield started
+    for bus in started:
+        await bus.stop_consuming(timeout=2)
+        await bus.close()
+
+
+async def _start(buses: list[Bus], bus: Bus) -> Bus:
+    await bus.connect()
+    await bus.start_consuming()
+    buses.append(bus)
+    return bus
+
+
+async def _dead_letters(infra: Infra) -> list[Envelope]:
+    """Drain parley.dead_letters of this run's vhost."""
+    connection = await aio_pika.connect(infra.amqp_url)
+    found = []
+    async with connection:
+        channel = await connection.channel()
+        queue = await channel.declare_queue(topology.DEAD_LETTERS_QUEUE, durable=True)
+        while (message := await queue.get(no_ack=True, fail=False)) is not None:
+            try:
+                found.append(Envelope.model_validate_json(message.body))
+            except ValueError:
+                found.append(Envelope(type="unreadable", source="test", payload={"raw": message.body.decode(errors="replace")}))
+    return found
+
+
+async def test_event_reaches_every_subscribed_service_once(infra: Infra, buses: list[Bus]) -> None:
+    got: dict[str, list[str]] = {"a": [], "b": []}
+
+    def recorder(name: str):
+        async def handle(event: PresenceChanged, _envelope: Envelope) -> None:
+            got[name].append(event.user_id)
+
+        return handle
+
+    for name in got:
+        consumer = Bus(_settings(infra), f"svc-{name}-{uuid.uuid4().hex[:6]}")
+        consumer.on_event(PresenceChanged, recorder(name))
+        await _start(buses, consumer)
+    publisher = await _start(buses, Bus(_settings(infra), "publisher"))
+    await publisher.publish_event(PresenceChanged(user_id="u1", status="online"))
+    await asyncio.sleep(0.5)
+    assert got == {"a": ["u1"], "b": ["u1"]}
+
+
+async def test_request_reply_round_trip_and_domain_error(infra: Infra, buses: list[Bus]) -> None:
+    service = f"svc-{uuid.uuid4().hex[:6]}"
+    server = Bus(_settings(infra), service)
+
+    async def lookup(command: LookupNodes, _envelope: Envelope) -> NodesOfUsers:
+        if "ghost" in command.user_ids:
+            raise ParleyError(ErrorCode.NOT_A_MEMBER, "no ghosts")
+        return NodesOfUsers(nodes={"node-1": command.user_ids})
+
+    server.on_command(LookupNodes, lookup)
+    await _start(buses, server)
+    client = await _start(buses, Bus(_settings(infra), "client"))
+    assert await client.request(LookupNodes(user_ids=["u1"])) == {"nodes": {"node-1": ["u1"]}}
+    with pytest.raises(ParleyError) as refused:
+        await client.request(LookupNodes(user_ids=["ghost"]))
+    assert refused.value.code == ErrorCode.NOT_A_MEMBER
+
+
+async def test_request_without_a_consumer_fails_fast_and_clearly(infra: Infra, buses: list[Bus]) -> None:
+    # A fresh vhost has no presence.commands queue: the command is unroutable.
+    client = await _start(buses, Bus(_settings(infra), "client"))
+    with pytest.raises(ParleyError) as refused:
+        await client.request(LookupNodes(user_ids=["u1"]))
+    assert refused.value.code == ErrorCode.UNAVAILABLE
+
+
+async def test_request_times_out_with_a_clear_error(infra: Infra, buses: list[Bus]) -> None:
+    server = Bus(_settings(infra, bus_handler_timeout_seconds=30), f"svc-{uuid.uuid4().hex[:6]}")
+
+    async def slow(_command: LookupNodes, _envelope: Envelope) -> NodesOfUsers:
+        await asyncio.sleep(5)
+        return NodesOfUsers(nodes={})
+
+    server.on_command(LookupNodes, slow)
+    await _start(buses, server)
+    client = await _start(buses, Bus(_settings(infra, bus_request_timeout_seconds=0.5), "client"))
+    with pytest.raises(ParleyError) as refused:
+        await client.request(LookupNodes(user_ids=["u1"]))
+    assert refused.value.code == ErrorCode.UNAVAILABLE and "no answer" in refused.value.message
+
+
+async def test_failing_handler_is_retried_then_succeeds(infra: Infra, buses: list[Bus]) -> None:
+    attempts: list[int] = []
+    consumer = Bus(_settings(infra, bus_max_attempts=5), f"svc-{uuid.uuid4().hex[:6]}")
+
+    async def flaky(event: PresenceChanged, _envelope: Envelope) -> None:
+        attempts.append(1)
+        if len(attempts) < 3:
+            raise RuntimeError("transient")
+
+    consumer.on_event(PresenceChanged, flaky)
+    await _start(buses, consumer)
+    publisher = await _start(buses, Bus(_settings(infra), "publisher"))
+    await publisher.publish_event(PresenceChanged(user_id="retry-me", status="away"))
+    await asyncio.sleep(2.0)
+    assert len(attempts) == 3
+
+
+async def test_handler_that_always_fails_is_dead_lettered_not_looped(infra: Infra, buses: list[Bus]) -> None:
+    await _dead_letters(infra)  # start from an empty dead-letter queue
+    attempts: list[int] = []
+    consumer = Bus(_settings(infra, bus_max_attempts=3), f"svc-{uuid.uuid4().hex[:6]}")
+
+    async def broken(_event: PresenceChanged, _envelope: Envelope) -> None:
+        attempts.append(1)
+        raise RuntimeError("always")
+
+    consumer.on_event(PresenceChanged, broken)
+    await _start(buses, consumer)
+    publisher = await _start(buses, Bus(_settings(infra), "publisher"))
+    await publisher.publish_event(PresenceChanged(user_id="doomed", status="away"))
+    await asyncio.sleep(2.5)
+    assert len(attempts) == 3
+    dead = await _dead_letters(infra)
+    assert [envelope.payload["user_id"] for envelope in dead if envelope.type == "presence.changed"] == ["doomed"]
+
+
+async def test_poison_message_is_dead_lettered_and_the_queue_moves_on(infra: Infra, buses: list[Bus]) -> None:
+    await _dead_letters(infra)
+    service = f"svc-{uuid.uuid4().hex[:6]}"
+    seen: list[str] = []
+    consumer = Bus(_settings(infra), service)
+
+    async def record(event: PresenceChanged, _envelope: Envelope) -> None:
+        seen.append(event.user_id)
+
+    consumer.on_event(PresenceChanged, record)
+    await _start(buses, consumer)
+    connection = await aio_pika.connect(infra.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        events = await channel.get_exchange(topology.EVENTS)
+        await events.publish(aio_pika.Message(b"{not json"), routing_key="presence.changed")
+        bad_payload = Envelope(type="presence.changed", source="test", payload={"user_id": 5})
+        await events.publish(aio_pika.Message(bad_payload.model_dump_json().encode()), routing_key="presence.changed")
+    publisher = await _start(buses, Bus(_settings(infra), "publisher"))
+    await publisher.publish_event(PresenceChanged(user_id="after-poison", status="online"))
+    await asyncio.sleep(0.7)
+    assert seen == ["after-poison"]
+    dead = await _dead_letters(infra)
+    assert len(dead) == 2

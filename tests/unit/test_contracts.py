@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+import orjson
+import pytest
+from pydantic import ValidationError
+
+from parley.contracts import REGISTRY, Envelope, UnknownContract
+from parley.contracts.commands import Caller, SendMessage
+from parley.contracts.events import PresenceChanged
+from parley.contracts.frames import CLIENT_FRAME, MessageSendFrame, server_frame
+from parley.contracts.messages import MAX_TEXT_LENGTH
+
+pytestmark = pytest.mark.unit
+
+
+def test_envelope_round_trip_opens_the_registered_model() -> None:
+    event = PresenceChanged(user_id="u1", status="online")
+    envelope = Envelope.wrap(event, source="presence/n1", trace_id="t1")
+    parsed = Envelope.model_validate_json(envelope.model_dump_json())
+    assert (parsed.type, parsed.v, parsed.trace_id) == ("presence.changed", 1, "t1")
+    assert parsed.open() == event
+
+
+def test_unknown_type_or_version_is_refused() -> None:
+    envelope = Envelope(type="presence.changed", v=99, source="x", payload={})
+    with pytest.raises(UnknownContract):
+        envelope.open()
+
+
+def test_undeclared_payload_field_is_a_schema_error() -> None:
+    envelope = Envelope(type="presence.changed", source="x", payload={"user_id": "u", "status": "online", "extra": 1})
+    with pytest.raises(ValidationError):
+        envelope.open()
+
+
+def test_every_contract_is_registered_once_under_its_type() -> None:
+    assert all(model.TYPE == key[0] and model.VERSION == key[1] for key, model in REGISTRY.items())
+    assert ("chat_session.send_message", 1) in REGISTRY and ("message.created", 1) in REGISTRY
+
+
+def test_client_frame_union_picks_the_model_by_type() -> None:
+    frame = CLIENT_FRAME.validate_json(
+        b'{"type":"message.send","id":"7","data":{"conversation_id":"c1","client_msg_id":"m1","body":"hi"}}'
+    )
+    assert isinstance(frame, MessageSendFrame) and frame.data.kind == "text"
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"not json",
+        b"[]",
+        b'{"type":"nope","data":{}}',
+        b'{"type":"message.send","data":{"conversation_id":"c1","client_msg_id":"m1"}}',
+        b'{"type":"message.send","data":{"conversation_id":"c1","client_msg_id":"m 1","body":"x"}}',
+        b'{"type":"ping","data":{},"extra":true}',
+    ],
+)
+def test_malformed_client_frames_are_refused(raw: bytes) -> None:
+    with pytest.raises(ValidationError):
+        CLIENT_FRAME.validate_json(raw)
+
+
+def test_text_longer_than_the_limit_is_refused() -> None:
+    caller = Caller(user_id="u", role="visitor")
+    SendMessage(caller=caller, conversation_id="c", client_msg_id="m", kind="text", body="x" * MAX_TEXT_LENGTH)
+    with pytest.raises(ValidationError):
+        SendMessage(caller=caller, conversation_id="c", client_msg_id="m", kind="text", body="x" * (MAX_TEXT_LENGTH + 1))
+
+
+def test_server_frame_echoes_the_request_id_and_refuses_undeclared_types() -> None:
+    assert orjson.loads(server_frame("error", {"code": 9001, "message": "bad"}, "f1")) == {
+        "type": "error",
+        "data": {"code": 9001, "message": "bad"},
+        "id": "f1",
+    }
+    with pytest.raises(ValueError):
+        server_frame("made.up", {})

@@ -16,9 +16,19 @@ from parley.contracts.commands import LookupNodes, NodesOfUsers
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.events import PresenceChanged
 from parley.settings import ServiceSettings
-from tests.conftest import Infra
+from parley_fleet import create_vhost, delete_vhost
+from tests.conftest import MANAGEMENT_URL, Infra
 
 pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def infra(infra: Infra) -> AsyncIterator[Infra]:
+    """A vhost of its own for every test: durable queues one test leaves never route another's messages."""
+    mine = Infra(f"{infra.run_id}-{uuid.uuid4().hex[:6]}")
+    await create_vhost(MANAGEMENT_URL, mine.vhost)
+    yield mine
+    await delete_vhost(MANAGEMENT_URL, mine.vhost)
 
 
 def _settings(infra: Infra, **overrides: object) -> ServiceSettings:

@@ -116,7 +116,6 @@ class Conversations:
             counter = await self._conversations.find_one_and_update(
                 {"_id": conversation["_id"], "status": "open"},
                 {"$inc": {"last_seq": 1}},
-                projection={"last_seq": 1},
                 return_document=ReturnDocument.AFTER,
             )
         if counter is None:

@@ -46,16 +46,18 @@ class WebSocketEndpoint:
         authenticated = await self._authenticate(ws, request)
         if authenticated is None:
             return ws
-        claims, client_kind = authenticated
+        claims, client_kind, auth_frame_id = authenticated
         connection = Connection(ws=ws, claims=claims, client_kind=client_kind)
-        await self._open(connection)
+        await self._open(connection, auth_frame_id)
         try:
             await self._read(connection)
         finally:
             await self._closed(connection)
         return ws
 
-    async def _authenticate(self, ws: web.WebSocketResponse, request: web.Request) -> tuple[Claims, str] | None:
+    async def _authenticate(
+        self, ws: web.WebSocketResponse, request: web.Request
+    ) -> tuple[Claims, str, str | None] | None:
         """The token from the query string, or else from the first frame (which must be ``auth``)."""
         token = request.query.get("token")
         client_kind = request.query.get("client_kind", "web")
@@ -80,9 +82,9 @@ class WebSocketEndpoint:
         except ParleyError as error:
             await _refuse(ws, error.code, error.message, frame_id)
             return None
-        return claims, client_kind
+        return claims, client_kind, frame_id
 
-    async def _open(self, connection: Connection) -> None:
+    async def _open(self, connection: Connection, auth_frame_id: str | None) -> None:
         self.connections.add(connection)
         metrics.CONNECTS.inc()
         await self.bus.publish_event(
@@ -101,7 +103,7 @@ class WebSocketEndpoint:
             connection_id=connection.id,
             heartbeat_timeout_seconds=self.settings.gateway_heartbeat_timeout_seconds,
         )
-        await connection.send("auth.ok", server_frame("auth.ok", ok).decode())
+        await connection.send("auth.ok", server_frame("auth.ok", ok, auth_frame_id).decode())
 
     async def _read(self, connection: Connection) -> None:
         ws = connection.ws

@@ -42,6 +42,7 @@ class Bus:
         self._subscriptions: dict[str, Subscription] = {}
         self._pending_replies: dict[str, asyncio.Future[Reply]] = {}
         self._reply_queue_name = topology.reply_queue(service, settings.node_id)
+        self._closing = False
 
     # ---- registration (before start) ---------------------------------------------------------
 
@@ -127,6 +128,7 @@ class Bus:
         await asyncio.gather(*(sub.stop(timeout) for sub in self._subscriptions.values()))
 
     async def close(self) -> None:
+        self._closing = True
         for future in self._pending_replies.values():
             if not future.done():
                 future.set_exception(ParleyError(ErrorCode.UNAVAILABLE, "bus closed"))
@@ -136,7 +138,8 @@ class Bus:
 
     def _on_connection_lost(self, *_: Any) -> None:
         metrics.BUS_CONNECTED.set(0)
-        log.warning("bus.connection_lost")
+        if not self._closing:
+            log.warning("bus.connection_lost")
 
     def _on_reconnected(self, *_: Any) -> None:
         metrics.BUS_CONNECTED.set(1)

@@ -16,7 +16,7 @@ ADMIN_PASSWORD = "e2e-admin-" + uuid.uuid4().hex[:12]
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts"
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
     env = {
         **infra.env(),
@@ -24,7 +24,7 @@ async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
         "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
         "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
-    running = Fleet(env=env, log_dir=ARTIFACTS / f"fleet-{infra.run_id}", ports={name: free_port() for name in SERVICES})
+    running = Fleet(env=env, log_dir=ARTIFACTS / f"fleet-{infra.run_id}-{uuid.uuid4().hex[:4]}", ports={name: free_port() for name in SERVICES})
     try:
         await running.start()
         yield running

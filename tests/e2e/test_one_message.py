@@ -15,37 +15,15 @@ import pytest
 from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.client import WsClient, login
-from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.e2e.flows import staff_and_channel
 
 pytestmark = pytest.mark.e2e
-
-
-async def _staff_and_channel(session: aiohttp.ClientSession, fleet: Fleet) -> tuple[str, str, str]:
-    """Create an operator (as the bootstrap admin) and a channel they serve; returns names and ids."""
-    admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
-    headers = {"Authorization": f"Bearer {admin['token']}"}
-    username, password = f"op-{uuid.uuid4().hex[:8]}", "operator-password-1"
-    async with session.post(
-        f"{fleet.url('auth')}/auth/users",
-        json={"username": username, "password": password, "role": "operator", "name": "Olivia Operator"},
-        headers=headers,
-    ) as response:
-        assert response.status == 201, await response.text()
-        operator_id = (await response.json())["uid"]
-    async with session.post(
-        f"{fleet.url('chat_session')}/channels",
-        json={"name": "Support", "welcome": "Hi! How can we help?", "operator_ids": [operator_id]},
-        headers=headers,
-    ) as response:
-        assert response.status == 201, await response.text()
-        channel_id = (await response.json())["id"]
-    return username, password, channel_id
 
 
 async def test_visitor_message_reaches_operator_and_sender(fleet: Fleet, infra: Infra, mongo) -> None:
     ws_url = fleet.url("gateway").replace("http://", "ws://") + "/ws"
     async with aiohttp.ClientSession() as session:
-        username, password, channel_id = await _staff_and_channel(session, fleet)
+        username, password, channel_id = await staff_and_channel(session, fleet)
 
         operator_login = await login(session, fleet.url("auth"), username=username, password=password)
         operator, operator_ok = await WsClient.connect(session, ws_url, operator_login["token"])

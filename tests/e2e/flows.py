@@ -1,0 +1,62 @@
+"""Steps several end-to-end tests share, through the public HTTP and WebSocket interfaces only."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+
+import aiohttp
+
+from parley_fleet import Fleet
+from tests.e2e.client import WsClient, login
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+
+
+async def staff_and_channel(session: aiohttp.ClientSession, fleet: Fleet) -> tuple[str, str, str]:
+    """Create an operator (as the bootstrap admin) and a channel they serve; returns names and ids."""
+    admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
+    headers = {"Authorization": f"Bearer {admin['token']}"}
+    username, password = f"op-{uuid.uuid4().hex[:8]}", "operator-password-1"
+    async with session.post(
+        f"{fleet.url('auth')}/auth/users",
+        json={"username": username, "password": password, "role": "operator", "name": "Olivia Operator"},
+        headers=headers,
+    ) as response:
+        assert response.status == 201, await response.text()
+        operator_id = (await response.json())["uid"]
+    async with session.post(
+        f"{fleet.url('chat_session')}/channels",
+        json={"name": "Support", "welcome": "Hi! How can we help?", "operator_ids": [operator_id]},
+        headers=headers,
+    ) as response:
+        assert response.status == 201, await response.text()
+        channel_id = (await response.json())["id"]
+    return username, password, channel_id
+
+
+async def exchange_one_message(session: aiohttp.ClientSession, fleet: Fleet, text: str) -> None:
+    """A visitor and an operator exchange one message each way; asserts both arrive."""
+    ws_url = fleet.url("gateway").replace("http://", "ws://") + "/ws"
+    username, password, channel_id = await staff_and_channel(session, fleet)
+    operator_login = await login(session, fleet.url("auth"), username=username, password=password)
+    operator, _ = await WsClient.connect(session, ws_url, operator_login["token"])
+    visitor_login = await login(session, fleet.url("auth"), device_id=f"device-{uuid.uuid4().hex}")
+    visitor, _ = await WsClient.connect(session, ws_url, visitor_login["token"])
+    try:
+        opened = await visitor.request("session.open", {"channel_id": channel_id})
+        conversation_id = opened["data"]["conversation_id"]
+        await asyncio.sleep(0.5)  # presence learns of the operator's connection from a bus event
+        sent = await visitor.request(
+            "message.send", {"conversation_id": conversation_id, "client_msg_id": "m1", "kind": "text", "body": text}
+        )
+        assert sent["type"] == "message.accepted", sent
+        got = await operator.wait_for(lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation_id)
+        assert got["data"]["message"]["body"] == text
+        await operator.request(
+            "message.send", {"conversation_id": conversation_id, "client_msg_id": "r1", "kind": "text", "body": "ack"}
+        )
+        back = await visitor.wait_for(lambda f: f["type"] == "message.new" and f["data"]["seq"] == 2)
+        assert back["data"]["message"]["body"] == "ack"
+    finally:
+        await visitor.close()
+        await operator.close()

@@ -86,6 +86,9 @@ class Protocol:
                 )
                 accepted = MessageAccepted.model_validate(reply)
                 await connection.send("message.accepted", server_frame("message.accepted", accepted, frame.id).decode())
+            case _:
+                # Declared in the contracts (docs/protocol.md) but not served by this gateway yet.
+                raise ParleyError(ErrorCode.BAD_ARGUMENT, f"{frame.type} is not supported yet")
 
 
 async def send_error(connection: Connection, code: ErrorCode, message: str, frame_id: str | None) -> None:

@@ -72,3 +72,124 @@ class NodesOfUsers(Model):
     """node id -> the users (of those asked) that have a live connection on it."""
 
     nodes: dict[str, list[str]]
+
+
+# ---- chat_session: reading and member state -----------------------------------------------
+
+
+@contract("chat_session.history")
+class GetHistory(Contract):
+    """A page of a conversation's messages, by seq; with ``after_seq`` it serves ``resume``."""
+
+    caller: Caller
+    conversation_id: ConversationId
+    before_seq: int | None = Field(None, ge=1)
+    after_seq: int | None = Field(None, ge=0)
+    limit: int = Field(50, ge=1, le=200)
+
+
+class History(Model):
+    conversation_id: str
+    messages: list[Message]
+    has_more: bool
+    last_seq: int = Field(description="The conversation's newest seq when the page was read.")
+
+
+@contract("chat_session.mark_seen")
+class MarkSeen(Contract):
+    caller: Caller
+    conversation_id: ConversationId
+    seq: int = Field(ge=0)
+    delivered_only: bool = Field(False, description="True for a client ack (received), False for seen (read).")
+
+
+@contract("chat_session.typing")
+class SetTyping(Contract):
+    caller: Caller
+    conversation_id: ConversationId
+    active: bool
+
+
+@contract("chat_session.close")
+class CloseConversation(Contract):
+    caller: Caller
+    conversation_id: ConversationId
+    reason: str = Field("closed", max_length=200)
+
+
+@contract("chat_session.rate")
+class RateConversation(Contract):
+    caller: Caller
+    conversation_id: ConversationId
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=2000)
+
+
+@contract("chat_session.request_operator")
+class RequestOperator(Contract):
+    """A conversation needs a human (the visitor asked, or a bot's forward_operator step)."""
+
+    conversation_id: ConversationId
+    requested_by: str = Field(description="user id of the visitor, or the bot's id")
+
+
+class OperatorRequestResult(Model):
+    status: Literal["assigned", "queued", "unavailable"]
+    operator_id: str | None = None
+    queue_position: int | None = None
+
+
+# ---- presence ----------------------------------------------------------------------------
+
+
+@contract("presence.user_status")
+class GetUserStatus(Contract):
+    user_ids: list[str] = Field(max_length=10_000)
+
+
+class UserStatuses(Model):
+    statuses: dict[str, Literal["online", "away", "offline"]]
+
+
+@contract("presence.available_operators")
+class GetAvailableOperators(Contract):
+    """Of these operators (a channel's), the ones online and toggled available, with their load."""
+
+    operator_ids: list[str] = Field(max_length=1000)
+
+
+class OperatorState(Model):
+    user_id: str
+    status: Literal["online", "away", "offline"]
+    available: bool
+    load: int = Field(ge=0, description="open conversations assigned to the operator")
+
+
+class AvailableOperators(Model):
+    operators: list[OperatorState]
+
+
+@contract("presence.set_availability")
+class SetAvailability(Contract):
+    caller: Caller
+    available: bool
+
+
+# ---- chatbot_engine ------------------------------------------------------------------------
+
+
+@contract("chatbot_engine.answer")
+class ChatbotAnswer(Contract):
+    """A button click on a bot step (a typed answer arrives as an ordinary message instead)."""
+
+    caller: Caller
+    conversation_id: ConversationId
+    step_id: str = Field(min_length=1, max_length=64)
+    answer_id: str = Field(min_length=1, max_length=64)
+
+
+@contract("chatbot_engine.timers")
+class ControlTimers(Contract):
+    caller: Caller
+    conversation_id: ConversationId
+    action: Literal["pause", "resume", "stop"]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
+
+from pydantic import Field
 
 from parley.contracts.base import Contract, contract
 from parley.contracts.messages import Message, Role
@@ -52,3 +54,80 @@ class MessageCreated(Contract):
 class PresenceChanged(Contract):
     user_id: str
     status: Literal["online", "away", "offline"]
+
+
+@contract("gateway.client_status")
+class ClientStatusChanged(Contract):
+    """bm-aichat client status from a connection (``online`` = "user online")."""
+
+    connection_id: str
+    node: str
+    user_id: str
+    status: Literal["online", "visible", "hidden"]
+    conversation_id: str | None = None
+
+
+@contract("conversation.updated")
+class ConversationChanged(Contract):
+    """Members, operator or status of a conversation changed (assigned, queued, transferred, left)."""
+
+    conversation_id: str
+    channel_id: str
+    status: Literal["open", "queued", "closed"]
+    member_ids: list[str]
+    operator_id: str | None = None
+    reason: str = ""
+
+
+@contract("conversation.closed")
+class ConversationClosed(Contract):
+    conversation_id: str
+    channel_id: str
+    member_ids: list[str]
+    closed_by: str
+    reason: str
+
+
+@contract("member.seen")
+class MemberSeenEvent(Contract):
+    conversation_id: str
+    user_id: str
+    seq: int
+    member_ids: list[str]
+
+
+@contract("conversation.typing")
+class TypingEvent(Contract):
+    """Relayed, never stored."""
+
+    conversation_id: str
+    user_id: str
+    name: str = ""
+    active: bool
+    member_ids: list[str]
+
+
+@contract("auth.session_replaced")
+class SessionReplaced(Contract):
+    """A new login of ``user_id`` with ``client_kind``: connections of other sessions of that kind close (4003)."""
+
+    user_id: str
+    client_kind: ClientKind
+    session_code: str = Field(description="the new session, which stays")
+
+
+@contract("auth.token_revoked")
+class TokenRevoked(Contract):
+    """Tokens of this session are no longer valid (logout, refresh-token reuse): live connections close."""
+
+    user_id: str
+    session_code: str
+    expires_at: int = Field(description="unix time after which every token of the session has expired anyway")
+
+
+@contract("client.frame")
+class ClientFrameEvent(Contract):
+    """Any service asks notification to deliver one server frame to these users' live connections."""
+
+    user_ids: list[str] = Field(min_length=1, max_length=10_000)
+    frame: dict[str, Any]

@@ -2,7 +2,8 @@
 
 Client frames are one discriminated union on ``type``; :data:`CLIENT_FRAME` validates a raw
 frame into its model. Server frames are built with :func:`server_frame` from the data models
-below, so what the gateway sends is exactly what docs/protocol.md documents.
+in :data:`SERVER_FRAME_DATA`, so what the gateway sends is exactly what docs/protocol.md
+documents (its examples are validated against these models by the tests).
 """
 
 from __future__ import annotations
@@ -13,10 +14,14 @@ import orjson
 from pydantic import Field, StringConstraints, TypeAdapter
 
 from parley.contracts.base import Model
-from parley.contracts.commands import MessageAccepted, SessionOpened
+from parley.contracts.commands import History, MessageAccepted, SessionOpened
 from parley.contracts.messages import ActionBody, ClientMsgId, ConversationId, Message, Role, TextBody
 
 FrameId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ShortId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
+ClientKind = Literal["web", "mobile", "console", "api"]
+# Paging size of history and resume: enough to fill a chat window, small enough for one frame.
+MAX_PAGE = 200
 
 
 class Empty(Model):
@@ -29,7 +34,7 @@ class _ClientFrame(Model):
 
 class AuthData(Model):
     token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
-    client_kind: Literal["web", "mobile", "console", "api"] = "web"
+    client_kind: ClientKind = "web"
 
 
 class AuthFrame(_ClientFrame):
@@ -43,7 +48,7 @@ class PingFrame(_ClientFrame):
 
 
 class SessionOpenData(Model):
-    channel_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    channel_id: ShortId
     persist: bool = False
 
 
@@ -64,8 +69,141 @@ class MessageSendFrame(_ClientFrame):
     data: MessageSendData
 
 
+class ConversationSeq(Model):
+    conversation_id: ConversationId
+    seq: int = Field(ge=0)
+
+
+class AckFrame(_ClientFrame):
+    """bm-aichat ack: the client has received (not necessarily read) everything up to ``seq``."""
+
+    type: Literal["ack"]
+    data: ConversationSeq
+
+
+class SeenFrame(_ClientFrame):
+    """The member has read everything up to ``seq``; other members get ``member.seen``."""
+
+    type: Literal["seen"]
+    data: ConversationSeq
+
+
+class TypingData(Model):
+    conversation_id: ConversationId
+    active: bool = True
+
+
+class TypingFrame(_ClientFrame):
+    type: Literal["typing"]
+    data: TypingData
+
+
+class StatusData(Model):
+    """bm-aichat client status: ``online`` is "user online" (the bot greets when it is not online)."""
+
+    status: Literal["online", "visible", "hidden"]
+    conversation_id: ConversationId | None = None
+
+
+class StatusFrame(_ClientFrame):
+    type: Literal["status"]
+    data: StatusData
+
+
+class ResumeData(Model):
+    """Every message of the conversation after ``after_seq``, in order, then live traffic."""
+
+    conversation_id: ConversationId
+    after_seq: int = Field(ge=0)
+
+
+class ResumeFrame(_ClientFrame):
+    type: Literal["resume"]
+    data: ResumeData
+
+
+class HistoryData(Model):
+    conversation_id: ConversationId
+    before_seq: int | None = Field(None, ge=1)
+    after_seq: int | None = Field(None, ge=0)
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+
+
+class HistoryFrame(_ClientFrame):
+    type: Literal["history.get"]
+    data: HistoryData
+
+
+class ChatbotAnswerData(Model):
+    conversation_id: ConversationId
+    step_id: ShortId
+    answer_id: ShortId
+
+
+class ChatbotAnswerFrame(_ClientFrame):
+    type: Literal["chatbot.answer"]
+    data: ChatbotAnswerData
+
+
+class TimersData(Model):
+    conversation_id: ConversationId
+    action: Literal["pause", "resume", "stop"]
+
+
+class TimersFrame(_ClientFrame):
+    """Pause, resume or stop the bot's traffic-light idle timers of a conversation."""
+
+    type: Literal["timers"]
+    data: TimersData
+
+
+class CloseData(Model):
+    conversation_id: ConversationId
+
+
+class CloseFrame(_ClientFrame):
+    type: Literal["conversation.close"]
+    data: CloseData
+
+
+class RateData(Model):
+    conversation_id: ConversationId
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=2000)
+
+
+class RateFrame(_ClientFrame):
+    type: Literal["conversation.rate"]
+    data: RateData
+
+
+class AvailabilityData(Model):
+    """An operator's manual toggle: available for new conversations, or busy."""
+
+    available: bool
+
+
+class AvailabilityFrame(_ClientFrame):
+    type: Literal["operator.availability"]
+    data: AvailabilityData
+
+
 ClientFrame = Annotated[
-    AuthFrame | PingFrame | SessionOpenFrame | MessageSendFrame,
+    AuthFrame
+    | PingFrame
+    | SessionOpenFrame
+    | MessageSendFrame
+    | AckFrame
+    | SeenFrame
+    | TypingFrame
+    | StatusFrame
+    | ResumeFrame
+    | HistoryFrame
+    | ChatbotAnswerFrame
+    | TimersFrame
+    | CloseFrame
+    | RateFrame
+    | AvailabilityFrame,
     Field(discriminator="type"),
 ]
 CLIENT_FRAME: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
@@ -101,17 +239,93 @@ class ConversationUpdated(Model):
     conversation_id: str
     channel_id: str
     member_ids: list[str]
-    status: Literal["open", "closed"] = "open"
+    status: Literal["open", "queued", "closed"] = "open"
+    operator_id: str | None = None
+    reason: str = ""
+
+
+class MemberSeen(Model):
+    conversation_id: str
+    user_id: str
+    seq: int
+
+
+class Typing(Model):
+    conversation_id: str
+    user_id: str
+    name: str = ""
+    active: bool
+
+
+class ResumeDone(Model):
+    """Sent after the replayed messages of a ``resume``: everything up to ``last_seq`` was sent."""
+
+    conversation_id: str
+    last_seq: int
+
+
+class QueuePosition(Model):
+    conversation_id: str
+    position: int = Field(ge=0, description="0: an operator has been assigned")
+    estimated_wait_seconds: int = Field(ge=0)
+
+
+class RobotStatus(Model):
+    """bm-aichat robot status: 1 online, 2 offline (``offline_seconds`` since), 3 unknown (never online)."""
+
+    conversation_id: str
+    bot_id: str
+    status: Literal[1, 2, 3]
+    offline_seconds: int | None = None
+
+
+class BotAnswer(Model):
+    id: ShortId
+    label: Annotated[str, StringConstraints(min_length=1, max_length=200)]
+
+
+class BotStep(Model):
+    """The chatbot step now waiting for the visitor (answers are buttons; quick replies are chips)."""
+
+    conversation_id: str
+    step_id: str
+    step_type: str
+    text: str = ""
+    answers: list[BotAnswer] = Field(default_factory=list)
+    quick_replies: list[str] | None = Field(None, description="None: leave as they are; []: hide them")
+
+
+class Kickoff(Model):
+    """This connection was replaced by a newer login of the same user and client kind."""
+
+    reason: str
+    client_kind: ClientKind
+
+
+class Notice(Model):
+    level: Literal["info", "warning"]
+    code: int | None = None
+    text: str
 
 
 SERVER_FRAME_DATA: dict[str, type[Model]] = {
-    "conversation.updated": ConversationUpdated,
     "auth.ok": AuthOk,
     "pong": Pong,
     "error": ErrorData,
     "session.opened": SessionOpened,
     "message.accepted": MessageAccepted,
     "message.new": MessageNew,
+    "conversation.updated": ConversationUpdated,
+    "member.seen": MemberSeen,
+    "typing": Typing,
+    "history": History,
+    "resume.done": ResumeDone,
+    "queue.position": QueuePosition,
+    "robot.status": RobotStatus,
+    "bot.step": BotStep,
+    "kickoff": Kickoff,
+    "notice": Notice,
+    "ok": Empty,
 }
 
 

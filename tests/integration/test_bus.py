@@ -187,3 +187,27 @@ async def test_poison_message_is_dead_lettered_and_the_queue_moves_on(infra: Inf
     assert seen == ["after-poison"]
     dead = await _dead_letters(infra)
     assert len(dead) == 2
+
+
+async def test_node_events_reach_every_node_of_a_service(infra: Infra, buses: list[Bus]) -> None:
+    got: list[str] = []
+    shared: list[str] = []
+
+    async def per_node(event: PresenceChanged, envelope: Envelope) -> None:
+        got.append(envelope.source)
+
+    async def competing(event: PresenceChanged, _envelope: Envelope) -> None:
+        shared.append(event.user_id)
+
+    for _ in range(2):
+        node = Bus(_settings(infra), "gatewaylike")
+        node.on_node_event(PresenceChanged, per_node)
+        await _start(buses, node)
+        worker = Bus(_settings(infra), "workerlike")
+        worker.on_event(PresenceChanged, competing)
+        await _start(buses, worker)
+    publisher = await _start(buses, Bus(_settings(infra), "publisher"))
+    await publisher.publish_event(PresenceChanged(user_id="u9", status="offline"))
+    await asyncio.sleep(0.5)
+    assert len(got) == 2  # each of the two nodes
+    assert shared == ["u9"]  # one of the two competing workers

@@ -54,6 +54,12 @@ class Bus:
         """Handle an event (this service's durable ``<service>.events`` queue)."""
         self._subscribe(topology.events_queue(self.service), topology.EVENTS, contract, handler)
 
+    def on_node_event(self, contract: type[Contract], handler: Handler) -> None:
+        """Handle an event on every node of this service (e.g. every gateway must close a kicked-off
+        user's sockets): an exclusive queue per node instead of competing consumers."""
+        name = topology.node_events_queue(self.service, self.settings.node_id)
+        self._subscribe(name, topology.EVENTS, contract, handler, exclusive=True)
+
     def on_delivery(self, contract: type[Contract], handler: Handler) -> None:
         """Handle deliveries addressed to this node (exclusive queue, routing key = node id)."""
         name = topology.deliver_queue(self.settings.node_id)

@@ -32,6 +32,10 @@ def events_queue(service: str) -> str:
     return f"{service}.events"
 
 
+def node_events_queue(service: str, node: str) -> str:
+    return f"{service}.events.{node}"
+
+
 def deliver_queue(node: str) -> str:
     return f"gateway.deliver.{node}"
 

@@ -1,6 +1,7 @@
 """Run the Parley fleet as local processes: ``python -m parley_fleet`` (what ``make up`` runs)."""
 
 from parley_fleet.processes import SERVICES, Fleet, free_port
+from parley_fleet.prometheus import LocalPrometheus
 from parley_fleet.rabbitmq import create_vhost, delete_vhost
 
-__all__ = ["SERVICES", "Fleet", "create_vhost", "delete_vhost", "free_port"]
+__all__ = ["SERVICES", "Fleet", "LocalPrometheus", "create_vhost", "delete_vhost", "free_port"]

@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 from parley_fleet.processes import SERVICES, Fleet
+from parley_fleet.prometheus import LocalPrometheus
 
 
 async def run() -> int:
@@ -24,6 +25,7 @@ async def run() -> int:
         sys.stderr.write(f"fleet did not start: {error}\n")
         await fleet.stop()
         return 1
+    prometheus = await _start_prometheus(fleet, log_dir)
     gateway = fleet.url("gateway").replace("http://", "ws://")
     lines = [
         "Parley is up.",
@@ -31,6 +33,7 @@ async def run() -> int:
         f"  auth API:          {fleet.url('auth')}/auth/login",
         "  metrics:",
         *(f"    {name:15s} {fleet.url(name)}/metrics" for name in SERVICES),
+        f"  prometheus:        {prometheus.url}" if prometheus else "  prometheus:        not started (install Debian's prometheus: make tools)",
         f"  logs: {log_dir}/",
         "Ctrl-C (or `make down`) stops everything.",
     ]
@@ -43,9 +46,20 @@ async def run() -> int:
     watch.cancel()
     sys.stdout.write("stopping the fleet...\n")
     codes = await fleet.stop()
+    if prometheus:
+        await prometheus.stop()
     pid_file.unlink(missing_ok=True)
     sys.stdout.write("stopped: " + ", ".join(f"{name}={code}" for name, code in codes.items()) + "\n")
     return 0
+
+
+async def _start_prometheus(fleet: Fleet, log_dir: Path) -> LocalPrometheus | None:
+    """A local Prometheus scraping the fleet, unless disabled or not installed."""
+    if os.environ.get("PARLEY_FLEET_PROMETHEUS", "1") == "0" or not LocalPrometheus.available():
+        return None
+    prometheus = LocalPrometheus({name: s.port for name, s in fleet.services.items()}, log_dir.parent / "prometheus")
+    await prometheus.start()
+    return prometheus
 
 
 async def _watch(fleet: Fleet, stop: asyncio.Event) -> None:

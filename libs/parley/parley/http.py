@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Collection
 from typing import Any, TypeVar
 
 import orjson
@@ -20,6 +20,8 @@ RequestHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 # Request bodies of the HTTP APIs are small JSON documents; anything larger is refused early.
 MAX_BODY_BYTES = 64 * 1024
+# Browsers may cache a CORS preflight answer this long (10 min), sparing a round trip per call.
+CORS_MAX_AGE_SECONDS = 600
 
 HTTP_STATUS = {
     ErrorCode.MAINTENANCE: 503,
@@ -49,8 +51,12 @@ def error_response(code: ErrorCode, message: str, **kwargs: Any) -> web.Response
 
 
 async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
-    """Parse and validate a JSON body; a bad one raises ParleyError(BAD_ARGUMENT) naming the problem."""
-    raw = await request.read()
+    """Parse and validate a JSON body; a bad one raises ParleyError(BAD_ARGUMENT) naming the problem,
+    one over the app's ``client_max_size`` ParleyError(FRAME_TOO_LARGE)."""
+    try:
+        raw = await request.read()
+    except web.HTTPRequestEntityTooLarge:
+        raise ParleyError(ErrorCode.FRAME_TOO_LARGE, f"body larger than {request.client_max_size} bytes") from None
     try:
         return model.model_validate_json(raw or b"{}")
     except ValidationError as error:
@@ -83,3 +89,40 @@ async def observe(request: web.Request, handler: RequestHandler) -> web.StreamRe
         if request.headers.get("Upgrade", "").lower() != "websocket":
             metrics.HTTP_SECONDS.labels(request.method, route).observe(time.perf_counter() - started)
         metrics.HTTP_REQUESTS.labels(request.method, route, str(status)).inc()
+
+
+def origin_allowed(origin: str, allowed: Collection[str]) -> bool:
+    """Whether a browser ``Origin`` is in ``allowed`` (exact match; ``*`` allows every origin)."""
+    return "*" in allowed or origin in allowed
+
+
+def cors(allowed_origins: Collection[str]) -> Callable[[web.Request, RequestHandler], Awaitable[web.StreamResponse]]:
+    """CORS for the browser clients of an HTTP API: preflights answered, allowed origins echoed.
+
+    Tokens travel in the ``Authorization`` header, never in cookies, so credentials are not allowed.
+    """
+    allowed = frozenset(allowed_origins)
+
+    @web.middleware
+    async def middleware(request: web.Request, handler: RequestHandler) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if origin is None or not origin_allowed(origin, allowed):
+            return await handler(request)
+        headers = {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+        if request.method == "OPTIONS" and "Access-Control-Request-Method" in request.headers:
+            headers |= {
+                "Access-Control-Allow-Methods": "GET, POST, PUT, PATCH, DELETE",
+                "Access-Control-Allow-Headers": "Authorization, Content-Type",
+                "Access-Control-Max-Age": str(CORS_MAX_AGE_SECONDS),
+            }
+            return web.Response(status=204, headers=headers)
+        try:
+            response = await handler(request)
+        except web.HTTPException as error:
+            error.headers.update(headers)
+            raise
+        if not response.prepared:  # a WebSocket's handshake went out long ago
+            response.headers.update(headers)
+        return response
+
+    return middleware

@@ -4,10 +4,11 @@ Start: logging, the HTTP server (``/healthz`` answers at once, ``/readyz`` only 
 the dependencies (RabbitMQ, and Redis/MongoDB when used), the service's start-up hooks, then
 intake (bus consumers) and background tasks.
 
-Stop (SIGTERM or SIGINT), in a fixed order: report not ready, stop intake and let in-flight
-handlers finish (they ack), run the service's stop hooks (the gateway closes its sockets with
-1012 here), cancel background tasks, close the HTTP server and the dependencies. A watchdog
-thread ends the process if the whole stop takes longer than ``shutdown_timeout_seconds``.
+Stop (SIGTERM or SIGINT), in a fixed order: report not ready, run the drain hooks while intake
+still flows (the gateway tells its clients to reconnect with 1012 here, and keeps delivering to
+the ones not yet told), stop intake and let in-flight handlers finish (they ack), run the
+service's stop hooks, cancel background tasks, close the HTTP server and the dependencies. A
+watchdog thread ends the process if the whole stop takes longer than ``shutdown_timeout_seconds``.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from parley import metrics
 from parley.bus import Bus
-from parley.http import MAX_BODY_BYTES, json_response, observe
+from parley.http import MAX_BODY_BYTES, cors, json_response, observe
 from parley.logs import configure_logging, get_logger
 from parley.settings import ServiceSettings
 from parley.stores import mongo_alive, mongo_client, mongo_database, redis_alive, redis_client
@@ -44,13 +45,14 @@ class Service:
         self.bus = Bus(settings, name)
         self.redis: redis.Redis | None = redis_client(settings) if uses_redis else None
         self._mongo_client: AsyncMongoClient | None = mongo_client(settings, f"{name}/{settings.node_id}") if uses_mongo else None
-        self.http = web.Application(middlewares=[observe], client_max_size=MAX_BODY_BYTES)
+        self.http = web.Application(middlewares=[cors(settings.http_cors_origins), observe], client_max_size=MAX_BODY_BYTES)
         self.http.router.add_get("/healthz", self._healthz)
         self.http.router.add_get("/readyz", self._readyz)
         self.http.router.add_get("/metrics", self._metrics)
         self.stopping = asyncio.Event()
         self._started = False
         self._startup_hooks: list[Hook] = []
+        self._drain_hooks: list[Hook] = []
         self._stop_hooks: list[Hook] = []
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
@@ -64,6 +66,11 @@ class Service:
     def on_startup(self, hook: Hook) -> Hook:
         """Run after the dependencies are up and before intake starts (e.g. create indexes)."""
         self._startup_hooks.append(hook)
+        return hook
+
+    def on_drain(self, hook: Hook) -> Hook:
+        """Run first when stopping, while the bus still delivers (hand clients over to other nodes)."""
+        self._drain_hooks.append(hook)
         return hook
 
     def on_stop(self, hook: Hook) -> Hook:
@@ -156,6 +163,8 @@ class Service:
         watchdog.start()
         log.info("service.stopping", budget_seconds=budget)
         try:
+            for hook in self._drain_hooks:
+                await _quietly(hook(), "drain_hook")
             await self.bus.stop_consuming(timeout=budget / 3)
             for hook in self._stop_hooks:
                 await _quietly(hook(), "stop_hook")

@@ -13,7 +13,7 @@ import socket
 import sys
 from typing import Literal, TypeVar
 
-from pydantic import Field, ValidationError
+from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "PARLEY_"
@@ -34,12 +34,19 @@ class ServiceSettings(BaseSettings):
     )
     http_host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
     http_port: int = Field(8080, ge=0, le=65535, description="Port of /healthz, /readyz, /metrics and the service's API.")
+    http_cors_origins: list[str] = Field(
+        default_factory=list,
+        description='Browser origins allowed to call the HTTP API (CORS), as a JSON list, e.g. ["https://shop.example"]; '
+        '["*"] allows any origin; empty allows none.',
+    )
     amqp_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (vhost in the path).")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
     redis_key_prefix: str = Field("parley:", description="Prefix of every Redis key, so tests and tenants can share a server.")
     mongo_url: str = Field("mongodb://127.0.0.1:27017/", description="MongoDB (or MongoDB-wire server) URL.")
     mongo_db: str = Field("parley", description="MongoDB database name.")
-    log_level: Literal["debug", "info", "warning", "error"] = Field("info", description="Lowest log level written.")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Lowest log level written (any case: INFO and info are the same)."
+    )
     log_format: Literal["auto", "json", "console"] = Field(
         "auto", description="json off a TTY, coloured console on one (auto), or forced."
     )
@@ -65,6 +72,11 @@ class ServiceSettings(BaseSettings):
         description="Budget for a graceful stop; the watchdog exits the process when it runs out. "
         "Shorter than Kubernetes' grace period so our own cleanup, not SIGKILL, ends the process.",
     )
+
+    @field_validator("log_level", "log_format", mode="before")
+    @classmethod
+    def _lowercase(cls, value: object) -> object:
+        return value.lower() if isinstance(value, str) else value
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

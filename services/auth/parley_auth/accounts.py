@@ -65,6 +65,18 @@ class Accounts:
             raise ParleyError(ErrorCode.BAD_ARGUMENT, f"username {username!r} is taken") from None
         return doc
 
+    async def by_id(self, user_id: str) -> dict[str, Any]:
+        user = await self._users.find_one({"_id": user_id})
+        if user is None:
+            raise ParleyError(ErrorCode.TOKEN_INVALID, "this account no longer exists")
+        return user
+
+    async def update_profile(self, user_id: str, changes: dict[str, str]) -> dict[str, Any]:
+        """Set a display name and/or email (a visitor who introduces themselves); returns the account."""
+        if changes:
+            await self._users.update_one({"_id": user_id}, {"$set": {**changes, "updated_at": datetime.now(UTC)}})
+        return await self.by_id(user_id)
+
     async def exists(self, username: str) -> bool:
         return await self._users.count_documents({"username": username}, limit=1) > 0
 

@@ -1,99 +1,148 @@
-"""The auth HTTP API: login, JWKS, and staff account creation (admins only)."""
+"""The auth HTTP API: login, refresh, logout, profile, JWKS and key rotation, staff accounts."""
 
 from __future__ import annotations
 
-import secrets
 import time
-from typing import Annotated, Literal
+from typing import Any
 
 import jwt
 from aiohttp import web
-from pydantic import Field, StringConstraints, model_validator
 
-from parley.contracts.base import Model, new_id
+from parley.bus import Bus
+from parley.contracts.base import Contract, new_id
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.http import json_response, read_json
-from parley.tokens import ALGORITHM, AUDIENCE, ISSUER, Claims, KeySet
+from parley.contracts.events import SessionReplaced, TokenRevoked
+from parley.http import error_response, json_response, read_json
+from parley.logs import get_logger
+from parley.revocations import RevocationList
+from parley.tokens import ALGORITHM, AUDIENCE, ISSUER, Claims
 from parley_auth.accounts import Accounts
 from parley_auth.keys import SigningKeys
+from parley_auth.login_limits import LoginLimits, LoginRefused
+from parley_auth.openapi import OPENAPI_JSON, OPENAPI_YAML
+from parley_auth.schemas import (
+    CreateStaffRequest,
+    KeyRotated,
+    LoginRequest,
+    LoginResponse,
+    LogoutRequest,
+    Profile,
+    ProfileUpdate,
+    RefreshRequest,
+    StaffCreated,
+)
+from parley_auth.sessions import RefreshReused, Session, Sessions
 from parley_auth.settings import AuthSettings
 
-Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-
-
-class LoginRequest(Model):
-    """Visitors log in with a device id; operators and admins with username and password."""
-
-    device_id: Annotated[str, StringConstraints(min_length=8, max_length=128)] | None = None
-    username: Name | None = None
-    password: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
-    client_kind: Literal["web", "mobile", "console", "api"] = "web"
-
-    @model_validator(mode="after")
-    def one_way_in(self) -> LoginRequest:
-        if (self.device_id is None) == (self.username is None or self.password is None):
-            raise ValueError("give either device_id, or username and password")
-        return self
-
-
-class LoginResponse(Model):
-    uid: str
-    uname: str
-    role: str
-    token: str
-    sessionCode: str  # noqa: N815 - the bm-aichat client's field name
-    expires_in: int
-
-
-class CreateStaffRequest(Model):
-    username: Name
-    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
-    role: Literal["operator", "admin"]
-    name: str = Field("", max_length=100)
+log = get_logger("parley.auth")
 
 
 class AuthApi:
-    def __init__(self, settings: AuthSettings, accounts: Accounts, keys: SigningKeys) -> None:
+    def __init__(
+        self,
+        settings: AuthSettings,
+        accounts: Accounts,
+        keys: SigningKeys,
+        sessions: Sessions,
+        limits: LoginLimits,
+        revocations: RevocationList,
+        bus: Bus,
+    ) -> None:
         self.settings = settings
         self.accounts = accounts
         self.keys = keys
+        self.sessions = sessions
+        self.limits = limits
+        self.revocations = revocations
+        self.bus = bus
 
     def routes(self) -> list[web.RouteDef]:
         return [
             web.post("/auth/login", self.login),
+            web.post("/auth/refresh", self.refresh),
+            web.post("/auth/logout", self.logout),
+            web.get("/auth/me", self.profile),
+            web.patch("/auth/me", self.update_profile),
             web.get("/auth/jwks.json", self.jwks),
+            web.post("/auth/keys/rotate", self.rotate_keys),
             web.post("/auth/users", self.create_user),
+            web.get("/auth/openapi.json", self.openapi_json),
+            web.get("/auth/openapi.yaml", self.openapi_yaml),
         ]
+
+    # ---- sessions -----------------------------------------------------------------------------
 
     async def login(self, request: web.Request) -> web.Response:
         body = await read_json(request, LoginRequest)
+        account = f"device:{body.device_id}" if body.device_id is not None else f"user:{(body.username or '').lower()}"
+        try:
+            await self.limits.attempt(request, account)
+        except LoginRefused as refused:
+            log.warning("auth.login_rate_limited", reason=refused.message)
+            return error_response(refused.code, refused.message, headers={"Retry-After": str(refused.retry_after)})
         if body.device_id is not None:
             user = await self.accounts.visitor(body.device_id)
         else:
             assert body.username is not None and body.password is not None
             user = await self.accounts.check_password(body.username, body.password)
-        session_code = secrets.token_urlsafe(12)
-        token = self.issue(user["_id"], user["role"], user["name"], session_code, body.client_kind)
-        return json_response(
-            LoginResponse(
-                uid=user["_id"],
-                uname=user["name"],
-                role=user["role"],
-                token=token,
-                sessionCode=session_code,
-                expires_in=self.settings.auth_access_token_ttl_seconds,
-            )
+        session = await self.sessions.start(user, body.client_kind)
+        if user["role"] in self.settings.auth_single_session_roles:
+            replaced = await self.sessions.revoke_others(user["_id"], body.client_kind, session.code, "replaced by a newer login")
+            if replaced:
+                log.info("auth.sessions_replaced", user_id=user["_id"], client_kind=body.client_kind, count=len(replaced))
+                await self._announce(
+                    SessionReplaced(user_id=user["_id"], client_kind=body.client_kind, session_code=session.code)  # type: ignore[arg-type]
+                )
+        return json_response(self._answer(user, session))
+
+    async def refresh(self, request: web.Request) -> web.Response:
+        body = await read_json(request, RefreshRequest)
+        try:
+            session = await self.sessions.rotate(body.refresh_token)
+        except RefreshReused as reused:
+            log.warning("auth.refresh_token_reused", user_id=reused.user_id, session_code=reused.session_code)
+            await self._announce_revoked(reused.user_id, reused.session_code)
+            raise
+        user = await self.accounts.by_id(session.user_id)
+        return json_response(self._answer(user, session))
+
+    async def logout(self, request: web.Request) -> web.Response:
+        """End a session: named by the bearer token, or else by a refresh token in the body."""
+        if request.headers.get("Authorization"):
+            claims = self._bearer_token(request)
+            user_id, code = claims.sub, claims.sid
+        else:
+            body = await read_json(request, LogoutRequest)
+            if body.refresh_token is None:
+                raise ParleyError(ErrorCode.NOT_AUTHENTICATED, "give a bearer token or a refresh_token")
+            session = await self.sessions.session_of(body.refresh_token)
+            user_id, code = session["user_id"], session["_id"]
+        await self.sessions.revoke(code, "logged out")
+        await self._announce_revoked(user_id, code)
+        return web.Response(status=204)
+
+    def _answer(self, user: dict[str, Any], session: Session) -> LoginResponse:
+        ttl = self.settings.auth_access_token_ttl_seconds
+        return LoginResponse(
+            uid=user["_id"],
+            uname=user["name"],
+            role=user["role"],
+            token=self.issue(user, session),
+            expires_in=ttl,
+            refresh_token=session.refresh_token,
+            refresh_expires_in=max(0, int(session.expires_at.timestamp() - time.time())),
+            sessionCode=session.code,
         )
 
-    def issue(self, uid: str, role: str, name: str, session_code: str, kind: str) -> str:
+    def issue(self, user: dict[str, Any], session: Session) -> str:
         now = int(time.time())
         kid, key = self.keys.current
         claims = {
-            "sub": uid,
-            "role": role,
-            "name": name,
-            "sid": session_code,
-            "kind": kind,
+            "sub": user["_id"],
+            "role": user["role"],
+            "name": user["name"],
+            "sid": session.code,
+            "kind": session.client_kind,
             "iat": now,
             "exp": now + self.settings.auth_access_token_ttl_seconds,
             "iss": ISSUER,
@@ -102,20 +151,65 @@ class AuthApi:
         }
         return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
 
+    async def _announce_revoked(self, user_id: str, code: str) -> None:
+        expires_at = int(time.time()) + self.sessions.access_tokens_live_seconds
+        await self._announce(TokenRevoked(user_id=user_id, session_code=code, expires_at=expires_at))
+
+    async def _announce(self, event: Contract) -> None:
+        """Tell the gateways; the revocation list already refuses the session's tokens if this fails."""
+        try:
+            await self.bus.publish_event(event)
+        except ParleyError as error:
+            log.warning("auth.event_not_published", type=event.TYPE, error=error.message)
+
+    # ---- accounts and keys --------------------------------------------------------------------
+
+    async def profile(self, request: web.Request) -> web.Response:
+        claims = await self._caller(request)
+        return json_response(_profile(await self.accounts.by_id(claims.sub)))
+
+    async def update_profile(self, request: web.Request) -> web.Response:
+        claims = await self._caller(request)
+        body = await read_json(request, ProfileUpdate)
+        user = await self.accounts.update_profile(claims.sub, body.model_dump(exclude_none=True))
+        return json_response(_profile(user))
+
     async def jwks(self, _request: web.Request) -> web.Response:
         # Short cache: verifiers may keep it a minute; a rotation is picked up through unknown kids.
         return json_response(self.keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
+    async def rotate_keys(self, request: web.Request) -> web.Response:
+        claims = await self._caller(request, "admin")
+        rotated = KeyRotated.model_validate(await self.keys.rotate())
+        log.info("auth.key_rotated", kid=rotated.kid, active_from=rotated.active_from, by=claims.sub)
+        return json_response(rotated, status=201)
+
     async def create_user(self, request: web.Request) -> web.Response:
-        caller = self.bearer(request)
-        if caller.role != "admin":
-            raise ParleyError(ErrorCode.NOT_A_MEMBER, "only admins create staff accounts")
+        await self._caller(request, "admin")
         body = await read_json(request, CreateStaffRequest)
         user = await self.accounts.create_staff(body.username, body.password, body.role, body.name)
-        return json_response({"uid": user["_id"], "username": user["username"], "role": user["role"]}, status=201)
+        return json_response(StaffCreated(uid=user["_id"], username=user["username"], role=user["role"]), status=201)
 
-    def bearer(self, request: web.Request) -> Claims:
+    async def openapi_json(self, _request: web.Request) -> web.Response:
+        return web.Response(text=OPENAPI_JSON, content_type="application/json")
+
+    async def openapi_yaml(self, _request: web.Request) -> web.Response:
+        return web.Response(text=OPENAPI_YAML, content_type="application/yaml")
+
+    def _bearer_token(self, request: web.Request) -> Claims:
         header = request.headers.get("Authorization", "")
         if not header.startswith("Bearer "):
             raise ParleyError(ErrorCode.NOT_AUTHENTICATED, "missing bearer token")
-        return KeySet(self.keys.jwks()).verify(header.removeprefix("Bearer "))
+        return self.keys.public.verify(header.removeprefix("Bearer "))
+
+    async def _caller(self, request: web.Request, *roles: str) -> Claims:
+        """The bearer's verified claims, refused when the session was revoked or the role is not one of ``roles``."""
+        claims = self._bearer_token(request)
+        await self.revocations.check(claims.sid)
+        if roles and claims.role not in roles:
+            raise ParleyError(ErrorCode.NOT_A_MEMBER, f"this needs one of the roles {', '.join(roles)}")
+        return claims
+
+
+def _profile(user: dict[str, Any]) -> Profile:
+    return Profile(uid=user["_id"], uname=user["name"], role=user["role"], email=user.get("email"))

@@ -4,27 +4,44 @@ from __future__ import annotations
 
 import asyncio
 
+from parley.ratelimit import RateLimiter
+from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley_auth.accounts import Accounts
 from parley_auth.api import AuthApi
 from parley_auth.keys import SigningKeys
+from parley_auth.login_limits import LoginLimits
+from parley_auth.sessions import Sessions
 from parley_auth.settings import AuthSettings
 
-# Other replicas may rotate keys; re-reading them this often bounds how long a new key is
-# unknown here (verifiers elsewhere refresh on an unknown kid by themselves).
-KEY_RELOAD_SECONDS = 30.0
+# Other replicas may rotate keys; re-reading them at least this often (and every half of the
+# publication delay when that is shorter) means a new key is in this replica's JWKS before
+# anyone signs with it.
+KEY_RELOAD_MAX_SECONDS = 30.0
 
 
 def build_service(settings: AuthSettings) -> Service:
-    service = Service("auth", settings, uses_mongo=True)
+    service = Service("auth", settings, uses_mongo=True, uses_redis=True)
+    assert service.redis is not None
+    revocations = RevocationList(service.redis, settings.redis_key_prefix)
     accounts = Accounts(service.db)
-    keys = SigningKeys(service.db)
-    api = AuthApi(settings, accounts, keys)
+    keys = SigningKeys(
+        service.db, publish_seconds=settings.auth_key_publish_seconds, token_ttl_seconds=settings.auth_access_token_ttl_seconds
+    )
+    sessions = Sessions(
+        service.db,
+        revocations,
+        access_ttl=settings.auth_access_token_ttl_seconds,
+        session_ttl=settings.auth_session_ttl_seconds,
+    )
+    limits = LoginLimits(RateLimiter(service.redis, settings.redis_key_prefix), settings)
+    api = AuthApi(settings, accounts, keys, sessions, limits, revocations, service.bus)
     service.http.add_routes(api.routes())
 
     @service.on_startup
     async def prepare() -> None:
         await accounts.create_indexes()
+        await sessions.create_indexes()
         await keys.load()
         admin, password = settings.auth_admin_username, settings.auth_admin_password.get_secret_value()
         if admin and password and not await accounts.exists(admin):
@@ -32,8 +49,9 @@ def build_service(settings: AuthSettings) -> Service:
 
     @service.background
     async def reload_keys() -> None:
+        interval = max(0.1, min(KEY_RELOAD_MAX_SECONDS, settings.auth_key_publish_seconds / 2))
         while True:
-            await asyncio.sleep(KEY_RELOAD_SECONDS)
-            await keys.load()
+            await asyncio.sleep(interval)
+            await keys.reload()
 
     return service

@@ -1,12 +1,47 @@
 from pydantic import Field, SecretStr
 
+from parley.contracts.messages import Role
 from parley.settings import ServiceSettings
 
 
 class AuthSettings(ServiceSettings):
     http_port: int = Field(8081, ge=0, le=65535, description="Port of the auth HTTP API and health/metrics.")
     auth_access_token_ttl_seconds: int = Field(
-        900, ge=30, description="Lifetime of an access token; short, because a stolen one is valid until it expires."
+        900, ge=5, description="Lifetime of an access token; short, because a stolen one is valid until it expires."
+    )
+    auth_session_ttl_seconds: int = Field(
+        30 * 24 * 3600,
+        ge=60,
+        description="How long a login's refresh token can be used (a month: visitors come back to a site weeks later).",
     )
     auth_admin_username: str = Field("", description="If set with a password, an admin account created at start when missing.")
     auth_admin_password: SecretStr = Field(SecretStr(""), description="Password of the bootstrap admin account.")
+    auth_single_session_roles: list[Role] = Field(
+        default_factory=lambda: ["visitor", "admin"],
+        description='Roles allowed one session per client kind (JSON list): a new login replaces the older one, '
+        'whose connections get a kickoff (4003). Operators are left out so they may keep several consoles.',
+    )
+    auth_login_account_burst: int = Field(
+        10, ge=1, description="Login attempts one account (username or device id) may make in a row before it waits."
+    )
+    auth_login_account_per_minute: float = Field(
+        6.0, gt=0, description="Login attempts an account gets back per minute: a password guesser gets ~8600 tries a day at most."
+    )
+    auth_login_address_burst: int = Field(
+        60, ge=1, description="Login attempts one client address may make in a row (an office behind one NAT logs in together)."
+    )
+    auth_login_address_per_minute: float = Field(60.0, gt=0, description="Login attempts a client address gets back per minute.")
+    auth_trusted_proxy_hops: int = Field(
+        0,
+        ge=0,
+        le=10,
+        description="Proxies in front of auth that append to X-Forwarded-For; the client address is the entry they "
+        "were given. 0: the socket's peer address (never trust a header a client can write).",
+    )
+    auth_key_publish_seconds: float = Field(
+        60.0,
+        ge=0,
+        description="A rotated signing key is published in the JWKS this long before tokens are signed with it, so every "
+        "auth replica (re-reading keys every half of it) and every verifier knows it first. Keep it above 5 s, "
+        "the verifiers' shortest JWKS refresh interval.",
+    )

@@ -1,75 +1,168 @@
-"""Wiring of the gateway: the WebSocket endpoint, deliveries from the bus, presence batches, drain."""
+"""Wiring of the gateway: the WebSocket endpoint, deliveries and session events from the bus,
+presence batches, maintenance, and the drain on shutdown."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Callable
 
 import orjson
 
 from parley.contracts.base import Envelope
+from parley.contracts.commands import GetHistory, History
 from parley.contracts.deliveries import DeliverFrame
-from parley.contracts.errors import CloseCode, ParleyError
-from parley.contracts.events import Heartbeats
+from parley.contracts.errors import CloseCode, ErrorCode
+from parley.contracts.events import Heartbeats, SessionReplaced, TokenRevoked
+from parley.contracts.frames import Kickoff, Notice, server_frame
 from parley.logs import get_logger
+from parley.ratelimit import RateLimiter
+from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
 from parley_gateway import metrics
-from parley_gateway.connections import Connections
+from parley_gateway.admission import ConnectionCaps
+from parley_gateway.authentication import Authenticator
+from parley_gateway.connections import Connection, Connections
+from parley_gateway.limits import FrameLimits
+from parley_gateway.maintenance import Maintenance, MaintenanceApi
+from parley_gateway.protocol import Protocol
 from parley_gateway.settings import GatewaySettings
+from parley_gateway.streams import OrderedDelivery
 from parley_gateway.websocket import WebSocketEndpoint
 
 log = get_logger("parley.gateway")
+# A user's connection entries live three presence batches unless refreshed, like presence's
+# own TTL: one lost batch drops nobody, a dead node's connections stop counting within 90 s.
+CAP_TTL_BATCHES = 3
+# After the last client of a drain is told, how long its close handshake may take: short, so
+# the drain window plus this stays inside the shutdown budget (the watchdog's).
+DRAIN_CLOSE_WAIT_SECONDS = 3.0
 
 
 def build_service(settings: GatewaySettings) -> Service:
-    service = Service("gateway", settings)
+    service = Service("gateway", settings, uses_redis=True)
+    assert service.redis is not None
     connections = Connections()
     verifier = JwksVerifier(settings.auth_jwks_url)
-    service.http.router.add_get("/ws", WebSocketEndpoint(settings, service.bus, verifier, connections, service.stopping))
+    revocations = RevocationList(service.redis, settings.redis_key_prefix)
+    authenticator = Authenticator(verifier, revocations)
+    caps = ConnectionCaps(
+        service.redis,
+        settings.redis_key_prefix,
+        limit=settings.gateway_max_connections_per_user,
+        ttl_seconds=settings.gateway_presence_batch_seconds * CAP_TTL_BATCHES,
+    )
+    maintenance = Maintenance(
+        service.redis, settings.redis_key_prefix, settings.gateway_maintenance_poll_seconds, _announcer(connections)
+    )
 
-    async def on_delivery(delivery: DeliverFrame, envelope: Envelope) -> None:
-        received = time.perf_counter()
-        frame_type = str(delivery.frame.get("type", "unknown"))
-        payload = orjson.dumps(delivery.frame).decode()  # serialised once for every local recipient
-        seq_info = _seq_of(delivery)
-        for user_id in delivery.user_ids:
-            for connection in connections.of_user(user_id):
-                if seq_info is not None and not connection.first_delivery(*seq_info):
-                    continue  # a redelivery: this socket has it already
-                if await connection.send(frame_type, payload) and seq_info is not None:
-                    metrics.MESSAGE_SECONDS.observe(max(0.0, time.time() - envelope.occurred_at.timestamp()))
-        metrics.DELIVERY_SECONDS.observe(time.perf_counter() - received)
+    async def history(command: GetHistory) -> History:
+        return History.model_validate(await service.bus.request(command))
 
-    service.bus.on_delivery(DeliverFrame, on_delivery)
+    delivery = OrderedDelivery(history, settings.gateway_gap_wait_seconds)
+    limits = FrameLimits(settings, RateLimiter(service.redis, settings.redis_key_prefix))
+    protocol = Protocol(settings, service.bus, limits, authenticator, delivery, maintenance)
+    endpoint = WebSocketEndpoint(settings, service.bus, authenticator, caps, connections, protocol, service.stopping)
+    service.http.router.add_get("/ws", endpoint)
+    service.http.add_routes(MaintenanceApi(maintenance, verifier, revocations).routes())
+    _subscribe(service, connections, delivery)
+    service.background(maintenance.watch)
+    service.on_stop(verifier.close)
 
     @service.background
     async def report_heartbeats() -> None:
         while True:
             await asyncio.sleep(settings.gateway_presence_batch_seconds)
-            ids = [connection.id for connection in connections.all()]
+            live = connections.all()
             try:
-                await service.bus.publish_event(Heartbeats(node=settings.node_id, connection_ids=ids))
-            except ParleyError as error:
-                log.warning("gateway.heartbeats_not_sent", error=error.message)
+                await service.bus.publish_event(Heartbeats(node=settings.node_id, connection_ids=[c.id for c in live]))
+                await caps.refresh([(c.user_id, c.id) for c in live])
+            except Exception as error:  # noqa: BLE001 - the next batch tries again; presence's TTL covers one miss
+                log.warning("gateway.heartbeats_not_sent", error=str(error))
 
-    @service.on_stop
+    @service.on_drain
     async def drain() -> None:
-        """Tell every client to reconnect (1012), spread over the drain window so they don't stampede."""
-        live = connections.all()
-        if live:
-            pause = settings.gateway_drain_seconds / len(live)
-            log.info("gateway.draining", connections=len(live), window_seconds=settings.gateway_drain_seconds)
-            for connection in live:
-                await connection.ws.close(code=CloseCode.SERVER_RESTARTING, message=b"server restarting, reconnect")
-                await asyncio.sleep(pause)
-        await verifier.close()
+        await _drain(connections, settings.gateway_drain_seconds)
 
     return service
+
+
+def _subscribe(service: Service, connections: Connections, delivery: OrderedDelivery) -> None:
+    async def on_delivery(body: DeliverFrame, envelope: Envelope) -> None:
+        received = time.perf_counter()
+        frame_type = str(body.frame.get("type", "unknown"))
+        payload = orjson.dumps(body.frame).decode()  # serialised once for every local recipient
+        seq_info = _seq_of(body)
+        for user_id in body.user_ids:
+            for connection in connections.of_user(user_id):
+                if seq_info is None:
+                    connection.send(frame_type, payload)
+                elif delivery.deliver(connection, seq_info[0], seq_info[1], payload):
+                    metrics.MESSAGE_SECONDS.observe(max(0.0, time.time() - envelope.occurred_at.timestamp()))
+        metrics.DELIVERY_SECONDS.observe(time.perf_counter() - received)
+
+    async def on_session_replaced(event: SessionReplaced, _envelope: Envelope) -> None:
+        kickoff = server_frame("kickoff", Kickoff(reason="logged in elsewhere", client_kind=event.client_kind)).decode()
+        for connection in connections.of_user(event.user_id):
+            if connection.claims.kind == event.client_kind and connection.claims.sid != event.session_code:
+                log.info("gateway.kickoff", connection_id=connection.id, user_id=event.user_id)
+                connection.send("kickoff", kickoff)
+                connection.close(CloseCode.KICKED_OFF, "logged in elsewhere")
+
+    async def on_token_revoked(event: TokenRevoked, _envelope: Envelope) -> None:
+        # 4001, not 4002: a revoked session cannot be refreshed, the client must log in again.
+        for connection in connections.of_session(event.user_id, event.session_code):
+            log.info("gateway.session_revoked", connection_id=connection.id, user_id=event.user_id)
+            connection.send_error(ErrorCode.TOKEN_INVALID, "session revoked (logged out); log in again")
+            connection.close(CloseCode.UNAUTHENTICATED, "session revoked")
+
+    service.bus.on_delivery(DeliverFrame, on_delivery)
+    service.bus.on_node_event(SessionReplaced, on_session_replaced)
+    service.bus.on_node_event(TokenRevoked, on_token_revoked)
 
 
 def _seq_of(delivery: DeliverFrame) -> tuple[str, int] | None:
     if delivery.frame.get("type") != "message.new":
         return None
     data = delivery.frame.get("data", {})
-    return str(data.get("conversation_id")), int(data.get("seq", 0))
+    try:
+        return str(data["conversation_id"]), int(data["seq"])
+    except (KeyError, TypeError, ValueError):
+        return None  # not a well-formed message.new: passed on as it is
+
+
+def _announcer(connections: Connections) -> Callable[[str | None], None]:
+    def announce(message: str | None) -> None:
+        """Tell every live client that maintenance started (or ended)."""
+        if message is not None:
+            notice = Notice(level="warning", code=int(ErrorCode.MAINTENANCE), text=message)
+        else:
+            notice = Notice(level="info", code=None, text="Maintenance is over.")
+        payload = server_frame("notice", notice).decode()
+        for connection in connections.all():
+            connection.send("notice", payload)
+
+    return announce
+
+
+async def _drain(connections: Connections, window: float) -> None:
+    """Tell every client to reconnect elsewhere (1012), spread over ``window`` so they do not
+    stampede the other nodes; deliveries keep flowing to the ones not told yet."""
+    live = sorted(connections.all(), key=lambda connection: connection.opened_at)  # the oldest go first
+    if not live:
+        return
+    log.info("gateway.draining", connections=len(live), window_seconds=window)
+    started = asyncio.get_running_loop().time()
+    for index, connection in enumerate(live):
+        slot = started + window * index / len(live)
+        await asyncio.sleep(max(0.0, slot - asyncio.get_running_loop().time()))
+        connection.close(CloseCode.SERVER_RESTARTING, "server restarting, reconnect")
+    await _wait_closed(live, timeout=DRAIN_CLOSE_WAIT_SECONDS)
+
+
+async def _wait_closed(live: list[Connection], timeout: float) -> None:
+    """Give the last clients told a moment to answer the close handshake."""
+    deadline = asyncio.get_running_loop().time() + timeout
+    while any(not connection.ws.closed for connection in live) and asyncio.get_running_loop().time() < deadline:
+        await asyncio.sleep(0.05)

@@ -1,19 +1,37 @@
-"""The live connections of this gateway node, by user."""
+"""The live connections of this gateway node: each with its own send queue, by user and by session.
+
+Every frame to a client goes through its connection's queue and one writer task, so frames
+leave in the order they were queued (a reply, then the message.new it caused), a slow reader
+only slows itself, and a close is sent after the frames queued before it.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-from aiohttp import web
+from aiohttp import WSCloseCode, web
 
+from parley.contracts.errors import CloseCode, ErrorCode
+from parley.contracts.frames import ErrorData, server_frame
+from parley.logs import get_logger
 from parley.tokens import Claims
 from parley_gateway import metrics
 
+if TYPE_CHECKING:
+    from parley_gateway.streams import ConversationStream
+
+log = get_logger("parley.gateway")
 
 # Seqs held above the contiguous floor before the oldest is given up on (a gap that never fills).
 MAX_SEQS_ABOVE_FLOOR = 256
+# How long the writer may take to finish (queued frames, then the close handshake) once the
+# reader is done; aiohttp's own close handshake waits up to 10 s, this bounds the rest.
+WRITER_FINISH_SECONDS = 15.0
 
 
 class SeenSeqs:
@@ -25,9 +43,12 @@ class SeenSeqs:
         self.floor = 0
         self.above: set[int] = set()
 
+    def __contains__(self, seq: int) -> bool:
+        return seq <= self.floor or seq in self.above
+
     def add(self, seq: int) -> bool:
         """Record ``seq``; False when it was already delivered (a redelivery to drop)."""
-        if seq <= self.floor or seq in self.above:
+        if seq in self:
             return False
         self.above.add(seq)
         while self.floor + 1 in self.above:
@@ -38,39 +59,123 @@ class SeenSeqs:
             self.above.discard(self.floor)
         return True
 
+    def skip_to(self, seq: int) -> None:
+        """Count everything up to ``seq`` as had (the client says it has it)."""
+        if seq > self.floor:
+            self.floor = seq
+            self.above = {above for above in self.above if above > seq}
+            while self.floor + 1 in self.above:
+                self.floor += 1
+                self.above.discard(self.floor)
+
+
+@dataclass(frozen=True)
+class _Close:
+    code: int
+    reason: str
+
 
 @dataclass(eq=False)
 class Connection:
     ws: web.WebSocketResponse
     claims: Claims
     client_kind: str
+    max_queued: int = 1000
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
-    # Seqs written to this socket per conversation: a redelivered message.new is dropped.
-    delivered: dict[str, SeenSeqs] = field(default_factory=dict)
-
-    def first_delivery(self, conversation_id: str, seq: int) -> bool:
-        seen = self.delivered.get(conversation_id)
-        if seen is None:
-            seen = self.delivered[conversation_id] = SeenSeqs()
-        return seen.add(seq)
+    opened_at: float = field(default_factory=time.monotonic)
+    # Per conversation: what this socket was sent, and what waits for a gap below it to fill.
+    streams: dict[str, ConversationStream] = field(default_factory=dict)
+    # When frames were refused for rate (the last few seconds'), to tell bursts from floods.
+    refusals: deque[float] = field(default_factory=deque)
+    _queue: deque[tuple[str, str] | _Close] = field(default_factory=deque)
+    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    _writer: asyncio.Task[None] | None = None
+    _expiry: asyncio.TimerHandle | None = None
+    closing: bool = False
 
     @property
     def user_id(self) -> str:
         return self.claims.sub
 
-    async def send(self, frame_type: str, payload: str) -> bool:
-        """Write one serialised frame; False when the socket is already closing."""
-        if self.ws.closed:
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.id}")
+        self._schedule_expiry()
+
+    def send(self, frame_type: str, payload: str) -> bool:
+        """Queue one serialised frame; False when the connection is closing (nothing is queued)."""
+        if self.closing:
             return False
-        try:
-            await self.ws.send_str(payload)
-        except (ConnectionError, RuntimeError):
+        if len(self._queue) >= self.max_queued:
+            log.warning("gateway.slow_client", connection_id=self.id, queued=len(self._queue))
+            self.close(CloseCode.TRY_AGAIN_LATER, "too slow to keep up; reconnect and resume")
             return False
-        metrics.FRAMES_OUT.labels(frame_type).inc()
+        self._queue.append((frame_type, payload))
+        self._ready.set()
         return True
+
+    def send_error(self, code: ErrorCode, message: str, frame_id: str | None = None) -> None:
+        metrics.ERRORS.labels(str(int(code))).inc()
+        self.send("error", server_frame("error", ErrorData(code=int(code), message=message), frame_id).decode())
+
+    def close(self, code: int, reason: str) -> None:
+        """Close after the frames already queued have been written; later frames are dropped."""
+        if self.closing:
+            return
+        self.closing = True
+        self._queue.append(_Close(code, reason))
+        self._ready.set()
+
+    def reauthenticated(self, claims: Claims) -> None:
+        """A fresh token of the same user: it now decides the connection's expiry."""
+        self.claims = claims
+        self._schedule_expiry()
+
+    def _schedule_expiry(self) -> None:
+        if self._expiry is not None:
+            self._expiry.cancel()
+        delay = max(0.0, self.claims.exp - time.time())
+        self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
+
+    def _expire(self) -> None:
+        self.send_error(ErrorCode.TOKEN_INVALID, "token expired; refresh it and reconnect (or send auth with a fresh one)")
+        self.close(CloseCode.TOKEN_EXPIRED, "token expired")
+
+    async def _write(self) -> None:
+        while True:
+            await self._ready.wait()
+            while self._queue:
+                item = self._queue.popleft()
+                if isinstance(item, _Close):
+                    await self.ws.close(code=item.code, message=item.reason.encode()[:120])
+                    return
+                frame_type, payload = item
+                try:
+                    await self.ws.send_str(payload)
+                except (ConnectionError, RuntimeError):
+                    return  # the socket is gone; the reader sees it too
+                metrics.FRAMES_OUT.labels(metrics.frame_label(frame_type)).inc()
+            self._ready.clear()
+
+    async def finish(self) -> None:
+        """After the reader is done: let the writer flush and close (bounded), then stop timers."""
+        if self._expiry is not None:
+            self._expiry.cancel()
+        for stream in self.streams.values():
+            stream.stop()
+        if self._writer is None:
+            return
+        self.close(WSCloseCode.OK, "closing")  # a no-op when a close is queued or the client closed first
+        try:
+            await asyncio.wait_for(self._writer, WRITER_FINISH_SECONDS)
+        except (TimeoutError, asyncio.CancelledError):
+            self._writer.cancel()
+        except Exception:  # noqa: BLE001 - a writer's failure must not leak out of the connection's cleanup
+            log.warning("gateway.writer_failed", connection_id=self.id, exc_info=True)
 
 
 class Connections:
+    """This node's live connections, by user and by session."""
+
     def __init__(self) -> None:
         self._by_user: dict[str, set[Connection]] = defaultdict(set)
         self._all: set[Connection] = set()
@@ -91,6 +196,9 @@ class Connections:
 
     def of_user(self, user_id: str) -> list[Connection]:
         return list(self._by_user.get(user_id, ()))
+
+    def of_session(self, user_id: str, session_code: str) -> list[Connection]:
+        return [connection for connection in self.of_user(user_id) if connection.claims.sid == session_code]
 
     def all(self) -> list[Connection]:
         return list(self._all)

@@ -1,15 +1,31 @@
-"""Gateway metrics: connections, frames, errors and delivery latency (no per-user labels)."""
+"""Gateway metrics: connections, frames, errors and delivery latency (no per-user labels).
+
+Frame type labels take only the declared frame types (anything else counts as ``other`` or
+``invalid``), so what a client or a bus message writes can never grow the label set.
+"""
 
 from prometheus_client import Counter, Gauge, Histogram
 
+from parley.contracts.frames import SERVER_FRAME_DATA
 from parley.metrics import LATENCY_BUCKETS
 
 CONNECTIONS = Gauge("parley_gateway_connections", "Open, authenticated WebSocket connections on this node.")
 CONNECTS = Counter("parley_gateway_connects_total", "Authenticated WebSocket connections accepted.")
+REFUSED = Counter(
+    "parley_gateway_connections_refused_total",
+    "Connection attempts refused before auth.ok, by reason (origin, draining, maintenance, token, limit, unavailable).",
+    ["reason"],
+)
 DISCONNECTS = Counter("parley_gateway_disconnects_total", "Connections closed, by close code.", ["close_code"])
 FRAMES_IN = Counter("parley_gateway_frames_received_total", "Client frames received, by type.", ["type"])
 FRAMES_OUT = Counter("parley_gateway_frames_sent_total", "Server frames sent, by type.", ["type"])
 ERRORS = Counter("parley_gateway_errors_total", "Error frames sent, by code.", ["code"])
+RATE_LIMITED = Counter("parley_gateway_rate_limited_total", "Client frames refused by the rate limits (error 9003).")
+GAP_FILLS = Counter(
+    "parley_gateway_gap_fills_total",
+    "Reads of chat_session's history to fill a missing seq or resume, by reason (resume, gap).",
+    ["reason"],
+)
 DELIVERY_SECONDS = Histogram(
     "parley_gateway_delivery_latency_seconds",
     "From a delivery's receipt off the bus to the last socket write.",
@@ -20,3 +36,8 @@ MESSAGE_SECONDS = Histogram(
     "From a message's creation in chat_session to its write on a recipient's socket.",
     buckets=LATENCY_BUCKETS,
 )
+
+
+def frame_label(frame_type: str) -> str:
+    """A server frame's type as a label: declared types only."""
+    return frame_type if frame_type in SERVER_FRAME_DATA else "other"

@@ -1,112 +1,215 @@
-"""Client frames in, server frames out: one handler per frame type.
+"""Client frames in, server frames out: one answer per frame.
 
-Every frame gets an answer: the reply to a request carries the request's ``id``, and a frame
-that cannot be read or is refused gets an ``error`` frame with a code. Nothing a client sends
-can crash the connection's handler.
+A request (a frame with an ``id``) is answered with a frame carrying that id: its result, ``ok``,
+or an ``error``. A frame without an id gets an ``error`` when refused and nothing otherwise
+(``ping`` still gets its ``pong``). Nothing a client sends can crash the connection's handler:
+an unexpected failure is logged and answered with 9500.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-import orjson
-from pydantic import ValidationError
-
 from parley.bus import Bus
-from parley.contracts.base import new_id
-from parley.contracts.commands import Caller, MessageAccepted, OpenSession, SendMessage, SessionOpened
-from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.base import Contract, new_id
+from parley.contracts.commands import (
+    Caller,
+    ChatbotAnswer,
+    CloseConversation,
+    ControlTimers,
+    GetHistory,
+    History,
+    MarkSeen,
+    MessageAccepted,
+    OpenSession,
+    RateConversation,
+    SendMessage,
+    SessionOpened,
+    SetAvailability,
+    SetTyping,
+)
+from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
+from parley.contracts.events import ClientStatusChanged
 from parley.contracts.frames import (
-    CLIENT_FRAME,
+    AckFrame,
     AuthFrame,
-    ErrorData,
+    AuthOk,
+    AvailabilityFrame,
+    ChatbotAnswerFrame,
+    CloseFrame,
+    Empty,
+    HistoryFrame,
     MessageSendFrame,
     PingFrame,
     Pong,
+    RateFrame,
+    ResumeDone,
+    ResumeFrame,
+    SeenFrame,
     SessionOpenFrame,
+    StatusFrame,
+    TimersFrame,
+    TypingFrame,
     server_frame,
 )
 from parley.logs import bind_context, get_logger
 from parley_gateway import metrics
+from parley_gateway.authentication import Authenticator
 from parley_gateway.connections import Connection
+from parley_gateway.limits import FrameLimits, FrameRefused, Flooding
+from parley_gateway.maintenance import Maintenance
+from parley_gateway.settings import GatewaySettings
+from parley_gateway.streams import OrderedDelivery
 
 log = get_logger("parley.gateway")
+# Refusals worth a log line: someone reaching for a conversation that is not theirs.
+ACCESS_REFUSALS = (ErrorCode.NOT_A_MEMBER, ErrorCode.UNKNOWN_CONVERSATION)
+
+
+def reply(connection: Connection, frame_type: str, data: Any, frame_id: str | None) -> None:
+    connection.send(frame_type, server_frame(frame_type, data, frame_id).decode())
+
+
+def forwarded_command(frame: Any, caller: Caller) -> Contract | None:
+    """The bus command a fire-and-answer-ok frame becomes (None: not one of those)."""
+    match frame:
+        case AckFrame() | SeenFrame():
+            data = frame.data
+            return MarkSeen(
+                caller=caller, conversation_id=data.conversation_id, seq=data.seq, delivered_only=isinstance(frame, AckFrame)
+            )
+        case TypingFrame():
+            return SetTyping(caller=caller, conversation_id=frame.data.conversation_id, active=frame.data.active)
+        case CloseFrame():
+            return CloseConversation(caller=caller, conversation_id=frame.data.conversation_id)
+        case RateFrame():
+            return RateConversation(caller=caller, **frame.data.model_dump())
+        case AvailabilityFrame():
+            if caller.role not in ("operator", "admin"):
+                raise ParleyError(ErrorCode.BAD_ARGUMENT, "only operators have an availability")
+            return SetAvailability(caller=caller, available=frame.data.available)
+        case ChatbotAnswerFrame():
+            return ChatbotAnswer(caller=caller, **frame.data.model_dump())
+        case TimersFrame():
+            return ControlTimers(caller=caller, **frame.data.model_dump())
+    return None
 
 
 class Protocol:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(
+        self,
+        settings: GatewaySettings,
+        bus: Bus,
+        limits: FrameLimits,
+        authenticator: Authenticator,
+        delivery: OrderedDelivery,
+        maintenance: Maintenance,
+    ) -> None:
+        self.settings = settings
         self.bus = bus
+        self.limits = limits
+        self.authenticator = authenticator
+        self.delivery = delivery
+        self.maintenance = maintenance
 
     async def handle(self, connection: Connection, raw: str | bytes) -> None:
         """Answer one client frame."""
-        frame_id = _frame_id(raw)
         try:
-            frame = CLIENT_FRAME.validate_json(raw)
-        except ValidationError as error:
-            metrics.FRAMES_IN.labels("invalid").inc()
-            await send_error(connection, ErrorCode.INVALID_FRAME, _describe(error), frame_id)
+            frame = await self.limits.read(connection, raw)
+        except Flooding:
+            log.warning("gateway.flooding", connection_id=connection.id, user_id=connection.user_id)
+            connection.send_error(ErrorCode.RATE_LIMITED, "rate limits ignored for too long: closing")
+            connection.close(CloseCode.POLICY, "flooding")
+            return
+        except FrameRefused as refused:
+            metrics.FRAMES_IN.labels("invalid" if refused.code == ErrorCode.INVALID_FRAME else "refused").inc()
+            connection.send_error(refused.code, refused.message, refused.frame_id)
+            return
+        except Exception:
+            log.exception("gateway.frame_failed", stage="read")
+            connection.send_error(ErrorCode.INTERNAL, "internal error")
             return
         metrics.FRAMES_IN.labels(frame.type).inc()
+        if self.maintenance.message is not None and not isinstance(frame, PingFrame):
+            connection.send_error(ErrorCode.MAINTENANCE, self.maintenance.message, frame.id)
+            return
         trace_id = new_id()
         with bind_context(trace_id=trace_id, user_id=connection.user_id, frame_type=frame.type):
             try:
                 await self._dispatch(connection, frame, trace_id)
             except ParleyError as error:
-                if error.code in (ErrorCode.NOT_A_MEMBER, ErrorCode.UNKNOWN_CONVERSATION):
-                    log.warning("gateway.access_refused", code=int(error.code), reason=error.message)
-                await send_error(connection, error.code, error.message, frame.id)
+                if error.code in ACCESS_REFUSALS:
+                    conversation_id = getattr(frame.data, "conversation_id", None)
+                    log.warning("gateway.access_refused", code=int(error.code), reason=error.message, conversation_id=conversation_id)
+                connection.send_error(error.code, error.message, frame.id)
             except Exception:
                 log.exception("gateway.frame_failed")
-                await send_error(connection, ErrorCode.INTERNAL, "internal error", frame.id)
+                connection.send_error(ErrorCode.INTERNAL, "internal error", frame.id)
 
     async def _dispatch(self, connection: Connection, frame: Any, trace_id: str) -> None:
-        caller = Caller(user_id=connection.user_id, role=connection.claims.role, name=connection.claims.name)
+        claims = connection.claims
+        caller = Caller(user_id=claims.sub, role=claims.role, name=claims.name)
+        command = forwarded_command(frame, caller)
+        if command is not None:
+            await self.bus.request(command, trace_id=trace_id)
+            if frame.id is not None:
+                reply(connection, "ok", Empty(), frame.id)
+            return
         match frame:
             case PingFrame():
-                await connection.send("pong", server_frame("pong", Pong(), frame.id).decode())
+                reply(connection, "pong", Pong(), frame.id)
             case AuthFrame():
-                raise ParleyError(ErrorCode.BAD_ARGUMENT, "this connection is already authenticated")
+                await self._reauthenticate(connection, frame)
             case SessionOpenFrame():
-                reply = await self.bus.request(
-                    OpenSession(caller=caller, channel_id=frame.data.channel_id), trace_id=trace_id
-                )
-                opened = SessionOpened.model_validate(reply)
-                await connection.send("session.opened", server_frame("session.opened", opened, frame.id).decode())
+                opened = await self.bus.request(OpenSession(caller=caller, channel_id=frame.data.channel_id), trace_id=trace_id)
+                reply(connection, "session.opened", SessionOpened.model_validate(opened), frame.id)
             case MessageSendFrame():
-                data = frame.data
-                reply = await self.bus.request(
-                    SendMessage(
-                        caller=caller,
-                        conversation_id=data.conversation_id,
-                        client_msg_id=data.client_msg_id,
-                        kind=data.kind,
-                        body=data.body,
+                accepted = await self.bus.request(SendMessage(caller=caller, **frame.data.model_dump()), trace_id=trace_id)
+                reply(connection, "message.accepted", MessageAccepted.model_validate(accepted), frame.id)
+            case ResumeFrame():
+                await self.resume(connection, frame.data.conversation_id, frame.data.after_seq, frame.id)
+            case HistoryFrame():
+                page = await self.bus.request(GetHistory(caller=caller, **frame.data.model_dump()), trace_id=trace_id)
+                reply(connection, "history", History.model_validate(page), frame.id)
+            case StatusFrame():
+                await self.bus.publish_event(
+                    ClientStatusChanged(
+                        connection_id=connection.id,
+                        node=self.settings.node_id,
+                        user_id=connection.user_id,
+                        status=frame.data.status,
+                        conversation_id=frame.data.conversation_id,
                     ),
                     trace_id=trace_id,
                 )
-                accepted = MessageAccepted.model_validate(reply)
-                await connection.send("message.accepted", server_frame("message.accepted", accepted, frame.id).decode())
-            case _:
-                # Declared in the contracts (docs/protocol.md) but not served by this gateway yet.
-                raise ParleyError(ErrorCode.BAD_ARGUMENT, f"{frame.type} is not supported yet")
+                if frame.id is not None:
+                    reply(connection, "ok", Empty(), frame.id)
 
+    async def resume(self, connection: Connection, conversation_id: str, after_seq: int, frame_id: str | None) -> None:
+        """Replay a conversation after ``after_seq`` (in order, once each), then ``resume.done``."""
+        last_seq = await self.delivery.resume(connection, conversation_id, after_seq)
+        reply(connection, "resume.done", ResumeDone(conversation_id=conversation_id, last_seq=last_seq), frame_id)
 
-async def send_error(connection: Connection, code: ErrorCode, message: str, frame_id: str | None) -> None:
-    metrics.ERRORS.labels(str(int(code))).inc()
-    payload = server_frame("error", ErrorData(code=int(code), message=message), frame_id).decode()
-    await connection.send("error", payload)
+    def authenticated(self, connection: Connection, frame_id: str | None) -> None:
+        """Answer an accepted ``auth`` frame (or query-string token) with ``auth.ok``."""
+        claims = connection.claims
+        ok = AuthOk(
+            uid=claims.sub,
+            uname=claims.name,
+            role=claims.role,
+            connection_id=connection.id,
+            heartbeat_timeout_seconds=self.settings.gateway_heartbeat_timeout_seconds,
+        )
+        reply(connection, "auth.ok", ok, frame_id)
 
-
-def _frame_id(raw: str | bytes) -> str | None:
-    """The request id of a frame, if one can be read, so even a refused frame's error is matched."""
-    try:
-        parsed = orjson.loads(raw)
-    except orjson.JSONDecodeError:
-        return None
-    frame_id = parsed.get("id") if isinstance(parsed, dict) else None
-    return frame_id if isinstance(frame_id, str) and len(frame_id) <= 64 else None
-
-
-def _describe(error: ValidationError) -> str:
-    problems = [f"{'.'.join(map(str, e['loc'])) or 'frame'}: {e['msg']}" for e in error.errors()[:5]]
-    return "invalid frame: " + "; ".join(problems)
+    async def _reauthenticate(self, connection: Connection, frame: AuthFrame) -> None:
+        """A fresh token on a live connection (after a refresh) pushes its expiry back."""
+        explicit_kind = frame.data.client_kind if "client_kind" in frame.data.model_fields_set else None
+        claims = await self.authenticator.verify(frame.data.token, explicit_kind)
+        if claims.sub != connection.user_id:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, "a connection belongs to one user; reconnect to change user")
+        await self.authenticator.check_revoked(claims)
+        connection.reauthenticated(claims)
+        self.authenticated(connection, frame.id)
+        for position in frame.data.resume:
+            await self.resume(connection, position.conversation_id, position.after_seq, frame.id)

@@ -1,4 +1,10 @@
-"""The ``/ws`` endpoint: authenticate, register with presence, read frames until the end."""
+"""The ``/ws`` endpoint: admit, authenticate, register with presence, read frames until the end.
+
+Admission in order: the browser origin (HTTP 403 before the upgrade), draining (HTTP 503),
+maintenance (1002, close 1013), the token (7001, close 4001), the session's revocation (7001,
+close 4001), the user's connection cap (9003, close 1008). Then presence is told, ``auth.ok``
+goes out, resume positions given with the auth frame are replayed, and frames are read.
+"""
 
 from __future__ import annotations
 
@@ -10,15 +16,34 @@ from pydantic import ValidationError
 from parley.bus import Bus
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
 from parley.contracts.events import ConnectionClosed, ConnectionOpened
-from parley.contracts.frames import AuthFrame, AuthOk, server_frame
+from parley.contracts.frames import AuthFrame, ResumeData, server_frame
+from parley.http import json_response, origin_allowed
 from parley.logs import get_logger
-from parley.tokens import Claims, JwksVerifier
+from parley.tokens import Claims
 from parley_gateway import metrics
+from parley_gateway.admission import ConnectionCaps
+from parley_gateway.authentication import Authenticator
 from parley_gateway.connections import Connection, Connections
+from parley_gateway.limits import frame_id_of
 from parley_gateway.protocol import Protocol
 from parley_gateway.settings import GatewaySettings
 
 log = get_logger("parley.gateway")
+# aiohttp drops (close 1009) frames over this many times the limit without reading them whole;
+# frames between the limit and this get error 9002 and the connection lives on.
+HARD_FRAME_LIMIT_FACTOR = 4
+
+
+class Refusal(Exception):
+    """A connection attempt turned away before auth.ok: an error frame, then a close."""
+
+    def __init__(self, reason: str, code: ErrorCode, message: str, close_code: int, frame_id: str | None = None) -> None:
+        super().__init__(message)
+        self.reason = reason  # the label of parley_gateway_connections_refused_total
+        self.code = code
+        self.message = message
+        self.close_code = close_code
+        self.frame_id = frame_id
 
 
 class WebSocketEndpoint:
@@ -26,106 +51,160 @@ class WebSocketEndpoint:
         self,
         settings: GatewaySettings,
         bus: Bus,
-        verifier: JwksVerifier,
+        authenticator: Authenticator,
+        caps: ConnectionCaps,
         connections: Connections,
+        protocol: Protocol,
         stopping: asyncio.Event,
     ) -> None:
         self.settings = settings
         self.bus = bus
-        self.verifier = verifier
+        self.authenticator = authenticator
+        self.caps = caps
         self.connections = connections
-        self.protocol = Protocol(bus)
+        self.protocol = protocol
         self.stopping = stopping
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
+        origin = request.headers.get("Origin")
+        if origin is not None and not origin_allowed(origin, self.settings.gateway_allowed_origins):
+            metrics.REFUSED.labels("origin").inc()
+            log.warning("gateway.origin_refused", origin=origin[:200])
+            error = {"code": int(ErrorCode.NOT_AUTHENTICATED), "message": f"origin {origin[:200]!r} may not connect"}
+            return json_response({"error": error}, status=403)
         if self.stopping.is_set():
+            metrics.REFUSED.labels("draining").inc()
             # Draining: a new connection belongs on another node.
             raise web.HTTPServiceUnavailable(text="gateway restarting, reconnect elsewhere")
-        ws = web.WebSocketResponse(max_msg_size=self.settings.gateway_max_frame_bytes, autoping=True)
+        ws = web.WebSocketResponse(
+            max_msg_size=self.settings.gateway_max_frame_bytes * HARD_FRAME_LIMIT_FACTOR, autoping=True
+        )
         await ws.prepare(request)
-        authenticated = await self._authenticate(ws, request)
-        if authenticated is None:
-            return ws
-        claims, client_kind, auth_frame_id = authenticated
-        connection = Connection(ws=ws, claims=claims, client_kind=client_kind)
-        await self._open(connection, auth_frame_id)
         try:
-            await self._read(connection)
-        finally:
-            await self._closed(connection)
+            claims, positions, auth_frame_id = await self._authenticate(ws, request)
+        except Refusal as refusal:
+            await _refuse(ws, refusal)
+            return ws
+        except asyncio.TimeoutError:
+            metrics.REFUSED.labels("token").inc()
+            await ws.close(code=CloseCode.UNAUTHENTICATED, message=b"no auth frame in time")
+            return ws
+        connection = Connection(ws=ws, claims=claims, client_kind=claims.kind, max_queued=self.settings.gateway_send_queue_frames)
+        await self._serve(connection, positions, auth_frame_id)
         return ws
 
-    async def _authenticate(
-        self, ws: web.WebSocketResponse, request: web.Request
-    ) -> tuple[Claims, str, str | None] | None:
+    async def _authenticate(self, ws: web.WebSocketResponse, request: web.Request) -> tuple[Claims, list[ResumeData], str | None]:
         """The token from the query string, or else from the first frame (which must be ``auth``)."""
-        token = request.query.get("token")
-        client_kind = request.query.get("client_kind", "web")
+        token, client_kind = request.query.get("token"), request.query.get("client_kind")
+        positions: list[ResumeData] = []
         frame_id = None
         if token is None:
-            try:
-                message = await ws.receive(timeout=self.settings.gateway_auth_timeout_seconds)
-            except TimeoutError:
-                await ws.close(code=CloseCode.UNAUTHENTICATED, message=b"no auth frame in time")
-                return None
+            message = await ws.receive(timeout=self.settings.gateway_auth_timeout_seconds)
             if message.type != WSMsgType.TEXT:
-                await ws.close(code=CloseCode.UNAUTHENTICATED, message=b"first frame must be auth")
-                return None
+                raise Refusal("token", ErrorCode.NOT_AUTHENTICATED, "the first frame must be auth", CloseCode.UNAUTHENTICATED)
             try:
                 frame = AuthFrame.model_validate_json(message.data)
             except ValidationError:
-                await _refuse(ws, ErrorCode.NOT_AUTHENTICATED, "first frame must be a valid auth frame", None)
-                return None
-            token, client_kind, frame_id = frame.data.token, frame.data.client_kind, frame.id
+                raise Refusal(
+                    "token",
+                    ErrorCode.NOT_AUTHENTICATED,
+                    "the first frame must be a valid auth frame",
+                    CloseCode.UNAUTHENTICATED,
+                    frame_id_of(message.data),
+                ) from None
+            token, frame_id, positions = frame.data.token, frame.id, frame.data.resume
+            client_kind = frame.data.client_kind if "client_kind" in frame.data.model_fields_set else None
+        if self.protocol.maintenance.message is not None:
+            notice = self.protocol.maintenance.message
+            raise Refusal("maintenance", ErrorCode.MAINTENANCE, notice, CloseCode.TRY_AGAIN_LATER, frame_id)
         try:
-            claims = await self.verifier.verify(token)
+            return await self.authenticator.verify(token, client_kind), positions, frame_id
         except ParleyError as error:
-            await _refuse(ws, error.code, error.message, frame_id)
-            return None
-        return claims, client_kind, frame_id
+            if error.code == ErrorCode.UNAVAILABLE:  # auth's keys could not be fetched: not the client's fault
+                raise Refusal("unavailable", error.code, error.message, CloseCode.TRY_AGAIN_LATER, frame_id) from None
+            raise Refusal("token", error.code, error.message, CloseCode.UNAUTHENTICATED, frame_id) from None
+
+    async def _serve(self, connection: Connection, positions: list[ResumeData], auth_frame_id: str | None) -> None:
+        for position in positions:  # live messages of these wait until their replay is done
+            self.protocol.delivery.prepare(connection, position.conversation_id, position.after_seq)
+        # Registered before the revocation check: a revocation published meanwhile finds it.
+        self.connections.add(connection)
+        connection.start()
+        admitted = False
+        try:
+            await self._admit(connection)
+            admitted = True
+            await self._open(connection, auth_frame_id)
+            for position in positions:
+                await self._resume_at_auth(connection, position, auth_frame_id)
+            await self._read(connection)
+        except Refusal as refusal:
+            metrics.REFUSED.labels(refusal.reason).inc()
+            connection.send_error(refusal.code, refusal.message, auth_frame_id)
+            connection.close(refusal.close_code, refusal.message)
+        finally:
+            await self._closed(connection, admitted)
+
+    async def _admit(self, connection: Connection) -> None:
+        try:
+            await self.authenticator.check_revoked(connection.claims)
+            await self.caps.admit(connection.user_id, connection.id)
+        except ParleyError as error:
+            close_code = {
+                ErrorCode.TOKEN_INVALID: CloseCode.UNAUTHENTICATED,
+                ErrorCode.RATE_LIMITED: CloseCode.POLICY,
+            }.get(error.code, CloseCode.TRY_AGAIN_LATER)
+            reason = {ErrorCode.TOKEN_INVALID: "token", ErrorCode.RATE_LIMITED: "limit"}.get(error.code, "unavailable")
+            raise Refusal(reason, error.code, error.message, close_code) from None
 
     async def _open(self, connection: Connection, auth_frame_id: str | None) -> None:
-        self.connections.add(connection)
-        metrics.CONNECTS.inc()
-        await self.bus.publish_event(
-            ConnectionOpened(
-                connection_id=connection.id,
-                node=self.settings.node_id,
-                user_id=connection.user_id,
-                role=connection.claims.role,
-                client_kind=connection.client_kind,  # type: ignore[arg-type]
+        try:
+            await self.bus.publish_event(
+                ConnectionOpened(
+                    connection_id=connection.id,
+                    node=self.settings.node_id,
+                    user_id=connection.user_id,
+                    role=connection.claims.role,
+                    client_kind=connection.client_kind,  # type: ignore[arg-type]
+                )
             )
-        )
-        ok = AuthOk(
-            uid=connection.user_id,
-            uname=connection.claims.name,
-            role=connection.claims.role,
-            connection_id=connection.id,
-            heartbeat_timeout_seconds=self.settings.gateway_heartbeat_timeout_seconds,
-        )
-        await connection.send("auth.ok", server_frame("auth.ok", ok, auth_frame_id).decode())
+        except ParleyError as error:
+            # Without presence knowing it, nothing would be delivered to this connection.
+            raise Refusal("unavailable", error.code, error.message, CloseCode.TRY_AGAIN_LATER) from None
+        metrics.CONNECTS.inc()
+        self.protocol.authenticated(connection, auth_frame_id)
+
+    async def _resume_at_auth(self, connection: Connection, position: ResumeData, auth_frame_id: str | None) -> None:
+        try:
+            await self.protocol.resume(connection, position.conversation_id, position.after_seq, auth_frame_id)
+        except ParleyError as error:
+            connection.send_error(error.code, f"resume of {position.conversation_id}: {error.message}", auth_frame_id)
 
     async def _read(self, connection: Connection) -> None:
         ws = connection.ws
-        while not ws.closed:
+        while not ws.closed and not connection.closing:
             try:
                 message = await ws.receive(timeout=self.settings.gateway_heartbeat_timeout_seconds)
-            except TimeoutError:
-                await ws.close(code=CloseCode.HEARTBEAT_TIMEOUT, message=b"heartbeat timeout")
+            except asyncio.TimeoutError:
+                connection.close(CloseCode.HEARTBEAT_TIMEOUT, "heartbeat timeout")
                 return
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 await self.protocol.handle(connection, message.data)
             elif message.type == WSMsgType.ERROR:
-                # aiohttp reports an oversized frame this way and has already closed with 1009.
+                # aiohttp reports a frame over the hard limit this way and has already closed (1009).
                 log.info("gateway.socket_error", error=str(ws.exception()))
                 return
             else:  # CLOSE, CLOSING, CLOSED
                 return
 
-    async def _closed(self, connection: Connection) -> None:
+    async def _closed(self, connection: Connection, admitted: bool) -> None:
         self.connections.remove(connection)
+        await connection.finish()
+        if not admitted:
+            return
         code = connection.ws.close_code or 1006
         metrics.DISCONNECTS.labels(str(code)).inc()
+        await self.caps.release(connection.user_id, connection.id)
         try:
             await self.bus.publish_event(
                 ConnectionClosed(
@@ -137,9 +216,12 @@ class WebSocketEndpoint:
             log.warning("gateway.close_not_reported", connection_id=connection.id)
 
 
-async def _refuse(ws: web.WebSocketResponse, code: ErrorCode, message: str, frame_id: str | None) -> None:
-    await ws.send_str(server_frame("error", {"code": int(code), "message": message}, frame_id).decode())
-    metrics.ERRORS.labels(str(int(code))).inc()
-    await ws.close(code=CloseCode.UNAUTHENTICATED, message=message.encode()[:120])
-
-
+async def _refuse(ws: web.WebSocketResponse, refusal: Refusal) -> None:
+    metrics.REFUSED.labels(refusal.reason).inc()
+    metrics.ERRORS.labels(str(int(refusal.code))).inc()
+    payload = server_frame("error", {"code": int(refusal.code), "message": refusal.message}, refusal.frame_id).decode()
+    try:
+        await ws.send_str(payload)
+        await ws.close(code=refusal.close_code, message=refusal.message.encode()[:120])
+    except (ConnectionError, RuntimeError):
+        pass  # the client left first

@@ -187,7 +187,10 @@ class Bus:
             self._pending_replies.pop(correlation_id, None)
         if not reply.ok:
             assert reply.error is not None
-            raise ParleyError(ErrorCode(reply.error.code), reply.error.message)
+            code = reply.error.code
+            # A code this build does not know (a newer peer) is still an error, not a crash.
+            known = code in ErrorCode._value2member_map_
+            raise ParleyError(ErrorCode(code) if known else ErrorCode.INTERNAL, reply.error.message)
         return reply.result or {}
 
     async def _publish(

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from parley.contracts.base import Contract, Model, contract
+from parley.contracts.bot import BotContent
 from parley.contracts.messages import ActionBody, ClientMsgId, ConversationId, Message, Role, TextBody
 
 
@@ -47,6 +48,11 @@ class SessionOpened(Model):
     temporary: bool
     welcome: str = ""
     last_seq: int = 0
+    availability: Literal["operators", "chatbot", "offline_form"] = Field(
+        "operators",
+        description="Who answers now: an operator, the channel's chatbot, or nobody (offline form: messages wait "
+        "in the operators' queue).",
+    )
 
 
 @contract("chat_session.send_message")
@@ -54,13 +60,33 @@ class SendMessage(Contract):
     caller: Caller
     conversation_id: ConversationId
     client_msg_id: ClientMsgId
-    kind: Literal["text", "action"]
-    body: TextBody | ActionBody
+    kind: Literal["text", "action", "bot"] = Field(description="bot: a chatbot's post (caller.role bot)")
+    body: TextBody | ActionBody | BotContent
+
+
+class CannedSuggestion(Model):
+    shortcut: str
+    text: str
+
+
+class CommandResult(Model):
+    """What a slash command (``/help``) or an operator's canned-response lookup (``:gre``) did.
+
+    Shown to its sender only and never stored; what the command changed (a close, a transfer)
+    reaches every member through the usual events.
+    """
+
+    command: str = Field(description="help, leave, transfer, close, or canned (a lookup)")
+    text: str = ""
+    suggestions: list[CannedSuggestion] = Field(default_factory=list)
 
 
 class MessageAccepted(Model):
-    message: Message
+    """The answer to a send: the stored message, or (for a command) ``command`` and no message."""
+
+    message: Message | None = None
     duplicate: bool = Field(False, description="True when this client_msg_id was already stored: the original is returned.")
+    command: CommandResult | None = None
 
 
 @contract("presence.lookup_nodes")

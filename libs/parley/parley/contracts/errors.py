@@ -28,7 +28,9 @@ class ErrorCode(IntEnum):
 
 class CloseCode(IntEnum):
     SERVER_RESTARTING = 1012
+    TRY_AGAIN_LATER = 1013  # maintenance, a dependency away, or a client too slow to keep up
     POLICY = 1008
+    MESSAGE_TOO_BIG = 1009
     UNAUTHENTICATED = 4001
     TOKEN_EXPIRED = 4002
     KICKED_OFF = 4003

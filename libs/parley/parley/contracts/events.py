@@ -52,8 +52,11 @@ class MessageCreated(Contract):
 
 @contract("presence.changed")
 class PresenceChanged(Contract):
+    """A user's status (or an operator's available/busy toggle) changed; published once per change."""
+
     user_id: str
     status: Literal["online", "away", "offline"]
+    available: bool | None = Field(None, description="Operators and admins: their manual toggle; None for other roles.")
 
 
 @contract("gateway.client_status")

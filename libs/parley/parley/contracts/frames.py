@@ -22,6 +22,8 @@ ShortId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ClientKind = Literal["web", "mobile", "console", "api"]
 # Paging size of history and resume: enough to fill a chat window, small enough for one frame.
 MAX_PAGE = 200
+# Conversations one auth frame may resume: an operator's console holds a few dozen at most.
+MAX_RESUME_AT_AUTH = 100
 
 
 class Empty(Model):
@@ -35,6 +37,9 @@ class _ClientFrame(Model):
 class AuthData(Model):
     token: Annotated[str, StringConstraints(min_length=1, max_length=4096)]
     client_kind: ClientKind = "web"
+    # Resume positions given with the auth frame are replayed before any live message of those
+    # conversations reaches the new connection (a later `resume` frame cannot promise that).
+    resume: list[ResumeData] = Field(default_factory=list, max_length=MAX_RESUME_AT_AUTH)
 
 
 class AuthFrame(_ClientFrame):
@@ -308,6 +313,14 @@ class Notice(Model):
     text: str
 
 
+class PresenceUpdate(Model):
+    """A conversation partner came online, went away or offline (operators: or toggled available/busy)."""
+
+    user_id: str
+    status: Literal["online", "away", "offline"]
+    available: bool | None = None
+
+
 SERVER_FRAME_DATA: dict[str, type[Model]] = {
     "auth.ok": AuthOk,
     "pong": Pong,
@@ -325,6 +338,7 @@ SERVER_FRAME_DATA: dict[str, type[Model]] = {
     "bot.step": BotStep,
     "kickoff": Kickoff,
     "notice": Notice,
+    "presence": PresenceUpdate,
     "ok": Empty,
 }
 

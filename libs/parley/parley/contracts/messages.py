@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, StringConstraints
 
 from parley.contracts.base import Model
+from parley.contracts.bot import BotContent
 
 # Long enough for a pasted paragraph or a stack trace, short enough that one message can never
 # dominate a frame, a bus message or a push payload.
@@ -38,6 +39,6 @@ class Message(Model):
     author_role: Role
     author_name: str = ""
     kind: Literal["text", "action", "notice", "bot"]
-    body: str | ActionBody
+    body: str | ActionBody | BotContent = Field(description="text, an action, or (kind bot) a rich bot content")
     client_msg_id: str | None = None
     created_at: datetime

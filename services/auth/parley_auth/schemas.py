@@ -1,0 +1,106 @@
+"""Bodies of the auth HTTP API: what each endpoint reads and answers (the OpenAPI document's schemas)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from parley.contracts.base import Model
+from parley.contracts.messages import Role
+
+Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
+ClientKind = Literal["web", "mobile", "console", "api"]
+# Loose on purpose: the address is confirmed by mail, not by a pattern; this only catches typos.
+Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+
+
+class LoginRequest(Model):
+    """Visitors log in with a device id; operators and admins with username and password."""
+
+    device_id: Annotated[str, StringConstraints(min_length=8, max_length=128)] | None = None
+    username: Name | None = None
+    password: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
+    client_kind: ClientKind = Field("web", description="The session's kind: a new login of the same kind replaces it.")
+
+    @model_validator(mode="after")
+    def one_way_in(self) -> LoginRequest:
+        if (self.device_id is None) == (self.username is None or self.password is None):
+            raise ValueError("give either device_id, or username and password")
+        return self
+
+
+class RefreshRequest(Model):
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)]
+
+
+class LogoutRequest(Model):
+    """Without a bearer token, the session to end is named by one of its refresh tokens."""
+
+    refresh_token: Annotated[str, StringConstraints(min_length=1, max_length=512)] | None = None
+
+
+class LoginResponse(Model):
+    uid: str
+    uname: str
+    role: Role
+    token: str = Field(description="ES256 access token (JWT); send it in the WebSocket's auth frame.")
+    expires_in: int = Field(description="Seconds the access token is valid.")
+    refresh_token: str = Field(description="Works once: POST /auth/refresh returns the next one.")
+    refresh_expires_in: int = Field(description="Seconds until the session ends whatever the refreshes.")
+    sessionCode: str  # noqa: N815 - the bm-aichat client's field name
+
+
+class ProfileUpdate(Model):
+    """A visitor introducing themselves (or staff renaming themselves); absent fields stay."""
+
+    name: Name | None = None
+    email: Email | None = None
+
+
+class Profile(Model):
+    uid: str
+    uname: str
+    role: Role
+    email: str | None = None
+
+
+class CreateStaffRequest(Model):
+    username: Name
+    password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
+    role: Literal["operator", "admin"]
+    name: str = Field("", max_length=100)
+
+
+class StaffCreated(Model):
+    uid: str
+    username: str
+    role: Role
+
+
+class KeyRotated(Model):
+    kid: str = Field(description="The new key's id; it is in the JWKS now.")
+    active_from: str = Field(description="When tokens start being signed with it (ISO 8601).")
+
+
+class Jwk(Model):
+    kty: str
+    crv: str
+    x: str
+    y: str
+    kid: str
+    alg: str
+    use: str
+
+
+class Jwks(Model):
+    keys: list[Jwk]
+
+
+class ErrorDetail(Model):
+    code: int = Field(description="A Parley error code (docs/protocol.md): 7001 bad credentials or token, 9003 rate limited...")
+    message: str
+
+
+class ErrorBody(Model):
+    error: ErrorDetail

@@ -1,0 +1,57 @@
+"""``chat_session.history``: a page of a conversation's messages by seq, for members only.
+
+The gateway serves ``history.get`` frames with it, and replays ``resume`` (and fills a gap in
+live delivery) with ``after_seq`` pages. ``last_seq`` is the newest seq stored when the page
+was read, so a reader can tell "caught up" from "more arrived since".
+"""
+
+from __future__ import annotations
+
+from parley.contracts.base import Envelope
+from parley.contracts.commands import GetHistory, History
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.logs import get_logger
+from parley.runtime import Service
+from parley_chat_session.conversation_store import ConversationStore
+from parley_chat_session.message_store import MessageStore
+
+log = get_logger("parley.chat_session")
+
+
+class HistoryReader:
+    def __init__(self, conversations: ConversationStore, messages: MessageStore) -> None:
+        self._conversations = conversations
+        self._messages = messages
+
+    async def read(self, command: GetHistory) -> History:
+        """The page ``command`` asks for; NOT_A_MEMBER / UNKNOWN_CONVERSATION refusals are logged."""
+        caller, conversation_id = command.caller, command.conversation_id
+        conversation = await self._conversations.find(conversation_id)
+        if conversation is None:
+            log.warning("chat_session.history_refused", user_id=caller.user_id, conversation_id=conversation_id, reason="unknown")
+            raise ParleyError(
+                ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r} (a session without messages has no history)"
+            )
+        if caller.user_id not in conversation.get("member_ids", []):
+            log.warning("chat_session.history_refused", user_id=caller.user_id, conversation_id=conversation_id, reason="not a member")
+            raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are not a member of this conversation")
+        if command.before_seq is not None and command.after_seq is not None and command.before_seq <= command.after_seq + 1:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, "before_seq must be above after_seq + 1 (the range would be empty)")
+        messages, has_more = await self._messages.page(
+            conversation_id, before_seq=command.before_seq, after_seq=command.after_seq, limit=command.limit
+        )
+        # The conversation's counter is raised just after each insert: the stored newest may be ahead.
+        last_seq = max(int(conversation.get("last_seq", 0)), await self._messages.newest_seq(conversation_id))
+        return History(conversation_id=conversation_id, messages=messages, has_more=has_more, last_seq=last_seq)
+
+
+def register_history(service: Service) -> HistoryReader:
+    """Serve ``chat_session.history`` on the service's bus."""
+    conversations = ConversationStore(service.db)
+    reader = HistoryReader(conversations, MessageStore(service.db, conversations))
+
+    async def on_history(command: GetHistory, _envelope: Envelope) -> History:
+        return await reader.read(command)
+
+    service.bus.on_command(GetHistory, on_history)
+    return reader

@@ -1,0 +1,69 @@
+"""How many live connections a user holds on all gateway nodes together, and the cap on it.
+
+A sorted set per user in Redis: member = connection id, score = when it expires unless its
+node refreshes it (every presence batch). Admission prunes the expired entries (connections of
+a node that died without saying goodbye), counts, and adds in one Lua step, so two nodes
+admitting the same user at once cannot both slip under the cap.
+"""
+
+from __future__ import annotations
+
+import time
+
+import redis.asyncio as redis
+from redis.exceptions import RedisError
+
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.stores import timed
+
+# KEYS[1]: the user's set. ARGV: now, expiry of the new entry, cap, connection id, key ttl.
+_ADMIT = """
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
+if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
+  return 0
+end
+redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
+redis.call('EXPIRE', KEYS[1], ARGV[5])
+return 1
+"""
+
+
+class ConnectionCaps:
+    def __init__(self, client: redis.Redis, prefix: str, *, limit: int, ttl_seconds: float) -> None:
+        self._redis = client
+        self._prefix = f"{prefix}gw:conns:"
+        self._limit = limit
+        self._ttl = ttl_seconds
+        self._admit = client.register_script(_ADMIT)
+
+    async def admit(self, user_id: str, connection_id: str) -> None:
+        """Count the connection in; ParleyError(RATE_LIMITED) over the cap, UNAVAILABLE without Redis."""
+        now = time.time()
+        try:
+            with timed("redis", "connection_admit"):
+                admitted = await self._admit(
+                    keys=[self._prefix + user_id], args=[now, now + self._ttl, self._limit, connection_id, int(self._ttl) + 1]
+                )
+        except RedisError as error:
+            raise ParleyError(ErrorCode.UNAVAILABLE, "cannot count your connections right now; retry") from error
+        if not int(admitted):
+            raise ParleyError(
+                ErrorCode.RATE_LIMITED, f"too many connections: at most {self._limit} at once; close one first"
+            )
+
+    async def release(self, user_id: str, connection_id: str) -> None:
+        try:
+            await self._redis.zrem(self._prefix + user_id, connection_id)
+        except RedisError:
+            pass  # the entry expires by itself when its node stops refreshing it
+
+    async def refresh(self, connections: list[tuple[str, str]]) -> None:
+        """Keep this node's (user, connection) entries alive for another TTL (one round trip)."""
+        if not connections:
+            return
+        expires = time.time() + self._ttl
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id, connection_id in connections:
+                pipe.zadd(self._prefix + user_id, {connection_id: expires}, xx=True)
+                pipe.expire(self._prefix + user_id, int(self._ttl) + 1)
+            await pipe.execute()

@@ -1,0 +1,193 @@
+"""Ordered, gap-free, duplicate-free ``message.new`` per connection and conversation.
+
+Deliveries reach a node over the bus concurrently and may overtake each other; a redelivery
+may bring a message twice; a client that reconnects has missed some. For every conversation a
+connection has, a :class:`ConversationStream` keeps the highest seq written (``high``), the
+seqs written (``sent``) and the messages held above a gap. A ``message.new`` is written when
+it is the next seq; one above a gap waits ``gateway_gap_wait_seconds`` for the missing one,
+then the gap is filled from chat_session's history. ``resume`` is the same fill from the
+client's ``after_seq``: while a fill runs, live messages of the conversation are held, and the
+fill ends by writing them in seq order, skipping the ones the history pages already wrote.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from parley.contracts.commands import Caller, GetHistory, History
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.frames import MAX_PAGE, MessageNew, server_frame
+from parley.contracts.messages import Message
+from parley.logs import get_logger
+from parley_gateway import metrics
+from parley_gateway.connections import Connection, SeenSeqs
+
+log = get_logger("parley.gateway")
+
+# History reads one fill may make after catching up, when live messages keep arriving above
+# what it read: each read returns them (they are stored before they are delivered), so a
+# second read almost always ends it; three bound the work under a sustained burst.
+MAX_FILL_ROUNDS = 3
+
+HistorySource = Callable[[GetHistory], Awaitable[History]]  # chat_session.history, over the bus
+
+
+class ConversationStream:
+    """What one connection was sent of one conversation, and what waits for a gap to fill."""
+
+    def __init__(self) -> None:
+        self.sent = SeenSeqs()
+        # Nothing at or below ``high`` is waited for: written, given up on after a fill, or older
+        # than the first message this connection got (a resume may still ask for those).
+        self.high = 0
+        self.synced = False  # False until the first message.new or resume sets ``high``
+        self.held: dict[int, str] = {}
+        self.filling = False
+        self.lock = asyncio.Lock()
+        self.gap_timer: asyncio.TimerHandle | None = None
+
+    def start_at(self, seq: int) -> None:
+        """The client says it has everything up to ``seq`` (a resume)."""
+        self.high = max(self.high, seq) if self.synced else seq
+        self.synced = True
+        self.sent.skip_to(seq)
+
+    def stop(self) -> None:
+        if self.gap_timer is not None:
+            self.gap_timer.cancel()
+            self.gap_timer = None
+
+
+class OrderedDelivery:
+    """Writes message.new frames to connections in seq order, filling gaps from history."""
+
+    def __init__(self, history: HistorySource, gap_wait_seconds: float) -> None:
+        self.history = history
+        self.gap_wait = gap_wait_seconds
+        self._fills: set[asyncio.Task[None]] = set()
+
+    def deliver(self, connection: Connection, conversation_id: str, seq: int, payload: str) -> bool:
+        """Write a live message.new now, or hold it; False when it was a duplicate or is held."""
+        stream = self._stream(connection, conversation_id)
+        if seq in stream.sent or seq in stream.held:
+            return False
+        if not stream.synced:
+            # A fresh view: nothing before this seq is waited for (a resume may still ask for it).
+            stream.synced, stream.high = True, seq - 1
+        if stream.filling or seq > stream.high + 1:
+            stream.held[seq] = payload
+            if not stream.filling and stream.gap_timer is None:
+                stream.gap_timer = asyncio.get_running_loop().call_later(
+                    self.gap_wait, self._start_gap_fill, connection, conversation_id
+                )
+            return False
+        # The next seq, or a late one whose gap was given up on: either way the client lacks it.
+        self._write(connection, stream, seq, payload)
+        self._release_contiguous(connection, stream)
+        return True
+
+    def prepare(self, connection: Connection, conversation_id: str, after_seq: int) -> None:
+        """Hold live messages of the conversation until :meth:`resume` has replayed it."""
+        stream = self._stream(connection, conversation_id)
+        stream.start_at(after_seq)
+        stream.filling = True
+
+    async def resume(self, connection: Connection, conversation_id: str, after_seq: int) -> int:
+        """Write every message after ``after_seq`` in order, then the held live ones; returns the
+        highest seq the connection now has. Raises ParleyError (e.g. not a member) from history."""
+        self.prepare(connection, conversation_id, after_seq)
+        stream = connection.streams[conversation_id]
+        metrics.GAP_FILLS.labels("resume").inc()
+        async with stream.lock:
+            stream.filling = True
+            try:
+                await self._replay(connection, stream, conversation_id, after_seq)
+            except ParleyError:
+                self._forget(connection, conversation_id, stream)
+                raise
+            self._release_all(connection, stream)
+        return stream.high
+
+    def _start_gap_fill(self, connection: Connection, conversation_id: str) -> None:
+        stream = connection.streams.get(conversation_id)
+        if stream is None or connection.closing:
+            return
+        stream.gap_timer = None
+        if not stream.held:
+            return  # the missing seq arrived in time
+        task = asyncio.create_task(self._fill_gap(connection, stream, conversation_id))
+        self._fills.add(task)
+        task.add_done_callback(self._fills.discard)
+
+    async def _fill_gap(self, connection: Connection, stream: ConversationStream, conversation_id: str) -> None:
+        metrics.GAP_FILLS.labels("gap").inc()
+        async with stream.lock:
+            stream.filling = True
+            try:
+                await self._replay(connection, stream, conversation_id, stream.high)
+            except ParleyError as error:
+                # Give up on the gap: what is held goes out in order; history still has the rest.
+                log.warning("gateway.gap_fill_failed", conversation_id=conversation_id, code=int(error.code), reason=error.message)
+            finally:
+                self._release_all(connection, stream)
+
+    async def _replay(self, connection: Connection, stream: ConversationStream, conversation_id: str, cursor: int) -> None:
+        claims = connection.claims
+        caller = Caller(user_id=claims.sub, role=claims.role, name=claims.name)
+        for _ in range(MAX_FILL_ROUNDS):
+            while True:
+                page = await self.history(
+                    GetHistory(caller=caller, conversation_id=conversation_id, after_seq=cursor, limit=MAX_PAGE)
+                )
+                if page.last_seq < cursor:
+                    raise ParleyError(
+                        ErrorCode.BAD_ARGUMENT, f"after_seq {cursor} is beyond the conversation's last seq {page.last_seq}"
+                    )
+                for message in page.messages:
+                    self._write(connection, stream, message.seq, message_new(message))
+                    cursor = max(cursor, message.seq)
+                if not (page.has_more and page.messages):
+                    break
+            if not any(seq > cursor for seq in stream.held):
+                return
+
+    def _write(self, connection: Connection, stream: ConversationStream, seq: int, payload: str) -> None:
+        stream.held.pop(seq, None)
+        if stream.sent.add(seq):
+            connection.send("message.new", payload)
+        stream.high = max(stream.high, seq)
+
+    def _release_contiguous(self, connection: Connection, stream: ConversationStream) -> None:
+        while stream.high + 1 in stream.held:
+            self._write(connection, stream, stream.high + 1, stream.held[stream.high + 1])
+        if not stream.held:
+            stream.stop()
+
+    def _release_all(self, connection: Connection, stream: ConversationStream) -> None:
+        """End a fill: write what is held in seq order (gaps left are given up on), synchronously,
+        so no live message can slip between the last write and the end of holding."""
+        for seq in sorted(stream.held):
+            self._write(connection, stream, seq, stream.held[seq])
+        stream.filling = False
+        stream.stop()
+
+    def _forget(self, connection: Connection, conversation_id: str, stream: ConversationStream) -> None:
+        """A resume that failed leaves no trace: the conversation starts afresh with what was held."""
+        connection.streams.pop(conversation_id, None)
+        stream.stop()
+        stream.filling = False
+        for seq in sorted(stream.held):
+            self.deliver(connection, conversation_id, seq, stream.held[seq])
+
+    @staticmethod
+    def _stream(connection: Connection, conversation_id: str) -> ConversationStream:
+        stream = connection.streams.get(conversation_id)
+        if stream is None:
+            stream = connection.streams[conversation_id] = ConversationStream()
+        return stream
+
+
+def message_new(message: Message) -> str:
+    frame = MessageNew(conversation_id=message.conversation_id, seq=message.seq, message=message)
+    return server_frame("message.new", frame).decode()

@@ -1,0 +1,132 @@
+"""What the gateway and auth end-to-end tests share: a fleet with their own settings, an extra
+gateway process, logins and the steps to get a conversation between a visitor and an operator."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+from parley_fleet import SERVICES, Fleet, free_port
+from parley_fleet.processes import ServiceProcess
+from tests.conftest import Infra
+from tests.e2e.client import WsClient
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ARTIFACTS
+
+
+@asynccontextmanager
+async def fleet_with(infra: Infra, name: str, **settings: str) -> AsyncIterator[Fleet]:
+    """The six services on this run's infrastructure, with extra PARLEY_* settings."""
+    env = {
+        **infra.env(),
+        "PARLEY_NODE_ID_PREFIX": f"{name}-{infra.run_id}",
+        "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
+        "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        **settings,
+    }
+    log_dir = ARTIFACTS / f"{name}-{infra.run_id}-{uuid.uuid4().hex[:4]}"
+    running = Fleet(env=env, log_dir=log_dir, ports={service: free_port() for service in SERVICES})
+    try:
+        await running.start()
+        yield running
+    finally:
+        codes = await running.stop()
+    assert all(code == 0 for code in codes.values()), f"services did not stop cleanly: {codes}"
+
+
+async def extra_gateway(fleet: Fleet, **settings: str) -> ServiceProcess:
+    """A second gateway node of the fleet (its own port, node id and delivery queue), started and ready."""
+    port = free_port()
+    base = fleet.services["gateway"]
+    env = {**base.env, **settings, "PARLEY_HTTP_PORT": str(port), "PARLEY_NODE_ID": f"{base.env['PARLEY_NODE_ID']}-b{port}"}
+    process = ServiceProcess("gateway", port, env, fleet.log_dir / f"gateway-{port}.log")
+    await process.start()
+    fleet.services[f"gateway-{port}"] = process
+    await fleet.wait_ready(names=(f"gateway-{port}",))
+    return process
+
+
+def ws_url(http_url: str) -> str:
+    return http_url.replace("http://", "ws://") + "/ws"
+
+
+async def post(session: aiohttp.ClientSession, url: str, body: dict[str, Any], **headers: str) -> tuple[int, dict[str, Any]]:
+    async with session.post(url, json=body, headers=headers) as response:
+        return response.status, (await response.json() if response.content_type == "application/json" else {})
+
+
+async def login(session: aiohttp.ClientSession, fleet: Fleet, **body: str) -> dict[str, Any]:
+    status, answer = await post(session, f"{fleet.url('auth')}/auth/login", body)
+    assert status == 200, answer
+    return answer
+
+
+def bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
+
+
+async def connect(session: aiohttp.ClientSession, url: str, token: str, **auth: Any) -> tuple[WsClient, dict[str, Any]]:
+    """A WebSocket to the gateway at ``url`` (http or ws), authenticated with ``token``."""
+    ws = await session.ws_connect(ws_url(url) if url.startswith("http") else url)
+    client = WsClient(ws)
+    answer = await client.request("auth", {"token": token, **auth})
+    return client, answer
+
+
+async def closed(client: WsClient, timeout: float = 15.0) -> int | None:
+    """Wait for the server to close the socket; its close code."""
+    try:
+        await client.wait_for(lambda _frame: False, timeout)
+    except ConnectionError:
+        pass
+    return client.ws.close_code
+
+
+@dataclass
+class Chat:
+    """A visitor and an operator in one persisted conversation."""
+
+    conversation_id: str
+    visitor: dict[str, Any]
+    operator: dict[str, Any]
+    channel_id: str
+
+
+async def start_chat(session: aiohttp.ClientSession, fleet: Fleet, admin_token: str) -> Chat:
+    """An operator (online on the fleet's gateway while the first message is posted), a channel,
+    a visitor and the conversation their first message creates."""
+    username = f"op-{uuid.uuid4().hex[:8]}"
+    status, created = await post(
+        session,
+        f"{fleet.url('auth')}/auth/users",
+        {"username": username, "password": "operator-password-1", "role": "operator", "name": "Olivia"},
+        **bearer(admin_token),
+    )
+    assert status == 201, created
+    status, channel = await post(
+        session, f"{fleet.url('chat_session')}/channels", {"name": "Support", "operator_ids": [created["uid"]]}, **bearer(admin_token)
+    )
+    assert status == 201, channel
+    operator = await login(session, fleet, username=username, password="operator-password-1")
+    console, _ = await connect(session, fleet.url("gateway"), operator["token"])
+    visitor = await login(session, fleet, device_id=f"device-{uuid.uuid4().hex}")
+    widget, _ = await connect(session, fleet.url("gateway"), visitor["token"])
+    try:
+        opened = await widget.request("session.open", {"channel_id": channel["id"]})
+        conversation_id = opened["data"]["conversation_id"]
+        await asyncio.sleep(0.5)  # presence learns of the console from a bus event
+        sent = await widget.request(
+            "message.send", {"conversation_id": conversation_id, "client_msg_id": "hello", "kind": "text", "body": "Hello"}
+        )
+        assert sent["type"] == "message.accepted", sent
+        # The operator was assigned (a member) when the console gets the first message.
+        await console.wait_for(lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation_id)
+    finally:
+        await widget.close()
+        await console.close()
+    return Chat(conversation_id, visitor, operator, channel["id"])

@@ -1,56 +1,112 @@
-"""Wiring of the chat_session service."""
+"""Wiring of the chat_session service: bus handlers, background tasks and the HTTP API."""
 
 from __future__ import annotations
 
+import asyncio
+
 from parley.contracts.base import Envelope
-from parley.contracts.commands import MessageAccepted, OpenSession, SendMessage, SessionOpened
-from parley.contracts.events import ConversationCreated, MessageCreated
+from parley.contracts.bot import ContactCollected
+from parley.contracts.commands import (
+    Caller,
+    CloseConversation,
+    MarkSeen,
+    MessageAccepted,
+    OpenSession,
+    OperatorRequestResult,
+    RateConversation,
+    RequestOperator,
+    SendMessage,
+    SessionOpened,
+    SetTyping,
+)
+from parley.contracts.events import ConversationClosed, PresenceChanged
 from parley.runtime import Service
-from parley.tokens import JwksVerifier
-from parley_chat_session.assignment import OperatorPicker
-from parley_chat_session.channels import ChannelApi, Channels
-from parley_chat_session.conversations import Conversations
+from parley_chat_session.api_spec import route_table
+from parley_chat_session.channel_api import ChannelApi
+from parley_chat_session.components import Components, build_components
+from parley_chat_session.conversation_api import ConversationApi
+from parley_chat_session.history import register_history
+from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.settings import ChatSessionSettings
 
 
 def build_service(settings: ChatSessionSettings) -> Service:
     service = Service("chat_session", settings, uses_redis=True, uses_mongo=True)
-    assert service.redis is not None
-    verifier = JwksVerifier(settings.auth_jwks_url)
-    channels = Channels(service.db)
-    conversations = Conversations(
-        service.db,
-        service.redis,
-        channels,
-        OperatorPicker(service.db, service.bus),
-        key_prefix=settings.redis_key_prefix,
-        temporary_ttl_seconds=settings.chat_temporary_session_ttl_seconds,
-    )
-    service.http.add_routes(ChannelApi(channels, verifier).routes())
-    service.on_startup(conversations.create_indexes)
-    service.on_stop(verifier.close)
+    parts = build_components(service, settings)
+    channel_api = ChannelApi(parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, parts.verifier)
+    conversation_api = ConversationApi(parts.transcripts, parts.members, parts.sessions, parts.channels, parts.verifier)
+    service.http.add_routes(route_table(ENDPOINTS, channel_api, conversation_api))
+    service.on_startup(parts.create_indexes)
+    service.on_stop(parts.verifier.close)
+    _register_commands(service, parts)
+    register_history(service)
+    _register_events(service, parts)
+    _register_background(service, settings, parts)
+    return service
 
+
+def _register_commands(service: Service, parts: Components) -> None:
     async def open_session(command: OpenSession, _envelope: Envelope) -> SessionOpened:
-        return await conversations.open_session(command)
+        return await parts.sessions.open(command)
 
     async def send_message(command: SendMessage, envelope: Envelope) -> MessageAccepted:
-        posted = await conversations.post(command)
-        # Events go out after the write; on a retried send they go out again (at-least-once),
-        # and the gateway drops a message.new whose seq a connection already has.
-        if posted.created is not None:
-            await service.bus.publish_event(
-                ConversationCreated(
-                    conversation_id=posted.created["_id"],
-                    channel_id=posted.created["channel_id"],
-                    member_ids=posted.member_ids,
-                ),
-                trace_id=envelope.trace_id,
-            )
-        await service.bus.publish_event(
-            MessageCreated(message=posted.message, member_ids=posted.member_ids), trace_id=envelope.trace_id
-        )
-        return MessageAccepted(message=posted.message, duplicate=posted.duplicate)
+        return await parts.posting.send(command, envelope.trace_id)
+
+    async def mark_seen(command: MarkSeen, envelope: Envelope) -> None:
+        await parts.members.mark_seen(command, envelope.trace_id)
+
+    async def typing(command: SetTyping, envelope: Envelope) -> None:
+        await parts.members.typing(command, envelope.trace_id)
+
+    async def close(command: CloseConversation, envelope: Envelope) -> None:
+        await parts.closing.close_by_member(command.caller, command.conversation_id, command.reason, envelope.trace_id)
+
+    async def rate(command: RateConversation, _envelope: Envelope) -> None:
+        await parts.closing.rate(command.caller, command.conversation_id, command.rating, command.comment)
+
+    async def request_operator(command: RequestOperator, envelope: Envelope) -> OperatorRequestResult:
+        return await parts.queue.request(command.conversation_id, envelope.trace_id)
 
     service.bus.on_command(OpenSession, open_session)
     service.bus.on_command(SendMessage, send_message)
-    return service
+    service.bus.on_command(MarkSeen, mark_seen)
+    service.bus.on_command(SetTyping, typing)
+    service.bus.on_command(CloseConversation, close)
+    service.bus.on_command(RateConversation, rate)
+    service.bus.on_command(RequestOperator, request_operator)
+
+
+def _register_events(service: Service, parts: Components) -> None:
+    async def on_presence(event: PresenceChanged, envelope: Envelope) -> None:
+        # An operator came online or toggled available: their channels' queues may move.
+        if event.status == "online" and event.available is not False:
+            await parts.queue.drain_for_operator(event.user_id, envelope.trace_id)
+
+    async def on_closed(event: ConversationClosed, _envelope: Envelope) -> None:
+        await parts.mailer.on_closed(event)
+
+    async def on_contact(event: ContactCollected, _envelope: Envelope) -> None:
+        # The chatbot's question_email step: the address the transcript will be sent to.
+        if event.field == "email":
+            visitor = Caller(user_id=event.visitor_id, role="visitor")
+            await parts.sessions.set_visitor_email(visitor, event.conversation_id, event.value)
+
+    service.bus.on_event(PresenceChanged, on_presence)
+    service.bus.on_event(ConversationClosed, on_closed)
+    service.bus.on_event(ContactCollected, on_contact)
+
+
+def _register_background(service: Service, settings: ChatSessionSettings, parts: Components) -> None:
+    @service.background
+    async def sweep_queues() -> None:
+        while True:
+            await asyncio.sleep(settings.chat_queue_sweep_seconds)
+            await parts.queue.sweep()
+
+    @service.background
+    async def retention() -> None:
+        while True:
+            await parts.retention.sweep()
+            await asyncio.sleep(settings.chat_retention_sweep_seconds)
+
+    service.background(parts.watch.run)

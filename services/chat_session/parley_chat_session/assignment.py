@@ -1,33 +1,110 @@
-"""Picking an operator for a new conversation: online ones first, least busy first."""
+"""Picking an operator: among the channel's operators who are online, toggled available and
+under the channel's capacity, by the channel's strategy (least busy, or round robin).
+
+Who is online and available comes from presence (``presence.available_operators``); the load
+(open conversations) is counted here, where conversations live. While presence does not serve
+that command, a plain ``presence.lookup_nodes`` (online = has a live connection) stands in.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Collection
+from dataclasses import dataclass
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from parley.bus import Bus
-from parley.contracts.commands import LookupNodes, NodesOfUsers
+from parley.contracts.commands import AvailableOperators, GetAvailableOperators, LookupNodes, NodesOfUsers
+from parley.contracts.errors import ParleyError
+from parley.logs import get_logger
+from parley_chat_session.channels import DEFAULT_CAPACITY
+from parley_chat_session.conversation_store import ConversationStore
+
+log = get_logger("parley.chat_session")
+
+# Presence answers from Redis in milliseconds; waiting longer would hold a visitor's first
+# message past the gateway's own request timeout (5 s) when presence is away.
+PRESENCE_TIMEOUT_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Candidate:
+    user_id: str
+    load: int
+
+
+def choose(routing: str, operator_ids: list[str], candidates: list[Candidate], last: str | None) -> str | None:
+    """The operator the strategy picks; ``candidates`` are in the channel's operator order."""
+    if not candidates:
+        return None
+    if routing == "round_robin":
+        # The first candidate listed after the last one picked, wrapping around the list.
+        start = operator_ids.index(last) + 1 if last in operator_ids else 0
+        order = {operator: (index - start) % len(operator_ids) for index, operator in enumerate(operator_ids)}
+        return min(candidates, key=lambda candidate: order.get(candidate.user_id, len(operator_ids))).user_id
+    # Least busy; ties go to the operator listed first on the channel, so the choice is deterministic.
+    return min(candidates, key=lambda candidate: candidate.load).user_id
 
 
 class OperatorPicker:
-    def __init__(self, db: AsyncDatabase, bus: Bus) -> None:
-        self._conversations = db["conversations"]
+    def __init__(self, bus: Bus, conversations: ConversationStore) -> None:
         self._bus = bus
+        self._conversations = conversations
 
-    async def pick(self, channel: dict[str, Any]) -> str | None:
-        """The online operator of the channel with the fewest open conversations, or None."""
-        operator_ids: list[str] = channel.get("operator_ids", [])
+    async def available(self, operator_ids: list[str]) -> set[str]:
+        """Of these operators, the ones online and toggled available (empty if presence is away)."""
         if not operator_ids:
-            return None
-        reply = await self._bus.request(LookupNodes(user_ids=operator_ids))
-        online = {user for users in NodesOfUsers.model_validate(reply).nodes.values() for user in users}
-        candidates = [operator for operator in operator_ids if operator in online]
-        if not candidates:
-            return None
-        loads = {
-            operator: await self._conversations.count_documents({"operator_id": operator, "status": "open"})
-            for operator in candidates
-        }
-        # Ties go to the operator listed first on the channel, so the choice is deterministic.
-        return min(candidates, key=lambda operator: (loads[operator], candidates.index(operator)))
+            return set()
+        try:
+            command = GetAvailableOperators(operator_ids=operator_ids)
+            reply = await self._bus.request(command, timeout=PRESENCE_TIMEOUT_SECONDS)
+        except ParleyError as error:
+            log.info("chat_session.available_operators_unanswered", error=error.message)
+            return await self._online(operator_ids)
+        states = AvailableOperators.model_validate(reply).operators
+        return {state.user_id for state in states if state.status == "online" and state.available}
+
+    async def _online(self, operator_ids: list[str]) -> set[str]:
+        try:
+            reply = await self._bus.request(LookupNodes(user_ids=operator_ids), timeout=PRESENCE_TIMEOUT_SECONDS)
+        except ParleyError as error:
+            log.warning("chat_session.presence_unanswered", error=error.message)
+            return set()
+        return {user for users in NodesOfUsers.model_validate(reply).nodes.values() for user in users}
+
+    async def roster(self, channel: dict[str, Any]) -> Roster:
+        """Who of the channel can take a conversation now, to pick from repeatedly (one presence call)."""
+        operator_ids = channel.get("operator_ids", [])
+        available = await self.available(operator_ids)
+        loads = await self._conversations.loads(sorted(available)) if available else {}
+        return Roster(channel, available, loads)
+
+    async def candidates(self, channel: dict[str, Any]) -> list[Candidate]:
+        """Available operators of the channel under its capacity, in the channel's order."""
+        return (await self.roster(channel)).candidates()
+
+
+class Roster:
+    """The channel's available operators and their loads, kept up to date as conversations are given out."""
+
+    def __init__(self, channel: dict[str, Any], available: set[str], loads: dict[str, int]) -> None:
+        self.operator_ids: list[str] = channel.get("operator_ids", [])
+        self.routing: str = channel.get("routing", "least_busy")
+        self.capacity: int = channel.get("operator_capacity", DEFAULT_CAPACITY)
+        self.last: str | None = channel.get("round_robin_last")
+        self.available = available
+        self.loads = loads
+
+    def candidates(self, exclude: Collection[str] = ()) -> list[Candidate]:
+        return [
+            Candidate(operator, self.loads.get(operator, 0))
+            for operator in self.operator_ids
+            if operator in self.available and operator not in exclude and self.loads.get(operator, 0) < self.capacity
+        ]
+
+    def pick(self, exclude: Collection[str] = ()) -> str | None:
+        return choose(self.routing, self.operator_ids, self.candidates(exclude), self.last)
+
+    def took(self, operator_id: str) -> None:
+        """``operator_id`` was given a conversation: one more load, and round robin moves on."""
+        self.loads[operator_id] = self.loads.get(operator_id, 0) + 1
+        self.last = operator_id

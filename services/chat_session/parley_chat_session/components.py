@@ -1,0 +1,118 @@
+"""chat_session's parts, built once and connected: stores, queue, clocks, commands, APIs."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from parley.runtime import Service
+from parley.tokens import JwksVerifier
+from parley_chat_session.announcements import Announcer
+from parley_chat_session.assignment import OperatorPicker
+from parley_chat_session.availability import Availability
+from parley_chat_session.canned import CannedResponses
+from parley_chat_session.channels import Channels
+from parley_chat_session.chat_commands import ChatCommands
+from parley_chat_session.closing import Closing
+from parley_chat_session.conversation_clocks import ConversationClocks
+from parley_chat_session.conversation_store import ConversationStore
+from parley_chat_session.deadline_watch import DeadlineWatch
+from parley_chat_session.handover import Handover
+from parley_chat_session.locks import RedisMutex
+from parley_chat_session.member_state import MemberState
+from parley_chat_session.message_store import MessageStore
+from parley_chat_session.notices import Notices
+from parley_chat_session.operator_profiles import OperatorProfiles
+from parley_chat_session.operator_queue import OperatorQueue, Routing
+from parley_chat_session.posting import Posting
+from parley_chat_session.retention import Retention
+from parley_chat_session.sessions import Sessions
+from parley_chat_session.settings import ChatSessionSettings
+from parley_chat_session.transcript_mail import TranscriptMailer
+from parley_chat_session.transcripts import Transcripts
+
+# Longest a replica may hold the assignment lock: a drain takes milliseconds per conversation,
+# and a replica that dies holding it blocks assignment for at most this long.
+ASSIGNMENT_LEASE_SECONDS = 10.0
+
+
+@dataclass
+class Components:
+    channels: Channels
+    canned: CannedResponses
+    profiles: OperatorProfiles
+    store: ConversationStore
+    messages: MessageStore
+    picker: OperatorPicker
+    availability: Availability
+    sessions: Sessions
+    queue: OperatorQueue
+    closing: Closing
+    handover: Handover
+    posting: Posting
+    members: MemberState
+    transcripts: Transcripts
+    mailer: TranscriptMailer
+    retention: Retention
+    watch: DeadlineWatch
+    verifier: JwksVerifier
+
+    async def create_indexes(self) -> None:
+        await self.channels.create_indexes()
+        await self.canned.create_indexes()
+        await self.store.create_indexes()
+        await self.messages.create_indexes()
+
+
+def build_components(service: Service, settings: ChatSessionSettings) -> Components:
+    assert service.redis is not None
+    db, cache, prefix = service.db, service.redis, settings.redis_key_prefix
+    channels, canned, profiles = Channels(db), CannedResponses(db), OperatorProfiles(db)
+    store = ConversationStore(db)
+    messages = MessageStore(db, store)
+    announcer = Announcer(service.bus)
+    clocks = ConversationClocks(cache, prefix)
+    picker = OperatorPicker(service.bus, store)
+    availability = Availability(picker)
+    mutex = RedisMutex(cache, f"{prefix}chat:assignment-lock", ASSIGNMENT_LEASE_SECONDS)
+    sessions = Sessions(
+        cache, store, channels, availability, key_prefix=prefix, ttl_seconds=settings.chat_temporary_session_ttl_seconds
+    )
+    notices = Notices(messages, announcer)
+    queue = OperatorQueue(Routing(store, channels, picker, profiles, clocks, announcer, notices, mutex))
+    closing = Closing(db, store, clocks, announcer, notices, queue)
+    handover = Handover(queue.routing, queue)
+    posting = Posting(
+        sessions=sessions,
+        store=store,
+        messages=messages,
+        channels=channels,
+        queue=queue,
+        commands=ChatCommands(handover, closing, canned),
+        clocks=clocks,
+        announcer=announcer,
+        profiles=profiles,
+        notices=notices,
+        cache=cache,
+        key_prefix=prefix,
+    )
+    transcripts = Transcripts(db, store, messages, closing)
+    return Components(
+        channels=channels,
+        canned=canned,
+        profiles=profiles,
+        store=store,
+        messages=messages,
+        picker=picker,
+        availability=availability,
+        sessions=sessions,
+        queue=queue,
+        closing=closing,
+        handover=handover,
+        posting=posting,
+        members=MemberState(store, announcer),
+        transcripts=transcripts,
+        mailer=TranscriptMailer(settings, store, channels, transcripts),
+        retention=Retention(db, messages, closing, settings.chat_retention_days),
+        watch=DeadlineWatch(clocks, store, channels, handover, closing, settings.chat_timer_poll_seconds),
+        verifier=JwksVerifier(settings.auth_jwks_url),
+    )

@@ -1,0 +1,115 @@
+"""What the HTTP API shows of a conversation (the stored document keeps more)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import Field
+
+from parley.contracts.base import Model
+from parley.contracts.messages import Message
+
+
+class MemberView(Model):
+    user_id: str
+    role: str
+    name: str
+    last_seen_seq: int
+    last_delivered_seq: int
+    joined_at: datetime
+    left_at: datetime | None = None
+
+
+class HistoryEntry(Model):
+    at: datetime
+    event: str = Field(description="opened, joined, left, transferred, reassigned, closed")
+    user_id: str
+    name: str = ""
+    detail: str = ""
+
+
+class RatingView(Model):
+    rating: int
+    comment: str
+    rated_at: datetime
+
+
+class ConversationSummary(Model):
+    id: str
+    channel_id: str
+    status: Literal["open", "queued", "closed"]
+    visitor_id: str
+    visitor_name: str
+    operator_id: str | None
+    member_ids: list[str]
+    last_seq: int
+    queue_position: int | None = None
+    created_at: datetime
+    last_activity_at: datetime
+    closed_at: datetime | None = None
+    closed_by: str | None = Field(None, description="Who closed it: a member's id, or system (inactivity).")
+    close_reason: str | None = None
+    unread: int | None = Field(None, description="Messages after the asking member's last seen seq (their own lists only).")
+
+
+class ConversationDetail(ConversationSummary):
+    members: list[MemberView]
+    history: list[HistoryEntry]
+    visitor_email: str | None = None
+    rating: RatingView | None = None
+
+
+class ConversationList(Model):
+    conversations: list[ConversationSummary]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last one.")
+
+
+class MessagePage(Model):
+    conversation_id: str
+    messages: list[Message]
+    has_more: bool
+    last_seq: int
+
+
+class Transcript(Model):
+    conversation: ConversationDetail
+    messages: list[Message]
+
+
+def summary(doc: dict[str, Any], for_user: str | None = None) -> ConversationSummary:
+    unread = None
+    if for_user is not None:
+        seen = doc.get("members", {}).get(for_user, {}).get("last_seen_seq", 0)
+        unread = max(0, doc.get("last_seq", 0) - seen)
+    return ConversationSummary(
+        id=doc["_id"],
+        channel_id=doc["channel_id"],
+        status=doc["status"],
+        visitor_id=doc["visitor_id"],
+        visitor_name=doc.get("visitor_name", ""),
+        operator_id=doc.get("operator_id"),
+        member_ids=doc["member_ids"],
+        last_seq=doc.get("last_seq", 0),
+        queue_position=doc.get("queue_position") if doc["status"] == "queued" else None,
+        created_at=doc["created_at"],
+        last_activity_at=doc.get("last_activity_at") or doc["created_at"],
+        closed_at=doc.get("closed_at"),
+        closed_by=doc.get("closed_by"),
+        close_reason=doc.get("close_reason"),
+        unread=unread,
+    )
+
+
+def detail(doc: dict[str, Any], rating: dict[str, Any] | None) -> ConversationDetail:
+    members = [
+        MemberView(user_id=user_id, **{key: entry.get(key) for key in MemberView.model_fields if key != "user_id"})
+        for user_id, entry in doc.get("members", {}).items()
+    ]
+    return ConversationDetail(
+        **summary(doc).model_dump(),
+        members=members,
+        history=[HistoryEntry(**entry) for entry in doc.get("history", [])],
+        visitor_email=doc.get("visitor_email"),
+        rating=RatingView(**{key: rating[key] for key in RatingView.model_fields}) if rating else None,
+    )

@@ -1,0 +1,133 @@
+"""Messages and their per-conversation ``seq``: strictly increasing, no gap, no duplicate.
+
+A seq is never *reserved* ahead of the write that uses it, so a send that loses a race burns
+nothing: the message is inserted with ``seq = last + 1`` and the unique ``(conversation_id,
+seq)`` index decides. If the insert collides, either the same ``(author_id, client_msg_id)``
+was stored first (a retried send: the stored one is returned) or another replica took that seq
+(read the newest seq again and retry). Inside one process the sends of a conversation take
+turns on a lock and the process remembers the newest seq it stored, so collisions only happen
+between replicas, and a stale guess costs one failed insert, never a gap.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from typing import Any
+
+from pymongo import ASCENDING, DESCENDING
+from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import DuplicateKeyError
+
+from parley.contracts.base import new_id
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.messages import Message
+from parley.stores import timed
+from parley_chat_session.conversation_store import ConversationStore, now
+from parley_chat_session.locks import KeyedLocks
+
+# Attempts at a free seq when other replicas keep winning it: each retry re-reads the newest
+# seq, so only a conversation written by this many replicas in the same instant exhausts them.
+MAX_SEQ_ATTEMPTS = 20
+# Conversations whose newest seq this process remembers (saving a read per message): the busy
+# ones of a replica; a forgotten one costs one read.
+MAX_REMEMBERED_SEQS = 10_000
+
+
+def to_message(doc: dict[str, Any]) -> Message:
+    return Message(
+        id=doc["_id"],
+        conversation_id=doc["conversation_id"],
+        seq=doc["seq"],
+        author_id=doc["author_id"],
+        author_role=doc["author_role"],
+        author_name=doc.get("author_name", ""),
+        kind=doc["kind"],
+        body=doc["body"],
+        client_msg_id=doc.get("client_msg_id"),
+        created_at=doc["created_at"],
+    )
+
+
+class MessageStore:
+    def __init__(self, db: AsyncDatabase, conversations: ConversationStore) -> None:
+        self._messages = db["messages"]
+        self._conversations = conversations
+        self._turns = KeyedLocks()
+        self._newest: OrderedDict[str, int] = OrderedDict()  # conversation -> the last seq this process stored
+
+    async def create_indexes(self) -> None:
+        await self._messages.create_index(
+            [("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True, name="conversation_seq_unique"
+        )
+        await self._messages.create_index(
+            [("author_id", ASCENDING), ("client_msg_id", ASCENDING)], unique=True, name="author_client_msg_unique"
+        )
+
+    async def by_client_id(self, author_id: str, client_msg_id: str) -> Message | None:
+        doc = await self._messages.find_one({"author_id": author_id, "client_msg_id": client_msg_id})
+        return to_message(doc) if doc is not None else None
+
+    async def append(
+        self, conversation_id: str, fields: dict[str, Any], known_last_seq: int | None = None
+    ) -> tuple[Message, bool]:
+        """Store a message with the conversation's next seq; returns it and whether it was a duplicate.
+
+        ``fields`` holds author_id, author_role, author_name, kind, body and client_msg_id
+        (always set: it is the idempotency key, for system messages too). ``known_last_seq`` is
+        the caller's idea of the newest seq (from the conversation it just read), saving a read.
+        """
+        async with self._turns.hold(conversation_id):
+            last = self._newest.get(conversation_id, known_last_seq)
+            if last is None:
+                last = int((await self._conversations.get(conversation_id)).get("last_seq", 0))
+            for _attempt in range(MAX_SEQ_ATTEMPTS):
+                doc = {"_id": f"m_{new_id()[:24]}", "conversation_id": conversation_id, "seq": last + 1, **fields}
+                doc["created_at"] = now()
+                try:
+                    with timed("mongodb", "insert_message"):
+                        await self._messages.insert_one(doc)
+                except DuplicateKeyError:
+                    winner = await self.by_client_id(fields["author_id"], fields["client_msg_id"])
+                    if winner is not None:
+                        return winner, True
+                    last = await self.newest_seq(conversation_id)
+                    continue
+                await self._conversations.after_message(conversation_id, fields["author_id"], doc["seq"])
+                self._remember(conversation_id, doc["seq"])
+                return to_message(doc), False
+        raise ParleyError(ErrorCode.UNAVAILABLE, "the conversation is too busy right now, retry")
+
+    def _remember(self, conversation_id: str, seq: int) -> None:
+        self._newest[conversation_id] = seq
+        self._newest.move_to_end(conversation_id)
+        if len(self._newest) > MAX_REMEMBERED_SEQS:
+            self._newest.popitem(last=False)
+
+    async def newest_seq(self, conversation_id: str) -> int:
+        newest = await self._messages.find_one({"conversation_id": conversation_id}, sort=[("seq", DESCENDING)])
+        return int(newest["seq"]) if newest is not None else 0
+
+    async def page(
+        self, conversation_id: str, *, before_seq: int | None, after_seq: int | None, limit: int
+    ) -> tuple[list[Message], bool]:
+        """Up to ``limit`` messages in seq order: the newest before ``before_seq``, else the oldest
+        after ``after_seq`` (default: the newest page); and whether more lie beyond the page."""
+        query: dict[str, Any] = {"conversation_id": conversation_id}
+        if after_seq is not None:
+            query["seq"] = {"$gt": after_seq}
+            if before_seq is not None:
+                query["seq"]["$lt"] = before_seq
+            docs = await self._messages.find(query).sort("seq", ASCENDING).limit(limit + 1).to_list()
+            return [to_message(doc) for doc in docs[:limit]], len(docs) > limit
+        if before_seq is not None:
+            query["seq"] = {"$lt": before_seq}
+        docs = await self._messages.find(query).sort("seq", DESCENDING).limit(limit + 1).to_list()
+        return [to_message(doc) for doc in reversed(docs[:limit])], len(docs) > limit
+
+    async def all_of(self, conversation_id: str) -> list[Message]:
+        docs = await self._messages.find({"conversation_id": conversation_id}).sort("seq", ASCENDING).to_list()
+        return [to_message(doc) for doc in docs]
+
+    async def delete_of(self, conversation_ids: list[str]) -> int:
+        result = await self._messages.delete_many({"conversation_id": {"$in": conversation_ids}})
+        return result.deleted_count

@@ -1,0 +1,188 @@
+"""``chat_session.send_message``: from a member's text to a stored, announced message.
+
+In order: the conversation (a temporary session is persisted, and queued for an operator, on
+its first message), membership, idempotency (a known ``client_msg_id`` returns the stored
+message), closed conversations, commands and canned responses, the sensitive-word filter, the
+gapless seq, the clocks, and finally the events.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import redis.asyncio as redis
+
+from parley.contracts.commands import Caller, CommandResult, MessageAccepted, SendMessage
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley_chat_session.announcements import Announcer
+from parley_chat_session.channels import Channels
+from parley_chat_session.chat_commands import STAFF, CannedLookup, ChatCommands, Command, classify
+from parley_chat_session.closing import require_member
+from parley_chat_session.conversation_clocks import ConversationClocks
+from parley_chat_session.conversation_store import ConversationStore
+from parley_chat_session.message_store import MessageStore
+from parley_chat_session.notices import Notices
+from parley_chat_session.operator_profiles import OperatorProfiles
+from parley_chat_session.operator_queue import OperatorQueue
+from parley_chat_session.sensitive_words import SensitiveWords, texts_of
+from parley_chat_session.sessions import Located, Sessions, is_channel_bot
+
+# A command's answer is kept this long so a retried send (same client_msg_id) gets the same
+# answer instead of running the command again; retries come within seconds, a day is generous.
+COMMAND_RESULT_TTL_SECONDS = 24 * 3600
+
+
+class Posting:
+    def __init__(
+        self,
+        *,
+        sessions: Sessions,
+        store: ConversationStore,
+        messages: MessageStore,
+        channels: Channels,
+        queue: OperatorQueue,
+        commands: ChatCommands,
+        clocks: ConversationClocks,
+        announcer: Announcer,
+        profiles: OperatorProfiles,
+        notices: Notices,
+        cache: redis.Redis,
+        key_prefix: str,
+    ) -> None:
+        self._sessions = sessions
+        self._store = store
+        self._messages = messages
+        self._channels = channels
+        self._queue = queue
+        self._commands = commands
+        self._clocks = clocks
+        self._announce = announcer
+        self._profiles = profiles
+        self._notices = notices
+        self._cache = cache
+        self._prefix = key_prefix
+        self._words = SensitiveWords()
+
+    async def send(self, command: SendMessage, trace_id: str | None = None) -> MessageAccepted:
+        caller = command.caller
+        located = await self._sessions.locate(caller, command.conversation_id)
+        doc, channel = located.doc, located.channel
+        if doc is not None:
+            existing = await self._messages.by_client_id(caller.user_id, command.client_msg_id)
+            if existing is not None:  # only ever the caller's own message
+                # Announced again: the first attempt may have died before its event went out.
+                await self._announce.message(existing, doc["member_ids"], trace_id)
+                return MessageAccepted(message=existing, duplicate=True)
+        answered = await self._answered_command(caller, command.client_msg_id)
+        if answered is not None:
+            return MessageAccepted(command=answered)
+        if doc is not None:
+            if not is_channel_bot(caller, channel):
+                require_member(doc, caller.user_id)
+            if doc["status"] == "closed":
+                raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
+        body = await self._body(command, doc, channel, trace_id)
+        if isinstance(body, CommandResult):
+            return MessageAccepted(command=body)
+        if doc is not None:
+            doc = await self._ensure_member(caller, doc, channel)
+            return await self._store_message(command, doc, channel, body, trace_id)
+        return await self._first_message(command, located, body, trace_id)
+
+    async def _body(
+        self, command: SendMessage, doc: dict[str, Any] | None, channel: dict[str, Any], trace_id: str | None
+    ) -> Any:
+        """What to store (after commands, canned responses and the word filter), or a command's answer."""
+        caller = command.caller
+        if (command.kind == "bot") != (caller.role == "bot"):
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, "kind bot is for the channel's chatbot, which posts only kind bot")
+        if caller.role in STAFF:
+            await self._profiles.remember(caller.user_id, caller.name)
+        body = command.body if isinstance(command.body, str) else command.body.model_dump(mode="json")
+        if isinstance(body, str):
+            body = await self._interpret(body, caller, doc, command.client_msg_id, trace_id)
+            if isinstance(body, CommandResult):
+                return body
+        if caller.role != "bot" and self._words.first_match(channel.get("sensitive_words", []), texts_of(body)):
+            raise ParleyError(ErrorCode.SENSITIVE_WORD, "the message contains a word this channel does not accept")
+        return body
+
+    async def _first_message(
+        self, command: SendMessage, located: Located, body: Any, trace_id: str | None
+    ) -> MessageAccepted:
+        """Every check passed: now, and only now, the temporary session becomes a conversation."""
+        doc = await self._start(command.conversation_id, located, trace_id)
+        doc = await self._ensure_member(command.caller, doc, located.channel)
+        return await self._store_message(command, doc, located.channel, body, trace_id)
+
+    async def _start(self, conversation_id: str, located: Located, trace_id: str | None) -> dict[str, Any]:
+        doc, created = await self._sessions.persist(conversation_id, located)
+        if created:
+            await self._announce.created(doc, trace_id)
+            # It needs a human: assign before the message, so they receive it (and are there from
+            # the start: no "joined" notice; later arrivals get one).
+            if doc["status"] == "queued":
+                assigned = await self._queue.drain(doc["channel_id"], trace_id, channel=located.channel)
+                doc = assigned.get(doc["_id"], doc)
+        return doc
+
+    async def _interpret(
+        self, text: str, caller: Caller, doc: dict[str, Any] | None, client_msg_id: str, trace_id: str | None
+    ) -> str | CommandResult:
+        """The text to store, or the answer of a command or canned lookup (stored nowhere)."""
+        what = classify(text, caller.role)
+        if isinstance(what, Command):
+            result = await self._commands.run(what, caller, doc, trace_id)
+            key = self._command_key(caller, client_msg_id)
+            await self._cache.set(key, result.model_dump_json(), ex=COMMAND_RESULT_TTL_SECONDS)
+            return result
+        if isinstance(what, CannedLookup) and doc is not None:
+            expanded, answer = await self._commands.lookup(what, doc["channel_id"])
+            return answer if answer is not None else str(expanded)
+        return text if isinstance(what, CannedLookup) else what.text
+
+    async def _store_message(
+        self, command: SendMessage, doc: dict[str, Any], channel: dict[str, Any], body: Any, trace_id: str | None
+    ) -> MessageAccepted:
+        caller = command.caller
+        fields = {
+            "author_id": caller.user_id,
+            "author_role": caller.role,
+            "author_name": caller.name,
+            "kind": command.kind,
+            "body": body,
+            "client_msg_id": command.client_msg_id,
+        }
+        message, duplicate = await self._messages.append(doc["_id"], fields, known_last_seq=doc.get("last_seq"))
+        if not duplicate:
+            await self._track_clocks(doc, channel, caller, command.kind)
+        await self._announce.message(message, doc["member_ids"], trace_id)
+        return MessageAccepted(message=message, duplicate=duplicate)
+
+    async def _track_clocks(self, doc: dict[str, Any], channel: dict[str, Any], caller: Caller, kind: str) -> None:
+        if doc["status"] == "open":
+            await self._clocks.activity(doc["_id"], channel)
+        if caller.role == "visitor" and doc.get("operator_id") and doc.get("awaiting_reply_since") is None:
+            waiting = await self._store.awaiting_reply(doc["_id"])
+            if waiting is not None:
+                await self._clocks.awaiting_operator(doc["_id"], channel, waiting["awaiting_reply_since"])
+        elif caller.user_id == doc.get("operator_id") and kind in ("text", "action"):
+            await self._store.answered(doc["_id"])
+            await self._clocks.operator_answered(doc["_id"])
+
+    async def _ensure_member(self, caller: Caller, doc: dict[str, Any], channel: dict[str, Any]) -> dict[str, Any]:
+        """Members post; the channel's chatbot becomes a member by posting."""
+        if caller.user_id in doc["member_ids"]:
+            return doc
+        if is_channel_bot(caller, channel):
+            await self._store.add_member(doc["_id"], caller.user_id, "bot", caller.name)
+            return await self._store.get(doc["_id"])
+        require_member(doc, caller.user_id)
+        return doc
+
+    def _command_key(self, caller: Caller, client_msg_id: str) -> str:
+        return f"{self._prefix}chat:command:{caller.user_id}:{client_msg_id}"
+
+    async def _answered_command(self, caller: Caller, client_msg_id: str) -> CommandResult | None:
+        stored = await self._cache.get(self._command_key(caller, client_msg_id))
+        return CommandResult.model_validate_json(stored) if stored else None

@@ -1,0 +1,163 @@
+"""Temporary sessions: ``session.open`` answers at once, MongoDB sees the conversation only when
+its first message is posted (Odoo's ``persist=false``).
+
+The reservation lives in Redis (``chat:temporary:<conversation id>``, a hash of the visitor,
+the channel, and an e-mail the visitor may leave before writing) and expires when unused.
+Opening again while a conversation of that visitor and channel is live returns it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import redis.asyncio as redis
+
+from parley.contracts.base import new_id
+from parley.contracts.bot import bot_user_id, script_id_of
+from parley.contracts.commands import Caller, OpenSession, SessionOpened
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley_chat_session.availability import Availability
+from parley_chat_session.channels import Channels
+from parley_chat_session.conversation_store import ConversationStore, history_entry, member_entry, now
+
+
+def new_conversation(conversation_id: str, channel: dict[str, Any], reservation: dict[str, str]) -> dict[str, Any]:
+    """The document of a conversation at its first message; one that needs a human starts queued."""
+    stamp = now()
+    visitor_id, visitor_name = reservation["visitor_id"], reservation.get("visitor_name", "")
+    script = channel.get("chatbot_script_id")
+    needs_operator = not script
+    members = {visitor_id: member_entry("visitor", visitor_name)}
+    if script:  # the channel's chatbot is there from the start: it answers first
+        members[bot_user_id(script)] = member_entry("bot", "")
+    return {
+        "_id": conversation_id,
+        "channel_id": channel["_id"],
+        "visitor_id": visitor_id,
+        "visitor_name": visitor_name,
+        "visitor_email": reservation.get("email") or None,
+        "status": "queued" if needs_operator else "open",
+        "queued_at": stamp if needs_operator else None,
+        "queue_position": None,
+        "operator_id": None,
+        "members": members,
+        "member_ids": list(members),
+        "past_operator_ids": [],
+        "declined_by": [],
+        "last_seq": 0,
+        "created_at": stamp,
+        "last_activity_at": stamp,
+        "assigned_at": None,
+        "awaiting_reply_since": None,
+        "closed_at": None,
+        "closed_by": None,
+        "close_reason": None,
+        "transcript_emailed_at": None,
+        "history": [history_entry("opened", visitor_id, visitor_name)],
+    }
+
+
+def is_channel_bot(caller: Caller, channel: dict[str, Any]) -> bool:
+    """Whether the caller is the bot of the channel's chatbot script (a member wherever it posts)."""
+    script = channel.get("chatbot_script_id")
+    return caller.role == "bot" and script is not None and script_id_of(caller.user_id) == script
+
+
+@dataclass(frozen=True)
+class Located:
+    """Where a message goes: a stored conversation, or a temporary session's reservation."""
+
+    doc: dict[str, Any] | None
+    reservation: dict[str, str] | None
+    channel: dict[str, Any]
+
+
+class Sessions:
+    def __init__(
+        self,
+        cache: redis.Redis,
+        store: ConversationStore,
+        channels: Channels,
+        availability: Availability,
+        *,
+        key_prefix: str,
+        ttl_seconds: int,
+    ) -> None:
+        self._cache = cache
+        self._store = store
+        self._channels = channels
+        self._availability = availability
+        self._prefix = key_prefix
+        self._ttl = ttl_seconds
+
+    def _key(self, conversation_id: str) -> str:
+        return f"{self._prefix}chat:temporary:{conversation_id}"
+
+    async def open(self, command: OpenSession) -> SessionOpened:
+        channel = await self._channels.get(command.channel_id)
+        caller = command.caller
+        opened = {"channel_id": channel["_id"], "channel_name": channel["name"], "welcome": channel.get("welcome", "")}
+        mode = await self._availability.mode(channel)
+        live = await self._store.live_of_visitor(caller.user_id, channel["_id"])
+        if live is not None:
+            live_id, last_seq = live["_id"], live["last_seq"]
+            return SessionOpened(conversation_id=live_id, temporary=False, last_seq=last_seq, availability=mode, **opened)
+        if caller.role != "visitor":
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, "only visitors open livechat sessions")
+        conversation_id = f"c_{new_id()[:24]}"
+        key = self._key(conversation_id)
+        reservation = {"visitor_id": caller.user_id, "visitor_name": caller.name, "channel_id": channel["_id"]}
+        async with self._cache.pipeline(transaction=True) as pipe:
+            pipe.hset(key, mapping=reservation)
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+        return SessionOpened(conversation_id=conversation_id, temporary=True, availability=mode, **opened)
+
+    async def locate(self, caller: Caller, conversation_id: str) -> Located:
+        """The stored conversation, or the reservation of a temporary session and its channel.
+
+        A temporary session is the visitor's, and the channel's chatbot's: anyone else is refused.
+        """
+        doc = await self._store.find(conversation_id)
+        if doc is not None:
+            return Located(doc, None, await self._channels.get(doc["channel_id"], archived_too=True))
+        reservation = await self._cache.hgetall(self._key(conversation_id))
+        if not reservation:
+            raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
+        channel = await self._channels.get(reservation["channel_id"])
+        if caller.user_id != reservation["visitor_id"] and not is_channel_bot(caller, channel):
+            raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are not a member of this conversation")
+        return Located(None, reservation, channel)
+
+    async def persist(self, conversation_id: str, located: Located) -> tuple[dict[str, Any], bool]:
+        """The conversation a temporary session becomes at its first message; True when created now."""
+        assert located.reservation is not None
+        doc = new_conversation(conversation_id, located.channel, located.reservation)
+        if not await self._store.insert(doc):  # two first messages raced; the conversation exists now
+            return await self._store.get(conversation_id), False
+        await self._cache.delete(self._key(conversation_id))
+        return doc, True
+
+    async def set_visitor_email(self, caller: Caller, conversation_id: str, email: str) -> None:
+        """The visitor's e-mail (for the transcript), on the conversation or its reservation."""
+        doc = await self._store.find(conversation_id)
+        if doc is not None:
+            if caller.user_id != doc["visitor_id"]:
+                raise ParleyError(ErrorCode.NOT_A_MEMBER, "only the conversation's visitor gives their e-mail")
+            await self._store.set_visitor_email(conversation_id, email)
+            return
+        key = self._key(conversation_id)
+        reservation = await self._cache.hgetall(key)
+        if not reservation:
+            raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
+        if caller.user_id != reservation["visitor_id"]:
+            raise ParleyError(ErrorCode.NOT_A_MEMBER, "only the conversation's visitor gives their e-mail")
+        async with self._cache.pipeline(transaction=True) as pipe:
+            pipe.hset(key, "email", email)
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
+        # The first message may have turned the reservation into a conversation meanwhile.
+        if await self._store.find(conversation_id) is not None:
+            await self._store.set_visitor_email(conversation_id, email)
+            await self._cache.delete(key)

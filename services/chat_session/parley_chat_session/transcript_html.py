@@ -1,0 +1,65 @@
+"""A transcript as readable, e-mail-ready HTML (inline styles, one table) and as plain text.
+
+Every piece of user text goes through :func:`html.escape`: a visitor's ``<script>`` is shown,
+never run, in the admin's browser or the visitor's mail client.
+"""
+
+from __future__ import annotations
+
+import json
+from html import escape
+
+from parley.contracts.messages import Message
+from parley_chat_session.conversation_views import ConversationDetail
+
+_CELL = "padding:6px 10px;border-bottom:1px solid #e5e7eb;vertical-align:top;font-size:14px;"
+_MUTED = "color:#6b7280;font-size:12px;"
+
+
+def body_text(message: Message) -> str:
+    """A message's body as text: an action shows its meaning and parameters."""
+    if isinstance(message.body, str):
+        return message.body
+    params = json.dumps(message.body.params, ensure_ascii=False, sort_keys=True)
+    return f"[{message.body.meaning}] {params}"
+
+
+def _author(message: Message) -> str:
+    return message.author_name or message.author_role.capitalize()
+
+
+def _row(message: Message) -> str:
+    when = message.created_at.strftime("%Y-%m-%d %H:%M:%S UTC")
+    text = escape(body_text(message)).replace("\n", "<br>")
+    if message.kind == "notice":
+        text = f"<em>{text}</em>"
+    return (
+        f'<tr><td style="{_CELL}white-space:nowrap;"><strong>{escape(_author(message))}</strong>'
+        f'<br><span style="{_MUTED}">{escape(message.author_role)} · {when}</span></td>'
+        f'<td style="{_CELL}">{text}</td></tr>'
+    )
+
+
+def render_html(conversation: ConversationDetail, messages: list[Message], title: str) -> str:
+    """The whole transcript as one HTML document."""
+    started = conversation.created_at.strftime("%Y-%m-%d %H:%M UTC")
+    status = conversation.status if conversation.closed_at is None else f"closed ({conversation.close_reason or 'closed'})"
+    rows = "".join(_row(message) for message in messages) or f'<tr><td style="{_CELL}" colspan="2">No messages.</td></tr>'
+    return (
+        '<!DOCTYPE html><html><head><meta charset="utf-8">'
+        f"<title>{escape(title)}</title></head>"
+        '<body style="margin:0;padding:16px;font-family:Arial,Helvetica,sans-serif;color:#111827;">'
+        f'<h1 style="font-size:18px;margin:0 0 4px;">{escape(title)}</h1>'
+        f'<p style="{_MUTED}margin:0 0 12px;">Conversation {escape(conversation.id)} · started {started} · '
+        f"{escape(status)}</p>"
+        f'<table role="presentation" style="border-collapse:collapse;width:100%;max-width:720px;">{rows}</table>'
+        "</body></html>"
+    )
+
+
+def render_text(conversation: ConversationDetail, messages: list[Message], title: str) -> str:
+    """The plain-text alternative of the e-mail."""
+    lines = [title, f"Conversation {conversation.id}", ""]
+    for message in messages:
+        lines.append(f"[{message.created_at:%Y-%m-%d %H:%M:%S}] {_author(message)}: {body_text(message)}")
+    return "\n".join(lines) + "\n"

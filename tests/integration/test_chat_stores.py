@@ -1,0 +1,146 @@
+"""chat_session's stores against the real MongoDB-wire server and Redis: the gapless seq under
+concurrent senders on several replicas, deadlines that survive their handler, the shared lock."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+import redis.asyncio as redis
+from pymongo import AsyncMongoClient
+
+from parley_chat_session.conversation_store import ConversationStore
+from parley_chat_session.deadlines import LEASE_SECONDS, DeadlineSet
+from parley_chat_session.locks import RedisMutex
+from parley_chat_session.message_store import MessageStore
+from parley_chat_session.sessions import new_conversation
+from tests.conftest import REDIS_URL, Infra
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture
+async def cache(infra: Infra) -> AsyncIterator[redis.Redis]:
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+@pytest.fixture
+async def stores(infra: Infra, mongo: AsyncMongoClient) -> tuple[ConversationStore, MessageStore, MessageStore]:
+    """The conversation store and two message stores, as two replicas would have (separate locks)."""
+    db = mongo[infra.mongo_db]
+    conversations = ConversationStore(db)
+    replicas = MessageStore(db, conversations), MessageStore(db, conversations)
+    await conversations.create_indexes()
+    await replicas[0].create_indexes()
+    return conversations, *replicas
+
+
+async def a_conversation(conversations: ConversationStore) -> str:
+    conversation_id = f"c_{uuid.uuid4().hex[:24]}"
+    channel = {"_id": "ch_test", "chatbot_script_id": "bot"}
+    assert await conversations.insert(new_conversation(conversation_id, channel, {"visitor_id": "v_1", "visitor_name": "V"}))
+    return conversation_id
+
+
+def fields(n: int, client_msg_id: str) -> dict:
+    author = f"u_{n % 7}"
+    return {"author_id": author, "author_role": "visitor", "author_name": "", "kind": "text", "body": f"m{n}", "client_msg_id": client_msg_id}
+
+
+async def test_concurrent_sends_on_two_replicas_leave_no_gap_and_no_duplicate(stores) -> None:
+    conversations, left, right = stores
+    conversation_id = await a_conversation(conversations)
+    ids = [f"k{n}-{uuid.uuid4().hex[:6]}" for n in range(50)]
+    # Every send goes to both replicas at once (a retry racing its original across replicas).
+    results = await asyncio.gather(
+        *(left.append(conversation_id, fields(n, ids[n])) for n in range(50)),
+        *(right.append(conversation_id, fields(n, ids[n])) for n in range(50)),
+    )
+    by_key: dict[str, set[int]] = {}
+    for message, _duplicate in results:
+        by_key.setdefault(message.client_msg_id, set()).add(message.seq)
+    assert all(len(seqs) == 1 for seqs in by_key.values())  # both attempts of a send got the same message
+    assert sum(1 for _, duplicate in results if not duplicate) == 50
+    stored = await left.all_of(conversation_id)
+    assert [m.seq for m in stored] == list(range(1, 51))
+    assert (await conversations.get(conversation_id))["last_seq"] == 50
+
+
+async def test_a_stale_counter_is_repaired_not_reused(stores, infra: Infra, mongo: AsyncMongoClient) -> None:
+    conversations, left, right = stores
+    conversation_id = await a_conversation(conversations)
+    await left.append(conversation_id, fields(1, "a"))
+    await left.append(conversation_id, fields(2, "b"))
+    # A replica died between its insert and the counter update: the counter says 1, seq 2 exists.
+    await mongo[infra.mongo_db]["conversations"].update_one({"_id": conversation_id}, {"$set": {"last_seq": 1}})
+    message, duplicate = await right.append(conversation_id, fields(3, "c"))  # a replica that trusts the counter
+    assert (message.seq, duplicate) == (3, False)
+    assert (await conversations.get(conversation_id))["last_seq"] == 3
+
+
+async def test_paging_by_seq(stores) -> None:
+    conversations, left, _ = stores
+    conversation_id = await a_conversation(conversations)
+    for n in range(1, 8):
+        await left.append(conversation_id, fields(n, f"p{n}"))
+    page, more = await left.page(conversation_id, before_seq=None, after_seq=None, limit=3)
+    assert ([m.seq for m in page], more) == ([5, 6, 7], True)
+    page, more = await left.page(conversation_id, before_seq=5, after_seq=None, limit=3)
+    assert ([m.seq for m in page], more) == ([2, 3, 4], True)
+    page, more = await left.page(conversation_id, before_seq=None, after_seq=4, limit=10)
+    assert ([m.seq for m in page], more) == ([5, 6, 7], False)
+    page, more = await left.page(conversation_id, before_seq=6, after_seq=2, limit=10)
+    assert ([m.seq for m in page], more) == ([3, 4, 5], False)
+
+
+async def test_deadlines_are_claimed_once_released_unless_rearmed(cache: redis.Redis, infra: Infra) -> None:
+    deadlines = DeadlineSet(cache, f"{infra.redis_prefix}test:deadlines:{uuid.uuid4().hex}")
+    other_replica = DeadlineSet(cache, deadlines.key)
+    now = time.time()
+    await deadlines.arm("due", now - 1)
+    await deadlines.arm("later", now + 60)
+    await deadlines.arm("rearmed", now - 1)
+    claimed = dict(await deadlines.claim_due(now))
+    assert set(claimed) == {"due", "rearmed"}
+    assert await other_replica.claim_due(now) == []  # a claimed deadline is nobody else's
+    await deadlines.arm("rearmed", now + 10)  # a new message while it was being handled
+    await deadlines.release("due", claimed["due"])
+    await deadlines.release("rearmed", claimed["rearmed"])
+    assert await deadlines.deadline("due") is None
+    assert await deadlines.deadline("rearmed") == pytest.approx(now + 10)
+    # A handler that died: its claim runs out and the deadline is due again.
+    await deadlines.arm("crashed", now - 1)
+    assert [member for member, _ in await deadlines.claim_due(now)] == ["crashed"]
+    assert "crashed" in [member for member, _ in await other_replica.claim_due(now + LEASE_SECONDS + 1)]
+
+
+async def test_keep_earlier_does_not_push_a_deadline_back(cache: redis.Redis, infra: Infra) -> None:
+    deadlines = DeadlineSet(cache, f"{infra.redis_prefix}test:deadlines:{uuid.uuid4().hex}")
+    await deadlines.arm("c", 100.0, keep_earlier=True)
+    await deadlines.arm("c", 200.0, keep_earlier=True)
+    assert await deadlines.deadline("c") == 100.0
+    await deadlines.arm("c", 50.0, keep_earlier=True)
+    assert await deadlines.deadline("c") == 50.0
+
+
+async def test_the_assignment_lock_excludes_other_replicas(cache: redis.Redis, infra: Infra) -> None:
+    key = f"{infra.redis_prefix}test:lock:{uuid.uuid4().hex}"
+    replicas = [RedisMutex(cache, key, lease_seconds=5) for _ in range(3)]
+    inside, overlaps = 0, 0
+
+    async def critical(mutex: RedisMutex) -> None:
+        nonlocal inside, overlaps
+        async with mutex.hold():
+            inside += 1
+            overlaps += inside > 1
+            await asyncio.sleep(0.01)
+            inside -= 1
+
+    await asyncio.gather(*(critical(replicas[n % 3]) for n in range(15)))
+    assert overlaps == 0
+    assert await cache.get(key) is None  # released

@@ -1,36 +1,134 @@
-"""Wiring of the notification service: which events become which client frames, for whom."""
+"""Wiring of the notification service: which events become which client frames, for whom, and
+web push for the members no live connection reaches."""
 
 from __future__ import annotations
 
 from parley.contracts.base import Envelope
-from parley.contracts.events import ConversationCreated, MessageCreated
-from parley.contracts.frames import ConversationUpdated, MessageNew
+from parley.contracts.events import (
+    ClientFrameEvent,
+    ConversationChanged,
+    ConversationClosed,
+    ConversationCreated,
+    MemberSeenEvent,
+    MessageCreated,
+    PresenceChanged,
+    TypingEvent,
+)
 from parley.runtime import Service
+from parley.tokens import JwksVerifier
+from parley_notification import event_frames
+from parley_notification.escalation import Escalation
 from parley_notification.fanout import Fanout
+from parley_notification.memberships import Memberships
+from parley_notification.pending_pushes import PendingPushes
+from parley_notification.push_api import PushApi
+from parley_notification.push_queue import PushQueue
+from parley_notification.push_sender import PushSender
 from parley_notification.settings import NotificationSettings
+from parley_notification.subscriptions import Subscriptions
+from parley_notification.vapid import load_vapid_key, public_key_b64
 
 
 def build_service(settings: NotificationSettings) -> Service:
-    service = Service("notification", settings)
+    service = Service("notification", settings, uses_redis=True, uses_mongo=True)
+    assert service.redis is not None
     fanout = Fanout(service.bus)
+    memberships = Memberships(service.redis, settings.redis_key_prefix)
+    subscriptions = Subscriptions(service.db, allow_insecure=settings.notification_push_allow_insecure_endpoints)
+    verifier = JwksVerifier(settings.auth_jwks_url)
+    escalation = _web_push(service, settings, subscriptions, fanout) if settings.push_enabled else None
+    public_key = public_key_b64(escalation.sender.vapid) if escalation else None
+    service.http.add_routes(PushApi(subscriptions, verifier, public_key).routes())
+    service.on_startup(subscriptions.create_indexes)
+    service.on_stop(verifier.close)
+    _message_handlers(service, fanout, escalation)
+    _conversation_handlers(service, fanout, memberships)
 
+    async def on_client_frame(event: ClientFrameEvent, envelope: Envelope) -> None:
+        await fanout.send(event.user_ids, event_frames.checked(event.frame), trace_id=envelope.trace_id)
+
+    async def on_presence_changed(event: PresenceChanged, envelope: Envelope) -> None:
+        partners = await memberships.partners(event.user_id)
+        await fanout.send(partners, event_frames.presence(event), trace_id=envelope.trace_id)
+
+    service.bus.on_event(ClientFrameEvent, on_client_frame)
+    service.bus.on_event(PresenceChanged, on_presence_changed)
+    return service
+
+
+def _web_push(service: Service, settings: NotificationSettings, subscriptions: Subscriptions, fanout: Fanout) -> Escalation:
+    assert service.redis is not None
+    sender = PushSender(
+        load_vapid_key(settings.notification_vapid_private_key.get_secret_value()),
+        settings.notification_vapid_subject,
+        subscriptions,
+        ttl_seconds=settings.notification_push_ttl_seconds,
+        max_attempts=settings.notification_push_max_attempts,
+        timeout=settings.notification_push_timeout_seconds,
+    )
+    escalation = Escalation(
+        PendingPushes(
+            service.redis,
+            settings.redis_key_prefix,
+            merge_seconds=settings.notification_push_merge_seconds,
+            ttl_seconds=settings.notification_push_ttl_seconds,
+        ),
+        subscriptions,
+        sender,
+        PushQueue(service.redis, settings.redis_key_prefix, settings.notification_push_queue_rate),
+        fanout,
+        max_direct=settings.notification_max_direct_push,
+        ttl_seconds=settings.notification_push_ttl_seconds,
+    )
+
+    @service.background
+    async def dispatch_due_pushes() -> None:
+        await escalation.run_due(service.stopping)
+
+    @service.background
+    async def drain_push_queue() -> None:
+        await escalation.run_queue(service.stopping)
+
+    @service.on_stop
+    async def finish_pushes() -> None:
+        await sender.close(timeout=settings.shutdown_timeout_seconds / 3)
+
+    return escalation
+
+
+def _message_handlers(service: Service, fanout: Fanout, escalation: Escalation | None) -> None:
     async def on_message_created(event: MessageCreated, envelope: Envelope) -> None:
-        message = event.message
-        frame = {
-            "type": "message.new",
-            "data": MessageNew(conversation_id=message.conversation_id, seq=message.seq, message=message).model_dump(
-                mode="json"
-            ),
-        }
-        await fanout.send(event.member_ids, frame, trace_id=envelope.trace_id)
+        reached = await fanout.send(event.member_ids, event_frames.message_new(event), trace_id=envelope.trace_id)
+        if escalation is not None:
+            await escalation.message_created(event, reached)
 
-    async def on_conversation_created(event: ConversationCreated, envelope: Envelope) -> None:
-        update = ConversationUpdated(
-            conversation_id=event.conversation_id, channel_id=event.channel_id, member_ids=event.member_ids
-        )
-        frame = {"type": "conversation.updated", "data": update.model_dump(mode="json")}
-        await fanout.send(event.member_ids, frame, trace_id=envelope.trace_id)
+    async def on_member_seen(event: MemberSeenEvent, envelope: Envelope) -> None:
+        await fanout.send(event.member_ids, event_frames.member_seen(event), trace_id=envelope.trace_id)
+        if escalation is not None:
+            await escalation.member_seen(event)
+
+    async def on_typing(event: TypingEvent, envelope: Envelope) -> None:
+        others, frame = event_frames.typing(event)
+        await fanout.send(others, frame, trace_id=envelope.trace_id)
 
     service.bus.on_event(MessageCreated, on_message_created)
-    service.bus.on_event(ConversationCreated, on_conversation_created)
-    return service
+    service.bus.on_event(MemberSeenEvent, on_member_seen)
+    service.bus.on_event(TypingEvent, on_typing)
+
+
+def _conversation_handlers(service: Service, fanout: Fanout, memberships: Memberships) -> None:
+    async def on_created(event: ConversationCreated, envelope: Envelope) -> None:
+        await memberships.conversation(event.conversation_id, "open", event.member_ids)
+        await fanout.send(event.member_ids, event_frames.conversation_created(event), trace_id=envelope.trace_id)
+
+    async def on_updated(event: ConversationChanged, envelope: Envelope) -> None:
+        await memberships.conversation(event.conversation_id, event.status, event.member_ids)
+        await fanout.send(event.member_ids, event_frames.conversation_updated(event), trace_id=envelope.trace_id)
+
+    async def on_closed(event: ConversationClosed, envelope: Envelope) -> None:
+        await memberships.conversation(event.conversation_id, "closed", event.member_ids)
+        await fanout.send(event.member_ids, event_frames.conversation_closed(event), trace_id=envelope.trace_id)
+
+    service.bus.on_event(ConversationCreated, on_created)
+    service.bus.on_event(ConversationChanged, on_updated)
+    service.bus.on_event(ConversationClosed, on_closed)

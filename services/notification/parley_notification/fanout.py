@@ -8,20 +8,42 @@ from typing import Any
 from parley.bus import Bus
 from parley.contracts.commands import LookupNodes, NodesOfUsers
 from parley.contracts.deliveries import DeliverFrame
+from parley_notification import metrics
+
+# Users per presence lookup: the command's own limit.
+LOOKUP_BATCH = 10_000
 
 
 class Fanout:
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
 
-    async def send(self, user_ids: list[str], frame: dict[str, Any], *, trace_id: str) -> int:
-        """Deliver ``frame`` to the live connections of ``user_ids``; returns the nodes reached."""
-        reply = await self.bus.request(LookupNodes(user_ids=user_ids), trace_id=trace_id)
-        nodes = NodesOfUsers.model_validate(reply).nodes
+    async def nodes_of(self, user_ids: list[str], *, trace_id: str | None = None) -> dict[str, list[str]]:
+        """node -> the users (of these) with a live connection on it, as presence knows it."""
+        nodes: dict[str, list[str]] = {}
+        unique = list(dict.fromkeys(user_ids))
+        for start in range(0, len(unique), LOOKUP_BATCH):
+            reply = await self.bus.request(LookupNodes(user_ids=unique[start : start + LOOKUP_BATCH]), trace_id=trace_id)
+            for node, users in NodesOfUsers.model_validate(reply).nodes.items():
+                nodes.setdefault(node, []).extend(users)
+        return nodes
+
+    async def connected(self, user_ids: list[str], *, trace_id: str | None = None) -> set[str]:
+        """The users (of these) with at least one live connection."""
+        if not user_ids:
+            return set()
+        return {user for users in (await self.nodes_of(user_ids, trace_id=trace_id)).values() for user in users}
+
+    async def send(self, user_ids: list[str], frame: dict[str, Any], *, trace_id: str) -> set[str]:
+        """Deliver ``frame`` to the live connections of ``user_ids``; returns the users reached."""
+        if not user_ids:
+            return set()
+        nodes = await self.nodes_of(user_ids, trace_id=trace_id)
         await asyncio.gather(
             *(
                 self.bus.deliver(node, DeliverFrame(user_ids=users, frame=frame), trace_id=trace_id)
                 for node, users in nodes.items()
             )
         )
-        return len(nodes)
+        metrics.DELIVERIES.labels(str(frame.get("type", "unknown"))).inc(len(nodes))
+        return {user for users in nodes.values() for user in users}

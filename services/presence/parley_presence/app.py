@@ -1,36 +1,134 @@
-"""Wiring of the presence service: bus handlers over the connection registry."""
+"""Wiring of the presence service: bus handlers over the registry, the operators and the sweeper."""
 
 from __future__ import annotations
 
 from parley.contracts.base import Envelope
-from parley.contracts.commands import LookupNodes, NodesOfUsers
-from parley.contracts.events import ConnectionClosed, ConnectionOpened, Heartbeats, PresenceChanged
+from parley.contracts.commands import (
+    AvailableOperators,
+    GetAvailableOperators,
+    GetUserStatus,
+    LookupNodes,
+    NodesOfUsers,
+    OperatorState,
+    SetAvailability,
+    UserStatuses,
+)
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.events import (
+    ClientStatusChanged,
+    ConnectionClosed,
+    ConnectionOpened,
+    ConversationChanged,
+    ConversationClosed,
+    Heartbeats,
+    MemberSeenEvent,
+    MessageCreated,
+    TypingEvent,
+)
 from parley.runtime import Service
+from parley_presence import metrics
+from parley_presence.announcer import Announcer, sweep
+from parley_presence.operators import Operators
 from parley_presence.registry import ConnectionRegistry
+from parley_presence.scripts import PresenceScripts
 from parley_presence.settings import PresenceSettings
+
+OPERATOR_ROLES = ("operator", "admin")
 
 
 def build_service(settings: PresenceSettings) -> Service:
     service = Service("presence", settings, uses_redis=True)
     assert service.redis is not None
-    registry = ConnectionRegistry(service.redis, settings.redis_key_prefix, settings.presence_connection_ttl_seconds)
-
-    async def on_opened(event: ConnectionOpened, envelope: Envelope) -> None:
-        if await registry.opened(event) == 1:
-            await service.bus.publish_event(PresenceChanged(user_id=event.user_id, status="online"), trace_id=envelope.trace_id)
-
-    async def on_closed(event: ConnectionClosed, envelope: Envelope) -> None:
-        if await registry.closed(event.connection_id, event.user_id) == 0:
-            await service.bus.publish_event(PresenceChanged(user_id=event.user_id, status="offline"), trace_id=envelope.trace_id)
-
-    async def on_heartbeats(event: Heartbeats, _envelope: Envelope) -> None:
-        await registry.heartbeat(event.connection_ids)
+    scripts = PresenceScripts(
+        service.redis, settings.redis_key_prefix, settings.presence_connection_ttl_seconds, settings.presence_away_seconds
+    )
+    registry = ConnectionRegistry(scripts)
+    operators = Operators(scripts)
+    announcer = Announcer(service.bus, scripts)
+    _connection_handlers(service, registry, announcer)
+    _activity_handlers(service, registry, announcer)
+    _operator_handlers(service, operators, announcer)
 
     async def lookup_nodes(command: LookupNodes, _envelope: Envelope) -> NodesOfUsers:
         return NodesOfUsers(nodes=await registry.nodes_of(command.user_ids))
 
+    async def user_status(command: GetUserStatus, _envelope: Envelope) -> UserStatuses:
+        return UserStatuses(statuses=await registry.statuses(command.user_ids))
+
+    service.bus.on_command(LookupNodes, lookup_nodes)
+    service.bus.on_command(GetUserStatus, user_status)
+
+    @service.background
+    async def sweeper() -> None:
+        await sweep(registry, announcer, settings.presence_sweep_interval_seconds, service.stopping)
+
+    return service
+
+
+def _connection_handlers(service: Service, registry: ConnectionRegistry, announcer: Announcer) -> None:
+    async def on_opened(event: ConnectionOpened, envelope: Envelope) -> None:
+        await announcer.announce(await registry.opened(event), trace_id=envelope.trace_id)
+
+    async def on_closed(event: ConnectionClosed, envelope: Envelope) -> None:
+        await announcer.announce(await registry.closed(event.connection_id, event.user_id), trace_id=envelope.trace_id)
+
+    async def on_heartbeats(event: Heartbeats, envelope: Envelope) -> None:
+        unknown, revived = await registry.heartbeat(event.connection_ids)
+        if unknown:
+            metrics.UNKNOWN_HEARTBEATS.inc(unknown)
+        await announcer.announce(revived, trace_id=envelope.trace_id)
+
+    async def on_client_status(event: ClientStatusChanged, envelope: Envelope) -> None:
+        changes = await registry.client_status(event.connection_id, event.status)
+        await announcer.announce(changes, trace_id=envelope.trace_id)
+
     service.bus.on_event(ConnectionOpened, on_opened)
     service.bus.on_event(ConnectionClosed, on_closed)
     service.bus.on_event(Heartbeats, on_heartbeats)
-    service.bus.on_command(LookupNodes, lookup_nodes)
-    return service
+    service.bus.on_event(ClientStatusChanged, on_client_status)
+
+
+def _activity_handlers(service: Service, registry: ConnectionRegistry, announcer: Announcer) -> None:
+    """Sending, reading and typing are activity: an idle (away) user who does any is online again."""
+
+    async def active(user_ids: list[str], envelope: Envelope) -> None:
+        await announcer.announce(await registry.activity(user_ids), trace_id=envelope.trace_id)
+
+    async def on_message(event: MessageCreated, envelope: Envelope) -> None:
+        if event.message.author_role != "bot":
+            await active([event.message.author_id], envelope)
+
+    async def on_seen(event: MemberSeenEvent, envelope: Envelope) -> None:
+        await active([event.user_id], envelope)
+
+    async def on_typing(event: TypingEvent, envelope: Envelope) -> None:
+        if event.active:
+            await active([event.user_id], envelope)
+
+    service.bus.on_event(MessageCreated, on_message)
+    service.bus.on_event(MemberSeenEvent, on_seen)
+    service.bus.on_event(TypingEvent, on_typing)
+
+
+def _operator_handlers(service: Service, operators: Operators, announcer: Announcer) -> None:
+    async def set_availability(command: SetAvailability, envelope: Envelope) -> OperatorState:
+        if command.caller.role not in OPERATOR_ROLES:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, "only operators have an available/busy toggle")
+        changes = await operators.set_available(command.caller.user_id, command.available)
+        await announcer.announce(changes, trace_id=envelope.trace_id)
+        (state,) = await operators.states([command.caller.user_id])
+        return state
+
+    async def available_operators(command: GetAvailableOperators, _envelope: Envelope) -> AvailableOperators:
+        return AvailableOperators(operators=await operators.available(command.operator_ids))
+
+    async def on_conversation_updated(event: ConversationChanged, _envelope: Envelope) -> None:
+        await operators.conversation_changed(event.conversation_id, event.status, event.operator_id)
+
+    async def on_conversation_closed(event: ConversationClosed, _envelope: Envelope) -> None:
+        await operators.conversation_changed(event.conversation_id, "closed", None)
+
+    service.bus.on_command(SetAvailability, set_availability)
+    service.bus.on_command(GetAvailableOperators, available_operators)
+    service.bus.on_event(ConversationChanged, on_conversation_updated)
+    service.bus.on_event(ConversationClosed, on_conversation_closed)

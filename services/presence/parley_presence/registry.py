@@ -1,82 +1,85 @@
-"""The connection registry in Redis.
+"""The connection registry in Redis: who is connected where, and whether they are online.
 
-``conn:<id>`` is a hash (user, node, role, kind) that expires unless heartbeats refresh it;
-``user:<id>:conns`` is the set of a user's connection ids (no expiry of its own: heartbeats name
-connections, not users, so the set is pruned when read). A set member whose hash expired is a
-connection of a node that died without saying goodbye: lookups skip it and remove it.
+Keys (under ``<prefix>presence:``): ``conn:<id>`` a hash (user, node, role, kind, visible,
+opened, hb = last heartbeat); ``user:<id>:conns`` the user's connection ids;
+``user:<id>:status`` online or away (absent: offline); ``user:<id>:active`` the last activity;
+``deadlines`` a sorted set of every connection's heartbeat deadline, which the sweeper expires
+(a gateway that dies without a goodbye stops sending heartbeats, and its connections pass
+their deadline); ``away_at`` when each online user becomes away if idle. An expired
+connection's hash stays a day (its Redis expiry), so that a node whose heartbeats were only
+delayed (a broker outage longer than the TTL) gets its connections back with its next batch.
 """
 
 from __future__ import annotations
 
-import redis.asyncio as redis
+from typing import cast
 
 from parley.contracts.events import ConnectionOpened
-from parley.stores import timed
+from parley_presence.scripts import Change, PresenceScripts, Status, changes_from
+
+# Connection ids per heartbeat script call: a 10,000-connection node's batch becomes ten short
+# scripts rather than one long one that would hold Redis (single-threaded) for milliseconds.
+HEARTBEAT_CHUNK = 1000
+# Entries one sweep handles at most; a mass expiry (a node with 50,000 sockets died) is then
+# spread over successive sweeps instead of blocking Redis in one script.
+SWEEP_LIMIT = 2000
 
 
 class ConnectionRegistry:
-    def __init__(self, client: redis.Redis, prefix: str, ttl_seconds: int) -> None:
-        self.redis = client
-        self.prefix = prefix
-        self.ttl = ttl_seconds
+    """Connections and statuses; every method that can change a status returns the changes."""
 
-    def _conn(self, connection_id: str) -> str:
-        return f"{self.prefix}conn:{connection_id}"
+    def __init__(self, scripts: PresenceScripts) -> None:
+        self.scripts = scripts
 
-    def _user(self, user_id: str) -> str:
-        return f"{self.prefix}user:{user_id}:conns"
+    async def opened(self, event: ConnectionOpened) -> list[Change]:
+        return await self.scripts.changes(
+            "open", event.connection_id, event.user_id, event.node, event.role, event.client_kind
+        )
 
-    async def opened(self, event: ConnectionOpened) -> int:
-        """Record a connection; returns how many live connections the user has now."""
-        with timed("redis", "presence_open"):
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.hset(
-                    self._conn(event.connection_id),
-                    mapping={"user": event.user_id, "node": event.node, "role": event.role, "kind": event.client_kind},
-                )
-                pipe.expire(self._conn(event.connection_id), self.ttl)
-                pipe.sadd(self._user(event.user_id), event.connection_id)
-                await pipe.execute()
-        return len(await self.live_connections(event.user_id))
+    async def closed(self, connection_id: str, user_id: str) -> list[Change]:
+        return await self.scripts.changes("close", connection_id, user_id)
 
-    async def closed(self, connection_id: str, user_id: str) -> int:
-        """Forget a connection; returns how many live connections the user still has."""
-        with timed("redis", "presence_close"):
-            async with self.redis.pipeline(transaction=True) as pipe:
-                pipe.delete(self._conn(connection_id))
-                pipe.srem(self._user(user_id), connection_id)
-                await pipe.execute()
-        return len(await self.live_connections(user_id))
+    async def heartbeat(self, connection_ids: list[str]) -> tuple[int, list[Change]]:
+        """Extend every listed connection's deadline, reviving any the sweeper had expired
+        while the node still held it; returns (ids presence did not know, changes)."""
+        unknown, changes = 0, []
+        for start in range(0, len(connection_ids), HEARTBEAT_CHUNK):
+            reply = cast(list[str], await self.scripts.run("heartbeat", *connection_ids[start : start + HEARTBEAT_CHUNK]))
+            unknown += int(reply[0])
+            changes += changes_from(reply[1:])
+        return unknown, changes
 
-    async def heartbeat(self, connection_ids: list[str]) -> None:
-        """Extend the life of every listed connection (one round trip for the whole batch)."""
-        if not connection_ids:
-            return
-        with timed("redis", "presence_heartbeat"):
-            async with self.redis.pipeline(transaction=False) as pipe:
-                for connection_id in connection_ids:
-                    pipe.expire(self._conn(connection_id), self.ttl)
-                await pipe.execute()
+    async def client_status(self, connection_id: str, status: str) -> list[Change]:
+        return await self.scripts.changes("client_status", connection_id, status)
 
-    async def live_connections(self, user_id: str) -> dict[str, str]:
-        """connection id -> node, for the user's connections that are still alive."""
-        connection_ids = sorted(await self.redis.smembers(self._user(user_id)))
-        if not connection_ids:
-            return {}
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for connection_id in connection_ids:
-                pipe.hget(self._conn(connection_id), "node")
-            nodes = await pipe.execute()
-        dead = [cid for cid, node in zip(connection_ids, nodes, strict=True) if node is None]
-        if dead:
-            await self.redis.srem(self._user(user_id), *dead)
-        return {cid: node for cid, node in zip(connection_ids, nodes, strict=True) if node is not None}
+    async def activity(self, user_ids: list[str]) -> list[Change]:
+        """The users did something: an idle (away) but visible user is online again."""
+        if not user_ids:
+            return []
+        return await self.scripts.changes("activity", *dict.fromkeys(user_ids))
+
+    async def sweep(self) -> tuple[int, list[Change]]:
+        """Expire connections past their deadline and idle users; returns (expired, changes)."""
+        reply = cast(list[str], await self.scripts.run("sweep", SWEEP_LIMIT))
+        return int(reply[0]), changes_from(reply[1:])
 
     async def nodes_of(self, user_ids: list[str]) -> dict[str, list[str]]:
-        """node -> users (of those asked) with a live connection there."""
-        with timed("redis", "presence_lookup"):
-            nodes: dict[str, list[str]] = {}
-            for user_id in dict.fromkeys(user_ids):
-                for node in set((await self.live_connections(user_id)).values()):
-                    nodes.setdefault(node, []).append(user_id)
-            return nodes
+        """node -> users (of those asked) with a live connection there, in one round trip."""
+        if not user_ids:
+            return {}
+        pairs = cast(list[str], await self.scripts.run("nodes", *dict.fromkeys(user_ids)))
+        nodes: dict[str, list[str]] = {}
+        for user_id, node in zip(pairs[::2], pairs[1::2], strict=True):
+            users = nodes.setdefault(node, [])
+            if not users or users[-1] != user_id:
+                users.append(user_id)
+        return nodes
+
+    async def statuses(self, user_ids: list[str]) -> dict[str, Status]:
+        """Each user's status, in one round trip."""
+        unique = list(dict.fromkeys(user_ids))
+        if not unique:
+            return {}
+        keys = [f"{self.scripts.prefix}user:{user_id}:status" for user_id in unique]
+        values = await self.scripts.redis.mget(keys)
+        return {user_id: cast(Status, value or "offline") for user_id, value in zip(unique, values, strict=True)}

@@ -1,0 +1,224 @@
+"""Presence end to end: statuses and their events (driven by the clients' own `status` and
+`operator.availability` frames), batched heartbeats, a gateway killed with kill -9, and
+operators' availability and load, on the real processes.
+
+Settings are shortened so the tests stay fast: a heartbeat batch every 0.5 s, connections
+expire after 2 s without one, and presence sweeps every 0.25 s.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from parley.contracts.commands import (
+    AvailableOperators,
+    Caller,
+    GetAvailableOperators,
+    GetUserStatus,
+    LookupNodes,
+    NodesOfUsers,
+    OperatorState,
+    SetAvailability,
+    UserStatuses,
+)
+from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.events import ConversationChanged, ConversationClosed, Heartbeats, PresenceChanged
+from parley_fleet import Fleet
+from tests.conftest import Infra
+from tests.e2e.client import login
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.e2e.test_presence_harness import (
+    Probe,
+    connect,
+    eventually,
+    node_of,
+    running_fleet,
+    start_gateway,
+    visitor,
+    wait_connected,
+)
+
+pytestmark = pytest.mark.e2e
+
+BATCH_SECONDS = 0.5
+TTL_SECONDS = 2.0
+FLEET_ENV = {
+    "PARLEY_GATEWAY_PRESENCE_BATCH_SECONDS": str(BATCH_SECONDS),
+    "PARLEY_PRESENCE_CONNECTION_TTL_SECONDS": str(TTL_SECONDS),
+    "PARLEY_PRESENCE_SWEEP_INTERVAL_SECONDS": "0.25",
+    "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
+    "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
+}
+
+
+@pytest.fixture(scope="module")
+async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
+    async with running_fleet(infra, "presence", FLEET_ENV) as running:
+        yield running
+
+
+@pytest.fixture
+async def probe(fleet: Fleet) -> AsyncIterator[Probe]:
+    watching = await Probe(fleet, PresenceChanged, Heartbeats).start()
+    yield watching
+    await watching.close()
+
+
+async def changes_of(probe: Probe, user_id: str, count: int) -> list[str]:
+    """The user's first ``count`` announced statuses, once that many have come."""
+    await probe.wait_for(PresenceChanged, lambda _: len(probe.events(PresenceChanged, lambda e: e.user_id == user_id)) >= count)
+    return [e.status for e in probe.events(PresenceChanged, lambda e: e.user_id == user_id)][:count]
+
+
+async def statuses(probe: Probe, *user_ids: str) -> dict[str, str]:
+    reply = await probe.bus.request(GetUserStatus(user_ids=list(user_ids)))
+    return dict(UserStatuses.model_validate(reply).statuses)
+
+
+async def test_each_status_change_is_announced_once(fleet: Fleet, probe: Probe) -> None:
+    async with aiohttp.ClientSession() as session:
+        user = await visitor(session, fleet)
+        uid = user["uid"]
+        client, _ = await connect(session, fleet.url("gateway"), user["token"])
+        await probe.wait_for(PresenceChanged, lambda e: e.user_id == uid and e.status == "online")
+        assert await statuses(probe, uid) == {uid: "online"}
+
+        # The client's `status` frame (page visibility): the gateway turns it into gateway.client_status.
+        assert (await client.request("status", {"status": "hidden"}))["type"] == "ok"
+        await probe.wait_for(PresenceChanged, lambda e: e.user_id == uid and e.status == "away")
+        assert (await client.request("status", {"status": "visible"}))["type"] == "ok"
+        await changes_of(probe, uid, 3)
+        assert await statuses(probe, uid) == {uid: "online"}
+        await client.close()
+        await changes_of(probe, uid, 4)
+        await asyncio.sleep(0.5)
+    changes = probe.events(PresenceChanged, lambda e: e.user_id == uid)
+    assert [e.status for e in changes] == ["online", "away", "online", "offline"]
+    assert all(e.available is None for e in changes)  # a visitor has no available/busy toggle
+
+
+async def test_heartbeats_are_one_message_per_node_per_interval(fleet: Fleet, probe: Probe) -> None:
+    gateway = fleet.services["gateway"]
+    async with aiohttp.ClientSession() as session:
+        users = [await visitor(session, fleet) for _ in range(4)]
+        connections = [await connect(session, gateway.url, user["token"]) for user in users]
+        uids = [user["uid"] for user in users]
+        await wait_connected(probe, *uids)
+        started = time.monotonic()
+        await asyncio.sleep(2 * TTL_SECONDS)
+        elapsed = time.monotonic() - started
+        batches = [
+            event
+            for at, event in probe.seen
+            if isinstance(event, Heartbeats) and event.node == node_of(gateway) and started <= at <= started + elapsed
+        ]
+        # One message per interval for the whole node, not one per connection.
+        assert elapsed / BATCH_SECONDS - 2 <= len(batches) <= elapsed / BATCH_SECONDS + 1, len(batches)
+        ids = {connection_id for _, connection_id in connections}
+        assert all(ids <= set(event.connection_ids) for event in batches)
+        # Two TTLs later the batches alone have kept every connection alive, and announced nothing.
+        reply = await probe.bus.request(LookupNodes(user_ids=uids))
+        assert NodesOfUsers.model_validate(reply).nodes == {node_of(gateway): uids}
+        assert set((await statuses(probe, *uids)).values()) == {"online"}
+        assert [e.status for e in probe.events(PresenceChanged, lambda e: e.user_id in uids)] == ["online"] * 4
+        for client, _ in connections:
+            await client.close()
+
+
+async def test_users_of_a_killed_gateway_go_offline_within_the_ttl(fleet: Fleet, probe: Probe) -> None:
+    doomed = await start_gateway(fleet, "doomed")
+    try:
+        async with aiohttp.ClientSession() as session:
+            only_there, also_elsewhere = await visitor(session, fleet), await visitor(session, fleet)
+            await connect(session, doomed.url, only_there["token"])
+            await connect(session, doomed.url, also_elsewhere["token"])
+            survivor, _ = await connect(session, fleet.url("gateway"), also_elsewhere["token"])
+            await wait_connected(probe, only_there["uid"], also_elsewhere["uid"])
+            main = node_of(fleet.services["gateway"])
+            # also_elsewhere was online already (through doomed), so wait for its second node by lookup.
+            deadline = time.monotonic() + 15
+            nodes: set[str] = set()
+            while time.monotonic() < deadline and nodes != {node_of(doomed), main}:
+                reply = await probe.bus.request(LookupNodes(user_ids=[only_there["uid"], also_elsewhere["uid"]]))
+                nodes = set(NodesOfUsers.model_validate(reply).nodes)
+                await asyncio.sleep(0.1)
+            assert nodes == {node_of(doomed), main}
+
+            doomed.kill()  # SIGKILL: no goodbye, no connection_closed events
+            killed_at = time.monotonic()
+            await probe.wait_for(PresenceChanged, lambda e: e.user_id == only_there["uid"] and e.status == "offline")
+            assert time.monotonic() - killed_at <= TTL_SECONDS + 3.0
+            reply = await probe.bus.request(LookupNodes(user_ids=[only_there["uid"], also_elsewhere["uid"]]))
+            assert NodesOfUsers.model_validate(reply).nodes == {main: [also_elsewhere["uid"]]}  # no phantom
+            assert await statuses(probe, only_there["uid"], also_elsewhere["uid"]) == {
+                only_there["uid"]: "offline",
+                also_elsewhere["uid"]: "online",
+            }
+            assert not probe.events(PresenceChanged, lambda e: e.user_id == also_elsewhere["uid"] and e.status != "online")
+            await survivor.close()
+    finally:
+        await doomed.stop()
+
+
+async def test_operator_toggle_and_load_drive_available_operators(fleet: Fleet, probe: Probe) -> None:
+    async with aiohttp.ClientSession() as session:
+        admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
+        operator = await _new_operator(session, fleet, admin["token"])
+        client, _ = await connect(session, fleet.url("gateway"), operator["token"])
+        uid = operator["uid"]
+        await probe.wait_for(PresenceChanged, lambda e: e.user_id == uid and e.status == "online")
+        # The console's toggle: the gateway forwards it to presence.set_availability.
+        assert (await client.request("operator.availability", {"available": False}))["type"] == "ok"
+        toggled = await probe.wait_for(PresenceChanged, lambda e: e.user_id == uid and e.available is False)
+        assert toggled.status == "online"
+        assert await available(probe, uid) == []
+        caller = Caller(user_id=uid, role="operator", name="Olivia")
+        back = OperatorState.model_validate(await probe.bus.request(SetAvailability(caller=caller, available=True)))
+        assert (back.status, back.available, back.load) == ("online", True, 0)
+        assert [(s.user_id, s.load) for s in await available(probe, uid)] == [(uid, 0)]
+
+        # chat_session's conversation events feed the load (a redelivery counts once).
+        for conversation in ("k1", "k2", "k2"):
+            await probe.bus.publish_event(_assigned(conversation, uid))
+        await probe.bus.publish_event(
+            ConversationClosed(conversation_id="k1", channel_id="ch", member_ids=[uid], closed_by=uid, reason="done")
+        )
+        await eventually(lambda: loads(probe, uid, expected=[1]))
+
+        visitor_caller = Caller(user_id="v_1", role="visitor")
+        with pytest.raises(ParleyError) as refused:
+            await probe.bus.request(SetAvailability(caller=visitor_caller, available=False))
+        assert refused.value.code == ErrorCode.BAD_ARGUMENT
+        await client.close()
+
+
+async def available(probe: Probe, *operator_ids: str) -> list[OperatorState]:
+    reply = await probe.bus.request(GetAvailableOperators(operator_ids=list(operator_ids)))
+    return AvailableOperators.model_validate(reply).operators
+
+
+async def loads(probe: Probe, *operator_ids: str, expected: list[int]) -> bool:
+    return [state.load for state in await available(probe, *operator_ids)] == expected
+
+
+def _assigned(conversation_id: str, operator_id: str) -> ConversationChanged:
+    return ConversationChanged(
+        conversation_id=conversation_id, channel_id="ch", status="open", member_ids=["v_1", operator_id], operator_id=operator_id
+    )
+
+
+async def _new_operator(session: aiohttp.ClientSession, fleet: Fleet, admin_token: str) -> dict:
+    username = f"op-{uuid.uuid4().hex[:8]}"
+    account = {"username": username, "password": "operator-password-1", "role": "operator", "name": "Olivia"}
+    async with session.post(
+        f"{fleet.url('auth')}/auth/users", json=account, headers={"Authorization": f"Bearer {admin_token}"}
+    ) as response:
+        assert response.status == 201, await response.text()
+    return await login(session, fleet.url("auth"), username=username, password=account["password"])
+

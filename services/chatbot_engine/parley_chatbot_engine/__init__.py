@@ -1,1 +1,1 @@
-"""chatbot_engine: chatbot scripts, robot status, greetings and idle timers (domain not built yet)."""
+"""chatbot_engine: chatbot scripts and their state per conversation, robot status, greetings, idle timers."""

@@ -1,14 +1,47 @@
-"""Wiring of the chatbot engine.
-
-Only the process skeleton exists so far (bus, Redis and MongoDB connections, health, metrics,
-shutdown): scripts, robot status and timers are not built yet.
-"""
+"""Wiring of the chatbot engine: stores, the engine, its bus handlers, timers, the admin API."""
 
 from __future__ import annotations
 
+from aiohttp import web
+
 from parley.runtime import Service
+from parley.tokens import JwksVerifier
+from parley_chatbot_engine.api import ChatbotApi
+from parley_chatbot_engine.conversation_locks import ConversationLocks
+from parley_chatbot_engine.engine import Engine, Stores
+from parley_chatbot_engine.faq import FaqStore
+from parley_chatbot_engine.handlers import BusHandlers
+from parley_chatbot_engine.openapi import openapi_yaml
+from parley_chatbot_engine.outbox import Outbox
+from parley_chatbot_engine.script_store import ScriptStore
 from parley_chatbot_engine.settings import ChatbotEngineSettings
+from parley_chatbot_engine.states import BotStates
+from parley_chatbot_engine.timer_store import TimerStore
 
 
 def build_service(settings: ChatbotEngineSettings) -> Service:
-    return Service("chatbot_engine", settings, uses_redis=True, uses_mongo=True)
+    service = Service("chatbot_engine", settings, uses_redis=True, uses_mongo=True)
+    assert service.redis is not None
+    stores = Stores(states=BotStates(service.db), scripts=ScriptStore(service.db), faq=FaqStore(service.db))
+    outbox = Outbox(service.bus, TimerStore(service.redis, settings.redis_key_prefix), service.db)
+    locks = ConversationLocks(service.redis, settings.redis_key_prefix)
+    engine = Engine(settings, service.bus, stores, outbox, locks)
+    BusHandlers(engine).register(service.bus)
+    verifier = JwksVerifier(settings.auth_jwks_url)
+    service.http.add_routes(ChatbotApi(stores.scripts, stores.faq, stores.states, verifier).routes())
+    spec = openapi_yaml()
+
+    async def openapi(_request: web.Request) -> web.Response:
+        return web.Response(text=spec, content_type="application/yaml")
+
+    service.http.router.add_get("/chatbot/openapi.yaml", openapi)
+
+    @service.on_startup
+    async def create_indexes() -> None:
+        await stores.states.create_indexes()
+        await stores.faq.create_indexes()
+
+    service.background(engine.run_timers)
+    service.background(engine.sweep_outboxes)
+    service.on_stop(verifier.close)
+    return service

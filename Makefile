@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .venv-uv/bin/uv)
 PYTHON := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help install infra infra-down tools up down test test-unit lint clean
+.PHONY: help install infra infra-down tools up down test test-unit lint clean bench
 
 help:
 	@echo "make up          infra, then all six services; prints their URLs (Ctrl-C stops)"
@@ -15,6 +15,7 @@ help:
 	@echo "make infra       start RabbitMQ, Redis and a MongoDB-wire server (idempotent)"
 	@echo "make infra-down  stop what 'make infra' started"
 	@echo "make down        stop a fleet started by 'make up' in another terminal"
+	@echo "make bench       benchmarks, ~10 min (BENCH_ARGS=--full for full sizes; see bench/README.md)"
 
 # uv installs the workspace from uv.lock; it is bootstrapped into a venv of its own when the
 # machine has none, so no system Python is modified.
@@ -45,6 +46,11 @@ down:
 
 test: install infra tools
 	$(PYTHON) -m pytest $(PYTEST_ARGS)
+
+# Benchmarks on a fleet of their own (bench/README.md); never part of `make test`.
+BENCH_ARGS ?=
+bench: install infra
+	$(PYTHON) -m bench $(BENCH_ARGS)
 
 test-unit: install
 	$(PYTHON) -m pytest -m unit $(PYTEST_ARGS)

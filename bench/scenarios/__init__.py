@@ -1,0 +1,1 @@
+"""The benchmark scenarios; each runs against a :class:`~bench.scenarios.targets.Target`."""

@@ -18,6 +18,9 @@ from bench.load.conversations import Tracked
 from bench.load.dialects import Frame
 from bench.load.links import Link
 
+# An attempt still in flight at the storm's deadline gets this long before it is cut off.
+STRAGGLER_SECONDS = 120.0
+
 
 class CrowdAgent(Agent):
     def __init__(self, url: str, **init: Any) -> None:
@@ -28,6 +31,7 @@ class CrowdAgent(Agent):
         self.tracked: dict[Link, Tracked] = {}
         self.dropped: list[Link] = []
         self.first_links: list[Link] = []  # one link per visitor logged in here
+        self.stuck = 0  # reconnects cut off after the storm's deadline
         self._heartbeats: asyncio.Task[None] | None = None
 
     # ---- set-up ----------------------------------------------------------------------------
@@ -135,7 +139,9 @@ class CrowdAgent(Agent):
         """Bring every dropped link back: wait ``delay`` + U(0, ``jitter``), connect, auth, resume."""
         deadline = time.monotonic() + deadline_seconds
         closed = self.dropped
-        results = await asyncio.gather(*(self._come_back(link, delay, jitter, deadline) for link in closed))
+        results = await asyncio.gather(
+            *(self._bounded_come_back(link, delay, jitter, deadline, deadline_seconds + STRAGGLER_SECONDS) for link in closed)
+        )
         back = [result for result in results if result[0] is not None]
         return {
             "closed": len(closed),
@@ -143,7 +149,18 @@ class CrowdAgent(Agent):
             "recovered_at": [when for when, _, _ in back],
             "handshake_seconds": [took for _, took, _ in back],
             "attempts": dict(Counter(tries for _, _, tries in results)),
+            "stuck": self.stuck,
         }
+
+    async def _bounded_come_back(
+        self, link: Link, delay: float, jitter: float, deadline: float, budget: float
+    ) -> tuple[float | None, float, int]:
+        """:meth:`_come_back`, cut off when an attempt in flight at the deadline never ends."""
+        try:
+            return await asyncio.wait_for(self._come_back(link, delay, jitter, deadline), budget)
+        except TimeoutError:
+            self.stuck += 1
+            return None, 0.0, -1
 
     async def _come_back(self, link: Link, delay: float, jitter: float, deadline: float) -> tuple[float | None, float, int]:
         """Reconnect like a client: returns when it was back, how long its last handshake took, tries."""

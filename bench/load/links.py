@@ -24,6 +24,8 @@ from bench.load.dialects import Frame
 PushHandler = Callable[["Link", Frame], None]
 # Largest server frame we accept; Parley's biggest (a history page) is far below it.
 MAX_FRAME_BYTES = 1024 * 1024
+# A finished socket's reader gets this long to notice before it is cancelled.
+READER_FINISH_SECONDS = 10.0
 
 
 class HelloRefused(Exception):
@@ -54,7 +56,7 @@ class Link:
     async def connect(self, session: aiohttp.ClientSession, url: str, timeout: float = 30.0) -> Frame:
         """Open the socket and say hello; returns the server's hello answer."""
         if self._reader is not None:  # a previous socket's reader: let it finish failing its requests first
-            await asyncio.gather(self._reader, return_exceptions=True)
+            await _finish(self._reader)
         self.ws = await session.ws_connect(
             url, autoping=True, heartbeat=None, max_msg_size=MAX_FRAME_BYTES, timeout=aiohttp.ClientWSTimeout(ws_close=5.0)
         )
@@ -143,4 +145,12 @@ class Link:
         if self.ws is not None:
             await self.ws.close()
         if self._reader is not None:
-            await asyncio.gather(self._reader, return_exceptions=True)
+            await _finish(self._reader)
+
+
+async def _finish(reader: asyncio.Task[None]) -> None:
+    """Wait for a reader to end, bounded: one that hangs on a dead socket is cancelled."""
+    done, _ = await asyncio.wait({reader}, timeout=READER_FINISH_SECONDS)
+    if not done:
+        reader.cancel()
+        await asyncio.gather(reader, return_exceptions=True)

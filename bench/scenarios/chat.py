@@ -156,9 +156,9 @@ async def _profile(
     output = results_dir / f"profile-{hottest}.collapsed.txt"
     spy = await profile.record(parley.pids()[hottest], sizes.profile_seconds, output)
     load = await _step(parley, pool, Watch({}), sizes, f"profile-{sustained['rate']:g}", sustained["rate"], sizes.profile_seconds)
-    log, _ = await spy.communicate()
-    if spy.returncode != 0 or not output.exists():
-        return {"service": hottest, "error": log.decode(errors="replace")[-500:]}
+    ok, log = await profile.finish(spy, sizes.profile_seconds)
+    if not ok or not output.exists():
+        return {"service": hottest, "error": log}
     return {
         "service": hottest,
         "cpu_ms_per_message": costs,

@@ -59,6 +59,9 @@ async def run_idle(target: Target, sizes: Sizes, auth_url: str = "") -> tuple[di
         await pool.call_all("add_links", [{"credentials": target.credentials(n, f"w{i}")} for i, n in enumerate(counts)])
 
     progress(f"idle/{target.name}: connecting")
+    # Each link pings from the moment it is up, as a client does: a ramp longer than the
+    # gateway's 60 s heartbeat timeout would otherwise lose its first links to 4008.
+    await pool.call_all("start_heartbeats", interval=sizes.ping_interval_seconds)
     watch = Watch({target.process: target.pid, **target.companions, "load generator": pool.pids})
     await pool.call(0, "connect", limit=WARM_LINKS)
     await asyncio.sleep(2.0)
@@ -82,7 +85,6 @@ async def run_idle(target: Target, sizes: Sizes, auth_url: str = "") -> tuple[di
     await asyncio.sleep(SETTLE_SECONDS)
     rss_settled = watch.rss(target.process)
     progress(f"idle/{target.name}: {connected} connected in {ramp.seconds:.0f} s; holding {sizes.idle_hold_seconds:g} s")
-    await pool.call_all("start_heartbeats", interval=sizes.ping_interval_seconds)
     hold = CpuSpan(watch).start()
     await asyncio.sleep(sizes.idle_hold_seconds)
     hold.stop()
@@ -94,7 +96,7 @@ async def run_idle(target: Target, sizes: Sizes, auth_url: str = "") -> tuple[di
         rss_before_mib=round(rss_before / 2**20, 1),
         rss_after_mib=round(rss_after / 2**20, 1),
         rss_per_connection_kib=round((rss_after - rss_before) / max(1, connected) / 1024, 2),
-        rss_per_connection_kib_before_heartbeats=round((rss_settled - rss_before) / max(1, connected) / 1024, 2),
+        rss_per_connection_kib_after_connect=round((rss_settled - rss_before) / max(1, connected) / 1024, 2),
         hold_seconds=round(hold.seconds, 1),
         cpu_percent_at_rest={name: round(p, 2) for name, p in hold.percent().items()},
         heartbeats_answered=sum(s["pongs"] for s in stats),

@@ -47,6 +47,18 @@ async def record(pid: int, seconds: float, output: Path, *, pause: bool = True) 
     return await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
 
 
+async def finish(spy: asyncio.subprocess.Process, seconds: float) -> tuple[bool, str]:
+    """Wait for a recording to end (bounded: py-spy is killed if it outlives its duration by
+    a minute); returns whether it ended by itself and its output."""
+    try:
+        log, _ = await asyncio.wait_for(spy.communicate(), seconds + 60.0)
+    except TimeoutError:
+        spy.kill()
+        log, _ = await spy.communicate()
+        return False, "py-spy did not finish and was killed: " + log.decode(errors="replace")[-300:]
+    return spy.returncode == 0, log.decode(errors="replace")[-300:]
+
+
 def summarise(collapsed: Path, top: int = 15) -> dict[str, Any]:
     """Self, inclusive and per-library shares of the samples in a collapsed-stack file."""
     own: Counter[str] = Counter()

@@ -146,6 +146,7 @@ async def run_storm(
         "recovery_seconds": spread_s(recovered, dropped_at),
         "handshake_ms_during_storm": latency_ms([took for worker in back for took in worker["handshake_seconds"]]),
         "attempts": _merge(w["attempts"] for w in back),
+        "reconnects_cut_off": sum(w["stuck"] for w in back),
         "reconnect_delay_seconds": sizes.reconnect_delay_seconds,
         "reconnect_jitter_seconds": sizes.reconnect_jitter_seconds,
         "cpu_seconds": {name: round(used, 2) for name, used in span.used.items()},
@@ -162,9 +163,9 @@ async def _profile_result(spy: asyncio.subprocess.Process | None, output: Path |
     """The gateway's profile over the storm's first seconds (py-spy), when one was recorded."""
     if spy is None or output is None:
         return None
-    log, _ = await spy.communicate()
-    if spy.returncode != 0 or not output.exists():
-        return {"error": log.decode(errors="replace")[-300:]}
+    ok, log = await profile.finish(spy, PROFILE_SECONDS)
+    if not ok or not output.exists():
+        return {"error": log}
     return {"file": str(output), "seconds": PROFILE_SECONDS, "summary": profile.summarise(output)}
 
 

@@ -81,7 +81,8 @@ EXPECTED_EGRESS_PORTS = {
     "notification": {DNS, AMQP, REDIS_PORT, MONGO_PORT, HTTPS},
 }
 INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx"
-PUBLIC_SERVICES = {"gateway", "auth"}
+# Services the ingress routes to (the ingress controller may reach only these).
+PUBLIC_SERVICES = {"gateway", "auth", "chat-session", "notification"}
 
 
 # --------------------------------------------------------------------------- rendering

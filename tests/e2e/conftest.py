@@ -23,6 +23,8 @@ async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
         "PARLEY_NODE_ID_PREFIX": f"e2e-{infra.run_id}",
         "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
         "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        # Staffing gauges every second rather than every 15 s, so a test can see them move.
+        "PARLEY_CHAT_STAFFING_REFRESH_SECONDS": "1",
     }
     running = Fleet(env=env, log_dir=ARTIFACTS / f"fleet-{infra.run_id}-{uuid.uuid4().hex[:4]}", ports={name: free_port() for name in SERVICES})
     try:

@@ -1,9 +1,13 @@
-"""Every service's /metrics passes promtool's lint, and a local Prometheus scrapes them all."""
+"""Every service's /metrics passes promtool's lint, exposes every metric the alert/recording rules
+and the dashboard query, and a local Prometheus scrapes them all."""
 
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import shutil
+import uuid
 import subprocess
 import time
 from pathlib import Path
@@ -12,6 +16,11 @@ import aiohttp
 import pytest
 
 from parley_fleet import Fleet, LocalPrometheus, free_port
+from tests.e2e.client import WsClient, login
+from tests.e2e.flows import staff_and_channel
+
+REPO = Path(__file__).resolve().parents[2]
+HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
 
 pytestmark = pytest.mark.e2e
 
@@ -27,6 +36,80 @@ async def test_metrics_follow_prometheus_conventions(fleet: Fleet) -> None:
             lint = subprocess.run(["promtool", "check", "metrics"], input=exposition, capture_output=True, timeout=30)
             problems = (lint.stdout + lint.stderr).decode().strip()
             assert lint.returncode == 0 and not problems, f"{name}: {problems}"
+
+
+def referenced_metric_names() -> set[str]:
+    """Every parley_* series the Prometheus rules and the Grafana dashboard query."""
+    rules = "".join(path.read_text() for path in (REPO / "deploy/prometheus/rules").glob("*.yml"))
+    dashboard = json.dumps(json.loads((REPO / "deploy/grafana/dashboards/parley.json").read_text()))
+    return set(re.findall(r"(?<![:\w])(parley_[a-z0-9_]+)", rules + dashboard))
+
+
+async def exposition(session: aiohttp.ClientSession, fleet: Fleet) -> dict[str, str]:
+    texts = {}
+    for name, service in fleet.services.items():
+        async with session.get(f"{service.url}/metrics") as response:
+            texts[name] = await response.text()
+    return texts
+
+
+def sample(text: str, series: str) -> float:
+    """The value of one series (name and labels exactly as exposed), 0 if absent."""
+    for line in text.splitlines():
+        if line.startswith(series + " "):
+            return float(line.rsplit(" ", 1)[1])
+    return 0.0
+
+
+async def test_every_metric_the_rules_and_dashboard_use_is_exposed(fleet: Fleet) -> None:
+    referenced = referenced_metric_names()
+    assert "parley_messages_stored_total" in referenced and "parley_chatbot_steps_total" in referenced
+    async with aiohttp.ClientSession() as session:
+        texts = await exposition(session, fleet)
+    typed = {name for text in texts.values() for name in re.findall(r"^# TYPE (\S+) ", text, re.MULTILINE)}
+    exposed = typed | {name + suffix for name in typed for suffix in HISTOGRAM_SUFFIXES}
+    assert referenced - exposed == set(), "queried by rules or dashboard but exposed by no service"
+
+
+async def test_chat_and_staffing_metrics_move(fleet: Fleet) -> None:
+    """A message stored, a queue wait observed, an available operator at load 1 counted."""
+    ws_url = fleet.url("gateway").replace("http://", "ws://") + "/ws"
+    async with aiohttp.ClientSession() as session:
+        before = (await exposition(session, fleet))["chat_session"]
+        username, password, channel_id = await staff_and_channel(session, fleet)
+        operator_login = await login(session, fleet.url("auth"), username=username, password=password)
+        operator, _ = await WsClient.connect(session, ws_url, operator_login["token"])
+        visitor_login = await login(session, fleet.url("auth"), device_id=f"device-{uuid.uuid4().hex}")
+        visitor, _ = await WsClient.connect(session, ws_url, visitor_login["token"])
+        try:
+            opened = await visitor.request("session.open", {"channel_id": channel_id})
+            conversation_id = opened["data"]["conversation_id"]
+            await asyncio.sleep(0.5)  # presence learns of the operator's connection from a bus event
+            sent = await visitor.request(
+                "message.send", {"conversation_id": conversation_id, "client_msg_id": "m1", "kind": "text", "body": "hi"}
+            )
+            assert sent["type"] == "message.accepted", sent
+            await operator.wait_for(lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation_id)
+            after = await _wait_for_staffing(session, fleet)
+        finally:
+            await visitor.close()
+            await operator.close()
+    stored = 'parley_messages_stored_total{kind="text"}'
+    assert sample(after, stored) >= sample(before, stored) + 1
+    waits = "parley_visitor_queue_wait_seconds_count"
+    assert sample(after, waits) >= sample(before, waits) + 1
+    assert sample(after, "parley_operators_available") >= 1
+    assert 0 < sample(after, "parley_operator_load_ratio") <= 1
+
+
+async def _wait_for_staffing(session: aiohttp.ClientSession, fleet: Fleet, timeout: float = 15.0) -> str:
+    """chat_session's metrics once its staffing gauges (refreshed every second here) see an operator at work."""
+    deadline = time.monotonic() + timeout
+    while True:
+        text = (await exposition(session, fleet))["chat_session"]
+        if sample(text, "parley_operator_load_ratio") > 0 or time.monotonic() > deadline:
+            return text
+        await asyncio.sleep(0.5)
 
 
 async def test_local_prometheus_scrapes_every_service(fleet: Fleet, tmp_path: Path) -> None:

@@ -4,9 +4,11 @@ answers stored, FAQ answers, idempotency on redelivery, and a restart in the mid
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
 from pymongo import AsyncMongoClient
 
@@ -84,6 +86,14 @@ async def click(chat: ChatDouble, conversation_id: str, visitor: str, step_id: s
     await chat.chat.request(ChatbotAnswer(caller=caller, conversation_id=conversation_id, step_id=step_id, answer_id=answer_id))
 
 
+async def steps_counted(engine: ServiceProcess) -> dict[str, float]:
+    """parley_chatbot_steps_total of the engine, by step type."""
+    async with aiohttp.ClientSession() as session, session.get(f"{engine.url}/metrics") as response:
+        text = await response.text()
+    pattern = r'^parley_chatbot_steps_total\{step_type="([a-z_]+)"\} (\S+)$'
+    return {step_type: float(value) for step_type, value in re.findall(pattern, text, re.MULTILINE)}
+
+
 async def state_of(infra: Infra, mongo: AsyncMongoClient, conversation_id: str) -> dict:
     doc = await mongo[infra.mongo_db]["bot_states"].find_one({"_id": conversation_id})
     assert doc is not None
@@ -138,6 +148,9 @@ async def test_walks_every_step_type_and_stores_each_answer_with_its_step(
     contacts = await mongo[infra.mongo_db]["chatbot_visitor_contacts"].find_one({"_id": visitor})
     assert contacts is not None and contacts["email"] == "Ada@example.com" and contacts["phone"] == "+33612345678"
     assert all(message.kind == "bot" and message.author_name == "Flo" for message in chat.posts[cid])
+    steps = await steps_counted(running.engine)
+    for step_type in ("text", "question_selection", "question_email", "free_input_multi", "forward_operator", "end"):
+        assert steps.get(step_type, 0) >= 1, (step_type, steps)
 
 
 async def test_forward_with_an_operator_assigned_hands_over_and_the_bot_goes_quiet(running: Running) -> None:

@@ -167,3 +167,10 @@ def test_a_finished_script_passes_text_on_to_the_faq() -> None:
 def test_a_step_removed_from_the_script_finishes_the_conversation_quietly() -> None:
     progress = started().progress.model_copy(update={"step_id": "gone", "waiting_for": "operator"})
     assert machine.operator_result(SCRIPT, progress, handed_over=False).progress.finished
+
+
+def test_outcome_lists_the_step_types_it_ran_for_the_steps_metric() -> None:
+    assert started().entered == ["text", "question_selection"]
+    outcome = machine.answer_text(SCRIPT, started().progress, "about an invoice", seq=3, now=5)
+    assert outcome.entered == ["text", "question_email"]  # billing_info, then email waits
+    assert machine.answer_text(SCRIPT, started().progress, "Billing", seq=1, now=5).entered == []

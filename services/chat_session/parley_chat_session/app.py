@@ -104,6 +104,12 @@ def _register_background(service: Service, settings: ChatSessionSettings, parts:
             await parts.queue.sweep()
 
     @service.background
+    async def staffing_gauges() -> None:
+        while True:
+            await parts.staffing.refresh()
+            await asyncio.sleep(settings.chat_staffing_refresh_seconds)
+
+    @service.background
     async def retention() -> None:
         while True:
             await parts.retention.sweep()

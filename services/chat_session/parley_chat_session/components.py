@@ -27,6 +27,7 @@ from parley_chat_session.posting import Posting
 from parley_chat_session.retention import Retention
 from parley_chat_session.sessions import Sessions
 from parley_chat_session.settings import ChatSessionSettings
+from parley_chat_session.staffing import Staffing
 from parley_chat_session.transcript_mail import TranscriptMailer
 from parley_chat_session.transcripts import Transcripts
 
@@ -54,6 +55,7 @@ class Components:
     mailer: TranscriptMailer
     retention: Retention
     watch: DeadlineWatch
+    staffing: Staffing
     verifier: JwksVerifier
 
     async def create_indexes(self) -> None:
@@ -114,5 +116,6 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         mailer=TranscriptMailer(settings, store, channels, transcripts),
         retention=Retention(db, messages, closing, settings.chat_retention_days),
         watch=DeadlineWatch(clocks, store, channels, handover, closing, settings.chat_timer_poll_seconds),
+        staffing=Staffing(channels, picker, store),
         verifier=JwksVerifier(settings.auth_jwks_url),
     )

@@ -24,6 +24,7 @@ from parley.contracts.messages import Message
 from parley.stores import timed
 from parley_chat_session.conversation_store import ConversationStore, now
 from parley_chat_session.locks import KeyedLocks
+from parley_chat_session.metrics import MESSAGES_STORED
 
 # Attempts at a free seq when other replicas keep winning it: each retry re-reads the newest
 # seq, so only a conversation written by this many replicas in the same instant exhausts them.
@@ -94,6 +95,7 @@ class MessageStore:
                     continue
                 await self._conversations.after_message(conversation_id, fields["author_id"], doc["seq"])
                 self._remember(conversation_id, doc["seq"])
+                MESSAGES_STORED.labels(fields["kind"]).inc()
                 return to_message(doc), False
         raise ParleyError(ErrorCode.UNAVAILABLE, "the conversation is too busy right now, retry")
 

@@ -24,6 +24,7 @@ from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_clocks import ConversationClocks
 from parley_chat_session.conversation_store import ConversationStore, now
 from parley_chat_session.locks import RedisMutex
+from parley_chat_session.metrics import QUEUE_WAIT_SECONDS
 from parley_chat_session.notices import Notices
 from parley_chat_session.operator_profiles import OperatorProfiles
 
@@ -141,6 +142,8 @@ class OperatorQueue(RoutingPart):
         assigned = await self._store.assign(doc["_id"], operator_id, name)
         if assigned is None:
             return None  # closed or taken meanwhile
+        if doc.get("queued_at") is not None:
+            QUEUE_WAIT_SECONDS.observe(max(0.0, (now() - doc["queued_at"]).total_seconds()))
         if channel.get("routing") == "round_robin":
             await self._channels.remember_round_robin(channel["_id"], operator_id)
         await self._clocks.restart_response(doc["_id"], channel)

@@ -16,6 +16,12 @@ class ChatSessionSettings(ServiceSettings):
         description="Interval of the background pass that assigns waiting conversations and refreshes queue positions; "
         "events (operator online, conversation closed) assign at once, the pass catches whatever an event missed.",
     )
+    chat_staffing_refresh_seconds: float = Field(
+        15.0,
+        gt=0,
+        description="Interval at which parley_operators_available and parley_operator_load_ratio are recomputed "
+        "(Prometheus' usual scrape interval).",
+    )
     chat_timer_poll_seconds: float = Field(
         0.5,
         gt=0,

@@ -78,6 +78,7 @@ class Outcome:
     collected: list[Collected] = field(default_factory=list)
     debounce: bool = False
     not_an_answer: bool = False
+    entered: list[str] = field(default_factory=list)  # types of the steps run this turn, in order
 
 
 class StepClosed(Exception):
@@ -184,6 +185,7 @@ def _continue(script: Script, progress: Progress, step: Step) -> Outcome:
 
 def _run(script: Script, progress: Progress, index: int | None) -> Outcome:
     says: list[BotContent] = []
+    entered: list[str] = []
     for _ in range(MAX_STEPS_PER_TURN):
         if index is None or index >= len(script.steps):
             break
@@ -192,16 +194,17 @@ def _run(script: Script, progress: Progress, index: int | None) -> Outcome:
             index += 1
             continue
         says.extend(_contents(step))
+        entered.append(step.type)
         if step.waits_for_answer:
             asked = {"step_id": step.id, "waiting_for": "answer", "pending_lines": [], "asked_after_seq": progress.seen_seq}
-            return Outcome(progress.model_copy(update=asked), says=says, shown=step)
+            return Outcome(progress.model_copy(update=asked), says=says, shown=step, entered=entered)
         if step.type == "forward_operator":
             forwarding = progress.model_copy(update={"step_id": step.id, "waiting_for": "operator"})
-            return Outcome(forwarding, says=says, wants_operator=True)
+            return Outcome(forwarding, says=says, wants_operator=True, entered=entered)
         if step.type == "end":
             break
         index = script.index_of(step.jump_to) if step.jump_to is not None else index + 1
-    return Outcome(_finished(progress), says=says)
+    return Outcome(_finished(progress), says=says, entered=entered)
 
 
 def _triggered(step: Step, chosen: list[str]) -> bool:

@@ -7,6 +7,7 @@ from prometheus_client import Counter
 BOT_MESSAGES = Counter(
     "parley_chatbot_messages_total", "Bot messages posted, by content kind and class.", ["kind", "message_class"]
 )
+STEPS = Counter("parley_chatbot_steps_total", "Script steps run, by step type.", ["step_type"])
 SCRIPTS_STARTED = Counter("parley_chatbot_scripts_started_total", "Conversations whose chatbot script started.")
 TIMERS_FIRED = Counter(
     "parley_chatbot_timers_fired_total", "Timers fired, by kind; stale ones (re-armed or paused) are not counted.", ["kind"]

@@ -1,4 +1,4 @@
-"""Carrying out a conversation's outbox: the bot's messages, frames, timers and contacts.
+"""Carrying out a conversation's outbox: the bot's messages, frames, timers, contacts and step counts.
 
 Every item can be carried out twice without a second effect showing: a message is posted with
 its turn's ``client_msg_id`` (chat_session returns the stored one), timers are absolute
@@ -19,7 +19,7 @@ from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.events import ClientFrameEvent
 from parley.logs import get_logger
 from parley_chatbot_engine import metrics
-from parley_chatbot_engine.states import BotState, ContactItem, FrameItem, OutboxItem, PostItem, TimersItem
+from parley_chatbot_engine.states import BotState, ContactItem, FrameItem, OutboxItem, PostItem, StepsItem, TimersItem
 from parley_chatbot_engine.timer_store import TimerStore
 
 log = get_logger("parley.chatbot_engine")
@@ -46,6 +46,9 @@ class Outbox:
                 await self.timers.apply(state.conversation_id, item.set, item.clear)
             case ContactItem():
                 await self._contact(state, item)
+            case StepsItem():
+                for step_type in item.step_types:
+                    metrics.STEPS.labels(step_type).inc()
 
     async def _post(self, state: BotState, item: PostItem) -> None:
         bot_name = state.bot_name or "Bot"

@@ -67,6 +67,15 @@ class ContactItem(Model):
     step_id: str
 
 
+class StepsItem(Model):
+    """The script steps a turn ran, counted once the turn is stored (a turn recomputed after a
+    write conflict is not counted twice)."""
+
+    id: str
+    op: Literal["steps"] = "steps"
+    step_types: list[str]
+
+
 class OperatorItem(Model):
     """Ask chat_session for an operator (a forward step, or a FAQ question nobody could answer)."""
 
@@ -74,7 +83,9 @@ class OperatorItem(Model):
     op: Literal["operator"] = "operator"
 
 
-OutboxItem = Annotated[PostItem | FrameItem | TimersItem | ContactItem | OperatorItem, Field(discriminator="op")]
+OutboxItem = Annotated[
+    PostItem | FrameItem | TimersItem | ContactItem | StepsItem | OperatorItem, Field(discriminator="op")
+]
 
 
 class BotState(Model):

@@ -19,7 +19,16 @@ from parley_chatbot_engine import robot as robots
 from parley_chatbot_engine import timer_rules
 from parley_chatbot_engine.machine import Outcome, Progress
 from parley_chatbot_engine.script import Script, Step
-from parley_chatbot_engine.states import ContactItem, FrameItem, OperatorItem, OutboxItem, PostItem, TimersItem, BotState
+from parley_chatbot_engine.states import (
+    BotState,
+    ContactItem,
+    FrameItem,
+    OperatorItem,
+    OutboxItem,
+    PostItem,
+    StepsItem,
+    TimersItem,
+)
 from parley_chatbot_engine.timer_rules import Durations, TimerState
 
 
@@ -109,6 +118,8 @@ class Turn:
     def apply(self, script: Script, outcome: Outcome) -> None:
         """Carry a step-machine outcome into the turn: progress, messages, the waiting step, contacts."""
         self.progress(outcome.progress)
+        if outcome.entered:
+            self.items.append(StepsItem(id=new_id(), step_types=outcome.entered))
         for content in outcome.says:
             self.say(content)
         if outcome.shown is not None:

@@ -90,22 +90,29 @@ async def test_each_role_logs_in_and_gets_a_verifiable_session(session: aiohttp.
 
 
 async def test_refresh_rotates_and_a_reused_token_revokes_the_session(session: aiohttp.ClientSession, fleet: Fleet) -> None:
+    refresh = f"{fleet.url('auth')}/auth/refresh"
     _, first = await _login(session, fleet, device_id=f"device-{uuid.uuid4().hex}")
     live, _ = await connect(session, fleet.url("gateway"), first["token"])
-    status, second = await post(session, f"{fleet.url('auth')}/auth/refresh", {"refresh_token": first["refresh_token"]})
+    status, second = await post(session, refresh, {"refresh_token": first["refresh_token"]})
     assert status == 200 and second["sessionCode"] == first["sessionCode"]
     assert second["refresh_token"] != first["refresh_token"] and second["token"] != first["token"]
     assert (await live.request("ping", {}))["type"] == "pong"  # a refresh ends nothing
 
-    # The first refresh token comes back (it was copied): the whole session is revoked.
-    status, reused = await post(session, f"{fleet.url('auth')}/auth/refresh", {"refresh_token": first["refresh_token"]})
+    # The same token again at once (a second tab refreshing too): the same successor, no revocation.
+    status, twin = await post(session, refresh, {"refresh_token": first["refresh_token"]})
+    assert status == 200 and twin["refresh_token"] == second["refresh_token"]
+    status, third = await post(session, refresh, {"refresh_token": second["refresh_token"]})
+    assert status == 200 and third["refresh_token"] not in (first["refresh_token"], second["refresh_token"])
+
+    # A token two generations old comes back (it was copied): the whole session is revoked.
+    status, reused = await post(session, refresh, {"refresh_token": first["refresh_token"]})
     assert status == 401 and "already used" in reused["error"]["message"]
     error = await live.wait_for(lambda f: f["type"] == "error")
     assert error["data"]["code"] == 7001
     assert await closed(live) == 4001
-    status, _ = await post(session, f"{fleet.url('auth')}/auth/refresh", {"refresh_token": second["refresh_token"]})
+    status, _ = await post(session, refresh, {"refresh_token": third["refresh_token"]})
     assert status == 401
-    again, refused = await connect(session, fleet.url("gateway"), second["token"])
+    again, refused = await connect(session, fleet.url("gateway"), third["token"])
     assert refused["data"]["code"] == 7001 and await closed(again) == 4001
 
 

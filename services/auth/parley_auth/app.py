@@ -33,6 +33,7 @@ def build_service(settings: AuthSettings) -> Service:
         revocations,
         access_ttl=settings.auth_access_token_ttl_seconds,
         session_ttl=settings.auth_session_ttl_seconds,
+        reuse_grace=settings.auth_refresh_reuse_grace_seconds,
     )
     limits = LoginLimits(RateLimiter(service.redis, settings.redis_key_prefix), settings)
     api = AuthApi(settings, accounts, keys, sessions, limits, revocations, service.bus)

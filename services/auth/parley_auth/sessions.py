@@ -5,7 +5,9 @@ The refresh token is ``<session>.<generation>.<mac>``: the MAC (HMAC-SHA256 unde
 the session) proves auth issued it, and the generation says which one it is. Refreshing
 moves the session to the next generation atomically, so each refresh token works once. A
 token of an older generation coming back means it was copied: the whole session (the token
-family) is revoked, and so is every access token of it, through the revocation list.
+family) is revoked, and so is every access token of it, through the revocation list, unless
+it is the token spent just before the current one and it was spent moments ago: that is two
+tabs (or a retried request) refreshing at once, and it gets the same successor.
 """
 
 from __future__ import annotations
@@ -59,8 +61,11 @@ def _parse(refresh_token: str) -> tuple[str, int, str]:
 
 
 class Sessions:
-    def __init__(self, db: AsyncDatabase, revocations: RevocationList, *, access_ttl: int, session_ttl: int) -> None:
+    def __init__(
+        self, db: AsyncDatabase, revocations: RevocationList, *, access_ttl: int, session_ttl: int, reuse_grace: float = 0.0
+    ) -> None:
         self._sessions = db["sessions"]
+        self._reuse_grace = timedelta(seconds=reuse_grace)
         self._revocations = revocations
         self._access_ttl = access_ttl
         self._session_ttl = timedelta(seconds=session_ttl)
@@ -111,10 +116,23 @@ class Sessions:
             {"$inc": {"generation": 1}, "$set": {"refreshed_at": now}},
             return_document=ReturnDocument.AFTER,
         )
-        if moved is None:  # this generation was spent already (or concurrently): a copied token
+        if moved is None:  # this generation was spent already (or concurrently)
+            current = await self._sessions.find_one({"_id": doc["_id"]})
+            if current is not None and self._just_spent(current, generation, now):
+                return self._session(current)
             await self.revoke(doc["_id"], "refresh token reused")
             raise RefreshReused(doc["user_id"], doc["_id"])
         return self._session(moved)
+
+    def _just_spent(self, current: dict[str, Any], generation: int, now: datetime) -> bool:
+        """Whether ``generation`` is the one spent last, within the reuse grace (not a copied token)."""
+        refreshed_at = current.get("refreshed_at")
+        return (
+            current["revoked_at"] is None
+            and current["generation"] == generation + 1
+            and refreshed_at is not None
+            and now - refreshed_at <= self._reuse_grace
+        )
 
     async def session_of(self, refresh_token: str) -> dict[str, Any]:
         """The session of an authentic refresh token of any generation (logout with a refresh token)."""

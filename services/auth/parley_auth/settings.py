@@ -14,6 +14,12 @@ class AuthSettings(ServiceSettings):
         ge=60,
         description="How long a login's refresh token can be used (a month: visitors come back to a site weeks later).",
     )
+    auth_refresh_reuse_grace_seconds: float = Field(
+        10.0,
+        ge=0,
+        description="A refresh token presented again this soon after it was spent gets the same successor instead of "
+        "revoking the session: two tabs of one widget, or a retried request, refreshing at once. 0: strict.",
+    )
     auth_admin_username: str = Field("", description="If set with a password, an admin account created at start when missing.")
     auth_admin_password: SecretStr = Field(SecretStr(""), description="Password of the bootstrap admin account.")
     auth_single_session_roles: list[Role] = Field(

@@ -32,10 +32,12 @@ infra:
 infra-down:
 	bash deploy/infra/down.sh
 
-# Offline validators the deploy tests use: docker-compose, promtool, kustomize.
+# Offline validators the deploy tests use: docker-compose, promtool, kustomize; and the TCP
+# fault proxy of the chaos tests (toxiproxy-server).
 tools:
 	bash deploy/infra/tools.sh
 	bash deploy/tools/kustomize.sh
+	bash deploy/tools/toxiproxy.sh
 
 up: install infra
 	$(PYTHON) -m parley_fleet

@@ -104,6 +104,25 @@ async def test_request_reply_round_trip_and_domain_error(infra: Infra, buses: li
     assert refused.value.code == ErrorCode.NOT_A_MEMBER
 
 
+@pytest.mark.filterwarnings("ignore:Pydantic serializer warnings")  # the malformed body is the point
+async def test_unreadable_request_is_refused_at_once_not_left_to_time_out(infra: Infra, buses: list[Bus]) -> None:
+    server = Bus(_settings(infra), f"svc-{uuid.uuid4().hex[:6]}")
+
+    async def lookup(command: LookupNodes, _envelope: Envelope) -> NodesOfUsers:
+        return NodesOfUsers(nodes={"node-1": command.user_ids})
+
+    server.on_command(LookupNodes, lookup)
+    await _start(buses, server)
+    client = await _start(buses, Bus(_settings(infra, bus_request_timeout_seconds=10.0), "client"))
+    malformed = LookupNodes.model_construct(user_ids=5)  # skips the sender's validation, as a buggy peer would
+    started = asyncio.get_running_loop().time()
+    with pytest.raises(ParleyError) as refused:
+        await client.request(malformed)
+    assert refused.value.code == ErrorCode.BAD_ARGUMENT and "unreadable request" in refused.value.message
+    assert asyncio.get_running_loop().time() - started < 5.0, "answered, not timed out"
+    assert len(await _dead_letters(infra)) == 1  # and still dead-lettered, to be looked at
+
+
 async def test_request_without_a_consumer_fails_fast_and_clearly(infra: Infra, buses: list[Bus]) -> None:
     # A fresh vhost has no presence.commands queue: the command is unroutable.
     client = await _start(buses, Bus(_settings(infra), "client"))

@@ -108,8 +108,11 @@ class Subscription:
             body = envelope.open()
             handler = self.handlers[type(body)]
         except (ValidationError, UnknownContract, KeyError, ValueError) as error:
-            # A message nobody can read never gets better by retrying: dead-letter it at once.
+            # A message nobody can read never gets better by retrying: dead-letter it at once,
+            # and tell a waiting caller now rather than leaving it to its timeout.
             log.error("bus.unreadable_message", queue=self.spec.name, error=str(error)[:500])
+            refusal = ReplyError(code=ErrorCode.BAD_ARGUMENT, message=f"unreadable request: {str(error)[:200]}")
+            await self._reply(message, None, Reply(ok=False, error=refusal))
             await self._dead_letter(message, outcome="rejected")
             return
 
@@ -170,10 +173,10 @@ class Subscription:
         metrics.BUS_CONSUMED.labels(self.spec.name, outcome).inc()
         metrics.BUS_DEAD_LETTERED.labels(self.spec.name).inc()
 
-    async def _reply(self, message: AbstractIncomingMessage, request: Envelope, reply: Reply) -> None:
+    async def _reply(self, message: AbstractIncomingMessage, request: Envelope | None, reply: Reply) -> None:
         if not message.reply_to:
             return
-        envelope = Envelope.wrap(reply, source=self.bus.source, trace_id=request.trace_id)
+        envelope = Envelope.wrap(reply, source=self.bus.source, trace_id=request.trace_id if request else None)
         await self.bus.publish_raw(
             Message(envelope.model_dump_json().encode(), content_type="application/json", correlation_id=message.correlation_id),
             exchange="",

@@ -3,6 +3,8 @@
 # servers (those are deploy/infra/up.sh's job), only when missing:
 #   docker-compose  (Debian package; `docker-compose config` validates docker-compose.yml)
 #   promtool        (Debian package prometheus; checks the Prometheus rules and config)
+#   chromium, chromedriver (Debian packages chromium, chromium-driver; the browser tests drive
+#                   /usr/bin/chromium with Playwright: no browser download)
 # Idempotent: does nothing, not even `apt-get update`, when everything is present.
 # --no-install-recommends: docker-compose would otherwise pull in the docker.io engine and
 # prometheus the node exporter, neither of which the tests need.
@@ -17,10 +19,13 @@ if [ "$(id -u)" -ne 0 ] && command -v sudo >/dev/null 2>&1; then SUDO="sudo"; fi
 declare -A PACKAGE_OF=(
     [docker-compose]=docker-compose
     [promtool]=prometheus
+    [chromium]=chromium
+    [chromedriver]=chromium-driver
 )
+COMMANDS=(docker-compose promtool chromium chromedriver)
 
 missing=()
-for cmd in docker-compose promtool; do
+for cmd in "${COMMANDS[@]}"; do
     if command -v "$cmd" >/dev/null 2>&1; then
         log "$cmd: present ($(command -v "$cmd"))"
     else
@@ -41,7 +46,7 @@ log "installing ${missing[*]}"
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}"
 
-for cmd in docker-compose promtool; do
+for cmd in "${COMMANDS[@]}"; do
     command -v "$cmd" >/dev/null 2>&1 || { printf 'tools: ERROR: %s still missing after install\n' "$cmd" >&2; exit 1; }
 done
 log "installed ${missing[*]}"

@@ -28,6 +28,7 @@ from parley_gateway.limits import FrameLimits
 from parley_gateway.maintenance import Maintenance, MaintenanceApi
 from parley_gateway.protocol import Protocol
 from parley_gateway.settings import GatewaySettings
+from parley_gateway.static_files import StaticFiles
 from parley_gateway.streams import OrderedDelivery
 from parley_gateway.websocket import WebSocketEndpoint
 
@@ -66,6 +67,7 @@ def build_service(settings: GatewaySettings) -> Service:
     endpoint = WebSocketEndpoint(settings, service.bus, authenticator, caps, connections, protocol, service.stopping)
     service.http.router.add_get("/ws", endpoint)
     service.http.add_routes(MaintenanceApi(maintenance, verifier, revocations).routes())
+    service.http.add_routes(StaticFiles().routes())  # the widget, the JS client, the console
     _subscribe(service, connections, delivery)
     service.background(maintenance.watch)
     service.on_stop(verifier.close)

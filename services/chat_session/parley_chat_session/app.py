@@ -27,6 +27,7 @@ from parley_chat_session.components import Components, build_components
 from parley_chat_session.conversation_api import ConversationApi
 from parley_chat_session.history import register_history
 from parley_chat_session.http_endpoints import ENDPOINTS
+from parley_chat_session.queue_api import QueueApi
 from parley_chat_session.settings import ChatSessionSettings
 
 
@@ -35,7 +36,8 @@ def build_service(settings: ChatSessionSettings) -> Service:
     parts = build_components(service, settings)
     channel_api = ChannelApi(parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, parts.verifier)
     conversation_api = ConversationApi(parts.transcripts, parts.members, parts.sessions, parts.channels, parts.verifier)
-    service.http.add_routes(route_table(ENDPOINTS, channel_api, conversation_api))
+    queue_api = QueueApi(parts.queue, parts.store, parts.channels, parts.verifier)
+    service.http.add_routes(route_table(ENDPOINTS, channel_api, conversation_api, queue_api))
     service.on_startup(parts.create_indexes)
     service.on_stop(parts.verifier.close)
     _register_commands(service, parts)

@@ -58,6 +58,8 @@ class Closing:
         await self._queue.drain(closed["channel_id"], trace_id)
         if closed.get("operator_id"):
             await self._queue.drain_for_operator(closed["operator_id"], trace_id)
+        else:  # it may have been waiting: the operators' queue lists change
+            await self._queue.tell_operators(closed["channel_id"], trace_id)
         return True
 
     async def rate(self, caller: Caller, conversation_id: str, rating: int, comment: str) -> None:

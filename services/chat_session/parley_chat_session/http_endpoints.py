@@ -11,7 +11,13 @@ from parley_chat_session.api_spec import ADMIN, ANYONE, CHANNEL_STAFF, PUBLIC, R
 from parley_chat_session.availability import AvailabilityView
 from parley_chat_session.canned import CannedResponseList, CannedResponseSpec, CannedResponseView
 from parley_chat_session.channels import ChannelPatch, ChannelSpec, ChannelView, Word
-from parley_chat_session.conversation_views import ConversationDetail, ConversationList, MessagePage, Transcript
+from parley_chat_session.conversation_views import (
+    ConversationDetail,
+    ConversationList,
+    ConversationSummary,
+    MessagePage,
+    Transcript,
+)
 from parley_chat_session.transcripts import PageQuery, SearchQuery
 
 # An address with a local part, one @ and a dotted domain: the mail server has the final word.
@@ -94,6 +100,11 @@ ENDPOINTS: list[Endpoint] = [
         "Remove an operator from the channel", "operators", ADMIN, status=204,
     ),
     Endpoint(
+        "GET", f"{CHANNEL}/queue", "waiting",
+        "The channel's conversations waiting for an operator, next served first", "queue",
+        CHANNEL_STAFF, response=ConversationList,
+    ),
+    Endpoint(
         "GET", f"{CHANNEL}/sensitive-words", "get_words",
         "The channel's sensitive words", "sensitive words", ADMIN, response=WordList,
     ),
@@ -127,6 +138,11 @@ ENDPOINTS: list[Endpoint] = [
     Endpoint(
         "GET", CONVERSATION, "get_conversation",
         "A conversation: members, log, rating", "conversations", READERS, response=ConversationDetail,
+    ),
+    Endpoint(
+        "POST", f"{CONVERSATION}/take", "take",
+        "Take a waiting conversation of your channel (whatever your toggle and load)", "queue",
+        "the channel's operators", response=ConversationSummary,
     ),
     Endpoint(
         "GET", f"{CONVERSATION}/messages", "messages",

@@ -17,6 +17,7 @@ from typing import Any
 
 from parley.contracts.commands import OperatorRequestResult
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.frames import QueueChanged
 from parley.logs import get_logger
 from parley_chat_session.announcements import Announcer
 from parley_chat_session.assignment import OperatorPicker, Roster
@@ -119,6 +120,9 @@ class OperatorQueue(RoutingPart):
                     assigned[doc["_id"]] = given
         still_waiting = [doc for doc in waiting if doc["_id"] not in assigned]
         await self._tell_positions(channel, still_waiting, roster, trace_id)
+        arrived = any(doc.get("queue_position") is None for doc in still_waiting)
+        if assigned or arrived:
+            await self.tell_operators(channel_id, trace_id, channel=channel)
         return assigned
 
     async def drain_for_operator(self, operator_id: str, trace_id: str | None = None) -> None:
@@ -130,6 +134,36 @@ class OperatorQueue(RoutingPart):
         for channel in channels:
             if channel["_id"] in waiting:
                 await self.drain(channel["_id"], trace_id)
+
+    async def take(self, conversation_id: str, operator_id: str, trace_id: str | None = None) -> dict[str, Any]:
+        """An operator of the channel takes a waiting conversation themselves (the console's Accept),
+        whatever their toggle and load: they chose to."""
+        doc = await self._store.get(conversation_id)
+        channel = await self._channels.get(doc["channel_id"])
+        if operator_id not in channel.get("operator_ids", []):
+            raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are not an operator of this channel")
+        if doc["status"] == "closed":
+            raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
+        if doc["status"] != "queued":
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, "this conversation is not waiting: another operator has it")
+        async with self._mutex.hold():
+            taken = await self._assign(doc, operator_id, channel, trace_id)
+        if taken is None:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, "another operator took this conversation first")
+        # The visitors behind it move up; a drain that gave nothing out has not told the operators.
+        if not await self.drain(channel["_id"], trace_id, channel=channel):
+            await self.tell_operators(channel["_id"], trace_id, channel=channel)
+        return taken
+
+    async def tell_operators(
+        self, channel_id: str, trace_id: str | None = None, *, channel: dict[str, Any] | None = None
+    ) -> None:
+        """The channel's queue changed: its operators' consoles read it again."""
+        if channel is None:
+            channel = await self._channels.get(channel_id, archived_too=True)
+        waiting = len(await self._store.queued(channel_id))
+        frame = {"type": "queue.changed", "data": QueueChanged(channel_id=channel_id, waiting=waiting).model_dump()}
+        await self._announce.to_users(channel.get("operator_ids", []), frame, trace_id)
 
     async def sweep(self) -> None:
         for channel_id in await self._store.queued_channel_ids():

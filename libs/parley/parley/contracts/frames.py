@@ -275,6 +275,14 @@ class QueuePosition(Model):
     estimated_wait_seconds: int = Field(ge=0)
 
 
+class QueueChanged(Model):
+    """A conversation joined or left the queue of one of the operator's channels (read it again:
+    ``GET /channels/{channel_id}/queue``)."""
+
+    channel_id: str
+    waiting: int = Field(ge=0, description="Conversations now waiting in the channel's queue.")
+
+
 class RobotStatus(Model):
     """bm-aichat robot status: 1 online, 2 offline (``offline_seconds`` since), 3 unknown (never online)."""
 
@@ -334,6 +342,7 @@ SERVER_FRAME_DATA: dict[str, type[Model]] = {
     "history": History,
     "resume.done": ResumeDone,
     "queue.position": QueuePosition,
+    "queue.changed": QueueChanged,
     "robot.status": RobotStatus,
     "bot.step": BotStep,
     "kickoff": Kickoff,

@@ -41,14 +41,7 @@ async def fleet_with(infra: Infra, name: str, **settings: str) -> AsyncIterator[
 
 async def extra_gateway(fleet: Fleet, **settings: str) -> ServiceProcess:
     """A second gateway node of the fleet (its own port, node id and delivery queue), started and ready."""
-    port = free_port()
-    base = fleet.services["gateway"]
-    env = {**base.env, **settings, "PARLEY_HTTP_PORT": str(port), "PARLEY_NODE_ID": f"{base.env['PARLEY_NODE_ID']}-b{port}"}
-    process = ServiceProcess("gateway", port, env, fleet.log_dir / f"gateway-{port}.log")
-    await process.start()
-    fleet.services[f"gateway-{port}"] = process
-    await fleet.wait_ready(names=(f"gateway-{port}",))
-    return process
+    return await fleet.add_replica("gateway", **settings)
 
 
 def ws_url(http_url: str) -> str:

@@ -39,19 +39,24 @@ class ServiceProcess:
     env: dict[str, str]
     log_path: Path
     process: asyncio.subprocess.Process | None = None
+    module: str = ""  # the Python module run with -m; empty: parley_<name>
+    # True from stop() on: the process is meant to end, so a supervisor must not restart it.
+    stopped: bool = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
+        self.stopped = False
         log = self.log_path.open("ab")
         self.process = await asyncio.create_subprocess_exec(
-            sys.executable, "-m", f"parley_{self.name}", env=self.env, stdout=log, stderr=log
+            sys.executable, "-m", self.module or f"parley_{self.name}", env=self.env, stdout=log, stderr=log
         )
         log.close()
 
     async def stop(self, timeout: float = 30.0) -> int | None:
+        self.stopped = True
         if self.process is None or self.process.returncode is not None:
             return self.process.returncode if self.process else None
         self.process.send_signal(signal.SIGTERM)
@@ -92,6 +97,18 @@ class Fleet:
     def url(self, name: str) -> str:
         return self.services[name].url
 
+    async def add_replica(self, name: str, **settings: str) -> ServiceProcess:
+        """One more process of service ``name`` with extra PARLEY_* ``settings`` (its own port and
+        node id; a gateway gets its own delivery queue), started and ready; listed as ``<name>-<port>``."""
+        port = free_port()
+        base = self.services[name]
+        env = {**base.env, **settings, "PARLEY_HTTP_PORT": str(port), "PARLEY_NODE_ID": f"{base.env['PARLEY_NODE_ID']}-r{port}"}
+        replica = ServiceProcess(name, port, env, self.log_dir / f"{name}-{port}.log")
+        self.services[f"{name}-{port}"] = replica
+        await replica.start()
+        await self.wait_ready(names=(f"{name}-{port}",))
+        return replica
+
     async def start(self, ready_timeout: float = 60.0) -> None:
         for service in self.services.values():
             await service.start()
@@ -118,7 +135,8 @@ class Fleet:
     async def stop(self) -> dict[str, int | None]:
         """SIGTERM every service (gateway first: it drains clients) and collect exit codes."""
         codes: dict[str, int | None] = {}
-        for name in reversed(SERVICES):
+        replicas = [name for name in self.services if name not in SERVICES]
+        for name in (*replicas, *reversed(SERVICES)):
             codes[name] = await self.services[name].stop()
         return codes
 

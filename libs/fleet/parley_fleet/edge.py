@@ -1,0 +1,186 @@
+"""The local edge: one port that routes like the Kubernetes Ingress, so browsers see one origin
+locally as they do in a cluster (the widget, /ws, /auth, /channels... on the same host).
+
+HTTP is forwarded as it comes (bodies streamed, compressed bodies untouched); WebSockets are
+proxied frame by frame both ways and a close code on one side is passed to the other.
+``cut_websockets`` drops every proxied WebSocket at once without a close frame, as a network
+drop would (the browser sees 1006), for the tests.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+
+import aiohttp
+from aiohttp import web
+
+from parley_fleet.ingress_routes import Route, load_routes, pick_route
+
+log = logging.getLogger("parley.edge")
+
+# Headers about one hop only (RFC 9110 7.6.1): never forwarded by a proxy.
+HOP_BY_HOP = frozenset(
+    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
+     "transfer-encoding", "upgrade", "host"}
+)
+# Headers a WebSocket handshake passes upstream (the rest belong to the handshake itself).
+WS_FORWARDED = ("Origin", "User-Agent", "Cookie", "Authorization", "Accept-Language")
+CHUNK_BYTES = 64 * 1024
+# Close codes a close frame may carry (RFC 6455 7.4); 1005/1006/1015 only describe a close.
+SENDABLE_CLOSE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}) | frozenset(range(3000, 5000))
+# Fail fast to a clear 502 when a backend is not listening.
+CONNECT_TIMEOUT_SECONDS = 5.0
+
+
+@dataclass(eq=False)
+class ProxiedSocket:
+    request: web.Request
+    downstream: web.WebSocketResponse
+    upstream: aiohttp.ClientWebSocketResponse
+
+
+class Edge:
+    """An aiohttp reverse proxy on ``host:port`` in front of ``upstreams`` (fleet name -> base URL)."""
+
+    def __init__(self, upstreams: dict[str, str], routes: list[Route] | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.routes = routes if routes is not None else load_routes()
+        self.upstreams = upstreams
+        self.host, self.port = host, port
+        self.sockets: set[ProxiedSocket] = set()
+        self._session: aiohttp.ClientSession | None = None
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    async def start(self) -> None:
+        self._session = aiohttp.ClientSession(
+            auto_decompress=False,
+            cookie_jar=aiohttp.DummyCookieJar(),
+            timeout=aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_SECONDS),
+        )
+        app = web.Application(client_max_size=1024**2)
+        app.router.add_route("*", "/{tail:.*}", self._handle)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, self.host, self.port)
+        await site.start()
+        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr] - the port 0 picked
+
+    async def stop(self) -> None:
+        for socket in list(self.sockets):
+            await socket.downstream.close(code=1001, message=b"edge stopping")
+        if self._runner is not None:
+            await self._runner.cleanup()
+        if self._session is not None:
+            await self._session.close()
+
+    async def cut_websockets(self) -> int:
+        """Drop every proxied WebSocket as a network failure would: no close frame to the
+        browser (it sees 1006); the backend gets 1001. Returns how many were cut."""
+        cut = list(self.sockets)
+        for socket in cut:
+            if socket.request.transport is not None:
+                socket.request.transport.abort()
+            await socket.upstream.close(code=1001, message=b"network drop (test)")
+        log.info("edge: cut %d websockets", len(cut))
+        return len(cut)
+
+    async def _handle(self, request: web.Request) -> web.StreamResponse:
+        route = pick_route(self.routes, request.path)
+        if route is None or route.service not in self.upstreams:
+            return web.Response(status=404, text=f"no ingress route for {request.path}\n")
+        target = self.upstreams[route.service].rstrip("/") + request.raw_path
+        if request.headers.get("Upgrade", "").lower() == "websocket":
+            return await self._websocket(request, target)
+        return await self._http(request, target)
+
+    def _forwarded(self, request: web.Request) -> dict[str, str]:
+        earlier = request.headers.get("X-Forwarded-For")
+        peer = request.remote or ""
+        return {
+            "X-Forwarded-For": f"{earlier}, {peer}" if earlier else peer,
+            "X-Forwarded-Proto": request.scheme,
+            "X-Forwarded-Host": request.host,
+        }
+
+    async def _http(self, request: web.Request, target: str) -> web.StreamResponse:
+        assert self._session is not None
+        headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
+        headers.update(self._forwarded(request))
+        body = await request.read()
+        try:
+            async with self._session.request(
+                request.method, target, headers=headers, data=body or None, allow_redirects=False
+            ) as upstream:
+                answer_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
+                response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=answer_headers)
+                await response.prepare(request)
+                async for chunk in upstream.content.iter_chunked(CHUNK_BYTES):
+                    await response.write(chunk)
+                await response.write_eof()
+                return response
+        except aiohttp.ClientConnectionError as error:
+            return web.Response(status=502, text=f"backend unreachable: {error}\n")
+
+    async def _websocket(self, request: web.Request, target: str) -> web.StreamResponse:
+        assert self._session is not None
+        headers = {name: request.headers[name] for name in WS_FORWARDED if name in request.headers}
+        headers.update(self._forwarded(request))
+        protocols = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+        try:
+            upstream = await self._session.ws_connect(
+                "ws" + target.removeprefix("http"), headers=headers, protocols=protocols, max_msg_size=0
+            )
+        except aiohttp.WSServerHandshakeError as refused:  # 403 origin, 503 draining: the browser sees it
+            return web.Response(status=refused.status, text=f"{refused.message}\n")
+        except aiohttp.ClientConnectionError as error:
+            return web.Response(status=502, text=f"backend unreachable: {error}\n")
+        downstream = web.WebSocketResponse(protocols=protocols, max_msg_size=0)
+        await downstream.prepare(request)
+        socket = ProxiedSocket(request, downstream, upstream)
+        self.sockets.add(socket)
+        try:
+            await self._pump_both(socket)
+        finally:
+            self.sockets.discard(socket)
+        return downstream
+
+    async def _pump_both(self, socket: ProxiedSocket) -> None:
+        """Frames both ways until one side closes; its close code goes to the other side."""
+        downstream, upstream = socket.downstream, socket.upstream
+        to_browser = asyncio.create_task(_pump(upstream, downstream))
+        to_backend = asyncio.create_task(_pump(downstream, upstream))
+        done, _ = await asyncio.wait({to_browser, to_backend}, return_when=asyncio.FIRST_COMPLETED)
+        code, reason = done.pop().result()
+        if not to_browser.done():
+            await _close(upstream, code, reason)
+        elif code in SENDABLE_CLOSE:
+            await _close(downstream, code, reason)
+        elif socket.request.transport is not None:
+            socket.request.transport.abort()  # the backend dropped: the browser sees a drop too
+        for task in (to_browser, to_backend):
+            task.cancel()
+        await asyncio.gather(to_browser, to_backend, return_exceptions=True)
+
+
+async def _pump(source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse, sink: web.WebSocketResponse | aiohttp.ClientWebSocketResponse) -> tuple[int | None, str]:
+    while True:
+        message = await source.receive()
+        if message.type == aiohttp.WSMsgType.TEXT:
+            await sink.send_str(message.data)
+        elif message.type == aiohttp.WSMsgType.BINARY:
+            await sink.send_bytes(message.data)
+        elif message.type == aiohttp.WSMsgType.CLOSE:
+            return int(message.data), message.extra or ""
+        elif message.type in (aiohttp.WSMsgType.CLOSING, aiohttp.WSMsgType.CLOSED, aiohttp.WSMsgType.ERROR):
+            return source.close_code, ""
+
+
+async def _close(side: web.WebSocketResponse | aiohttp.ClientWebSocketResponse, code: int | None, reason: str) -> None:
+    """Close ``side`` with the other side's code; a close without a code (a drop) becomes 1001."""
+    sendable = code if code in SENDABLE_CLOSE else 1001
+    await side.close(code=sendable, message=reason.encode()[:123])

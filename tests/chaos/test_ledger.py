@@ -1,0 +1,92 @@
+"""The ledger check itself: a clean run passes; a lost, doubled or out-of-order message fails it."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chaos.ledger import Ledger, Sent, Stored, check
+
+pytestmark = pytest.mark.unit
+
+CONV = "c1"
+MEMBERS = {CONV: ["visitor", "operator"]}
+
+
+def clean_run(count: int = 3) -> tuple[Ledger, list[Stored]]:
+    """``count`` messages from the visitor, acknowledged, stored once, delivered once to both."""
+    ledger = Ledger()
+    stored = []
+    for seq in range(1, count + 1):
+        ledger.record_sent(Sent(f"m{seq}", CONV, "visitor", "fault"))
+        ledger.record_acked(f"m{seq}", seq)
+        stored.append(Stored(CONV, seq, "visitor", f"m{seq}"))
+        for member in MEMBERS[CONV]:
+            ledger.record_received(member, CONV, seq)
+    return ledger, stored
+
+
+def test_a_clean_run_has_nothing_lost_or_doubled() -> None:
+    ledger, stored = clean_run()
+    ledger.record_sent(Sent("never-acked", CONV, "visitor", "fault"))  # sent, never acknowledged: no loss
+    row = check("fault", ledger, stored, MEMBERS)
+    assert (row.sent, row.acknowledged, row.stored, row.delivered) == (4, 3, 3, 3)
+    assert (row.lost, row.duplicated, row.disordered) == (0, 0, 0) and row.clean, row.problems
+
+
+def test_only_the_phase_s_own_messages_count() -> None:
+    ledger, stored = clean_run()
+    row = check("another fault", ledger, stored, MEMBERS)
+    assert (row.sent, row.acknowledged, row.delivered) == (0, 0, 0)
+
+
+def test_an_acknowledged_message_missing_from_the_store_is_lost() -> None:
+    ledger, stored = clean_run()
+    row = check("fault", ledger, [doc for doc in stored if doc.seq != 2], MEMBERS)
+    assert row.lost == 1 and not row.clean
+    assert any("m2" in problem and "not stored" in problem for problem in row.problems)
+
+
+def test_a_message_one_member_never_got_is_lost() -> None:
+    ledger, stored = clean_run()
+    ledger.received["operator"][CONV].remove(2)
+    row = check("fault", ledger, stored, MEMBERS)
+    assert (row.lost, row.delivered) == (1, 2)
+    assert any("never reached member operator" in problem for problem in row.problems)
+    assert any("gap" in problem for problem in row.problems)  # the order check sees the hole too
+
+
+def test_a_lost_last_message_is_lost_even_without_a_gap() -> None:
+    ledger, stored = clean_run()
+    ledger.received["visitor"][CONV].remove(3)
+    row = check("fault", ledger, stored, MEMBERS)
+    assert row.lost == 1
+
+
+def test_a_message_delivered_twice_is_duplicated() -> None:
+    ledger, stored = clean_run()
+    ledger.record_received("visitor", CONV, 2)  # e.g. a resume replaying what the client had
+    row = check("fault", ledger, stored, MEMBERS)
+    assert (row.duplicated, row.lost, row.disordered) == (1, 0, 0)
+
+
+def test_a_message_stored_twice_is_duplicated() -> None:
+    ledger, stored = clean_run()
+    stored.append(Stored(CONV, 4, "visitor", "m2"))  # a retried send stored again
+    row = check("fault", ledger, stored, MEMBERS)
+    assert row.duplicated == 1
+    assert any("stored 2 times" in problem for problem in row.problems)
+
+
+def test_an_acknowledged_seq_the_store_disagrees_with_is_lost() -> None:
+    ledger, stored = clean_run()
+    ledger.record_acked("m3", 7)
+    row = check("fault", ledger, stored, MEMBERS)
+    assert row.lost == 1
+
+
+def test_messages_out_of_seq_order_are_disordered() -> None:
+    ledger, stored = clean_run()
+    ledger.received["operator"][CONV] = [1, 3, 2]
+    row = check("fault", ledger, stored, MEMBERS)
+    assert row.disordered == 1 and row.lost == 0 and not row.clean
+    assert any("seq 2 arrived after seq 3" in problem for problem in row.problems)

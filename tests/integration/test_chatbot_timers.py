@@ -194,3 +194,19 @@ async def test_timers_survive_an_engine_restart(cluster: Cluster) -> None:
         assert cluster.classes(cid) == ["answer", "question", "proactive"]
     finally:
         await start_ready(cluster.engines[1])
+
+
+async def test_timers_come_back_after_redis_loses_its_data(cluster: Cluster) -> None:
+    cid, _, _ = await cluster.start("quiet")
+    client = redis.Redis.from_url(REDIS_URL)
+    try:
+        store = TimerStore(client, cluster.slice.redis_prefix)
+        assert "both_silent" in await store.deadlines(cid)
+        # What a Redis restarted without persistence looks like to this slice: no timer keys at all.
+        lost = [key async for key in client.scan_iter(match=f"{cluster.slice.redis_prefix}chatbot:timer*")]
+        assert lost and await client.delete(*lost) == len(lost)
+        assert await store.deadlines(cid) == {}
+        await cluster.chat.said(cid, 3, timeout=15)  # re-indexed from MongoDB within ~5 s, then fired
+        assert cluster.classes(cid) == ["answer", "question", "proactive"]
+    finally:
+        await client.aclose()

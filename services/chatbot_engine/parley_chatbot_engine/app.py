@@ -42,6 +42,7 @@ def build_service(settings: ChatbotEngineSettings) -> Service:
         await stores.faq.create_indexes()
 
     service.background(engine.run_timers)
+    service.background(engine.keep_timers_indexed)
     service.background(engine.sweep_outboxes)
     service.on_stop(verifier.close)
     return service

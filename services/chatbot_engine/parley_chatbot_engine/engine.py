@@ -38,6 +38,9 @@ Reaction = Callable[[BotState, Context], BotState | None]
 MAX_SETTLE_ROUNDS = 10
 # Timers claimed per round trip: a burst of due timers drains quickly without one huge script run.
 TIMER_BATCH = 100
+# How often the engine checks that Redis still holds the timer index: a lost index is rebuilt
+# this late at most, and the timers it held fire late rather than never.
+TIMER_INDEX_CHECK_SECONDS = 5.0
 # An outbox older than this is presumed abandoned (its handler finishes within milliseconds
 # normally) and is carried out by the sweeper; also how often the sweeper looks.
 OUTBOX_SWEEP_SECONDS = 5.0
@@ -156,6 +159,19 @@ class Engine:
             await asyncio.gather(*(self._fire(timer) for timer in due))
             if len(due) < TIMER_BATCH:
                 await asyncio.sleep(self.settings.chatbot_timer_poll_seconds)
+
+    async def keep_timers_indexed(self) -> None:
+        """Rebuild the Redis timer index from the bot states whenever it is missing: at first
+        start, and after Redis lost its data (otherwise every pending timer would be lost)."""
+        while True:
+            if not await self.timer_store.indexed():
+                restored = 0
+                async for page in self.states.pending_deadlines():
+                    await self.timer_store.restore(page)
+                    restored += sum(len(kinds) for kinds in page.values())
+                await self.timer_store.mark_indexed()
+                log.info("chatbot.timers_reindexed", deadlines=restored)
+            await asyncio.sleep(TIMER_INDEX_CHECK_SECONDS)
 
     async def _fire(self, timer: DueTimer) -> None:
         fired: list[bool] = []

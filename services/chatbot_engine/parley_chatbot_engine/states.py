@@ -14,7 +14,7 @@ has none), and no update operator beyond what every MongoDB-wire server implemen
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Annotated, Any, Literal
 
 from pydantic import Field
@@ -27,7 +27,7 @@ from parley.contracts.bot import BotContent
 from parley.stores import timed
 from parley_chatbot_engine.machine import Progress
 from parley_chatbot_engine.robot import RobotState
-from parley_chatbot_engine.timer_rules import TimerKind, TimerState
+from parley_chatbot_engine.timer_rules import TIMER_KINDS, TimerKind, TimerState
 
 # Trigger keys remembered per conversation: far more than can be in flight or redelivered at
 # once, few enough that the document stays small.
@@ -172,6 +172,18 @@ class BotStates:
             if result.matched_count == 1:
                 return stored
         raise WriteConflict(f"bot state of {conversation_id} kept changing under {MAX_WRITE_ATTEMPTS} attempts")
+
+    async def pending_deadlines(self, batch: int = 500) -> AsyncIterator[dict[str, dict[TimerKind, float]]]:
+        """Every conversation's pending timer deadlines, a batch at a time (to rebuild the index)."""
+        query = {"$or": [{f"timers.deadlines.{kind}": {"$exists": True}} for kind in TIMER_KINDS]}
+        page: dict[str, dict[TimerKind, float]] = {}
+        async for doc in self._states.find(query, {"timers.deadlines": 1}).batch_size(batch):
+            page[doc["_id"]] = doc["timers"]["deadlines"]
+            if len(page) >= batch:
+                yield page
+                page = {}
+        if page:
+            yield page
 
     async def with_stale_outbox(self, older_than: float, limit: int = 100) -> list[str]:
         """Conversations whose outbox has waited since before ``older_than`` (their engine died)."""

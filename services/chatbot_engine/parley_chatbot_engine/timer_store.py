@@ -8,6 +8,11 @@ claimed by exactly one replica, and a timer re-armed a moment before is not due 
 The replica fires the timer, then releases the lease. If it dies in between, the lease runs out
 and :meth:`TimerStore.claim_due` puts the timer back first, so it fires after all; firing is
 idempotent (the conversation's state says whether that deadline is still pending).
+
+The bot states in MongoDB are the authority on deadlines; this index can be rebuilt from them.
+A marker key says the index is there: when Redis comes back without its data (restarted
+without persistence, failed over to an empty replica), the marker is gone too, and the engine
+re-indexes every pending deadline (:meth:`Engine.keep_timers_indexed`).
 """
 
 from __future__ import annotations
@@ -54,6 +59,7 @@ class TimerStore:
         self._redis = client
         self._pending = f"{key_prefix}chatbot:timers"
         self._leases = f"{key_prefix}chatbot:timer_leases"
+        self._marker = f"{key_prefix}chatbot:timers_indexed"
         self._claim = client.register_script(_CLAIM)
 
     async def apply(self, conversation_id: str, deadlines: dict[TimerKind, float], cleared: list[TimerKind]) -> None:
@@ -80,6 +86,20 @@ class TimerStore:
     async def release(self, timer: DueTimer) -> None:
         """The timer has been fired: drop its lease."""
         await self._redis.zrem(self._leases, timer.lease)
+
+    async def indexed(self) -> bool:
+        """Whether the index was built on this Redis (False after Redis lost its data)."""
+        return bool(await self._redis.exists(self._marker))
+
+    async def restore(self, deadlines: dict[str, dict[TimerKind, float]]) -> None:
+        """Index these deadlines (conversation -> kind -> deadline); deadlines already indexed
+        are left as they are (they may have been re-armed since the states were read)."""
+        members = {_member(cid, kind): at for cid, kinds in deadlines.items() for kind, at in kinds.items()}
+        if members:
+            await self._redis.zadd(self._pending, members, nx=True)
+
+    async def mark_indexed(self) -> None:
+        await self._redis.set(self._marker, "1")
 
     async def deadlines(self, conversation_id: str) -> dict[TimerKind, float]:
         """The pending deadlines of a conversation (for tests and the admin view)."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 
 import aiohttp
 
@@ -34,8 +36,12 @@ async def staff_and_channel(session: aiohttp.ClientSession, fleet: Fleet) -> tup
     return username, password, channel_id
 
 
-async def exchange_one_message(session: aiohttp.ClientSession, fleet: Fleet, text: str) -> None:
-    """A visitor and an operator exchange one message each way; asserts both arrive."""
+@asynccontextmanager
+async def visitor_with_operator(
+    session: aiohttp.ClientSession, fleet: Fleet, first_text: str
+) -> AsyncIterator[tuple[WsClient, WsClient, str]]:
+    """A new channel whose operator is connected, and a visitor whose first message (assigning
+    the operator) has reached them; yields (visitor, operator, conversation id), closes both."""
     ws_url = fleet.url("gateway").replace("http://", "ws://") + "/ws"
     username, password, channel_id = await staff_and_channel(session, fleet)
     operator_login = await login(session, fleet.url("auth"), username=username, password=password)
@@ -47,16 +53,22 @@ async def exchange_one_message(session: aiohttp.ClientSession, fleet: Fleet, tex
         conversation_id = opened["data"]["conversation_id"]
         await asyncio.sleep(0.5)  # presence learns of the operator's connection from a bus event
         sent = await visitor.request(
-            "message.send", {"conversation_id": conversation_id, "client_msg_id": "m1", "kind": "text", "body": text}
+            "message.send", {"conversation_id": conversation_id, "client_msg_id": "m1", "kind": "text", "body": first_text}
         )
         assert sent["type"] == "message.accepted", sent
         got = await operator.wait_for(lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation_id)
-        assert got["data"]["message"]["body"] == text
+        assert got["data"]["message"]["body"] == first_text
+        yield visitor, operator, conversation_id
+    finally:
+        await visitor.close()
+        await operator.close()
+
+
+async def exchange_one_message(session: aiohttp.ClientSession, fleet: Fleet, text: str) -> None:
+    """A visitor and an operator exchange one message each way; asserts both arrive."""
+    async with visitor_with_operator(session, fleet, text) as (visitor, operator, conversation_id):
         await operator.request(
             "message.send", {"conversation_id": conversation_id, "client_msg_id": "r1", "kind": "text", "body": "ack"}
         )
         back = await visitor.wait_for(lambda f: f["type"] == "message.new" and f["data"]["seq"] == 2)
         assert back["data"]["message"]["body"] == "ack"
-    finally:
-        await visitor.close()
-        await operator.close()

@@ -7,7 +7,6 @@ import asyncio
 import json
 import re
 import shutil
-import uuid
 import subprocess
 import time
 from pathlib import Path
@@ -16,8 +15,7 @@ import aiohttp
 import pytest
 
 from parley_fleet import Fleet, LocalPrometheus, free_port
-from tests.e2e.client import WsClient, login
-from tests.e2e.flows import staff_and_channel
+from tests.e2e.flows import visitor_with_operator
 
 REPO = Path(__file__).resolve().parents[2]
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
@@ -73,27 +71,10 @@ async def test_every_metric_the_rules_and_dashboard_use_is_exposed(fleet: Fleet)
 
 async def test_chat_and_staffing_metrics_move(fleet: Fleet) -> None:
     """A message stored, a queue wait observed, an available operator at load 1 counted."""
-    ws_url = fleet.url("gateway").replace("http://", "ws://") + "/ws"
     async with aiohttp.ClientSession() as session:
         before = (await exposition(session, fleet))["chat_session"]
-        username, password, channel_id = await staff_and_channel(session, fleet)
-        operator_login = await login(session, fleet.url("auth"), username=username, password=password)
-        operator, _ = await WsClient.connect(session, ws_url, operator_login["token"])
-        visitor_login = await login(session, fleet.url("auth"), device_id=f"device-{uuid.uuid4().hex}")
-        visitor, _ = await WsClient.connect(session, ws_url, visitor_login["token"])
-        try:
-            opened = await visitor.request("session.open", {"channel_id": channel_id})
-            conversation_id = opened["data"]["conversation_id"]
-            await asyncio.sleep(0.5)  # presence learns of the operator's connection from a bus event
-            sent = await visitor.request(
-                "message.send", {"conversation_id": conversation_id, "client_msg_id": "m1", "kind": "text", "body": "hi"}
-            )
-            assert sent["type"] == "message.accepted", sent
-            await operator.wait_for(lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation_id)
+        async with visitor_with_operator(session, fleet, "hi"):
             after = await _wait_for_staffing(session, fleet)
-        finally:
-            await visitor.close()
-            await operator.close()
     stored = 'parley_messages_stored_total{kind="text"}'
     assert sample(after, stored) >= sample(before, stored) + 1
     waits = "parley_visitor_queue_wait_seconds_count"

@@ -64,18 +64,18 @@ class Posting:
         self._words = SensitiveWords()
 
     async def send(self, command: SendMessage, trace_id: str | None = None) -> MessageAccepted:
+        located = await self._sessions.locate(command.caller, command.conversation_id)
+        try:
+            return await self._post(command, located, trace_id)
+        except ParleyError:
+            earlier = await self._earlier_answer(command, located, trace_id)
+            if earlier is None:
+                raise
+            return earlier
+
+    async def _post(self, command: SendMessage, located: Located, trace_id: str | None) -> MessageAccepted:
         caller = command.caller
-        located = await self._sessions.locate(caller, command.conversation_id)
         doc, channel = located.doc, located.channel
-        if doc is not None:
-            existing = await self._messages.by_client_id(caller.user_id, command.client_msg_id)
-            if existing is not None:  # only ever the caller's own message
-                # Announced again: the first attempt may have died before its event went out.
-                await self._announce.message(existing, doc["member_ids"], trace_id)
-                return MessageAccepted(message=existing, duplicate=True)
-        answered = await self._answered_command(caller, command.client_msg_id)
-        if answered is not None:
-            return MessageAccepted(command=answered)
         if doc is not None:
             if not is_channel_bot(caller, channel):
                 require_member(doc, caller.user_id)
@@ -88,6 +88,23 @@ class Posting:
             doc = await self._ensure_member(caller, doc, channel)
             return await self._store_message(command, doc, channel, body, trace_id)
         return await self._first_message(command, located, body, trace_id)
+
+    async def _earlier_answer(self, command: SendMessage, located: Located, trace_id: str | None) -> MessageAccepted | None:
+        """A refused send may be the retry of one that went through before (the conversation has
+        closed since, ...): its stored message, or its command's answer, is the answer again.
+
+        Looked up only on refusal: on the way in, the unique ``(author_id, client_msg_id)`` index
+        catches a retried message at the insert, and a command's answer is looked up when the
+        text is a command, which saves a read of every message (a collection scan on FerretDB)."""
+        caller = command.caller
+        if located.doc is not None:
+            existing = await self._messages.by_client_id(caller.user_id, command.client_msg_id)
+            if existing is not None:  # only ever the caller's own message
+                # Announced again: the first attempt may have died before its event went out.
+                await self._announce.message(existing, located.doc["member_ids"], trace_id)
+                return MessageAccepted(message=existing, duplicate=True)
+        answered = await self._answered_command(caller, command.client_msg_id)
+        return MessageAccepted(command=answered) if answered is not None else None
 
     async def _body(
         self, command: SendMessage, doc: dict[str, Any] | None, channel: dict[str, Any], trace_id: str | None
@@ -132,6 +149,9 @@ class Posting:
         """The text to store, or the answer of a command or canned lookup (stored nowhere)."""
         what = classify(text, caller.role)
         if isinstance(what, Command):
+            answered = await self._answered_command(caller, client_msg_id)
+            if answered is not None:  # a retried command: it ran once, its answer is kept
+                return answered
             result = await self._commands.run(what, caller, doc, trace_id)
             key = self._command_key(caller, client_msg_id)
             await self._cache.set(key, result.model_dump_json(), ex=COMMAND_RESULT_TTL_SECONDS)

@@ -8,27 +8,35 @@ import signal
 import sys
 from pathlib import Path
 
+from parley_fleet.demo import Demo
 from parley_fleet.processes import SERVICES, Fleet
 from parley_fleet.prometheus import LocalPrometheus
 
 
 async def run() -> int:
     log_dir = Path(os.environ.get("PARLEY_FLEET_LOG_DIR", ".infra/logs/fleet"))
-    fleet = Fleet(env={}, log_dir=log_dir)
+    # The edge (one origin, like the Ingress) and the demo site (another origin, like an embedder).
+    edge_port = int(os.environ.get("PARLEY_FLEET_EDGE_PORT", "8090"))
+    site_port = int(os.environ.get("PARLEY_FLEET_DEMO_PORT", "8091"))
+    fleet = Fleet(env=Demo.env(edge_port, site_port), log_dir=log_dir)
+    demo = Demo(fleet, edge_port, site_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
     try:
         await fleet.start()
-    except (RuntimeError, TimeoutError) as error:
+        await demo.start()
+    except (RuntimeError, TimeoutError, OSError) as error:
         sys.stderr.write(f"fleet did not start: {error}\n")
+        await demo.stop()
         await fleet.stop()
         return 1
     prometheus = await _start_prometheus(fleet, log_dir)
     gateway = fleet.url("gateway").replace("http://", "ws://")
     lines = [
         "Parley is up.",
+        *demo.summary(),
         f"  gateway WebSocket: {gateway}/ws",
         f"  auth API:          {fleet.url('auth')}/auth/login",
         "  metrics:",
@@ -45,6 +53,7 @@ async def run() -> int:
     await stop.wait()
     watch.cancel()
     sys.stdout.write("stopping the fleet...\n")
+    await demo.stop()
     codes = await fleet.stop()
     if prometheus:
         await prometheus.stop()

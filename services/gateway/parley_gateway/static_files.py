@@ -1,7 +1,7 @@
 """The browser files the gateway serves: the embeddable widget (``/widget.js``), its assets and
 the JS client (``/widget/...``), and the operator console (``/console``).
 
-``/widget.js`` is the JS client and the widget concatenated, so an embedding site needs one
+``/widget.js`` is the JS client and the widget's two files concatenated, so an embedding site needs one
 script tag and the browser one request. Files are read from ``static/`` when they change (no
 restart to pick up an edit) and answered with an ETag and Last-Modified; a matching
 If-None-Match or If-Modified-Since gets 304. Entry points (``/widget.js``, the console page)
@@ -19,7 +19,7 @@ from pathlib import Path
 from aiohttp import web
 
 STATIC_ROOT = Path(__file__).parent / "static"
-WIDGET_PARTS = ("parley-client.js", "widget.js")
+WIDGET_PARTS = ("parley-client.js", "widget-render.js", "widget.js")
 CONSOLE_DIR = "console"
 # Entry points: a new release reaches every embedding site within 5 minutes.
 ENTRY_MAX_AGE_SECONDS = 300

@@ -1,0 +1,126 @@
+"""Browser tests: the demo (fleet, edge, seed, sample site) on free ports and headless Chromium.
+
+Fixtures for every browser test (the widget's and the console's):
+- ``demo``: the running demo: ``edge_url``, ``site_url``, ``console_url``, ``channel_id``, the
+  ``operator`` and ``admin`` accounts, and ``edge`` (``await demo.edge.cut_websockets()``).
+- ``new_page(name)``: a page in a fresh browser context (its own localStorage: a new visitor);
+  ``new_page(name, context=page.context)`` opens another tab of the same browser profile.
+- ``shot(page, name)``: a screenshot under ``test-artifacts/browser/<test>/<name>.png``.
+Chromium is Debian's (/usr/bin/chromium, installed by ``make tools``); Playwright downloads nothing.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+
+from parley_fleet.demo import DEMO_ADMIN, DEMO_OPERATOR, Account, Demo
+from parley_fleet.edge import Edge
+from parley_fleet.processes import SERVICES, Fleet, free_port
+from tests.conftest import Infra
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
+FLEET_LOGS = Path(__file__).resolve().parents[2] / ".artifacts"
+
+NewPage = Callable[..., Awaitable[Page]]
+Shot = Callable[[Page, str], Awaitable[Path]]
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if "tests/browser/" in str(item.fspath):
+            item.add_marker(pytest.mark.browser)
+
+
+@dataclass
+class RunningDemo:
+    fleet: Fleet
+    edge: Edge
+    edge_url: str
+    site_url: str
+    channel_id: str
+    operator: Account
+    admin: Account
+
+    @property
+    def console_url(self) -> str:
+        return f"{self.edge_url}/console"
+
+    def site_for(self, channel_id: str) -> str:
+        """The sample site embedding another channel's widget."""
+        return f"{self.site_url}/?channel={channel_id}"
+
+
+@pytest.fixture(scope="session")
+async def demo(infra: Infra) -> AsyncIterator[RunningDemo]:
+    edge_port, site_port = free_port(), free_port()
+    env = {**infra.env(), **Demo.env(edge_port, site_port), "PARLEY_NODE_ID_PREFIX": f"browser-{infra.run_id}"}
+    log_dir = FLEET_LOGS / f"fleet-browser-{infra.run_id}-{uuid.uuid4().hex[:4]}"
+    fleet = Fleet(env=env, log_dir=log_dir, ports={name: free_port() for name in SERVICES})
+    running = Demo(fleet, edge_port, site_port)
+    try:
+        await fleet.start()
+        await running.start()
+        assert running.seeded is not None
+        yield RunningDemo(fleet, running.edge, running.edge.url, running.site.url, running.seeded.channel_id, DEMO_OPERATOR, DEMO_ADMIN)
+    finally:
+        await running.stop()
+        await fleet.stop()
+
+
+@pytest.fixture(scope="session")
+async def browser() -> AsyncIterator[Browser]:
+    if not CHROMIUM.exists():
+        pytest.fail(f"{CHROMIUM} is missing: run `make tools` (installs Debian's chromium)")
+    async with async_playwright() as playwright:
+        # --no-sandbox: the tests may run as root (CI containers), where Chromium's sandbox refuses.
+        launched = await playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=["--no-sandbox"])
+        yield launched
+        await launched.close()
+
+
+def _test_dir(request: pytest.FixtureRequest) -> Path:
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", request.node.name)
+    path = ARTIFACTS / name
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture
+async def new_page(browser: Browser, request: pytest.FixtureRequest) -> AsyncIterator[NewPage]:
+    contexts: list[BrowserContext] = []
+    logs: dict[str, list[str]] = {}
+
+    async def open_page(name: str, context: BrowserContext | None = None, **context_options: object) -> Page:
+        if context is None:
+            context = await browser.new_context(**context_options)  # type: ignore[arg-type]
+            contexts.append(context)
+        page = await context.new_page()
+        lines = logs.setdefault(name, [])
+        page.on("console", lambda message: lines.append(f"{message.type}: {message.text}"))
+        page.on("pageerror", lambda error: lines.append(f"pageerror: {error}"))
+        return page
+
+    yield open_page
+    folder = _test_dir(request)
+    for name, lines in logs.items():
+        (folder / f"{name}.console.log").write_text("\n".join(lines) + "\n")
+    for context in contexts:
+        await context.close()
+
+
+@pytest.fixture
+def shot(request: pytest.FixtureRequest) -> Shot:
+    async def take(page: Page, name: str) -> Path:
+        path = _test_dir(request) / f"{name}.png"
+        await page.screenshot(path=str(path), full_page=False)
+        return path
+
+    return take

@@ -1,0 +1,113 @@
+"""Steps the console's browser tests share: staff accounts and channels of their own (so tests
+never share an operator's conversations), visitors over a plain WebSocket, and signing in."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from playwright.async_api import Page, expect
+
+from tests.e2e.client import WsClient, login
+
+# Generous: the fleet shares a 2-core machine with other test runs.
+UI_TIMEOUT_MS = 20_000
+
+
+@dataclass
+class Staff:
+    username: str
+    password: str
+    uid: str
+    name: str
+
+
+@dataclass
+class Visitor:
+    uid: str
+    ws: WsClient
+
+
+class ConsoleWorld:
+    """HTTP and WebSocket calls on the demo's edge (one origin, like the Ingress), as its admin."""
+
+    def __init__(self, edge_url: str, session: aiohttp.ClientSession, admin_token: str) -> None:
+        self.edge_url = edge_url
+        self.session = session
+        self.admin_token = admin_token
+        self.sockets: list[WsClient] = []
+
+    async def call(self, method: str, path: str, *, token: str | None = None, status: int = 200, **kwargs: Any) -> Any:
+        headers = {"Authorization": f"Bearer {token or self.admin_token}"}
+        async with self.session.request(method, self.edge_url + path, headers=headers, **kwargs) as response:
+            body = await response.text()
+            assert response.status == status, f"{method} {path}: {response.status} {body}"
+            return await response.json() if response.content_type == "application/json" else body
+
+    async def operator(self, name: str) -> Staff:
+        username, password = f"op-{uuid.uuid4().hex[:8]}", "operator-password-1"
+        spec = {"username": username, "password": password, "role": "operator", "name": name}
+        created = await self.call("POST", "/auth/users", json=spec, status=201)
+        return Staff(username, password, created["uid"], name)
+
+    async def channel(self, operators: list[Staff], *, like: str | None = None, **fields: Any) -> str:
+        """A channel of these operators; ``like``: copy that channel's bot and allowed origins."""
+        body: dict[str, Any] = {"name": f"Desk {uuid.uuid4().hex[:4]}", "welcome": "Hello!", **fields}
+        body["operator_ids"] = [op.uid for op in operators]
+        if like is not None:
+            model = await self.call("GET", f"/channels/{like}")
+            body |= {"chatbot_script_id": model["chatbot_script_id"], "allowed_origins": model["allowed_origins"]}
+        channel = await self.call("POST", "/channels", json=body, status=201)
+        for op in operators:  # display names, for notices and /transfer
+            await self.call("PUT", f"/channels/{channel['id']}/operators/{op.uid}", json={"name": op.name})
+        return channel["id"]
+
+    async def canned(self, channel_id: str, shortcut: str, text: str) -> None:
+        await self.call("PUT", f"/channels/{channel_id}/canned-responses/{shortcut}", json={"text": text})
+
+    async def visitor(self) -> Visitor:
+        signed_in = await login(self.session, self.edge_url, device_id=f"device-{uuid.uuid4().hex}")
+        ws, _ = await WsClient.connect(self.session, self.edge_url.replace("http://", "ws://") + "/ws", signed_in["token"])
+        self.sockets.append(ws)
+        return Visitor(signed_in["uid"], ws)
+
+    async def start_conversation(self, visitor: Visitor, channel_id: str, text: str) -> str:
+        opened = await visitor.ws.request("session.open", {"channel_id": channel_id})
+        assert opened["type"] == "session.opened", opened
+        conversation_id = opened["data"]["conversation_id"]
+        await self.say(visitor, conversation_id, text)
+        return conversation_id
+
+    async def say(self, visitor: Visitor, conversation_id: str, text: str) -> dict[str, Any]:
+        data = {"conversation_id": conversation_id, "client_msg_id": uuid.uuid4().hex, "kind": "text", "body": text}
+        sent = await visitor.ws.request("message.send", data, timeout=15)
+        assert sent["type"] == "message.accepted", sent
+        return sent["data"]["message"]
+
+    async def close(self) -> None:
+        for ws in self.sockets:
+            await ws.close()
+
+
+async def sign_in(page: Page, console_url: str, staff: Staff) -> None:
+    """Open the console, sign in, and wait until it is online."""
+    await page.goto(console_url)
+    await page.fill("#login-username", staff.username)
+    await page.fill("#login-password", staff.password)
+    await page.click("#login-submit")
+    await expect(page.locator("#connection")).to_have_attribute("data-status", "online", timeout=UI_TIMEOUT_MS)
+    await expect(page.locator("#me-name")).to_have_text(staff.name, timeout=UI_TIMEOUT_MS)
+
+
+async def set_available(page: Page, available: bool) -> None:
+    toggle = page.locator("#availability")
+    if await toggle.is_checked() != available:
+        await toggle.click()
+    await expect(page.locator("#availability-label")).to_have_text("Available" if available else "Busy")
+
+
+def message_bodies(page: Page):
+    """The bodies of the stored messages shown (pending ones excluded), in order."""
+    return page.locator("#message-list li.message[data-seq] .body")

@@ -1,0 +1,124 @@
+"""The chaos suite's own RabbitMQ node, Redis and FerretDB (never the shared ones: the suite
+stops and restarts them), started by deploy/infra/up.sh on free ports under their own
+directory, and the ways to break them."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import socket
+from dataclasses import dataclass
+from pathlib import Path
+
+import redis.asyncio as redis
+
+ROOT = Path(__file__).resolve().parents[2]
+INFRA_SCRIPTS = ROOT / "deploy" / "infra"
+# up.sh gives the node Erlang distribution port AMQP + 20000 and Prometheus management + 20:
+# ports are picked below 45535 so both exist, and checked free together.
+PORT_RANGE = (20000, 45000)
+
+
+def _free(port: int) -> bool:
+    with socket.socket() as sock:
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port_with(*offsets: int) -> int:
+    """A free port whose ``port + offset`` ports are free as well."""
+    while True:
+        port = random.randint(*PORT_RANGE)
+        if all(_free(port + offset) for offset in (0, *offsets)):
+            return port
+
+
+async def run_script(script: str, env: dict[str, str], *args: str, timeout: float = 180.0) -> str:
+    """Run one of deploy/infra's scripts; its output, or an error carrying it."""
+    process = await asyncio.create_subprocess_exec(
+        "bash", str(INFRA_SCRIPTS / script), *args, env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+    )
+    output, _ = await asyncio.wait_for(process.communicate(), timeout)
+    text = output.decode(errors="replace")
+    if process.returncode != 0:
+        raise RuntimeError(f"{script} {' '.join(args)} failed ({process.returncode}):\n{text}")
+    return text
+
+
+@dataclass
+class PrivateBrokers:
+    directory: Path
+    amqp_port: int
+    management_port: int
+    redis_port: int
+    mongo_port: int
+
+    @classmethod
+    def on_free_ports(cls, directory: Path) -> PrivateBrokers:
+        return cls(directory, free_port_with(20000), free_port_with(20), free_port_with(), free_port_with())
+
+    @property
+    def amqp_url(self) -> str:
+        return f"amqp://guest:guest@127.0.0.1:{self.amqp_port}/"
+
+    @property
+    def management_url(self) -> str:
+        return f"http://guest:guest@127.0.0.1:{self.management_port}/"
+
+    @property
+    def redis_url(self) -> str:
+        return f"redis://127.0.0.1:{self.redis_port}/0"
+
+    @property
+    def mongo_url(self) -> str:
+        return f"mongodb://127.0.0.1:{self.mongo_port}/"
+
+    def script_env(self) -> dict[str, str]:
+        return {
+            "PARLEY_INFRA_DIR": str(self.directory),
+            "PARLEY_INFRA_NO_DOCKER": "1",
+            "PARLEY_AMQP_URL": self.amqp_url,
+            "PARLEY_AMQP_MANAGEMENT_URL": self.management_url,
+            "PARLEY_REDIS_URL": self.redis_url,
+            "PARLEY_MONGO_URL": self.mongo_url,
+        }
+
+    async def up(self) -> str:
+        """Start whatever of the three is not answering (idempotent, like `make infra`)."""
+        return await run_script("up.sh", self.script_env())
+
+    async def down(self) -> str:
+        return await run_script("down.sh", self.script_env())
+
+    async def rabbitmqctl(self, *args: str) -> str:
+        return await run_script("rabbitmqctl.sh", self.script_env(), *args, timeout=90)
+
+    async def stop_redis(self) -> None:
+        """Shut Redis down after writing its data to disk, as a restart with persistence does."""
+        client = redis.Redis.from_url(self.redis_url)
+        try:
+            await client.shutdown(save=True)
+        except (redis.ConnectionError, ConnectionError):
+            pass  # it closes the connection as it exits
+        finally:
+            await client.aclose()
+        await self._wait_port_closed(self.redis_port)
+
+    async def stop_mongo(self) -> None:
+        pid = int((self.directory / "ferretdb" / "ferretdb.pid").read_text().strip())
+        os.kill(pid, signal.SIGTERM)
+        await self._wait_port_closed(self.mongo_port)
+
+    @staticmethod
+    async def _wait_port_closed(port: int, timeout: float = 30.0) -> None:
+        async def closed() -> None:
+            while not _free(port):
+                await asyncio.sleep(0.1)
+
+        await asyncio.wait_for(closed(), timeout)

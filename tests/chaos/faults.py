@@ -1,0 +1,104 @@
+"""The faults, each a coroutine that breaks something and returns once the thing is back (or,
+for a killed service, once the supervisor has started it again): recovery is the fleet's job."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import time
+from dataclasses import dataclass
+
+from tests.chaos.phases import ChaosRun, Fault
+
+# How long a broker stays away, and a proxy fault lasts: longer than a bus reconnect interval
+# (1 s) and a request timeout's share, shorter than a client's patience.
+OUTAGE_SECONDS = 4.0
+LATENCY_SECONDS = 8.0
+PROXIES = ("amqp", "redis", "mongo")
+
+
+@dataclass(frozen=True)
+class Scenario:
+    key: str  # short, for client_msg_ids and test ids
+    name: str  # the table's "fault" column
+    fault: Fault
+    killed: str | None = None  # the service the supervisor must restart, once
+
+
+async def nothing(run: ChaosRun) -> None:
+    await asyncio.sleep(OUTAGE_SECONDS)
+
+
+async def restart_rabbitmq(run: ChaosRun) -> None:
+    await run.brokers.rabbitmqctl("stop_app")
+    await asyncio.sleep(OUTAGE_SECONDS)
+    await run.brokers.rabbitmqctl("start_app")
+
+
+def kill(service: str) -> Fault:
+    async def kill_and_wait_restart(run: ChaosRun) -> None:
+        process = run.fleet.services[service].process
+        assert process is not None and process.returncode is None, f"{service} is not running"
+        before = run.supervisor.restart_count(service)
+        os.kill(process.pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30
+        while run.supervisor.restart_count(service) == before:
+            assert time.monotonic() < deadline, f"the supervisor did not restart {service}"
+            await asyncio.sleep(0.1)
+
+    return kill_and_wait_restart
+
+
+async def stop_redis(run: ChaosRun) -> None:
+    await run.brokers.stop_redis()
+    await asyncio.sleep(OUTAGE_SECONDS)
+    await run.brokers.up()  # starts what is not answering: Redis, reading back its saved data
+
+
+async def stop_mongo(run: ChaosRun) -> None:
+    await run.brokers.stop_mongo()
+    await asyncio.sleep(OUTAGE_SECONDS)
+    await run.brokers.up()
+
+
+def latency(*proxies: str, milliseconds: int, jitter: int) -> Fault:
+    async def slow(run: ChaosRun) -> None:
+        for proxy in proxies:
+            await run.proxy.add_latency(proxy, milliseconds, jitter)
+        try:
+            await asyncio.sleep(LATENCY_SECONDS)
+        finally:
+            for proxy in proxies:
+                await run.proxy.clear(proxy)
+
+    return slow
+
+
+def cut(*proxies: str) -> Fault:
+    async def cut_connections(run: ChaosRun) -> None:
+        for proxy in proxies:
+            await run.proxy.set_enabled(proxy, False)
+        try:
+            await asyncio.sleep(OUTAGE_SECONDS)
+        finally:
+            for proxy in proxies:
+                await run.proxy.set_enabled(proxy, True)
+
+    return cut_connections
+
+
+SCENARIOS = [
+    Scenario("base", "none (baseline)", nothing),
+    Scenario("rmq", "RabbitMQ restart (4 s)", restart_rabbitmq),
+    Scenario("kcs", "kill -9 chat_session", kill("chat_session"), killed="chat_session"),
+    Scenario("kno", "kill -9 notification", kill("notification"), killed="notification"),
+    Scenario("kpr", "kill -9 presence", kill("presence"), killed="presence"),
+    Scenario("kbot", "kill -9 chatbot_engine", kill("chatbot_engine"), killed="chatbot_engine"),
+    Scenario("kgw", "kill -9 a gateway", kill("gateway"), killed="gateway"),
+    Scenario("redis", "Redis stopped (4 s)", stop_redis),
+    Scenario("mongo", "MongoDB-wire server stopped (4 s)", stop_mongo),
+    Scenario("lat", "proxy: latency 200±100 ms to all brokers (8 s)", latency(*PROXIES, milliseconds=200, jitter=100)),
+    Scenario("camqp", "proxy: RabbitMQ connections cut (4 s)", cut("amqp")),
+    Scenario("cstore", "proxy: Redis and MongoDB connections cut (4 s)", cut("redis", "mongo")),
+]

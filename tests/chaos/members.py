@@ -1,0 +1,149 @@
+"""A conversation member's client as a real app behaves (docs/protocol.md): one WebSocket to a
+gateway; after any drop it reconnects to the next gateway and resumes every conversation from
+the last seq it has; a resume refused (a service away) is asked again. Every ``message.new``
+goes into the ledger as it arrives, duplicates and all: the ledger judges them."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import json
+from typing import Any
+
+import aiohttp
+
+from tests.chaos.ledger import Ledger
+
+# A real client waits 2 s before reconnecting (DESIGN.md); shorter here to keep the suite short.
+RECONNECT_DELAY_SECONDS = 1.0
+# Protocol pings keep an idle connection under the gateway's 60 s heartbeat timeout.
+PING_INTERVAL_SECONDS = 20.0
+RESUME_TIMEOUT_SECONDS = 15.0
+
+
+class Member:
+    def __init__(
+        self, http: aiohttp.ClientSession, gateways: list[str], token: str, user_id: str, ledger: Ledger, first: int = 0
+    ) -> None:
+        self.http, self.gateways, self.token, self.user_id, self.ledger = http, gateways, token, user_id, ledger
+        self.gateway_index = first
+        self.conversations: set[str] = set()
+        self.connected = asyncio.Event()
+        self.connections = 0
+        self._ws: aiohttp.ClientWebSocketResponse | None = None
+        self._answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._resumed: dict[str, asyncio.Event] = {}
+        self._refused: set[str] = set()
+        self._ids = itertools.count(1)
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            await asyncio.gather(self._task, return_exceptions=True)
+        if self._ws is not None:
+            await self._ws.close()
+
+    def high(self, conversation_id: str) -> int:
+        """The last seq this client has of the conversation (0: none yet)."""
+        return max(self.ledger.received.get(self.user_id, {}).get(conversation_id, [0]), default=0)
+
+    async def request(self, frame_type: str, data: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+        """Send a frame on the live connection and wait for its answer; ConnectionError when the
+        connection is not there or drops, TimeoutError when no answer comes in time."""
+        if not self.connected.is_set() or self._ws is None:
+            raise ConnectionError("not connected")
+        frame_id = f"q{next(self._ids)}"
+        answer = self._answers[frame_id] = asyncio.get_running_loop().create_future()
+        try:
+            await self._ws.send_str(json.dumps({"type": frame_type, "id": frame_id, "data": data}))
+            return await asyncio.wait_for(answer, timeout)
+        except (aiohttp.ClientError, RuntimeError) as error:
+            raise ConnectionError(str(error)) from error
+        finally:
+            self._answers.pop(frame_id, None)
+
+    async def _run(self) -> None:
+        while True:
+            url = self.gateways[self.gateway_index % len(self.gateways)]
+            try:
+                await self._session(url)
+            except (aiohttp.ClientError, ConnectionError, TimeoutError, OSError):
+                pass
+            self.connected.clear()
+            for answer in self._answers.values():
+                if not answer.done():
+                    answer.set_exception(ConnectionError("connection dropped"))
+            self.gateway_index += 1  # another gateway: this one may be gone
+            await asyncio.sleep(RECONNECT_DELAY_SECONDS)
+
+    async def _session(self, url: str) -> None:
+        async with self.http.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as ws:
+            self._ws = ws
+            self.connections += 1
+            reader = asyncio.create_task(self._read(ws))
+            try:
+                await self._authenticate()
+                self.connected.set()
+                await asyncio.wait({reader, asyncio.create_task(self._keep_alive())}, return_when=asyncio.FIRST_COMPLETED)
+            finally:
+                reader.cancel()
+                await asyncio.gather(reader, return_exceptions=True)
+
+    async def _authenticate(self) -> None:
+        """auth with every known conversation to resume; those refused are resumed one by one."""
+        positions = [{"conversation_id": c, "after_seq": self.high(c)} for c in sorted(self.conversations)]
+        self._resumed = {position["conversation_id"]: asyncio.Event() for position in positions}
+        self._refused = set()
+        self.connected.set()  # request() needs it; no message.send can be ahead of the auth frame
+        answer = await self.request("auth", {"token": self.token, "resume": positions}, timeout=10)
+        if answer["type"] != "auth.ok":
+            raise ConnectionError(f"auth refused: {answer}")
+        for conversation_id, done in self._resumed.items():
+            try:
+                await asyncio.wait_for(self._settled(conversation_id), RESUME_TIMEOUT_SECONDS)
+            except TimeoutError:
+                pass
+            while not done.is_set():
+                await self._resume_again(conversation_id)
+
+    async def _settled(self, conversation_id: str) -> None:
+        """Until the resume of the conversation given with auth is done, or was refused."""
+        while not (self._resumed[conversation_id].is_set() or conversation_id in self._refused):
+            await asyncio.sleep(0.05)
+
+    async def _resume_again(self, conversation_id: str) -> None:
+        """A refused resume (chat_session away, say) is asked again, as the protocol's 9503 says."""
+        answer = await self.request("resume", {"conversation_id": conversation_id, "after_seq": self.high(conversation_id)}, 10)
+        if answer["type"] == "error":
+            await asyncio.sleep(RECONNECT_DELAY_SECONDS)
+
+    async def _keep_alive(self) -> None:
+        while True:
+            await asyncio.sleep(PING_INTERVAL_SECONDS)
+            await self.request("ping", {})
+
+    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
+        async for message in ws:
+            if message.type == aiohttp.WSMsgType.TEXT:
+                self._on_frame(json.loads(message.data))
+
+    def _on_frame(self, frame: dict[str, Any]) -> None:
+        kind, data = frame.get("type"), frame.get("data") or {}
+        if kind == "message.new":
+            self.ledger.record_received(self.user_id, data["conversation_id"], data["seq"])
+            self.conversations.add(data["conversation_id"])
+        elif kind == "conversation.updated" and self.user_id in data.get("member_ids", []):
+            self.conversations.add(data["conversation_id"])
+        elif kind == "resume.done" and data["conversation_id"] in self._resumed:
+            self._resumed[data["conversation_id"]].set()
+        elif kind == "error" and data.get("message", "").startswith("resume of "):
+            # A resume given with auth was refused: stop waiting for it, _authenticate asks again.
+            refused = data["message"].removeprefix("resume of ").partition(":")[0]
+            self._refused.add(refused)
+        answer = self._answers.get(frame.get("id") or "")
+        if answer is not None and not answer.done():
+            answer.set_result(frame)

@@ -1,0 +1,35 @@
+"""Faults under steady chat traffic: whatever breaks, every message the server acknowledged is
+stored once and delivered once, in seq order, to every member; and the fleet recovers by itself.
+
+The faults run in order on one fleet (tests/chaos/conftest.py); each is one test, and its row of
+the fault table (printed at the end of the run) must show nothing lost, doubled or disordered.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.chaos.dead_letters import dead_letters
+from tests.chaos.faults import SCENARIOS, Scenario
+from tests.chaos.phases import ChaosRun, run_phase
+from tests.chaos.table import TABLE
+
+pytestmark = pytest.mark.chaos
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.key for scenario in SCENARIOS])
+async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:
+    dead_before = sum((await dead_letters(chaos.brokers.management_url)).values())
+    result = await run_phase(chaos, scenario.name, scenario.key, scenario.fault)
+    row = result.row
+    new_dead = sum(result.dead_lettered.values()) - dead_before
+    notes = [f"dead letters so far: {reason} x{count}" for reason, count in result.dead_lettered.items()] if new_dead else []
+    if chaos.traffic.refusals:
+        notes.append(f"sends refused (not retried): {dict(chaos.traffic.refusals)}")
+    TABLE.add(row, result.restarts, new_dead, notes)
+
+    assert not result.not_ready, f"not ready again by themselves: {result.not_ready}"
+    expected_restarts = {scenario.killed: 1} if scenario.killed else {}
+    assert dict(result.restarts) == expected_restarts, f"supervisor restarts: {dict(result.restarts)}"
+    assert row.acknowledged > 0, "no message was acknowledged: the traffic did not flow"
+    assert row.clean, "\n".join(row.problems[:20])

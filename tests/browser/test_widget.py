@@ -1,25 +1,19 @@
-"""The web widget in headless Chromium, embedded on the sample site (another origin) through the edge."""
+"""The web widget in headless Chromium, embedded on the sample site (another origin) through the
+edge: availability, the bot's first step, answer buttons, errors in plain words, isolation."""
 
 from __future__ import annotations
 
 import pytest
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
+from parley_fleet.demo import DEMO_SENSITIVE_WORD, DEMO_WELCOME
 from tests.browser.conftest import NewPage, RunningDemo, Shot
+from tests.browser.widget_steps import WAIT_MS, create_channel, open_widget, say, start_bot
 
 pytestmark = pytest.mark.browser
-WAIT_MS = 15_000
 
 
-async def open_widget(page: Page, url: str) -> None:
-    await page.goto(url)
-    launcher = page.locator(".launcher")
-    await expect(launcher).to_be_visible(timeout=WAIT_MS)
-    await launcher.click()
-    await expect(page.locator(".panel")).to_be_visible()
-
-
-async def test_launcher_opens_the_chat_with_the_welcome(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+async def test_launcher_shows_availability_and_opens_with_the_welcome(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
     page = await new_page("visitor")
     await page.goto(demo.site_url)
     launcher = page.locator(".launcher")
@@ -27,5 +21,73 @@ async def test_launcher_opens_the_chat_with_the_welcome(demo: RunningDemo, new_p
     await expect(launcher).to_have_attribute("data-availability", "chatbot")
     await shot(page, "1-launcher")
     await launcher.click()
-    await expect(page.locator(".msg.welcome")).to_have_text("Hi! Welcome to Acme Plants. Ask us anything.", timeout=WAIT_MS)
+    await expect(page.locator(".msg.welcome")).to_have_text(DEMO_WELCOME, timeout=WAIT_MS)
+    await expect(page.locator(".panel .title")).to_have_text("Acme Plants support")
+    await expect(page.locator(".compose textarea")).to_be_focused()
     await shot(page, "2-open")
+
+
+async def test_a_channel_nobody_serves_offers_to_leave_a_message(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+    spec = {"name": "After hours", "allowed_origins": [demo.site_url], "offline_message": "We are away. Leave a message!"}
+    channel_id = await create_channel(demo.fleet.url("auth"), demo.fleet.url("chat_session"), demo.admin.username, demo.admin.password, spec)
+    page = await new_page("visitor")
+    await page.goto(demo.site_for(channel_id))
+    launcher = page.locator(".launcher")
+    await expect(launcher).to_have_text("Leave a message", timeout=WAIT_MS)
+    await expect(launcher).to_have_attribute("data-availability", "offline_form")
+    await launcher.click()
+    await expect(page.locator(".msg.system", has_text="We are away. Leave a message!")).to_be_visible(timeout=WAIT_MS)
+    await shot(page, "offline-form")
+
+
+async def test_an_unknown_channel_shows_no_launcher(demo: RunningDemo, new_page: NewPage) -> None:
+    page = await new_page("visitor")
+    await page.goto(demo.site_for("ch_doesnotexist"))
+    await page.wait_for_load_state("networkidle")
+    await expect(page.locator(".launcher")).to_be_hidden()
+
+
+async def test_the_bot_greets_asks_and_its_answer_buttons_work(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+    page = await new_page("visitor")
+    await start_bot(page, demo.site_url)
+    await expect(page.locator(".msg.bot", has_text="I'm Sam, the support bot")).to_be_visible()
+    await expect(page.locator(".answer")).to_have_text(["Billing", "Something is broken", "Talk to a person"])
+    await expect(page.locator(".chip")).to_have_count(3)  # the step's quick replies
+    await expect(page.locator(".msg.mine .tick")).to_have_text("✓")
+    await shot(page, "1-first-step")
+    await page.locator(".answer", has_text="Billing").click()
+    await expect(page.locator(".msg.bot a.article", has_text="Where to find your invoices")).to_be_visible(timeout=WAIT_MS)
+    await expect(page.locator(".answer")).to_have_text(["Yes, thanks", "No"], timeout=WAIT_MS)
+    await shot(page, "2-after-billing")
+
+
+async def test_a_quick_reply_is_sent_as_the_visitors_message(demo: RunningDemo, new_page: NewPage) -> None:
+    page = await new_page("visitor")
+    await start_bot(page, demo.site_url)
+    await page.locator(".chip", has_text="Something is broken").click()
+    await expect(page.locator(".msg.mine", has_text="Something is broken")).to_be_visible(timeout=WAIT_MS)
+    await expect(page.locator(".msg.bot", has_text="Please describe what happened")).to_be_visible(timeout=WAIT_MS)
+    await expect(page.locator(".chip")).to_have_count(0)
+
+
+async def test_a_refused_word_is_explained_in_plain_words(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+    page = await new_page("visitor")
+    await start_bot(page, demo.site_url)
+    await say(page, f"this is a {DEMO_SENSITIVE_WORD}")
+    banner = page.locator(".banner")
+    await expect(banner).to_have_text("Your message contains a word that is not allowed, so it was not sent.", timeout=WAIT_MS)
+    await expect(page.locator(".msg.failed")).to_have_count(1)
+    await shot(page, "refused")
+
+
+async def test_the_host_page_styles_do_not_reach_the_widget_and_phones_get_full_screen(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+    page = await new_page("phone", viewport={"width": 375, "height": 700})
+    await open_widget(page, demo.site_url)
+    assert await page.locator(".send").evaluate("b => getComputedStyle(b).fontSize") != "30px"  # the host says 30px
+    box = await page.locator(".panel").bounding_box()
+    assert box is not None and box["width"] == 375 and box["height"] == 700
+    assert await page.evaluate("Object.keys(window).filter(k => k.toLowerCase().includes('parley'))") == ["Parley"]
+    await page.keyboard.press("Escape")
+    await expect(page.locator(".panel")).to_be_hidden()
+    await expect(page.locator(".launcher")).to_be_focused()
+    await shot(page, "phone")

@@ -156,6 +156,7 @@ class SampleSite:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/", self._page)
+        app.router.add_get("/favicon.ico", _no_icon)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
@@ -170,6 +171,10 @@ class SampleSite:
         for name, value in (("EDGE_ORIGIN", self.edge_url), ("SITE_ORIGIN", self.url), ("CHANNEL_ID", channel)):
             page = page.replace("{{" + name + "}}", value)
         return web.Response(text=page, content_type="text/html")
+
+
+async def _no_icon(_request: web.Request) -> web.Response:
+    return web.Response(status=204)  # keeps the browser's console free of a 404
 
 
 class Demo:

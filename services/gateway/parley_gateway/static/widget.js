@@ -125,9 +125,8 @@
     var client = Widget.client;
     if (Widget.state.conversationId && Widget.state.stored) client.track(Widget.state.conversationId, 0); // replay it all
     var login = client.restoreSession() ? Promise.resolve() : client.loginVisitor();
-    login.then(function () { return client.connect(); })
-      .then(openSession)
-      .catch(function (error) { Widget.started = false; showBanner(plain(error)); });
+    Widget.opening = login.then(function () { return client.connect(); }).then(openSession);
+    Widget.opening.catch(function (error) { Widget.started = false; showBanner(plain(error)); });
   }
 
   function openSession() {
@@ -165,7 +164,10 @@
   }
 
   function sendText(text) {
-    if (!Widget.conversationId) return showBanner(PLAIN[9503]);
+    if (!Widget.conversationId) { // typed before the session was open: send it once it is
+      if (Widget.opening) Widget.opening.then(function () { sendText(text); });
+      return;
+    }
     var clientMsgId = "web-" + Date.now() + "-" + Math.random().toString(36).slice(2, 8);
     var pending = el("li", { class: "msg mine pending", "data-client-msg-id": clientMsgId }, [el("p", { text: text })]);
     Widget.ui.log.appendChild(pending);

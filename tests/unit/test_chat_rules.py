@@ -143,3 +143,18 @@ def test_transcript_html_escapes_user_text() -> None:
     assert "&lt;img src=x&gt;" in html and "[open&lt;order&gt;]" in html
     assert "<title>Chat with &quot;&lt;Acme&gt;&quot;</title>" in html
     assert '<script>alert("x")</script>' in render_text(conversation, messages, "t")  # plain text needs no escaping
+
+
+def test_transcript_shows_a_bots_rich_content_as_its_text() -> None:
+    now = datetime(2026, 11, 21, 10, tzinfo=UTC)
+    conversation = ConversationDetail(
+        id="c_1", channel_id="ch_1", status="closed", visitor_id="v_1", visitor_name="Eve", operator_id=None,
+        member_ids=["v_1"], last_seq=2, created_at=now, last_activity_at=now, members=[], history=[],
+    )
+    bot = {"author_id": "bot_x", "author_role": "bot", "author_name": "Sam", "kind": "bot", "created_at": now, "conversation_id": "c_1"}
+    messages = [
+        Message.model_validate({**bot, "id": "m1", "seq": 1, "body": {"kind": "text", "class": "question", "text": "What is it <about>?"}}),
+        Message.model_validate({**bot, "id": "m2", "seq": 2, "body": {"kind": "quick_replies", "class": "answer", "action": "hide", "replies": []}}),
+    ]
+    html = render_html(conversation, messages, "t")
+    assert "What is it &lt;about&gt;?" in html and "[quick_replies]" in html

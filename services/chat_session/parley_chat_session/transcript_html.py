@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from html import escape
 
-from parley.contracts.messages import Message
+from parley.contracts.messages import ActionBody, Message
 from parley_chat_session.conversation_views import ConversationDetail
 
 _CELL = "padding:6px 10px;border-bottom:1px solid #e5e7eb;vertical-align:top;font-size:14px;"
@@ -17,11 +17,18 @@ _MUTED = "color:#6b7280;font-size:12px;"
 
 
 def body_text(message: Message) -> str:
-    """A message's body as text: an action shows its meaning and parameters."""
-    if isinstance(message.body, str):
-        return message.body
-    params = json.dumps(message.body.params, ensure_ascii=False, sort_keys=True)
-    return f"[{message.body.meaning}] {params}"
+    """A message's body as text: an action shows its meaning and parameters, a bot's rich content
+    its text (or title, caption...), else its kind."""
+    body = message.body
+    if isinstance(body, str):
+        return body
+    if isinstance(body, ActionBody):
+        return f"[{body.meaning}] {json.dumps(body.params, ensure_ascii=False, sort_keys=True)}"
+    for field in ("text", "title", "caption", "name", "alt"):
+        value = getattr(body, field, None)
+        if value:
+            return str(value)
+    return f"[{body.kind}]"
 
 
 def _author(message: Message) -> str:

@@ -123,7 +123,10 @@
     if (Widget.started) return;
     Widget.started = true;
     var client = Widget.client;
-    if (Widget.state.conversationId && Widget.state.stored) client.track(Widget.state.conversationId, 0); // replay it all
+    if (Widget.state.conversationId && Widget.state.stored) { // after a reload: the auth frame replays it all
+      Widget.conversationId = Widget.state.conversationId;
+      client.track(Widget.conversationId, 0);
+    }
     var login = client.restoreSession() ? Promise.resolve() : client.loginVisitor();
     Widget.opening = login.then(function () { return client.connect(); }).then(openSession);
     Widget.opening.catch(function (error) { Widget.started = false; showBanner(plain(error)); });

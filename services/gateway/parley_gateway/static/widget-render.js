@@ -19,8 +19,11 @@
       h.markStored();
       var pending = message.client_msg_id && ui.log.querySelector('[data-client-msg-id="' + CSS.escape(message.client_msg_id) + '"]');
       if (pending) pending.remove();
-      ui.log.appendChild(messageItem(message));
-      if (message.author_role === "bot" && message.body && message.body.kind === "quick_replies") showChips(message.body);
+      // Quick replies are chips under the input, not a bubble of their own.
+      if (message.kind === "bot" && message.body.kind === "quick_replies") {
+        showChips(message.body);
+        ui.log.appendChild(el("li", { class: "msg meta", "data-seq": String(message.seq), hidden: "" })); // keeps its place in seq order
+      } else ui.log.appendChild(messageItem(message));
       h.scrollDown();
     });
 
@@ -51,7 +54,6 @@
         }));
         case "menu": return choiceList(body.text, body.options);
         case "suggestions": return choiceList(body.text, body.suggestions);
-        case "quick_replies": return el("span", { class: "hidden-content" });
         default: return el("p", { class: "aside", text: body.text || body.code || body.mood || body.attitude || "" });
       }
     }
@@ -82,6 +84,7 @@
         } }));
       });
       if (step.quick_replies) showChips({ action: "show", replies: step.quick_replies });
+      h.scrollDown();
     });
 
     client.on("typing", function (data) {

@@ -214,7 +214,7 @@
     });
     var comment = el("input", { type: "text", class: "comment", placeholder: "Anything to add? (optional)", "aria-label": "Comment", maxlength: "1000" });
     function rate(n) {
-      Widget.client.request("conversation.rate", { conversation_id: id, rating: n, comment: comment.value || null }).then(function () {
+      Widget.client.request("conversation.rate", { conversation_id: id, rating: n, comment: comment.value }).then(function () {
         stars.remove(); comment.remove(); ui.closing.querySelector(".ask").textContent = "Thank you for your feedback!";
       }, function (error) { showBanner(plain(error)); });
     }

@@ -118,7 +118,9 @@ class Subscription:
 
         with bind_context(trace_id=envelope.trace_id, message_type=envelope.type, envelope_id=envelope.id):
             try:
-                result = await asyncio.wait_for(handler(body, envelope), self.bus.settings.bus_handler_timeout_seconds)
+                # asyncio.timeout, not wait_for: no extra task per message (3.11's wait_for makes one).
+                async with asyncio.timeout(self.bus.settings.bus_handler_timeout_seconds):
+                    result = await handler(body, envelope)
             except ParleyError as error:
                 # A domain refusal (not a member, sensitive word, ...) is an answer, not a failure.
                 await self._reply(message, envelope, Reply(ok=False, error=ReplyError(code=error.code, message=error.message)))

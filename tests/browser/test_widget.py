@@ -3,6 +3,7 @@ edge: availability, the bot's first step, answer buttons, errors in plain words,
 
 from __future__ import annotations
 
+import aiohttp
 import pytest
 from playwright.async_api import expect
 
@@ -91,3 +92,30 @@ async def test_the_host_page_styles_do_not_reach_the_widget_and_phones_get_full_
     await expect(page.locator(".panel")).to_be_hidden()
     await expect(page.locator(".launcher")).to_be_focused()
     await shot(page, "phone")
+
+
+async def test_maintenance_is_announced_in_plain_words(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+    page = await new_page("visitor")
+    await start_bot(page, demo.site_url)
+    try:
+        await set_maintenance(demo, True)
+        banner = page.locator(".banner")
+        await expect(banner).to_contain_text("The chat is down for maintenance", timeout=WAIT_MS)
+        await expect(banner).to_contain_text("Back in five minutes")
+        await shot(page, "maintenance")
+    finally:
+        await set_maintenance(demo, False)
+    await expect(page.locator(".banner")).to_be_hidden(timeout=WAIT_MS)
+    await expect(page.locator(".msg.system", has_text="Maintenance is over.")).to_be_visible()
+
+
+async def set_maintenance(demo: RunningDemo, enabled: bool) -> None:
+    """Switched by the admin on the gateway's admin API (cluster-internal: not on the edge)."""
+    async with aiohttp.ClientSession() as session:
+        body = {"username": demo.admin.username, "password": demo.admin.password, "client_kind": "api"}
+        async with session.post(f"{demo.fleet.url('auth')}/auth/login", json=body) as response:
+            token = (await response.json())["token"]
+        spec = {"enabled": enabled, "message": "Back in five minutes"}
+        headers = {"Authorization": f"Bearer {token}"}
+        async with session.put(f"{demo.fleet.url('gateway')}/admin/maintenance", json=spec, headers=headers) as response:
+            assert response.status == 200, await response.text()

@@ -9,6 +9,7 @@ from parley.bus import Bus
 from parley.contracts.commands import LookupNodes, NodesOfUsers
 from parley.contracts.deliveries import DeliverFrame
 from parley_notification import metrics
+from parley_notification.node_lookups import MergedLookups
 
 # Users per presence lookup: the command's own limit.
 LOOKUP_BATCH = 10_000
@@ -17,16 +18,21 @@ LOOKUP_BATCH = 10_000
 class Fanout:
     def __init__(self, bus: Bus) -> None:
         self.bus = bus
+        self._lookups = MergedLookups(self._ask_presence, max_users=LOOKUP_BATCH)
 
     async def nodes_of(self, user_ids: list[str], *, trace_id: str | None = None) -> dict[str, list[str]]:
-        """node -> the users (of these) with a live connection on it, as presence knows it."""
+        """node -> the users (of these) with a live connection on it, as presence knows it
+        (concurrent fan-outs share presence lookups: node_lookups.py)."""
         nodes: dict[str, list[str]] = {}
         unique = list(dict.fromkeys(user_ids))
         for start in range(0, len(unique), LOOKUP_BATCH):
-            reply = await self.bus.request(LookupNodes(user_ids=unique[start : start + LOOKUP_BATCH]), trace_id=trace_id)
-            for node, users in NodesOfUsers.model_validate(reply).nodes.items():
+            for node, users in (await self._lookups.nodes_of(unique[start : start + LOOKUP_BATCH], trace_id)).items():
                 nodes.setdefault(node, []).extend(users)
         return nodes
+
+    async def _ask_presence(self, user_ids: list[str], trace_id: str | None) -> dict[str, list[str]]:
+        reply = await self.bus.request(LookupNodes(user_ids=user_ids), trace_id=trace_id)
+        return NodesOfUsers.model_validate(reply).nodes
 
     async def connected(self, user_ids: list[str], *, trace_id: str | None = None) -> set[str]:
         """The users (of these) with at least one live connection."""

@@ -190,11 +190,15 @@ class ConversationStore:
             },
         )
 
-    async def after_message(self, conversation_id: str, author_id: str, seq: int) -> None:
-        """A message was stored: newest seq, activity time, and the author has seen their own message."""
+    async def after_message(self, conversation_id: str, author_id: str, seq: int, *, answers_visitor: bool = False) -> None:
+        """A message was stored: newest seq, activity time, and the author has seen their own message;
+        ``answers_visitor``: it is the operator's answer, which stops the response clock (in the
+        same write)."""
+        changes: dict[str, Any] = {"last_activity_at": now()}
+        if answers_visitor:
+            changes["awaiting_reply_since"] = None
         await self._collection.update_one(
-            {"_id": conversation_id},
-            {"$max": {"last_seq": seq, f"members.{author_id}.last_seen_seq": seq}, "$set": {"last_activity_at": now()}},
+            {"_id": conversation_id}, {"$max": {"last_seq": seq, f"members.{author_id}.last_seen_seq": seq}, "$set": changes}
         )
 
     async def awaiting_reply(self, conversation_id: str) -> dict[str, Any] | None:
@@ -203,9 +207,6 @@ class ConversationStore:
             {"_id": conversation_id, "status": "open", "operator_id": {"$ne": None}, "awaiting_reply_since": None},
             {"$set": {"awaiting_reply_since": now()}},
         )
-
-    async def answered(self, conversation_id: str) -> None:
-        await self._collection.update_one({"_id": conversation_id}, {"$set": {"awaiting_reply_since": None}})
 
     async def mark_seen(self, conversation_id: str, user_id: str, seq: int, field: str) -> dict[str, Any] | None:
         """Raise a member's ``field`` (last_seen_seq or last_delivered_seq) to ``seq``; None if not higher."""

@@ -32,6 +32,11 @@ from parley_chat_session.sessions import Located, Sessions, is_channel_bot
 COMMAND_RESULT_TTL_SECONDS = 24 * 3600
 
 
+def operator_answers(doc: dict[str, Any], caller: Caller, kind: str) -> bool:
+    """Whether this message is the conversation's operator answering (it stops the response clock)."""
+    return caller.user_id == doc.get("operator_id") and kind in ("text", "action")
+
+
 class Posting:
     def __init__(
         self,
@@ -173,21 +178,23 @@ class Posting:
             "body": body,
             "client_msg_id": command.client_msg_id,
         }
-        message, duplicate = await self._messages.append(doc["_id"], fields, known_last_seq=doc.get("last_seq"))
+        answers = operator_answers(doc, caller, command.kind)
+        message, duplicate = await self._messages.append(
+            doc["_id"], fields, known_last_seq=doc.get("last_seq"), answers_visitor=answers
+        )
         if not duplicate:
-            await self._track_clocks(doc, channel, caller, command.kind)
+            await self._track_clocks(doc, channel, caller, answers)
         await self._announce.message(message, doc["member_ids"], trace_id)
         return MessageAccepted(message=message, duplicate=duplicate)
 
-    async def _track_clocks(self, doc: dict[str, Any], channel: dict[str, Any], caller: Caller, kind: str) -> None:
+    async def _track_clocks(self, doc: dict[str, Any], channel: dict[str, Any], caller: Caller, answers: bool) -> None:
         if doc["status"] == "open":
             await self._clocks.activity(doc["_id"], channel)
         if caller.role == "visitor" and doc.get("operator_id") and doc.get("awaiting_reply_since") is None:
             waiting = await self._store.awaiting_reply(doc["_id"])
             if waiting is not None:
                 await self._clocks.awaiting_operator(doc["_id"], channel, waiting["awaiting_reply_since"])
-        elif caller.user_id == doc.get("operator_id") and kind in ("text", "action"):
-            await self._store.answered(doc["_id"])
+        elif answers:  # awaiting_reply_since was cleared with the message's own write (MessageStore.append)
             await self._clocks.operator_answered(doc["_id"])
 
     async def _ensure_member(self, caller: Caller, doc: dict[str, Any], channel: dict[str, Any]) -> dict[str, Any]:

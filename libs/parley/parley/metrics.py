@@ -42,6 +42,15 @@ STORE_SECONDS = Histogram(
     buckets=LATENCY_BUCKETS,
 )
 
+# Every MongoDB command as the driver sees it (stores.CommandTimer): how much of a request's
+# time is the database's, whichever code path issued it.
+MONGO_COMMAND_SECONDS = Histogram(
+    "parley_mongodb_command_duration_seconds",
+    "Latency of every MongoDB command, by command name (find, insert, update, findAndModify, ...).",
+    ["command"],
+    buckets=LATENCY_BUCKETS,
+)
+
 
 def render_latest() -> tuple[bytes, str]:
     """The exposition text of the default registry and its content type."""

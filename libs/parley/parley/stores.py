@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import redis.asyncio as redis
-from pymongo import AsyncMongoClient
+from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 
 from parley import metrics
@@ -32,7 +32,21 @@ def mongo_client(settings: ServiceSettings, app_name: str) -> AsyncMongoClient:
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         tz_aware=True,
+        event_listeners=[CommandTimer()],
     )
+
+
+class CommandTimer(monitoring.CommandListener):
+    """Observes every command's duration in parley_mongodb_command_duration_seconds."""
+
+    def started(self, event: monitoring.CommandStartedEvent) -> None:
+        pass
+
+    def succeeded(self, event: monitoring.CommandSucceededEvent) -> None:
+        metrics.MONGO_COMMAND_SECONDS.labels(event.command_name).observe(event.duration_micros / 1e6)
+
+    def failed(self, event: monitoring.CommandFailedEvent) -> None:
+        metrics.MONGO_COMMAND_SECONDS.labels(event.command_name).observe(event.duration_micros / 1e6)
 
 
 def mongo_database(client: AsyncMongoClient, settings: ServiceSettings) -> AsyncDatabase:

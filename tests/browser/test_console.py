@@ -122,3 +122,49 @@ async def test_queue_accept_reply_typing_seen_and_canned(
     await page.fill("#composer-input", "/help")
     await page.press("#composer-input", "Enter")
     await expect(page.locator("#message-list li.note").last).to_contain_text("/transfer", timeout=UI_TIMEOUT_MS)
+
+
+async def test_two_consoles_of_one_operator_stay_in_sync_and_page_back(
+    demo: RunningDemo, new_page: NewPage, shot: Shot, world: ConsoleWorld
+) -> None:
+    olivia = await world.operator("Olivia")
+    channel_id = await world.channel([olivia])
+    first, second = await new_page("console-1"), await new_page("console-2")
+    await sign_in(first, demo.console_url, olivia)
+    await sign_in(second, demo.console_url, olivia)
+    await asyncio.sleep(1)  # presence learns of the connections from bus events
+
+    # Available: the conversation is given to Olivia at once, and both consoles list it, unread.
+    visitor = await world.visitor()
+    conversation_id = await world.start_conversation(visitor, channel_id, "m01")
+    for n in range(2, 36):
+        await world.say(visitor, conversation_id, f"m{n:02d}")
+    rows = [page.locator(f"#conversation-list li[data-conversation-id='{conversation_id}']") for page in (first, second)]
+    for row in rows:
+        await expect(row).to_have_attribute("data-unread", "35", timeout=UI_TIMEOUT_MS)
+
+    # Reading it in one console clears the unread count in the other.
+    await open_conversation(first, conversation_id)
+    await expect(rows[0]).to_have_attribute("data-unread", "0", timeout=UI_TIMEOUT_MS)
+    await expect(rows[1]).to_have_attribute("data-unread", "0", timeout=UI_TIMEOUT_MS)
+
+    # A reply sent in one console shows in the other, once.
+    await first.fill("#composer-input", "Answered from console one")
+    await first.press("#composer-input", "Enter")
+    await open_conversation(second, conversation_id)
+    await expect(second.locator("#message-list [data-seq]", has_text="Answered from console one")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+    # History paging: a console opened later (a reload: the stored session, no sign-in) shows the
+    # newest page first; scrolling to the top loads the older messages.
+    await second.reload()
+    await expect(second.locator("#connection")).to_have_attribute("data-status", "online", timeout=UI_TIMEOUT_MS)
+    await open_conversation(second, conversation_id)
+    await expect(second.locator("#message-list [data-seq]", has_text="Answered from console one")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    await expect(second.locator("#message-list [data-seq]", has_text="m01")).to_have_count(0)
+    await expect(second.locator("#load-older")).to_be_visible()
+    await second.locator("#messages").evaluate("scroller => { scroller.scrollTop = 0; }")
+    await expect(second.locator("#message-list [data-seq]", has_text="m01")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    shown = await second.locator("#message-list [data-seq]").evaluate_all("items => items.map(item => Number(item.dataset.seq))")
+    assert shown == list(range(1, len(shown) + 1)) and len(shown) >= 36, shown
+    await expect(second.locator("#load-older")).to_be_hidden()
+    await shot(second, "second-console-paged")

@@ -35,6 +35,7 @@
     if (typeof body === "string") return body;
     if (!body || typeof body !== "object") return "";
     if (message.kind === "action") return "[action: " + body.meaning + "]";
+    if (body.kind === "quick_replies") return body.action === "show" ? "Quick replies: " + body.replies.join(" · ") : "(quick replies hidden)";
     return body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
   }
 

@@ -13,7 +13,8 @@
     this.summary = summary;
     this.messages = new Map(); // seq -> message
     this.hasOlder = true; // older messages may exist below the oldest loaded
-    this.seenSeq = Math.max(0, (summary.last_seq || 0) - (summary.unread || 0));
+    // A summary without an unread count (a conversation's detail) says nothing read: its members say.
+    this.seenSeq = summary.unread === null || summary.unread === undefined ? 0 : Math.max(0, (summary.last_seq || 0) - summary.unread);
     this.partnerSeenSeq = 0; // the visitor's last seen seq: my messages up to it get "seen"
     this.typing = null; // {name, until}
     this.outbox = new Map(); // client_msg_id -> {text, state: "sending"|"waiting"|"failed", error}

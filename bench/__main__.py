@@ -18,7 +18,9 @@ from pathlib import Path
 
 from bench import procstats
 from bench.baselines.servers import Centrifugo, ServerProcess, ensure_centrifugo, floor_server
-from bench.environment import ParleyUnderTest, snapshot_head, working_tree_state
+from bench.dbfloor import run_dbfloor
+from bench.environment import MONGO_URL, ParleyUnderTest, snapshot_head, working_tree_state
+from bench.privatedb import PrivateFerretDB, ferretdb_binary
 from bench.report import Report, progress, summary
 from bench.scenarios.chat import run_chat
 from bench.scenarios.fanout import CentrifugoDriver, FloorDriver, ParleyDriver, run_fanout
@@ -47,12 +49,16 @@ async def run(argv: list[str] | None = None) -> int:
     monitor = procstats.InfraMonitor()
     watching = asyncio.create_task(monitor.run())
     baselines: list[ServerProcess] = []
+    database = await _database(args.mongo, run_dir, report)
     parley = ParleyUnderTest(
         run_dir,
         log_level=args.log_level,
         code=report.data["code"].get("snapshot"),
         max_user_connections=sizes.fanout_watchers + 10,
+        mongo_url=database.url if database else MONGO_URL,
     )
+    if database is not None:
+        parley.own_servers["ferretdb (bench's own)"] = database.pid
     try:
         if not args.no_baselines:
             baselines = await _baselines(run_dir, report)
@@ -71,7 +77,10 @@ async def run(argv: list[str] | None = None) -> int:
         if "chat" in selected:
             monitor.phase = "chat"
             report.load_sample("before_chat")
+            await _guarded(report, monitor.phase, _database_floor(parley.mongo_url, sizes, report))
             await _guarded(report, monitor.phase, _chat(parley, sizes, run_dir, not args.no_profile, report))
+        if database is not None:
+            await _guarded(report, "database requests", _database_requests(database, run_dir, report))
     finally:
         report["fleet_exit_codes"] = await parley.stop()
         report["fleet_log_problems"] = parley.log_problems()
@@ -79,6 +88,8 @@ async def run(argv: list[str] | None = None) -> int:
             await server.stop()
         report["neighbours_at_end"] = await asyncio.to_thread(procstats.busy_neighbours, {os.getpid()})
         watching.cancel()
+        if database is not None:
+            await database.stop()
         report["shared_server_events"] = monitor.events
         for event in monitor.events:
             when = f"at {event['at']} during {event['phase']}"
@@ -101,6 +112,38 @@ async def _guarded(report: Report, phase: str, work: Awaitable[None]) -> None:
         report.section("phase_seconds")[phase] = round(time.monotonic() - started, 1)
         progress(f"{phase}: done in {time.monotonic() - started:.0f} s")
         report.load_sample(f"after {phase}")
+
+
+async def _database(mode: str, run_dir: Path, report: Report) -> PrivateFerretDB | None:
+    """The run's own FerretDB (``--mongo private``), or None to use the shared one."""
+    binary = ferretdb_binary() if mode == "private" else None
+    if mode == "private" and binary is None:
+        report.note("no ferretdb binary found: the shared MongoDB-wire server was used")
+    if binary is None:
+        report["database"] = {"mongo": "shared", "url": MONGO_URL}
+        return None
+    database = PrivateFerretDB(binary, run_dir / "ferretdb.log")
+    await database.start()
+    report["database"] = {"mongo": "private FerretDB, SQLite on tmpfs", "binary": binary, "url": database.url}
+    return database
+
+
+async def _database_floor(mongo_url: str, sizes: Sizes, report: Report) -> None:
+    """The database alone, doing chat_session's per-message operations: the floor under the chat figures."""
+    report["database_floor"] = await run_dbfloor(mongo_url, [1, 8, 32], sizes.database_floor_seconds)
+
+
+async def _database_requests(database: PrivateFerretDB, run_dir: Path, report: Report) -> None:
+    """What the fleet asked of its private FerretDB over the whole run, by command."""
+    text = await database.command_metrics()
+    (run_dir / "ferretdb-metrics.txt").write_text(text + "\n")
+    requests = {}
+    for line in text.splitlines():
+        if line.startswith("ferretdb_client_requests_total{"):
+            labels, value = line.rsplit(" ", 1)
+            command = labels.split('command="', 1)[1].split('"', 1)[0]
+            requests[command] = requests.get(command, 0) + int(float(value))
+    report.data["database"]["requests_by_command"] = dict(sorted(requests.items(), key=lambda item: -item[1]))
 
 
 async def _chat(parley: ParleyUnderTest, sizes: Sizes, run_dir: Path, with_profile: bool, report: Report) -> None:
@@ -161,10 +204,12 @@ async def _baselines(run_dir: Path, report: Report) -> list[ServerProcess]:
 
 
 async def _code(mode: str, run_dir: Path) -> dict[str, object]:
-    """Which code the fleet runs: the working tree as it is now, or a snapshot of git HEAD."""
+    """Which code the fleet runs: the working tree as it is now, or a snapshot of a commit."""
     state: dict[str, object] = {"mode": mode, **working_tree_state()}
-    if mode == "head":
-        state["snapshot"], _ = await asyncio.to_thread(snapshot_head, run_dir / "code")
+    if mode != "worktree":
+        state["snapshot"], state["snapshot_commit"] = await asyncio.to_thread(
+            snapshot_head, run_dir / "code", "HEAD" if mode == "head" else mode
+        )
     return state
 
 

@@ -37,9 +37,11 @@ ADMIN_USERNAME = "bench-admin"
 TOKEN_TTL_SECONDS = 4 * 3600
 
 
-def snapshot_head(destination: Path) -> tuple[Path, str]:
-    """Extract libs/ and services/ of git HEAD (read-only for the repository); returns it and the commit."""
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
+def snapshot_head(destination: Path, revision: str = "HEAD") -> tuple[Path, str]:
+    """Extract libs/ and services/ of a commit (HEAD by default; read-only for the repository);
+    returns it and the commit."""
+    resolve = ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"]
+    commit = subprocess.run(resolve, cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
     destination.mkdir(parents=True, exist_ok=True)
     archive = subprocess.run(["git", "archive", commit, "libs", "services"], cwd=REPO, capture_output=True, check=True).stdout
     subprocess.run(["tar", "-x", "-C", str(destination)], input=archive, check=True)
@@ -76,8 +78,18 @@ async def _patiently(call: Callable[[], Awaitable[None]], what: str, budget: flo
 class ParleyUnderTest:
     """Start the six services on an isolated slice; admin helpers; stop and clean up."""
 
-    def __init__(self, run_dir: Path, log_level: str = "info", code: Path | None = None, max_user_connections: int = 10) -> None:
+    def __init__(
+        self,
+        run_dir: Path,
+        log_level: str = "info",
+        code: Path | None = None,
+        max_user_connections: int = 10,
+        mongo_url: str = MONGO_URL,
+    ) -> None:
         self.run_dir = run_dir
+        self.mongo_url = mongo_url
+        # Servers started for this run alone (a private FerretDB): label -> pid, measured like the fleet.
+        self.own_servers: dict[str, int] = {}
         self.run_id = uuid.uuid4().hex[:10]
         self.vhost = f"parley-bench-{self.run_id}"
         self.mongo_db = f"parley_bench_{self.run_id}"
@@ -88,7 +100,7 @@ class ParleyUnderTest:
             "PARLEY_AMQP_URL": urlunsplit((parts.scheme, parts.netloc, "/" + self.vhost, "", "")),
             "PARLEY_REDIS_URL": REDIS_URL,
             "PARLEY_REDIS_KEY_PREFIX": self.redis_prefix,
-            "PARLEY_MONGO_URL": MONGO_URL,
+            "PARLEY_MONGO_URL": mongo_url,
             "PARLEY_MONGO_DB": self.mongo_db,
             "PARLEY_NODE_ID_PREFIX": f"bench-{self.run_id}",
             "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
@@ -212,7 +224,7 @@ class ParleyUnderTest:
 
     async def _clean(self) -> None:
         await _patiently(lambda: delete_vhost(MANAGEMENT_URL, self.vhost), "RabbitMQ's management API")
-        mongo: AsyncMongoClient = AsyncMongoClient(MONGO_URL)
+        mongo: AsyncMongoClient = AsyncMongoClient(self.mongo_url)
         await mongo.drop_database(self.mongo_db)
         await mongo.close()
         client = redis.Redis.from_url(REDIS_URL)

@@ -1,11 +1,14 @@
 """Render a bench report as the Markdown tables docs/performance.md quotes.
 
-``python -m bench.markdown [bench/results/latest.json]`` prints them, so the document's figures
-are copied from a report, never typed by hand.
+``python -m bench.markdown [bench/results/latest.json]`` prints them; ``python -m bench.markdown
+REPORT --into docs/performance.md --section NAME`` replaces the text between the document's
+``<!-- bench:NAME:start -->`` and ``<!-- bench:NAME:end -->`` markers with them, so the
+document's figures are copied from a report, never typed by hand.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
@@ -104,7 +107,37 @@ def chat(section: dict[str, Any]) -> str:
     ]
     cpu_rows = [[s["label"], *s["cpu_ms_per_message"].values()] for s in [*section["steps"], section["sustained"]]]
     names = list(section["sustained"]["cpu_ms_per_message"])
-    return table(header, rows) + "\n\nCPU ms per message:\n\n" + table(["step", *names], cpu_rows)
+    text = table(header, rows) + "\n\nCPU ms per message:\n\n" + table(["step", *names], cpu_rows)
+    inside = time_inside(section["sustained"])
+    return text + (f"\n\nTime inside the services at {section['sustained']['label']}:\n\n{inside}" if inside else "")
+
+
+def time_inside(step: dict[str, Any]) -> str:
+    """Per service: bus handlers and MongoDB commands, calls per message and mean ms per call."""
+    rows = [
+        [service, what, figures["per_message"], figures["mean_ms"]]
+        for service, timings in step.get("time_inside", {}).items()
+        for what, figures in timings.items()
+    ]
+    return table(["service", "handler queue / MongoDB command", "calls per message", "mean ms per call"], rows) if rows else ""
+
+
+def database(report: dict[str, Any]) -> str:
+    """Which MongoDB-wire server the fleet used, what the fleet asked of it, and it alone."""
+    db = report.get("database", {})
+    parts = [f"server: {db.get('mongo')}"]
+    if db.get("requests_by_command"):
+        parts.append("requests over the whole run: " + ", ".join(f"{k} {v}" for k, v in db["requests_by_command"].items()))
+    floor = report.get("database_floor")
+    if floor:
+        rows = []
+        for entry in floor:
+            message, operations = entry["message_ms"], entry["operation_ms"]
+            ops = ", ".join(f"{name} {figures.get('p50')}" for name, figures in operations.items())
+            rows.append([entry.get("writers", entry.get("concurrency")), entry["messages_per_second"], message.get("p50"), message.get("p99"), ops])
+        header = ["writers", "messages/s", "p50 ms", "p99 ms", "p50 ms per operation"]
+        parts.append("chat_session's per-message operations, the database alone (bench/dbfloor.py):\n\n" + table(header, rows))
+    return "\n\n".join(parts)
 
 
 def storm(section: dict[str, Any]) -> str:
@@ -133,6 +166,8 @@ def render(report: dict[str, Any]) -> str:
     for name, render_section in (("idle", idle), ("storm", storm), ("fanout", fanout), ("chat", chat)):
         if name in report:
             parts.append(f"### {name}\n\n" + render_section(report[name]))
+    if "database" in report:
+        parts.append("### database\n\n" + database(report))
     if "chat" in report and "profile" in report["chat"]:
         summary = report["chat"]["profile"].get("summary", {})
         for title in ("self_by_library", "self", "inclusive"):
@@ -141,9 +176,29 @@ def render(report: dict[str, Any]) -> str:
     return "\n\n".join(parts)
 
 
+def into(document: Path, section: str, text: str) -> None:
+    """Replace what lies between the section's markers in ``document`` with ``text``."""
+    start, end = f"<!-- bench:{section}:start -->", f"<!-- bench:{section}:end -->"
+    content = document.read_text()
+    if start not in content or end not in content:
+        raise SystemExit(f"{document} has no {start} ... {end} markers")
+    before, rest = content.split(start, 1)
+    _, after = rest.split(end, 1)
+    document.write_text(f"{before}{start}\n\n{text}\n\n{end}{after}")
+
+
 def main() -> None:
-    path = Path(sys.argv[1] if len(sys.argv) > 1 else Path(__file__).parent / "results" / "latest.json")
-    sys.stdout.write(render(json.loads(path.read_text())) + "\n")
+    parser = argparse.ArgumentParser(prog="python -m bench.markdown", description="A bench report as Markdown tables.")
+    parser.add_argument("report", nargs="?", type=Path, default=Path(__file__).parent / "results" / "latest.json")
+    parser.add_argument("--into", type=Path, help="a document to write the tables into (between its markers)")
+    parser.add_argument("--section", default="figures", help="the marker name in that document")
+    args = parser.parse_args()
+    report = json.loads(args.report.read_text())
+    text = f"From `{args.report}`.\n\n" + render(report)
+    if args.into:
+        into(args.into, args.section, text)
+    else:
+        sys.stdout.write(text + "\n")
 
 
 if __name__ == "__main__":

@@ -13,6 +13,9 @@ import psutil
 # The shared servers, found by process name. Other engineers' test runs use them too, so their
 # CPU is reported as "shared" and never divided into Parley's per-message cost.
 INFRA_PROCESS_NAMES = {"beam.smp": "rabbitmq (shared)", "redis-server": "redis (shared)", "ferretdb": "ferretdb (shared)"}
+# Servers the bench started for itself (bench/privatedb.py): measured under their own label,
+# never as a shared one.
+OWN_PIDS: set[int] = set()
 
 
 def infra_pids(min_age_seconds: float = 0.0) -> dict[str, set[int]]:
@@ -26,7 +29,7 @@ def infra_pids(min_age_seconds: float = 0.0) -> dict[str, set[int]]:
             old_enough = now - process.create_time() >= min_age_seconds
         except psutil.Error:
             continue
-        if label and old_enough:
+        if label and old_enough and process.pid not in OWN_PIDS:
             found[label].add(process.pid)
     return found
 

@@ -125,6 +125,13 @@ def summary(data: dict[str, Any]) -> str:
             if r["connect_errors"]:
                 lines.append(f"   {'':14s} {r['requested'] - r['watchers']} failed to connect: {r['connect_errors']}")
         lines.append(f"   ratios: {data['fanout'].get('ratios')}")
+    if "database" in data:
+        lines.append(f"\n   database: {data['database'].get('mongo')}; requests: {data['database'].get('requests_by_command')}")
+    for entry in data.get("database_floor", []):
+        lines.append(
+            f"   the database alone, chat_session's per-message reads and writes, {entry.get('writers', entry.get('concurrency'))} writers: "
+            f"{entry['messages_per_second']} messages/s, p50 {entry['message_ms'].get('p50')} p99 {entry['message_ms'].get('p99')} ms"
+        )
     if "chat" in data:
         lines += _chat(data["chat"])
     lines += [f"note: {note}" for note in data.get("notes", [])]
@@ -147,6 +154,9 @@ def _chat(chat: dict[str, Any]) -> list[str]:
     sustained = chat["sustained"]
     cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in sustained["cpu_ms_per_message"].items())
     lines.append(f"   CPU ms per message at {sustained['rate']:g}/s: {cpu}")
+    for service, timings in sustained.get("time_inside", {}).items():
+        inside = ", ".join(f"{what} {f['per_message']}x {f['mean_ms']} ms" for what, f in timings.items())
+        lines.append(f"   inside {service} (calls per message x mean): {inside}")
     lines.append(
         f"   highest rate meeting the target: {chat['highest_rate_meeting_target']}/s; "
         f"highest rate kept up with: {chat['highest_rate_keeping_up']}/s; target {chat['target']}"

@@ -59,6 +59,9 @@ class Sizes:
     chat_target_p99_ms: float = field(default=50.0, metadata={"help": "the target p99 end-to-end latency"})
     profile_seconds: float = field(default=20.0, metadata={"help": "py-spy recording of the hottest service under chat load"})
     body_chars: int = field(default=80, metadata={"help": "length of each chat message body"})
+    database_floor_seconds: float = field(
+        default=5.0, metadata={"help": "per concurrency (1, 8, 32): the database alone doing chat_session's writes"}
+    )
 
     def steps(self) -> list[float]:
         return [float(rate) for rate in self.chat_steps.split(",") if rate.strip()]
@@ -91,6 +94,13 @@ def parse(argv: list[str] | None = None) -> tuple[Sizes, argparse.Namespace]:
     parser.add_argument("--no-baselines", action="store_true", help="skip the aiohttp floor and Centrifugo")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     parser.add_argument(
+        "--mongo",
+        choices=("private", "shared"),
+        default=os.environ.get("BENCH_MONGO", "private"),
+        help="the fleet's MongoDB-wire server: a FerretDB of the run's own on tmpfs (default; the shared one "
+        "is slowed by every other session's writes and the disk), or the shared one of `make infra`",
+    )
+    parser.add_argument(
         "--wait-for-quiet",
         type=float,
         default=0.0,
@@ -99,9 +109,10 @@ def parse(argv: list[str] | None = None) -> tuple[Sizes, argparse.Namespace]:
     )
     parser.add_argument(
         "--code",
-        choices=("worktree", "head"),
         default=os.environ.get("BENCH_CODE", "worktree"),
-        help="run the fleet from the working tree (default) or from a snapshot of git HEAD",
+        metavar="worktree|head|REV",
+        help="run the fleet from the working tree (default), or from a snapshot of git HEAD or of any commit "
+        "(an A/B of two commits on the same machine state)",
     )
     parser.add_argument("--log-level", default="info", help="PARLEY_LOG_LEVEL of the fleet under test")
     for spec in fields(Sizes):

@@ -21,6 +21,7 @@ from typing import Any
 from bench.environment import ParleyUnderTest
 from bench.procstats import CpuSpan, Watch
 from bench.report import progress
+from bench import servicemetrics
 from bench.scenarios import profile
 from bench.scenarios.targets import shares
 from bench.settings import Sizes
@@ -40,7 +41,7 @@ async def run_chat(parley: ParleyUnderTest, sizes: Sizes, results_dir: Path, wit
     await pool.start()
     try:
         setup = await _setup(parley, pool, sizes)
-        watch = Watch.with_infra({**parley.pids(), "load generator": pool.pids})
+        watch = Watch.with_infra({**parley.pids(), **parley.own_servers, "load generator": pool.pids})
         steps = []
         for rate in sizes.steps():
             step = await _step(parley, pool, watch, sizes, f"step-{rate:g}", rate, sizes.chat_step_seconds)
@@ -106,11 +107,14 @@ async def _setup(parley: ParleyUnderTest, pool: WorkerPool, sizes: Sizes) -> dic
 async def _step(
     parley: ParleyUnderTest, pool: WorkerPool, watch: Watch, sizes: Sizes, label: str, rate: float, seconds: float
 ) -> dict[str, Any]:
+    metrics_urls = {name: parley.fleet.url(name) for name in parley.pids()}
+    metrics_before = await servicemetrics.scrape(metrics_urls)
     span = CpuSpan(watch).start()
     parts = await pool.call_all(
         "run_step", label=label, rate=rate / pool.count, seconds=seconds, drain_seconds=DRAIN_SECONDS, body_chars=sizes.body_chars
     )
     span.stop()
+    metrics_after = await servicemetrics.scrape(metrics_urls)
     backlog = await parley.queued_messages()
     total = {
         key: sum(p[key] for p in parts)
@@ -141,6 +145,7 @@ async def _step(
         "accept_latency_ms": latency_ms([value for p in parts for value in p["accept_latencies"]]),
         "cpu_ms_per_message": {name: round(1000 * used / accepted, 3) for name, used in span.used.items()},
         "cpu_percent": {name: round(p, 1) for name, p in span.percent().items()},
+        "time_inside": servicemetrics.per_message(metrics_before, metrics_after, total["accepted"]),
         "queued_after": backlog,
         "meets_target": meets_target,
         "saturated": saturated,

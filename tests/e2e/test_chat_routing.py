@@ -37,6 +37,9 @@ async def test_least_busy_fills_operators_up_to_capacity_then_queues(world: Chat
     assert (waiting["status"], waiting["operator_id"], waiting["queue_position"]) == ("queued", None, 1)
     position = await visitors[4].ws.wait_for(of_type("queue.position", conversation_id=conversations[4], position=1))
     assert position["data"]["estimated_wait_seconds"] > 0
+    # Both full: not available for routing, yet still accepting chats (their own switch is on).
+    listed = await world.admin("GET", f"/channels/{channel_id}/operators")
+    assert [(op["load"], op["available"], op["accepting_chats"]) for op in listed["operators"]] == [(2, False, True)] * 2
 
     # The assigned operator receives the visitor's first message, and the visitor is told who joined.
     await olivia.ws.wait_for(of_type("message.new", conversation_id=conversations[0], seq=1))

@@ -21,6 +21,7 @@ from parley.contracts.events import (
     ConversationClosed,
     MemberSeenEvent,
     MessageCreated,
+    PresenceChanged,
     TypingEvent,
 )
 from parley.contracts.messages import Message
@@ -217,7 +218,21 @@ async def test_presence_changes_reach_conversation_partners_only(
         back = await member(session, fleet, c)  # someone new comes and goes: not Vera's partner
         await back.close()
         await asyncio.sleep(QUIET_SECONDS)
-        assert [f["data"]["user_id"] for f in vera.frames("presence")] == [otto.uid]
-        assert bystander.frames("presence") == []
+        assert [f["data"]["user_id"] for f in vera.frames("presence") if f["data"]["user_id"] != vera.uid] == [otto.uid]
+        assert [f for f in bystander.frames("presence") if f["data"]["user_id"] != bystander.uid] == []
         await vera.close()
         await bystander.close()
+
+
+async def test_a_users_own_presence_change_reaches_all_their_connections(
+    fleet: Fleet, gateways: list[ServiceProcess], probe: Probe
+) -> None:
+    """An operator's busy toggle in one console shows in their other consoles."""
+    a, b, _ = gateways
+    async with aiohttp.ClientSession() as session:
+        olivia = await member(session, fleet, a, b)
+        await known_to_presence(probe, olivia)
+        await probe.bus.publish_event(PresenceChanged(user_id=olivia.uid, status="online", available=False))
+        frames = await olivia.got("presence", user_id=olivia.uid, available=False)
+        assert len(frames) == 2 and all(frame["data"]["status"] == "online" for frame in frames)
+        await olivia.close()

@@ -104,7 +104,13 @@ class ChannelApi:
         names = await self.profiles.names(operator_ids)
         return OperatorList(
             operators=[
-                OperatorView(user_id=op, name=names[op], available=op in free, load=roster.loads.get(op, 0))
+                OperatorView(
+                    user_id=op,
+                    name=names[op],
+                    available=op in free,
+                    accepting_chats=op in roster.available,
+                    load=roster.loads.get(op, 0),
+                )
                 for op in operator_ids
             ]
         )

@@ -48,8 +48,9 @@ def build_service(settings: NotificationSettings) -> Service:
         await fanout.send(event.user_ids, event_frames.checked(event.frame), trace_id=envelope.trace_id)
 
     async def on_presence_changed(event: PresenceChanged, envelope: Envelope) -> None:
+        # The user's own connections too: an operator's other consoles follow their toggle.
         partners = await memberships.partners(event.user_id)
-        await fanout.send(partners, event_frames.presence(event), trace_id=envelope.trace_id)
+        await fanout.send([event.user_id, *partners], event_frames.presence(event), trace_id=envelope.trace_id)
 
     service.bus.on_event(ClientFrameEvent, on_client_frame)
     service.bus.on_event(PresenceChanged, on_presence_changed)

@@ -81,7 +81,7 @@
     if (first.done) return Promise.resolve();
     return this.getJson("/channels/" + encodeURIComponent(first.value) + "/operators").then(function (answer) {
       var me = answer.operators.filter(function (op) { return op.user_id === self.state.me.uid; })[0];
-      if (me) self.state.available = me.available;
+      if (me) self.state.available = me.accepting_chats;  // the switch, not "has room"
     });
   };
 

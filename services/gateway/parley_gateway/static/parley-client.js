@@ -201,7 +201,7 @@
     this.refresh().then(function (session) {
       if (self.status === "online") return self.request("auth", { token: session.token });
     }).catch(function (error) {
-      if (error && error.code === 7001 && self.clientKind === "web" && self.session.role === "visitor") return self.loginVisitor();
+      if (error && error.code === 7001 && self.user && self.user.role === "visitor") return self.loginVisitor();
       self.events.emit("error", error);
     });
   };
@@ -505,7 +505,6 @@
   global.Parley.Client = Client;
   global.Parley.ParleyError = ParleyError;
   global.Parley.Emitter = Emitter;
-  global.Parley._internal = { randomId: randomId, memoryStorage: memoryStorage, NO_RECONNECT: NO_RECONNECT,
-    FIRST_RETRY_MS: FIRST_RETRY_MS, MAX_RETRY_MS: MAX_RETRY_MS, BUSY_RETRY_MS: BUSY_RETRY_MS,
-    PING_EVERY_MS: PING_EVERY_MS, REQUEST_TIMEOUT_MS: REQUEST_TIMEOUT_MS, MAX_RESUME: MAX_RESUME };
+  global.Parley.randomId = randomId; // hex of n random bytes (client_msg_id suffixes)
+  global.Parley._internal = { randomId: randomId, memoryStorage: memoryStorage }; // kept: the console uses it
 })(typeof window !== "undefined" ? window : globalThis);

@@ -66,7 +66,8 @@
     var css = el("link", { rel: "stylesheet", href: BASE + "/widget/widget.css" });
     css.addEventListener("load", function () { host.style.display = ""; });
     var ui = Widget.ui = {};
-    ui.launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false", onclick: toggle, text: "Chat with us" });
+    // Hidden until the channel's availability says what it should offer.
+    ui.launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false", onclick: toggle, text: "Chat with us", hidden: "" });
     ui.title = el("span", { class: "title", text: "Chat" });
     ui.status = el("div", { class: "status", role: "status", "aria-live": "polite" });
     ui.banner = el("div", { class: "banner", role: "alert", hidden: "" });
@@ -101,7 +102,7 @@
       var offline = !view.available;
       Widget.ui.launcher.textContent = offline ? "Leave a message" : "Chat with us";
       Widget.ui.launcher.setAttribute("data-availability", view.availability);
-      Widget.ui.launcher.hidden = offline && HIDE_WHEN_OFFLINE;
+      Widget.ui.launcher.hidden = (offline && HIDE_WHEN_OFFLINE) || !Widget.ui.panel.hidden;
     }).catch(function (error) {
       Widget.ui.launcher.hidden = true; // unknown channel or Parley unreachable: show nothing
       if (window.console) console.warn("Parley widget: channel " + CHANNEL + " is not available", error);
@@ -276,7 +277,8 @@
   function boot() {
     build();
     window.Parley.widgetEvents(Widget);
-    checkAvailability().then(function () { if (Widget.state.open && !Widget.ui.launcher.hidden) toggle(); });
+    var reopen = Widget.state.open; // the chat was open when the page was left: open it again
+    checkAvailability().then(function () { if (reopen && Widget.ui.panel.hidden && !Widget.ui.launcher.hidden) toggle(); });
   }
   if (document.body) boot();
   else document.addEventListener("DOMContentLoaded", boot);

@@ -248,6 +248,7 @@
   Client.prototype._open = function () {
     var self = this;
     clearTimeout(this.timers.retry);
+    if (this.ws && this.ws.readyState <= 1) return; // a socket is already opening or open
     this._setStatus(this.attempt ? "reconnecting" : "connecting");
     this.token().then(function (token) {
       if (!self.wanted) return;

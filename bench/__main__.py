@@ -20,7 +20,7 @@ from bench import procstats
 from bench.baselines.servers import Centrifugo, ServerProcess, ensure_centrifugo, floor_server
 from bench.dbfloor import run_dbfloor
 from bench.environment import MONGO_URL, ParleyUnderTest, snapshot_head, working_tree_state
-from bench.privatedb import PrivateFerretDB, ferretdb_binary
+from bench.privatedb import PrivateFerretDB, ferretdb_binary, requests_by_command
 from bench.report import Report, progress, summary
 from bench.scenarios.chat import run_chat
 from bench.scenarios.fanout import CentrifugoDriver, FloorDriver, ParleyDriver, run_fanout
@@ -59,6 +59,7 @@ async def run(argv: list[str] | None = None) -> int:
     )
     if database is not None:
         parley.own_servers["ferretdb (bench's own)"] = database.pid
+        parley.database = database
     try:
         if not args.no_baselines:
             baselines = await _baselines(run_dir, report)
@@ -77,10 +78,11 @@ async def run(argv: list[str] | None = None) -> int:
         if "chat" in selected:
             monitor.phase = "chat"
             report.load_sample("before_chat")
-            await _guarded(report, monitor.phase, _database_floor(parley.mongo_url, sizes, report))
             await _guarded(report, monitor.phase, _chat(parley, sizes, run_dir, not args.no_profile, report))
-        if database is not None:
-            await _guarded(report, "database requests", _database_requests(database, run_dir, report))
+            if database is not None:
+                await _guarded(report, "database requests", _database_requests(database, run_dir, report))
+            # After the chat (and its request counts), on the same server and machine state.
+            await _guarded(report, "database floor", _database_floor(parley.mongo_url, sizes, report))
     finally:
         report["fleet_exit_codes"] = await parley.stop()
         report["fleet_log_problems"] = parley.log_problems()
@@ -137,13 +139,7 @@ async def _database_requests(database: PrivateFerretDB, run_dir: Path, report: R
     """What the fleet asked of its private FerretDB over the whole run, by command."""
     text = await database.command_metrics()
     (run_dir / "ferretdb-metrics.txt").write_text(text + "\n")
-    requests = {}
-    for line in text.splitlines():
-        if line.startswith("ferretdb_client_requests_total{"):
-            labels, value = line.rsplit(" ", 1)
-            command = labels.split('command="', 1)[1].split('"', 1)[0]
-            requests[command] = requests.get(command, 0) + int(float(value))
-    report.data["database"]["requests_by_command"] = dict(sorted(requests.items(), key=lambda item: -item[1]))
+    report.data["database"]["requests_by_command"] = requests_by_command(text)
 
 
 async def _chat(parley: ParleyUnderTest, sizes: Sizes, run_dir: Path, with_profile: bool, report: Report) -> None:

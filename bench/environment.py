@@ -26,6 +26,7 @@ from parley_fleet import SERVICES, Fleet, create_vhost, delete_vhost, free_port
 from pymongo import AsyncMongoClient
 
 from bench.load.agent import client_address
+from bench.privatedb import PrivateFerretDB
 
 AMQP_URL = os.environ.get("PARLEY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 MANAGEMENT_URL = os.environ.get("PARLEY_AMQP_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/")
@@ -90,6 +91,7 @@ class ParleyUnderTest:
         self.mongo_url = mongo_url
         # Servers started for this run alone (a private FerretDB): label -> pid, measured like the fleet.
         self.own_servers: dict[str, int] = {}
+        self.database: PrivateFerretDB | None = None  # the run's own FerretDB, when it has one
         self.run_id = uuid.uuid4().hex[:10]
         self.vhost = f"parley-bench-{self.run_id}"
         self.mongo_db = f"parley_bench_{self.run_id}"

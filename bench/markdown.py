@@ -108,6 +108,11 @@ def chat(section: dict[str, Any]) -> str:
     cpu_rows = [[s["label"], *s["cpu_ms_per_message"].values()] for s in [*section["steps"], section["sustained"]]]
     names = list(section["sustained"]["cpu_ms_per_message"])
     text = table(header, rows) + "\n\nCPU ms per message:\n\n" + table(["step", *names], cpu_rows)
+    if "cpu_percent_at_rest" in section:
+        text += f"\n\nCPU % of each process with no traffic, before the steps: {section['cpu_percent_at_rest']}"
+    requests = section["sustained"].get("database_requests_per_message")
+    if requests:
+        text += f"\n\nDatabase requests per message at {section['sustained']['label']}: {requests}"
     inside = time_inside(section["sustained"])
     return text + (f"\n\nTime inside the services at {section['sustained']['label']}:\n\n{inside}" if inside else "")
 

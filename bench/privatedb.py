@@ -79,6 +79,10 @@ class PrivateFerretDB:
                 text = await response.text()
         return "\n".join(line for line in text.splitlines() if line.startswith("ferretdb_client_"))
 
+    async def requests_by_command(self) -> dict[str, int]:
+        """Requests served so far, by command (find, insert, update, ...)."""
+        return requests_by_command(await self.command_metrics())
+
     async def stop(self) -> None:
         if self._process is not None and self._process.poll() is None:
             self._process.terminate()
@@ -87,3 +91,14 @@ class PrivateFerretDB:
             except subprocess.TimeoutExpired:
                 self._process.kill()
         shutil.rmtree(self._home, ignore_errors=True)
+
+
+def requests_by_command(metrics_text: str) -> dict[str, int]:
+    """Sum ``ferretdb_client_requests_total`` by its ``command`` label."""
+    requests: dict[str, int] = {}
+    for line in metrics_text.splitlines():
+        if line.startswith("ferretdb_client_requests_total{"):
+            labels, value = line.rsplit(" ", 1)
+            command = labels.split('command="', 1)[1].split('"', 1)[0]
+            requests[command] = requests.get(command, 0) + int(float(value))
+    return dict(sorted(requests.items(), key=lambda item: -item[1]))

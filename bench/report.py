@@ -154,6 +154,10 @@ def _chat(chat: dict[str, Any]) -> list[str]:
     sustained = chat["sustained"]
     cpu = ", ".join(f"{name} {ms:.2f}" for name, ms in sustained["cpu_ms_per_message"].items())
     lines.append(f"   CPU ms per message at {sustained['rate']:g}/s: {cpu}")
+    if "cpu_percent_at_rest" in chat:
+        lines.append(f"   CPU % with no traffic (before the steps): {chat['cpu_percent_at_rest']}")
+    if sustained.get("database_requests_per_message"):
+        lines.append(f"   database requests per message: {sustained['database_requests_per_message']}")
     for service, timings in sustained.get("time_inside", {}).items():
         inside = ", ".join(f"{what} {f['per_message']}x {f['mean_ms']} ms" for what, f in timings.items())
         lines.append(f"   inside {service} (calls per message x mean): {inside}")

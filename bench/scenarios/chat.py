@@ -13,6 +13,7 @@ message while the same rate runs again.
 
 from __future__ import annotations
 
+import asyncio
 import math
 import uuid
 from pathlib import Path
@@ -34,6 +35,9 @@ DRAIN_SECONDS = 10.0
 MIN_DELIVERED_SHARE = 0.95
 # Past this multiple of the target p99 the fleet is queueing, and higher steps only add backlog.
 GIVE_UP_P99_FACTOR = 4.0
+# CPU of the idle fleet (timers, sweeps, heartbeats) is measured this long before the steps: at
+# low rates it is a fair part of the CPU per message.
+REST_SECONDS = 5.0
 
 
 async def run_chat(parley: ParleyUnderTest, sizes: Sizes, results_dir: Path, with_profile: bool) -> dict[str, Any]:
@@ -42,6 +46,9 @@ async def run_chat(parley: ParleyUnderTest, sizes: Sizes, results_dir: Path, wit
     try:
         setup = await _setup(parley, pool, sizes)
         watch = Watch.with_infra({**parley.pids(), **parley.own_servers, "load generator": pool.pids})
+        rest = CpuSpan(watch).start()
+        await asyncio.sleep(REST_SECONDS)
+        at_rest = {name: round(percent, 1) for name, percent in rest.stop().percent().items()}
         steps = []
         for rate in sizes.steps():
             step = await _step(parley, pool, watch, sizes, f"step-{rate:g}", rate, sizes.chat_step_seconds)
@@ -58,6 +65,7 @@ async def run_chat(parley: ParleyUnderTest, sizes: Sizes, results_dir: Path, wit
         sustained = await _step(parley, pool, watch, sizes, f"sustain-{sustain_rate:g}", sustain_rate, sizes.chat_sustain_seconds)
         result: dict[str, Any] = {
             "setup": setup,
+            "cpu_percent_at_rest": at_rest,
             "steps": steps,
             "highest_rate_meeting_target": max(meeting) if meeting else None,
             "highest_rate_keeping_up": max(keeping_up) if keeping_up else None,
@@ -109,12 +117,14 @@ async def _step(
 ) -> dict[str, Any]:
     metrics_urls = {name: parley.fleet.url(name) for name in parley.pids()}
     metrics_before = await servicemetrics.scrape(metrics_urls)
+    database_before = await parley.database.requests_by_command() if parley.database else {}
     span = CpuSpan(watch).start()
     parts = await pool.call_all(
         "run_step", label=label, rate=rate / pool.count, seconds=seconds, drain_seconds=DRAIN_SECONDS, body_chars=sizes.body_chars
     )
     span.stop()
     metrics_after = await servicemetrics.scrape(metrics_urls)
+    database_after = await parley.database.requests_by_command() if parley.database else {}
     backlog = await parley.queued_messages()
     total = {
         key: sum(p[key] for p in parts)
@@ -146,6 +156,11 @@ async def _step(
         "cpu_ms_per_message": {name: round(1000 * used / accepted, 3) for name, used in span.used.items()},
         "cpu_percent": {name: round(p, 1) for name, p in span.percent().items()},
         "time_inside": servicemetrics.per_message(metrics_before, metrics_after, total["accepted"]),
+        "database_requests_per_message": {
+            command: round((n - database_before.get(command, 0)) / accepted, 2)
+            for command, n in database_after.items()
+            if n > database_before.get(command, 0)
+        },
         "queued_after": backlog,
         "meets_target": meets_target,
         "saturated": saturated,

@@ -117,8 +117,16 @@ class PrivateBrokers:
 
     @staticmethod
     async def _wait_port_closed(port: int, timeout: float = 30.0) -> None:
+        """Until nothing accepts connections on ``port`` (binding it would still fail for a while:
+        the server's old connections linger in TIME_WAIT)."""
+
         async def closed() -> None:
-            while not _free(port):
+            while True:
+                try:
+                    _, writer = await asyncio.open_connection("127.0.0.1", port)
+                except OSError:
+                    return
+                writer.close()
                 await asyncio.sleep(0.1)
 
         await asyncio.wait_for(closed(), timeout)

@@ -31,9 +31,11 @@ async def nothing(run: ChaosRun) -> None:
 
 
 async def restart_rabbitmq(run: ChaosRun) -> None:
-    await run.brokers.rabbitmqctl("stop_app")
-    await asyncio.sleep(OUTAGE_SECONDS)
-    await run.brokers.rabbitmqctl("start_app")
+    try:
+        await run.brokers.rabbitmqctl("stop_app")
+        await asyncio.sleep(OUTAGE_SECONDS)
+    finally:
+        await run.brokers.rabbitmqctl("start_app")
 
 
 def kill(service: str) -> Fault:
@@ -51,15 +53,19 @@ def kill(service: str) -> Fault:
 
 
 async def stop_redis(run: ChaosRun) -> None:
-    await run.brokers.stop_redis()
-    await asyncio.sleep(OUTAGE_SECONDS)
-    await run.brokers.up()  # starts what is not answering: Redis, reading back its saved data
+    try:
+        await run.brokers.stop_redis()
+        await asyncio.sleep(OUTAGE_SECONDS)
+    finally:
+        await run.brokers.up()  # starts what is not answering: Redis, reading back its saved data
 
 
 async def stop_mongo(run: ChaosRun) -> None:
-    await run.brokers.stop_mongo()
-    await asyncio.sleep(OUTAGE_SECONDS)
-    await run.brokers.up()
+    try:
+        await run.brokers.stop_mongo()
+        await asyncio.sleep(OUTAGE_SECONDS)
+    finally:
+        await run.brokers.up()
 
 
 def latency(*proxies: str, milliseconds: int, jitter: int) -> Fault:

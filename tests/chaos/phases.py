@@ -59,10 +59,12 @@ Fault = Callable[[ChaosRun], Awaitable[None]]
 async def run_phase(run: ChaosRun, name: str, key: str, fault: Fault) -> PhaseResult:
     restarts_before = len(run.supervisor.restarts)
     run.traffic.start(name, key)
-    await asyncio.sleep(LEAD_IN_SECONDS)
-    await fault(run)
-    await asyncio.sleep(TRAIL_SECONDS)
-    await run.traffic.stop(ACK_GRACE_SECONDS)
+    try:
+        await asyncio.sleep(LEAD_IN_SECONDS)
+        await fault(run)
+        await asyncio.sleep(TRAIL_SECONDS)
+    finally:
+        await run.traffic.stop(ACK_GRACE_SECONDS)
     not_ready = await wait_all_ready(run.fleet, READY_TIMEOUT_SECONDS)
     await wait_delivered(run, DELIVERY_TIMEOUT_SECONDS)
     stored, members = await stored_messages(run)

@@ -85,13 +85,18 @@ class Member:
             self._ws = ws
             self.connections += 1
             reader = asyncio.create_task(self._read(ws))
+            tasks = {reader}
             try:
                 await self._authenticate()
                 self.connected.set()
-                await asyncio.wait({reader, asyncio.create_task(self._keep_alive())}, return_when=asyncio.FIRST_COMPLETED)
+                tasks.add(asyncio.create_task(self._keep_alive()))
+                await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                reader.cancel()
-                await asyncio.gather(reader, return_exceptions=True)
+                # Whichever ended first (the socket closed, or a ping could not be written), the
+                # other goes too, and its error is collected here, not left on an orphan task.
+                for task in tasks:
+                    task.cancel()
+                await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _authenticate(self) -> None:
         """auth with every known conversation to resume; those refused are resumed one by one."""

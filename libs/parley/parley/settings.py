@@ -58,7 +58,11 @@ class ServiceSettings(BaseSettings):
         64, ge=1, le=10_000, description="Unacked messages a consumer holds at once (bounds memory and in-flight work)."
     )
     bus_max_attempts: int = Field(
-        5, ge=1, le=100, description="Deliveries of a failing message before it is dead-lettered."
+        8,
+        ge=1,
+        le=100,
+        description="Deliveries of a failing message before it is dead-lettered; with the default, its retries span "
+        "about 28 s, longer than a store or broker restart.",
     )
     bus_handler_timeout_seconds: float = Field(
         30.0, gt=0, description="A handler running longer than this counts as failed (and is retried)."

@@ -9,7 +9,7 @@ so per-member fields (last seen seq) are plain dotted-path updates.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Literal
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -18,6 +18,9 @@ from pymongo.errors import DuplicateKeyError
 from parley.contracts.errors import ErrorCode, ParleyError
 
 LIVE = ["open", "queued"]
+# What a stored message does to the operator's response clock (``awaiting_reply_since``): the
+# visitor spoke and nobody is answering yet ("start"), the operator answered ("stop"), or nothing.
+ReplyClock = Literal["start", "stop"] | None
 # Closed conversations sampled for the queue's wait estimate: recent enough to follow the
 # day's pace, enough of them to smooth one very long chat.
 HANDLE_TIME_SAMPLE = 20
@@ -190,22 +193,19 @@ class ConversationStore:
             },
         )
 
-    async def after_message(self, conversation_id: str, author_id: str, seq: int, *, answers_visitor: bool = False) -> None:
-        """A message was stored: newest seq, activity time, and the author has seen their own message;
-        ``answers_visitor``: it is the operator's answer, which stops the response clock (in the
-        same write)."""
-        changes: dict[str, Any] = {"last_activity_at": now()}
-        if answers_visitor:
+    async def after_message(
+        self, conversation_id: str, author_id: str, seq: int, at: datetime, *, reply_clock: ReplyClock = None
+    ) -> None:
+        """A message was stored at ``at``: newest seq, activity time, and the author has seen their
+        own message; ``reply_clock`` starts or stops the operator's response clock in the same
+        write (a separate conditional write per visitor message cost FerretDB ~50 ms under load)."""
+        changes: dict[str, Any] = {"last_activity_at": at}
+        if reply_clock == "stop":
             changes["awaiting_reply_since"] = None
+        elif reply_clock == "start":
+            changes["awaiting_reply_since"] = at
         await self._collection.update_one(
             {"_id": conversation_id}, {"$max": {"last_seq": seq, f"members.{author_id}.last_seen_seq": seq}, "$set": changes}
-        )
-
-    async def awaiting_reply(self, conversation_id: str) -> dict[str, Any] | None:
-        """The visitor spoke: start the operator's response clock unless it runs already."""
-        return await self._change(
-            {"_id": conversation_id, "status": "open", "operator_id": {"$ne": None}, "awaiting_reply_since": None},
-            {"$set": {"awaiting_reply_since": now()}},
         )
 
     async def mark_seen(self, conversation_id: str, user_id: str, seq: int, field: str) -> dict[str, Any] | None:

@@ -22,7 +22,7 @@ from parley.contracts.base import new_id
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Message
 from parley.stores import timed
-from parley_chat_session.conversation_store import ConversationStore, now
+from parley_chat_session.conversation_store import ConversationStore, ReplyClock, now
 from parley_chat_session.locks import KeyedLocks
 from parley_chat_session.metrics import MESSAGES_STORED
 
@@ -69,14 +69,14 @@ class MessageStore:
         return to_message(doc) if doc is not None else None
 
     async def append(
-        self, conversation_id: str, fields: dict[str, Any], known_last_seq: int | None = None, *, answers_visitor: bool = False
+        self, conversation_id: str, fields: dict[str, Any], known_last_seq: int | None = None, *, reply_clock: ReplyClock = None
     ) -> tuple[Message, bool]:
         """Store a message with the conversation's next seq; returns it and whether it was a duplicate.
 
         ``fields`` holds author_id, author_role, author_name, kind, body and client_msg_id
         (always set: it is the idempotency key, for system messages too). ``known_last_seq`` is
         the caller's idea of the newest seq (from the conversation it just read), saving a read.
-        ``answers_visitor``: the conversation's operator answers, recorded with the same write.
+        ``reply_clock``: the operator's response clock starts or stops, with the same write.
         """
         async with self._turns.hold(conversation_id):
             last = self._newest.get(conversation_id, known_last_seq)
@@ -95,7 +95,7 @@ class MessageStore:
                     last = await self.newest_seq(conversation_id)
                     continue
                 await self._conversations.after_message(
-                    conversation_id, fields["author_id"], doc["seq"], answers_visitor=answers_visitor
+                    conversation_id, fields["author_id"], doc["seq"], doc["created_at"], reply_clock=reply_clock
                 )
                 self._remember(conversation_id, doc["seq"])
                 MESSAGES_STORED.labels(fields["kind"]).inc()

@@ -14,12 +14,13 @@ import redis.asyncio as redis
 
 from parley.contracts.commands import Caller, CommandResult, MessageAccepted, SendMessage
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.messages import Message
 from parley_chat_session.announcements import Announcer
 from parley_chat_session.channels import Channels
 from parley_chat_session.chat_commands import STAFF, CannedLookup, ChatCommands, Command, classify
 from parley_chat_session.closing import require_member
 from parley_chat_session.conversation_clocks import ConversationClocks
-from parley_chat_session.conversation_store import ConversationStore
+from parley_chat_session.conversation_store import ConversationStore, ReplyClock
 from parley_chat_session.message_store import MessageStore
 from parley_chat_session.notices import Notices
 from parley_chat_session.operator_profiles import OperatorProfiles
@@ -32,9 +33,14 @@ from parley_chat_session.sessions import Located, Sessions, is_channel_bot
 COMMAND_RESULT_TTL_SECONDS = 24 * 3600
 
 
-def operator_answers(doc: dict[str, Any], caller: Caller, kind: str) -> bool:
-    """Whether this message is the conversation's operator answering (it stops the response clock)."""
-    return caller.user_id == doc.get("operator_id") and kind in ("text", "action")
+def reply_clock(doc: dict[str, Any], caller: Caller, kind: str) -> ReplyClock:
+    """What this message does to the operator's response clock: the conversation's operator
+    answering stops it; the visitor speaking to an assigned operator starts it, unless it runs."""
+    if caller.user_id == doc.get("operator_id") and kind in ("text", "action"):
+        return "stop"
+    if caller.role == "visitor" and doc["status"] == "open" and doc.get("operator_id") and doc.get("awaiting_reply_since") is None:
+        return "start"
+    return None
 
 
 class Posting:
@@ -178,23 +184,20 @@ class Posting:
             "body": body,
             "client_msg_id": command.client_msg_id,
         }
-        answers = operator_answers(doc, caller, command.kind)
-        message, duplicate = await self._messages.append(
-            doc["_id"], fields, known_last_seq=doc.get("last_seq"), answers_visitor=answers
-        )
+        clock = reply_clock(doc, caller, command.kind)
+        message, duplicate = await self._messages.append(doc["_id"], fields, known_last_seq=doc.get("last_seq"), reply_clock=clock)
         if not duplicate:
-            await self._track_clocks(doc, channel, caller, answers)
+            await self._track_clocks(doc, channel, message, clock)
         await self._announce.message(message, doc["member_ids"], trace_id)
         return MessageAccepted(message=message, duplicate=duplicate)
 
-    async def _track_clocks(self, doc: dict[str, Any], channel: dict[str, Any], caller: Caller, answers: bool) -> None:
+    async def _track_clocks(self, doc: dict[str, Any], channel: dict[str, Any], message: Message, clock: ReplyClock) -> None:
+        """The Redis deadlines that follow the message's write (MessageStore.append)."""
         if doc["status"] == "open":
             await self._clocks.activity(doc["_id"], channel)
-        if caller.role == "visitor" and doc.get("operator_id") and doc.get("awaiting_reply_since") is None:
-            waiting = await self._store.awaiting_reply(doc["_id"])
-            if waiting is not None:
-                await self._clocks.awaiting_operator(doc["_id"], channel, waiting["awaiting_reply_since"])
-        elif answers:  # awaiting_reply_since was cleared with the message's own write (MessageStore.append)
+        if clock == "start":
+            await self._clocks.awaiting_operator(doc["_id"], channel, message.created_at)
+        elif clock == "stop":
             await self._clocks.operator_answered(doc["_id"])
 
     async def _ensure_member(self, caller: Caller, doc: dict[str, Any], channel: dict[str, Any]) -> dict[str, Any]:

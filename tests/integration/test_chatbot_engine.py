@@ -4,7 +4,9 @@ answers stored, FAQ answers, idempotency on redelivery, and a restart in the mid
 
 from __future__ import annotations
 
+import asyncio
 import re
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -22,6 +24,7 @@ from tests.conftest import Infra
 from tests.integration.test_chatbot_harness import (
     CHANNEL,
     FLOW_STEPS,
+    WAIT_SECONDS,
     ChatDouble,
     Slice,
     close_slice,
@@ -98,6 +101,15 @@ async def state_of(infra: Infra, mongo: AsyncMongoClient, conversation_id: str) 
     doc = await mongo[infra.mongo_db]["bot_states"].find_one({"_id": conversation_id})
     assert doc is not None
     return doc
+
+
+async def settled_state_of(infra: Infra, mongo: AsyncMongoClient, conversation_id: str) -> dict:
+    """The state once its outbox is carried out: the effects (posts, timers) are done before the
+    outbox is cleared, so the last bot message can arrive a moment before that write."""
+    deadline = time.monotonic() + WAIT_SECONDS
+    while (state := await state_of(infra, mongo, conversation_id))["outbox"] and time.monotonic() < deadline:
+        await asyncio.sleep(0.05)
+    return state
 
 
 async def test_walks_every_step_type_and_stores_each_answer_with_its_step(

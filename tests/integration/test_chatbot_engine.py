@@ -146,7 +146,7 @@ async def test_walks_every_step_type_and_stores_each_answer_with_its_step(
     assert (await chat.said(cid, 12))[9:] == ["Forwarding.", "Nobody free.", "Bye."]
     assert chat.operator_requests.count(cid) == 1
 
-    state = await state_of(infra, mongo, cid)
+    state = await settled_state_of(infra, mongo, cid)
     answers = [(a["step_id"], a["text"], a["via"]) for a in state["progress"]["answers"]]
     assert answers == [
         ("topic", "Billing", "button"),

@@ -2,7 +2,8 @@
 the rest of Parley (no bus, no gateway, no other service).
 
 A message posted into a live conversation costs chat_session, against MongoDB: read the
-conversation (membership, status), read its channel, insert the message at ``seq`` = newest +
+conversation (membership, status), read its channel (a copy at most 5 s old: one read per
+channel per 5 s), insert the message at ``seq`` = newest +
 1 (the unique indexes decide, and catch a retried ``client_msg_id``) and raise the
 conversation's ``last_seq``. This probe runs chat_session's own stores (ConversationStore,
 MessageStore, on the same indexes and document shapes) for a few seconds, with W writers
@@ -21,6 +22,8 @@ import time
 import uuid
 from typing import Any
 
+from parley.contracts.messages import Message
+from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_store import ConversationStore
 from parley_chat_session.message_store import MessageStore
 from parley_chat_session.sessions import new_conversation
@@ -32,6 +35,10 @@ CONVERSATIONS = 100
 CHANNEL = {"_id": "ch_dbfloor", "name": "dbfloor", "operator_ids": []}
 
 
+async def unannounced(_message: Message) -> None:
+    """The probe has no bus: a stored message goes nowhere."""
+
+
 class Probe:
     """chat_session's stores on a fresh database, and the timings of what they did."""
 
@@ -39,6 +46,7 @@ class Probe:
         self.db = client[f"bench_dbfloor_{uuid.uuid4().hex[:8]}"]
         self.conversations = ConversationStore(self.db)
         self.messages = MessageStore(self.db, self.conversations)
+        self.channels = Channels(self.db)
         self.ids: list[str] = []
         self.timings: dict[str, list[float]] = {"read_conversation": [], "read_channel": [], "store_message": [], "message": []}
 
@@ -56,10 +64,10 @@ class Probe:
         started = time.perf_counter()
         doc = await self.conversations.get(conversation_id)
         read = time.perf_counter()
-        await self.db["channels"].find_one({"_id": doc["channel_id"]})
+        await self.channels.of_message(doc["channel_id"])
         channel = time.perf_counter()
         fields = {"author_id": author_id, "author_role": "visitor", "author_name": "", "kind": "text", "body": "x" * 80}
-        await self.messages.append(conversation_id, {**fields, "client_msg_id": uuid.uuid4().hex}, doc.get("last_seq"))
+        await self.messages.append(conversation_id, {**fields, "client_msg_id": uuid.uuid4().hex}, unannounced, doc.get("last_seq"))
         done = time.perf_counter()
         for name, seconds in (
             ("read_conversation", read - started),

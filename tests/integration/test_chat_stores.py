@@ -12,6 +12,7 @@ import pytest
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient
 
+from parley.contracts.messages import Message
 from parley_chat_session.conversation_store import ConversationStore
 from parley_chat_session.deadlines import LEASE_SECONDS, DeadlineSet
 from parley_chat_session.locks import RedisMutex
@@ -47,6 +48,20 @@ async def a_conversation(conversations: ConversationStore) -> str:
     return conversation_id
 
 
+class Announced:
+    """What a store announced, in order: the stand-in for the bus (no broker is under test here)."""
+
+    def __init__(self) -> None:
+        self.messages: list[Message] = []
+
+    async def __call__(self, message: Message) -> None:
+        self.messages.append(message)
+
+
+async def unannounced(_message: Message) -> None:
+    pass
+
+
 def fields(n: int, client_msg_id: str) -> dict:
     author = f"u_{n % 7}"
     return {"author_id": author, "author_role": "visitor", "author_name": "", "kind": "text", "body": f"m{n}", "client_msg_id": client_msg_id}
@@ -56,10 +71,11 @@ async def test_concurrent_sends_on_two_replicas_leave_no_gap_and_no_duplicate(st
     conversations, left, right = stores
     conversation_id = await a_conversation(conversations)
     ids = [f"k{n}-{uuid.uuid4().hex[:6]}" for n in range(50)]
+    announced = Announced()
     # Every send goes to both replicas at once (a retry racing its original across replicas).
     results = await asyncio.gather(
-        *(left.append(conversation_id, fields(n, ids[n])) for n in range(50)),
-        *(right.append(conversation_id, fields(n, ids[n])) for n in range(50)),
+        *(left.append(conversation_id, fields(n, ids[n]), announced) for n in range(50)),
+        *(right.append(conversation_id, fields(n, ids[n]), announced) for n in range(50)),
     )
     by_key: dict[str, set[int]] = {}
     for message, _duplicate in results:
@@ -69,16 +85,19 @@ async def test_concurrent_sends_on_two_replicas_leave_no_gap_and_no_duplicate(st
     stored = await left.all_of(conversation_id)
     assert [m.seq for m in stored] == list(range(1, 51))
     assert (await conversations.get(conversation_id))["last_seq"] == 50
+    # Each attempt announced what it answered: the stored message, a duplicate once more.
+    assert sorted(m.seq for m in announced.messages) == sorted(message.seq for message, _ in results)
+    assert {m.id for m in announced.messages} == {m.id for m in stored}
 
 
 async def test_a_stale_counter_is_repaired_not_reused(stores, infra: Infra, mongo: AsyncMongoClient) -> None:
     conversations, left, right = stores
     conversation_id = await a_conversation(conversations)
-    await left.append(conversation_id, fields(1, "a"))
-    await left.append(conversation_id, fields(2, "b"))
+    await left.append(conversation_id, fields(1, "a"), unannounced)
+    await left.append(conversation_id, fields(2, "b"), unannounced)
     # A replica died between its insert and the counter update: the counter says 1, seq 2 exists.
     await mongo[infra.mongo_db]["conversations"].update_one({"_id": conversation_id}, {"$set": {"last_seq": 1}})
-    message, duplicate = await right.append(conversation_id, fields(3, "c"))  # a replica that trusts the counter
+    message, duplicate = await right.append(conversation_id, fields(3, "c"), unannounced)  # a replica that trusts the counter
     assert (message.seq, duplicate) == (3, False)
     assert (await conversations.get(conversation_id))["last_seq"] == 3
 
@@ -87,7 +106,7 @@ async def test_paging_by_seq(stores) -> None:
     conversations, left, _ = stores
     conversation_id = await a_conversation(conversations)
     for n in range(1, 8):
-        await left.append(conversation_id, fields(n, f"p{n}"))
+        await left.append(conversation_id, fields(n, f"p{n}"), unannounced)
     page, more = await left.page(conversation_id, before_seq=None, after_seq=None, limit=3)
     assert ([m.seq for m in page], more) == ([5, 6, 7], True)
     page, more = await left.page(conversation_id, before_seq=5, after_seq=None, limit=3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+from cachetools import TTLCache
 from pydantic import Field, StringConstraints, ValidationError
 from pymongo import ASCENDING, ReturnDocument
 from pymongo.asynchronous.database import AsyncDatabase
@@ -26,6 +27,12 @@ DEFAULT_CAPACITY = 4
 DEFAULT_RESPONSE_TARGET_SECONDS = 120.0
 # Half an hour of silence ends a chat: the visitor has left the page or got their answer.
 DEFAULT_INACTIVITY_MINUTES = 30.0
+# Every message reads its channel, which an admin edits a few times a year: the message path
+# uses a copy at most this old (an edit made through another replica reaches it this late;
+# through this one, at once). Assignment and the admin API always read the stored channel.
+CHANNEL_COPY_SECONDS = 5.0
+# Channels whose copy a replica keeps at once (the busy ones; a dropped copy costs one read).
+MAX_CHANNEL_COPIES = 10_000
 
 
 class ChannelSpec(Model):
@@ -102,6 +109,7 @@ class Channels:
 
     def __init__(self, db: AsyncDatabase) -> None:
         self._channels = db["channels"]
+        self._copies: TTLCache[str, dict[str, Any]] = TTLCache(MAX_CHANNEL_COPIES, CHANNEL_COPY_SECONDS)
 
     async def create_indexes(self) -> None:
         await self._channels.create_index([("operator_ids", ASCENDING)], name="operator_ids")
@@ -118,6 +126,14 @@ class Channels:
         channel = await self._channels.find_one(query)
         if channel is None:
             raise ParleyError(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id!r}")
+        return channel
+
+    async def of_message(self, channel_id: str) -> dict[str, Any]:
+        """The channel of a stored conversation (archived too) for its message path: a copy at
+        most ``CHANNEL_COPY_SECONDS`` old, saving a read per message."""
+        channel = self._copies.get(channel_id)
+        if channel is None:
+            channel = self._copies[channel_id] = await self.get(channel_id, archived_too=True)
         return channel
 
     async def active(self, operator_id: str | None = None) -> list[dict[str, Any]]:
@@ -137,6 +153,7 @@ class Channels:
             {"$set": {**fields, "updated_at": datetime.now(UTC)}},
             return_document=ReturnDocument.AFTER,
         )
+        self._copies.pop(channel_id, None)
         if updated is None:
             raise ParleyError(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id!r}")
         return updated
@@ -145,6 +162,7 @@ class Channels:
         result = await self._channels.update_one(
             {"_id": channel_id, "archived": {"$ne": True}}, {"$set": {"archived": True, "updated_at": datetime.now(UTC)}}
         )
+        self._copies.pop(channel_id, None)
         if result.matched_count == 0:
             raise ParleyError(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id!r}")
 

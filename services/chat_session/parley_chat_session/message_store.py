@@ -11,7 +11,9 @@ between replicas, and a stale guess costs one failed insert, never a gap.
 
 from __future__ import annotations
 
+import asyncio
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
@@ -32,6 +34,9 @@ MAX_SEQ_ATTEMPTS = 20
 # Conversations whose newest seq this process remembers (saving a read per message): the busy
 # ones of a replica; a forgotten one costs one read.
 MAX_REMEMBERED_SEQS = 10_000
+
+# Publishes a stored message (``message.created``); see ``MessageStore.append``.
+Announce = Callable[[Message], Awaitable[None]]
 
 
 def to_message(doc: dict[str, Any]) -> Message:
@@ -69,14 +74,27 @@ class MessageStore:
         return to_message(doc) if doc is not None else None
 
     async def append(
-        self, conversation_id: str, fields: dict[str, Any], known_last_seq: int | None = None, *, reply_clock: ReplyClock = None
+        self,
+        conversation_id: str,
+        fields: dict[str, Any],
+        announce: Announce,
+        known_last_seq: int | None = None,
+        *,
+        reply_clock: ReplyClock = None,
     ) -> tuple[Message, bool]:
-        """Store a message with the conversation's next seq; returns it and whether it was a duplicate.
+        """Store a message with the conversation's next seq and announce it; returns it and
+        whether it was a duplicate (stored before: announced again, its first announcement may
+        have been lost with the process that made it).
 
         ``fields`` holds author_id, author_role, author_name, kind, body and client_msg_id
         (always set: it is the idempotency key, for system messages too). ``known_last_seq`` is
         the caller's idea of the newest seq (from the conversation it just read), saving a read.
         ``reply_clock``: the operator's response clock starts or stops, with the same write.
+
+        The insert decides the seq, so ``announce`` runs as soon as it succeeded, alongside the
+        conversation's bookkeeping write (newest seq, activity, reply clock): delivery waits for
+        one database write, not two. The next message of the conversation still waits for both,
+        so the bookkeeping writes of a conversation land in seq order.
         """
         async with self._turns.hold(conversation_id):
             last = self._newest.get(conversation_id, known_last_seq)
@@ -91,15 +109,18 @@ class MessageStore:
                 except DuplicateKeyError:
                     winner = await self.by_client_id(fields["author_id"], fields["client_msg_id"])
                     if winner is not None:
+                        await announce(winner)
                         return winner, True
                     last = await self.newest_seq(conversation_id)
                     continue
-                await self._conversations.after_message(
-                    conversation_id, fields["author_id"], doc["seq"], doc["created_at"], reply_clock=reply_clock
-                )
                 self._remember(conversation_id, doc["seq"])
                 MESSAGES_STORED.labels(fields["kind"]).inc()
-                return to_message(doc), False
+                message = to_message(doc)
+                bookkeeping = self._conversations.after_message(
+                    conversation_id, fields["author_id"], doc["seq"], doc["created_at"], reply_clock=reply_clock
+                )
+                await asyncio.gather(bookkeeping, announce(message))
+                return message, False
         raise ParleyError(ErrorCode.UNAVAILABLE, "the conversation is too busy right now, retry")
 
     def _remember(self, conversation_id: str, seq: int) -> None:

@@ -26,5 +26,6 @@ class Notices:
         key = f"notice:{doc['_id']}:{len(doc.get('history', []))}"
         fields = {"author_id": author_id, "author_role": role, "author_name": name, "kind": "notice", "body": text}
         fields["client_msg_id"] = key
-        message, _ = await self._messages.append(doc["_id"], fields)
-        await self._announce.message(message, doc["member_ids"], trace_id)
+        await self._messages.append(
+            doc["_id"], fields, lambda message: self._announce.message(message, doc["member_ids"], trace_id)
+        )

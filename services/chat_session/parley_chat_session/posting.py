@@ -185,10 +185,15 @@ class Posting:
             "client_msg_id": command.client_msg_id,
         }
         clock = reply_clock(doc, caller, command.kind)
-        message, duplicate = await self._messages.append(doc["_id"], fields, known_last_seq=doc.get("last_seq"), reply_clock=clock)
+        message, duplicate = await self._messages.append(
+            doc["_id"],
+            fields,
+            lambda stored: self._announce.message(stored, doc["member_ids"], trace_id),
+            known_last_seq=doc.get("last_seq"),
+            reply_clock=clock,
+        )
         if not duplicate:
             await self._track_clocks(doc, channel, message, clock)
-        await self._announce.message(message, doc["member_ids"], trace_id)
         return MessageAccepted(message=message, duplicate=duplicate)
 
     async def _track_clocks(self, doc: dict[str, Any], channel: dict[str, Any], message: Message, clock: ReplyClock) -> None:

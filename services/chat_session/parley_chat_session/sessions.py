@@ -121,7 +121,7 @@ class Sessions:
         """
         doc = await self._store.find(conversation_id)
         if doc is not None:
-            return Located(doc, None, await self._channels.get(doc["channel_id"], archived_too=True))
+            return Located(doc, None, await self._channels.of_message(doc["channel_id"]))
         reservation = await self._cache.hgetall(self._key(conversation_id))
         if not reservation:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")

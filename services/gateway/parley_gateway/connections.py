@@ -1,7 +1,7 @@
 """The live connections of this gateway node: each with its own send queue, by user and by session.
 
-Every frame to a client goes through its connection's queue and one writer task, so frames
-leave in the order they were queued (a reply, then the message.new it caused), a slow reader
+Every frame to a client goes through its connection's queue and one writer task at a time, so
+frames leave in the order they were queued (a reply, then the message.new it caused), a slow reader
 only slows itself, and a close is sent after the frames queued before it.
 """
 
@@ -75,8 +75,11 @@ class _Close:
     reason: str
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, slots=True)
 class Connection:
+    """One socket. An idle one holds no task and no buffers: its writer task and send queue exist
+    only while frames wait (a gateway holds tens of thousands of idle connections)."""
+
     ws: web.WebSocketResponse
     claims: Claims
     client_kind: str
@@ -85,10 +88,10 @@ class Connection:
     opened_at: float = field(default_factory=time.monotonic)
     # Per conversation: what this socket was sent, and what waits for a gap below it to fill.
     streams: dict[str, ConversationStream] = field(default_factory=dict)
-    # When frames were refused for rate (the last few seconds'), to tell bursts from floods.
-    refusals: deque[float] = field(default_factory=deque)
-    _queue: deque[tuple[str, str] | _Close] = field(default_factory=deque)
-    _ready: asyncio.Event = field(default_factory=asyncio.Event)
+    # When frames were refused for rate (the last few seconds'), to tell bursts from floods;
+    # None until the first refusal.
+    refusals: deque[float] | None = None
+    _queue: deque[tuple[str, str] | _Close] | None = None
     _writer: asyncio.Task[None] | None = None
     _expiry: asyncio.TimerHandle | None = None
     closing: bool = False
@@ -98,19 +101,17 @@ class Connection:
         return self.claims.sub
 
     def start(self) -> None:
-        self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.id}")
         self._schedule_expiry()
 
     def send(self, frame_type: str, payload: str) -> bool:
         """Queue one serialised frame; False when the connection is closing (nothing is queued)."""
         if self.closing:
             return False
-        if len(self._queue) >= self.max_queued:
+        if self._queue is not None and len(self._queue) >= self.max_queued:
             log.warning("gateway.slow_client", connection_id=self.id, queued=len(self._queue))
             self.close(CloseCode.TRY_AGAIN_LATER, "too slow to keep up; reconnect and resume")
             return False
-        self._queue.append((frame_type, payload))
-        self._ready.set()
+        self._enqueue((frame_type, payload))
         return True
 
     def send_error(self, code: ErrorCode, message: str, frame_id: str | None = None) -> None:
@@ -122,8 +123,7 @@ class Connection:
         if self.closing:
             return
         self.closing = True
-        self._queue.append(_Close(code, reason))
-        self._ready.set()
+        self._enqueue(_Close(code, reason))
 
     def reauthenticated(self, claims: Claims) -> None:
         """A fresh token of the same user: it now decides the connection's expiry."""
@@ -140,9 +140,16 @@ class Connection:
         self.send_error(ErrorCode.TOKEN_INVALID, "token expired; refresh it and reconnect (or send auth with a fresh one)")
         self.close(CloseCode.TOKEN_EXPIRED, "token expired")
 
+    def _enqueue(self, item: tuple[str, str] | _Close) -> None:
+        if self._queue is None:
+            self._queue = deque()
+        self._queue.append(item)
+        if self._writer is None:  # one writer at a time keeps the frames in queue order
+            self._writer = asyncio.create_task(self._write(), name=f"ws-writer-{self.id}")
+
     async def _write(self) -> None:
-        while True:
-            await self._ready.wait()
+        """Write what is queued, then end (the next frame starts a new writer)."""
+        try:
             while self._queue:
                 item = self._queue.popleft()
                 if isinstance(item, _Close):
@@ -152,9 +159,12 @@ class Connection:
                 try:
                     await self.ws.send_str(payload)
                 except (ConnectionError, RuntimeError):
-                    return  # the socket is gone; the reader sees it too
+                    self.closing = True  # the socket is gone (the reader sees it too): queue nothing more
+                    return
                 metrics.FRAMES_OUT.labels(metrics.frame_label(frame_type)).inc()
-            self._ready.clear()
+        finally:
+            self._writer = None
+            self._queue = None
 
     async def finish(self) -> None:
         """After the reader is done: let the writer flush and close (bounded), then stop timers."""
@@ -162,13 +172,14 @@ class Connection:
             self._expiry.cancel()
         for stream in self.streams.values():
             stream.stop()
-        if self._writer is None:
-            return
         self.close(WSCloseCode.OK, "closing")  # a no-op when a close is queued or the client closed first
+        writer = self._writer
+        if writer is None:
+            return
         try:
-            await asyncio.wait_for(self._writer, WRITER_FINISH_SECONDS)
+            await asyncio.wait_for(writer, WRITER_FINISH_SECONDS)
         except (TimeoutError, asyncio.CancelledError):
-            self._writer.cancel()
+            writer.cancel()
         except Exception:  # noqa: BLE001 - a writer's failure must not leak out of the connection's cleanup
             log.warning("gateway.writer_failed", connection_id=self.id, exc_info=True)
 

@@ -8,6 +8,7 @@ keeps sending after being refused is flooding and is closed with 1008.
 from __future__ import annotations
 
 import time
+from collections import deque
 from typing import Any
 
 import orjson
@@ -66,10 +67,13 @@ class FrameLimits:
             return
         metrics.RATE_LIMITED.inc()
         now = time.monotonic()
-        connection.refusals.append(now)
-        while connection.refusals and now - connection.refusals[0] > FLOOD_WINDOW_SECONDS:
-            connection.refusals.popleft()
-        if len(connection.refusals) > settings.gateway_flood_refusals:
+        if connection.refusals is None:
+            connection.refusals = deque()
+        refusals = connection.refusals
+        refusals.append(now)
+        while refusals and now - refusals[0] > FLOOD_WINDOW_SECONDS:
+            refusals.popleft()
+        if len(refusals) > settings.gateway_flood_refusals:
             raise Flooding()
         scope = "connection" if verdict.blocked_by is per_connection else "user (all connections)"
         raise ParleyError(

@@ -163,3 +163,23 @@ async def test_the_assignment_lock_excludes_other_replicas(cache: redis.Redis, i
     await asyncio.gather(*(critical(replicas[n % 3]) for n in range(15)))
     assert overlaps == 0
     assert await cache.get(key) is None  # released
+
+
+async def test_sends_to_many_conversations_at_once_share_writes_and_keep_each_outcome(stores) -> None:
+    """The inserts and conversation updates of concurrent sends go out in shared batches: each
+    send still gets its own seq, and a retried send inside a batch gets the stored message."""
+    conversations, left, _ = stores
+    conversation_ids = [await a_conversation(conversations) for _ in range(12)]
+    first, _ = await left.append(conversation_ids[0], fields(0, "retried"), unannounced)
+    results = await asyncio.gather(
+        left.append(conversation_ids[0], fields(0, "retried"), unannounced),  # the retry, in a batch with the rest
+        *(left.append(cid, fields(n, f"b{cid}-{n}"), unannounced) for cid in conversation_ids for n in range(1, 4)),
+    )
+    retried, duplicate = results[0]
+    assert duplicate and retried.id == first.id
+    assert all(not duplicate for _, duplicate in results[1:])
+    for cid in conversation_ids:
+        stored = await left.all_of(cid)
+        expected = 4 if cid == conversation_ids[0] else 3
+        assert [m.seq for m in stored] == list(range(1, expected + 1))
+        assert (await conversations.get(cid))["last_seq"] == expected

@@ -42,6 +42,12 @@ class ServiceSettings(BaseSettings):
     amqp_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (vhost in the path).")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
     redis_key_prefix: str = Field("parley:", description="Prefix of every Redis key, so tests and tenants can share a server.")
+    redis_max_connections: int = Field(
+        100,
+        ge=1,
+        description="Connections one process opens to Redis at most; a command that finds them all busy waits for one "
+        "(up to 3 s) instead of failing, so a burst of connects or messages queues instead of erroring.",
+    )
     mongo_url: str = Field("mongodb://127.0.0.1:27017/", description="MongoDB (or MongoDB-wire server) URL.")
     mongo_db: str = Field("parley", description="MongoDB database name.")
     log_level: Literal["debug", "info", "warning", "error"] = Field(

@@ -14,6 +14,7 @@ from contextlib import contextmanager
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from parley import metrics
 from parley.settings import ServiceSettings
@@ -61,14 +62,38 @@ async def mongo_alive(client: AsyncMongoClient) -> bool:
     return True
 
 
+def each_write_outcome(error: BulkWriteError, count: int) -> list[Exception | None]:
+    """What an unordered bulk write of ``count`` operations did to each: None, or the error a
+    single write would have raised (DuplicateKeyError for a unique index). A write-concern
+    failure concerns them all and is raised."""
+    if error.details.get("writeConcernErrors"):
+        raise error
+    failed = {failure["index"]: failure for failure in error.details.get("writeErrors", [])}
+    outcomes: list[Exception | None] = []
+    for index in range(count):
+        failure = failed.get(index)
+        if failure is None:
+            outcomes.append(None)
+        elif failure.get("code") == 11000:
+            outcomes.append(DuplicateKeyError(failure.get("errmsg", "duplicate key"), 11000, failure))
+        else:
+            outcomes.append(OperationFailure(failure.get("errmsg", "write failed"), failure.get("code"), failure))
+    return outcomes
+
+
 def redis_client(settings: ServiceSettings) -> redis.Redis:
-    return redis.Redis.from_url(
+    # A blocking pool: redis-py's default pool raises "Too many connections" past 100 commands
+    # in flight, which turned a burst of connects into refused revocation checks.
+    pool = redis.BlockingConnectionPool.from_url(
         settings.redis_url,
+        max_connections=settings.redis_max_connections,
+        timeout=STORE_TIMEOUT_SECONDS,
         decode_responses=True,
         socket_timeout=STORE_TIMEOUT_SECONDS,
         socket_connect_timeout=STORE_TIMEOUT_SECONDS,
         health_check_interval=15,
     )
+    return redis.Redis.from_pool(pool)  # owns the pool: closing the client closes it
 
 
 async def redis_alive(client: redis.Redis) -> bool:

@@ -11,11 +11,13 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any, Literal
 
-from pymongo import ASCENDING, DESCENDING, ReturnDocument
+from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
 
+from parley.batching import Batcher
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.stores import each_write_outcome
 
 LIVE = ["open", "queued"]
 # What a stored message does to the operator's response clock (``awaiting_reply_since``): the
@@ -44,6 +46,8 @@ def history_entry(event: str, user_id: str, name: str = "", detail: str = "") ->
 class ConversationStore:
     def __init__(self, db: AsyncDatabase) -> None:
         self._collection = db["conversations"]
+        # The per-message updates of every conversation made during one write share the next.
+        self._bookkeeping = Batcher(self._update_many)
 
     async def create_indexes(self) -> None:
         for name, keys in {
@@ -204,9 +208,16 @@ class ConversationStore:
             changes["awaiting_reply_since"] = None
         elif reply_clock == "start":
             changes["awaiting_reply_since"] = at
-        await self._collection.update_one(
-            {"_id": conversation_id}, {"$max": {"last_seq": seq, f"members.{author_id}.last_seen_seq": seq}, "$set": changes}
+        await self._bookkeeping(
+            UpdateOne({"_id": conversation_id}, {"$max": {"last_seq": seq, f"members.{author_id}.last_seen_seq": seq}, "$set": changes})
         )
+
+    async def _update_many(self, updates: list[UpdateOne]) -> list[None | Exception]:
+        try:
+            await self._collection.bulk_write(updates, ordered=False)
+        except BulkWriteError as error:
+            return each_write_outcome(error, len(updates))
+        return [None] * len(updates)
 
     async def mark_seen(self, conversation_id: str, user_id: str, seq: int, field: str) -> dict[str, Any] | None:
         """Raise a member's ``field`` (last_seen_seq or last_delivered_seq) to ``seq``; None if not higher."""

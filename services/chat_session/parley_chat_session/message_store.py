@@ -18,12 +18,14 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import BulkWriteError, DuplicateKeyError
+
+from parley.batching import Batcher
 
 from parley.contracts.base import new_id
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Message
-from parley.stores import timed
+from parley.stores import each_write_outcome, timed
 from parley_chat_session.conversation_store import ConversationStore, ReplyClock, now
 from parley_chat_session.locks import KeyedLocks
 from parley_chat_session.metrics import MESSAGES_STORED
@@ -60,6 +62,8 @@ class MessageStore:
         self._conversations = conversations
         self._turns = KeyedLocks()
         self._newest: OrderedDict[str, int] = OrderedDict()  # conversation -> the last seq this process stored
+        # The messages of every conversation posted during one insert share the next one.
+        self._insert = Batcher(self._insert_many)
 
     async def create_indexes(self) -> None:
         await self._messages.create_index(
@@ -105,7 +109,7 @@ class MessageStore:
                 doc["created_at"] = now()
                 try:
                     with timed("mongodb", "insert_message"):
-                        await self._messages.insert_one(doc)
+                        await self._insert(doc)
                 except DuplicateKeyError:
                     winner = await self.by_client_id(fields["author_id"], fields["client_msg_id"])
                     if winner is not None:
@@ -122,6 +126,15 @@ class MessageStore:
                 await asyncio.gather(bookkeeping, announce(message))
                 return message, False
         raise ParleyError(ErrorCode.UNAVAILABLE, "the conversation is too busy right now, retry")
+
+    async def _insert_many(self, docs: list[dict[str, Any]]) -> list[None | Exception]:
+        """One unordered insert for a batch: each document stands or fails (a taken seq, a
+        retried client_msg_id) on its own."""
+        try:
+            await self._messages.insert_many(docs, ordered=False)
+        except BulkWriteError as error:
+            return each_write_outcome(error, len(docs))
+        return [None] * len(docs)
 
     def _remember(self, conversation_id: str, seq: int) -> None:
         self._newest[conversation_id] = seq

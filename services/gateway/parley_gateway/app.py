@@ -70,6 +70,10 @@ def build_service(settings: GatewaySettings) -> Service:
     service.http.add_routes(StaticFiles().routes())  # the widget, the JS client, the console
     _subscribe(service, connections, delivery)
     service.background(maintenance.watch)
+
+    @service.background
+    async def close_silent_and_expired() -> None:
+        await connections.sweep(settings.gateway_heartbeat_timeout_seconds)
     service.on_stop(verifier.close)
 
     @service.background

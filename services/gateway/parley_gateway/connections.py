@@ -32,6 +32,10 @@ MAX_SEQS_ABOVE_FLOOR = 256
 # How long the writer may take to finish (queued frames, then the close handshake) once the
 # reader is done; aiohttp's own close handshake waits up to 10 s, this bounds the rest.
 WRITER_FINISH_SECONDS = 15.0
+# How often silent connections and expired tokens are looked for: one pass over every
+# connection instead of two timers each (a timer and its timeout cost ~0.9 KiB a connection);
+# a heartbeat timeout or a token's expiry is acted on at most this late.
+SWEEP_SECONDS = 1.0
 
 
 class SeenSeqs:
@@ -77,8 +81,9 @@ class _Close:
 
 @dataclass(eq=False, slots=True)
 class Connection:
-    """One socket. An idle one holds no task and no buffers: its writer task and send queue exist
-    only while frames wait (a gateway holds tens of thousands of idle connections)."""
+    """One socket. An idle one holds no task, no timer and no buffers: its writer task and send
+    queue exist only while frames wait, and ``Connections.sweep`` watches its heartbeat and its
+    token's expiry (a gateway holds tens of thousands of idle connections)."""
 
     ws: web.WebSocketResponse
     claims: Claims
@@ -86,6 +91,7 @@ class Connection:
     max_queued: int = 1000
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     opened_at: float = field(default_factory=time.monotonic)
+    heard_at: float = field(default_factory=time.monotonic)  # the last frame from the client
     # Per conversation: what this socket was sent, and what waits for a gap below it to fill.
     streams: dict[str, ConversationStream] = field(default_factory=dict)
     # When frames were refused for rate (the last few seconds'), to tell bursts from floods;
@@ -93,15 +99,11 @@ class Connection:
     refusals: deque[float] | None = None
     _queue: deque[tuple[str, str] | _Close] | None = None
     _writer: asyncio.Task[None] | None = None
-    _expiry: asyncio.TimerHandle | None = None
     closing: bool = False
 
     @property
     def user_id(self) -> str:
         return self.claims.sub
-
-    def start(self) -> None:
-        self._schedule_expiry()
 
     def send(self, frame_type: str, payload: str) -> bool:
         """Queue one serialised frame; False when the connection is closing (nothing is queued)."""
@@ -128,17 +130,16 @@ class Connection:
     def reauthenticated(self, claims: Claims) -> None:
         """A fresh token of the same user: it now decides the connection's expiry."""
         self.claims = claims
-        self._schedule_expiry()
 
-    def _schedule_expiry(self) -> None:
-        if self._expiry is not None:
-            self._expiry.cancel()
-        delay = max(0.0, self.claims.exp - time.time())
-        self._expiry = asyncio.get_running_loop().call_later(delay, self._expire)
-
-    def _expire(self) -> None:
-        self.send_error(ErrorCode.TOKEN_INVALID, "token expired; refresh it and reconnect (or send auth with a fresh one)")
-        self.close(CloseCode.TOKEN_EXPIRED, "token expired")
+    def check(self, now: float, wall_now: float, heartbeat_timeout: float) -> None:
+        """Close the connection when the client fell silent or its token expired."""
+        if self.closing:
+            return
+        if now - self.heard_at > heartbeat_timeout:
+            self.close(CloseCode.HEARTBEAT_TIMEOUT, "heartbeat timeout")
+        elif self.claims.exp <= wall_now:
+            self.send_error(ErrorCode.TOKEN_INVALID, "token expired; refresh it and reconnect (or send auth with a fresh one)")
+            self.close(CloseCode.TOKEN_EXPIRED, "token expired")
 
     def _enqueue(self, item: tuple[str, str] | _Close) -> None:
         if self._queue is None:
@@ -168,8 +169,6 @@ class Connection:
 
     async def finish(self) -> None:
         """After the reader is done: let the writer flush and close (bounded), then stop timers."""
-        if self._expiry is not None:
-            self._expiry.cancel()
         for stream in self.streams.values():
             stream.stop()
         self.close(WSCloseCode.OK, "closing")  # a no-op when a close is queued or the client closed first
@@ -216,3 +215,11 @@ class Connections:
 
     def __len__(self) -> int:
         return len(self._all)
+
+    async def sweep(self, heartbeat_timeout: float) -> None:
+        """Forever: close the connections whose client fell silent or whose token expired."""
+        while True:
+            await asyncio.sleep(SWEEP_SECONDS)
+            now, wall_now = time.monotonic(), time.time()
+            for connection in list(self._all):
+                connection.check(now, wall_now, heartbeat_timeout)

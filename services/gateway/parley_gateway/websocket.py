@@ -9,6 +9,7 @@ goes out, resume positions given with the auth frame are replayed, and frames ar
 from __future__ import annotations
 
 import asyncio
+import time
 
 from aiohttp import WSMsgType, web
 from pydantic import ValidationError
@@ -129,7 +130,6 @@ class WebSocketEndpoint:
             self.protocol.delivery.prepare(connection, position.conversation_id, position.after_seq)
         # Registered before the revocation check: a revocation published meanwhile finds it.
         self.connections.add(connection)
-        connection.start()
         admitted = False
         try:
             await self._admit(connection)
@@ -183,11 +183,9 @@ class WebSocketEndpoint:
     async def _read(self, connection: Connection) -> None:
         ws = connection.ws
         while not ws.closed and not connection.closing:
-            try:
-                message = await ws.receive(timeout=self.settings.gateway_heartbeat_timeout_seconds)
-            except asyncio.TimeoutError:
-                connection.close(CloseCode.HEARTBEAT_TIMEOUT, "heartbeat timeout")
-                return
+            # No timeout here: Connections.sweep closes a connection silent for too long.
+            message = await ws.receive()
+            connection.heard_at = time.monotonic()
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
                 await self.protocol.handle(connection, message.data)
             elif message.type == WSMsgType.ERROR:

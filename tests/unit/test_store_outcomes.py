@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+import pytest
+from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+
+from parley.stores import each_write_outcome
+
+pytestmark = pytest.mark.unit
+
+
+def test_each_write_gets_its_own_outcome() -> None:
+    error = BulkWriteError(
+        {
+            "writeErrors": [
+                {"index": 1, "code": 11000, "errmsg": "E11000 duplicate key"},
+                {"index": 3, "code": 121, "errmsg": "validation failed"},
+            ],
+            "writeConcernErrors": [],
+        }
+    )
+    outcomes = each_write_outcome(error, 4)
+    assert outcomes[0] is None and outcomes[2] is None
+    assert isinstance(outcomes[1], DuplicateKeyError)
+    assert isinstance(outcomes[3], OperationFailure) and outcomes[3].code == 121
+
+
+def test_a_write_concern_failure_concerns_every_write() -> None:
+    error = BulkWriteError({"writeErrors": [], "writeConcernErrors": [{"code": 64, "errmsg": "waiting for replication timed out"}]})
+    with pytest.raises(BulkWriteError):
+        each_write_outcome(error, 2)

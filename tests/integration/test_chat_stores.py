@@ -183,3 +183,17 @@ async def test_sends_to_many_conversations_at_once_share_writes_and_keep_each_ou
         expected = 4 if cid == conversation_ids[0] else 3
         assert [m.seq for m in stored] == list(range(1, expected + 1))
         assert (await conversations.get(cid))["last_seq"] == expected
+
+
+async def test_a_retried_send_repairs_the_bookkeeping_its_first_attempt_lost(stores, infra: Infra, mongo: AsyncMongoClient) -> None:
+    conversations, left, right = stores
+    conversation_id = await a_conversation(conversations)
+    first, _ = await left.append(conversation_id, fields(1, "lost-bookkeeping"), unannounced)
+    # The first attempt's process died between its insert and the conversation's update.
+    await mongo[infra.mongo_db]["conversations"].update_one({"_id": conversation_id}, {"$set": {"last_seq": 0}})
+    announced = Announced()
+    again, duplicate = await right.append(conversation_id, fields(1, "lost-bookkeeping"), announced)
+    assert duplicate and again.id == first.id
+    assert [m.id for m in announced.messages] == [first.id]
+    doc = await conversations.get(conversation_id)
+    assert doc["last_seq"] == 1 and doc["last_activity_at"] >= first.created_at

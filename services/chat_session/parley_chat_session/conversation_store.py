@@ -202,15 +202,18 @@ class ConversationStore:
     ) -> None:
         """A message was stored at ``at``: newest seq, activity time, and the author has seen their
         own message; ``reply_clock`` starts or stops the operator's response clock in the same
-        write (a separate conditional write per visitor message cost FerretDB ~50 ms under load)."""
-        changes: dict[str, Any] = {"last_activity_at": at}
+        write (a separate conditional write per visitor message cost FerretDB ~50 ms under load).
+        Without a reply clock it can be repeated (a retried send repairs a write its first
+        attempt lost): nothing moves backwards."""
+        changes: dict[str, Any] = {}
         if reply_clock == "stop":
             changes["awaiting_reply_since"] = None
         elif reply_clock == "start":
             changes["awaiting_reply_since"] = at
-        await self._bookkeeping(
-            UpdateOne({"_id": conversation_id}, {"$max": {"last_seq": seq, f"members.{author_id}.last_seen_seq": seq}, "$set": changes})
-        )
+        update: dict[str, Any] = {"$max": {"last_seq": seq, "last_activity_at": at, f"members.{author_id}.last_seen_seq": seq}}
+        if changes:
+            update["$set"] = changes
+        await self._bookkeeping(UpdateOne({"_id": conversation_id}, update))
 
     async def _update_many(self, updates: list[UpdateOne]) -> list[None | Exception]:
         try:

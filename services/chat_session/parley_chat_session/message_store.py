@@ -113,6 +113,11 @@ class MessageStore:
                 except DuplicateKeyError:
                     winner = await self.by_client_id(fields["author_id"], fields["client_msg_id"])
                     if winner is not None:
+                        # The first attempt may have died after its insert: its bookkeeping
+                        # and its announcement are done again (both are idempotent).
+                        await self._conversations.after_message(
+                            winner.conversation_id, winner.author_id, winner.seq, winner.created_at
+                        )
                         await announce(winner)
                         return winner, True
                     last = await self.newest_seq(conversation_id)
@@ -123,7 +128,11 @@ class MessageStore:
                 bookkeeping = self._conversations.after_message(
                     conversation_id, fields["author_id"], doc["seq"], doc["created_at"], reply_clock=reply_clock
                 )
-                await asyncio.gather(bookkeeping, announce(message))
+                # Both run to their end before the turn passes on, even when one fails.
+                outcomes = await asyncio.gather(bookkeeping, announce(message), return_exceptions=True)
+                for outcome in outcomes:
+                    if isinstance(outcome, BaseException):
+                        raise outcome
                 return message, False
         raise ParleyError(ErrorCode.UNAVAILABLE, "the conversation is too busy right now, retry")
 

@@ -1,8 +1,10 @@
-"""The Redis token buckets (parley.ratelimit) and the revocation list, against the real Redis."""
+"""The Redis token buckets (parley.ratelimit), the gateway's frame limits on them, and the
+revocation list, against the real Redis."""
 
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -12,6 +14,10 @@ import redis.asyncio as redis
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.ratelimit import Bucket, RateLimiter
 from parley.revocations import RevocationList
+from parley.tokens import Claims
+from parley_gateway.connections import Connection
+from parley_gateway.limits import FrameLimits, FrameRefused
+from parley_gateway.settings import GatewaySettings
 from tests.conftest import REDIS_URL, Infra
 
 pytestmark = pytest.mark.integration
@@ -98,3 +104,20 @@ async def test_a_revoked_session_is_refused_until_its_entry_expires(client: redi
     assert refused.value.code == ErrorCode.TOKEN_INVALID and "logged out" in refused.value.message
     await asyncio.sleep(1.2)
     await revocations.check("gone-session")
+
+
+async def test_a_ping_after_a_quiet_second_is_not_counted_but_hurried_pings_are(client: redis.Redis, prefix: str) -> None:
+    settings = GatewaySettings(gateway_frame_burst=1, gateway_frames_per_second=0.01, redis_key_prefix=prefix)
+    limits = FrameLimits(settings, RateLimiter(client, prefix))
+    now = int(time.time())
+    claims = Claims(sub=f"v_{uuid.uuid4().hex[:6]}", role="visitor", sid="s", iat=now, exp=now + 600, iss="i", aud="a", jti="j")
+    connection = Connection(ws=None, claims=claims, client_kind="web")  # type: ignore[arg-type]  # no socket is used
+    ping = '{"type": "ping", "data": {}}'
+    assert (await limits.read(connection, ping, quiet_seconds=0.0)).type == "ping"  # counted: the one token
+    for _ in range(3):  # heartbeats a quiet second or more apart: not counted, never refused
+        assert (await limits.read(connection, ping, quiet_seconds=25.0)).type == "ping"
+    with pytest.raises(FrameRefused) as refused:  # a hurried ping is counted like any frame
+        await limits.read(connection, ping, quiet_seconds=0.1)
+    assert refused.value.code == ErrorCode.RATE_LIMITED
+    with pytest.raises(FrameRefused):  # and so is any other frame after a quiet time
+        await limits.read(connection, '{"type": "history", "data": {"conversation_id": "c_1"}}', quiet_seconds=25.0)

@@ -26,6 +26,9 @@ log = get_logger("parley.gateway")
 
 # Refusals are counted over this window to tell a burst (a few refused frames) from a flood.
 FLOOD_WINDOW_SECONDS = 10.0
+# A ping this long after the client's previous frame cannot be part of a flood (the rates allow
+# several frames a second), so it is not counted: idle connections' heartbeats stay off Redis.
+UNCOUNTED_PING_AFTER_SECONDS = 1.0
 # When Redis does not answer, frames pass unlimited (a limiter blip must not cut every chat);
 # the warning is written at most this often so an outage does not flood the log either.
 LIMITER_DOWN_LOG_SECONDS = 10.0
@@ -80,16 +83,18 @@ class FrameLimits:
             ErrorCode.RATE_LIMITED, f"too many frames for this {scope}; retry in {verdict.retry_after_seconds:.2f} s"
         )
 
-    async def read(self, connection: Connection, raw: str | bytes) -> ClientFrame:
+    async def read(self, connection: Connection, raw: str | bytes, quiet_seconds: float = 0.0) -> ClientFrame:
         """A client frame checked against every limit, counted against the rates, validated.
 
-        Raises FrameRefused (carrying the frame's id when one could be read) or Flooding.
+        ``quiet_seconds``: how long the client was silent before this frame. Raises
+        FrameRefused (carrying the frame's id when one could be read) or Flooding.
         """
         parsed, problem = _decode(raw)
         frame_id = _id_of(parsed)
         try:
             self.check_size(raw)
-            await self.take(connection)
+            if not (quiet_seconds >= UNCOUNTED_PING_AFTER_SECONDS and _is_ping(parsed)):
+                await self.take(connection)
             if problem is not None:
                 raise problem
             if nesting_exceeds(parsed, self.settings.gateway_max_json_depth):
@@ -118,6 +123,10 @@ def _decode(raw: str | bytes) -> tuple[Any, ParleyError | None]:
     if isinstance(raw, bytes):
         problem = ParleyError(ErrorCode.INVALID_FRAME, "binary frames are not supported; send JSON text frames")
     return parsed, problem
+
+
+def _is_ping(parsed: Any) -> bool:
+    return isinstance(parsed, dict) and parsed.get("type") == "ping"
 
 
 def _id_of(parsed: Any) -> str | None:

@@ -112,10 +112,10 @@ class Protocol:
         self.delivery = delivery
         self.maintenance = maintenance
 
-    async def handle(self, connection: Connection, raw: str | bytes) -> None:
-        """Answer one client frame."""
+    async def handle(self, connection: Connection, raw: str | bytes, quiet_seconds: float = 0.0) -> None:
+        """Answer one client frame (``quiet_seconds``: how long the client was silent before it)."""
         try:
-            frame = await self.limits.read(connection, raw)
+            frame = await self.limits.read(connection, raw, quiet_seconds)
         except Flooding:
             log.warning("gateway.flooding", connection_id=connection.id, user_id=connection.user_id)
             connection.send_error(ErrorCode.RATE_LIMITED, "rate limits ignored for too long: closing")
@@ -130,7 +130,10 @@ class Protocol:
             connection.send_error(ErrorCode.INTERNAL, "internal error")
             return
         metrics.FRAMES_IN.labels(frame.type).inc()
-        if self.maintenance.message is not None and not isinstance(frame, PingFrame):
+        if isinstance(frame, PingFrame):  # the most frequent frame: answered without the rest
+            reply(connection, "pong", Pong(), frame.id)
+            return
+        if self.maintenance.message is not None:
             connection.send_error(ErrorCode.MAINTENANCE, self.maintenance.message, frame.id)
             return
         trace_id = new_id()
@@ -156,8 +159,6 @@ class Protocol:
                 reply(connection, "ok", Empty(), frame.id)
             return
         match frame:
-            case PingFrame():
-                reply(connection, "pong", Pong(), frame.id)
             case AuthFrame():
                 await self._reauthenticate(connection, frame)
             case SessionOpenFrame():

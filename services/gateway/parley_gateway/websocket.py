@@ -185,9 +185,10 @@ class WebSocketEndpoint:
         while not ws.closed and not connection.closing:
             # No timeout here: Connections.sweep closes a connection silent for too long.
             message = await ws.receive()
-            connection.heard_at = time.monotonic()
+            now = time.monotonic()
+            quiet_seconds, connection.heard_at = now - connection.heard_at, now
             if message.type in (WSMsgType.TEXT, WSMsgType.BINARY):
-                await self.protocol.handle(connection, message.data)
+                await self.protocol.handle(connection, message.data, quiet_seconds)
             elif message.type == WSMsgType.ERROR:
                 # aiohttp reports a frame over the hard limit this way and has already closed (1009).
                 log.info("gateway.socket_error", error=str(ws.exception()))

@@ -192,6 +192,17 @@ def into(document: Path, section: str, text: str) -> None:
     document.write_text(f"{before}{start}\n\n{text}\n\n{end}{after}")
 
 
+def source(report: dict[str, Any]) -> str:
+    """Where a report's figures come from: the results are git-ignored, the commit is not."""
+    code = report.get("code") or {}
+    commit = code.get("snapshot_commit") or code.get("commit")
+    where = "git-ignored: kept on the machine that ran it"
+    if not commit:
+        return where
+    dirty = code.get("uncommitted_changes_in_libs_and_services") or 0
+    return f"{where}; the fleet ran commit {commit[:7]}" + (f" with {dirty} uncommitted changes" if dirty else "")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(prog="python -m bench.markdown", description="A bench report as Markdown tables.")
     parser.add_argument("report", nargs="?", type=Path, default=Path(__file__).parent / "results" / "latest.json")
@@ -199,7 +210,7 @@ def main() -> None:
     parser.add_argument("--section", default="figures", help="the marker name in that document")
     args = parser.parse_args()
     report = json.loads(args.report.read_text())
-    text = f"From `{args.report}`.\n\n" + render(report)
+    text = f"From `{args.report}` ({source(report)}).\n\n" + render(report)
     if args.into:
         into(args.into, args.section, text)
     else:

@@ -31,12 +31,14 @@ class Accounts:
     async def visitor(self, device_id: str) -> dict[str, Any]:
         """The visitor of this device, created on first sight."""
         digest = hashlib.sha256(device_id.encode()).hexdigest()
-        username = f"visitor:{digest[:32]}"
-        existing = await self._users.find_one({"username": username})
+        username, user_id = f"visitor:{digest[:32]}", f"v_{digest[:24]}"
+        # By _id, which the device decides too: the one lookup every MongoDB-wire server
+        # answers from its primary key (FerretDB scans the collection for any other field).
+        existing = await self._users.find_one({"_id": user_id})
         if existing is not None:
             return existing
         doc = {
-            "_id": f"v_{digest[:24]}",
+            "_id": user_id,
             "username": username,
             "role": "visitor",
             "name": f"Visitor {digest[:6]}",
@@ -45,7 +47,7 @@ class Accounts:
         try:
             await self._users.insert_one(doc)
         except DuplicateKeyError:  # two first logins of one device raced; both get the same account
-            found = await self._users.find_one({"username": username})
+            found = await self._users.find_one({"_id": user_id})
             assert found is not None
             return found
         return doc

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from parley.logs import get_logger
 from parley.ratelimit import RateLimiter
 from parley.revocations import RevocationList
 from parley.runtime import Service
@@ -18,6 +19,10 @@ from parley_auth.settings import AuthSettings
 # publication delay when that is shorter) means a new key is in this replica's JWKS before
 # anyone signs with it.
 KEY_RELOAD_MAX_SECONDS = 30.0
+# Ended sessions are looked for this often (one delete; sessions end after weeks, not minutes).
+EXPIRED_SESSIONS_SWEEP_SECONDS = 3600.0
+
+log = get_logger("parley.auth")
 
 
 def build_service(settings: AuthSettings) -> Service:
@@ -47,6 +52,14 @@ def build_service(settings: AuthSettings) -> Service:
         admin, password = settings.auth_admin_username, settings.auth_admin_password.get_secret_value()
         if admin and password and not await accounts.exists(admin):
             await accounts.create_staff(admin, password, "admin", "Administrator")
+
+    @service.background
+    async def forget_expired_sessions() -> None:
+        while True:
+            deleted = await sessions.forget_expired()
+            if deleted:
+                log.info("auth.expired_sessions_deleted", sessions=deleted)
+            await asyncio.sleep(EXPIRED_SESSIONS_SWEEP_SECONDS)
 
     @service.background
     async def reload_keys() -> None:

@@ -8,7 +8,15 @@ from parley.stores import each_write_outcome
 pytestmark = pytest.mark.unit
 
 
-def test_each_write_gets_its_own_outcome() -> None:
+async def failing(error: BulkWriteError) -> None:
+    raise error
+
+
+async def succeeding() -> None:
+    pass
+
+
+async def test_each_write_gets_its_own_outcome() -> None:
     error = BulkWriteError(
         {
             "writeErrors": [
@@ -18,13 +26,17 @@ def test_each_write_gets_its_own_outcome() -> None:
             "writeConcernErrors": [],
         }
     )
-    outcomes = each_write_outcome(error, 4)
+    outcomes = await each_write_outcome(failing(error), 4)
     assert outcomes[0] is None and outcomes[2] is None
     assert isinstance(outcomes[1], DuplicateKeyError)
     assert isinstance(outcomes[3], OperationFailure) and outcomes[3].code == 121
 
 
-def test_a_write_concern_failure_concerns_every_write() -> None:
+async def test_a_write_that_went_through_has_no_failures() -> None:
+    assert await each_write_outcome(succeeding(), 3) == [None, None, None]
+
+
+async def test_a_write_concern_failure_concerns_every_write() -> None:
     error = BulkWriteError({"writeErrors": [], "writeConcernErrors": [{"code": 64, "errmsg": "waiting for replication timed out"}]})
     with pytest.raises(BulkWriteError):
-        each_write_outcome(error, 2)
+        await each_write_outcome(failing(error), 2)

@@ -8,8 +8,9 @@ cannot run MongoDB).
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Awaitable, Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient, monitoring
@@ -62,23 +63,24 @@ async def mongo_alive(client: AsyncMongoClient) -> bool:
     return True
 
 
-def each_write_outcome(error: BulkWriteError, count: int) -> list[Exception | None]:
-    """What an unordered bulk write of ``count`` operations did to each: None, or the error a
-    single write would have raised (DuplicateKeyError for a unique index). A write-concern
-    failure concerns them all and is raised."""
-    if error.details.get("writeConcernErrors"):
-        raise error
-    failed = {failure["index"]: failure for failure in error.details.get("writeErrors", [])}
-    outcomes: list[Exception | None] = []
-    for index in range(count):
-        failure = failed.get(index)
-        if failure is None:
-            outcomes.append(None)
-        elif failure.get("code") == 11000:
-            outcomes.append(DuplicateKeyError(failure.get("errmsg", "duplicate key"), 11000, failure))
-        else:
-            outcomes.append(OperationFailure(failure.get("errmsg", "write failed"), failure.get("code"), failure))
-    return outcomes
+async def each_write_outcome(write: Awaitable[object], count: int) -> list[Exception | None]:
+    """Await an unordered bulk write of ``count`` operations and say what it did to each: None,
+    or the error a single write would have raised (DuplicateKeyError for a unique index). A
+    write-concern failure concerns them all and is raised."""
+    try:
+        await write
+    except BulkWriteError as error:
+        if error.details.get("writeConcernErrors"):
+            raise
+        failed = {failure["index"]: failure for failure in error.details.get("writeErrors", [])}
+        return [_single_write_error(failed[index]) if index in failed else None for index in range(count)]
+    return [None] * count
+
+
+def _single_write_error(failure: dict[str, Any]) -> Exception:
+    if failure.get("code") == 11000:
+        return DuplicateKeyError(failure.get("errmsg", "duplicate key"), 11000, failure)
+    return OperationFailure(failure.get("errmsg", "write failed"), failure.get("code"), failure)
 
 
 def redis_client(settings: ServiceSettings) -> redis.Redis:

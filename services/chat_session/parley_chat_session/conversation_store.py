@@ -13,7 +13,7 @@ from typing import Any, Literal
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from parley.batching import Batcher
 from parley.contracts.errors import ErrorCode, ParleyError
@@ -216,11 +216,7 @@ class ConversationStore:
         await self._bookkeeping(UpdateOne({"_id": conversation_id}, update))
 
     async def _update_many(self, updates: list[UpdateOne]) -> list[None | Exception]:
-        try:
-            await self._collection.bulk_write(updates, ordered=False)
-        except BulkWriteError as error:
-            return each_write_outcome(error, len(updates))
-        return [None] * len(updates)
+        return await each_write_outcome(self._collection.bulk_write(updates, ordered=False), len(updates))
 
     async def mark_seen(self, conversation_id: str, user_id: str, seq: int, field: str) -> dict[str, Any] | None:
         """Raise a member's ``field`` (last_seen_seq or last_delivered_seq) to ``seq``; None if not higher."""

@@ -18,10 +18,9 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import BulkWriteError, DuplicateKeyError
+from pymongo.errors import DuplicateKeyError
 
 from parley.batching import Batcher
-
 from parley.contracts.base import new_id
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Message
@@ -139,11 +138,7 @@ class MessageStore:
     async def _insert_many(self, docs: list[dict[str, Any]]) -> list[None | Exception]:
         """One unordered insert for a batch: each document stands or fails (a taken seq, a
         retried client_msg_id) on its own."""
-        try:
-            await self._messages.insert_many(docs, ordered=False)
-        except BulkWriteError as error:
-            return each_write_outcome(error, len(docs))
-        return [None] * len(docs)
+        return await each_write_outcome(self._messages.insert_many(docs, ordered=False), len(docs))
 
     def _remember(self, conversation_id: str, seq: int) -> None:
         self._newest[conversation_id] = seq

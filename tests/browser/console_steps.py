@@ -3,6 +3,7 @@ never share an operator's conversations), visitors over a plain WebSocket, and s
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from dataclasses import dataclass
 from typing import Any
@@ -10,10 +11,15 @@ from typing import Any
 import aiohttp
 from playwright.async_api import Page, expect
 
+from parley.contracts.errors import ErrorCode
 from tests.e2e.client import WsClient, login
 
 # Generous: the fleet shares a 2-core machine with other test runs.
 UI_TIMEOUT_MS = 20_000
+# A send refused for rate is sent again after this pause, this many times at most (the
+# connection's bucket refills 10 frames a second).
+RATE_LIMITED_PAUSE_SECONDS = 0.2
+RATE_LIMITED_ATTEMPTS = 20
 
 
 @dataclass
@@ -81,8 +87,15 @@ class ConsoleWorld:
         return conversation_id
 
     async def say(self, visitor: Visitor, conversation_id: str, text: str) -> dict[str, Any]:
+        """Send as a client should: refused for rate (9003), wait and send the same message again
+        (a test that posts dozens of messages in a row can outrun the connection's 10 frames a
+        second once the fleet answers fast)."""
         data = {"conversation_id": conversation_id, "client_msg_id": uuid.uuid4().hex, "kind": "text", "body": text}
-        sent = await visitor.ws.request("message.send", data, timeout=15)
+        for _attempt in range(RATE_LIMITED_ATTEMPTS):
+            sent = await visitor.ws.request("message.send", data, timeout=15)
+            if sent["type"] != "error" or sent["data"].get("code") != int(ErrorCode.RATE_LIMITED):
+                break
+            await asyncio.sleep(RATE_LIMITED_PAUSE_SECONDS)
         assert sent["type"] == "message.accepted", sent
         return sent["data"]["message"]
 

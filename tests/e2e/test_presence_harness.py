@@ -146,6 +146,12 @@ class Probe:
     def events(self, contract: type[ContractT], where: Callable[[ContractT], bool] = lambda _: True) -> list[ContractT]:
         return [event for _, event in self.seen if isinstance(event, contract) and where(event)]
 
+    def arrivals(
+        self, contract: type[ContractT], where: Callable[[ContractT], bool], since: float
+    ) -> list[tuple[float, ContractT]]:
+        """The matching events that arrived at or after ``since`` (monotonic), with their arrival times."""
+        return [(at, event) for at, event in self.seen if at >= since and isinstance(event, contract) and where(event)]
+
     async def wait_for(
         self, contract: type[ContractT], where: Callable[[ContractT], bool], timeout: float = WAIT_SECONDS
     ) -> ContractT:

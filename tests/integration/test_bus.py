@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import aio_pika
 import pytest
@@ -14,7 +15,9 @@ from parley.bus import topology
 from parley.contracts.base import Envelope
 from parley.contracts.commands import LookupNodes, NodesOfUsers
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.contracts.events import PresenceChanged
+from parley.contracts.bot import bot_user_id
+from parley.contracts.events import WITH_BOT, MessageCreated, PresenceChanged
+from parley.contracts.messages import Message
 from parley.settings import ServiceSettings
 from parley_fleet import create_vhost, delete_vhost
 from tests.conftest import MANAGEMENT_URL, Infra
@@ -230,3 +233,68 @@ async def test_node_events_reach_every_node_of_a_service(infra: Infra, buses: li
     await asyncio.sleep(0.5)
     assert len(got) == 2  # each of the two nodes
     assert shared == ["u9"]  # one of the two competing workers
+
+
+def _message_created(conversation_id: str, member_ids: list[str]) -> MessageCreated:
+    message = Message(
+        id=f"m-{conversation_id}",
+        conversation_id=conversation_id,
+        seq=1,
+        author_id=member_ids[0],
+        author_role="visitor",
+        kind="text",
+        body="hello",
+        client_msg_id="c1",
+        created_at=datetime.now(UTC),
+    )
+    return MessageCreated(message=message, member_ids=member_ids)
+
+
+async def test_a_qualified_subscription_takes_only_its_part_of_an_event(infra: Infra, buses: list[Bus]) -> None:
+    everything: list[str] = []
+    with_bot: list[str] = []
+
+    async def all_messages(event: MessageCreated, _envelope: Envelope) -> None:
+        everything.append(event.message.conversation_id)
+
+    async def bot_messages(event: MessageCreated, _envelope: Envelope) -> None:
+        with_bot.append(event.message.conversation_id)
+
+    notificationlike = Bus(_settings(infra), f"all-{uuid.uuid4().hex[:6]}")
+    notificationlike.on_event(MessageCreated, all_messages)
+    await _start(buses, notificationlike)
+    botlike = Bus(_settings(infra), f"bot-{uuid.uuid4().hex[:6]}")
+    botlike.on_event(MessageCreated, bot_messages, only=WITH_BOT)
+    await _start(buses, botlike)
+    publisher = await _start(buses, Bus(_settings(infra), "publisher"))
+
+    humans, bot = _message_created("c-humans", ["v1", "o1"]), _message_created("c-bot", ["v2", bot_user_id("faq")])
+    assert (humans.routing_key(), bot.routing_key()) == ("message.created", "message.created.with_bot")
+    await publisher.publish_event(humans)
+    await publisher.publish_event(bot)
+    await asyncio.sleep(0.5)
+    assert sorted(everything) == ["c-bot", "c-humans"]  # the bare type and the qualified one, once each
+    assert with_bot == ["c-bot"]
+
+
+async def test_a_binding_no_handler_takes_any_more_is_removed_at_start(infra: Infra, buses: list[Bus]) -> None:
+    """An upgraded presence must not keep receiving (and dead-lettering) message.created."""
+    connection = await aio_pika.connect(infra.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        events = await channel.declare_exchange(topology.EVENTS, aio_pika.ExchangeType.TOPIC, durable=True)
+        old = await channel.declare_queue(
+            topology.events_queue("presence"), durable=True, arguments=topology.WORK_QUEUE_ARGUMENTS
+        )
+        await old.bind(events, routing_key="message.created")  # what the previous version bound
+
+    async def ignore(_event: PresenceChanged, _envelope: Envelope) -> None:
+        return None
+
+    presence = Bus(_settings(infra), "presence")
+    presence.on_event(PresenceChanged, ignore)
+    await _start(buses, presence)
+    publisher = await _start(buses, Bus(_settings(infra), "publisher"))
+    await publisher.publish_event(_message_created("c-after-upgrade", ["v1", "o1"]))
+    await asyncio.sleep(0.5)
+    assert await _dead_letters(infra) == []

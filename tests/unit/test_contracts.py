@@ -4,6 +4,7 @@ import orjson
 import pytest
 from pydantic import ValidationError
 
+from parley.bus.topology import event_binding
 from parley.contracts import REGISTRY, Envelope, UnknownContract
 from parley.contracts.commands import Caller, SendMessage
 from parley.contracts.events import PresenceChanged
@@ -76,3 +77,9 @@ def test_server_frame_echoes_the_request_id_and_refuses_undeclared_types() -> No
     }
     with pytest.raises(ValueError):
         server_frame("made.up", {})
+
+
+def test_event_bindings_take_every_qualifier_or_one() -> None:
+    assert event_binding("message.created", None) == "message.created.#"  # also the bare type
+    assert event_binding("message.created", "with_bot") == "message.created.with_bot"
+    assert PresenceChanged(user_id="u1", status="online").routing_key() == "presence.changed"  # no qualifier

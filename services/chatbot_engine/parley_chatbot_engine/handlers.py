@@ -1,8 +1,9 @@
 """The engine's bus handlers: which events and commands reach which reaction.
 
-Every message of every conversation reaches the engine (``message.created``); only those of
-conversations with a bot member (a ``bot_<script id>`` user id) are looked at further, so a
-conversation between humans costs one membership check.
+Only the messages of conversations with a bot member (a ``bot_<script id>`` user id) reach
+the engine: its queue binds ``message.created.with_bot`` (``MessageCreated.routing_key``), so a
+conversation between humans costs it nothing. The membership check stays, for messages
+published before that qualifier existed.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from parley.contracts.events import (
     ConversationChanged,
     ConversationClosed,
     ConversationCreated,
+    WITH_BOT,
     MessageCreated,
 )
 from parley.contracts.frames import RobotStatus
@@ -42,7 +44,7 @@ class BusHandlers:
 
     def register(self, bus: Bus) -> None:
         bus.on_event(ConversationCreated, self.on_conversation_created)
-        bus.on_event(MessageCreated, self.on_message_created)
+        bus.on_event(MessageCreated, self.on_message_created, only=WITH_BOT)
         bus.on_event(ConversationChanged, self.on_conversation_changed)
         bus.on_event(ConversationClosed, self.on_conversation_closed)
         bus.on_event(ClientStatusChanged, self.on_client_status)

@@ -21,6 +21,7 @@ from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
 from parley_gateway import metrics
+from parley_gateway.activity import ActivityReports
 from parley_gateway.admission import ConnectionCaps
 from parley_gateway.authentication import Authenticator
 from parley_gateway.connections import Connection, Connections
@@ -63,7 +64,8 @@ def build_service(settings: GatewaySettings) -> Service:
 
     delivery = OrderedDelivery(history, settings.gateway_gap_wait_seconds)
     limits = FrameLimits(settings, RateLimiter(service.redis, settings.redis_key_prefix))
-    protocol = Protocol(settings, service.bus, limits, authenticator, delivery, maintenance)
+    activity = ActivityReports(settings.gateway_presence_batch_seconds)
+    protocol = Protocol(settings, service.bus, limits, authenticator, delivery, maintenance, activity)
     endpoint = WebSocketEndpoint(settings, service.bus, authenticator, caps, connections, protocol, service.stopping)
     service.http.router.add_get("/ws", endpoint)
     service.http.add_routes(MaintenanceApi(maintenance, verifier, revocations).routes())
@@ -81,8 +83,12 @@ def build_service(settings: GatewaySettings) -> Service:
         while True:
             await asyncio.sleep(settings.gateway_presence_batch_seconds)
             live = connections.all()
+            # Lost with the batch if it cannot go out: the away clock runs for half an hour.
+            active = activity.take(time.monotonic())
             try:
-                await service.bus.publish_event(Heartbeats(node=settings.node_id, connection_ids=[c.id for c in live]))
+                await service.bus.publish_event(
+                    Heartbeats(node=settings.node_id, connection_ids=[c.id for c in live], active_user_ids=active)
+                )
                 await caps.refresh([(c.user_id, c.id) for c in live])
             except Exception as error:  # noqa: BLE001 - the next batch tries again; presence's TTL covers one miss
                 log.warning("gateway.heartbeats_not_sent", error=str(error))

@@ -8,6 +8,7 @@ an unexpected failure is logged and answered with 9500.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from parley.bus import Bus
@@ -29,7 +30,7 @@ from parley.contracts.commands import (
     SetTyping,
 )
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
-from parley.contracts.events import ClientStatusChanged
+from parley.contracts.events import ClientStatusChanged, Heartbeats
 from parley.contracts.frames import (
     AckFrame,
     AuthFrame,
@@ -54,6 +55,7 @@ from parley.contracts.frames import (
 )
 from parley.logs import bind_context, get_logger
 from parley_gateway import metrics
+from parley_gateway.activity import ActivityReports
 from parley_gateway.authentication import Authenticator
 from parley_gateway.connections import Connection
 from parley_gateway.limits import FrameLimits, FrameRefused, Flooding
@@ -95,6 +97,17 @@ def forwarded_command(frame: Any, caller: Caller) -> Contract | None:
     return None
 
 
+def is_activity(frame: Any) -> bool:
+    """Whether the frame is the user doing something (presence's away clock): a message, a
+    read receipt, typing. A delivery ack is the client's, not the user's."""
+    match frame:
+        case MessageSendFrame() | SeenFrame():
+            return True
+        case TypingFrame():
+            return frame.data.active
+    return False
+
+
 class Protocol:
     def __init__(
         self,
@@ -104,6 +117,7 @@ class Protocol:
         authenticator: Authenticator,
         delivery: OrderedDelivery,
         maintenance: Maintenance,
+        activity: ActivityReports,
     ) -> None:
         self.settings = settings
         self.bus = bus
@@ -111,6 +125,7 @@ class Protocol:
         self.authenticator = authenticator
         self.delivery = delivery
         self.maintenance = maintenance
+        self.activity = activity
 
     async def handle(self, connection: Connection, raw: str | bytes, quiet_seconds: float = 0.0) -> None:
         """Answer one client frame (``quiet_seconds``: how long the client was silent before it)."""
@@ -140,6 +155,8 @@ class Protocol:
         with bind_context(trace_id=trace_id, user_id=connection.user_id, frame_type=frame.type):
             try:
                 await self._dispatch(connection, frame, trace_id)
+                if is_activity(frame):
+                    await self._report_activity(connection, trace_id)
             except ParleyError as error:
                 if error.code in ACCESS_REFUSALS:
                     conversation_id = getattr(frame.data, "conversation_id", None)
@@ -185,6 +202,17 @@ class Protocol:
                 )
                 if frame.id is not None:
                     reply(connection, "ok", Empty(), frame.id)
+
+    async def _report_activity(self, connection: Connection, trace_id: str) -> None:
+        """Tell presence at once when this is the user's first activity in a while (ActivityReports)."""
+        if not self.activity.note(connection.user_id, time.monotonic()):
+            return
+        report = Heartbeats(node=self.settings.node_id, connection_ids=[connection.id], active_user_ids=[connection.user_id])
+        try:
+            await self.bus.publish_event(report, trace_id=trace_id)
+        except ParleyError as error:  # the frame was answered already; the next batch reports the user
+            self.activity.note_unreported(connection.user_id)
+            log.warning("gateway.activity_not_reported", error=error.message)
 
     async def resume(self, connection: Connection, conversation_id: str, after_seq: int, frame_id: str | None) -> None:
         """Replay a conversation after ``after_seq`` (in order, once each), then ``resume.done``."""

@@ -21,9 +21,6 @@ from parley.contracts.events import (
     ConversationChanged,
     ConversationClosed,
     Heartbeats,
-    MemberSeenEvent,
-    MessageCreated,
-    TypingEvent,
 )
 from parley.runtime import Service
 from parley_presence import metrics
@@ -46,7 +43,6 @@ def build_service(settings: PresenceSettings) -> Service:
     operators = Operators(scripts)
     announcer = Announcer(service.bus, scripts)
     _connection_handlers(service, registry, announcer)
-    _activity_handlers(service, registry, announcer)
     _operator_handlers(service, operators, announcer)
 
     async def lookup_nodes(command: LookupNodes, _envelope: Envelope) -> NodesOfUsers:
@@ -76,7 +72,9 @@ def _connection_handlers(service: Service, registry: ConnectionRegistry, announc
         unknown, revived = await registry.heartbeat(event.connection_ids)
         if unknown:
             metrics.UNKNOWN_HEARTBEATS.inc(unknown)
-        await announcer.announce(revived, trace_id=envelope.trace_id)
+        # Sending, reading and typing (reported by the gateway): an away user is online again.
+        back = await registry.activity(event.active_user_ids)
+        await announcer.announce([*revived, *back], trace_id=envelope.trace_id)
 
     async def on_client_status(event: ClientStatusChanged, envelope: Envelope) -> None:
         changes = await registry.client_status(event.connection_id, event.status)
@@ -86,28 +84,6 @@ def _connection_handlers(service: Service, registry: ConnectionRegistry, announc
     service.bus.on_event(ConnectionClosed, on_closed)
     service.bus.on_event(Heartbeats, on_heartbeats)
     service.bus.on_event(ClientStatusChanged, on_client_status)
-
-
-def _activity_handlers(service: Service, registry: ConnectionRegistry, announcer: Announcer) -> None:
-    """Sending, reading and typing are activity: an idle (away) user who does any is online again."""
-
-    async def active(user_ids: list[str], envelope: Envelope) -> None:
-        await announcer.announce(await registry.activity(user_ids), trace_id=envelope.trace_id)
-
-    async def on_message(event: MessageCreated, envelope: Envelope) -> None:
-        if event.message.author_role != "bot":
-            await active([event.message.author_id], envelope)
-
-    async def on_seen(event: MemberSeenEvent, envelope: Envelope) -> None:
-        await active([event.user_id], envelope)
-
-    async def on_typing(event: TypingEvent, envelope: Envelope) -> None:
-        if event.active:
-            await active([event.user_id], envelope)
-
-    service.bus.on_event(MessageCreated, on_message)
-    service.bus.on_event(MemberSeenEvent, on_seen)
-    service.bus.on_event(TypingEvent, on_typing)
 
 
 def _operator_handlers(service: Service, operators: Operators, announcer: Announcer) -> None:

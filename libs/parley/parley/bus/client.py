@@ -50,15 +50,18 @@ class Bus:
         """Handle a command routed to this service (competing consumers on ``<service>.commands``)."""
         self._subscribe(topology.commands_queue(self.service), topology.COMMANDS, contract, handler)
 
-    def on_event(self, contract: type[Contract], handler: Handler) -> None:
-        """Handle an event (this service's durable ``<service>.events`` queue)."""
-        self._subscribe(topology.events_queue(self.service), topology.EVENTS, contract, handler)
+    def on_event(self, contract: type[Contract], handler: Handler, *, only: str | None = None) -> None:
+        """Handle an event (this service's durable ``<service>.events`` queue): all of them, or
+        ``only`` those whose routing key carries that qualifier (``Contract.routing_key``)."""
+        key = topology.event_binding(contract.TYPE, only)
+        self._subscribe(topology.events_queue(self.service), topology.EVENTS, contract, handler, routing_key=key)
 
     def on_node_event(self, contract: type[Contract], handler: Handler) -> None:
         """Handle an event on every node of this service (e.g. every gateway must close a kicked-off
         user's sockets): an exclusive queue per node instead of competing consumers."""
         name = topology.node_events_queue(self.service, self.settings.node_id)
-        self._subscribe(name, topology.EVENTS, contract, handler, exclusive=True)
+        key = topology.event_binding(contract.TYPE, None)
+        self._subscribe(name, topology.EVENTS, contract, handler, routing_key=key, exclusive=True)
 
     def on_delivery(self, contract: type[Contract], handler: Handler) -> None:
         """Handle deliveries addressed to this node (exclusive queue, routing key = node id)."""
@@ -154,7 +157,7 @@ class Bus:
     # ---- publishing ---------------------------------------------------------------------------
 
     async def publish_event(self, event: Contract, *, trace_id: str | None = None) -> None:
-        await self._publish(event, topology.EVENTS, event.TYPE, trace_id=trace_id)
+        await self._publish(event, topology.EVENTS, event.routing_key(), trace_id=trace_id)
 
     async def send_command(self, command: Contract, *, trace_id: str | None = None) -> None:
         await self._publish(command, topology.COMMANDS, command.TYPE, trace_id=trace_id, mandatory=True)

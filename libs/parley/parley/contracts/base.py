@@ -26,6 +26,11 @@ class Contract(Model):
     TYPE: ClassVar[str]
     VERSION: ClassVar[int] = 1
 
+    def routing_key(self) -> str:
+        """The event's topic routing key: its type, then for some events a qualifier that lets a
+        subscriber take only part of them (``Bus.on_event(..., only=...)``)."""
+        return self.TYPE
+
 
 ContractT = TypeVar("ContractT", bound=type[Contract])
 

@@ -7,6 +7,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from parley.contracts.base import Contract, contract
+from parley.contracts.bot import script_id_of
 from parley.contracts.messages import Message, Role
 
 ClientKind = Literal["web", "mobile", "console", "api"]
@@ -31,10 +32,13 @@ class ConnectionClosed(Contract):
 
 @contract("gateway.heartbeats")
 class Heartbeats(Contract):
-    """One message per gateway node per interval listing its live connections."""
+    """One message per gateway node per interval listing its live connections, and the users
+    who sent, read or typed there since the previous one (presence's away clock). A user's first
+    activity after a quiet interval comes at once, as a batch of their one connection."""
 
     node: str
     connection_ids: list[str]
+    active_user_ids: list[str] = Field(default_factory=list)
 
 
 @contract("conversation.created")
@@ -44,10 +48,19 @@ class ConversationCreated(Contract):
     member_ids: list[str]
 
 
+# Qualifier of the messages of conversations a bot is a member of: the only ones chatbot_engine
+# takes (every other message would be a delivery it drops).
+WITH_BOT = "with_bot"
+
+
 @contract("message.created")
 class MessageCreated(Contract):
     message: Message
     member_ids: list[str]
+
+    def routing_key(self) -> str:
+        with_bot = any(script_id_of(member) is not None for member in self.member_ids)
+        return f"{self.TYPE}.{WITH_BOT}" if with_bot else self.TYPE
 
 
 @contract("presence.changed")

@@ -22,10 +22,15 @@ from pymongo import AsyncMongoClient
 
 
 
+# The build deploy/infra/up.sh makes: FerretDB with deploy/infra/ferretdb-sqlite-id-index.patch.
+PATCHED_BUILD_NAME = "ferretdb-v1.24.2-idindex"
+
+
 def ferretdb_binary() -> str | None:
-    """The binary ``make infra`` uses (deploy/infra/up.sh looks in the same places)."""
+    """The binary ``make infra`` uses (deploy/infra/up.sh looks in the same places first);
+    ``PARLEY_FERRETDB_BIN`` names another, e.g. an unpatched build for an A/B."""
     gopath = Path(os.environ.get("GOPATH", Path.home() / "go"))
-    for candidate in (os.environ.get("PARLEY_FERRETDB_BIN"), shutil.which("ferretdb"), str(gopath / "bin" / "ferretdb")):
+    for candidate in (os.environ.get("PARLEY_FERRETDB_BIN"), str(gopath / "bin" / PATCHED_BUILD_NAME)):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None

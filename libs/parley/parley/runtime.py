@@ -7,13 +7,16 @@ intake (bus consumers) and background tasks.
 Stop (SIGTERM or SIGINT), in a fixed order: report not ready, run the drain hooks while intake
 still flows (the gateway tells its clients to reconnect with 1012 here, and keeps delivering to
 the ones not yet told), stop intake and let in-flight handlers finish (they ack), run the
-service's stop hooks, cancel background tasks, close the HTTP server and the dependencies. A
-watchdog thread ends the process if the whole stop takes longer than ``shutdown_timeout_seconds``.
+service's stop hooks, cancel background tasks, close the HTTP server and the dependencies. Each
+step is bounded (``STEP_SECONDS``), and a watchdog thread ends the process (exit code 70, naming
+the step and dumping every thread's stack) if the whole stop takes longer than
+``shutdown_timeout_seconds``.
 """
 
 from __future__ import annotations
 
 import asyncio
+import faulthandler
 import os
 import signal
 import threading
@@ -36,6 +39,12 @@ from parley.stores import mongo_alive, mongo_client, mongo_database, redis_alive
 Hook = Callable[[], Awaitable[None]]
 log = get_logger("parley.runtime")
 
+# How long a stop waits for background tasks to end once cancelled, and for in-flight HTTP
+# handlers (aiohttp waits this long, cancels them, and waits as long again; its default is 60 s,
+# more than the whole budget). Both take milliseconds when healthy; a step that hangs must not
+# eat the budget of the ones after it.
+STEP_SECONDS = 2.5
+
 
 class Service:
     """One Parley process: declare what it uses, register handlers and routes, then :meth:`run`."""
@@ -57,6 +66,7 @@ class Service:
         self._stop_hooks: list[Hook] = []
         self._background: list[Callable[[], Awaitable[None]]] = []
         self._tasks: list[asyncio.Task[None]] = []
+        self._stop_step = ""  # what the stop is doing, for the watchdog's report
 
     @property
     def db(self) -> AsyncDatabase:
@@ -124,7 +134,8 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
-        runner = web.AppRunner(self.http, access_log=None, handle_signals=False)
+        shutdown_seconds = min(STEP_SECONDS, self.settings.shutdown_timeout_seconds / 10)
+        runner = web.AppRunner(self.http, access_log=None, handle_signals=False, shutdown_timeout=shutdown_seconds)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port, reuse_address=True)
         await site.start()
@@ -142,7 +153,9 @@ class Service:
         for hook in self._startup_hooks:
             await hook()
         await self.bus.start_consuming()
-        self._tasks = [asyncio.create_task(self._guard(task)) for task in self._background]
+        self._tasks = [
+            asyncio.create_task(self._guard(task), name=getattr(task, "__name__", repr(task))) for task in self._background
+        ]
         self._started = True
 
     async def _guard(self, task: Callable[[], Awaitable[None]]) -> None:
@@ -160,20 +173,24 @@ class Service:
     async def _stop(self, runner: web.AppRunner) -> None:
         self.stopping.set()
         budget = self.settings.shutdown_timeout_seconds
-        watchdog = threading.Timer(budget, _watchdog_exit, args=(self.name, budget))
+        watchdog = threading.Timer(budget, self._watchdog_exit, args=(budget,))
         watchdog.daemon = True
         watchdog.start()
         log.info("service.stopping", budget_seconds=budget)
         try:
+            self._stop_step = "drain_hooks"
             for hook in self._drain_hooks:
                 await _quietly(hook(), "drain_hook")
+            self._stop_step = "stop_consuming"
             await self.bus.stop_consuming(timeout=budget / 3)
+            self._stop_step = "stop_hooks"
             for hook in self._stop_hooks:
                 await _quietly(hook(), "stop_hook")
-            for task in self._tasks:
-                task.cancel()
-            await asyncio.gather(*self._tasks, return_exceptions=True)
+            self._stop_step = "background_tasks"
+            await self._cancel_background(timeout=min(STEP_SECONDS, budget / 10))
+            self._stop_step = "http_server"
             await runner.cleanup()
+            self._stop_step = "clients"
             await _quietly(self.bus.close(), "bus_close")
             if self.redis is not None:
                 await _quietly(self.redis.aclose(), "redis_close")
@@ -183,14 +200,24 @@ class Service:
             watchdog.cancel()
         log.info("service.stopped")
 
+    async def _cancel_background(self, timeout: float) -> None:
+        for task in self._tasks:
+            task.cancel()
+        if not self._tasks:
+            return
+        _, pending = await asyncio.wait(self._tasks, timeout=timeout)
+        if pending:  # left behind: the loop's end cancels them again
+            log.warning("service.background_not_stopped", tasks=sorted(task.get_name() for task in pending))
+
+    def _watchdog_exit(self, budget: float) -> None:
+        """The stop overran its budget: say at which step, dump every thread's stack, exit."""
+        log.error("service.stop_watchdog", service=self.name, budget_seconds=budget, step=self._stop_step)
+        faulthandler.dump_traceback(all_threads=True)
+        os._exit(70)
+
 
 async def _quietly(awaitable: Awaitable[Any], what: str) -> None:
     try:
         await awaitable
     except Exception:  # noqa: BLE001 - shutdown goes on whatever one step does
         log.warning("service.stop_step_failed", step=what, exc_info=True)
-
-
-def _watchdog_exit(name: str, budget: float) -> None:
-    log.error("service.stop_watchdog", service=name, budget_seconds=budget)
-    os._exit(70)

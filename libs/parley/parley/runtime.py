@@ -9,7 +9,7 @@ still flows (the gateway tells its clients to reconnect with 1012 here, and keep
 the ones not yet told), stop intake and let in-flight handlers finish (they ack), run the
 service's stop hooks, cancel background tasks, close the HTTP server and the dependencies. Each
 step is bounded (``STEP_SECONDS``), and a watchdog thread ends the process (exit code 70, naming
-the step and dumping every thread's stack) if the whole stop takes longer than
+the step and dumping every thread's and task's stack) if the whole stop takes longer than
 ``shutdown_timeout_seconds``.
 """
 
@@ -19,6 +19,7 @@ import asyncio
 import faulthandler
 import os
 import signal
+import sys
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -173,7 +174,7 @@ class Service:
     async def _stop(self, runner: web.AppRunner) -> None:
         self.stopping.set()
         budget = self.settings.shutdown_timeout_seconds
-        watchdog = threading.Timer(budget, self._watchdog_exit, args=(budget,))
+        watchdog = threading.Timer(budget, self._watchdog_exit, args=(budget, asyncio.get_running_loop()))
         watchdog.daemon = True
         watchdog.start()
         log.info("service.stopping", budget_seconds=budget)
@@ -209,10 +210,15 @@ class Service:
         if pending:  # left behind: the loop's end cancels them again
             log.warning("service.background_not_stopped", tasks=sorted(task.get_name() for task in pending))
 
-    def _watchdog_exit(self, budget: float) -> None:
-        """The stop overran its budget: say at which step, dump every thread's stack, exit."""
+    def _watchdog_exit(self, budget: float, loop: asyncio.AbstractEventLoop) -> None:
+        """The stop overran its budget: say at which step, dump every thread's and task's stack, exit."""
         log.error("service.stop_watchdog", service=self.name, budget_seconds=budget, step=self._stop_step)
         faulthandler.dump_traceback(all_threads=True)
+        try:  # read from another thread while the loop may still run: best effort, for the post-mortem
+            for task in list(asyncio.all_tasks(loop)):
+                task.print_stack(limit=20, file=sys.stderr)
+        except RuntimeError:
+            pass
         os._exit(70)
 
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
@@ -14,8 +13,8 @@ from aiohttp import web
 
 from parley.runtime import STEP_SECONDS, Service
 from parley.settings import ServiceSettings
-from parley_fleet import create_vhost, delete_vhost, free_port
-from tests.conftest import MANAGEMENT_URL, Infra
+from parley_fleet import free_port
+from tests.conftest import Infra
 
 pytestmark = pytest.mark.integration
 
@@ -26,15 +25,8 @@ BUDGET_SECONDS = 50.0
 STOP_LIMIT_SECONDS = 2 * STEP_SECONDS + 2
 
 
-@pytest.fixture
-async def infra(infra: Infra) -> AsyncIterator[Infra]:
-    mine = Infra(f"{infra.run_id}-{uuid.uuid4().hex[:6]}")
-    await create_vhost(MANAGEMENT_URL, mine.vhost)
-    yield mine
-    await delete_vhost(MANAGEMENT_URL, mine.vhost)
-
-
 async def test_a_request_still_running_at_stop_does_not_hold_the_stop(infra: Infra) -> None:
+    """The service declares the bus's exchanges and no queue: the run's vhost serves."""
     port = free_port()
     settings = ServiceSettings(
         amqp_url=infra.amqp_url, node_id=uuid.uuid4().hex[:8], http_port=port, shutdown_timeout_seconds=BUDGET_SECONDS

@@ -135,8 +135,7 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
-        shutdown_seconds = min(STEP_SECONDS, self.settings.shutdown_timeout_seconds / 10)
-        runner = web.AppRunner(self.http, access_log=None, handle_signals=False, shutdown_timeout=shutdown_seconds)
+        runner = web.AppRunner(self.http, access_log=None, handle_signals=False, shutdown_timeout=self._step_seconds)
         await runner.setup()
         site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port, reuse_address=True)
         await site.start()
@@ -188,7 +187,7 @@ class Service:
             for hook in self._stop_hooks:
                 await _quietly(hook(), "stop_hook")
             self._stop_step = "background_tasks"
-            await self._cancel_background(timeout=min(STEP_SECONDS, budget / 10))
+            await self._cancel_background(timeout=self._step_seconds)
             self._stop_step = "http_server"
             await runner.cleanup()
             self._stop_step = "clients"
@@ -201,11 +200,16 @@ class Service:
             watchdog.cancel()
         log.info("service.stopped")
 
+    @property
+    def _step_seconds(self) -> float:
+        """The bound of one stop step: STEP_SECONDS, or a tenth of a smaller budget."""
+        return min(STEP_SECONDS, self.settings.shutdown_timeout_seconds / 10)
+
     async def _cancel_background(self, timeout: float) -> None:
+        if not self._tasks:  # asyncio.wait refuses an empty set
+            return
         for task in self._tasks:
             task.cancel()
-        if not self._tasks:
-            return
         _, pending = await asyncio.wait(self._tasks, timeout=timeout)
         if pending:  # left behind: the loop's end cancels them again
             log.warning("service.background_not_stopped", tasks=sorted(task.get_name() for task in pending))

@@ -1,8 +1,10 @@
 """Access tokens: the claims auth signs, and local verification against auth's JWKS.
 
 Services verify tokens themselves (no call to auth per request): the public keys are fetched
-from ``auth_jwks_url`` once, cached, and fetched again when a token names an unknown ``kid``
-(that is how a key rotation reaches every verifier).
+from ``auth_jwks_url``, cached, and fetched again when a token names an unknown ``kid`` (that is
+how a new key reaches every verifier) or when the cached set is older than auth's cache lifetime
+(that is how a retired key stops being trusted). The session is checked against the revocation
+list in Redis, so a logged-out token is refused everywhere, not only by auth.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from pydantic.dataclasses import dataclass
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Role
 from parley.logs import get_logger
+from parley.revocations import RevocationList
 
 ISSUER = "parley-auth"
 AUDIENCE = "parley"
@@ -29,6 +32,9 @@ ALGORITHM = "ES256"
 # A token naming an unknown kid triggers a JWKS fetch at most this often, so a flood of forged
 # tokens cannot turn every verifier into a load generator against auth.
 JWKS_REFRESH_MIN_INTERVAL_SECONDS = 5.0
+# A key set older than this is fetched again before the next verification, so a key auth has
+# retired is dropped within a minute; the same lifetime as auth's ``Cache-Control: max-age``.
+JWKS_MAX_AGE_SECONDS = 60.0
 
 log = get_logger("parley.tokens")
 
@@ -115,25 +121,53 @@ class UnknownKeyId(ParleyError):
 
 
 class JwksVerifier:
-    """Verifies tokens against auth's JWKS, fetched lazily and refreshed on an unknown kid."""
+    """Verifies access tokens: the signature against auth's JWKS (fetched lazily, refreshed on an
+    unknown kid and when older than ``JWKS_MAX_AGE_SECONDS``), the session against the revocation
+    list. Every service's HTTP API verifies through :meth:`verify`, so none can skip the revocation
+    check."""
 
-    def __init__(self, jwks_url: str) -> None:
+    def __init__(
+        self,
+        jwks_url: str,
+        revocations: RevocationList,
+        *,
+        max_age_seconds: float = JWKS_MAX_AGE_SECONDS,
+        min_refresh_interval_seconds: float = JWKS_REFRESH_MIN_INTERVAL_SECONDS,
+    ) -> None:
         self.jwks_url = jwks_url
+        self.revocations = revocations
+        self._max_age = max_age_seconds
+        self._min_refresh_interval = min_refresh_interval_seconds
         self._keys = KeySet()
-        self._fetched_at = 0.0
+        self._fetched_at = float("-inf")
+        self._loaded_at: float | None = None  # never loaded
         self._lock = asyncio.Lock()
         self._session: aiohttp.ClientSession | None = None
 
     async def verify(self, token: str) -> Claims:
+        """The token's claims; ParleyError(TOKEN_INVALID) for a bad signature, an expired token or
+        a revoked session, ParleyError(UNAVAILABLE) when the keys or the revocation list cannot be read."""
+        claims = await self.verify_signature(token)
+        await self.revocations.check(claims.sid)
+        return claims
+
+    async def verify_signature(self, token: str) -> Claims:
+        """The signature and claims only. For a caller that checks the revocation list itself, at a
+        moment of its choosing (the gateway registers a connection first, so that a revocation
+        published meanwhile finds it)."""
+        if self._loaded_at is None or time.monotonic() - self._loaded_at > self._max_age:
+            await self._refresh(keep_stale_keys=True)
         try:
             return self._keys.verify(token)
         except UnknownKeyId:
-            await self._refresh()
+            await self._refresh(keep_stale_keys=False)
             return self._keys.verify(token)
 
-    async def _refresh(self) -> None:
+    async def _refresh(self, *, keep_stale_keys: bool) -> None:
+        """Fetch the key set. ``keep_stale_keys``: a failure keeps verifying with the keys in hand
+        (auth away for a minute must not log everybody out); otherwise it is UNAVAILABLE."""
         async with self._lock:
-            if time.monotonic() - self._fetched_at < JWKS_REFRESH_MIN_INTERVAL_SECONDS:
+            if time.monotonic() - self._fetched_at < self._min_refresh_interval:
                 return
             self._fetched_at = time.monotonic()
             if self._session is None:
@@ -142,9 +176,12 @@ class JwksVerifier:
                 async with self._session.get(self.jwks_url) as response:
                     response.raise_for_status()
                     self._keys.load(await response.json())
-            except (aiohttp.ClientError, TimeoutError, ValueError) as error:
-                log.warning("tokens.jwks_fetch_failed", url=self.jwks_url, error=str(error))
+            except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as error:
+                log.warning("tokens.jwks_fetch_failed", url=self.jwks_url, error=str(error), kept_keys=keep_stale_keys)
+                if keep_stale_keys and self._keys.keys:
+                    return
                 raise ParleyError(ErrorCode.UNAVAILABLE, "cannot reach the key service") from None
+            self._loaded_at = time.monotonic()
             log.info("tokens.jwks_refreshed", kids=sorted(self._keys.keys))
 
     async def close(self) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
 from parley_chat_session.announcements import Announcer
@@ -117,5 +118,5 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         retention=Retention(db, messages, closing, settings.chat_retention_days),
         watch=DeadlineWatch(clocks, store, channels, handover, closing, settings.chat_timer_poll_seconds),
         staffing=Staffing(channels, picker, store),
-        verifier=JwksVerifier(settings.auth_jwks_url),
+        verifier=JwksVerifier(settings.auth_jwks_url, RevocationList(cache, prefix)),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
 from parley_chatbot_engine.api import ChatbotApi
@@ -27,7 +28,7 @@ def build_service(settings: ChatbotEngineSettings) -> Service:
     locks = ConversationLocks(service.redis, settings.redis_key_prefix)
     engine = Engine(settings, service.bus, stores, outbox, locks)
     BusHandlers(engine).register(service.bus)
-    verifier = JwksVerifier(settings.auth_jwks_url)
+    verifier = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
     service.http.add_routes(ChatbotApi(stores.scripts, stores.faq, stores.states, verifier).routes())
     spec = openapi_yaml()
 

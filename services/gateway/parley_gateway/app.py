@@ -46,9 +46,8 @@ def build_service(settings: GatewaySettings) -> Service:
     service = Service("gateway", settings, uses_redis=True)
     assert service.redis is not None
     connections = Connections()
-    verifier = JwksVerifier(settings.auth_jwks_url)
-    revocations = RevocationList(service.redis, settings.redis_key_prefix)
-    authenticator = Authenticator(verifier, revocations)
+    verifier = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
+    authenticator = Authenticator(verifier)
     caps = ConnectionCaps(
         service.redis,
         settings.redis_key_prefix,
@@ -68,7 +67,7 @@ def build_service(settings: GatewaySettings) -> Service:
     protocol = Protocol(settings, service.bus, limits, authenticator, delivery, maintenance, activity)
     endpoint = WebSocketEndpoint(settings, service.bus, authenticator, caps, connections, protocol, service.stopping)
     service.http.router.add_get("/ws", endpoint)
-    service.http.add_routes(MaintenanceApi(maintenance, verifier, revocations).routes())
+    service.http.add_routes(MaintenanceApi(maintenance, verifier).routes())
     service.http.add_routes(StaticFiles().routes())  # the widget, the JS client, the console
     _subscribe(service, connections, delivery)
     service.background(maintenance.watch)

@@ -3,21 +3,21 @@
 from __future__ import annotations
 
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.revocations import RevocationList
 from parley.tokens import Claims, JwksVerifier
 
 
 class Authenticator:
-    """No call to auth per connection: the signature is checked against the cached JWKS (fetched
-    again when a token names a key not seen yet), the session against Redis's revocation list."""
+    """No call to auth per connection: the signature is checked against the cached JWKS, the
+    session against Redis's revocation list. The two are separate steps here (unlike an HTTP
+    request's): a connection is registered between them, so a revocation published meanwhile
+    finds it."""
 
-    def __init__(self, verifier: JwksVerifier, revocations: RevocationList) -> None:
+    def __init__(self, verifier: JwksVerifier) -> None:
         self.verifier = verifier
-        self.revocations = revocations
 
     async def verify(self, token: str, client_kind: str | None) -> Claims:
         """The token's claims; ``client_kind``, when the client gave one, must be the session's."""
-        claims = await self.verifier.verify(token)
+        claims = await self.verifier.verify_signature(token)
         if client_kind is not None and client_kind != claims.kind:
             raise ParleyError(
                 ErrorCode.BAD_ARGUMENT, f"client_kind {client_kind!r} is not the kind this session logged in as ({claims.kind!r})"
@@ -26,4 +26,4 @@ class Authenticator:
 
     async def check_revoked(self, claims: Claims) -> None:
         """Raise ParleyError(TOKEN_INVALID) when the session was revoked (UNAVAILABLE without Redis)."""
-        await self.revocations.check(claims.sid)
+        await self.verifier.revocations.check(claims.sid)

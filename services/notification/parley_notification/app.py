@@ -14,6 +14,7 @@ from parley.contracts.events import (
     PresenceChanged,
     TypingEvent,
 )
+from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
 from parley_notification import event_frames
@@ -35,7 +36,7 @@ def build_service(settings: NotificationSettings) -> Service:
     fanout = Fanout(service.bus)
     memberships = Memberships(service.redis, settings.redis_key_prefix)
     subscriptions = Subscriptions(service.db, allow_insecure=settings.notification_push_allow_insecure_endpoints)
-    verifier = JwksVerifier(settings.auth_jwks_url)
+    verifier = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
     escalation = _web_push(service, settings, subscriptions, fanout) if settings.push_enabled else None
     public_key = public_key_b64(escalation.sender.vapid) if escalation else None
     service.http.add_routes(PushApi(subscriptions, verifier, public_key).routes())

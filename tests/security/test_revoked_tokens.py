@@ -1,0 +1,71 @@
+"""A logged-out token is refused by every service's HTTP API, not only by auth and the gateway.
+
+The endpoints come from the services' own tables where they have one (chat_session, chatbot_engine),
+so an endpoint added later is attacked too.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+
+from parley.contracts.errors import ErrorCode
+from parley_chat_session.api_spec import PUBLIC
+from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_ENDPOINTS
+from parley_chatbot_engine.api import ENDPOINTS as CHATBOT_ENDPOINTS
+from parley_fleet import Fleet
+from tests.e2e.client import login
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+
+
+def _filled(path: str) -> str:
+    """A path with every ``{parameter}`` given a well-formed id that names nothing."""
+    return re.sub(r"{\w+}", "0123456789abcdef01234567", path)
+
+
+def _protected_endpoints() -> list[tuple[str, str, str]]:
+    """(service, method, path) of every endpoint that needs a token."""
+    endpoints = [("chat_session", e.method, _filled(e.path)) for e in CHAT_ENDPOINTS if e.access != PUBLIC]
+    endpoints += [("chatbot_engine", e.method, _filled(e.path)) for e in CHATBOT_ENDPOINTS]
+    endpoints += [
+        ("notification", "GET", "/push/subscriptions"),
+        ("notification", "PUT", "/push/subscriptions"),
+        ("notification", "DELETE", "/push/subscriptions/some-device"),
+        ("gateway", "GET", "/admin/maintenance"),
+        ("gateway", "PUT", "/admin/maintenance"),
+        ("auth", "GET", "/auth/me"),
+        ("auth", "PATCH", "/auth/me"),
+        ("auth", "POST", "/auth/users"),
+        ("auth", "POST", "/auth/keys/rotate"),
+    ]
+    return endpoints
+
+
+@pytest.fixture(scope="module")
+async def revoked_admin_token(fleet: Fleet) -> AsyncIterator[str]:
+    """An admin's token that worked, then was logged out."""
+    async with aiohttp.ClientSession() as session:
+        token = (await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD))["token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        async with session.get(f"{fleet.url('chat_session')}/channels", headers=headers) as response:
+            assert response.status == 200, await response.text()
+        async with session.post(f"{fleet.url('auth')}/auth/logout", headers=headers) as response:
+            assert response.status in (200, 204), await response.text()
+    yield token
+
+
+@pytest.mark.parametrize(("service", "method", "path"), _protected_endpoints(), ids=lambda value: str(value))
+async def test_a_logged_out_token_is_refused_everywhere(
+    fleet: Fleet, revoked_admin_token: str, service: str, method: str, path: str
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        async with session.request(
+            method, fleet.url(service) + path, json={}, headers={"Authorization": f"Bearer {revoked_admin_token}"}
+        ) as response:
+            body = await response.json()
+    assert response.status == 401, (service, method, path, body)
+    assert body["error"]["code"] == ErrorCode.TOKEN_INVALID, body
+    assert "revoked" in body["error"]["message"], body

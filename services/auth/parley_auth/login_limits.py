@@ -1,4 +1,12 @@
-"""Login attempts, limited per account and per client address (token buckets in Redis).
+"""Login attempts, limited per account from one client address and per client address (token
+buckets in Redis).
+
+The account's limit is kept per address, not for the account as a whole: a limit of the account
+alone let anyone lock a staff member out by sending wrong passwords for their username. Now the
+guesser only slows themselves down (429 with Retry-After, the bucket refilling a few attempts a
+minute), while the owner logging in from their own address still gets in. A guesser with many
+addresses gets each address's budget; what holds them is that each guess costs an argon2 hash
+and that staff passwords are at least 8 characters, not a lock that would also hold the owner.
 
 Every attempt counts, successful or not: a limit on failures alone would let a guesser who
 also knows one valid password reset it. Both buckets are taken in one atomic step, so a
@@ -42,19 +50,22 @@ class LoginLimits:
     async def attempt(self, request: web.Request, account: str) -> None:
         """Count one login attempt for ``account`` from this request; raise LoginRefused when over."""
         settings = self._settings
-        # Hashed so neither usernames nor device ids sit in Redis in the clear.
-        account_key = hashlib.sha256(account.encode()).hexdigest()[:32]
-        by_account = Bucket(f"login:account:{account_key}", settings.auth_login_account_burst, settings.auth_login_account_per_minute / 60)
-        by_address = Bucket(
-            f"login:address:{self.client_address(request)}",
-            settings.auth_login_address_burst,
-            settings.auth_login_address_per_minute / 60,
+        address = self.client_address(request)
+        by_pair = Bucket(
+            f"login:pair:{_digest(account, address)}", settings.auth_login_account_burst, settings.auth_login_account_per_minute / 60
         )
-        verdict = await self._limiter.take(by_account, by_address)
+        by_address = Bucket(f"login:address:{address}", settings.auth_login_address_burst, settings.auth_login_address_per_minute / 60)
+        verdict = await self._limiter.take(by_pair, by_address)
         if not verdict.allowed:
             retry_after = max(1, math.ceil(verdict.retry_after_seconds))
-            per = "account" if verdict.blocked_by is by_account else "address"
-            limit = settings.auth_login_account_burst if per == "account" else settings.auth_login_address_burst
-            raise LoginRefused(
-                f"too many login attempts for this {per} (at most {limit} in a row); retry in {retry_after} s", retry_after
-            )
+            if verdict.blocked_by is by_pair:
+                what, limit = "for this account from this address", settings.auth_login_account_burst
+            else:
+                what, limit = "from this address", settings.auth_login_address_burst
+            raise LoginRefused(f"too many login attempts {what} (at most {limit} in a row); retry in {retry_after} s", retry_after)
+
+
+def _digest(account: str, address: str) -> str:
+    """The bucket's name for an account and an address: hashed, so neither usernames nor device
+    ids sit in Redis in the clear (surrogatepass: a lone surrogate in a name must not crash it)."""
+    return hashlib.sha256(f"{account}\n{address}".encode("utf-8", "surrogatepass")).hexdigest()[:32]

@@ -35,7 +35,9 @@ ERRORS = {
     400: "Invalid body (code 9105, the message names the field).",
     401: "No, bad, expired or revoked token or credentials (code 7001 or 9004).",
     403: "The caller's role may not do this (code 9101).",
-    429: "Too many attempts (code 9003); the Retry-After header says how many seconds to wait.",
+    429: "Too many attempts for this account from this client address, or from this address (code 9003); the "
+    "Retry-After header says how many seconds to wait. Other addresses are not held: wrong passwords never lock "
+    "the account.",
     503: "A store this needs does not answer (code 9503); retry.",
 }
 

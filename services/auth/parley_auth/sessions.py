@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,12 @@ from parley.revocations import RevocationList
 REVOCATION_MARGIN_SECONDS = 5
 # Ended sessions are deleted this long after their end (Sessions.forget_expired).
 FORGET_EXPIRED_AFTER = timedelta(days=1)
+# The only spelling of a refresh token auth issues: a session code (token_urlsafe(12): 16
+# characters), a generation in ASCII digits without a leading zero (18 at most: it stays an
+# int64 in the store), and the MAC (32 bytes in unpadded base64url: 43 characters). Explicit
+# ASCII classes, because str.isdigit() and int() also take Arabic-Indic, fullwidth or superscript
+# digits: a token spelled with them was read as the genuine one, or crashed the parse (500).
+_REFRESH_TOKEN = re.compile(r"([A-Za-z0-9_-]{16})\.(0|[1-9][0-9]{0,17})\.([A-Za-z0-9_-]{43})")
 
 
 @dataclass(frozen=True)
@@ -56,10 +63,11 @@ def _mac(secret: str, session_code: str, generation: int) -> str:
 
 
 def _parse(refresh_token: str) -> tuple[str, int, str]:
-    parts = refresh_token.split(".")
-    if len(parts) != 3 or not parts[1].isdigit():
+    matched = _REFRESH_TOKEN.fullmatch(refresh_token)
+    if matched is None:
         raise ParleyError(ErrorCode.TOKEN_INVALID, "malformed refresh token")
-    return parts[0], int(parts[1]), parts[2]
+    code, generation, mac = matched.groups()
+    return code, int(generation), mac
 
 
 class Sessions:

@@ -28,10 +28,16 @@ class AuthSettings(ServiceSettings):
         'whose connections get a kickoff (4003). Operators are left out so they may keep several consoles.',
     )
     auth_login_account_burst: int = Field(
-        10, ge=1, description="Login attempts one account (username or device id) may make in a row before it waits."
+        10,
+        ge=1,
+        description="Login attempts for one account (username or device id) from one client address in a row before "
+        "that address waits for that account; other addresses are not held, so a guesser cannot lock the owner out.",
     )
     auth_login_account_per_minute: float = Field(
-        6.0, gt=0, description="Login attempts an account gets back per minute: a password guesser gets ~8600 tries a day at most."
+        6.0,
+        gt=0,
+        description="Login attempts an account gets back per minute from one address: a guesser gets ~8600 tries a day "
+        "per address at most.",
     )
     auth_login_address_burst: int = Field(
         60, ge=1, description="Login attempts one client address may make in a row (an office behind one NAT logs in together)."

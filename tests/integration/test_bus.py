@@ -61,7 +61,7 @@ async def _dead_letters(infra: Infra) -> list[Envelope]:
     found = []
     async with connection:
         channel = await connection.channel()
-        queue = await channel.declare_queue(topology.DEAD_LETTERS_QUEUE, durable=True)
+        queue = await channel.declare_queue(topology.DEAD_LETTERS_QUEUE, durable=True, arguments=topology.DEAD_LETTERS_ARGUMENTS)
         while (message := await queue.get(no_ack=True, fail=False)) is not None:
             try:
                 found.append(Envelope.model_validate_json(message.body))
@@ -183,6 +183,48 @@ async def test_handler_that_always_fails_is_dead_lettered_not_looped(infra: Infr
     assert len(attempts) == 3
     dead = await _dead_letters(infra)
     assert [envelope.payload["user_id"] for envelope in dead if envelope.type == "presence.changed"] == ["doomed"]
+
+
+async def test_a_failure_no_retry_can_mend_is_answered_at_once_and_dead_lettered(infra: Infra, buses: list[Bus]) -> None:
+    await _dead_letters(infra)
+    attempts: list[int] = []
+    server = Bus(_settings(infra), f"svc-{uuid.uuid4().hex[:6]}")
+
+    async def store(_command: LookupNodes, _envelope: Envelope) -> NodesOfUsers:
+        attempts.append(1)
+        raise OverflowError("MongoDB can only handle up to 8-byte ints")  # what bson says of 2**63
+
+    server.on_command(LookupNodes, store)
+    await _start(buses, server)
+    client = await _start(buses, Bus(_settings(infra, bus_request_timeout_seconds=10.0), "client"))
+    with pytest.raises(ParleyError) as refused:
+        await client.request(LookupNodes(user_ids=["u1"]))
+    assert refused.value.code == ErrorCode.BAD_ARGUMENT, refused.value
+    assert attempts == [1], "never retried"
+    assert [envelope.type for envelope in await _dead_letters(infra)] == ["presence.lookup_nodes"]
+
+
+async def test_messages_waiting_for_a_retry_hold_no_consumer_slot(infra: Infra, buses: list[Bus]) -> None:
+    """Two failing messages on a consumer that takes two at a time: a request behind them is still
+    answered, because a retry waits in a delay queue, not in the consumer."""
+    server = Bus(_settings(infra, bus_prefetch=2, bus_max_attempts=8), f"svc-{uuid.uuid4().hex[:6]}")
+    failing = {"poison-1", "poison-2"}
+    failed: list[str] = []
+
+    async def lookup(command: LookupNodes, _envelope: Envelope) -> NodesOfUsers:
+        if command.user_ids[0] in failing:
+            failed.append(command.user_ids[0])
+            raise RuntimeError("a dependency is away")
+        return NodesOfUsers(nodes={"node-1": command.user_ids})
+
+    server.on_command(LookupNodes, lookup)
+    await _start(buses, server)
+    client = await _start(buses, Bus(_settings(infra, bus_request_timeout_seconds=3.0), "client"))
+    for poison in sorted(failing):
+        await client.send_command(LookupNodes(user_ids=[poison]))
+    for _ in range(5):  # each answered while the two failing messages back off (28 s in all)
+        assert await client.request(LookupNodes(user_ids=["someone"])) == {"nodes": {"node-1": ["someone"]}}
+    assert failing <= set(failed)
 
 
 async def test_poison_message_is_dead_lettered_and_the_queue_moves_on(infra: Infra, buses: list[Bus]) -> None:

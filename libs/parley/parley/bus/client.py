@@ -116,12 +116,33 @@ class Bus:
         self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
         for name, kind in topology.EXCHANGES.items():
             self._exchanges[name] = await self._publish_channel.declare_exchange(name, kind, durable=True)
-        dead_letters = await self._publish_channel.declare_queue(topology.DEAD_LETTERS_QUEUE, durable=True)
-        await dead_letters.bind(self._exchanges[topology.DLX])
+        await self._declare_dead_letters()
+        for milliseconds in topology.delay_milliseconds():
+            delay = await self._publish_channel.declare_queue(
+                topology.delay_queue(milliseconds), durable=True, arguments=topology.delay_queue_arguments(milliseconds)
+            )
+            await delay.bind(self._exchanges[topology.DELAY], arguments=topology.delay_binding(milliseconds))
 
         reply_channel = await self._connection.channel()
         reply_queue = await reply_channel.declare_queue(self._reply_queue_name, exclusive=True, auto_delete=True)
         await reply_queue.consume(self._on_reply, no_ack=True)
+
+    async def _declare_dead_letters(self) -> None:
+        """The dead-letter queue, bounded. One declared by an earlier version without the bound
+        cannot be redeclared with it (the broker refuses changed arguments): it is used as it is,
+        with a warning, until an operator deletes it or sets a max-length policy."""
+        assert self._connection is not None
+        try:
+            queue = await self._publish_channel.declare_queue(
+                topology.DEAD_LETTERS_QUEUE, durable=True, arguments=topology.DEAD_LETTERS_ARGUMENTS
+            )
+        except aio_pika.exceptions.ChannelPreconditionFailed:
+            log.warning("bus.dead_letters_unbounded", queue=topology.DEAD_LETTERS_QUEUE, wanted=topology.DEAD_LETTERS_ARGUMENTS)
+            self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+            for name, kind in topology.EXCHANGES.items():
+                self._exchanges[name] = await self._publish_channel.declare_exchange(name, kind, durable=True)
+            queue = await self._publish_channel.declare_queue(topology.DEAD_LETTERS_QUEUE, passive=True)
+        await queue.bind(self._exchanges[topology.DLX])
 
     async def start_consuming(self) -> None:
         """Open one channel per subscribed queue (each with bounded prefetch) and start consuming."""

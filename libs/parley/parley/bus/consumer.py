@@ -2,9 +2,11 @@
 
 A queue gets one :class:`Subscription`; services register one small handler per contract type.
 The subscription owns everything around the handler: parsing and validating the envelope,
-the per-message timeout, acking only after the handler succeeded, republishing a failed message
-for another attempt (with backoff), dead-lettering it after the last attempt or at once when it
-cannot be read, answering ``reply_to`` for requests, log context and metrics.
+the per-message timeout, acking only after the handler succeeded, sending a failed message to
+wait out its backoff in a delay queue (never in the consumer, where it would hold a prefetch
+slot), dead-lettering it after the last attempt, or at once when it cannot be read or its
+failure cannot pass (``failures.is_permanent``: the caller gets the error now, not a timeout),
+answering ``reply_to`` for requests, log context and metrics.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ValidationError
 
 from parley import metrics
-from parley.bus import topology
+from parley.bus import failures, topology
 from parley.contracts.base import Contract, Envelope, UnknownContract
 from parley.contracts.commands import Reply, ReplyError
 from parley.contracts.errors import ErrorCode, ParleyError
@@ -32,13 +34,8 @@ if TYPE_CHECKING:
 Handler = Callable[[Any, Envelope], Awaitable[BaseModel | None]]
 log = get_logger("parley.bus")
 
-# Backoff before a failed message is tried again: the first retries come quickly, so a transient
-# failure costs the user well under a second; the later ones wait longer, so with the default 8
-# attempts a message rides out about 28 s of a dependency being away (a Redis or MongoDB restart,
-# a failover) before it is dead-lettered. With 5 attempts (3.6 s), the chaos suite's 4 s Redis
-# stop dead-lettered presence's events.
-RETRY_BACKOFF_SECONDS = (0.1, 0.5, 1.0, 2.0, 5.0, 10.0, 10.0)
-
+# Headers RabbitMQ adds when it dead-letters a message (a delay queue's expiry does).
+DEATH_HEADERS = ("x-death", "x-first-death-", "x-last-death-")
 
 @dataclass
 class QueueSpec:
@@ -133,7 +130,10 @@ class Subscription:
                 metrics.BUS_CONSUMED.labels(self.spec.name, "ack").inc()
                 return
             except Exception as error:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
-                await self._failed(message, envelope, error)
+                if failures.is_permanent(error):
+                    await self._refuse(message, envelope, error)
+                else:
+                    await self._failed(message, envelope, error)
                 return
 
             if message.reply_to:
@@ -159,21 +159,31 @@ class Subscription:
             )
             await self._dead_letter(message, outcome="dead_lettered")
             return
-        await asyncio.sleep(RETRY_BACKOFF_SECONDS[min(attempt - 1, len(RETRY_BACKOFF_SECONDS) - 1)])
-        # Publish the retry before acking the original: a crash in between duplicates (and the
-        # handlers are idempotent), it never loses.
+        backoff = topology.RETRY_BACKOFF_SECONDS[min(attempt - 1, len(topology.RETRY_BACKOFF_SECONDS) - 1)]
+        # The broker's own history of earlier waits is dropped: it grows with every round, and
+        # RabbitMQ reads it to detect dead-letter cycles, which a counted retry is not.
+        headers = {key: value for key, value in (message.headers or {}).items() if not key.startswith(DEATH_HEADERS)}
         retry = Message(
             message.body,
-            headers={**(message.headers or {}), topology.ATTEMPT_HEADER: attempt + 1},
+            headers={**headers, topology.ATTEMPT_HEADER: attempt + 1, topology.DELAY_HEADER: str(round(backoff * 1000))},
             content_type=message.content_type,
             delivery_mode=message.delivery_mode,
             reply_to=message.reply_to,
             correlation_id=message.correlation_id,
             message_id=message.message_id,
         )
-        await self.bus.publish_raw(retry, exchange="", routing_key=self.spec.name)
+        # Publish the retry before acking the original: a crash in between duplicates (and the
+        # handlers are idempotent), it never loses.
+        await self.bus.publish_raw(retry, exchange=topology.DELAY, routing_key=self.spec.name, mandatory=True)
         await message.ack()
         metrics.BUS_CONSUMED.labels(self.spec.name, "retry").inc()
+
+    async def _refuse(self, message: AbstractIncomingMessage, envelope: Envelope, error: Exception) -> None:
+        """A failure no retry can mend: the caller is told at once, the message is dead-lettered."""
+        log.error("bus.handler_refused", queue=self.spec.name, error=repr(error)[:500], exc_info=error)
+        refusal = ReplyError(code=ErrorCode.BAD_ARGUMENT, message=f"the request cannot be carried out ({type(error).__name__})")
+        await self._reply(message, envelope, Reply(ok=False, error=refusal))
+        await self._dead_letter(message, outcome="rejected")
 
     async def _dead_letter(self, message: AbstractIncomingMessage, *, outcome: str) -> None:
         await message.reject(requeue=False)  # the queue's x-dead-letter-exchange takes it to parley.dlx

@@ -60,8 +60,12 @@ async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
     try:
         return model.model_validate_json(raw or b"{}")
     except ValidationError as error:
-        problems = "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
-        raise ParleyError(ErrorCode.BAD_ARGUMENT, problems) from None
+        raise ParleyError(ErrorCode.BAD_ARGUMENT, validation_problems(error)) from None
+
+
+def validation_problems(error: ValidationError) -> str:
+    """Every problem of a validation error, each naming its field, in one line."""
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
 
 
 @web.middleware

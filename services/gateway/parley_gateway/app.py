@@ -15,6 +15,7 @@ from parley.contracts.deliveries import DeliverFrame
 from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.events import Heartbeats, SessionReplaced, TokenRevoked
 from parley.contracts.frames import Kickoff, Notice, server_frame
+from parley.http_api import HttpApi
 from parley.logs import get_logger
 from parley.ratelimit import RateLimiter
 from parley.revocations import RevocationList
@@ -26,7 +27,7 @@ from parley_gateway.admission import ConnectionCaps
 from parley_gateway.authentication import Authenticator
 from parley_gateway.connections import Connection, Connections
 from parley_gateway.limits import FrameLimits
-from parley_gateway.maintenance import Maintenance, MaintenanceApi
+from parley_gateway.maintenance import ENDPOINTS, Maintenance, MaintenanceApi
 from parley_gateway.protocol import Protocol
 from parley_gateway.settings import GatewaySettings
 from parley_gateway.static_files import StaticFiles
@@ -67,7 +68,7 @@ def build_service(settings: GatewaySettings) -> Service:
     protocol = Protocol(settings, service.bus, limits, authenticator, delivery, maintenance, activity)
     endpoint = WebSocketEndpoint(settings, service.bus, authenticator, caps, connections, protocol, service.stopping)
     service.http.router.add_get("/ws", endpoint)
-    service.http.add_routes(MaintenanceApi(maintenance, verifier).routes())
+    service.http.add_routes(HttpApi(ENDPOINTS, verifier, MaintenanceApi(maintenance)).routes())
     service.http.add_routes(StaticFiles().routes())  # the widget, the JS client, the console
     _subscribe(service, connections, delivery)
     service.background(maintenance.watch)

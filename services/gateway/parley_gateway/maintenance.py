@@ -13,14 +13,12 @@ from collections.abc import Callable
 from typing import Annotated
 
 import redis.asyncio as redis
-from aiohttp import web
 from pydantic import Field, StringConstraints
 from redis.exceptions import RedisError
 
 from parley.contracts.base import Model
-from parley.http import json_response, read_json
+from parley.http_api import Call, Endpoint, roles
 from parley.logs import get_logger
-from parley.tokens import JwksVerifier, bearer_claims
 
 log = get_logger("parley.gateway")
 DEFAULT_TEXT = "Parley is down for maintenance; please come back in a few minutes."
@@ -74,27 +72,31 @@ class Maintenance:
             self._on_change(message)
 
 
+class MaintenanceState(Model):
+    enabled: bool
+    message: str = Field(description="What clients are told while it is on; empty when off.")
+
+
 class MaintenanceApi:
-    """``GET``/``PUT /admin/maintenance`` for admins (bearer token, verified locally)."""
+    """``GET``/``PUT /admin/maintenance`` for admins (the gateway's table: ``ENDPOINTS``)."""
 
-    def __init__(self, maintenance: Maintenance, verifier: JwksVerifier) -> None:
+    def __init__(self, maintenance: Maintenance) -> None:
         self.maintenance = maintenance
-        self.verifier = verifier
 
-    def routes(self) -> list[web.RouteDef]:
-        return [web.get("/admin/maintenance", self.get), web.put("/admin/maintenance", self.put)]
-
-    async def _admin(self, request: web.Request) -> None:
-        await bearer_claims(request, self.verifier, "admin")
-
-    async def get(self, request: web.Request) -> web.Response:
-        await self._admin(request)
+    async def get_maintenance(self, _call: Call) -> MaintenanceState:
         message = self.maintenance.message
-        return json_response({"enabled": message is not None, "message": message or ""})
+        return MaintenanceState(enabled=message is not None, message=message or "")
 
-    async def put(self, request: web.Request) -> web.Response:
-        await self._admin(request)
-        state = await read_json(request, MaintenanceSwitch)
+    async def switch_maintenance(self, call: Call) -> MaintenanceState:
+        state: MaintenanceSwitch = call.body
         await self.maintenance.switch(state)
         log.info("gateway.maintenance_switched", enabled=state.enabled)
-        return json_response({"enabled": state.enabled, "message": state.message if state.enabled else ""})
+        return MaintenanceState(enabled=state.enabled, message=state.message if state.enabled else "")
+
+
+ENDPOINTS = [
+    Endpoint("GET", "/admin/maintenance", "get_maintenance", "Whether maintenance mode is on, and its message",
+             roles("admin"), tag="admin", response=MaintenanceState),
+    Endpoint("PUT", "/admin/maintenance", "switch_maintenance", "Switch maintenance mode on every gateway node",
+             roles("admin"), tag="admin", body=MaintenanceSwitch, response=MaintenanceState),
+]

@@ -70,6 +70,8 @@ async def fleet(infra: Infra, vapid: Vapid, push_service: PushService) -> AsyncI
         "PARLEY_NOTIFICATION_VAPID_PRIVATE_KEY": vapid.private_pem().decode(),
         "PARLEY_NOTIFICATION_VAPID_SUBJECT": SUBJECT,
         "PARLEY_NOTIFICATION_PUSH_ALLOW_INSECURE_ENDPOINTS": "true",
+        # The local push endpoint is on 127.0.0.1 and a random port, which only an allowed host may use.
+        "PARLEY_NOTIFICATION_PUSH_ALLOWED_HOSTS": '["127.0.0.1"]',
         "PARLEY_NOTIFICATION_PUSH_MERGE_SECONDS": str(MERGE_SECONDS),
         "PARLEY_NOTIFICATION_MAX_DIRECT_PUSH": str(MAX_DIRECT_PUSH),
         "PARLEY_NOTIFICATION_PUSH_QUEUE_RATE": str(QUEUE_RATE),

@@ -23,6 +23,7 @@ from parley_notification.fanout import Fanout
 from parley_notification.memberships import Memberships
 from parley_notification.pending_pushes import PendingPushes
 from parley_notification.push_api import PushApi
+from parley_notification.push_endpoints import EndpointRule
 from parley_notification.push_queue import PushQueue
 from parley_notification.push_sender import PushSender
 from parley_notification.settings import NotificationSettings
@@ -35,7 +36,8 @@ def build_service(settings: NotificationSettings) -> Service:
     assert service.redis is not None
     fanout = Fanout(service.bus)
     memberships = Memberships(service.redis, settings.redis_key_prefix)
-    subscriptions = Subscriptions(service.db, allow_insecure=settings.notification_push_allow_insecure_endpoints)
+    endpoint_rule = EndpointRule.of(settings.notification_push_allowed_hosts, settings.notification_push_allow_insecure_endpoints)
+    subscriptions = Subscriptions(service.db, endpoint_rule)
     verifier = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
     escalation = _web_push(service, settings, subscriptions, fanout) if settings.push_enabled else None
     public_key = public_key_b64(escalation.sender.vapid) if escalation else None

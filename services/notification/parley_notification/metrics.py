@@ -11,7 +11,8 @@ PUSH_SENT = Counter("parley_push_sent_total", "Web pushes accepted by a push ser
 PUSH_FAILED = Counter(
     "parley_push_failed_total",
     "Web pushes not delivered: gone (404/410, subscription deleted), rejected (other 4xx), "
-    "exhausted (429/5xx/network after every attempt).",
+    "exhausted (429/5xx/network after every attempt), refused (the endpoint, a redirect or its name's addresses "
+    "are not a public https push service; subscription deleted).",
     ["reason"],
 )
 PUSH_SKIPPED = Counter(

@@ -21,6 +21,7 @@ from pywebpush import WebPushException, webpush_async
 
 from parley.logs import get_logger
 from parley_notification import metrics
+from parley_notification.push_endpoints import EndpointRefused, PublicAddressResolver, checking_middleware
 from parley_notification.subscriptions import Subscription, Subscriptions
 
 log = get_logger("parley.notification")
@@ -109,7 +110,12 @@ class PushSender:
     async def _attempt(self, job: PushJob) -> float | None:
         """One try: None when done (sent or given up for good), else seconds to wait (0: backoff)."""
         if self._session is None:
-            self._session = aiohttp.ClientSession()
+            rule = self.subscriptions.endpoint_rule
+            # The endpoint was checked when stored; checked again here, on every request (a
+            # redirect's too) and on the addresses its name resolves to, which are the ones connected to.
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(resolver=PublicAddressResolver(rule)), middlewares=(checking_middleware(rule),)
+            )
         remaining = self.ttl_seconds - int(time.time() - job.at_ms / 1000)
         try:
             await webpush_async(
@@ -124,6 +130,13 @@ class PushSender:
             )
         except WebPushException as error:
             return await self._refused(job, error)
+        except EndpointRefused as error:
+            # Not a push service (a stored endpoint from before the check, a DNS record changed
+            # since, a redirect inwards): never retried, and forgotten, so it is not tried again.
+            await self.subscriptions.forget(job.subscription)
+            metrics.PUSH_FAILED.labels("refused").inc()
+            log.warning("push.endpoint_refused", subscription=job.subscription.id, reason=str(error))
+            return None
         except (aiohttp.ClientError, TimeoutError) as error:
             log.info("push.network_error", subscription=job.subscription.id, error=repr(error))
             return 0.0

@@ -22,6 +22,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.base import Model
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley_notification.push_endpoints import EndpointRule
 
 DeviceId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 # Push services' endpoint URLs are a few hundred characters; anything far longer is not one.
@@ -91,9 +92,9 @@ class Subscription:
 
 
 class Subscriptions:
-    def __init__(self, db: AsyncDatabase, *, allow_insecure: bool) -> None:
+    def __init__(self, db: AsyncDatabase, endpoint_rule: EndpointRule) -> None:
         self._collection = db["push_subscriptions"]
-        self._allow_insecure = allow_insecure
+        self.endpoint_rule = endpoint_rule
 
     async def create_indexes(self) -> None:
         await self._collection.create_index([("user_id", ASCENDING)])
@@ -141,10 +142,10 @@ class Subscriptions:
         await self._collection.delete_one({"_id": subscription.id, "endpoint": subscription.endpoint})
 
     def _checked_endpoint(self, endpoint: str) -> str:
-        parts = urlsplit(endpoint)
-        schemes = ("https", "http") if self._allow_insecure else ("https",)
-        if parts.scheme not in schemes or not parts.hostname:
-            raise ParleyError(ErrorCode.BAD_ARGUMENT, "subscription.endpoint must be an https URL of a push service")
+        """The endpoint, if notification may call it (push_endpoints: no internal addresses)."""
+        problem = self.endpoint_rule.problem(endpoint)
+        if problem is not None:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, f"subscription.endpoint must be the https URL of a public push service: {problem}")
         return endpoint
 
 

@@ -51,7 +51,9 @@ class OpeningRange(Model):
 class BusinessHours(Model):
     """Weekly opening hours; a day that is not listed is closed all day."""
 
-    timezone: str = Field("UTC", examples=["Europe/Paris"], description="IANA time zone the hours are in.")
+    # The longest IANA name is 32 characters; a longer one names no zone (and too long a file
+    # name is an OSError of its own, not a ValueError).
+    timezone: str = Field("UTC", max_length=64, examples=["Europe/Paris"], description="IANA time zone the hours are in.")
     weekly: dict[Weekday, list[OpeningRange]] = Field(default_factory=dict, description="Opening ranges per weekday.")
 
     @field_validator("timezone")
@@ -59,7 +61,7 @@ class BusinessHours(Model):
     def _known_zone(cls, value: str) -> str:
         try:
             ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError):
+        except (ZoneInfoNotFoundError, ValueError, OSError):
             raise ValueError(f"unknown time zone {value!r}") from None
         return value
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field
+from pydantic import AfterValidator, Field
 from pymongo import DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.base import Model
+from parley.contracts.bounded import MessageSeq, Seq
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.frames import MAX_PAGE
+from parley.contracts.messages import UserId
 from parley.tokens import Claims
 from parley_chat_session.closing import Closing
 from parley_chat_session.conversation_store import ConversationStore
@@ -27,18 +29,33 @@ from parley_chat_session.message_store import MessageStore
 
 
 class PageQuery(Model):
-    before_seq: int | None = Field(None, ge=1, description="Messages before this seq (the newest of them).")
-    after_seq: int | None = Field(None, ge=0, description="Messages after this seq (the oldest of them).")
+    before_seq: MessageSeq | None = Field(None, description="Messages before this seq (the newest of them).")
+    after_seq: Seq | None = Field(None, description="Messages after this seq (the oldest of them).")
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
 
+# Ids this service hands out are far shorter; a longer one names nothing.
+MAX_ID_LENGTH = 64
+
+
+def _storable_time(value: datetime) -> datetime:
+    """A bound MongoDB can compare with: year 1 or 9999 with a UTC offset falls outside what a
+    datetime (and BSON's) can hold once moved to UTC."""
+    if not 1970 <= value.year <= 9000:
+        raise ValueError("a time between 1970 and 9000")
+    return value
+
+
+SearchTime = Annotated[datetime, AfterValidator(_storable_time)]
+
+
 class SearchQuery(Model):
-    channel_id: str | None = None
-    operator_id: str | None = Field(None, description="Conversations this operator took part in.")
-    visitor_id: str | None = None
+    channel_id: str | None = Field(None, max_length=MAX_ID_LENGTH)
+    operator_id: UserId | None = Field(None, description="Conversations this operator took part in.")
+    visitor_id: UserId | None = None
     status: Literal["open", "queued", "closed"] | None = None
-    created_from: datetime | None = Field(None, description="Created at or after (ISO 8601).")
-    created_to: datetime | None = Field(None, description="Created before (ISO 8601).")
+    created_from: SearchTime | None = Field(None, description="Created at or after (ISO 8601).")
+    created_to: SearchTime | None = Field(None, description="Created before (ISO 8601).")
     limit: int = Field(50, ge=1, le=MAX_PAGE)
     cursor: str | None = Field(None, max_length=200, description="next_cursor of the previous page.")
 

@@ -4,11 +4,21 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from parley.contracts.base import Contract, Model, contract
 from parley.contracts.bot import BotContent
-from parley.contracts.messages import ActionBody, ClientMsgId, ConversationId, Message, Role, TextBody
+from parley.contracts.bounded import MessageSeq, Seq
+from parley.contracts.messages import (
+    ActionBody,
+    ClientMsgId,
+    ConversationId,
+    Message,
+    Role,
+    TextBody,
+    UserId,
+    check_body_fits_kind,
+)
 
 
 class ReplyError(Model):
@@ -28,9 +38,9 @@ class Reply(Contract):
 class Caller(Model):
     """Who a gateway command is on behalf of (taken from the verified token, never the frame)."""
 
-    user_id: str
+    user_id: UserId
     role: Role
-    name: str = ""
+    name: str = Field("", max_length=200)
 
 
 @contract("chat_session.open_session")
@@ -62,6 +72,11 @@ class SendMessage(Contract):
     client_msg_id: ClientMsgId
     kind: Literal["text", "action", "bot"] = Field(description="bot: a chatbot's post (caller.role bot)")
     body: TextBody | ActionBody | BotContent
+
+    @model_validator(mode="after")
+    def _body_fits_kind(self) -> SendMessage:
+        check_body_fits_kind(self.kind, self.body)
+        return self
 
 
 class CannedSuggestion(Model):
@@ -109,8 +124,8 @@ class GetHistory(Contract):
 
     caller: Caller
     conversation_id: ConversationId
-    before_seq: int | None = Field(None, ge=1)
-    after_seq: int | None = Field(None, ge=0)
+    before_seq: MessageSeq | None = None
+    after_seq: Seq | None = None
     limit: int = Field(50, ge=1, le=200)
 
 
@@ -125,7 +140,7 @@ class History(Model):
 class MarkSeen(Contract):
     caller: Caller
     conversation_id: ConversationId
-    seq: int = Field(ge=0)
+    seq: Seq
     delivered_only: bool = Field(False, description="True for a client ack (received), False for seen (read).")
 
 
@@ -156,7 +171,7 @@ class RequestOperator(Contract):
     """A conversation needs a human (the visitor asked, or a bot's forward_operator step)."""
 
     conversation_id: ConversationId
-    requested_by: str = Field(description="user id of the visitor, or the bot's id")
+    requested_by: UserId = Field(description="user id of the visitor, or the bot's id")
 
 
 class OperatorRequestResult(Model):

@@ -11,11 +11,20 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 import orjson
-from pydantic import Field, StringConstraints, TypeAdapter
+from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
 from parley.contracts.base import Model
+from parley.contracts.bounded import MessageSeq, Seq
 from parley.contracts.commands import History, MessageAccepted, SessionOpened
-from parley.contracts.messages import ActionBody, ClientMsgId, ConversationId, Message, Role, TextBody
+from parley.contracts.messages import (
+    ActionBody,
+    ClientMsgId,
+    ConversationId,
+    Message,
+    Role,
+    TextBody,
+    check_body_fits_kind,
+)
 
 FrameId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ShortId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
@@ -24,6 +33,8 @@ ClientKind = Literal["web", "mobile", "console", "api"]
 MAX_PAGE = 200
 # Conversations one auth frame may resume: an operator's console holds a few dozen at most.
 MAX_RESUME_AT_AUTH = 100
+# A rating's comment: a few sentences of feedback.
+MAX_COMMENT_LENGTH = 2000
 
 
 class Empty(Model):
@@ -68,6 +79,11 @@ class MessageSendData(Model):
     kind: Literal["text", "action"] = "text"
     body: TextBody | ActionBody
 
+    @model_validator(mode="after")
+    def _body_fits_kind(self) -> MessageSendData:
+        check_body_fits_kind(self.kind, self.body)
+        return self
+
 
 class MessageSendFrame(_ClientFrame):
     type: Literal["message.send"]
@@ -76,7 +92,7 @@ class MessageSendFrame(_ClientFrame):
 
 class ConversationSeq(Model):
     conversation_id: ConversationId
-    seq: int = Field(ge=0)
+    seq: Seq
 
 
 class AckFrame(_ClientFrame):
@@ -119,7 +135,7 @@ class ResumeData(Model):
     """Every message of the conversation after ``after_seq``, in order, then live traffic."""
 
     conversation_id: ConversationId
-    after_seq: int = Field(ge=0)
+    after_seq: Seq
 
 
 class ResumeFrame(_ClientFrame):
@@ -129,8 +145,8 @@ class ResumeFrame(_ClientFrame):
 
 class HistoryData(Model):
     conversation_id: ConversationId
-    before_seq: int | None = Field(None, ge=1)
-    after_seq: int | None = Field(None, ge=0)
+    before_seq: MessageSeq | None = None
+    after_seq: Seq | None = None
     limit: int = Field(50, ge=1, le=MAX_PAGE)
 
 
@@ -174,7 +190,7 @@ class CloseFrame(_ClientFrame):
 class RateData(Model):
     conversation_id: ConversationId
     rating: int = Field(ge=1, le=5)
-    comment: str = Field("", max_length=2000)
+    comment: str = Field("", max_length=MAX_COMMENT_LENGTH)
 
 
 class RateFrame(_ClientFrame):

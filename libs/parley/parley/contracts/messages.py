@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, StringConstraints
+from pydantic import BaseModel, Field, StringConstraints
 
 from parley.contracts.base import Model
 from parley.contracts.bot import BotContent
+from parley.contracts.bounded import MessageSeq, StorableObject
 
 # Long enough for a pasted paragraph or a stack trace, short enough that one message can never
 # dominate a frame, a bus message or a push payload.
@@ -16,6 +17,9 @@ MAX_TEXT_LENGTH = 4000
 # Client-chosen ids are echoed back and stored in a unique index: keep them short and printable.
 ClientMsgId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
 ConversationId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
+# User ids (``v_…``, ``u_…``, ``bot_<script>``) name fields of stored documents (``members.<id>``):
+# no character MongoDB reads as a path or an operator.
+UserId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Role = Literal["visitor", "operator", "admin", "bot"]
 
 
@@ -23,10 +27,25 @@ class ActionBody(Model):
     """bm-aichat "M" message: a program action with its meaning and parameters."""
 
     meaning: Annotated[str, StringConstraints(min_length=1, max_length=100)]
-    params: dict[str, Any] = Field(default_factory=dict)
+    params: StorableObject = Field(default_factory=dict)
 
 
 TextBody = Annotated[str, StringConstraints(min_length=1, max_length=MAX_TEXT_LENGTH)]
+
+
+def check_body_fits_kind(kind: str, body: Any) -> None:
+    """Refuse (ValueError) a body of another shape than its kind: ``text`` (and ``notice``) carry a
+    string, ``action`` an :class:`ActionBody`, ``bot`` one bot content. Clients render by kind, so
+    a message whose body disagrees with it would break every reader of the conversation."""
+    if kind in ("text", "notice"):
+        fits = isinstance(body, str)
+    elif kind == "action":
+        fits = isinstance(body, ActionBody)
+    else:  # bot: one of the BotContent models
+        fits = isinstance(body, BaseModel) and not isinstance(body, ActionBody)
+    if not fits:
+        wanted = {"text": "a string", "notice": "a string", "action": "an object with meaning and params"}
+        raise ValueError(f"kind {kind} needs {wanted.get(kind, 'a bot content')} as its body")
 
 
 class Message(Model):
@@ -34,7 +53,7 @@ class Message(Model):
 
     id: str
     conversation_id: str
-    seq: int = Field(ge=1)
+    seq: MessageSeq
     author_id: str
     author_role: Role
     author_name: str = ""

@@ -3,8 +3,8 @@
 A seq is never *reserved* ahead of the write that uses it, so a send that loses a race burns
 nothing: the message is inserted with ``seq = last + 1`` and the unique ``(conversation_id,
 seq)`` index decides. If the insert collides, either the same ``(author_id, client_msg_id)``
-was stored first (a retried send: the stored one is returned) or another replica took that seq
-(read the newest seq again and retry). Inside one process the sends of a conversation take
+was stored first in this conversation (a retried send: the stored one is returned) or another
+replica took that seq (read the newest seq again and retry). Inside one process the sends of a conversation take
 turns on a lock and the process remembers the newest seq it stored, so collisions only happen
 between replicas, and a stale guess costs one failed insert, never a gap.
 """
@@ -18,7 +18,7 @@ from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
 from pymongo.asynchronous.database import AsyncDatabase
-from pymongo.errors import DuplicateKeyError
+from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from parley.batching import Batcher
 from parley.contracts.base import new_id
@@ -35,6 +35,10 @@ MAX_SEQ_ATTEMPTS = 20
 # Conversations whose newest seq this process remembers (saving a read per message): the busy
 # ones of a replica; a forgotten one costs one read.
 MAX_REMEMBERED_SEQS = 10_000
+
+# The idempotency index of old versions: unique per author over every conversation, so the same
+# client_msg_id in a second conversation collided with the first one's message. Dropped at start.
+GLOBAL_CLIENT_MSG_INDEX = "author_client_msg_unique"
 
 # Publishes a stored message (``message.created``); see ``MessageStore.append``.
 Announce = Callable[[Message], Awaitable[None]]
@@ -68,12 +72,22 @@ class MessageStore:
         await self._messages.create_index(
             [("conversation_id", ASCENDING), ("seq", ASCENDING)], unique=True, name="conversation_seq_unique"
         )
+        # Idempotency keys are the sender's within one conversation: the same key elsewhere is
+        # another message, never the retry of this one.
         await self._messages.create_index(
-            [("author_id", ASCENDING), ("client_msg_id", ASCENDING)], unique=True, name="author_client_msg_unique"
+            [("conversation_id", ASCENDING), ("author_id", ASCENDING), ("client_msg_id", ASCENDING)],
+            unique=True,
+            name="conversation_author_client_msg_unique",
         )
+        try:
+            await self._messages.drop_index(GLOBAL_CLIENT_MSG_INDEX)
+        except OperationFailure:
+            pass  # a database created by this version never had it
 
-    async def by_client_id(self, author_id: str, client_msg_id: str) -> Message | None:
-        doc = await self._messages.find_one({"author_id": author_id, "client_msg_id": client_msg_id})
+    async def by_client_id(self, conversation_id: str, author_id: str, client_msg_id: str) -> Message | None:
+        """The sender's message of this conversation sent with ``client_msg_id``, if any."""
+        query = {"conversation_id": conversation_id, "author_id": author_id, "client_msg_id": client_msg_id}
+        doc = await self._messages.find_one(query)
         return to_message(doc) if doc is not None else None
 
     async def append(
@@ -110,7 +124,7 @@ class MessageStore:
                     with timed("mongodb", "insert_message"):
                         await self._insert(doc)
                 except DuplicateKeyError:
-                    winner = await self.by_client_id(fields["author_id"], fields["client_msg_id"])
+                    winner = await self.by_client_id(conversation_id, fields["author_id"], fields["client_msg_id"])
                     if winner is not None:
                         # The first attempt may have died after its insert: its bookkeeping
                         # and its announcement are done again (both are idempotent).

@@ -1,9 +1,10 @@
 """``chat_session.send_message``: from a member's text to a stored, announced message.
 
 In order: the conversation (a temporary session is persisted, and queued for an operator, on
-its first message), membership, idempotency (a known ``client_msg_id`` returns the stored
-message), closed conversations, commands and canned responses, the sensitive-word filter, the
-gapless seq, the clocks, and finally the events.
+its first message), membership (before anything else: a non-member learns nothing, not even
+whether a ``client_msg_id`` is known), idempotency (a ``client_msg_id`` the sender already used
+in this conversation returns the stored message), closed conversations, commands and canned
+responses, the sensitive-word filter, the gapless seq, the clocks, and finally the events.
 """
 
 from __future__ import annotations
@@ -31,6 +32,19 @@ from parley_chat_session.sessions import Located, Sessions, is_channel_bot
 # A command's answer is kept this long so a retried send (same client_msg_id) gets the same
 # answer instead of running the command again; retries come within seconds, a day is generous.
 COMMAND_RESULT_TTL_SECONDS = 24 * 3600
+
+
+def require_access(caller: Caller, located: Located) -> None:
+    """Refuse (9101) a sender who may not post here: a stored conversation takes its members and
+    its channel's chatbot; an operator also only while still an operator of its channel (a
+    removal from the channel ends their access at once, whatever a conversation still lists).
+    ``Sessions.locate`` already checked a temporary session's reservation."""
+    doc, channel = located.doc, located.channel
+    if doc is None or is_channel_bot(caller, channel):
+        return
+    require_member(doc, caller.user_id)
+    if caller.role == "operator" and caller.user_id not in channel.get("operator_ids", []):
+        raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are no longer an operator of this conversation's channel")
 
 
 def reply_clock(doc: dict[str, Any], caller: Caller, kind: str) -> ReplyClock:
@@ -76,6 +90,8 @@ class Posting:
 
     async def send(self, command: SendMessage, trace_id: str | None = None) -> MessageAccepted:
         located = await self._sessions.locate(command.caller, command.conversation_id)
+        # Outside the retry below: a refused non-member must never be answered with a message.
+        require_access(command.caller, located)
         try:
             return await self._post(command, located, trace_id)
         except ParleyError:
@@ -85,18 +101,14 @@ class Posting:
             return earlier
 
     async def _post(self, command: SendMessage, located: Located, trace_id: str | None) -> MessageAccepted:
-        caller = command.caller
         doc, channel = located.doc, located.channel
-        if doc is not None:
-            if not is_channel_bot(caller, channel):
-                require_member(doc, caller.user_id)
-            if doc["status"] == "closed":
-                raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
+        if doc is not None and doc["status"] == "closed":
+            raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
         body = await self._body(command, doc, channel, trace_id)
         if isinstance(body, CommandResult):
             return MessageAccepted(command=body)
         if doc is not None:
-            doc = await self._ensure_member(caller, doc, channel)
+            doc = await self._ensure_member(command.caller, doc, channel)
             return await self._store_message(command, doc, channel, body, trace_id)
         return await self._first_message(command, located, body, trace_id)
 
@@ -104,17 +116,19 @@ class Posting:
         """A refused send may be the retry of one that went through before (the conversation has
         closed since, ...): its stored message, or its command's answer, is the answer again.
 
-        Looked up only on refusal: on the way in, the unique ``(author_id, client_msg_id)`` index
-        catches a retried message at the insert, and a command's answer is looked up when the
-        text is a command, which saves a read of every message (a collection scan on FerretDB)."""
+        Looked up only on refusal: on the way in, the unique ``(conversation_id, author_id,
+        client_msg_id)`` index catches a retried message at the insert, and a command's answer is
+        looked up when the text is a command, which saves a read of every message (a collection
+        scan on FerretDB). The caller is a member (``require_access`` ran first), and the lookup
+        is of this conversation only: a key used elsewhere is another message."""
         caller = command.caller
         if located.doc is not None:
-            existing = await self._messages.by_client_id(caller.user_id, command.client_msg_id)
-            if existing is not None:  # only ever the caller's own message
+            existing = await self._messages.by_client_id(located.doc["_id"], caller.user_id, command.client_msg_id)
+            if existing is not None:  # only ever the caller's own message of this conversation
                 # Announced again: the first attempt may have died before its event went out.
                 await self._announce.message(existing, located.doc["member_ids"], trace_id)
                 return MessageAccepted(message=existing, duplicate=True)
-        answered = await self._answered_command(caller, command.client_msg_id)
+        answered = await self._answered_command(caller, command.conversation_id, command.client_msg_id)
         return MessageAccepted(command=answered) if answered is not None else None
 
     async def _body(
@@ -128,7 +142,7 @@ class Posting:
             await self._profiles.remember(caller.user_id, caller.name)
         body = command.body if isinstance(command.body, str) else command.body.model_dump(mode="json")
         if isinstance(body, str):
-            body = await self._interpret(body, caller, doc, command.client_msg_id, trace_id)
+            body = await self._interpret(body, caller, doc, command.conversation_id, command.client_msg_id, trace_id)
             if isinstance(body, CommandResult):
                 return body
         if caller.role != "bot" and self._words.first_match(channel.get("sensitive_words", []), texts_of(body)):
@@ -155,16 +169,22 @@ class Posting:
         return doc
 
     async def _interpret(
-        self, text: str, caller: Caller, doc: dict[str, Any] | None, client_msg_id: str, trace_id: str | None
+        self,
+        text: str,
+        caller: Caller,
+        doc: dict[str, Any] | None,
+        conversation_id: str,
+        client_msg_id: str,
+        trace_id: str | None,
     ) -> str | CommandResult:
         """The text to store, or the answer of a command or canned lookup (stored nowhere)."""
         what = classify(text, caller.role)
         if isinstance(what, Command):
-            answered = await self._answered_command(caller, client_msg_id)
+            answered = await self._answered_command(caller, conversation_id, client_msg_id)
             if answered is not None:  # a retried command: it ran once, its answer is kept
                 return answered
             result = await self._commands.run(what, caller, doc, trace_id)
-            key = self._command_key(caller, client_msg_id)
+            key = self._command_key(caller, conversation_id, client_msg_id)
             await self._cache.set(key, result.model_dump_json(), ex=COMMAND_RESULT_TTL_SECONDS)
             return result
         if isinstance(what, CannedLookup) and doc is not None:
@@ -215,9 +235,9 @@ class Posting:
         require_member(doc, caller.user_id)
         return doc
 
-    def _command_key(self, caller: Caller, client_msg_id: str) -> str:
-        return f"{self._prefix}chat:command:{caller.user_id}:{client_msg_id}"
+    def _command_key(self, caller: Caller, conversation_id: str, client_msg_id: str) -> str:
+        return f"{self._prefix}chat:command:{conversation_id}:{caller.user_id}:{client_msg_id}"
 
-    async def _answered_command(self, caller: Caller, client_msg_id: str) -> CommandResult | None:
-        stored = await self._cache.get(self._command_key(caller, client_msg_id))
+    async def _answered_command(self, caller: Caller, conversation_id: str, client_msg_id: str) -> CommandResult | None:
+        stored = await self._cache.get(self._command_key(caller, conversation_id, client_msg_id))
         return CommandResult.model_validate_json(stored) if stored else None

@@ -55,7 +55,8 @@ async def test_temporary_session_is_stored_on_the_first_message_and_reopened(wor
     conversation_id = opened["data"]["conversation_id"]
     assert await mongo[infra.mongo_db]["conversations"].find_one({"_id": conversation_id}) is None
     again = await visitor.ws.request("session.open", {"channel_id": channel_id})
-    assert again["data"]["conversation_id"] != conversation_id  # nothing stored yet: a fresh reservation
+    # Nothing stored yet: the same reservation again (two tabs of one visitor share it).
+    assert (again["data"]["conversation_id"], again["data"]["temporary"]) == (conversation_id, True)
 
     await world.send(visitor, conversation_id, "First words")
     assert await mongo[infra.mongo_db]["conversations"].find_one({"_id": conversation_id}) is not None
@@ -66,7 +67,8 @@ async def test_temporary_session_is_stored_on_the_first_message_and_reopened(wor
         1,
     )
     stranger = await world.visitor()
-    refused(await world.send(stranger, again["data"]["conversation_id"], "hijack"), 9101)  # another visitor's reservation
+    reserved = await visitor.ws.request("session.open", {"channel_id": await world.channel([operator])})
+    refused(await world.send(stranger, reserved["data"]["conversation_id"], "hijack"), 9101)  # another visitor's reservation
 
 
 async def test_commands_answer_their_sender_and_store_nothing(world: ChatWorld, infra: Infra, mongo, pair) -> None:

@@ -3,11 +3,14 @@ its first message is posted (Odoo's ``persist=false``).
 
 The reservation lives in Redis (``chat:temporary:<conversation id>``, a hash of the visitor,
 the channel, and an e-mail the visitor may leave before writing) and expires when unused.
-Opening again while a conversation of that visitor and channel is live returns it.
+Opening again while a conversation of that visitor and channel is live returns it; while only
+a reservation is, returns that reservation (two tabs of one visitor share one conversation).
+A visitor holds at most ``MAX_RESERVATIONS_PER_VISITOR`` reservations (one per channel).
 """
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +23,42 @@ from parley.contracts.errors import ErrorCode, ParleyError
 from parley_chat_session.availability import Availability
 from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_store import ConversationStore, history_entry, member_entry, now
+
+# Unused reservations one visitor holds at once, over every channel (opening a channel again
+# reuses its reservation): a visitor has a few sites' widgets open at most, and each reservation
+# is a day of Redis memory, so one visitor opening channel after channel is refused instead.
+MAX_RESERVATIONS_PER_VISITOR = 10
+
+# Reuse the visitor's reservation of the channel, or make one if the visitor holds fewer than the
+# cap; atomic, so two tabs opening at once get the same one. KEYS: the visitor's reservation of
+# this channel (its conversation id), the visitor's reservations (a sorted set by expiry), the new
+# reservation. ARGV: new id, ttl, now, cap, reservation key prefix, visitor id, name, channel id.
+_RESERVE = """
+local current = redis.call('GET', KEYS[1])
+if current then
+  local held = ARGV[5] .. current
+  if redis.call('EXISTS', held) == 1 then
+    redis.call('EXPIRE', held, ARGV[2])
+    redis.call('EXPIRE', KEYS[1], ARGV[2])
+    redis.call('ZADD', KEYS[2], ARGV[3] + ARGV[2], current)
+    redis.call('EXPIRE', KEYS[2], ARGV[2])
+    return {'reused', current}
+  end
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
+for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
+  if redis.call('EXISTS', ARGV[5] .. id) == 0 then redis.call('ZREM', KEYS[2], id) end
+end
+if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
+  return {'full', ''}
+end
+redis.call('HSET', KEYS[3], 'visitor_id', ARGV[6], 'visitor_name', ARGV[7], 'channel_id', ARGV[8])
+redis.call('EXPIRE', KEYS[3], ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+redis.call('ZADD', KEYS[2], ARGV[3] + ARGV[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[2])
+return {'new', ARGV[1]}
+"""
 
 
 def new_conversation(conversation_id: str, channel: dict[str, Any], reservation: dict[str, str]) -> dict[str, Any]:
@@ -90,9 +129,17 @@ class Sessions:
         self._availability = availability
         self._prefix = key_prefix
         self._ttl = ttl_seconds
+        self._reserve = cache.register_script(_RESERVE)
 
     def _key(self, conversation_id: str) -> str:
         return f"{self._prefix}chat:temporary:{conversation_id}"
+
+    def _visitor_keys(self, visitor_id: str, channel_id: str) -> list[str]:
+        """The visitor's reservation of the channel, and the set of all the visitor's reservations."""
+        return [
+            f"{self._prefix}chat:temporary-of:{visitor_id}:{channel_id}",
+            f"{self._prefix}chat:temporary-by:{visitor_id}",
+        ]
 
     async def open(self, command: OpenSession) -> SessionOpened:
         channel = await self._channels.get(command.channel_id)
@@ -105,14 +152,23 @@ class Sessions:
             return SessionOpened(conversation_id=live_id, temporary=False, last_seq=last_seq, availability=mode, **opened)
         if caller.role != "visitor":
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "only visitors open livechat sessions")
-        conversation_id = f"c_{new_id()[:24]}"
-        key = self._key(conversation_id)
-        reservation = {"visitor_id": caller.user_id, "visitor_name": caller.name, "channel_id": channel["_id"]}
-        async with self._cache.pipeline(transaction=True) as pipe:
-            pipe.hset(key, mapping=reservation)
-            pipe.expire(key, self._ttl)
-            await pipe.execute()
+        conversation_id = await self._reservation(caller, channel["_id"])
         return SessionOpened(conversation_id=conversation_id, temporary=True, availability=mode, **opened)
+
+    async def _reservation(self, caller: Caller, channel_id: str) -> str:
+        """The visitor's reservation of the channel: the one it holds, or a new one within the cap."""
+        fresh = f"c_{new_id()[:24]}"
+        keys = [*self._visitor_keys(caller.user_id, channel_id), self._key(fresh)]
+        args = [fresh, self._ttl, int(time.time()), MAX_RESERVATIONS_PER_VISITOR, self._key("")]
+        outcome, conversation_id = await self._reserve(keys=keys, args=[*args, caller.user_id, caller.name, channel_id])
+        if outcome == "full":
+            raise ParleyError(
+                ErrorCode.RATE_LIMITED,
+                f"too many unused sessions: a visitor holds at most {MAX_RESERVATIONS_PER_VISITOR} at once (one per "
+                "channel); write in one of them, or open again once one has expired "
+                f"({self._ttl} s after it was last opened)",
+            )
+        return conversation_id
 
     async def locate(self, caller: Caller, conversation_id: str) -> Located:
         """The stored conversation, or the reservation of a temporary session and its channel.
@@ -136,8 +192,19 @@ class Sessions:
         doc = new_conversation(conversation_id, located.channel, located.reservation)
         if not await self._store.insert(doc):  # two first messages raced; the conversation exists now
             return await self._store.get(conversation_id), False
-        await self._cache.delete(self._key(conversation_id))
+        await self._forget(conversation_id, located.reservation)
         return doc, True
+
+    async def _forget(self, conversation_id: str, reservation: dict[str, str]) -> None:
+        """The reservation became a conversation: it no longer counts against the visitor's cap."""
+        of_channel, of_visitor = self._visitor_keys(reservation["visitor_id"], reservation["channel_id"])
+        async with self._cache.pipeline(transaction=True) as pipe:
+            pipe.delete(self._key(conversation_id))
+            pipe.zrem(of_visitor, conversation_id)
+            await pipe.execute()
+        # Only if it still names this one (a later open may have made another after an expiry).
+        if await self._cache.get(of_channel) == conversation_id:
+            await self._cache.delete(of_channel)
 
     async def set_visitor_email(self, caller: Caller, conversation_id: str, email: str) -> None:
         """The visitor's e-mail (for the transcript), on the conversation or its reservation."""
@@ -160,4 +227,4 @@ class Sessions:
         # The first message may have turned the reservation into a conversation meanwhile.
         if await self._store.find(conversation_id) is not None:
             await self._store.set_visitor_email(conversation_id, email)
-            await self._cache.delete(key)
+            await self._forget(conversation_id, reservation)

@@ -25,6 +25,7 @@ from parley_chat_session.api_spec import route_table
 from parley_chat_session.channel_api import ChannelApi
 from parley_chat_session.components import Components, build_components
 from parley_chat_session.conversation_api import ConversationApi
+from parley_chat_session.conversation_access import register_conversation_access
 from parley_chat_session.history import register_history
 from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.queue_api import QueueApi
@@ -42,6 +43,7 @@ def build_service(settings: ChatSessionSettings) -> Service:
     service.on_stop(parts.verifier.close)
     _register_commands(service, parts)
     register_history(service)
+    register_conversation_access(service)
     _register_events(service, parts)
     _register_background(service, settings, parts)
     return service

@@ -3,7 +3,7 @@ conversation's bot state. docs/chatbot-openapi.yaml is generated from :data:`END
 (:mod:`parley_chatbot_engine.openapi`).
 
 Everything needs an admin's bearer token, except reading a conversation's bot state, which an
-operator may do too.
+operator of the conversation's channel may do too (asked of chat_session: conversation_readers).
 """
 
 from __future__ import annotations
@@ -19,8 +19,9 @@ from pydantic import BaseModel
 from parley.contracts.base import Model
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.http import json_response, read_json
-from parley.tokens import JwksVerifier, bearer_claims
+from parley.tokens import Claims, JwksVerifier, bearer_claims
 from parley_chatbot_engine import robot as robots
+from parley_chatbot_engine.conversation_readers import ConversationReaders
 from parley_chatbot_engine.faq import FaqEntry, FaqEntrySpec, FaqStore
 from parley_chatbot_engine.machine import StoredAnswer
 from parley_chatbot_engine.script import Script
@@ -30,6 +31,8 @@ from parley_chatbot_engine.states import BotState, BotStates
 
 YAML_TYPES = frozenset({"application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"})
 ADMIN = ("admin",)
+# The verified claims of the request's bearer, for handlers whose rule goes beyond the role.
+CALLER = web.RequestKey("caller", Claims)
 
 
 class ScriptSummary(Model):
@@ -86,6 +89,7 @@ class Endpoint:
     response: type[BaseModel] | None = None
     status: int = 200
     yaml_body: bool = False
+    refusals: tuple[tuple[int, str], ...] = ()  # documented beyond 400/401/403 (or explaining them)
 
 
 ENDPOINTS = [
@@ -102,8 +106,11 @@ ENDPOINTS = [
     Endpoint("POST", "/chatbot/channels/{channel_id}/faq", "add_faq", "Add a FAQ entry", body=FaqEntrySpec,
              response=FaqEntry, status=201),
     Endpoint("DELETE", "/chatbot/channels/{channel_id}/faq/{entry_id}", "delete_faq", "Remove a FAQ entry", status=204),
-    Endpoint("GET", "/chatbot/conversations/{conversation_id}", "conversation_bot", "A conversation's bot state",
-             roles=("admin", "operator"), response=ConversationBot),
+    Endpoint("GET", "/chatbot/conversations/{conversation_id}", "conversation_bot",
+             "A conversation's bot state (admins, and operators of the conversation's channel)",
+             roles=("admin", "operator"), response=ConversationBot,
+             refusals=((403, "not an admin, nor an operator of the conversation's channel (code 9101)"),
+                       (404, "no such conversation, or it has no bot state (code 9102)"))),
 ]
 
 
@@ -119,11 +126,14 @@ async def _script_text(request: web.Request) -> tuple[bytes, FileFormat]:
 
 
 class ChatbotApi:
-    def __init__(self, scripts: ScriptStore, faq: FaqStore, states: BotStates, verifier: JwksVerifier) -> None:
+    def __init__(
+        self, scripts: ScriptStore, faq: FaqStore, states: BotStates, verifier: JwksVerifier, readers: ConversationReaders
+    ) -> None:
         self.scripts = scripts
         self.faq = faq
         self.states = states
         self.verifier = verifier
+        self.readers = readers
 
     def routes(self) -> list[web.RouteDef]:
         return [web.route(endpoint.method, endpoint.path, self._guarded(endpoint)) for endpoint in ENDPOINTS]
@@ -132,7 +142,7 @@ class ChatbotApi:
         handler = getattr(self, endpoint.handler)
 
         async def guarded(request: web.Request) -> web.StreamResponse:
-            await bearer_claims(request, self.verifier, *endpoint.roles)
+            request[CALLER] = await bearer_claims(request, self.verifier, *endpoint.roles)
             return await handler(request)
 
         return guarded
@@ -184,7 +194,9 @@ class ChatbotApi:
         return web.Response(status=204)
 
     async def conversation_bot(self, request: web.Request) -> web.Response:
-        state = await self.states.get(request.match_info["conversation_id"])
+        conversation_id = request.match_info["conversation_id"]
+        await self.readers.check(request[CALLER], conversation_id)
+        state = await self.states.get(conversation_id)
         if state is None:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, "this conversation has no chatbot state")
         return json_response(conversation_view(state, time.time()))

@@ -9,6 +9,7 @@ from parley.runtime import Service
 from parley.tokens import JwksVerifier
 from parley_chatbot_engine.api import ChatbotApi
 from parley_chatbot_engine.conversation_locks import ConversationLocks
+from parley_chatbot_engine.conversation_readers import ConversationReaders
 from parley_chatbot_engine.engine import Engine, Stores
 from parley_chatbot_engine.faq import FaqStore
 from parley_chatbot_engine.handlers import BusHandlers
@@ -29,7 +30,8 @@ def build_service(settings: ChatbotEngineSettings) -> Service:
     engine = Engine(settings, service.bus, stores, outbox, locks)
     BusHandlers(engine).register(service.bus)
     verifier = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
-    service.http.add_routes(ChatbotApi(stores.scripts, stores.faq, stores.states, verifier).routes())
+    readers = ConversationReaders(service.bus)
+    service.http.add_routes(ChatbotApi(stores.scripts, stores.faq, stores.states, verifier, readers).routes())
     spec = openapi_yaml()
 
     async def openapi(_request: web.Request) -> web.Response:

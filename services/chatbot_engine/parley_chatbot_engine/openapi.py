@@ -20,8 +20,8 @@ TITLE = "Parley chatbot_engine admin API"
 VERSION = "1.0.0"
 DESCRIPTION = (
     "Chatbot scripts (JSON or YAML), their validation, the FAQ entries of each channel, and a "
-    "conversation's bot state. Every call needs a bearer token from auth (admin, or admin/operator "
-    "for a conversation's bot state)."
+    "conversation's bot state. Every call needs a bearer token from auth (admin, or an operator of "
+    "the conversation's channel for a conversation's bot state)."
 )
 ERROR = {"description": "refused", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}}
 ERROR_SCHEMA = {
@@ -65,6 +65,8 @@ def _operation(endpoint: Endpoint) -> dict[str, Any]:
     if endpoint.response is not None:
         success["content"] = {"application/json": _json(endpoint.response)}
     responses: dict[str, Any] = {str(endpoint.status): success, "400": ERROR, "401": ERROR, "403": ERROR}
+    for status, why in endpoint.refusals:
+        responses[str(status)] = {**ERROR, "description": why}
     if endpoint.yaml_body:
         responses["422"] = {"description": "the script is invalid: every problem", "content": {"application/json": _json(Validation)}}
     operation["responses"] = responses

@@ -180,6 +180,22 @@ class OperatorRequestResult(Model):
     queue_position: int | None = None
 
 
+@contract("chat_session.conversation_access")
+class GetConversationAccess(Contract):
+    """May ``user_id`` see what another service keeps about a conversation (its chatbot state)?
+    chat_session owns channels and their operators, so it answers; UNKNOWN_CONVERSATION when the
+    conversation does not exist."""
+
+    conversation_id: ConversationId
+    user_id: str = Field(min_length=1, max_length=64)
+
+
+class ConversationAccess(Model):
+    conversation_id: str
+    channel_id: str
+    channel_operator: bool = Field(description="user_id is one of the conversation's channel's operators now")
+
+
 # ---- presence ----------------------------------------------------------------------------
 
 

@@ -23,6 +23,7 @@ from parley_chat_session.http_endpoints import (
     WordList,
 )
 from parley_chat_session.operator_profiles import OperatorProfiles
+from parley_chat_session.operator_removal import OperatorRemoval
 
 QueryT = TypeVar("QueryT", bound=BaseModel)
 
@@ -44,6 +45,7 @@ class ChannelApi:
         profiles: OperatorProfiles,
         picker: OperatorPicker,
         availability: Availability,
+        removal: OperatorRemoval,
         verifier: JwksVerifier,
     ) -> None:
         self.channels = channels
@@ -51,6 +53,7 @@ class ChannelApi:
         self.profiles = profiles
         self.picker = picker
         self.availability_of = availability
+        self.removal = removal
         self.verifier = verifier
 
     async def _channel_for_staff(self, request: web.Request, claims: Claims) -> dict[str, Any]:
@@ -78,7 +81,10 @@ class ChannelApi:
     async def update_channel(self, request: web.Request) -> web.Response:
         await bearer_claims(request, self.verifier, "admin")
         patch = await read_json(request, ChannelPatch)
-        doc = await self.channels.update(request.match_info["channel_id"], patch.model_dump(exclude_unset=True))
+        before = await self.channels.get(request.match_info["channel_id"])
+        doc = await self.channels.update(before["_id"], patch.model_dump(exclude_unset=True))
+        kept = set(doc.get("operator_ids", []))
+        await self.removal.removed(doc["_id"], [op for op in before.get("operator_ids", []) if op not in kept])
         return json_response(channel_view(doc))
 
     async def archive_channel(self, request: web.Request) -> web.Response:
@@ -136,6 +142,7 @@ class ChannelApi:
         if user_id not in channel.get("operator_ids", []):
             raise ParleyError(ErrorCode.BAD_ARGUMENT, f"{user_id} is not an operator of this channel")
         await self.channels.set_operators(channel["_id"], [op for op in channel["operator_ids"] if op != user_id])
+        await self.removal.removed(channel["_id"], [user_id])
         return web.Response(status=204)
 
     # ---- sensitive words and canned responses -------------------------------------------------

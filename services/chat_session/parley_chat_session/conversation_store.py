@@ -172,8 +172,11 @@ class ConversationStore:
             },
         )
 
-    async def unassign(self, conversation_id: str, operator_id: str, name: str, since: datetime) -> dict[str, Any] | None:
-        """The operator leaves: the conversation waits for another one (not them) from ``since``."""
+    async def unassign(
+        self, conversation_id: str, operator_id: str, name: str, since: datetime, *, event: str = "left"
+    ) -> dict[str, Any] | None:
+        """The operator leaves (or, ``event`` removed, was taken off the channel): the conversation
+        waits for another one (not them) from ``since``."""
         return await self._change(
             {"_id": conversation_id, "operator_id": operator_id, "status": "open"},
             {
@@ -181,9 +184,21 @@ class ConversationStore:
                          "awaiting_reply_since": None, f"members.{operator_id}.left_at": now()},
                 "$pull": {"member_ids": operator_id},
                 "$addToSet": {"declined_by": operator_id},
-                "$push": {"history": history_entry("left", operator_id, name)},
+                "$push": {"history": history_entry(event, operator_id, name)},
             },
         )
+
+    async def held_by(self, channel_id: str, operator_id: str) -> list[dict[str, Any]]:
+        """The channel's open conversations this operator is assigned."""
+        return await self._collection.find({"channel_id": channel_id, "operator_id": operator_id, "status": "open"}).to_list()
+
+    async def drop_member_of_channel(self, channel_id: str, user_id: str) -> int:
+        """``user_id`` stops being a member of every conversation of the channel; how many changed."""
+        result = await self._collection.update_many(
+            {"channel_id": channel_id, "member_ids": user_id},
+            {"$pull": {"member_ids": user_id}, "$set": {f"members.{user_id}.left_at": now()}},
+        )
+        return result.modified_count
 
     async def close(self, conversation_id: str, closed_by: str, reason: str) -> dict[str, Any] | None:
         """Close a live conversation; None if it was closed already."""

@@ -23,7 +23,7 @@ class MemberView(Model):
 
 class HistoryEntry(Model):
     at: datetime
-    event: str = Field(description="opened, joined, left, transferred, reassigned, closed")
+    event: str = Field(description="opened, joined, left, removed (from the channel), transferred, reassigned, closed")
     user_id: str
     name: str = ""
     detail: str = ""

@@ -28,6 +28,7 @@ from parley_chat_session.conversation_api import ConversationApi
 from parley_chat_session.conversation_access import register_conversation_access
 from parley_chat_session.history import register_history
 from parley_chat_session.http_endpoints import ENDPOINTS
+from parley_chat_session.operator_removal import OperatorRemoval
 from parley_chat_session.queue_api import QueueApi
 from parley_chat_session.settings import ChatSessionSettings
 
@@ -35,7 +36,10 @@ from parley_chat_session.settings import ChatSessionSettings
 def build_service(settings: ChatSessionSettings) -> Service:
     service = Service("chat_session", settings, uses_redis=True, uses_mongo=True)
     parts = build_components(service, settings)
-    channel_api = ChannelApi(parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, parts.verifier)
+    removal = OperatorRemoval(parts.queue.routing, parts.queue)
+    channel_api = ChannelApi(
+        parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, removal, parts.verifier
+    )
     conversation_api = ConversationApi(parts.transcripts, parts.members, parts.sessions, parts.channels, parts.verifier)
     queue_api = QueueApi(parts.queue, parts.store, parts.channels, parts.verifier)
     service.http.add_routes(route_table(ENDPOINTS, channel_api, conversation_api, queue_api))

@@ -7,6 +7,7 @@ queues, bindings and consumers it had; :attr:`Bus.connected` follows it for read
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from typing import Any
 
 import aio_pika
@@ -43,6 +44,7 @@ class Bus:
         self._pending_replies: dict[str, asyncio.Future[Reply]] = {}
         self._reply_queue_name = topology.reply_queue(service, settings.node_id)
         self._closing = False
+        self._reconnect_hooks: list[Callable[[], None]] = []
 
     # ---- registration (before start) ---------------------------------------------------------
 
@@ -85,6 +87,13 @@ class Bus:
             subscription = Subscription(self, QueueSpec(queue, exchange, set(), exclusive))
             self._subscriptions[queue] = subscription
         subscription.add(contract, handler, routing_key or contract.TYPE)
+
+    def on_reconnected(self, callback: Callable[[], None]) -> None:
+        """Call ``callback`` (plain, not awaited: it schedules its own work) each time the connection
+        came back after a loss, once its queues, bindings and consumers are declared again. What a
+        node's exclusive queues held, or were sent, while it was away is gone: this is where a
+        service catches up on it."""
+        self._reconnect_hooks.append(callback)
 
     # ---- life cycle ---------------------------------------------------------------------------
 
@@ -174,6 +183,11 @@ class Bus:
     def _on_reconnected(self, *_: Any) -> None:
         metrics.BUS_CONNECTED.set(1)
         log.info("bus.reconnected")
+        for callback in self._reconnect_hooks:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 - one hook's failure must not stop the connection's restore
+                log.exception("bus.reconnect_hook_failed")
 
     # ---- publishing ---------------------------------------------------------------------------
 

@@ -28,6 +28,7 @@ from parley_chat_session.conversation_api import ConversationApi
 from parley_chat_session.conversation_access import register_conversation_access
 from parley_chat_session.history import register_history
 from parley_chat_session.http_endpoints import ENDPOINTS
+from parley_chat_session.newest_seqs import register_newest_seqs
 from parley_chat_session.operator_removal import OperatorRemoval
 from parley_chat_session.queue_api import QueueApi
 from parley_chat_session.settings import ChatSessionSettings
@@ -47,6 +48,7 @@ def build_service(settings: ChatSessionSettings) -> Service:
     service.on_stop(parts.verifier.close)
     _register_commands(service, parts)
     register_history(service)
+    register_newest_seqs(service)
     register_conversation_access(service)
     _register_events(service, parts)
     _register_background(service, settings, parts)

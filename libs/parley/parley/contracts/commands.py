@@ -196,6 +196,34 @@ class ConversationAccess(Model):
     channel_operator: bool = Field(description="user_id is one of the conversation's channel's operators now")
 
 
+# Conversations one newest-seq request may name: its answer stays near 200 KiB (one bus message);
+# a gateway serving more asks in several requests.
+MAX_NEWEST_SEQS_BATCH = 1000
+
+
+@contract("chat_session.newest_seqs")
+class GetNewestSeqs(Contract):
+    """The newest seq and current state of each of these conversations, for a gateway that checks
+    what it delivered to its live sockets against what is stored (docs/delivery.md): when its bus
+    link came back, and every few seconds. Internal: it is never asked on behalf of a client."""
+
+    conversation_ids: list[ConversationId] = Field(max_length=MAX_NEWEST_SEQS_BATCH)
+
+
+class ConversationPosition(Model):
+    """A conversation's newest stored seq, and what a ``conversation.updated`` frame says of it now."""
+
+    newest_seq: int = Field(ge=0)
+    channel_id: str
+    member_ids: list[str]
+    status: Literal["open", "queued", "closed"]
+    operator_id: str | None = None
+
+
+class NewestSeqs(Model):
+    conversations: dict[str, ConversationPosition] = Field(description="By conversation id; unknown ids are left out.")
+
+
 # ---- presence ----------------------------------------------------------------------------
 
 

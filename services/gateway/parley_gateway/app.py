@@ -28,6 +28,7 @@ from parley_gateway.authentication import Authenticator
 from parley_gateway.connections import Connection, Connections
 from parley_gateway.limits import FrameLimits
 from parley_gateway.maintenance import ENDPOINTS, Maintenance, MaintenanceApi
+from parley_gateway.positions import PositionCheck
 from parley_gateway.protocol import Protocol
 from parley_gateway.settings import GatewaySettings
 from parley_gateway.static_files import StaticFiles
@@ -71,6 +72,9 @@ def build_service(settings: GatewaySettings) -> Service:
     service.http.add_routes(HttpApi(ENDPOINTS, verifier, MaintenanceApi(maintenance)).routes())
     service.http.add_routes(StaticFiles().routes())  # the widget, the JS client, the console
     _subscribe(service, connections, delivery)
+    positions = PositionCheck(service.bus, connections, delivery, settings.gateway_position_check_seconds)
+    service.bus.on_reconnected(positions.after_reconnect)  # deliveries sent while the link was down are gone
+    service.background(positions.run)
     service.background(maintenance.watch)
 
     @service.background

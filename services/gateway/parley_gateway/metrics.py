@@ -26,6 +26,12 @@ GAP_FILLS = Counter(
     "Reads of chat_session's history to fill a missing seq or resume, by reason (resume, gap).",
     ["reason"],
 )
+POSITIONS_BEHIND = Counter(
+    "parley_gateway_positions_behind_total",
+    "Conversation streams a position check found behind the stored newest seq (a lost delivery), "
+    "by when it looked (reconnect, periodic).",
+    ["check"],
+)
 DELIVERY_SECONDS = Histogram(
     "parley_gateway_delivery_latency_seconds",
     "From a delivery's receipt off the bus to the last socket write.",

@@ -180,10 +180,17 @@ class Protocol:
                 await self._reauthenticate(connection, frame)
             case SessionOpenFrame():
                 opened = await self.bus.request(OpenSession(caller=caller, channel_id=frame.data.channel_id), trace_id=trace_id)
-                reply(connection, "session.opened", SessionOpened.model_validate(opened), frame.id)
+                session = SessionOpened.model_validate(opened)
+                # Followed from here, so even its first message.new is caught up if lost.
+                self.delivery.track(connection, session.conversation_id, session.last_seq)
+                reply(connection, "session.opened", session, frame.id)
             case MessageSendFrame():
-                accepted = await self.bus.request(SendMessage(caller=caller, **frame.data.model_dump()), trace_id=trace_id)
-                reply(connection, "message.accepted", MessageAccepted.model_validate(accepted), frame.id)
+                accepted = MessageAccepted.model_validate(
+                    await self.bus.request(SendMessage(caller=caller, **frame.data.model_dump()), trace_id=trace_id)
+                )
+                if accepted.message is not None:  # its own message.new comes back too: followed like any
+                    self.delivery.track(connection, accepted.message.conversation_id, accepted.message.seq - 1)
+                reply(connection, "message.accepted", accepted, frame.id)
             case ResumeFrame():
                 await self.resume(connection, frame.data.conversation_id, frame.data.after_seq, frame.id)
             case HistoryFrame():

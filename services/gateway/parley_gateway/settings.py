@@ -71,6 +71,13 @@ class GatewaySettings(ServiceSettings):
         description="How long a message.new above a missing seq is held for the missing one to arrive before the "
         "gap is filled from chat_session's history (deliveries can overtake each other on the bus).",
     )
+    gateway_position_check_seconds: float = Field(
+        3.0,
+        gt=0,
+        description="How often each node compares what it delivered to its live sockets with the newest seq "
+        "chat_session stored (one batched request per node) and fills what is missing: a lost last message "
+        "reaches its socket at most this plus gateway_gap_wait_seconds late (docs/delivery.md).",
+    )
     gateway_presence_batch_seconds: float = Field(
         30.0,
         gt=0,

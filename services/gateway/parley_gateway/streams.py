@@ -8,6 +8,11 @@ it is the next seq; one above a gap waits ``gateway_gap_wait_seconds`` for the m
 then the gap is filled from chat_session's history. ``resume`` is the same fill from the
 client's ``after_seq``: while a fill runs, live messages of the conversation are held, and the
 fill ends by writing them in seq order, skipping the ones the history pages already wrote.
+
+A delivery can also be lost outright (the node's delivery queue is gone while its bus link is
+down), and then no later message may come to show the gap: :meth:`OrderedDelivery.catch_up`
+is told the stored newest seq (parley_gateway.positions asks for it) and fills up to it the same
+way (docs/delivery.md).
 """
 
 from __future__ import annotations
@@ -46,6 +51,13 @@ class ConversationStream:
         self.filling = False
         self.lock = asyncio.Lock()
         self.gap_timer: asyncio.TimerHandle | None = None
+        # The newest seq chat_session had stored when it was last asked: a fill is due while
+        # ``high`` is below it, even with nothing held (the missing message was the last one).
+        self.expected = 0
+
+    @property
+    def behind(self) -> bool:
+        return self.high < self.expected
 
     def start_at(self, seq: int) -> None:
         """The client says it has everything up to ``seq`` (a resume)."""
@@ -87,6 +99,41 @@ class OrderedDelivery:
         self._release_contiguous(connection, stream)
         return True
 
+    def track(self, connection: Connection, conversation_id: str, seq: int) -> None:
+        """The connection has the conversation up to ``seq`` (it opened it, or sent into it) and no
+        message.new of it yet: from now on its messages are followed like those of a delivered
+        one, so a lost first delivery is caught up too. A no-op when the stream exists."""
+        if conversation_id not in connection.streams:
+            stream = connection.streams[conversation_id] = ConversationStream()
+            stream.synced, stream.high = True, seq
+
+    def stop_following(self, connection: Connection, conversation_id: str) -> None:
+        """The user is no longer a member: the conversation's deliveries stopped by design, and no
+        position check should fill them (history would refuse it anyway)."""
+        stream = connection.streams.pop(conversation_id, None)
+        if stream is not None:
+            stream.stop()
+
+    def catch_up(self, connection: Connection, conversation_id: str, newest_seq: int, *, at_once: bool) -> bool:
+        """chat_session has stored the conversation up to ``newest_seq``: when the connection was
+        written less, fill the rest from history. ``at_once`` after a bus outage (what was sent
+        meanwhile is gone); otherwise after the gap wait, as a delivery may still be on its way.
+        True when the connection was behind."""
+        stream = connection.streams.get(conversation_id)
+        if stream is None or connection.closing or newest_seq <= stream.high:
+            return False
+        stream.expected = max(stream.expected, newest_seq)
+        if stream.filling:
+            return True  # a running fill reads to the end; a gap fill checks ``behind`` again when it ends
+        if at_once:
+            stream.stop()
+            self._start_gap_fill(connection, conversation_id)
+        elif stream.gap_timer is None:
+            stream.gap_timer = asyncio.get_running_loop().call_later(
+                self.gap_wait, self._start_gap_fill, connection, conversation_id
+            )
+        return True
+
     def prepare(self, connection: Connection, conversation_id: str, after_seq: int) -> None:
         """Hold live messages of the conversation until :meth:`resume` has replayed it."""
         stream = self._stream(connection, conversation_id)
@@ -114,7 +161,7 @@ class OrderedDelivery:
         if stream is None or connection.closing:
             return
         stream.gap_timer = None
-        if not stream.held:
+        if not (stream.held or stream.behind):
             return  # the missing seq arrived in time
         task = asyncio.create_task(self._fill_gap(connection, stream, conversation_id))
         self._fills.add(task)
@@ -122,6 +169,7 @@ class OrderedDelivery:
 
     async def _fill_gap(self, connection: Connection, stream: ConversationStream, conversation_id: str) -> None:
         metrics.GAP_FILLS.labels("gap").inc()
+        started_at = stream.high
         async with stream.lock:
             stream.filling = True
             try:
@@ -131,6 +179,12 @@ class OrderedDelivery:
                 log.warning("gateway.gap_fill_failed", conversation_id=conversation_id, code=int(error.code), reason=error.message)
             finally:
                 self._release_all(connection, stream)
+        if stream.behind and stream.high > started_at:
+            # The newest seq was learnt while this fill read its last page: fill again after the
+            # gap wait (the live delivery of it may well come first).
+            self.catch_up(connection, conversation_id, stream.expected, at_once=False)
+        else:
+            stream.expected = 0  # nothing more to read now: the next position check says what is missing
 
     async def _replay(self, connection: Connection, stream: ConversationStream, conversation_id: str, cursor: int) -> None:
         claims = connection.claims

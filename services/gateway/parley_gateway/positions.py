@@ -1,0 +1,136 @@
+"""Position checks: what this node wrote to its live sockets, against what chat_session stored.
+
+Deliveries reach a node through its exclusive delivery queue, which is gone while the node's
+bus link is down, and are transient: what was published meanwhile is lost, and with no later
+message in the conversation no seq gap ever shows it. So the node asks chat_session for the
+newest seq of every conversation it serves on a live socket, in one batched request
+(``chat_session.newest_seqs``), and fills each stream that is behind from history through the
+ordered-delivery path (:meth:`OrderedDelivery.catch_up`):
+
+- when its bus connection came back (queues and consumers declared again): at once, and every
+  served conversation also gets a ``conversation.updated`` with its current state, since any
+  state frame of the outage is lost too;
+- every ``gateway_position_check_seconds``: a delivery lost without a reconnect (the queue was
+  briefly gone) is filled after the gap wait, and a conversation found behind gets its current
+  state as well.
+
+A stream of a conversation the user is no longer a member of gets its current state once and
+is dropped: its deliveries stopped by design.
+
+docs/delivery.md states the guarantee and its bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import defaultdict
+
+from parley.bus import Bus
+from parley.contracts.commands import MAX_NEWEST_SEQS_BATCH, ConversationPosition, GetNewestSeqs, NewestSeqs
+from parley.contracts.errors import ParleyError
+from parley.contracts.frames import ConversationUpdated, server_frame
+from parley.logs import get_logger
+from parley_gateway import metrics
+from parley_gateway.connections import Connection, Connections
+from parley_gateway.streams import OrderedDelivery
+
+log = get_logger("parley.gateway")
+
+# After a reconnect, the first request may meet a chat_session that is itself reconnecting (a
+# broker restart): asked again this often, this many times, well inside the 3 s the catch-up
+# after an outage is allowed; the periodic check covers anything later.
+RECONNECT_ATTEMPTS = 4
+RECONNECT_RETRY_SECONDS = 0.5
+
+
+def state_frame(conversation_id: str, position: ConversationPosition) -> str:
+    """A ``conversation.updated`` saying what the conversation is now."""
+    data = ConversationUpdated(
+        conversation_id=conversation_id,
+        channel_id=position.channel_id,
+        member_ids=position.member_ids,
+        status=position.status,
+        operator_id=position.operator_id,
+    )
+    return server_frame("conversation.updated", data).decode()
+
+
+class PositionCheck:
+    def __init__(self, bus: Bus, connections: Connections, delivery: OrderedDelivery, period_seconds: float) -> None:
+        self.bus = bus
+        self.connections = connections
+        self.delivery = delivery
+        self.period = period_seconds
+        self._after_outage: set[asyncio.Task[None]] = set()
+
+    async def run(self) -> None:
+        """Forever: one periodic check every ``period`` seconds."""
+        while True:
+            await asyncio.sleep(self.period)
+            if not self.bus.connected:
+                continue  # nothing can be asked; the check after the reconnect does this one's work
+            try:
+                await self.check(after_outage=False)
+            except ParleyError as error:  # the bus or chat_session is away: the next period asks again
+                log.warning("gateway.position_check_failed", code=int(error.code), reason=error.message)
+
+    def after_reconnect(self) -> None:
+        """The bus connection came back (Bus.on_reconnected): check every served stream now."""
+        task = asyncio.create_task(self._check_after_outage(), name="position-check-after-outage")
+        self._after_outage.add(task)
+        task.add_done_callback(self._after_outage.discard)
+
+    async def _check_after_outage(self) -> None:
+        for attempt in range(1, RECONNECT_ATTEMPTS + 1):
+            try:
+                await self.check(after_outage=True)
+                return
+            except ParleyError as error:
+                log.warning("gateway.position_check_failed", code=int(error.code), reason=error.message, attempt=attempt)
+                await asyncio.sleep(RECONNECT_RETRY_SECONDS)
+
+    async def check(self, *, after_outage: bool) -> int:
+        """Compare every served stream with the stored newest seq and fill the ones behind;
+        returns how many were behind. Raises ParleyError when chat_session cannot be asked."""
+        served = self._served()
+        behind = 0
+        ids = sorted(served)
+        for start in range(0, len(ids), MAX_NEWEST_SEQS_BATCH):
+            batch = ids[start : start + MAX_NEWEST_SEQS_BATCH]
+            answer = NewestSeqs.model_validate(await self.bus.request(GetNewestSeqs(conversation_ids=batch)))
+            for conversation_id, position in answer.conversations.items():
+                behind += self._compare(served[conversation_id], conversation_id, position, after_outage)
+        if behind:
+            metrics.POSITIONS_BEHIND.labels("reconnect" if after_outage else "periodic").inc(behind)
+            log.info("gateway.positions_behind", streams=behind, after_outage=after_outage)
+        return behind
+
+    def _compare(
+        self, connections: list[Connection], conversation_id: str, position: ConversationPosition, after_outage: bool
+    ) -> int:
+        behind = 0
+        frame: str | None = None
+        for connection in connections:
+            if connection.user_id not in position.member_ids:
+                # Left or taken out of it: told the current state once (the frame telling them
+                # may have been lost too), then no longer followed.
+                frame = frame or state_frame(conversation_id, position)
+                connection.send("conversation.updated", frame)
+                self.delivery.stop_following(connection, conversation_id)
+                continue
+            lagging = self.delivery.catch_up(connection, conversation_id, position.newest_seq, at_once=after_outage)
+            behind += lagging
+            if lagging or after_outage:
+                frame = frame or state_frame(conversation_id, position)
+                connection.send("conversation.updated", frame)
+        return behind
+
+    def _served(self) -> dict[str, list[Connection]]:
+        """Every conversation with a stream on a live connection of this node, and those connections."""
+        served: dict[str, list[Connection]] = defaultdict(list)
+        for connection in self.connections.all():
+            if connection.closing:
+                continue
+            for conversation_id in connection.streams:
+                served[conversation_id].append(connection)
+        return served

@@ -1,0 +1,151 @@
+"""Catching up a stream with the stored newest seq (a delivery lost with no later message to show
+the gap), and the node's batched position check (pure logic: history is an in-memory list, the
+bus a recorder)."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Callable
+from typing import Any
+
+import orjson
+import pytest
+
+from parley.contracts.commands import GetNewestSeqs
+from parley_gateway.connections import Connections
+from parley_gateway.positions import PositionCheck
+from parley_gateway.streams import OrderedDelivery
+from tests.unit.test_gateway_streams import CONVERSATION, GAP_WAIT, RecordingConnection, Store, _live
+
+pytestmark = pytest.mark.unit
+
+
+async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:
+    """Wait for the event (a fill task writing), failing after ``timeout``."""
+    async with asyncio.timeout(timeout):
+        while not condition():
+            await asyncio.sleep(0.005)
+
+
+class FramesConnection(RecordingConnection):
+    """Records every frame: message.new seqs in ``written``, the others' types and data in ``frames``."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.frames: list[tuple[str, dict[str, Any]]] = []
+
+    def send(self, frame_type: str, payload: str) -> bool:
+        data = orjson.loads(payload)["data"]
+        if frame_type == "message.new":
+            self.written.append(data["seq"])
+        else:
+            self.frames.append((frame_type, data))
+        return True
+
+
+class Bus:
+    """chat_session's newest_seqs over ``newest``; the requests it got."""
+
+    def __init__(self, newest: dict[str, int]) -> None:
+        self.newest = newest
+        self.requests: list[list[str]] = []
+
+    async def request(self, command: GetNewestSeqs) -> dict[str, Any]:
+        self.requests.append(list(command.conversation_ids))
+        known = [c for c in command.conversation_ids if c in self.newest]
+        position = {"channel_id": "ch_1", "member_ids": ["v_1", "o_1"], "status": "open", "operator_id": "o_1"}
+        return {"conversations": {c: {"newest_seq": self.newest[c], **position} for c in known}}
+
+
+async def test_a_lost_last_message_is_filled_at_once_after_an_outage() -> None:
+    store = Store([1, 2, 3])
+    delivery, connection = OrderedDelivery(store.history, GAP_WAIT * 100), FramesConnection()
+    _live(delivery, connection, 1)
+    _live(delivery, connection, 2)  # seq 3's delivery was lost: nothing held, no gap to see
+    assert delivery.catch_up(connection, CONVERSATION, 3, at_once=True)
+    await until(lambda: connection.written == [1, 2, 3])
+
+
+async def test_a_periodic_check_waits_the_gap_wait_for_a_delivery_on_its_way() -> None:
+    store = Store([1, 2])
+    delivery, connection = OrderedDelivery(store.history, GAP_WAIT), FramesConnection()
+    _live(delivery, connection, 1)
+    assert delivery.catch_up(connection, CONVERSATION, 2, at_once=False)
+    _live(delivery, connection, 2)  # it came within the gap wait
+    await asyncio.sleep(GAP_WAIT * 3)  # the gap timer's whole life: it must read nothing
+    assert (connection.written, store.reads) == ([1, 2], 0)
+
+
+async def test_a_periodic_check_fills_a_delivery_that_never_comes() -> None:
+    store = Store([1, 2])
+    delivery, connection = OrderedDelivery(store.history, GAP_WAIT), FramesConnection()
+    _live(delivery, connection, 1)
+    delivery.catch_up(connection, CONVERSATION, 2, at_once=False)
+    await until(lambda: connection.written == [1, 2])
+    assert not delivery.catch_up(connection, CONVERSATION, 2, at_once=False)  # caught up: nothing to do
+
+
+async def test_a_conversation_opened_or_sent_into_is_followed_before_its_first_delivery() -> None:
+    store = Store([4, 5])
+    delivery, connection = OrderedDelivery(store.history, GAP_WAIT), FramesConnection()
+    delivery.track(connection, CONVERSATION, 3)  # session.opened said last_seq 3
+    delivery.catch_up(connection, CONVERSATION, 5, at_once=True)
+    await until(lambda: connection.written == [4, 5])
+
+
+async def test_one_request_per_check_for_every_served_conversation_and_state_after_an_outage() -> None:
+    store = Store([1, 2])
+    delivery = OrderedDelivery(store.history, GAP_WAIT)
+    connections = Connections()
+    first, second = FramesConnection(), FramesConnection()
+    for connection in (first, second):
+        connections.add(connection)
+    _live(delivery, first, 1)
+    _live(delivery, second, 1)
+    _live(delivery, second, 2)
+    delivery.track(second, "c_other", 7)
+    bus = Bus({CONVERSATION: 2, "c_other": 7})
+    positions = PositionCheck(bus, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+
+    assert await positions.check(after_outage=True) == 1  # only ``first`` was behind
+    assert bus.requests == [[CONVERSATION, "c_other"]]
+    await until(lambda: first.written == [1, 2])
+    assert second.written == [1, 2]
+    # After an outage every served conversation gets its current state, behind or not.
+    assert [(kind, data["conversation_id"]) for kind, data in first.frames] == [("conversation.updated", CONVERSATION)]
+    assert sorted(data["conversation_id"] for _, data in second.frames) == [CONVERSATION, "c_other"]
+    assert first.frames[0][1]["operator_id"] == "o_1"
+
+
+async def test_a_periodic_check_sends_state_only_where_a_stream_was_behind_and_asks_nothing_when_idle() -> None:
+    delivery = OrderedDelivery(Store([1]).history, GAP_WAIT)
+    connections = Connections()
+    bus = Bus({CONVERSATION: 1})
+    positions = PositionCheck(bus, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    assert await positions.check(after_outage=False) == 0
+    assert bus.requests == []  # no stream served: no request
+    connection = FramesConnection()
+    connections.add(connection)
+    _live(delivery, connection, 1)
+    assert await positions.check(after_outage=False) == 0
+    assert connection.frames == []
+
+
+async def test_a_conversation_the_user_left_gets_its_state_once_and_is_no_longer_followed() -> None:
+    store = Store([1, 2, 3])
+    delivery = OrderedDelivery(store.history, GAP_WAIT)
+    connections = Connections()
+    connection = FramesConnection()
+    connections.add(connection)
+    _live(delivery, connection, 1)
+    connections.remove(connection)
+    connection.claims = dataclasses.replace(connection.claims, sub="o_gone")  # transferred away since
+    connections.add(connection)
+    bus = Bus({CONVERSATION: 3})  # member_ids: v_1 and o_1, not this user
+    positions = PositionCheck(bus, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    assert await positions.check(after_outage=False) == 0
+    assert [kind for kind, _ in connection.frames] == ["conversation.updated"]
+    assert CONVERSATION not in connection.streams and store.reads == 0
+    await positions.check(after_outage=False)
+    assert len(connection.frames) == 1 and bus.requests == [[CONVERSATION]]  # nothing served any more

@@ -15,6 +15,7 @@ from pymongo import AsyncMongoClient
 from parley_fleet import SERVICES, Fleet, Supervisor, free_port
 from tests.chaos.brokers import PrivateBrokers
 from tests.chaos.faultproxy import Toxiproxy
+from tests.chaos.faults import GATEWAY_AMQP
 from tests.chaos.ledger import Ledger
 from tests.chaos.phases import ChaosRun
 from tests.chaos.table import TABLE, write_table
@@ -37,7 +38,8 @@ async def chaos() -> AsyncIterator[ChaosRun]:
         await proxy.start()
         fleet = Fleet(env=await _fleet_env(brokers, proxy, run_dir.name), log_dir=run_dir, ports={s: free_port() for s in SERVICES})
         await fleet.start()
-        await fleet.add_replica("gateway")
+        gateway_amqp = await proxy.add_proxy(GATEWAY_AMQP, brokers.amqp_port)
+        await fleet.add_replica("gateway", PARLEY_AMQP_URL=f"amqp://guest:guest@127.0.0.1:{gateway_amqp}/")
         async with aiohttp.ClientSession() as http, AsyncMongoClient(brokers.mongo_url) as mongo:
             run = await _chaos_run(brokers, proxy, fleet, mongo, http, f"parley_chaos_{run_dir.name}")
             try:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import time
 from typing import Any
 
 import aiohttp
@@ -30,6 +31,8 @@ class Member:
         self.conversations: set[str] = set()
         self.connected = asyncio.Event()
         self.connections = 0
+        # conversation.updated frames as they arrive: (conversation id, time.monotonic())
+        self.state_frames: list[tuple[str, float]] = []
         self._ws: aiohttp.ClientWebSocketResponse | None = None
         self._answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
         self._resumed: dict[str, asyncio.Event] = {}
@@ -46,6 +49,11 @@ class Member:
             await asyncio.gather(self._task, return_exceptions=True)
         if self._ws is not None:
             await self._ws.close()
+
+    @property
+    def gateway(self) -> str | None:
+        """The gateway this client is connected to now (None: between connections)."""
+        return self.gateways[self.gateway_index % len(self.gateways)] if self.connected.is_set() else None
 
     def high(self, conversation_id: str) -> int:
         """The last seq this client has of the conversation (0: none yet)."""
@@ -141,8 +149,10 @@ class Member:
         if kind == "message.new":
             self.ledger.record_received(self.user_id, data["conversation_id"], data["seq"])
             self.conversations.add(data["conversation_id"])
-        elif kind == "conversation.updated" and self.user_id in data.get("member_ids", []):
-            self.conversations.add(data["conversation_id"])
+        elif kind == "conversation.updated":
+            self.state_frames.append((data["conversation_id"], time.monotonic()))
+            if self.user_id in data.get("member_ids", []):
+                self.conversations.add(data["conversation_id"])
         elif kind == "resume.done" and data["conversation_id"] in self._resumed:
             self._resumed[data["conversation_id"]].set()
         elif kind == "error" and data.get("message", "").startswith("resume of "):

@@ -32,6 +32,7 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from parley import metrics
 from parley.bus import Bus
+from parley.connection_limits import ConnectionLimits, GuardedSite, guard_app, runner_options
 from parley.http import MAX_BODY_BYTES, cors, json_response, observe
 from parley.logs import configure_logging, get_logger
 from parley.settings import ServiceSettings
@@ -57,6 +58,8 @@ class Service:
         self.redis: redis.Redis | None = redis_client(settings) if uses_redis else None
         self._mongo_client: AsyncMongoClient | None = mongo_client(settings, f"{name}/{settings.node_id}") if uses_mongo else None
         self.http = web.Application(middlewares=[cors(settings.http_cors_origins), observe], client_max_size=MAX_BODY_BYTES)
+        self.connection_limits = ConnectionLimits.from_settings(settings)
+        self._connection_guard = guard_app(self.http, self.connection_limits)
         self.http.router.add_get("/healthz", self._healthz)
         self.http.router.add_get("/readyz", self._readyz)
         self.http.router.add_get("/metrics", self._metrics)
@@ -135,9 +138,15 @@ class Service:
         loop = asyncio.get_running_loop()
         for sig in (signal.SIGTERM, signal.SIGINT):
             loop.add_signal_handler(sig, self.stopping.set)
-        runner = web.AppRunner(self.http, access_log=None, handle_signals=False, shutdown_timeout=self._step_seconds)
+        runner = web.AppRunner(
+            self.http,
+            access_log=None,
+            handle_signals=False,
+            shutdown_timeout=self._step_seconds,
+            **runner_options(self.connection_limits),
+        )
         await runner.setup()
-        site = web.TCPSite(runner, self.settings.http_host, self.settings.http_port, reuse_address=True)
+        site = GuardedSite(runner, self._connection_guard, self.settings.http_host, self.settings.http_port, reuse_address=True)
         await site.start()
         log.info("service.listening", host=self.settings.http_host, port=self.settings.http_port)
         try:

@@ -8,6 +8,7 @@ message naming the variable.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import socket
 import sys
@@ -38,6 +39,38 @@ class ServiceSettings(BaseSettings):
         default_factory=list,
         description='Browser origins allowed to call the HTTP API (CORS), as a JSON list, e.g. ["https://shop.example"]; '
         '["*"] allows any origin; empty allows none.',
+    )
+    http_header_timeout_seconds: float = Field(
+        10.0,
+        gt=0,
+        description="A request's line and headers must arrive whole within this long (from the connection, or from "
+        "the first byte of a kept-alive connection's next request), else the socket is dropped: a client sending "
+        "a header line now and then cannot hold it. A slow mobile link sends a few hundred bytes in well under 1 s.",
+    )
+    http_body_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="A request body must arrive whole within this long of its headers, else the socket is dropped "
+        "(bodies are at most 64 KiB: about 2 KB/s, slower than any link a person chats over).",
+    )
+    http_idle_timeout_seconds: float = Field(
+        75.0,
+        gt=0,
+        description="A kept-alive connection with no request in progress is closed after this long; longer than "
+        "the proxies' own upstream keep-alive (nginx: 60 s), so a proxy never reuses a socket being closed.",
+    )
+    http_max_connections_per_address: int = Field(
+        256,
+        ge=1,
+        description="Sockets (WebSockets included) one client address may hold on this process; the next is "
+        "answered HTTP 429 (9003) and closed. Room for an office or a mobile carrier's NAT behind one address "
+        "(each user holds a few), far below a process's file descriptors.",
+    )
+    http_trusted_proxies: list[str] = Field(
+        default_factory=list,
+        description='Addresses or networks of proxies in front of this service (JSON list, e.g. ["10.0.0.0/8"]) '
+        "whose X-Forwarded-For is believed: behind them, the address cap counts the client they forward for. "
+        "Empty: the socket's peer is the client (never trust a header anyone can write).",
     )
     amqp_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (vhost in the path).")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
@@ -89,6 +122,13 @@ class ServiceSettings(BaseSettings):
     @classmethod
     def _lowercase(cls, value: object) -> object:
         return value.lower() if isinstance(value, str) else value
+
+    @field_validator("http_trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for entry in value:
+            ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names the bad entry
+        return value
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

@@ -1,9 +1,12 @@
 """The ``/ws`` endpoint: admit, authenticate, register with presence, read frames until the end.
 
-Admission in order: the browser origin (HTTP 403 before the upgrade), draining (HTTP 503),
-maintenance (1002, close 1013), the token (7001, close 4001), the session's revocation (7001,
-close 4001), the user's connection cap (9003, close 1008). Then presence is told, ``auth.ok``
-goes out, resume positions given with the auth frame are replayed, and frames are read.
+Admission in order: the socket's own limits, for every HTTP request of every service
+(``parley.connection_limits``: the request head within the header timeout, else dropped; the
+client address under its socket cap, else HTTP 429 before the upgrade), the browser origin
+(HTTP 403 before the upgrade), draining (HTTP 503), maintenance (1002, close 1013), the token
+(7001, close 4001), the session's revocation (7001, close 4001), the user's connection cap
+(9003, close 1008). Then presence is told, ``auth.ok`` goes out, resume positions given with the
+auth frame are replayed, and frames are read.
 """
 
 from __future__ import annotations

@@ -58,6 +58,9 @@ def demo_env(edge_url: str, site_url: str) -> dict[str, str]:
         "PARLEY_AUTH_ADMIN_PASSWORD": DEMO_ADMIN.password,
         "PARLEY_HTTP_CORS_ORIGINS": json.dumps(origins_of(site_url)),
         "PARLEY_GATEWAY_ALLOWED_ORIGINS": json.dumps(origins_of(site_url) + origins_of(edge_url)),
+        # The edge on 127.0.0.1 forwards for the browsers: the services count their sockets per
+        # browser address (X-Forwarded-For), not all of them under the edge's one address.
+        "PARLEY_HTTP_TRUSTED_PROXIES": json.dumps(["127.0.0.1"]),
     }
 
 

@@ -5,6 +5,13 @@ HTTP is forwarded as it comes (bodies streamed, compressed bodies untouched); We
 proxied frame by frame both ways and a close code on one side is passed to the other.
 ``cut_websockets`` drops every proxied WebSocket at once without a close frame, as a network
 drop would (the browser sees 1006), for the tests.
+
+Like the Ingress controller it stands for, the edge bounds what a client may hold: header, body
+and idle timeouts and a cap on sockets per client address (``parley.connection_limits``, the
+services' own mechanism; the edge sees the browsers' real addresses). It routes by the
+normalised path (``request_paths``) and forwards that path, so a backend serves exactly what was
+routed, and it refuses a browser's WebSocket message that inflates beyond the gateway's own hard
+frame limit before inflating the rest of it (close 1009).
 """
 
 from __future__ import annotations
@@ -16,7 +23,9 @@ from dataclasses import dataclass
 import aiohttp
 from aiohttp import web
 
+from parley.connection_limits import ConnectionLimits, GuardedSite, guard_app, runner_options
 from parley_fleet.ingress_routes import Route, load_routes, pick_route
+from parley_fleet.request_paths import AmbiguousPath, forwardable, normalise_path
 
 log = logging.getLogger("parley.edge")
 
@@ -32,6 +41,12 @@ CHUNK_BYTES = 64 * 1024
 SENDABLE_CLOSE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}) | frozenset(range(3000, 5000))
 # Fail fast to a clear 502 when a backend is not listening.
 CONNECT_TIMEOUT_SECONDS = 5.0
+# The largest browser message the edge inflates and passes on: the gateway's own hard limit
+# (PARLEY_GATEWAY_MAX_FRAME_BYTES, 64 KiB, times its HARD_FRAME_LIMIT_FACTOR, 4), which it closes
+# with 1009 beyond. aiohttp stops inflating one byte past it, so a frame of a few KiB on the
+# wire can no longer become megabytes in memory. Messages from the gateway are not bounded: it
+# is the trusted side, and a history page has no small size bound.
+GATEWAY_HARD_FRAME_BYTES = 64 * 1024 * 4
 
 
 @dataclass(eq=False)
@@ -44,10 +59,21 @@ class ProxiedSocket:
 class Edge:
     """An aiohttp reverse proxy on ``host:port`` in front of ``upstreams`` (fleet name -> base URL)."""
 
-    def __init__(self, upstreams: dict[str, str], routes: list[Route] | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self,
+        upstreams: dict[str, str],
+        routes: list[Route] | None = None,
+        host: str = "127.0.0.1",
+        port: int = 0,
+        *,
+        limits: ConnectionLimits | None = None,
+        max_ws_message_bytes: int = GATEWAY_HARD_FRAME_BYTES,
+    ) -> None:
         self.routes = routes if routes is not None else load_routes()
         self.upstreams = upstreams
         self.host, self.port = host, port
+        self.limits = limits or ConnectionLimits()
+        self.max_ws_message_bytes = max_ws_message_bytes
         self.sockets: set[ProxiedSocket] = set()
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
@@ -64,11 +90,12 @@ class Edge:
         )
         app = web.Application(client_max_size=1024**2)
         app.router.add_route("*", "/{tail:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
+        guard = guard_app(app, self.limits)
+        self._runner = web.AppRunner(app, access_log=None, handle_signals=False, **runner_options(self.limits))
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self.port)
+        site = GuardedSite(self._runner, guard, self.host, self.port)
         await site.start()
-        self.port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr] - the port 0 picked
+        self.port = site.port  # the one picked for port 0
 
     async def stop(self) -> None:
         for socket in list(self.sockets):
@@ -90,10 +117,15 @@ class Edge:
         return len(cut)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
-        route = pick_route(self.routes, request.path)
+        raw_path, question, query = request.raw_path.partition("?")
+        try:
+            path = normalise_path(raw_path)
+        except AmbiguousPath as refused:
+            return web.Response(status=400, text=f"refused path: {refused}\n")
+        route = pick_route(self.routes, path)
         if route is None or route.service not in self.upstreams:
-            return web.Response(status=404, text=f"no ingress route for {request.path}\n")
-        target = self.upstreams[route.service].rstrip("/") + request.raw_path
+            return web.Response(status=404, text=f"no ingress route for {path}\n")
+        target = self.upstreams[route.service].rstrip("/") + forwardable(path) + question + query
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self._websocket(request, target)
         return await self._http(request, target)
@@ -139,7 +171,7 @@ class Edge:
             return web.Response(status=refused.status, text=f"{refused.message}\n")
         except aiohttp.ClientConnectionError as error:
             return web.Response(status=502, text=f"backend unreachable: {error}\n")
-        downstream = web.WebSocketResponse(protocols=protocols, max_msg_size=0)
+        downstream = web.WebSocketResponse(protocols=protocols, max_msg_size=self.max_ws_message_bytes)
         await downstream.prepare(request)
         socket = ProxiedSocket(request, downstream, upstream)
         self.sockets.add(socket)

@@ -32,7 +32,7 @@ from collections.abc import Collection
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from aiohttp import ClientError, ClientHandlerType, ClientMiddlewareType, ClientRequest, ClientResponse
+from aiohttp import ClientError, ClientHandlerType, ClientMiddlewareType, ClientRequest, ClientResponse, ClientSession, TCPConnector
 from aiohttp.abc import AbstractResolver, ResolveResult
 from aiohttp.resolver import ThreadedResolver
 
@@ -157,3 +157,9 @@ def checking_middleware(rule: EndpointRule) -> ClientMiddlewareType:
         return await handler(request)
 
     return middleware
+
+
+def guarded_session(rule: EndpointRule) -> ClientSession:
+    """An HTTP client that calls only what ``rule`` allows: every request (a redirect's too) is
+    checked, and host names resolve to their public addresses only."""
+    return ClientSession(connector=TCPConnector(resolver=PublicAddressResolver(rule)), middlewares=(checking_middleware(rule),))

@@ -21,7 +21,7 @@ from pywebpush import WebPushException, webpush_async
 
 from parley.logs import get_logger
 from parley_notification import metrics
-from parley_notification.push_endpoints import EndpointRefused, PublicAddressResolver, checking_middleware
+from parley_notification.push_endpoints import EndpointRefused, guarded_session
 from parley_notification.subscriptions import Subscription, Subscriptions
 
 log = get_logger("parley.notification")
@@ -110,12 +110,9 @@ class PushSender:
     async def _attempt(self, job: PushJob) -> float | None:
         """One try: None when done (sent or given up for good), else seconds to wait (0: backoff)."""
         if self._session is None:
-            rule = self.subscriptions.endpoint_rule
             # The endpoint was checked when stored; checked again here, on every request (a
             # redirect's too) and on the addresses its name resolves to, which are the ones connected to.
-            self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(resolver=PublicAddressResolver(rule)), middlewares=(checking_middleware(rule),)
-            )
+            self._session = guarded_session(self.subscriptions.endpoint_rule)
         remaining = self.ttl_seconds - int(time.time() - job.at_ms / 1000)
         try:
             await webpush_async(

@@ -4,6 +4,7 @@ the genuine token). Every refusal must be the documented error body."""
 
 from __future__ import annotations
 
+import itertools
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -16,7 +17,7 @@ from tests.conftest import Infra
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.gateway_fleet import bearer, fleet_with, post
 
-ATTACKER = "203.0.113.66"
+ATTACKER_64 = "2001:db8:66:1::"  # the guesser's IPv6 /64
 OWNER_ELSEWHERE = "198.51.100.23"
 PAIR_BURST = 3
 ADDRESS_BURST = 12
@@ -57,22 +58,29 @@ def _refused(status: int, answer: dict[str, Any], expected_status: int, expected
 
 
 async def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(fleet: Fleet) -> None:
+    """The guesser moves through the addresses of its IPv6 /64 (a fresh one per request), which
+    count as one address; the owner, elsewhere, still logs in."""
     username, password = await _operator(fleet)
     login_url = f"{fleet.url('auth')}/auth/login"
-    async with _from(ATTACKER) as attacker:
-        answers = [await post(attacker, login_url, {"username": username, "password": f"guess-{n}"}) for n in range(PAIR_BURST + 2)]
-        async with attacker.post(login_url, json={"username": username, "password": password}) as response:
-            # The guesser is slowed down: even the right password waits its turn from this address.
-            assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
+    addresses = (f"{ATTACKER_64}{host:x}" for host in itertools.count(1))
+    answers = []
+    for n in range(PAIR_BURST + 2):
+        async with _from(next(addresses)) as attacker:
+            answers.append(await post(attacker, login_url, {"username": username, "password": f"guess-{n}"}))
     assert [status for status, _ in answers] == [401] * PAIR_BURST + [429, 429]
     assert _refused(*answers[-1], 429, 9003)
+    async with _from(next(addresses)) as attacker, attacker.post(login_url, json={"username": username, "password": password}) as response:
+        # The guesser is slowed down: even the right password waits its turn from there.
+        assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
     async with _from(OWNER_ELSEWHERE) as owner:
         status, answer = await post(owner, login_url, {"username": username, "password": password})
     assert status == 200, answer  # the account was never locked
-    async with _from(ATTACKER) as attacker:  # nor does moving on to other accounts escape the address's limit
-        spread = [await post(attacker, login_url, {"username": f"someone-{n}", "password": "Summer2026!"}) for n in range(ADDRESS_BURST)]
+    spread = []
+    for n in range(ADDRESS_BURST):  # nor does moving on to other accounts escape the address's limit
+        async with _from(next(addresses)) as attacker:
+            spread.append(await post(attacker, login_url, {"username": f"someone-{n}", "password": "Summer2026!"}))
     assert 429 in [status for status, _ in spread]
-    assert "this address" in spread[-1][1]["error"]["message"]
+    assert "from this address" in spread[-1][1]["error"]["message"]
 
 
 async def _refresh_token(fleet: Fleet) -> str:

@@ -17,6 +17,7 @@ refusal by one does not spend the other. When Redis does not answer, logins fail
 from __future__ import annotations
 
 import hashlib
+import ipaddress
 import math
 
 from aiohttp import web
@@ -24,6 +25,12 @@ from aiohttp import web
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.ratelimit import Bucket, RateLimiter
 from parley_auth.settings import AuthSettings
+
+# One IPv6 client holds a whole /64 (SLAAC, privacy addresses): counted per address, a guesser
+# would move to a fresh one for every attempt. Its /64 is its address for the limits.
+IPV6_CLIENT_PREFIX = 64
+# What a proxy may say an address is, kept to this length in the bucket's key (a bound on Redis keys).
+MAX_ADDRESS_LENGTH = 64
 
 
 class LoginRefused(ParleyError):
@@ -44,8 +51,8 @@ class LoginLimits:
         hops = self._settings.auth_trusted_proxy_hops
         forwarded = [part.strip() for part in request.headers.get("X-Forwarded-For", "").split(",") if part.strip()]
         if hops and len(forwarded) >= hops:
-            return forwarded[-hops]
-        return request.remote or "unknown"
+            return limited_address(forwarded[-hops])
+        return limited_address(request.remote or "unknown")
 
     async def attempt(self, request: web.Request, account: str) -> None:
         """Count one login attempt for ``account`` from this request; raise LoginRefused when over."""
@@ -63,6 +70,20 @@ class LoginLimits:
             else:
                 what, limit = "from this address", settings.auth_login_address_burst
             raise LoginRefused(f"too many login attempts {what} (at most {limit} in a row); retry in {retry_after} s", retry_after)
+
+
+def limited_address(address: str) -> str:
+    """The client address the limits count: an IPv6 address's /64, an IPv4 one (also written as
+    IPv6) as it is; anything else (a proxy's odd entry) cut to a bounded length."""
+    try:
+        parsed = ipaddress.ip_address(address)
+    except ValueError:
+        return address[:MAX_ADDRESS_LENGTH]
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, IPV6_CLIENT_PREFIX), strict=False))
+    return str(parsed)
 
 
 def _digest(account: str, address: str) -> str:

@@ -40,7 +40,10 @@ class AuthSettings(ServiceSettings):
         "per address at most.",
     )
     auth_login_address_burst: int = Field(
-        60, ge=1, description="Login attempts one client address may make in a row (an office behind one NAT logs in together)."
+        60,
+        ge=1,
+        description="Login attempts one client address (an IPv6 client's /64) may make in a row (an office behind one "
+        "NAT logs in together).",
     )
     auth_login_address_per_minute: float = Field(60.0, gt=0, description="Login attempts a client address gets back per minute.")
     auth_trusted_proxy_hops: int = Field(

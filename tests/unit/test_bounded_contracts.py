@@ -5,6 +5,7 @@ Whatever these models accept must be storable as it is."""
 from __future__ import annotations
 
 import math
+from datetime import UTC, datetime
 from typing import Any
 
 import bson
@@ -16,6 +17,7 @@ from pydantic import TypeAdapter, ValidationError
 from parley.contracts.bounded import MAX_OBJECT_DEPTH, MAX_SEQ, StorableObject
 from parley.contracts.commands import Caller, GetHistory, MarkSeen, SendMessage
 from parley.contracts.frames import CLIENT_FRAME
+from parley.contracts.messages import Message
 
 pytestmark = pytest.mark.unit
 OBJECT: TypeAdapter[dict[str, Any]] = TypeAdapter(StorableObject)
@@ -164,3 +166,12 @@ def _leaves(node: Any) -> list[Any]:
     if isinstance(node, list):
         return [leaf for child in node for leaf in _leaves(child)]
     return [node]
+
+
+def test_a_message_stored_before_the_bounds_stays_readable() -> None:
+    legacy = {"meaning": "open", "params": {"deep": nested(MAX_OBJECT_DEPTH + 2), "n": 2**60}}
+    message = Message(
+        id="m_1", conversation_id=CONVERSATION, seq=1, author_id="v_1", author_role="visitor",
+        kind="action", body=legacy, created_at=datetime.now(UTC),
+    )
+    assert message.body.model_dump() == legacy

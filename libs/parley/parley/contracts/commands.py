@@ -10,11 +10,11 @@ from parley.contracts.base import Contract, Model, contract
 from parley.contracts.bot import BotContent
 from parley.contracts.bounded import MessageSeq, Seq
 from parley.contracts.messages import (
-    ActionBody,
     ClientMsgId,
     ConversationId,
     Message,
     Role,
+    SentActionBody,
     TextBody,
     UserId,
     check_body_fits_kind,
@@ -71,7 +71,7 @@ class SendMessage(Contract):
     conversation_id: ConversationId
     client_msg_id: ClientMsgId
     kind: Literal["text", "action", "bot"] = Field(description="bot: a chatbot's post (caller.role bot)")
-    body: TextBody | ActionBody | BotContent
+    body: TextBody | SentActionBody | BotContent
 
     @model_validator(mode="after")
     def _body_fits_kind(self) -> SendMessage:

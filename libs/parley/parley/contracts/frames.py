@@ -17,11 +17,11 @@ from parley.contracts.base import Model
 from parley.contracts.bounded import MessageSeq, Seq
 from parley.contracts.commands import History, MessageAccepted, SessionOpened
 from parley.contracts.messages import (
-    ActionBody,
     ClientMsgId,
     ConversationId,
     Message,
     Role,
+    SentActionBody,
     TextBody,
     check_body_fits_kind,
 )
@@ -77,7 +77,7 @@ class MessageSendData(Model):
     conversation_id: ConversationId
     client_msg_id: ClientMsgId
     kind: Literal["text", "action"] = "text"
-    body: TextBody | ActionBody
+    body: TextBody | SentActionBody
 
     @model_validator(mode="after")
     def _body_fits_kind(self) -> MessageSendData:

@@ -24,9 +24,17 @@ Role = Literal["visitor", "operator", "admin", "bot"]
 
 
 class ActionBody(Model):
-    """bm-aichat "M" message: a program action with its meaning and parameters."""
+    """bm-aichat "M" message: a program action with its meaning and parameters, as stored and
+    delivered (read leniently: a message stored before the params were bounded stays readable)."""
 
     meaning: Annotated[str, StringConstraints(min_length=1, max_length=100)]
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class SentActionBody(ActionBody):
+    """An action as a sender gives it: its params are a :data:`StorableObject`, so whatever is
+    accepted can be stored as it is."""
+
     params: StorableObject = Field(default_factory=dict)
 
 

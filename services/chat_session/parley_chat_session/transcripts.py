@@ -64,7 +64,7 @@ def _cursor_filter(cursor: str) -> dict[str, Any]:
     """Keyset paging on (created_at, _id), newest first: the page after ``cursor``."""
     try:
         stamp, conversation_id = cursor.split("|", 1)
-        created_at = datetime.fromisoformat(stamp)
+        created_at = _storable_time(datetime.fromisoformat(stamp))
     except ValueError:
         raise ParleyError(ErrorCode.BAD_ARGUMENT, "cursor: not a cursor this API gave") from None
     return {"$or": [{"created_at": {"$lt": created_at}}, {"created_at": created_at, "_id": {"$lt": conversation_id}}]}

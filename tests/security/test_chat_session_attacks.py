@@ -1,0 +1,247 @@
+"""chat_session against an attacker (issue 16): values built to fail in the database, another
+conversation's idempotency key, a flood of temporary sessions, an operator taken off a channel,
+disguised sensitive words, and bad HTTP input. Each is refused with its documented code and
+changes nothing."""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from typing import Any
+
+import pytest
+
+from parley.contracts.bounded import MAX_SEQ
+from parley_chat_session.sessions import MAX_RESERVATIONS_PER_VISITOR
+from tests.conftest import Infra
+from tests.e2e.test_chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
+
+world = world_fixture("chat-security")
+HUGE = 2**63
+
+
+@pytest.fixture
+async def pair(world: ChatWorld) -> tuple[Person, Person, str, str]:
+    """An operator and a visitor in a conversation of a fresh channel (operator, visitor, channel, conversation)."""
+    operator = await world.operator("Olivia")
+    channel_id = await world.channel([operator])
+    await world.wait_available(channel_id, operator)
+    visitor = await world.visitor()
+    conversation_id = await world.start_conversation(visitor, channel_id, "Hello")
+    await operator.ws.wait_for(of_type("message.new", conversation_id=conversation_id, seq=1), WAIT_SECONDS)
+    return operator, visitor, channel_id, conversation_id
+
+
+def refused(frame: dict[str, Any], code: int) -> None:
+    assert frame["type"] == "error" and frame["data"]["code"] == code, frame
+
+
+async def bodies(mongo: Any, infra: Infra, conversation_id: str) -> list[Any]:
+    cursor = mongo[infra.mongo_db]["messages"].find({"conversation_id": conversation_id}).sort("seq", 1)
+    return [doc["body"] for doc in await cursor.to_list()]
+
+
+async def send(person: Person, conversation_id: str, kind: str, body: Any, client_msg_id: str | None = None) -> dict[str, Any]:
+    data = {"conversation_id": conversation_id, "client_msg_id": client_msg_id or uuid.uuid4().hex, "kind": kind, "body": body}
+    return await person.ws.request("message.send", data, timeout=WAIT_SECONDS)
+
+
+# ---- finding 2 and 12: values the database would refuse are refused at the door -------------
+
+
+async def test_values_the_database_would_refuse_are_refused_where_they_enter(world: ChatWorld, infra: Infra, mongo, pair) -> None:
+    operator, visitor, _, conversation_id = pair
+    for kind, body in [
+        ("action", {"meaning": "open", "params": {"$where": "sleep(1000)"}}),
+        ("action", {"meaning": "open", "params": {"order": {"a.b": 1}}}),
+        ("action", {"meaning": "open", "params": {"n": HUGE}}),
+        ("action", {"meaning": "open", "params": {"deep": {"a": {"b": {"c": {"d": 1}}}}}}),
+        ("text", {"meaning": "open", "params": {}}),  # kind and body disagree
+        ("action", "a string is no action"),
+    ]:
+        refused(await send(visitor, conversation_id, kind, body), 9001)
+    for frame_type, data in [
+        ("history.get", {"conversation_id": conversation_id, "after_seq": HUGE}),
+        ("history.get", {"conversation_id": conversation_id, "before_seq": MAX_SEQ + 1}),
+        ("resume", {"conversation_id": conversation_id, "after_seq": HUGE}),
+        ("seen", {"conversation_id": conversation_id, "seq": HUGE}),
+    ]:
+        refused(await visitor.ws.request(frame_type, data, timeout=WAIT_SECONDS), 9001)
+    assert await bodies(mongo, infra, conversation_id) == ["Hello"]
+
+    # What the contract does accept is stored as it was sent, and the conversation goes on.
+    params = {"order": "A-1001", "lines": [{"sku": "x", "qty": 2}], "note": None, "ключ": 1.5}
+    accepted = await send(visitor, conversation_id, "action", {"meaning": "open", "params": params})
+    assert accepted["type"] == "message.accepted", accepted
+    assert (await bodies(mongo, infra, conversation_id))[-1] == {"meaning": "open", "params": params}
+    page = await world.call("GET", f"/conversations/{conversation_id}/messages", operator.token, params={"after_seq": MAX_SEQ})
+    assert page["messages"] == []
+    for query in ({"after_seq": str(HUGE)}, {"before_seq": str(HUGE)}, {"after_seq": "-1"}, {"limit": "1e9"}):
+        error = await world.call("GET", f"/conversations/{conversation_id}/messages", operator.token, status=400, params=query)
+        assert error["error"]["code"] == 9105, error
+
+
+# ---- finding 3: an idempotency key belongs to its conversation --------------------------------
+
+
+async def test_a_key_used_in_ones_own_conversation_opens_no_one_elses(world: ChatWorld, infra: Infra, mongo, pair) -> None:
+    operator, visitor, channel_id, conversation_id = pair
+    stranger = await world.visitor()
+    elsewhere = await world.channel([])  # the stranger's own conversation: one this operator is no member of
+    own = await world.start_conversation(stranger, elsewhere, "my own words")
+    own_message = (await world.send(stranger, own, "reused key", client_msg_id="shared-key"))["data"]["message"]
+
+    refused(await world.send(stranger, conversation_id, "let me in", client_msg_id="shared-key"), 9101)
+
+    # The stranger's message was not announced to the other conversation: the operator gets the
+    # visitor's next message and never the stranger's.
+    marker = await world.send(visitor, conversation_id, "after the attempt")
+    await operator.ws.wait_for(of_type("message.new", conversation_id=conversation_id, seq=marker["data"]["message"]["seq"]), WAIT_SECONDS)
+    leaked = [f for f in operator.ws.of_type("message.new") if f["data"]["message"]["id"] == own_message["id"]]
+    assert not leaked, leaked
+    assert await bodies(mongo, infra, conversation_id) == ["Hello", "after the attempt"]
+
+    # A member using one key in two conversations sends two messages, not one twice.
+    second = await world.start_conversation(await world.visitor(), channel_id, "another visitor")
+    await operator.ws.wait_for(of_type("message.new", conversation_id=second, seq=1), WAIT_SECONDS)
+    first_reply = await world.send(operator, conversation_id, "reply one", client_msg_id="r1")
+    second_reply = await world.send(operator, second, "reply two", client_msg_id="r1")
+    assert second_reply["type"] == "message.accepted" and second_reply["data"]["duplicate"] is False, second_reply
+    assert second_reply["data"]["message"]["conversation_id"] == second
+    assert second_reply["data"]["message"]["id"] != first_reply["data"]["message"]["id"]
+    again = await world.send(operator, second, "reply two", client_msg_id="r1")
+    assert again["data"]["duplicate"] is True and again["data"]["message"] == second_reply["data"]["message"]
+
+
+# ---- finding 6: temporary sessions are reused per visitor and channel, and capped -----------
+
+
+async def test_one_visitor_gets_one_reservation_per_channel_and_only_so_many(world: ChatWorld) -> None:
+    operator = await world.operator("Olivia")
+    channels = [await world.channel([operator]) for _ in range(MAX_RESERVATIONS_PER_VISITOR + 1)]
+    visitor = await world.visitor()
+    second_tab = await world.connect(visitor.token)
+    tabs = await asyncio.gather(
+        visitor.ws.request("session.open", {"channel_id": channels[0]}, timeout=WAIT_SECONDS),
+        second_tab.request("session.open", {"channel_id": channels[0]}, timeout=WAIT_SECONDS),
+    )
+    assert all(tab["type"] == "session.opened" for tab in tabs), tabs
+    assert tabs[0]["data"]["conversation_id"] == tabs[1]["data"]["conversation_id"]
+    again = await visitor.ws.request("session.open", {"channel_id": channels[0]}, timeout=WAIT_SECONDS)
+    assert again["data"]["conversation_id"] == tabs[0]["data"]["conversation_id"]
+
+    for channel_id in channels[1:MAX_RESERVATIONS_PER_VISITOR]:
+        opened = await visitor.ws.request("session.open", {"channel_id": channel_id}, timeout=WAIT_SECONDS)
+        assert opened["type"] == "session.opened", opened
+    over = await visitor.ws.request("session.open", {"channel_id": channels[-1]}, timeout=WAIT_SECONDS)
+    refused(over, 9003)
+    assert "at most" in over["data"]["message"]
+
+    # Writing in one turns it into a conversation: its place under the cap is free again.
+    sent = await world.send(visitor, tabs[0]["data"]["conversation_id"], "Hello")
+    assert sent["type"] == "message.accepted", sent
+    freed = await visitor.ws.request("session.open", {"channel_id": channels[-1]}, timeout=WAIT_SECONDS)
+    assert freed["type"] == "session.opened", freed
+
+
+# ---- finding 7: an operator taken off a channel loses its conversations ---------------------
+
+
+async def assert_locked_out(world: ChatWorld, operator: Person, conversation_id: str) -> None:
+    for path in ("", "/messages", "/transcript.json"):
+        error = await world.call("GET", f"/conversations/{conversation_id}{path}", operator.token, status=403)
+        assert error["error"]["code"] == 9101, error
+    refused(await operator.ws.request("history.get", {"conversation_id": conversation_id}, timeout=WAIT_SECONDS), 9101)
+    refused(await world.send(operator, conversation_id, "still here?"), 9101)
+    mine = await world.call("GET", "/me/conversations", operator.token, params={"include_closed": "true"})
+    assert conversation_id not in [c["id"] for c in mine["conversations"]]
+
+
+async def test_an_operator_removed_from_a_channel_can_neither_read_nor_post(world: ChatWorld, pair) -> None:
+    operator, visitor, channel_id, conversation_id = pair
+    await world.send(operator, conversation_id, "Hi, I am Olivia")
+    await world.admin("DELETE", f"/channels/{channel_id}/operators/{operator.uid}", status=204)
+
+    await assert_locked_out(world, operator, conversation_id)
+    removal = of_type("conversation.updated", conversation_id=conversation_id, reason="operator_removed")
+    dropped = await operator.ws.wait_for(removal, WAIT_SECONDS)
+    assert operator.uid not in dropped["data"]["member_ids"]
+    detail = await world.conversation(conversation_id)
+    assert detail["status"] == "queued" and detail["operator_id"] is None, detail  # waits for another operator
+
+
+async def test_an_operator_left_out_of_a_channel_patch_loses_its_closed_transcripts_too(world: ChatWorld) -> None:
+    kept, removed = await world.operator("Kim"), await world.operator("Rui")
+    channel_id = await world.channel([removed])
+    await world.wait_available(channel_id, removed)
+    visitor = await world.visitor()
+    conversation_id = await world.start_conversation(visitor, channel_id)
+    await removed.ws.wait_for(of_type("message.new", conversation_id=conversation_id, seq=1), WAIT_SECONDS)
+    closed = await removed.ws.request("conversation.close", {"conversation_id": conversation_id}, timeout=WAIT_SECONDS)
+    assert closed["type"] == "ok", closed
+
+    await world.admin("PATCH", f"/channels/{channel_id}", json={"operator_ids": [kept.uid]})
+    await assert_locked_out(world, removed, conversation_id)
+    assert (await world.conversation(conversation_id))["status"] == "closed"
+
+
+# ---- finding 11: the word filter sees through disguises -------------------------------------
+
+
+async def test_disguised_sensitive_words_are_refused(world: ChatWorld, infra: Infra, mongo, pair) -> None:
+    _, visitor, channel_id, conversation_id = pair
+    await world.admin("PUT", f"/channels/{channel_id}/sensitive-words", json={"words": ["darn"]})
+    for text in ("da\u200brn", "da\u00adrn", "d\u0430rn", "d\u03b1rn", "\uff44\uff41\uff52\uff4e", "DA\u2060RN"):
+        refused(await send(visitor, conversation_id, "text", text), 8001)
+    for params in ({"darn": True}, {"list": [{"d\u0430rn": 1}]}, {"say": "da\u200drn"}):
+        refused(await send(visitor, conversation_id, "action", {"meaning": "say", "params": params}), 8001)
+    assert await bodies(mongo, infra, conversation_id) == ["Hello"]
+
+
+# ---- no HTTP endpoint answers 500 to bad input ------------------------------------------------
+
+
+async def test_bad_http_input_is_a_400_never_a_500(world: ChatWorld, pair) -> None:
+    operator, visitor, channel_id, conversation_id = pair
+    conversation = f"/conversations/{conversation_id}"
+    channel = f"/channels/{channel_id}"
+    long = "x" * 5000
+    queries = [
+        (f"{conversation}/messages", {"after_seq": str(HUGE)}),
+        (f"{conversation}/messages", {"before_seq": "0"}),
+        (f"{conversation}/messages", {"limit": "abc"}),
+        (f"{conversation}/messages", {"after_seq": "1.5"}),
+        ("/conversations", {"created_from": "0001-01-01T00:00:00+01:00"}),
+        ("/conversations", {"created_to": "9999-12-31T23:59:59-14:00"}),
+        ("/conversations", {"channel_id": long}),
+        ("/conversations", {"operator_id": "a.b"}),
+        ("/conversations", {"limit": str(HUGE)}),
+        ("/conversations", {"cursor": long}),
+        ("/conversations", {"cursor": "0001-01-01T00:00:00+01:00|c_1"}),  # a date BSON cannot hold in UTC
+        ("/me/conversations", {"include_closed": "perhaps"}),
+        (f"{channel}/canned-responses", {"prefix": long}),
+    ]
+    for path, query in queries:
+        error = await world.admin("GET", path, status=400, params=query)
+        assert error["error"]["code"] == 9105, (path, query, error)
+    bodies_ = [
+        ("POST", "/channels", {"name": "x", "business_hours": {"timezone": "Z" * 300}}),
+        ("POST", "/channels", {"name": "x", "business_hours": {"timezone": "Europe/Paris\x00"}}),
+        ("POST", "/channels", {"name": "x", "operator_capacity": HUGE}),
+        ("POST", "/channels", {"name": ["x"]}),
+        ("POST", "/channels", [1, 2]),
+        ("PATCH", channel, {"response_target_seconds": "Infinity"}),
+        ("PATCH", channel, {"operator_ids": ["a.b"]}),
+        ("PATCH", channel, {"sensitive_words": [long]}),
+        ("PUT", f"{channel}/operators/a.b", {"name": "x"}),
+        ("PUT", f"{channel}/canned-responses/x", {"text": {"$gt": ""}}),
+    ]
+    for method, path, body in bodies_:
+        error = await world.admin(method, path, status=400, json=body)
+        assert error["error"]["code"] == 9105, (method, path, body, error)
+    error = await world.call("PUT", f"{conversation}/visitor-email", visitor.token, status=400, json={"email": long + "@x.y"})
+    assert error["error"]["code"] == 9105
+    # Ids no one was given: unknown, whatever they hold.
+    for odd in ("%00", "%ED%A0%80", "a" * 2000, "$where"):
+        await world.admin("GET", f"/conversations/{odd}", status=404)
+        await world.admin("GET", f"/channels/{odd}", status=404)

@@ -30,26 +30,31 @@ from parley.connection_limits import ConnectionLimits
 from parley_fleet import SERVICES, Fleet
 from parley_fleet.edge import Edge
 from parley_fleet.processes import ServiceProcess
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.gateway_fleet import extra_gateway, login
 from tests.security.wire import (
     OPCODE_BINARY,
     Dribble,
     close_code,
     deflate_bomb,
-    dribble_head,
+    dribble,
     masked_frame,
     open_from,
     raw_get,
+    read_one_answer,
     read_until_closed,
+    slow_body,
+    slow_head,
     websocket_with_deflate,
 )
 
-HEADER_TIMEOUT_SECONDS = 1.0
+# The strict servers' header, body and idle timeouts.
+TIMEOUT_SECONDS = 1.0
 ADDRESS_CAP = 2
-# The slow client's head would take 60 s (a line every 0.5 s) if nobody cut it short.
-DRIBBLED_LINES, DRIBBLE_PAUSE_SECONDS = 120, 0.5
-# How long a test waits for a drop that a 1 s header timeout makes in about 1 s; only a guard
-# against waiting forever on a server that never drops (the assertion is on what happened).
+# The slow client's head or body would take 60 s (a piece every 0.5 s) if nobody cut it short.
+DRIBBLED_PIECES, DRIBBLE_PAUSE_SECONDS = 120, 0.5
+# How long a test waits for a drop that a 1 s timeout makes in about 1 s; only a guard against
+# waiting forever on a server that never drops (the assertion is on what happened).
 DROP_GUARD_SECONDS = 30.0
 # Inflates to 128 MiB; about 127 KiB on the wire, under the 256 KiB the wire check allows, so it
 # reaches the inflater.
@@ -61,11 +66,13 @@ BOMB_MEMORY_ALLOWANCE_BYTES = 32 * 1024 * 1024
 
 @pytest.fixture(scope="module")
 async def strict_gateway(fleet: Fleet) -> ServiceProcess:
-    """A gateway node with a 1 s header timeout and 2 sockets per address, which believes the
-    X-Forwarded-For of the local edge (127.0.0.1) only."""
+    """A gateway node with 1 s header, body and idle timeouts and 2 sockets per address, which
+    believes the X-Forwarded-For of the local edge (127.0.0.1) only."""
     return await extra_gateway(
         fleet,
-        PARLEY_HTTP_HEADER_TIMEOUT_SECONDS=str(HEADER_TIMEOUT_SECONDS),
+        PARLEY_HTTP_HEADER_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS),
+        PARLEY_HTTP_BODY_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS),
+        PARLEY_HTTP_IDLE_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS),
         PARLEY_HTTP_MAX_CONNECTIONS_PER_ADDRESS=str(ADDRESS_CAP),
         PARLEY_HTTP_TRUSTED_PROXIES='["127.0.0.1"]',
     )
@@ -83,7 +90,12 @@ async def edge_before(fleet: Fleet, gateway_url: str, limits: ConnectionLimits) 
         await edge.stop()
 
 
-STRICT_EDGE = ConnectionLimits(header_timeout_seconds=HEADER_TIMEOUT_SECONDS, max_per_address=ADDRESS_CAP)
+STRICT_EDGE = ConnectionLimits(
+    header_timeout_seconds=TIMEOUT_SECONDS,
+    body_timeout_seconds=TIMEOUT_SECONDS,
+    idle_timeout_seconds=TIMEOUT_SECONDS,
+    max_per_address=ADDRESS_CAP,
+)
 
 
 def session_from(source: str) -> aiohttp.ClientSession:
@@ -96,7 +108,13 @@ async def visitor_token(fleet: Fleet) -> str:
     return str(answer["token"])
 
 
-# ---- slow heads ----------------------------------------------------------------------------------
+async def admin_token(fleet: Fleet) -> str:
+    async with aiohttp.ClientSession() as session:
+        answer = await login(session, fleet, username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
+    return str(answer["token"])
+
+
+# ---- slow heads, slow bodies, idle sockets ---------------------------------------------------------
 
 
 @asynccontextmanager
@@ -108,20 +126,63 @@ async def server_port(target: str, fleet: Fleet, strict_gateway: ServiceProcess)
             yield edge.port
 
 
+async def _dribbled(port: int, request: tuple[bytes, list[bytes]]) -> tuple[bytes, Dribble]:
+    """Send ``request`` a piece at a time; what the server answered before it closed, and how
+    far the request got."""
+    reader, writer = await open_from("127.0.0.1", port)
+    progress = Dribble()
+    slow_client = asyncio.create_task(dribble(writer, *request, DRIBBLE_PAUSE_SECONDS, progress))
+    try:
+        answer = await asyncio.wait_for(read_until_closed(reader), DROP_GUARD_SECONDS + DRIBBLED_PIECES * DRIBBLE_PAUSE_SECONDS)
+    finally:
+        slow_client.cancel()
+        writer.close()
+    return answer, progress
+
+
 @pytest.mark.parametrize("target", ["gateway", "edge"])
 async def test_a_dribbled_request_head_is_dropped_before_it_completes(
     target: str, fleet: Fleet, strict_gateway: ServiceProcess
 ) -> None:
     async with server_port(target, fleet, strict_gateway) as port:
-        reader, writer = await open_from("127.0.0.1", port)
-        progress = Dribble()
-        slow_client = asyncio.create_task(dribble_head(writer, DRIBBLED_LINES, DRIBBLE_PAUSE_SECONDS, progress))
-        answer = await asyncio.wait_for(read_until_closed(reader), DROP_GUARD_SECONDS + DRIBBLED_LINES * DRIBBLE_PAUSE_SECONDS)
-        slow_client.cancel()
-        writer.close()
+        answer, progress = await _dribbled(port, slow_head(DRIBBLED_PIECES))
     assert answer == b"", "the server answered: it waited for the whole slow head"
-    assert not progress.complete, f"the head was sent whole ({progress.lines_sent} lines) before the server dropped it"
-    assert progress.lines_sent < DRIBBLED_LINES
+    assert not progress.complete, f"the head was sent whole ({progress.pieces_sent} pieces) before the server dropped it"
+
+
+async def test_a_dribbled_body_is_dropped_before_it_completes_on_the_gateway(
+    fleet: Fleet, strict_gateway: ServiceProcess
+) -> None:
+    """An admin's PUT (the gateway's one endpoint with a body): its handler waits for the body."""
+    request = slow_body("PUT", "/admin/maintenance", DRIBBLED_PIECES, {"Authorization": f"Bearer {await admin_token(fleet)}"})
+    answer, progress = await _dribbled(strict_gateway.port, request)
+    assert answer == b"", "the server answered: it waited for the whole slow body"
+    assert not progress.complete, f"the body was sent whole ({progress.pieces_sent} bytes) before the server dropped it"
+
+
+async def test_a_dribbled_body_is_dropped_before_it_completes_on_the_edge(fleet: Fleet) -> None:
+    """A login through the edge: the edge reads the whole body before passing it on."""
+    async with edge_before(fleet, fleet.url("gateway"), STRICT_EDGE) as edge:
+        answer, progress = await _dribbled(edge.port, slow_body("POST", "/auth/login", DRIBBLED_PIECES))
+    assert answer == b"", "the server answered: it waited for the whole slow body"
+    assert not progress.complete, f"the body was sent whole ({progress.pieces_sent} bytes) before the server dropped it"
+
+
+@pytest.mark.parametrize("target", ["gateway", "edge"])
+async def test_an_idle_kept_alive_connection_is_closed(target: str, fleet: Fleet, strict_gateway: ServiceProcess) -> None:
+    async with server_port(target, fleet, strict_gateway) as port:
+        reader, writer = await open_from("127.0.0.1", port)
+        writer.write(b"GET /widget.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # keep-alive: HTTP/1.1's default
+        await writer.drain()
+        answer = await read_one_answer(reader)
+        try:
+            after = await asyncio.wait_for(read_until_closed(reader), DROP_GUARD_SECONDS)
+        except TimeoutError:
+            pytest.fail(f"an idle kept-alive connection was still open after {DROP_GUARD_SECONDS:g} s (idle timeout: 1 s)")
+        finally:
+            writer.close()
+    assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
+    assert after == b""
 
 
 @pytest.mark.parametrize("target", ["gateway", "edge"])

@@ -47,28 +47,48 @@ async def raw_get(port: int, path: str, source: str = "127.0.0.1") -> tuple[int,
 
 @dataclass
 class Dribble:
-    """A request head sent one header line at a time; ``complete`` once the blank line went out."""
+    """A request sent a piece at a time; ``complete`` once its last piece went out."""
 
-    lines_sent: int = 0
+    pieces_sent: int = 0
     complete: bool = False
 
 
-async def dribble_head(writer: asyncio.StreamWriter, lines: int, pause: float, progress: Dribble) -> None:
-    """The slowloris client: a request line, then ``lines`` header lines ``pause`` s apart, then
-    the blank line that would end the head. Stops when the server drops the socket."""
+async def dribble(writer: asyncio.StreamWriter, first: bytes, pieces: list[bytes], pause: float, progress: Dribble) -> None:
+    """The slowloris client: ``first``, then each of ``pieces`` ``pause`` s apart. Stops when the
+    server drops the socket."""
     try:
-        writer.write(b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n")
+        writer.write(first)
         await writer.drain()
-        for index in range(lines):
+        for piece in pieces:
             await asyncio.sleep(pause)
-            writer.write(f"X-Slow-{index}: still here\r\n".encode())
+            writer.write(piece)
             await writer.drain()
-            progress.lines_sent += 1
-        writer.write(b"\r\n")
-        await writer.drain()
+            progress.pieces_sent += 1
         progress.complete = True
     except ConnectionError:
         pass
+
+
+def slow_head(lines: int) -> tuple[bytes, list[bytes]]:
+    """A request line, then ``lines`` header lines and the blank line that ends the head, one
+    piece each (``Connection: close``: a server that waits for it all answers and closes)."""
+    first = b"GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+    return first, [f"X-Slow-{index}: still here\r\n".encode() for index in range(lines)] + [b"\r\n"]
+
+
+def slow_body(method: str, path: str, size: int, headers: dict[str, str] | None = None) -> tuple[bytes, list[bytes]]:
+    """A whole request head announcing a JSON body of ``size`` bytes, then that body a byte per
+    piece (not JSON: a server that waits for it all refuses it, and changes nothing)."""
+    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", "Content-Type: application/json",
+             f"Content-Length: {size}", *(f"{name}: {value}" for name, value in (headers or {}).items())]
+    return ("\r\n".join(lines) + "\r\n\r\n").encode(), [b"x"] * size
+
+
+async def read_one_answer(reader: asyncio.StreamReader) -> bytes:
+    """One HTTP answer with a Content-Length, read whole (the socket stays open)."""
+    head = await reader.readuntil(b"\r\n\r\n")
+    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    return head + await reader.readexactly(length)
 
 
 def deflate_bomb(inflated_bytes: int) -> bytes:

@@ -149,3 +149,19 @@ async def test_a_conversation_the_user_left_gets_its_state_once_and_is_no_longer
     assert CONVERSATION not in connection.streams and store.reads == 0
     await positions.check(after_outage=False)
     assert len(connection.frames) == 1 and bus.requests == [[CONVERSATION]]  # nothing served any more
+
+
+async def test_a_periodic_check_sends_the_state_only_with_a_fill_that_turns_out_due() -> None:
+    store = Store([1, 2])
+    delivery = OrderedDelivery(store.history, GAP_WAIT)
+    connections = Connections()
+    on_time, lost = FramesConnection(), FramesConnection()
+    for connection in (on_time, lost):
+        connections.add(connection)
+        _live(delivery, connection, 1)
+    positions = PositionCheck(Bus({CONVERSATION: 2}), connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    assert await positions.check(after_outage=False) == 2  # seq 2 stored, on its way to both
+    _live(delivery, on_time, 2)  # it reached one of them within the gap wait
+    await until(lambda: lost.written == [1, 2])
+    assert [kind for kind, _ in lost.frames] == ["conversation.updated"]
+    assert (on_time.written, on_time.frames) == ([1, 2], [])

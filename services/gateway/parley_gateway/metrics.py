@@ -23,13 +23,14 @@ ERRORS = Counter("parley_gateway_errors_total", "Error frames sent, by code.", [
 RATE_LIMITED = Counter("parley_gateway_rate_limited_total", "Client frames refused by the rate limits (error 9003).")
 GAP_FILLS = Counter(
     "parley_gateway_gap_fills_total",
-    "Reads of chat_session's history to fill a missing seq or resume, by reason (resume, gap).",
+    "Reads of chat_session's history to fill a missing seq or resume, by reason (resume, gap, position: "
+    "behind the stored newest seq with no later message held).",
     ["reason"],
 )
 POSITIONS_BEHIND = Counter(
     "parley_gateway_positions_behind_total",
-    "Conversation streams a position check found behind the stored newest seq (a lost delivery), "
-    "by when it looked (reconnect, periodic).",
+    "Conversation streams a position check found behind the stored newest seq, by when it looked "
+    "(reconnect, periodic: also deliveries still on their way; gap_fills_total{reason=position} counts the fills).",
     ["check"],
 )
 DELIVERY_SECONDS = Histogram(

@@ -11,8 +11,8 @@ ordered-delivery path (:meth:`OrderedDelivery.catch_up`):
   served conversation also gets a ``conversation.updated`` with its current state, since any
   state frame of the outage is lost too;
 - every ``gateway_position_check_seconds``: a delivery lost without a reconnect (the queue was
-  briefly gone) is filled after the gap wait, and a conversation found behind gets its current
-  state as well.
+  briefly gone) is filled after the gap wait, and a stream still behind then (not just passed
+  by a delivery on its way) gets its conversation's current state as well.
 
 A stream of a conversation the user is no longer a member of gets its current state once and
 is dropped: its deliveries stopped by design.
@@ -102,27 +102,29 @@ class PositionCheck:
                 behind += self._compare(served[conversation_id], conversation_id, position, after_outage)
         if behind:
             metrics.POSITIONS_BEHIND.labels("reconnect" if after_outage else "periodic").inc(behind)
-            log.info("gateway.positions_behind", streams=behind, after_outage=after_outage)
+            if after_outage:  # a periodic check often finds deliveries on their way: not worth a line
+                log.info("gateway.positions_behind", streams=behind, after_outage=after_outage)
         return behind
 
     def _compare(
         self, connections: list[Connection], conversation_id: str, position: ConversationPosition, after_outage: bool
     ) -> int:
         behind = 0
-        frame: str | None = None
+        state = ("conversation.updated", state_frame(conversation_id, position))
         for connection in connections:
             if connection.user_id not in position.member_ids:
                 # Left or taken out of it: told the current state once (the frame telling them
                 # may have been lost too), then no longer followed.
-                frame = frame or state_frame(conversation_id, position)
-                connection.send("conversation.updated", frame)
+                connection.send(*state)
                 self.delivery.stop_following(connection, conversation_id)
                 continue
-            lagging = self.delivery.catch_up(connection, conversation_id, position.newest_seq, at_once=after_outage)
-            behind += lagging
-            if lagging or after_outage:
-                frame = frame or state_frame(conversation_id, position)
-                connection.send("conversation.updated", frame)
+            if after_outage:  # any state frame of the outage is lost: everyone gets the state now
+                connection.send(*state)
+                behind += self.delivery.catch_up(connection, conversation_id, position.newest_seq, at_once=True)
+            else:  # the state goes with a fill that turns out due (not with a delivery on its way)
+                behind += self.delivery.catch_up(
+                    connection, conversation_id, position.newest_seq, at_once=False, state=state
+                )
         return behind
 
     def _served(self) -> dict[str, list[Connection]]:

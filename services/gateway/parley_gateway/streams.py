@@ -54,6 +54,9 @@ class ConversationStream:
         # The newest seq chat_session had stored when it was last asked: a fill is due while
         # ``high`` is below it, even with nothing held (the missing message was the last one).
         self.expected = 0
+        # A frame (type, payload) to write when a fill for ``expected`` turns out due: the current
+        # state of a conversation whose deliveries were lost. Dropped when the delivery came.
+        self.state_on_fill: tuple[str, str] | None = None
 
     @property
     def behind(self) -> bool:
@@ -114,15 +117,24 @@ class OrderedDelivery:
         if stream is not None:
             stream.stop()
 
-    def catch_up(self, connection: Connection, conversation_id: str, newest_seq: int, *, at_once: bool) -> bool:
+    def catch_up(
+        self,
+        connection: Connection,
+        conversation_id: str,
+        newest_seq: int,
+        *,
+        at_once: bool,
+        state: tuple[str, str] | None = None,
+    ) -> bool:
         """chat_session has stored the conversation up to ``newest_seq``: when the connection was
         written less, fill the rest from history. ``at_once`` after a bus outage (what was sent
         meanwhile is gone); otherwise after the gap wait, as a delivery may still be on its way.
-        True when the connection was behind."""
+        ``state`` (a frame) is written first if the fill does run. True when the connection was behind."""
         stream = connection.streams.get(conversation_id)
         if stream is None or connection.closing or newest_seq <= stream.high:
             return False
         stream.expected = max(stream.expected, newest_seq)
+        stream.state_on_fill = state or stream.state_on_fill
         if stream.filling:
             return True  # a running fill reads to the end; a gap fill checks ``behind`` again when it ends
         if at_once:
@@ -161,14 +173,18 @@ class OrderedDelivery:
         if stream is None or connection.closing:
             return
         stream.gap_timer = None
+        state, stream.state_on_fill = stream.state_on_fill, None
         if not (stream.held or stream.behind):
             return  # the missing seq arrived in time
-        task = asyncio.create_task(self._fill_gap(connection, stream, conversation_id))
+        if state is not None and stream.behind:
+            connection.send(*state)
+        reason = "gap" if stream.held else "position"
+        task = asyncio.create_task(self._fill_gap(connection, stream, conversation_id, reason))
         self._fills.add(task)
         task.add_done_callback(self._fills.discard)
 
-    async def _fill_gap(self, connection: Connection, stream: ConversationStream, conversation_id: str) -> None:
-        metrics.GAP_FILLS.labels("gap").inc()
+    async def _fill_gap(self, connection: Connection, stream: ConversationStream, conversation_id: str, reason: str) -> None:
+        metrics.GAP_FILLS.labels(reason).inc()
         started_at = stream.high
         async with stream.lock:
             stream.filling = True

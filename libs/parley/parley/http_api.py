@@ -15,7 +15,7 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 import yaml
 from aiohttp import web
@@ -24,7 +24,7 @@ from pydantic.json_schema import models_json_schema
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.http import json_response, read_json, validation_problems
-from parley.tokens import Claims, JwksVerifier
+from parley.tokens import Claims
 
 # A path parameter is an id, a name or a shortcut: longer than this is not a value the API
 # ever stored, and is refused before any handler or database sees it.
@@ -100,6 +100,8 @@ class Endpoint:
     raw_body_types: tuple[str, ...] = ()
     # Statuses beyond those the layer derives (e.g. 409 for a closed conversation, 429).
     extra_statuses: tuple[int, ...] = ()
+    # What the reader needs to know beyond the summary (rules on the input, side effects).
+    description: str = ""
 
 
 @dataclass
@@ -124,10 +126,20 @@ class Call:
 Handler = Callable[[Call], Awaitable[web.StreamResponse | BaseModel | None]]
 
 
+class TokenVerifier(Protocol):
+    """What checks a bearer token: its signature, expiry and revocation. Every service but auth
+    uses parley.tokens.JwksVerifier (auth's keys fetched over HTTP); auth verifies with the keys
+    it holds, against the same revocation list."""
+
+    async def verify(self, token: str) -> Claims:
+        """The token's claims, or ParleyError(TOKEN_INVALID) (UNAVAILABLE when a store is away)."""
+        ...
+
+
 class HttpApi:
     """The routes of one service's table, each behind the checks its endpoint declares."""
 
-    def __init__(self, endpoints: Sequence[Endpoint], verifier: JwksVerifier | None, *owners: object) -> None:
+    def __init__(self, endpoints: Sequence[Endpoint], verifier: TokenVerifier | None, *owners: object) -> None:
         self.endpoints = list(endpoints)
         self.verifier = verifier
         self.owners = owners
@@ -190,8 +202,17 @@ def _validated(model: type[BaseModel], values: dict[str, Any], where: str) -> Ba
 # ---- the OpenAPI document ----------------------------------------------------------------------
 
 
-def openapi_document(endpoints: Sequence[Endpoint], title: str, version: str, description: str = "") -> dict[str, Any]:
-    """The OpenAPI 3.1 document of ``endpoints``."""
+def openapi_document(
+    endpoints: Sequence[Endpoint],
+    title: str,
+    version: str,
+    description: str = "",
+    *,
+    components: dict[str, dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of ``endpoints``. ``components``: what the service documents
+    beyond its endpoints (a payload it sends elsewhere, a refusal of its own such as 503), by
+    kind ("schemas", "responses"); an entry replaces the generated one of the same name."""
     wanted = {(e.body, "validation") for e in endpoints if e.body}
     wanted |= {(e.response, "serialization") for e in endpoints if e.response}
     ordered = sorted(wanted, key=lambda pair: (pair[0].__name__, pair[1]))
@@ -202,25 +223,24 @@ def openapi_document(endpoints: Sequence[Endpoint], title: str, version: str, de
         operation_id = f"{endpoint.handler}_{endpoint.method.lower()}" if endpoint.handler in shared else endpoint.handler
         paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint, refs, operation_id)
     info = {"title": title, "version": version} | ({"description": description} if description else {})
-    return {
-        "openapi": "3.1.0",
-        "info": info,
-        "paths": paths,
-        "components": {
-            "schemas": {**top.get("$defs", {}), "Error": ERROR_SCHEMA},
-            "responses": {
-                str(status): {"description": text, "content": {"application/json": {"schema": ERROR_REF}}}
-                for status, text in ERROR_STATUSES.items()
-            },
-            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+    generated: dict[str, dict[str, Any]] = {
+        "schemas": {**top.get("$defs", {}), "Error": ERROR_SCHEMA},
+        "responses": {
+            str(status): {"description": text, "content": {"application/json": {"schema": ERROR_REF}}}
+            for status, text in ERROR_STATUSES.items()
         },
+        "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
     }
+    for kind, entries in (components or {}).items():
+        generated[kind] = {**generated.get(kind, {}), **entries}
+    return {"openapi": "3.1.0", "info": info, "paths": paths, "components": generated}
 
 
 def _operation(endpoint: Endpoint, refs: dict[Any, Any], operation_id: str) -> dict[str, Any]:
+    who = f"Who may call it: {endpoint.access.description}."
     operation: dict[str, Any] = {
         "summary": endpoint.summary,
-        "description": f"Who may call it: {endpoint.access.description}.",
+        "description": f"{endpoint.description}\n\n{who}" if endpoint.description else who,
         "operationId": operation_id,
     }
     if endpoint.tag:

@@ -14,6 +14,7 @@ from parley.contracts.events import (
     PresenceChanged,
     TypingEvent,
 )
+from parley.http_api import HttpApi
 from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
@@ -22,7 +23,7 @@ from parley_notification.escalation import Escalation
 from parley_notification.fanout import Fanout
 from parley_notification.memberships import Memberships
 from parley_notification.pending_pushes import PendingPushes
-from parley_notification.push_api import PushApi
+from parley_notification.push_api import ENDPOINTS, PushApi
 from parley_notification.push_endpoints import EndpointRule
 from parley_notification.push_queue import PushQueue
 from parley_notification.push_sender import PushSender
@@ -41,7 +42,7 @@ def build_service(settings: NotificationSettings) -> Service:
     verifier = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
     escalation = _web_push(service, settings, subscriptions, fanout) if settings.push_enabled else None
     public_key = public_key_b64(escalation.sender.vapid) if escalation else None
-    service.http.add_routes(PushApi(subscriptions, verifier, public_key).routes())
+    service.http.add_routes(HttpApi(ENDPOINTS, verifier, PushApi(subscriptions, public_key)).routes())
     service.on_startup(subscriptions.create_indexes)
     service.on_stop(verifier.close)
     _message_handlers(service, fanout, escalation)

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Literal
 
 import orjson
+from pydantic import Field
 
 from parley.contracts.base import Model
 from parley.contracts.messages import Message
@@ -20,16 +21,17 @@ ELLIPSIS = "…"
 
 
 class PushNotice(Model):
-    """Unread messages of one conversation, merged into one notice."""
+    """Unread messages of one conversation, merged into one notice: the decrypted payload of every
+    push (what the service worker receives)."""
 
     type: Literal["message"] = "message"
     conversation_id: str
-    seq: int
-    count: int
+    seq: int = Field(description="The newest unread message's seq.")
+    count: int = Field(description="Unread messages of the conversation merged into this push.")
     author_name: str
-    title: str
-    body: str
-    tag: str
+    title: str = Field(description='The author\'s name, or "3 new messages".')
+    body: str = Field(description="The newest message's text, cut (with …) to fit one push record.")
+    tag: str = Field(description='"parley:<conversation_id>": the notification tag to replace.')
 
 
 def preview_of(message: Message) -> str:

@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
-from pydantic import Field, StringConstraints, field_validator
+from pydantic import ConfigDict, Field, StringConstraints, field_validator
 from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
@@ -24,7 +24,11 @@ from parley.contracts.base import Model
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley_notification.push_endpoints import EndpointRule
 
-DeviceId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$")]
+DeviceId = Annotated[
+    str,
+    StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.:-]+$"),
+    Field(description="Chosen by the client, stable per browser or app install."),
+]
 # Push services' endpoint URLs are a few hundred characters; anything far longer is not one.
 MAX_ENDPOINT_LENGTH = 2048
 # Devices one user may register: a phone, a laptop, a few browsers; more is abuse.
@@ -59,19 +63,39 @@ class PushKeys(Model):
 class BrowserSubscription(Model):
     """``PushSubscription.toJSON()`` as the browser gives it."""
 
-    endpoint: str = Field(min_length=8, max_length=MAX_ENDPOINT_LENGTH)
+    endpoint: str = Field(
+        min_length=8, max_length=MAX_ENDPOINT_LENGTH, description="The push service URL (https, a public host on port 443)."
+    )
     expirationTime: int | None = None  # noqa: N815 - the browser's own field name
     keys: PushKeys
 
 
+# What a browser sends (the document's example; a test checks that it is accepted).
+EXAMPLE_REGISTRATION = {
+    "device_id": "laptop-firefox",
+    "subscription": {
+        "endpoint": "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABk...",
+        "expirationTime": None,
+        "keys": {
+            "p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA_0QTpQtUbVlUls0VJXg7A8u-Ts1XbjhazAkj7I99e8QcYP7DkM",
+            "auth": "tBHItJI5svbpez7KI4CCXg",
+        },
+    },
+}
+
+
 class RegisterSubscription(Model):
+    model_config = ConfigDict(json_schema_extra={"examples": [EXAMPLE_REGISTRATION]})
+
     device_id: DeviceId
     subscription: BrowserSubscription
 
 
 class SubscriptionView(Model):
     device_id: str
-    endpoint_origin: str
+    endpoint_origin: str = Field(
+        description="The push service's origin (the full endpoint is a capability and is not echoed)."
+    )
     created_at: datetime
     updated_at: datetime
 

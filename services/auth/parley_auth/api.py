@@ -1,4 +1,8 @@
-"""The auth HTTP API: login, refresh, logout, profile, JWKS and key rotation, staff accounts."""
+"""The auth HTTP API: login, refresh, logout, profile, JWKS and key rotation, staff accounts.
+
+Served through parley.http_api from the table in :mod:`parley_auth.endpoints`; tokens are checked
+by :class:`OwnKeysVerifier` (auth's own keys and the revocation list, not its own JWKS over HTTP).
+"""
 
 from __future__ import annotations
 
@@ -12,7 +16,8 @@ from parley.bus import Bus
 from parley.contracts.base import Contract, new_id
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.events import SessionReplaced, TokenRevoked
-from parley.http import error_response, json_response, read_json
+from parley.http import error_response, json_response
+from parley.http_api import Call
 from parley.logs import get_logger
 from parley.revocations import RevocationList
 from parley.tokens import ALGORITHM, AUDIENCE, ISSUER, Claims
@@ -37,7 +42,28 @@ from parley_auth.settings import AuthSettings
 log = get_logger("parley.auth")
 
 
+class OwnKeysVerifier:
+    """Checks the bearer tokens auth is shown with the keys it signs with (the other services fetch
+    them as the JWKS; auth fetching its own over HTTP would be a loop through itself), then the
+    session against the revocation list, as every verifier does."""
+
+    def __init__(self, keys: SigningKeys, revocations: RevocationList) -> None:
+        self.keys = keys
+        self.revocations = revocations
+
+    def signature(self, token: str) -> Claims:
+        """The claims of a token auth signed (signature and expiry; not the revocation list)."""
+        return self.keys.public.verify(token)
+
+    async def verify(self, token: str) -> Claims:
+        claims = self.signature(token)
+        await self.revocations.check(claims.sid)
+        return claims
+
+
 class AuthApi:
+    """Serves parley_auth.endpoints.ENDPOINTS (``HttpApi(ENDPOINTS, verifier, api).routes()``)."""
+
     def __init__(
         self,
         settings: AuthSettings,
@@ -45,7 +71,7 @@ class AuthApi:
         keys: SigningKeys,
         sessions: Sessions,
         limits: LoginLimits,
-        revocations: RevocationList,
+        verifier: OwnKeysVerifier,
         bus: Bus,
     ) -> None:
         self.settings = settings
@@ -53,30 +79,16 @@ class AuthApi:
         self.keys = keys
         self.sessions = sessions
         self.limits = limits
-        self.revocations = revocations
+        self.verifier = verifier
         self.bus = bus
-
-    def routes(self) -> list[web.RouteDef]:
-        return [
-            web.post("/auth/login", self.login),
-            web.post("/auth/refresh", self.refresh),
-            web.post("/auth/logout", self.logout),
-            web.get("/auth/me", self.profile),
-            web.patch("/auth/me", self.update_profile),
-            web.get("/auth/jwks.json", self.jwks),
-            web.post("/auth/keys/rotate", self.rotate_keys),
-            web.post("/auth/users", self.create_user),
-            web.get("/auth/openapi.json", self.openapi_json),
-            web.get("/auth/openapi.yaml", self.openapi_yaml),
-        ]
 
     # ---- sessions -----------------------------------------------------------------------------
 
-    async def login(self, request: web.Request) -> web.Response:
-        body = await read_json(request, LoginRequest)
+    async def login(self, call: Call) -> web.Response | LoginResponse:
+        body: LoginRequest = call.body
         account = f"device:{body.device_id}" if body.device_id is not None else f"user:{(body.username or '').lower()}"
         try:
-            await self.limits.attempt(request, account)
+            await self.limits.attempt(call.request, account)
         except LoginRefused as refused:
             log.warning("auth.login_rate_limited", reason=refused.message)
             return error_response(refused.code, refused.message, headers={"Retry-After": str(refused.retry_after)})
@@ -93,10 +105,10 @@ class AuthApi:
                 await self._announce(
                     SessionReplaced(user_id=user["_id"], client_kind=body.client_kind, session_code=session.code)  # type: ignore[arg-type]
                 )
-        return json_response(self._answer(user, session))
+        return self._answer(user, session)
 
-    async def refresh(self, request: web.Request) -> web.Response:
-        body = await read_json(request, RefreshRequest)
+    async def refresh(self, call: Call) -> LoginResponse:
+        body: RefreshRequest = call.body
         try:
             session = await self.sessions.rotate(body.refresh_token)
         except RefreshReused as reused:
@@ -104,22 +116,26 @@ class AuthApi:
             await self._announce_revoked(reused.user_id, reused.session_code)
             raise
         user = await self.accounts.by_id(session.user_id)
-        return json_response(self._answer(user, session))
+        return self._answer(user, session)
 
-    async def logout(self, request: web.Request) -> web.Response:
-        """End a session: named by the bearer token, or else by a refresh token in the body."""
-        if request.headers.get("Authorization"):
-            claims = self._bearer_token(request)
+    async def logout(self, call: Call) -> None:
+        """End a session: named by the bearer token, or else by a refresh token in the body. The
+        bearer is checked here, not by the layer: a refresh token alone is enough, and a session
+        already revoked may be logged out again (the signature is checked, not the revocation list)."""
+        header = call.request.headers.get("Authorization")
+        if header:
+            if not header.startswith("Bearer "):
+                raise ParleyError(ErrorCode.NOT_AUTHENTICATED, "missing bearer token")
+            claims = self.verifier.signature(header.removeprefix("Bearer "))
             user_id, code = claims.sub, claims.sid
         else:
-            body = await read_json(request, LogoutRequest)
+            body: LogoutRequest = call.body
             if body.refresh_token is None:
                 raise ParleyError(ErrorCode.NOT_AUTHENTICATED, "give a bearer token or a refresh_token")
             session = await self.sessions.session_of(body.refresh_token)
             user_id, code = session["user_id"], session["_id"]
         await self.sessions.revoke(code, "logged out")
         await self._announce_revoked(user_id, code)
-        return web.Response(status=204)
 
     def _answer(self, user: dict[str, Any], session: Session) -> LoginResponse:
         ttl = self.settings.auth_access_token_ttl_seconds
@@ -164,51 +180,32 @@ class AuthApi:
 
     # ---- accounts and keys --------------------------------------------------------------------
 
-    async def profile(self, request: web.Request) -> web.Response:
-        claims = await self._caller(request)
-        return json_response(_profile(await self.accounts.by_id(claims.sub)))
+    async def profile(self, call: Call) -> Profile:
+        return _profile(await self.accounts.by_id(call.user.sub))
 
-    async def update_profile(self, request: web.Request) -> web.Response:
-        claims = await self._caller(request)
-        body = await read_json(request, ProfileUpdate)
-        user = await self.accounts.update_profile(claims.sub, body.model_dump(exclude_none=True))
-        return json_response(_profile(user))
+    async def update_profile(self, call: Call) -> Profile:
+        body: ProfileUpdate = call.body
+        return _profile(await self.accounts.update_profile(call.user.sub, body.model_dump(exclude_none=True)))
 
-    async def jwks(self, _request: web.Request) -> web.Response:
+    async def jwks(self, _call: Call) -> web.Response:
         # Short cache: verifiers may keep it a minute; a rotation is picked up through unknown kids.
         return json_response(self.keys.jwks(), headers={"Cache-Control": "public, max-age=60"})
 
-    async def rotate_keys(self, request: web.Request) -> web.Response:
-        claims = await self._caller(request, "admin")
+    async def rotate_keys(self, call: Call) -> KeyRotated:
         rotated = KeyRotated.model_validate(await self.keys.rotate())
-        log.info("auth.key_rotated", kid=rotated.kid, active_from=rotated.active_from, by=claims.sub)
-        return json_response(rotated, status=201)
+        log.info("auth.key_rotated", kid=rotated.kid, active_from=rotated.active_from, by=call.user.sub)
+        return rotated
 
-    async def create_user(self, request: web.Request) -> web.Response:
-        await self._caller(request, "admin")
-        body = await read_json(request, CreateStaffRequest)
+    async def create_user(self, call: Call) -> StaffCreated:
+        body: CreateStaffRequest = call.body
         user = await self.accounts.create_staff(body.username, body.password, body.role, body.name)
-        return json_response(StaffCreated(uid=user["_id"], username=user["username"], role=user["role"]), status=201)
+        return StaffCreated(uid=user["_id"], username=user["username"], role=user["role"])
 
-    async def openapi_json(self, _request: web.Request) -> web.Response:
+    async def openapi_json(self, _call: Call) -> web.Response:
         return web.Response(text=OPENAPI_JSON, content_type="application/json")
 
-    async def openapi_yaml(self, _request: web.Request) -> web.Response:
+    async def openapi_yaml(self, _call: Call) -> web.Response:
         return web.Response(text=OPENAPI_YAML, content_type="application/yaml")
-
-    def _bearer_token(self, request: web.Request) -> Claims:
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            raise ParleyError(ErrorCode.NOT_AUTHENTICATED, "missing bearer token")
-        return self.keys.public.verify(header.removeprefix("Bearer "))
-
-    async def _caller(self, request: web.Request, *roles: str) -> Claims:
-        """The bearer's verified claims, refused when the session was revoked or the role is not one of ``roles``."""
-        claims = self._bearer_token(request)
-        await self.revocations.check(claims.sid)
-        if roles and claims.role not in roles:
-            raise ParleyError(ErrorCode.NOT_A_MEMBER, f"this needs one of the roles {', '.join(roles)}")
-        return claims
 
 
 def _profile(user: dict[str, Any]) -> Profile:

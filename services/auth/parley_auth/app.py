@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import asyncio
 
+from parley.http_api import HttpApi
 from parley.logs import get_logger
 from parley.ratelimit import RateLimiter
 from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley_auth.accounts import Accounts
-from parley_auth.api import AuthApi
+from parley_auth.api import AuthApi, OwnKeysVerifier
+from parley_auth.endpoints import ENDPOINTS
 from parley_auth.keys import SigningKeys
 from parley_auth.login_limits import LoginLimits
 from parley_auth.sessions import Sessions
@@ -41,8 +43,9 @@ def build_service(settings: AuthSettings) -> Service:
         reuse_grace=settings.auth_refresh_reuse_grace_seconds,
     )
     limits = LoginLimits(RateLimiter(service.redis, settings.redis_key_prefix), settings)
-    api = AuthApi(settings, accounts, keys, sessions, limits, revocations, service.bus)
-    service.http.add_routes(api.routes())
+    verifier = OwnKeysVerifier(keys, revocations)
+    api = AuthApi(settings, accounts, keys, sessions, limits, verifier, service.bus)
+    service.http.add_routes(HttpApi(ENDPOINTS, verifier, api).routes())
 
     @service.on_startup
     async def prepare() -> None:

@@ -11,6 +11,12 @@ from parley.contracts.messages import Role
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 ClientKind = Literal["web", "mobile", "console", "api"]
+# A staff username is typed at a login form and shown in logs and consoles: letters, digits and
+# . _ @ - (an e-mail address fits), starting with a letter or digit; no spaces, no control or
+# invisible characters, and no ":" (visitors' internal usernames are "visitor:<digest>").
+StaffUsername = Annotated[
+    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
+]
 # Loose on purpose: the address is confirmed by mail, not by a pattern; this only catches typos.
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -66,7 +72,7 @@ class Profile(Model):
 
 
 class CreateStaffRequest(Model):
-    username: Name
+    username: StaffUsername
     password: Annotated[str, StringConstraints(min_length=8, max_length=256)]
     role: Literal["operator", "admin"]
     name: str = Field("", max_length=100)

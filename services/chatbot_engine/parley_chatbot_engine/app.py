@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from aiohttp import web
-
+from parley.http_api import HttpApi
 from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
-from parley_chatbot_engine.api import ChatbotApi
+from parley_chatbot_engine.api import ENDPOINTS, ChatbotApi
 from parley_chatbot_engine.conversation_locks import ConversationLocks
 from parley_chatbot_engine.conversation_readers import ConversationReaders
 from parley_chatbot_engine.engine import Engine, Stores
@@ -31,13 +30,8 @@ def build_service(settings: ChatbotEngineSettings) -> Service:
     BusHandlers(engine).register(service.bus)
     verifier = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
     readers = ConversationReaders(service.bus)
-    service.http.add_routes(ChatbotApi(stores.scripts, stores.faq, stores.states, verifier, readers).routes())
-    spec = openapi_yaml()
-
-    async def openapi(_request: web.Request) -> web.Response:
-        return web.Response(text=spec, content_type="application/yaml")
-
-    service.http.router.add_get("/chatbot/openapi.yaml", openapi)
+    api = ChatbotApi(stores.scripts, stores.faq, stores.states, openapi_yaml())
+    service.http.add_routes(HttpApi(ENDPOINTS, verifier, api, readers).routes())
 
     @service.on_startup
     async def create_indexes() -> None:

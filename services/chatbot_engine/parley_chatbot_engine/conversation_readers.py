@@ -16,7 +16,7 @@ import re
 from parley.bus import Bus
 from parley.contracts.commands import ConversationAccess, GetConversationAccess
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.tokens import Claims
+from parley.http_api import Call
 
 # The shape of a conversation id (parley.contracts.messages.ConversationId): a path parameter
 # of another shape names no conversation, and must not reach the bus contract as one.
@@ -24,12 +24,15 @@ CONVERSATION_ID = re.compile(r"[A-Za-z0-9_-]{1,64}")
 
 
 class ConversationReaders:
+    """The resource check of ``GET /chatbot/conversations/{conversation_id}`` (api.ENDPOINTS)."""
+
     def __init__(self, bus: Bus) -> None:
         self._bus = bus
 
-    async def check(self, claims: Claims, conversation_id: str) -> None:
-        """Return if ``claims`` may read the conversation's bot state; raise NOT_A_MEMBER (403)
+    async def may_read_bot_state(self, call: Call) -> None:
+        """Return if the caller may read the conversation's bot state; raise NOT_A_MEMBER (403)
         otherwise, UNKNOWN_CONVERSATION (404) when there is no such conversation."""
+        claims, conversation_id = call.user, call.param("conversation_id")
         if CONVERSATION_ID.fullmatch(conversation_id) is None:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, "no conversation has this id")
         if claims.role == "admin":

@@ -1,7 +1,7 @@
 """A logged-out token is refused by every service's HTTP API, not only by auth and the gateway.
 
-The endpoints come from the services' own tables where they have one (chat_session, chatbot_engine),
-so an endpoint added later is attacked too.
+The endpoints come from the services' own tables where they have one (chat_session, chatbot_engine,
+notification, auth), so an endpoint added later is attacked too.
 """
 
 from __future__ import annotations
@@ -13,9 +13,12 @@ import aiohttp
 import pytest
 
 from parley.contracts.errors import ErrorCode
+from parley.http_api import Endpoint
+from parley_auth.endpoints import ENDPOINTS as AUTH_ENDPOINTS
 from parley_chat_session.api_spec import PUBLIC
 from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_ENDPOINTS
 from parley_chatbot_engine.api import ENDPOINTS as CHATBOT_ENDPOINTS
+from parley_notification.push_api import ENDPOINTS as NOTIFICATION_ENDPOINTS
 from parley_fleet import Fleet
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
@@ -29,18 +32,14 @@ def _filled(path: str) -> str:
 def _protected_endpoints() -> list[tuple[str, str, str]]:
     """(service, method, path) of every endpoint that needs a token."""
     endpoints = [("chat_session", e.method, _filled(e.path)) for e in CHAT_ENDPOINTS if e.access != PUBLIC]
-    endpoints += [("chatbot_engine", e.method, _filled(e.path)) for e in CHATBOT_ENDPOINTS]
-    endpoints += [
-        ("notification", "GET", "/push/subscriptions"),
-        ("notification", "PUT", "/push/subscriptions"),
-        ("notification", "DELETE", "/push/subscriptions/some-device"),
-        ("gateway", "GET", "/admin/maintenance"),
-        ("gateway", "PUT", "/admin/maintenance"),
-        ("auth", "GET", "/auth/me"),
-        ("auth", "PATCH", "/auth/me"),
-        ("auth", "POST", "/auth/users"),
-        ("auth", "POST", "/auth/keys/rotate"),
-    ]
+    tables: dict[str, list[Endpoint]] = {
+        "chatbot_engine": CHATBOT_ENDPOINTS,
+        "notification": NOTIFICATION_ENDPOINTS,
+        "auth": AUTH_ENDPOINTS,
+    }
+    for service, table in tables.items():
+        endpoints += [(service, e.method, _filled(e.path)) for e in table if e.access.roles is not None]
+    endpoints += [("gateway", "GET", "/admin/maintenance"), ("gateway", "PUT", "/admin/maintenance")]
     return endpoints
 
 

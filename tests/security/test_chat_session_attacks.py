@@ -6,12 +6,20 @@ changes nothing."""
 from __future__ import annotations
 
 import asyncio
+import json
+import re
 import uuid
 from typing import Any
+from urllib.parse import quote
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from yarl import URL
 
 from parley.contracts.bounded import MAX_SEQ
+from parley_chat_session.api_spec import Endpoint
+from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.sessions import MAX_RESERVATIONS_PER_VISITOR
 from tests.conftest import Infra
 from tests.e2e.test_chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
@@ -245,3 +253,92 @@ async def test_bad_http_input_is_a_400_never_a_500(world: ChatWorld, pair) -> No
     for odd in ("%00", "%ED%A0%80", "a" * 2000, "$where"):
         await world.admin("GET", f"/conversations/{odd}", status=404)
         await world.admin("GET", f"/channels/{odd}", status=404)
+
+
+# ---- fuzz: every endpoint of the table, random queries, bodies and path ids -----------------
+
+ODD_TEXT = ["", "true", "1e999", "NaN", "-0", "\x00", "$gt", "a.b", "x" * 3000]
+# Per JSON Schema type of a query parameter: the values that broke it before (2^63 was a 500).
+EDGE_VALUES = {
+    "integer": [str(HUGE), str(-HUGE), str(MAX_SEQ + 1), str(MAX_SEQ), "-1", "0", "1.5"],
+    "string": ["0001-01-01T00:00:00+01:00", "9999-12-31T23:59:59-14:00", "2026-01-01T00:00:00Z", "a|b", "|"],
+}
+json_scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=30)
+
+
+def edges_of(prop: dict[str, Any]) -> list[str]:
+    types = {option.get("type") for option in prop.get("anyOf", [prop])}
+    return [value for kind in sorted(types, key=str) if kind in EDGE_VALUES for value in EDGE_VALUES[kind]] + ODD_TEXT
+
+
+def query_values(prop: dict[str, Any]) -> st.SearchStrategy[str]:
+    edges = edges_of(prop)
+    anything = st.text(max_size=40) | st.sampled_from(ODD_TEXT) | st.integers(-(2**70), 2**70).map(str)
+    return st.sampled_from(edges) | anything if edges else anything
+
+
+def queries(endpoint: Endpoint) -> st.SearchStrategy[dict[str, str]]:
+    if endpoint.query is None:
+        return st.dictionaries(st.text(max_size=8), st.text(max_size=20), max_size=2)
+    properties = endpoint.query.model_json_schema()["properties"]
+    return st.fixed_dictionaries({}, optional={name: query_values(prop) for name, prop in properties.items()})
+
+
+def bodies_of(endpoint: Endpoint) -> st.SearchStrategy[str | None]:
+    if endpoint.body is None:
+        return st.none()
+    fields = list(endpoint.body.model_fields)
+    keys = st.sampled_from(fields) | st.text(max_size=10)
+    documents = st.recursive(
+        json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6), max_leaves=20
+    )
+    return documents.map(json.dumps) | st.text(max_size=100)
+
+
+def path_ids(real: str) -> st.SearchStrategy[str]:
+    return st.just(real) | st.text(min_size=1, max_size=80).map(lambda text: quote(text, safe=""))
+
+
+@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.handler != "openapi"], ids=lambda e: f"{e.method} {e.path}")
+async def test_no_endpoint_answers_500_to_random_input(world: ChatWorld, pair, endpoint: Endpoint) -> None:
+    operator, visitor, _, conversation_id = pair
+    channel_id = await world.channel([operator])  # the fuzz's own: it may archive it
+    loop = asyncio.get_running_loop()
+    tokens = {"admin": world.admin_token, "operator": operator.token, "visitor": visitor.token}
+    statuses: list[int] = []
+
+    async def call(path: str, token: str, query: dict[str, str], body: str | None) -> int:
+        headers = {"Authorization": f"Bearer {token}", "Content-Type": "application/json"}
+        url = URL(world.chat_url + path, encoded=True)
+        async with world.session.request(endpoint.method, url, headers=headers, params=query, data=body) as response:
+            await response.read()
+            return response.status
+
+    @settings(max_examples=40, deadline=None, database=None, suppress_health_check=list(HealthCheck))
+    @given(data=st.data())
+    def every_request_has_a_defined_answer(data: st.DataObject) -> None:
+        ids = {
+            "conversation_id": data.draw(path_ids(conversation_id)),
+            "channel_id": data.draw(path_ids(channel_id)),
+            "user_id": data.draw(path_ids(operator.uid)),
+            "shortcut": data.draw(path_ids("greeting")),
+        }
+        path = endpoint.path.format(**{name: ids[name] for name in re.findall(r"{(\w+)}", endpoint.path)})
+        query, body = data.draw(queries(endpoint)), data.draw(bodies_of(endpoint))
+        token = tokens[data.draw(st.sampled_from(sorted(tokens)))]
+        status = asyncio.run_coroutine_threadsafe(call(path, token, query, body), loop).result(timeout=60)
+        statuses.append(status)
+        assert status < 500, (endpoint.method, path, query, body, status)
+
+    # Every query parameter alone at each edge value, on the real ids: what a random draw may miss.
+    real_path = endpoint.path.format(
+        conversation_id=conversation_id, channel_id=channel_id, user_id=operator.uid, shortcut="greeting"
+    )
+    properties = endpoint.query.model_json_schema()["properties"] if endpoint.query else {}
+    for name, prop in properties.items():
+        for value in edges_of(prop):
+            status = await call(real_path, world.admin_token, {name: value}, None)
+            assert status < 500, (endpoint.method, real_path, {name: value}, status)
+    # Hypothesis drives the examples from a worker thread; each request runs on this test's loop.
+    await asyncio.to_thread(every_request_has_a_defined_answer)
+    assert len(statuses) >= 20

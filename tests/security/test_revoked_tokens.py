@@ -1,7 +1,7 @@
 """A logged-out token is refused by every service's HTTP API, not only by auth and the gateway.
 
-The endpoints come from the services' own tables where they have one (chat_session, chatbot_engine,
-notification, auth), so an endpoint added later is attacked too.
+The endpoints come from the services' own tables (tests/security/tables.py), so an endpoint added
+later is attacked too.
 """
 
 from __future__ import annotations
@@ -14,32 +14,26 @@ import pytest
 
 from parley.contracts.errors import ErrorCode
 from parley.http_api import Endpoint
-from parley_auth.endpoints import ENDPOINTS as AUTH_ENDPOINTS
-from parley_chat_session.api_spec import PUBLIC
 from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_ENDPOINTS
-from parley_chatbot_engine.api import ENDPOINTS as CHATBOT_ENDPOINTS
-from parley_notification.push_api import ENDPOINTS as NOTIFICATION_ENDPOINTS
 from parley_fleet import Fleet
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.security.tables import filled_path, token_endpoints
 
-
-def _filled(path: str) -> str:
-    """A path with every ``{parameter}`` given a well-formed id that names nothing."""
-    return re.sub(r"{\w+}", "0123456789abcdef01234567", path)
+# A well-formed id that names nothing: the token is refused before any resource is looked up.
+UNKNOWN_ID = "0123456789abcdef01234567"
 
 
 def _protected_endpoints() -> list[tuple[str, str, str]]:
     """(service, method, path) of every endpoint that needs a token."""
-    endpoints = [("chat_session", e.method, _filled(e.path)) for e in CHAT_ENDPOINTS if e.access != PUBLIC]
-    tables: dict[str, list[Endpoint]] = {
-        "chatbot_engine": CHATBOT_ENDPOINTS,
-        "notification": NOTIFICATION_ENDPOINTS,
-        "auth": AUTH_ENDPOINTS,
-    }
-    for service, table in tables.items():
-        endpoints += [(service, e.method, _filled(e.path)) for e in table if e.access.roles is not None]
-    endpoints += [("gateway", "GET", "/admin/maintenance"), ("gateway", "PUT", "/admin/maintenance")]
+    endpoints = [(service, e.method, filled_path(e, {}, UNKNOWN_ID)) for service, e in token_endpoints()]
+    # chat_session's table is still of its own type (access a string) until it moves onto
+    # parley.http_api and into tests/security/tables.py; this line then finds nothing.
+    endpoints += [
+        ("chat_session", e.method, re.sub(r"{\w+}", UNKNOWN_ID, e.path))
+        for e in CHAT_ENDPOINTS
+        if not isinstance(e, Endpoint) and e.access != "public"
+    ]
     return endpoints
 
 

@@ -145,7 +145,13 @@ class HttpApi:
         self.owners = owners
 
     def routes(self) -> list[web.RouteDef]:
-        return [web.route(endpoint.method, endpoint.path, self._serve(endpoint)) for endpoint in self.endpoints]
+        # web.get, not web.route("GET"): it answers HEAD too, as HTTP clients and probes expect.
+        return [
+            web.get(endpoint.path, self._serve(endpoint))
+            if endpoint.method == "GET"
+            else web.route(endpoint.method, endpoint.path, self._serve(endpoint))
+            for endpoint in self.endpoints
+        ]
 
     def _method(self, name: str, endpoint: Endpoint) -> Callable[..., Any]:
         for owner in self.owners:

@@ -114,6 +114,9 @@ class ParleyUnderTest:
             "PARLEY_AUTH_TRUSTED_PROXY_HOPS": "1",
             # The fan-out scenario watches one conversation from many sockets of one operator.
             "PARLEY_GATEWAY_MAX_CONNECTIONS_PER_USER": str(max_user_connections),
+            # The idle and storm scenarios open thousands of sockets from each of a few loopback
+            # addresses, where production sees one browser per address: lift the per-address cap.
+            "PARLEY_HTTP_MAX_CONNECTIONS_PER_ADDRESS": "100000",
         }
         if code is not None:
             # A snapshot of the services' code shadows the working tree's editable installs.

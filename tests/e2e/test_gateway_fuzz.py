@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator
 from typing import Any
 
 import aiohttp
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -77,8 +78,8 @@ async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
 
 def _readable_id(raw: str | bytes) -> str | None:
     try:
-        parsed = json.loads(raw)
-    except (ValueError, RecursionError):
+        parsed = orjson.loads(raw)  # the gateway's parser: strict JSON (no Infinity or NaN, which json reads)
+    except orjson.JSONDecodeError:
         return None
     frame_id = parsed.get("id") if isinstance(parsed, dict) else None
     return frame_id if isinstance(frame_id, str) and 0 < len(frame_id) <= 64 else None

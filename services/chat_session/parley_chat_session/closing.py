@@ -8,16 +8,12 @@ from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.commands import Caller
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley_chat_session.access import require_member
 from parley_chat_session.announcements import Announcer
 from parley_chat_session.conversation_clocks import ConversationClocks
 from parley_chat_session.conversation_store import ConversationStore, now
 from parley_chat_session.notices import Notices
 from parley_chat_session.operator_queue import OperatorQueue
-
-
-def require_member(doc: dict[str, Any], user_id: str) -> None:
-    if user_id not in doc["member_ids"]:
-        raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are not a member of this conversation")
 
 
 class Closing:

@@ -12,6 +12,7 @@ from __future__ import annotations
 from parley.contracts.base import Envelope
 from parley.contracts.commands import ConversationAccess, GetConversationAccess
 from parley.runtime import Service
+from parley_chat_session.access import is_channel_operator
 from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_store import ConversationStore
 
@@ -28,7 +29,7 @@ class AccessReader:
         return ConversationAccess(
             conversation_id=conversation["_id"],
             channel_id=channel["_id"],
-            channel_operator=command.user_id in channel.get("operator_ids", []),
+            channel_operator=is_channel_operator(channel, command.user_id),
         )
 
 

@@ -12,6 +12,7 @@ from parley.contracts.commands import GetHistory, History
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.logs import get_logger
 from parley.runtime import Service
+from parley_chat_session.access import is_member, require_member
 from parley_chat_session.conversation_store import ConversationStore
 from parley_chat_session.message_store import MessageStore
 
@@ -32,9 +33,9 @@ class HistoryReader:
             raise ParleyError(
                 ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r} (a session without messages has no history)"
             )
-        if caller.user_id not in conversation.get("member_ids", []):
+        if not is_member(conversation, caller.user_id):
             log.warning("chat_session.history_refused", user_id=caller.user_id, conversation_id=conversation_id, reason="not a member")
-            raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are not a member of this conversation")
+        require_member(conversation, caller.user_id)
         if command.before_seq is not None and command.after_seq is not None and command.before_seq <= command.after_seq + 1:
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "before_seq must be above after_seq + 1 (the range would be empty)")
         messages, has_more = await self._messages.page(

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from parley.contracts.commands import Caller, MarkSeen, SetTyping
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley_chat_session.access import require_member
 from parley_chat_session.announcements import Announcer
-from parley_chat_session.closing import require_member
 from parley_chat_session.conversation_store import LIVE, ConversationStore
 from parley_chat_session.conversation_views import ConversationSummary, summary
 

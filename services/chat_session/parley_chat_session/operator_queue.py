@@ -19,6 +19,7 @@ from parley.contracts.commands import OperatorRequestResult
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.frames import QueueChanged
 from parley.logs import get_logger
+from parley_chat_session.access import require_channel_operator
 from parley_chat_session.announcements import Announcer
 from parley_chat_session.assignment import OperatorPicker, Roster
 from parley_chat_session.channels import Channels
@@ -140,8 +141,7 @@ class OperatorQueue(RoutingPart):
         whatever their toggle and load: they chose to."""
         doc = await self._store.get(conversation_id)
         channel = await self._channels.get(doc["channel_id"])
-        if operator_id not in channel.get("operator_ids", []):
-            raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are not an operator of this channel")
+        require_channel_operator(channel, operator_id)
         if doc["status"] == "closed":
             raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
         if doc["status"] != "queued":

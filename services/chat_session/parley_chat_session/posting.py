@@ -16,10 +16,10 @@ import redis.asyncio as redis
 from parley.contracts.commands import Caller, CommandResult, MessageAccepted, SendMessage
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Message
+from parley_chat_session.access import is_member, require_channel_operator, require_member
 from parley_chat_session.announcements import Announcer
 from parley_chat_session.channels import Channels
 from parley_chat_session.chat_commands import STAFF, CannedLookup, ChatCommands, Command, classify
-from parley_chat_session.closing import require_member
 from parley_chat_session.conversation_clocks import ConversationClocks
 from parley_chat_session.conversation_store import ConversationStore, ReplyClock
 from parley_chat_session.message_store import MessageStore
@@ -43,8 +43,8 @@ def require_access(caller: Caller, located: Located) -> None:
     if doc is None or is_channel_bot(caller, channel):
         return
     require_member(doc, caller.user_id)
-    if caller.role == "operator" and caller.user_id not in channel.get("operator_ids", []):
-        raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are no longer an operator of this conversation's channel")
+    if caller.role == "operator":
+        require_channel_operator(channel, caller.user_id, "you are no longer an operator of this conversation's channel")
 
 
 def reply_clock(doc: dict[str, Any], caller: Caller, kind: str) -> ReplyClock:
@@ -227,7 +227,7 @@ class Posting:
 
     async def _ensure_member(self, caller: Caller, doc: dict[str, Any], channel: dict[str, Any]) -> dict[str, Any]:
         """Members post; the channel's chatbot becomes a member by posting."""
-        if caller.user_id in doc["member_ids"]:
+        if is_member(doc, caller.user_id):
             return doc
         if is_channel_bot(caller, channel):
             await self._store.add_member(doc["_id"], caller.user_id, "bot", caller.name)

@@ -20,6 +20,7 @@ from parley.contracts.base import new_id
 from parley.contracts.bot import bot_user_id, script_id_of
 from parley.contracts.commands import Caller, OpenSession, SessionOpened
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley_chat_session.access import require_visitor
 from parley_chat_session.availability import Availability
 from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_store import ConversationStore, history_entry, member_entry, now
@@ -206,20 +207,28 @@ class Sessions:
         if await self._cache.get(of_channel) == conversation_id:
             await self._cache.delete(of_channel)
 
+    async def visitor_of(self, conversation_id: str) -> str:
+        """The visitor of the conversation, stored or still a temporary session's reservation."""
+        doc = await self._store.find(conversation_id)
+        if doc is not None:
+            return str(doc["visitor_id"])
+        reservation = await self._cache.hgetall(self._key(conversation_id))
+        if not reservation:
+            raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
+        return reservation["visitor_id"]
+
     async def set_visitor_email(self, caller: Caller, conversation_id: str, email: str) -> None:
         """The visitor's e-mail (for the transcript), on the conversation or its reservation."""
         doc = await self._store.find(conversation_id)
         if doc is not None:
-            if caller.user_id != doc["visitor_id"]:
-                raise ParleyError(ErrorCode.NOT_A_MEMBER, "only the conversation's visitor gives their e-mail")
+            require_visitor(doc["visitor_id"], caller.user_id)
             await self._store.set_visitor_email(conversation_id, email)
             return
         key = self._key(conversation_id)
         reservation = await self._cache.hgetall(key)
         if not reservation:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
-        if caller.user_id != reservation["visitor_id"]:
-            raise ParleyError(ErrorCode.NOT_A_MEMBER, "only the conversation's visitor gives their e-mail")
+        require_visitor(reservation["visitor_id"], caller.user_id)
         async with self._cache.pipeline(transaction=True) as pipe:
             pipe.hset(key, "email", email)
             pipe.expire(key, self._ttl)

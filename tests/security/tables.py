@@ -8,17 +8,15 @@ import re
 
 from parley.http_api import Endpoint
 from parley_auth.endpoints import ENDPOINTS as AUTH_ENDPOINTS
+from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_SESSION_ENDPOINTS
 from parley_chatbot_engine.api import ENDPOINTS as CHATBOT_ENDPOINTS
 from parley_gateway.maintenance import ENDPOINTS as GATEWAY_ENDPOINTS
 from parley_notification.push_api import ENDPOINTS as NOTIFICATION_ENDPOINTS
 
-# Service name (as parley_fleet.Fleet.url knows it) -> the endpoints it serves. chat_session's
-# table is still of its own older type (parley_chat_session.api_spec); once its entries are
-# parley.http_api.Endpoint it joins here with one line:
-#     "chat_session": CHAT_SESSION_ENDPOINTS,   (from parley_chat_session.http_endpoints)
-# (tests/security/test_endpoint_access.py fails until it does).
+# Service name (as parley_fleet.Fleet.url knows it) -> the endpoints it serves.
 TABLES: dict[str, list[Endpoint]] = {
     "auth": AUTH_ENDPOINTS,
+    "chat_session": CHAT_SESSION_ENDPOINTS,
     "chatbot_engine": CHATBOT_ENDPOINTS,
     "notification": NOTIFICATION_ENDPOINTS,
     "gateway": GATEWAY_ENDPOINTS,

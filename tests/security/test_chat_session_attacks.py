@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from yarl import URL
 
 from parley.contracts.bounded import MAX_SEQ
-from parley_chat_session.api_spec import Endpoint
+from parley.http_api import Endpoint
 from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.sessions import MAX_RESERVATIONS_PER_VISITOR
 from tests.conftest import Infra

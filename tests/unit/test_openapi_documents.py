@@ -17,6 +17,10 @@ from parley_auth import openapi as auth_openapi
 from parley_auth.app import build_service as build_auth
 from parley_auth.endpoints import ENDPOINTS as AUTH_ENDPOINTS
 from parley_auth.settings import AuthSettings
+from parley_chat_session import openapi as chat_session_openapi
+from parley_chat_session.app import build_service as build_chat_session
+from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_SESSION_ENDPOINTS
+from parley_chat_session.settings import ChatSessionSettings
 from parley_chatbot_engine import openapi as chatbot_openapi
 from parley_chatbot_engine.api import ENDPOINTS as CHATBOT_ENDPOINTS
 from parley_chatbot_engine.api import YAML_TYPES
@@ -49,6 +53,13 @@ SERVICES: dict[str, tuple[str, Callable[[], str], list[Endpoint], Callable[[], S
         {"/ws", "/widget.js", "/widget/{path}", "/console", "/console/", "/console/{path}"},
     ),
     "auth": ("auth-openapi.yaml", auth_openapi.openapi_yaml, AUTH_ENDPOINTS, lambda: build_auth(AuthSettings()), set()),
+    "chat_session": (
+        "chat-session-openapi.yaml",
+        chat_session_openapi.openapi_yaml,
+        CHAT_SESSION_ENDPOINTS,
+        lambda: build_chat_session(ChatSessionSettings()),
+        set(),
+    ),
     "chatbot_engine": (
         "chatbot-openapi.yaml",
         chatbot_openapi.openapi_yaml,

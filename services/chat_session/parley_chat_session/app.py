@@ -20,8 +20,9 @@ from parley.contracts.commands import (
     SetTyping,
 )
 from parley.contracts.events import ConversationClosed, PresenceChanged
+from parley.http_api import HttpApi
 from parley.runtime import Service
-from parley_chat_session.api_spec import route_table
+from parley_chat_session.access import HttpChecks
 from parley_chat_session.channel_api import ChannelApi
 from parley_chat_session.components import Components, build_components
 from parley_chat_session.conversation_api import ConversationApi
@@ -38,12 +39,11 @@ def build_service(settings: ChatSessionSettings) -> Service:
     service = Service("chat_session", settings, uses_redis=True, uses_mongo=True)
     parts = build_components(service, settings)
     removal = OperatorRemoval(parts.queue.routing, parts.queue)
-    channel_api = ChannelApi(
-        parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, removal, parts.verifier
-    )
-    conversation_api = ConversationApi(parts.transcripts, parts.members, parts.sessions, parts.channels, parts.verifier)
-    queue_api = QueueApi(parts.queue, parts.store, parts.channels, parts.verifier)
-    service.http.add_routes(route_table(ENDPOINTS, channel_api, conversation_api, queue_api))
+    channel_api = ChannelApi(parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, removal)
+    conversation_api = ConversationApi(parts.transcripts, parts.members, parts.sessions, parts.channels)
+    queue_api = QueueApi(parts.queue, parts.store, parts.channels)
+    checks = HttpChecks(parts.store, parts.channels, parts.sessions)
+    service.http.add_routes(HttpApi(ENDPOINTS, parts.verifier, channel_api, conversation_api, queue_api, checks).routes())
     service.on_startup(parts.create_indexes)
     service.on_stop(parts.verifier.close)
     _register_commands(service, parts)

@@ -1,4 +1,10 @@
-"""Every endpoint of chat_session's HTTP API, with the small models only the API uses."""
+"""Every endpoint of chat_session's HTTP API, with the small models only the API uses.
+
+Served through parley.http_api (``HttpApi(ENDPOINTS, verifier, ...)`` in :mod:`parley_chat_session.app`),
+which checks the token, the role and the resource rule (a method of
+:class:`parley_chat_session.access.HttpChecks`) before a handler runs; the OpenAPI document
+(served at ``/openapi.yaml``, kept in ``docs/chat-session-openapi.yaml``) is generated from this
+table (:mod:`parley_chat_session.openapi`)."""
 
 from __future__ import annotations
 
@@ -7,7 +13,7 @@ from typing import Annotated
 from pydantic import Field, StringConstraints
 
 from parley.contracts.base import Model
-from parley_chat_session.api_spec import ADMIN, ANYONE, CHANNEL_STAFF, PUBLIC, READERS, STAFF, VISITOR, Endpoint
+from parley.http_api import PUBLIC, Endpoint, roles
 from parley_chat_session.availability import AvailabilityView
 from parley_chat_session.canned import CannedResponseList, CannedResponseSpec, CannedResponseView
 from parley_chat_session.channels import ChannelPatch, ChannelSpec, ChannelView, Word
@@ -62,109 +68,124 @@ class VisitorEmail(Model):
     email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)]
 
 
+# Who may call what; each resource rule is enforced by the HttpChecks method its check names.
+ADMIN = roles("admin")
+STAFF = roles("admin", "operator", rule="an operator sees only the channels they serve")
+CHANNEL_STAFF = roles("admin", "operator", rule="an operator only of this channel", check="channel_staff")
+READERS = roles(
+    "admin", "operator", "visitor",
+    rule="an operator or a visitor only as a member of the conversation", check="conversation_reader",
+)
+VISITOR = roles("visitor", rule="only the conversation's visitor", check="conversation_visitor")
+CHANNEL_OPERATOR = roles(
+    "operator", rule="only an operator of the conversation's channel", check="conversation_channel_operator"
+)
+ANYONE = roles(rule="only their own conversations")
+
 CHANNEL = "/channels/{channel_id}"
 CONVERSATION = "/conversations/{conversation_id}"
 
 ENDPOINTS: list[Endpoint] = [
     Endpoint(
         "POST", "/channels", "create_channel",
-        "Create a channel", "channels", ADMIN, body=ChannelSpec, response=ChannelView, status=201,
+        "Create a channel", ADMIN, tag="channels", body=ChannelSpec, response=ChannelView, status=201,
     ),
     Endpoint(
         "GET", "/channels", "list_channels",
-        "List channels (an operator sees theirs)", "channels", STAFF, response=ChannelList,
+        "List channels (an operator sees theirs)", STAFF, tag="channels", response=ChannelList,
     ),
     Endpoint(
         "GET", CHANNEL, "get_channel",
-        "Read a channel", "channels", STAFF, response=ChannelView,
+        "Read a channel", CHANNEL_STAFF, tag="channels", response=ChannelView,
     ),
     Endpoint(
         "PATCH", CHANNEL, "update_channel",
-        "Change some of a channel's settings", "channels", ADMIN, body=ChannelPatch, response=ChannelView,
+        "Change some of a channel's settings", ADMIN, tag="channels", body=ChannelPatch, response=ChannelView,
     ),
     Endpoint(
         "DELETE", CHANNEL, "archive_channel",
-        "Archive a channel (its transcripts stay)", "channels", ADMIN, status=204,
+        "Archive a channel (its transcripts stay)", ADMIN, tag="channels", status=204,
     ),
     Endpoint(
         "GET", f"{CHANNEL}/availability", "availability",
-        "Whether the widget should offer chat or the offline form", "channels", PUBLIC, response=AvailabilityView,
+        "Whether the widget should offer chat or the offline form", PUBLIC, tag="channels", response=AvailabilityView,
     ),
     Endpoint(
         "GET", f"{CHANNEL}/operators", "list_operators",
-        "The channel's operators, their availability and load", "operators", STAFF, response=OperatorList,
+        "The channel's operators, their availability and load", CHANNEL_STAFF, tag="operators", response=OperatorList,
     ),
     Endpoint(
         "PUT", f"{CHANNEL}/operators/{{user_id}}", "add_operator",
-        "Add an operator to the channel (or rename them)", "operators", ADMIN, body=OperatorSpec, response=OperatorList,
+        "Add an operator to the channel (or rename them)", ADMIN, tag="operators", body=OperatorSpec, response=OperatorList,
     ),
     Endpoint(
         "DELETE", f"{CHANNEL}/operators/{{user_id}}", "remove_operator",
-        "Remove an operator from the channel", "operators", ADMIN, status=204,
+        "Remove an operator from the channel", ADMIN, tag="operators", status=204,
     ),
     Endpoint(
         "GET", f"{CHANNEL}/queue", "waiting",
-        "The channel's conversations waiting for an operator, next served first", "queue",
-        CHANNEL_STAFF, response=ConversationList,
+        "The channel's conversations waiting for an operator, next served first", CHANNEL_STAFF, tag="queue",
+        response=ConversationList,
     ),
     Endpoint(
         "GET", f"{CHANNEL}/sensitive-words", "get_words",
-        "The channel's sensitive words", "sensitive words", ADMIN, response=WordList,
+        "The channel's sensitive words", ADMIN, tag="sensitive words", response=WordList,
     ),
     Endpoint(
         "PUT", f"{CHANNEL}/sensitive-words", "put_words",
-        "Replace the channel's sensitive words", "sensitive words", ADMIN, body=WordList, response=WordList,
+        "Replace the channel's sensitive words", ADMIN, tag="sensitive words", body=WordList, response=WordList,
     ),
     Endpoint(
         "GET", f"{CHANNEL}/canned-responses", "list_canned",
-        "The channel's canned responses", "canned responses",
-        CHANNEL_STAFF, query=CannedQuery, response=CannedResponseList,
+        "The channel's canned responses", CHANNEL_STAFF, tag="canned responses",
+        query=CannedQuery, response=CannedResponseList,
     ),
     Endpoint(
         "PUT", f"{CHANNEL}/canned-responses/{{shortcut}}", "put_canned",
-        "Create or change a canned response", "canned responses",
-        CHANNEL_STAFF, body=CannedResponseSpec, response=CannedResponseView,
+        "Create or change a canned response", CHANNEL_STAFF, tag="canned responses",
+        body=CannedResponseSpec, response=CannedResponseView,
     ),
     Endpoint(
         "DELETE", f"{CHANNEL}/canned-responses/{{shortcut}}", "delete_canned",
-        "Delete a canned response", "canned responses", CHANNEL_STAFF, status=204,
+        "Delete a canned response", CHANNEL_STAFF, tag="canned responses", status=204,
     ),
     Endpoint(
         "GET", "/conversations", "search",
-        "Search transcripts", "transcripts", ADMIN, query=SearchQuery, response=ConversationList,
+        "Search transcripts", ADMIN, tag="transcripts", query=SearchQuery, response=ConversationList,
     ),
     Endpoint(
         "GET", "/me/conversations", "mine",
-        "Your conversations with their unread counts", "conversations",
-        ANYONE, query=MineQuery, response=ConversationList,
+        "Your conversations with their unread counts", ANYONE, tag="conversations",
+        query=MineQuery, response=ConversationList,
     ),
     Endpoint(
         "GET", CONVERSATION, "get_conversation",
-        "A conversation: members, log, rating", "conversations", READERS, response=ConversationDetail,
+        "A conversation: members, log, rating", READERS, tag="conversations", response=ConversationDetail,
     ),
     Endpoint(
         "POST", f"{CONVERSATION}/take", "take",
-        "Take a waiting conversation of your channel (whatever your toggle and load)", "queue",
-        "the channel's operators", response=ConversationSummary,
+        "Take a waiting conversation of your channel (whatever your toggle and load)", CHANNEL_OPERATOR, tag="queue",
+        response=ConversationSummary, extra_statuses=(409,),
+        description="409 (code 9104) when the conversation is closed; 400 (code 9105) when another operator has it.",
     ),
     Endpoint(
         "GET", f"{CONVERSATION}/messages", "messages",
-        "A page of messages, by seq", "transcripts", READERS, query=PageQuery, response=MessagePage,
+        "A page of messages, by seq", READERS, tag="transcripts", query=PageQuery, response=MessagePage,
     ),
     Endpoint(
         "GET", f"{CONVERSATION}/transcript.json", "transcript_json",
-        "The whole transcript as JSON", "transcripts", READERS, response=Transcript,
+        "The whole transcript as JSON", READERS, tag="transcripts", response=Transcript,
     ),
     Endpoint(
         "GET", f"{CONVERSATION}/transcript.html", "transcript_html",
-        "The whole transcript as readable HTML", "transcripts", READERS, content_type="text/html",
+        "The whole transcript as readable HTML", READERS, tag="transcripts", content_type="text/html",
     ),
     Endpoint(
         "PUT", f"{CONVERSATION}/visitor-email", "set_email",
-        "Leave an e-mail for the transcript", "conversations", VISITOR, body=VisitorEmail, status=204,
+        "Leave an e-mail for the transcript", VISITOR, tag="conversations", body=VisitorEmail, status=204,
     ),
     Endpoint(
         "GET", "/openapi.yaml", "openapi",
-        "This document", "meta", PUBLIC, content_type="application/yaml",
+        "This document", PUBLIC, tag="meta", content_type="application/yaml",
     ),
 ]

@@ -1,4 +1,6 @@
-"""chat_session's OpenAPI document, generated from the endpoint table and the models.
+"""chat_session's OpenAPI document, generated from the endpoint table (parley.http_api), with
+chat_session's own wording of the refusals whose meaning is its own (its body limit; 422 is a
+sensitive word here, not a script).
 
 ``docs/chat-session-openapi.yaml`` holds the same text (a test compares them); after changing
 the API, regenerate it: ``python -m parley_chat_session.openapi > docs/chat-session-openapi.yaml``.
@@ -7,17 +9,29 @@ the API, regenerate it: ``python -m parley_chat_session.openapi > docs/chat-sess
 from __future__ import annotations
 
 import sys
+from typing import Any
 
-from parley_chat_session.api_spec import openapi_document, render_yaml
+from parley.http import MAX_BODY_BYTES
+from parley.http_api import ERROR_REF, openapi_document, render_yaml
 from parley_chat_session.http_endpoints import ENDPOINTS
 
 TITLE = "Parley chat_session API"
 VERSION = "1.0.0"
 
 
+def _refusal(text: str) -> dict[str, Any]:
+    return {"description": text, "content": {"application/json": {"schema": ERROR_REF}}}
+
+
+RESPONSES = {
+    "413": _refusal(f"Body larger than {MAX_BODY_BYTES // 1024} KiB (9002)"),
+    "422": _refusal("A sensitive word (8001)"),
+}
+
+
 def openapi_yaml() -> str:
     """The document as served at ``/openapi.yaml``."""
-    return render_yaml(openapi_document(ENDPOINTS, TITLE, VERSION))
+    return render_yaml(openapi_document(ENDPOINTS, TITLE, VERSION, components={"responses": RESPONSES}))
 
 
 if __name__ == "__main__":

@@ -14,7 +14,6 @@ from parley.contracts.bounded import MessageSeq, Seq
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.frames import MAX_PAGE
 from parley.contracts.messages import UserId
-from parley.tokens import Claims
 from parley_chat_session.closing import Closing
 from parley_chat_session.conversation_store import ConversationStore
 from parley_chat_session.conversation_views import (
@@ -77,12 +76,9 @@ class Transcripts:
         self._messages = messages
         self._closing = closing
 
-    async def readable(self, claims: Claims, conversation_id: str) -> dict[str, Any]:
-        """The conversation, if ``claims`` may read it: its members and admins."""
-        doc = await self._store.get(conversation_id)
-        if claims.role != "admin" and claims.sub not in doc["member_ids"]:
-            raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are not a member of this conversation")
-        return doc
+    async def conversation(self, conversation_id: str) -> dict[str, Any]:
+        """The stored conversation (who may read it: access.require_reader, the endpoint's check)."""
+        return await self._store.get(conversation_id)
 
     async def detail(self, doc: dict[str, Any]) -> ConversationDetail:
         return detail(doc, await self._closing.rating_of(doc["_id"]))

@@ -27,6 +27,10 @@ def read_document(text: str | bytes, fmt: FileFormat) -> Any:
         return yaml.safe_load(text) if fmt == "yaml" else json.loads(text)
     except (yaml.YAMLError, ValueError) as error:
         raise ScriptInvalid([Problem(path="script", message=f"not valid {fmt.upper()}: {error}")]) from None
+    except RecursionError:
+        # Both parsers recurse per level of nesting: a few thousand levels (a 64 KiB body holds
+        # over ten thousand) exhaust the stack. No script nests more than a handful.
+        raise ScriptInvalid([Problem(path="script", message=f"not valid {fmt.upper()}: nested too deeply")]) from None
 
 
 def parse_text(text: str | bytes, fmt: FileFormat) -> Script:

@@ -21,11 +21,10 @@ import pytest
 
 from parley.contracts.errors import ErrorCode
 from parley.http_api import Endpoint
-from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_SESSION_ENDPOINTS
 from parley_fleet import Fleet
 from tests.e2e.client import WsClient, login
 from tests.e2e.flows import staff_and_channel
-from tests.security.tables import TABLES, case_id, filled_path, path_parameters, token_endpoints
+from tests.security.tables import case_id, filled_path, path_parameters, token_endpoints
 
 # A well-formed id that names nothing, for path parameters the seeded fleet has no value for
 # (a script, a FAQ entry, a device): every case below is refused before the handler looks it up.
@@ -144,9 +143,3 @@ async def test_a_visitor_not_in_the_conversation_is_refused(fleet: Fleet, seeded
     status, body = await _refusal(fleet, service, endpoint, seeded, seeded.other_visitor_token)
     assert (status, body["error"]["code"]) == (403, ErrorCode.NOT_A_MEMBER), body
 
-
-def test_chat_session_is_in_the_registry_once_its_table_is_on_the_shared_layer() -> None:
-    """Until chat_session's table is made of parley.http_api Endpoints it cannot be attacked from
-    its access; once it is, leaving it out of tables.TABLES would leave its API unattacked."""
-    converted = all(isinstance(endpoint, Endpoint) for endpoint in CHAT_SESSION_ENDPOINTS)
-    assert ("chat_session" in TABLES) == converted

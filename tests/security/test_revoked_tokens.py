@@ -6,15 +6,12 @@ later is attacked too.
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 
 from parley.contracts.errors import ErrorCode
-from parley.http_api import Endpoint
-from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_ENDPOINTS
 from parley_fleet import Fleet
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
@@ -26,15 +23,7 @@ UNKNOWN_ID = "0123456789abcdef01234567"
 
 def _protected_endpoints() -> list[tuple[str, str, str]]:
     """(service, method, path) of every endpoint that needs a token."""
-    endpoints = [(service, e.method, filled_path(e, {}, UNKNOWN_ID)) for service, e in token_endpoints()]
-    # chat_session's table is still of its own type (access a string) until it moves onto
-    # parley.http_api and into tests/security/tables.py; this line then finds nothing.
-    endpoints += [
-        ("chat_session", e.method, re.sub(r"{\w+}", UNKNOWN_ID, e.path))
-        for e in CHAT_ENDPOINTS
-        if not isinstance(e, Endpoint) and e.access != "public"
-    ]
-    return endpoints
+    return [(service, e.method, filled_path(e, {}, UNKNOWN_ID)) for service, e in token_endpoints()]
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,8 @@ from parley.http_api import Endpoint
 from parley_fleet import Fleet
 from tests.e2e.client import WsClient, login
 from tests.e2e.flows import staff_and_channel
-from tests.security.tables import case_id, filled_path, path_parameters, token_endpoints
+from tests.security.tables import TABLES, case_id, filled_path, path_parameters, token_endpoints
+from tests.unit.test_openapi_documents import SERVICES as DOCUMENTED
 
 # A well-formed id that names nothing, for path parameters the seeded fleet has no value for
 # (a script, a FAQ entry, a device): every case below is refused before the handler looks it up.
@@ -143,3 +144,9 @@ async def test_a_visitor_not_in_the_conversation_is_refused(fleet: Fleet, seeded
     status, body = await _refusal(fleet, service, endpoint, seeded, seeded.other_visitor_token)
     assert (status, body["error"]["code"]) == (403, ErrorCode.NOT_A_MEMBER), body
 
+
+
+def test_every_service_with_a_documented_table_is_attacked() -> None:
+    """The generic OpenAPI test knows each service's table too: one left out of this tier's
+    registry would be documented but never attacked."""
+    assert {name: table for name, (_, _, table, _, _) in DOCUMENTED.items()} == TABLES

@@ -36,6 +36,10 @@ Text = Annotated[str, StringConstraints(min_length=1, max_length=4000)]
 ShortText = Annotated[str, StringConstraints(max_length=1000)]
 # A carousel or menu longer than this no longer fits a phone screen; bm-aichat caps lists too.
 MAX_ITEMS = 10
+# The largest file size a script may state: JavaScript's largest exact integer (the widget reads
+# it), far below what MongoDB's 8-byte integers hold; past it a script was accepted and then
+# failed to store (500).
+MAX_FILE_BYTES = 2**53 - 1
 # Models with a ``class`` field (a Python keyword): ``message_class`` in code, ``class`` on the wire.
 CLASS_ALIAS_CONFIG = ConfigDict(
     extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
@@ -94,7 +98,7 @@ class FileContent(_Content):
     kind: Literal["file"]
     url: Url
     name: Label
-    size_bytes: int | None = Field(None, ge=0)
+    size_bytes: int | None = Field(None, ge=0, le=MAX_FILE_BYTES)
     mime_type: Annotated[str, StringConstraints(max_length=200)] = ""
 
 

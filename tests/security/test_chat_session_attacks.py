@@ -249,10 +249,13 @@ async def test_bad_http_input_is_a_400_never_a_500(world: ChatWorld, pair) -> No
         assert error["error"]["code"] == 9105, (method, path, body, error)
     error = await world.call("PUT", f"{conversation}/visitor-email", visitor.token, status=400, json={"email": long + "@x.y"})
     assert error["error"]["code"] == 9105
-    # Ids no one was given: unknown, whatever they hold.
-    for odd in ("%00", "%ED%A0%80", "a" * 2000, "$where"):
+    # Ids no one was given: unknown, whatever they hold; one longer than any id is a bad argument.
+    for odd in ("%00", "%ED%A0%80", "$where"):
         await world.admin("GET", f"/conversations/{odd}", status=404)
         await world.admin("GET", f"/channels/{odd}", status=404)
+    for kind in ("conversations", "channels"):
+        error = await world.admin("GET", f"/{kind}/{'a' * 2000}", status=400)
+        assert error["error"]["code"] == 9105, error
 
 
 # ---- fuzz: every endpoint of the table, random queries, bodies and path ids -----------------

@@ -13,7 +13,7 @@ table, so it cannot drift from what the service does.
 from __future__ import annotations
 
 import re
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -144,15 +144,10 @@ class HttpApi:
         endpoints: Sequence[Endpoint],
         verifier: TokenVerifier | None,
         *owners: object,
-        unknown_when_too_long: Mapping[str, ErrorCode] | None = None,
     ) -> None:
         self.endpoints = list(endpoints)
         self.verifier = verifier
         self.owners = owners
-        # Path parameters that name a stored resource (conversation_id -> UNKNOWN_CONVERSATION):
-        # one too long to be any id names nothing, and is answered as such (404), as the service
-        # answered before the layer; any other too long parameter is a bad argument (400).
-        self.unknown_when_too_long = dict(unknown_when_too_long or {})
 
     def routes(self) -> list[web.RouteDef]:
         # web.get, not web.route("GET"): it answers HEAD too, as HTTP clients and probes expect.
@@ -178,8 +173,7 @@ class HttpApi:
         async def serve(request: web.Request) -> web.StreamResponse:
             for name, value in request.match_info.items():
                 if len(value) > MAX_PATH_PARAMETER_LENGTH:
-                    code = self.unknown_when_too_long.get(name, ErrorCode.BAD_ARGUMENT)
-                    raise ParleyError(code, f"{name}: longer than {MAX_PATH_PARAMETER_LENGTH} characters")
+                    raise ParleyError(ErrorCode.BAD_ARGUMENT, f"{name}: longer than {MAX_PATH_PARAMETER_LENGTH} characters")
             call = Call(request, await self._caller(request, endpoint.access))
             if check is not None:
                 await check(call)

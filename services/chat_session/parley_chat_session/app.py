@@ -19,7 +19,6 @@ from parley.contracts.commands import (
     SessionOpened,
     SetTyping,
 )
-from parley.contracts.errors import ErrorCode
 from parley.contracts.events import ConversationClosed, PresenceChanged
 from parley.http_api import HttpApi
 from parley.runtime import Service
@@ -35,10 +34,6 @@ from parley_chat_session.operator_removal import OperatorRemoval
 from parley_chat_session.queue_api import QueueApi
 from parley_chat_session.settings import ChatSessionSettings
 
-# An id too long to be one this service gave names nothing: 404 with the unknown resource's code.
-UNKNOWN_IDS = {"conversation_id": ErrorCode.UNKNOWN_CONVERSATION, "channel_id": ErrorCode.UNKNOWN_CHANNEL}
-
-
 def build_service(settings: ChatSessionSettings) -> Service:
     service = Service("chat_session", settings, uses_redis=True, uses_mongo=True)
     parts = build_components(service, settings)
@@ -47,9 +42,7 @@ def build_service(settings: ChatSessionSettings) -> Service:
     conversation_api = ConversationApi(parts.transcripts, parts.members, parts.sessions, parts.channels)
     queue_api = QueueApi(parts.queue, parts.store, parts.channels)
     checks = HttpChecks(parts.store, parts.channels, parts.sessions)
-    api = HttpApi(
-        ENDPOINTS, parts.verifier, channel_api, conversation_api, queue_api, checks, unknown_when_too_long=UNKNOWN_IDS
-    )
+    api = HttpApi(ENDPOINTS, parts.verifier, channel_api, conversation_api, queue_api, checks)
     service.http.add_routes(api.routes())
     service.on_startup(parts.create_indexes)
     service.on_stop(parts.verifier.close)

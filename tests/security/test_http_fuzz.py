@@ -165,9 +165,37 @@ def _strings(schema: dict[str, Any]) -> st.SearchStrategy[str]:
     return st.one_of(choices)
 
 
+def _node_paths(value: Any, path: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """The path (keys and indexes) of every node of a JSON value, itself included."""
+    inner = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else ()
+    return [path, *(found for key, item in inner for found in _node_paths(item, (*path, key)))]
+
+
+def _replaced(value: Any, path: tuple[Any, ...], new: Any) -> Any:
+    if not path:
+        return new
+    copy = dict(value) if isinstance(value, dict) else list(value)
+    copy[path[0]] = _replaced(value[path[0]], path[1:], new)
+    return copy
+
+
+def mutated_examples(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
+    """The model's documented examples, whole (a valid body, so the success path is taken too)
+    or with one node replaced by anything hostile: input that passes every check but one."""
+    examples = schema.get("examples", [])
+    if not examples:
+        return st.nothing()
+    return st.sampled_from(examples).flatmap(
+        lambda example: st.just(example)
+        | st.tuples(st.sampled_from(_node_paths(example)), json_values).map(lambda change: _replaced(example, *change))
+    )
+
+
 def bodies(model: type[BaseModel] | None) -> st.SearchStrategy[str]:
-    """Request bodies as text: JSON of the model's shape or of anything, or not JSON at all."""
-    shaped = json_values if model is None else from_schema(model.model_json_schema(), model.model_json_schema().get("$defs", {}))
+    """Request bodies as text: JSON of the model's shape (its examples altered, or built from its
+    schema) or of anything, or not JSON at all."""
+    schema = model.model_json_schema() if model is not None else {}
+    shaped = json_values if model is None else from_schema(schema, schema.get("$defs", {})) | mutated_examples(schema)
     objects = shaped | st.dictionaries(hostile_keys | st.text(max_size=8), json_values, max_size=5)
     return st.one_of(objects.map(json.dumps), objects.map(json.dumps), json_values.map(json.dumps), raw_texts)
 

@@ -154,3 +154,14 @@ async def test_a_body_out_of_its_bounds_and_an_oversized_path_are_bad_arguments(
     assert (status, answer["error"]["code"]) == (400, ErrorCode.BAD_ARGUMENT), answer
     assert owner.handled == []
     assert await _call("POST", f"{base}/notes", admin, json={"text": "ok"}) == (201, {"who": "u1", "after_seq": None, "text": "ok"})
+
+
+async def test_the_routers_own_refusals_have_the_documented_body(api: tuple[str, KeyService, Owner, RevocationList]) -> None:
+    base, _, _, _ = api
+    async with aiohttp.ClientSession() as session:
+        async with session.get(f"{base}/no/such/route") as response:
+            assert response.status == 404 and response.content_type == "application/json"
+            assert (await response.json())["error"]["code"] == ErrorCode.BAD_ARGUMENT
+        async with session.delete(f"{base}/hello") as response:
+            assert response.status == 405 and "GET" in response.headers["Allow"]
+            assert (await response.json())["error"]["code"] == ErrorCode.BAD_ARGUMENT

@@ -84,7 +84,13 @@ async def observe(request: web.Request, handler: RequestHandler) -> web.StreamRe
         return response
     except web.HTTPException as error:
         status = error.status
-        raise
+        if status < 400:  # a redirect is an answer, not an error
+            raise
+        # aiohttp's own refusals (no such route, a method the route lacks, a body too large)
+        # get the same JSON error body as every other refusal, not its plain text.
+        code = ErrorCode.FRAME_TOO_LARGE if status == 413 else ErrorCode.BAD_ARGUMENT
+        kept = {name: value for name, value in error.headers.items() if name in ("Allow", "Retry-After")}
+        return json_response({"error": {"code": int(code), "message": error.reason}}, status=status, headers=kept)
     except Exception:
         log.exception("http.unhandled_error", route=route)
         return error_response(ErrorCode.INTERNAL, "internal error")

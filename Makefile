@@ -46,8 +46,10 @@ down:
 	@if [ -f .infra/logs/fleet/fleet.pid ]; then kill -TERM "$$(cat .infra/logs/fleet/fleet.pid)" && echo "fleet stopping"; \
 	else echo "no fleet running (.infra/logs/fleet/fleet.pid not found)"; fi
 
+# The tiers run as two pytest processes side by side (tests/run_tiers.py); one tier alone:
+# .venv/bin/python -m pytest tests/<tier>.
 test: install infra tools
-	$(PYTHON) -m pytest $(PYTEST_ARGS)
+	$(PYTHON) -m tests.run_tiers $(PYTEST_ARGS)
 
 # Benchmarks on a fleet of their own (bench/README.md); never part of `make test`.
 BENCH_ARGS ?=

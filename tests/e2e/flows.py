@@ -64,6 +64,23 @@ async def visitor_with_operator(
         await operator.close()
 
 
+async def stored_conversation(session: aiohttp.ClientSession, fleet: Fleet, visitor_token: str, channel_id: str) -> str:
+    """A conversation of the visitor in the channel, stored (its first message sent, so the
+    visitor is its member); returns its id. The visitor's socket is closed afterwards."""
+    ws_url = fleet.url("gateway").replace("http://", "ws://") + "/ws"
+    client, _ = await WsClient.connect(session, ws_url, visitor_token)
+    try:
+        opened = await client.request("session.open", {"channel_id": channel_id})
+        conversation_id = opened["data"]["conversation_id"]
+        sent = await client.request(
+            "message.send", {"conversation_id": conversation_id, "client_msg_id": "m1", "kind": "text", "body": "hello"}
+        )
+        assert sent["type"] == "message.accepted", sent
+    finally:
+        await client.close()
+    return conversation_id
+
+
 async def exchange_one_message(session: aiohttp.ClientSession, fleet: Fleet, text: str) -> None:
     """A visitor and an operator exchange one message each way; asserts both arrive."""
     async with visitor_with_operator(session, fleet, text) as (visitor, operator, conversation_id):

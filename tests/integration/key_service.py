@@ -50,19 +50,6 @@ class KeyService:
 
 @pytest.fixture
 async def keys() -> AsyncIterator[tuple[KeyService, str]]:
-    service = KeyService()
-    app = web.Application()
-    app.router.add_get("/auth/jwks.json", service.jwks)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield service, f"http://127.0.0.1:{port}/auth/jwks.json"
-    await runner.cleanup()
-
-
-@pytest.fixture
-async def keys() -> AsyncIterator[tuple[KeyService, str]]:
     """A key service on a free port, and its JWKS URL."""
     service = KeyService()
     app = web.Application()

@@ -22,8 +22,8 @@ import pytest
 from parley.contracts.errors import ErrorCode
 from parley.http_api import Endpoint
 from parley_fleet import Fleet
-from tests.e2e.client import WsClient, login
-from tests.e2e.flows import staff_and_channel
+from tests.e2e.client import login
+from tests.e2e.flows import staff_and_channel, stored_conversation
 from tests.security.tables import TABLES, case_id, filled_path, path_parameters, token_endpoints
 from tests.unit.test_openapi_documents import SERVICES as DOCUMENTED
 
@@ -60,18 +60,7 @@ async def seeded(fleet: Fleet) -> AsyncIterator[Seeded]:
         other_operator = await login(session, auth, username=other_username, password=other_password)
         visitor = await login(session, auth, device_id=f"device-{uuid.uuid4().hex}")
         stranger = await login(session, auth, device_id=f"device-{uuid.uuid4().hex}")
-        ws_url = fleet.url("gateway").replace("http://", "ws://") + "/ws"
-        client, _ = await WsClient.connect(session, ws_url, visitor["token"])
-        try:
-            opened = await client.request("session.open", {"channel_id": channel_id})
-            conversation_id = opened["data"]["conversation_id"]
-            # A first message makes the conversation a stored one, with the visitor as its member.
-            sent = await client.request(
-                "message.send", {"conversation_id": conversation_id, "client_msg_id": "m1", "kind": "text", "body": "hello"}
-            )
-            assert sent["type"] == "message.accepted", sent
-        finally:
-            await client.close()
+        conversation_id = await stored_conversation(session, fleet, visitor["token"], channel_id)
     yield Seeded(
         channel_id=channel_id,
         conversation_id=conversation_id,

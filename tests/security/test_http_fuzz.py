@@ -30,9 +30,9 @@ from parley.contracts.errors import ErrorCode
 from parley.http_api import Endpoint, error_statuses
 from parley_fleet import Fleet
 from tests.conftest import Infra
-from tests.e2e.client import WsClient, login
+from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.flows import staff_and_channel
+from tests.e2e.flows import staff_and_channel, stored_conversation
 from tests.e2e.gateway_fleet import fleet_with
 from tests.security.tables import all_endpoints, case_id, path_parameters
 
@@ -261,17 +261,7 @@ async def callers(fleet: Fleet) -> Callers:
         _, _, channel_id = await staff_and_channel(session, fleet)
         admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
         visitor = await login(session, fleet.url("auth"), device_id=f"device-{uuid.uuid4().hex}")
-        client, _ = await WsClient.connect(session, fleet.url("gateway").replace("http://", "ws://") + "/ws", visitor["token"])
-        try:
-            opened = await client.request("session.open", {"channel_id": channel_id})
-            conversation_id = opened["data"]["conversation_id"]
-            # A first message makes the conversation a stored one, with the visitor as its member.
-            sent = await client.request(
-                "message.send", {"conversation_id": conversation_id, "client_msg_id": "m1", "kind": "text", "body": "hello"}
-            )
-            assert sent["type"] == "message.accepted", sent
-        finally:
-            await client.close()
+        conversation_id = await stored_conversation(session, fleet, visitor["token"], channel_id)
     return Callers(admin["token"], visitor["token"], channel_id, conversation_id)
 
 

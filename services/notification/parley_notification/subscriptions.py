@@ -21,6 +21,7 @@ from pymongo import ASCENDING
 from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.base import Model
+from parley.contracts.bounded import MAX_SAFE_INTEGER
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley_notification.push_endpoints import EndpointRule
 
@@ -66,7 +67,8 @@ class BrowserSubscription(Model):
     endpoint: str = Field(
         min_length=8, max_length=MAX_ENDPOINT_LENGTH, description="The push service URL (https, a public host on port 443)."
     )
-    expirationTime: int | None = None  # noqa: N815 - the browser's own field name
+    # The browser's own field name; milliseconds since the epoch, as JavaScript holds them exactly.
+    expirationTime: int | None = Field(None, ge=0, le=MAX_SAFE_INTEGER)  # noqa: N815
     keys: PushKeys
 
 

@@ -17,7 +17,8 @@ from pydantic import AfterValidator, Field
 
 # The largest integer a JavaScript client holds exactly (Number.MAX_SAFE_INTEGER); BSON's int64
 # holds it too. A conversation would need a message a microsecond for 285 years to reach it.
-MAX_SEQ = 2**53 - 1
+MAX_SAFE_INTEGER = 2**53 - 1
+MAX_SEQ = MAX_SAFE_INTEGER
 # A message position a client names (0: before the first message).
 Seq = Annotated[int, Field(ge=0, le=MAX_SEQ)]
 # A position that must name a message (seqs start at 1).

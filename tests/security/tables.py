@@ -10,7 +10,7 @@ from parley.http_api import Endpoint
 from parley_auth.endpoints import ENDPOINTS as AUTH_ENDPOINTS
 from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_SESSION_ENDPOINTS
 from parley_chatbot_engine.api import ENDPOINTS as CHATBOT_ENDPOINTS
-from parley_gateway.maintenance import ENDPOINTS as GATEWAY_ENDPOINTS
+from parley_gateway.http_endpoints import ENDPOINTS as GATEWAY_ENDPOINTS
 from parley_notification.push_api import ENDPOINTS as NOTIFICATION_ENDPOINTS
 
 # Service name (as parley_fleet.Fleet.url knows it) -> the endpoints it serves.
@@ -34,12 +34,12 @@ def token_endpoints() -> list[tuple[str, Endpoint]]:
 
 
 def path_parameters(endpoint: Endpoint) -> list[str]:
-    return re.findall(r"{(\w+)}", endpoint.path)
+    return re.findall(r"{(\w+)}", endpoint.documented_path)
 
 
 def filled_path(endpoint: Endpoint, values: dict[str, str], default: str) -> str:
     """The endpoint's path with each ``{parameter}`` replaced by ``values[parameter]``, else ``default``."""
-    return re.sub(r"{(\w+)}", lambda match: values.get(match.group(1), default), endpoint.path)
+    return re.sub(r"{(\w+)}", lambda match: values.get(match.group(1), default), endpoint.documented_path)
 
 
 def case_id(service: str, endpoint: Endpoint) -> str:

@@ -348,7 +348,7 @@ async def test_hostile_input_gets_a_documented_answer(
     def answers_are_documented(path: dict[str, str], query: dict[str, str], body: str, content_type: str) -> None:
         if _would_break_the_fleet(endpoint, body):
             return
-        url = fleet.url(service) + re.sub(r"{(\w+)}", lambda m: quote(path[m.group(1)], safe=""), endpoint.path)
+        url = fleet.url(service) + re.sub(r"{(\w+)}", lambda m: quote(path[m.group(1)], safe=""), endpoint.documented_path)
         request = f"{endpoint.method} {url} query={query!r:.300} body={body!r:.300} ({content_type}, {caller})"
         future = asyncio.run_coroutine_threadsafe(_send(http, url, endpoint, token, query, body, content_type), loop)
         status, answer_type, text = future.result(timeout=60)

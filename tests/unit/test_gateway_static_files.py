@@ -9,6 +9,8 @@ import pytest
 from aiohttp import web
 from aiohttp.test_utils import TestClient, TestServer
 
+from parley.http_api import HttpApi
+from parley_gateway.http_endpoints import ENDPOINTS
 from parley_gateway.static_files import STATIC_ROOT, StaticFiles
 
 pytestmark = pytest.mark.unit
@@ -25,7 +27,8 @@ async def client(tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "console" / "app.js").write_text("console.log(1)")
     (tmp_path.parent / "secret.txt").write_text("secret")
     app = web.Application()
-    app.add_routes(StaticFiles(tmp_path).routes())
+    files = StaticFiles(tmp_path)
+    app.add_routes(HttpApi([e for e in ENDPOINTS if hasattr(files, e.handler)], None, files).routes())
     async with TestClient(TestServer(app)) as test_client:
         yield test_client
 

@@ -68,6 +68,15 @@ def validation_problems(error: ValidationError) -> str:
     return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'body'}: {e['msg']}" for e in error.errors())
 
 
+# The error code of a refusal aiohttp (or a handler) raised as a bare HTTP status.
+REFUSAL_CODES = {
+    401: ErrorCode.NOT_AUTHENTICATED,
+    413: ErrorCode.FRAME_TOO_LARGE,
+    429: ErrorCode.RATE_LIMITED,
+    503: ErrorCode.UNAVAILABLE,
+}
+
+
 @web.middleware
 async def observe(request: web.Request, handler: RequestHandler) -> web.StreamResponse:
     """Metrics for every request, and one JSON shape for every error."""
@@ -88,7 +97,7 @@ async def observe(request: web.Request, handler: RequestHandler) -> web.StreamRe
             raise
         # aiohttp's own refusals (no such route, a method the route lacks, a body too large)
         # get the same JSON error body as every other refusal, not its plain text.
-        code = ErrorCode.FRAME_TOO_LARGE if status == 413 else ErrorCode.BAD_ARGUMENT
+        code = REFUSAL_CODES.get(status, ErrorCode.BAD_ARGUMENT)
         kept = {name: value for name, value in error.headers.items() if name in ("Allow", "Retry-After")}
         return json_response({"error": {"code": int(code), "message": error.reason}}, status=status, headers=kept)
     except Exception:

@@ -52,6 +52,7 @@ ERROR_STATUSES = {
     413: "Body larger than the service accepts (9002)",
     422: "Refused content: a sensitive word (8001), or an invalid script (9105, with every problem)",
     429: "Too many requests (9003); Retry-After says when to try again",
+    503: "A dependency is away, or this node is restarting (9503): try again shortly",
 }
 
 
@@ -100,6 +101,11 @@ class Endpoint:
     raw_body_types: tuple[str, ...] = ()
     # Statuses beyond those the layer derives (e.g. 409 for a closed conversation, 429).
     extra_statuses: tuple[int, ...] = ()
+
+    @property
+    def documented_path(self) -> str:
+        """The path as OpenAPI and aiohttp's canonical form write it: ``{path:.+}`` is ``{path}``."""
+        return re.sub(r"{(\w+):[^}]+}", r"{\1}", self.path)
     # What the reader needs to know beyond the summary (rules on the input, side effects).
     description: str = ""
 
@@ -232,7 +238,7 @@ def openapi_document(
     shared = {e.handler for e in endpoints if sum(other.handler == e.handler for other in endpoints) > 1}
     for endpoint in endpoints:
         operation_id = f"{endpoint.handler}_{endpoint.method.lower()}" if endpoint.handler in shared else endpoint.handler
-        paths.setdefault(endpoint.path, {})[endpoint.method.lower()] = _operation(endpoint, refs, operation_id)
+        paths.setdefault(endpoint.documented_path, {})[endpoint.method.lower()] = _operation(endpoint, refs, operation_id)
     info = {"title": title, "version": version} | ({"description": description} if description else {})
     generated: dict[str, dict[str, Any]] = {
         "schemas": {**top.get("$defs", {}), "Error": ERROR_SCHEMA},
@@ -278,7 +284,7 @@ def _operation(endpoint: Endpoint, refs: dict[Any, Any], operation_id: str) -> d
 def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
         {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": MAX_PATH_PARAMETER_LENGTH}}
-        for name in re.findall(r"{(\w+)}", endpoint.path)
+        for name in re.findall(r"{(\w+)}", endpoint.documented_path)
     ]
     if endpoint.query is not None:
         schema = endpoint.query.model_json_schema()

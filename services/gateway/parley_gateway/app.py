@@ -27,7 +27,8 @@ from parley_gateway.admission import ConnectionCaps
 from parley_gateway.authentication import Authenticator
 from parley_gateway.connections import Connection, Connections
 from parley_gateway.limits import FrameLimits
-from parley_gateway.maintenance import ENDPOINTS, Maintenance, MaintenanceApi
+from parley_gateway.http_endpoints import ENDPOINTS, WebSocketRoute
+from parley_gateway.maintenance import Maintenance, MaintenanceApi
 from parley_gateway.positions import PositionCheck
 from parley_gateway.protocol import Protocol
 from parley_gateway.settings import GatewaySettings
@@ -68,9 +69,8 @@ def build_service(settings: GatewaySettings) -> Service:
     activity = ActivityReports(settings.gateway_presence_batch_seconds)
     protocol = Protocol(settings, service.bus, limits, authenticator, delivery, maintenance, activity)
     endpoint = WebSocketEndpoint(settings, service.bus, authenticator, caps, connections, protocol, service.stopping)
-    service.http.router.add_get("/ws", endpoint)
-    service.http.add_routes(HttpApi(ENDPOINTS, verifier, MaintenanceApi(maintenance)).routes())
-    service.http.add_routes(StaticFiles().routes())  # the widget, the JS client, the console
+    pages = (WebSocketRoute(endpoint), StaticFiles(), MaintenanceApi(maintenance))  # the table's handlers
+    service.http.add_routes(HttpApi(ENDPOINTS, verifier, *pages).routes())
     _subscribe(service, connections, delivery)
     positions = PositionCheck(service.bus, connections, delivery, settings.gateway_position_check_seconds)
     service.bus.on_reconnected(positions.after_reconnect)  # deliveries sent while the link was down are gone

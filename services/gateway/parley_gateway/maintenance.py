@@ -17,7 +17,7 @@ from pydantic import Field, StringConstraints
 from redis.exceptions import RedisError
 
 from parley.contracts.base import Model
-from parley.http_api import Call, Endpoint, roles
+from parley.http_api import Call
 from parley.logs import get_logger
 
 log = get_logger("parley.gateway")
@@ -78,7 +78,7 @@ class MaintenanceState(Model):
 
 
 class MaintenanceApi:
-    """``GET``/``PUT /admin/maintenance`` for admins (the gateway's table: ``ENDPOINTS``)."""
+    """``GET``/``PUT /admin/maintenance`` for admins (in the gateway's table, http_endpoints.py)."""
 
     def __init__(self, maintenance: Maintenance) -> None:
         self.maintenance = maintenance
@@ -93,10 +93,3 @@ class MaintenanceApi:
         log.info("gateway.maintenance_switched", enabled=state.enabled)
         return MaintenanceState(enabled=state.enabled, message=state.message if state.enabled else "")
 
-
-ENDPOINTS = [
-    Endpoint("GET", "/admin/maintenance", "get_maintenance", "Whether maintenance mode is on, and its message",
-             roles("admin"), tag="admin", response=MaintenanceState),
-    Endpoint("PUT", "/admin/maintenance", "switch_maintenance", "Switch maintenance mode on every gateway node",
-             roles("admin"), tag="admin", body=MaintenanceSwitch, response=MaintenanceState),
-]

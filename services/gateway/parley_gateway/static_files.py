@@ -18,6 +18,8 @@ from pathlib import Path
 
 from aiohttp import web
 
+from parley.http_api import Call
+
 STATIC_ROOT = Path(__file__).parent / "static"
 WIDGET_PARTS = ("parley-client.js", "widget-render.js", "widget.js")
 CONSOLE_DIR = "console"
@@ -49,31 +51,24 @@ class StaticFiles:
         self.root = root.resolve()
         self._cache: dict[tuple[Path, ...], tuple[tuple[float, ...], Asset]] = {}
 
-    def routes(self) -> list[web.RouteDef]:
-        return [
-            web.get("/widget.js", self.widget),
-            web.get("/widget/{path:.+}", self.widget_file),
-            web.get("/console", self.console_page),
-            web.get("/console/", self.console_page),
-            web.get("/console/{path:.+}", self.console_file),
-        ]
+    # The routes are in the gateway's table (http_endpoints.py).
 
-    async def widget(self, request: web.Request) -> web.StreamResponse:
-        return self._answer(request, self._load(tuple(self.root / part for part in WIDGET_PARTS)), ENTRY_MAX_AGE_SECONDS)
+    async def widget(self, call: Call) -> web.StreamResponse:
+        return self._answer(call.request, self._load(tuple(self.root / part for part in WIDGET_PARTS)), ENTRY_MAX_AGE_SECONDS)
 
-    async def widget_file(self, request: web.Request) -> web.StreamResponse:
-        path = self._inside(self.root, request.match_info["path"])
+    async def widget_file(self, call: Call) -> web.StreamResponse:
+        path = self._inside(self.root, call.param("path"))
         if path.relative_to(self.root).parts[0] == CONSOLE_DIR:
             raise web.HTTPNotFound()  # the console is served under /console only
-        return self._answer(request, self._load((path,)), ASSET_MAX_AGE_SECONDS)
+        return self._answer(call.request, self._load((path,)), ASSET_MAX_AGE_SECONDS)
 
-    async def console_page(self, request: web.Request) -> web.StreamResponse:
+    async def console_page(self, call: Call) -> web.StreamResponse:
         page = self.root / CONSOLE_DIR / "index.html"
-        return self._answer(request, self._load((page,)), ENTRY_MAX_AGE_SECONDS)
+        return self._answer(call.request, self._load((page,)), ENTRY_MAX_AGE_SECONDS)
 
-    async def console_file(self, request: web.Request) -> web.StreamResponse:
-        path = self._inside(self.root / CONSOLE_DIR, request.match_info["path"])
-        return self._answer(request, self._load((path,)), ASSET_MAX_AGE_SECONDS)
+    async def console_file(self, call: Call) -> web.StreamResponse:
+        path = self._inside(self.root / CONSOLE_DIR, call.param("path"))
+        return self._answer(call.request, self._load((path,)), ASSET_MAX_AGE_SECONDS)
 
     @staticmethod
     def _inside(base: Path, relative: str) -> Path:

@@ -102,12 +102,13 @@ class Endpoint:
     # Statuses beyond those the layer derives (e.g. 409 for a closed conversation, 429).
     extra_statuses: tuple[int, ...] = ()
 
+    # What the reader needs to know beyond the summary (rules on the input, side effects).
+    description: str = ""
+
     @property
     def documented_path(self) -> str:
         """The path as OpenAPI and aiohttp's canonical form write it: ``{path:.+}`` is ``{path}``."""
         return re.sub(r"{(\w+):[^}]+}", r"{\1}", self.path)
-    # What the reader needs to know beyond the summary (rules on the input, side effects).
-    description: str = ""
 
 
 @dataclass
@@ -200,13 +201,18 @@ class HttpApi:
         if access.roles is None:
             return None
         assert self.verifier is not None
-        header = request.headers.get("Authorization", "")
-        if not header.startswith("Bearer "):
-            raise ParleyError(ErrorCode.NOT_AUTHENTICATED, "missing bearer token")
-        claims = await self.verifier.verify(header.removeprefix("Bearer "))
+        claims = await self.verifier.verify(bearer_token(request))
         if claims.role not in access.roles:
             raise ParleyError(ErrorCode.NOT_A_MEMBER, f"this needs one of the roles {', '.join(sorted(access.roles))}")
         return claims
+
+
+def bearer_token(request: web.Request) -> str:
+    """The token of the request's ``Authorization: Bearer`` header; ParleyError(NOT_AUTHENTICATED) without one."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        raise ParleyError(ErrorCode.NOT_AUTHENTICATED, "missing bearer token")
+    return header.removeprefix("Bearer ")
 
 
 def _validated(model: type[BaseModel], values: dict[str, Any], where: str) -> BaseModel:

@@ -15,7 +15,6 @@ import time
 from typing import Annotated, Any
 
 import aiohttp
-import aiohttp.web
 import jwt
 from jwt import PyJWK
 from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
@@ -102,17 +101,6 @@ class KeySet:
             return CLAIMS.validate_python(payload)
         except ValidationError as error:
             raise ParleyError(ErrorCode.TOKEN_INVALID, f"invalid token claims: {error.error_count()} problems") from None
-
-
-async def bearer_claims(request: aiohttp.web.Request, verifier: JwksVerifier, *roles: str) -> Claims:
-    """The verified claims of an HTTP request's ``Authorization: Bearer`` token, of one of ``roles``."""
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
-        raise ParleyError(ErrorCode.NOT_AUTHENTICATED, "missing bearer token")
-    claims = await verifier.verify(header.removeprefix("Bearer "))
-    if roles and claims.role not in roles:
-        raise ParleyError(ErrorCode.NOT_A_MEMBER, f"this needs one of the roles {', '.join(roles)}")
-    return claims
 
 
 class UnknownKeyId(ParleyError):

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from parley.contracts.base import Model
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.http import observe
+from parley.http import MAX_BODY_BYTES, observe
 from parley.http_api import PUBLIC, Call, Endpoint, HttpApi, roles
 from parley.revocations import RevocationList
 from parley.tokens import JwksVerifier
@@ -74,7 +74,7 @@ async def api(keys: tuple[KeyService, str], revocations: RevocationList) -> Asyn
     service.add_key("k1")
     verifier = JwksVerifier(url, revocations)
     owner = Owner()
-    app = web.Application(middlewares=[observe])
+    app = web.Application(middlewares=[observe], client_max_size=MAX_BODY_BYTES)
     app.add_routes(HttpApi(ENDPOINTS, verifier, owner).routes())
     runner = web.AppRunner(app)
     await runner.setup()
@@ -165,3 +165,11 @@ async def test_the_routers_own_refusals_have_the_documented_body(api: tuple[str,
         async with session.delete(f"{base}/hello") as response:
             assert response.status == 405 and "GET" in response.headers["Allow"]
             assert (await response.json())["error"]["code"] == ErrorCode.BAD_ARGUMENT
+
+
+async def test_a_body_over_the_limit_is_refused_with_the_documented_code(api: tuple[str, KeyService, Owner, RevocationList]) -> None:
+    base, keys_, owner, _ = api
+    status, answer = await _call("POST", f"{base}/notes", keys_.token("k1", role="admin"), json={"text": "x" * MAX_BODY_BYTES})
+    assert (status, answer["error"]["code"]) == (413, ErrorCode.FRAME_TOO_LARGE), answer
+    assert f"larger than {MAX_BODY_BYTES} bytes" in answer["error"]["message"]
+    assert owner.handled == []

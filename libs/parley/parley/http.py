@@ -51,12 +51,9 @@ def error_response(code: ErrorCode, message: str, **kwargs: Any) -> web.Response
 
 
 async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:
-    """Parse and validate a JSON body; a bad one raises ParleyError(BAD_ARGUMENT) naming the problem,
-    one over the app's ``client_max_size`` ParleyError(FRAME_TOO_LARGE)."""
-    try:
-        raw = await request.read()
-    except web.HTTPRequestEntityTooLarge:
-        raise ParleyError(ErrorCode.FRAME_TOO_LARGE, f"body larger than {request.client_max_size} bytes") from None
+    """Parse and validate a JSON body; a bad one raises ParleyError(BAD_ARGUMENT) naming the problem
+    (one over the app's ``client_max_size`` is aiohttp's 413, which :func:`observe` answers as 9002)."""
+    raw = await request.read()
     try:
         return model.model_validate_json(raw or b"{}")
     except ValidationError as error:
@@ -98,8 +95,9 @@ async def observe(request: web.Request, handler: RequestHandler) -> web.StreamRe
         # aiohttp's own refusals (no such route, a method the route lacks, a body too large)
         # get the same JSON error body as every other refusal, not its plain text.
         code = REFUSAL_CODES.get(status, ErrorCode.BAD_ARGUMENT)
+        message = f"body larger than {request.client_max_size} bytes" if status == 413 else error.reason
         kept = {name: value for name, value in error.headers.items() if name in ("Allow", "Retry-After")}
-        return json_response({"error": {"code": int(code), "message": error.reason}}, status=status, headers=kept)
+        return json_response({"error": {"code": int(code), "message": message}}, status=status, headers=kept)
     except Exception:
         log.exception("http.unhandled_error", route=route)
         return error_response(ErrorCode.INTERNAL, "internal error")

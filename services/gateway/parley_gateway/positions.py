@@ -110,16 +110,24 @@ class PositionCheck:
         self, connections: list[Connection], conversation_id: str, position: ConversationPosition, after_outage: bool
     ) -> int:
         behind = 0
-        state = ("conversation.updated", state_frame(conversation_id, position))
+        frame: tuple[str, str] | None = None
+
+        def state() -> tuple[str, str]:
+            """The conversation's state frame, made once and only if some connection needs it."""
+            nonlocal frame
+            if frame is None:
+                frame = ("conversation.updated", state_frame(conversation_id, position))
+            return frame
+
         for connection in connections:
             if connection.user_id not in position.member_ids:
                 # Left or taken out of it: told the current state once (the frame telling them
                 # may have been lost too), then no longer followed.
-                connection.send(*state)
+                connection.send(*state())
                 self.delivery.stop_following(connection, conversation_id)
                 continue
             if after_outage:  # any state frame of the outage is lost: everyone gets the state now
-                connection.send(*state)
+                connection.send(*state())
                 behind += self.delivery.catch_up(connection, conversation_id, position.newest_seq, at_once=True)
             else:  # the state goes with a fill that turns out due (not with a delivery on its way)
                 behind += self.delivery.catch_up(

@@ -124,17 +124,19 @@ class OrderedDelivery:
         newest_seq: int,
         *,
         at_once: bool,
-        state: tuple[str, str] | None = None,
+        state: Callable[[], tuple[str, str]] | None = None,
     ) -> bool:
         """chat_session has stored the conversation up to ``newest_seq``: when the connection was
         written less, fill the rest from history. ``at_once`` after a bus outage (what was sent
         meanwhile is gone); otherwise after the gap wait, as a delivery may still be on its way.
-        ``state`` (a frame) is written first if the fill does run. True when the connection was behind."""
+        ``state`` makes a frame written first if the fill does run (made only for a stream behind:
+        the periodic check asks about every stream). True when the connection was behind."""
         stream = connection.streams.get(conversation_id)
         if stream is None or connection.closing or newest_seq <= stream.high:
             return False
         stream.expected = max(stream.expected, newest_seq)
-        stream.state_on_fill = state or stream.state_on_fill
+        if state is not None:
+            stream.state_on_fill = state()
         if stream.filling:
             return True  # a running fill reads to the end; a gap fill checks ``behind`` again when it ends
         if at_once:

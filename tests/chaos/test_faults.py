@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from tests.chaos.dead_letters import dead_letters
+from tests.chaos.diagnosis import explain_missing
 from tests.chaos.faults import SCENARIOS, Scenario
 from tests.chaos.phases import ChaosRun, run_phase
 from tests.chaos.table import TABLE
@@ -26,10 +27,12 @@ async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:
     notes = [f"dead letters so far: {reason} x{count}" for reason, count in result.dead_lettered.items()] if new_dead else []
     if chaos.traffic.refusals:
         notes.append(f"sends refused (not retried): {dict(chaos.traffic.refusals)}")
+    explanation = [] if row.clean else await explain_missing(chaos)
+    notes += explanation
     TABLE.add(row, result.restarts, new_dead, notes)
 
     assert not result.not_ready, f"not ready again by themselves: {result.not_ready}"
     expected_restarts = {scenario.killed: 1} if scenario.killed else {}
     assert dict(result.restarts) == expected_restarts, f"supervisor restarts: {dict(result.restarts)}"
     assert row.acknowledged > 0, "no message was acknowledged: the traffic did not flow"
-    assert row.clean, "\n".join(row.problems[:20])
+    assert row.clean, "\n".join([*explanation, *row.problems[:20]])

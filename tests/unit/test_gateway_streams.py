@@ -141,6 +141,47 @@ async def test_resume_after_what_exists_is_refused_and_leaves_no_trace() -> None
     assert _live(delivery, connection, 3) and connection.written == [3]
 
 
+class FlakyStore(Store):
+    """History that is away (9503) for its first ``failures`` reads."""
+
+    def __init__(self, seqs: list[int], failures: int) -> None:
+        super().__init__(seqs)
+        self.failures = failures
+
+    async def history(self, command: GetHistory) -> History:
+        if self.failures:
+            self.failures -= 1
+            self.reads += 1
+            raise ParleyError(ErrorCode.UNAVAILABLE, "chat_session.history got no answer")
+        return await super().history(command)
+
+
+async def test_a_gap_fill_that_fails_for_a_passing_reason_is_tried_again_with_the_held_kept_in_order() -> None:
+    store = FlakyStore([1, 2, 3, 4], failures=2)
+    delivery, connection = OrderedDelivery(store.history, GAP_WAIT), RecordingConnection()
+    for seq in (1, 3, 4):
+        _live(delivery, connection, seq)
+    await asyncio.sleep(GAP_WAIT * 20)
+    assert store.reads == 3  # two failed reads, then the one that filled the gap
+    assert connection.written == [1, 2, 3, 4]  # 3 and 4 waited behind 2, not written past it
+
+
+async def test_a_resume_that_fails_for_a_passing_reason_keeps_the_conversation_followed() -> None:
+    store = FlakyStore([1, 2, 3, 4], failures=1)
+    delivery, connection = OrderedDelivery(store.history, GAP_WAIT), RecordingConnection()
+    with pytest.raises(ParleyError) as refused:
+        await delivery.resume(connection, CONVERSATION, after_seq=1)
+    assert refused.value.code == ErrorCode.UNAVAILABLE
+    _live(delivery, connection, 4)  # a live message above the missing 2 and 3: held, then filled
+    await asyncio.sleep(GAP_WAIT * 6)
+    assert connection.written == [2, 3, 4]
+    # With nothing held, the stored newest seq (a position check) still finds the stream behind.
+    store.seqs.append(5)
+    assert delivery.catch_up(connection, CONVERSATION, 5, at_once=True)
+    await asyncio.sleep(GAP_WAIT * 2)
+    assert connection.written == [2, 3, 4, 5]
+
+
 async def test_messages_the_connection_had_live_are_not_replayed() -> None:
     store = Store([1, 2, 3, 4])
     delivery, connection = OrderedDelivery(store.history, GAP_WAIT), RecordingConnection()

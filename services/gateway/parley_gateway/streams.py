@@ -34,6 +34,14 @@ log = get_logger("parley.gateway")
 # what it read: each read returns them (they are stored before they are delivered), so a
 # second read almost always ends it; three bound the work under a sustained burst.
 MAX_FILL_ROUNDS = 3
+# A fill whose history read failed for a passing reason (chat_session away, a timeout) is tried
+# again this many times, the wait doubling from the gap wait up to MAX_RETRY_WAIT_SECONDS
+# (about 10 s in all), before the gap is given up on: giving up writes what is held and moves
+# past the missing seqs, which then only a resume brings back.
+MAX_FILL_ATTEMPTS = 5
+MAX_RETRY_WAIT_SECONDS = 4.0
+# Refusals a later attempt may not meet: the stream is kept (and filled later) rather than forgotten.
+PASSING_FAILURES = frozenset({ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.RATE_LIMITED})
 
 HistorySource = Callable[[GetHistory], Awaitable[History]]  # chat_session.history, over the bus
 
@@ -57,6 +65,7 @@ class ConversationStream:
         # A frame (type, payload) to write when a fill for ``expected`` turns out due: the current
         # state of a conversation whose deliveries were lost. Dropped when the delivery came.
         self.state_on_fill: tuple[str, str] | None = None
+        self.failed_fills = 0  # history reads that failed in a row (reset by one that succeeds)
 
     @property
     def behind(self) -> bool:
@@ -164,8 +173,11 @@ class OrderedDelivery:
             stream.filling = True
             try:
                 await self._replay(connection, stream, conversation_id, after_seq)
-            except ParleyError:
-                self._forget(connection, conversation_id, stream)
+            except ParleyError as error:
+                if error.code in PASSING_FAILURES:
+                    self._keep_following(connection, conversation_id, stream)
+                else:
+                    self._forget(connection, conversation_id, stream)
                 raise
             self._release_all(connection, stream)
         return stream.high
@@ -192,17 +204,46 @@ class OrderedDelivery:
             stream.filling = True
             try:
                 await self._replay(connection, stream, conversation_id, stream.high)
+                stream.failed_fills = 0
             except ParleyError as error:
+                stream.failed_fills += 1
+                log.warning(
+                    "gateway.gap_fill_failed", conversation_id=conversation_id, code=int(error.code),
+                    reason=error.message, attempt=stream.failed_fills,
+                )
+                if error.code in PASSING_FAILURES and stream.failed_fills < MAX_FILL_ATTEMPTS:
+                    # What is held stays held (in order, behind the gap) until a later read fills it.
+                    stream.filling = False
+                    self._retry_fill(connection, conversation_id, stream)
+                    return
                 # Give up on the gap: what is held goes out in order; history still has the rest.
-                log.warning("gateway.gap_fill_failed", conversation_id=conversation_id, code=int(error.code), reason=error.message)
+                stream.failed_fills = 0
             finally:
-                self._release_all(connection, stream)
+                if stream.filling:
+                    self._release_all(connection, stream)
         if stream.behind and stream.high > started_at:
             # The newest seq was learnt while this fill read its last page: fill again after the
             # gap wait (the live delivery of it may well come first).
             self.catch_up(connection, conversation_id, stream.expected, at_once=False)
         else:
             stream.expected = 0  # nothing more to read now: the next position check says what is missing
+
+    def _retry_fill(self, connection: Connection, conversation_id: str, stream: ConversationStream) -> None:
+        wait = min(self.gap_wait * 2**stream.failed_fills, MAX_RETRY_WAIT_SECONDS)
+        stream.stop()
+        stream.gap_timer = asyncio.get_running_loop().call_later(wait, self._start_gap_fill, connection, conversation_id)
+
+    def _keep_following(self, connection: Connection, conversation_id: str, stream: ConversationStream) -> None:
+        """A resume that failed for a passing reason: the client has the conversation up to its
+        ``after_seq`` and is told the resume failed (it may ask again), and the stream is kept
+        there, so what is held, and the stored newest seq the next position check reads, are
+        filled from history like any gap. Forgetting it instead would leave the conversation
+        unfollowed on a live socket: no position check looks at it, and a later live message
+        would start a fresh view above the missing ones."""
+        stream.filling = False
+        stream.stop()
+        if stream.held:
+            self._retry_fill(connection, conversation_id, stream)
 
     async def _replay(self, connection: Connection, stream: ConversationStream, conversation_id: str, cursor: int) -> None:
         claims = connection.claims
@@ -245,7 +286,8 @@ class OrderedDelivery:
         stream.stop()
 
     def _forget(self, connection: Connection, conversation_id: str, stream: ConversationStream) -> None:
-        """A resume that failed leaves no trace: the conversation starts afresh with what was held."""
+        """A resume refused for good (not a member, a seq beyond the newest) leaves no trace: the
+        conversation starts afresh with what was held."""
         connection.streams.pop(conversation_id, None)
         stream.stop()
         stream.filling = False

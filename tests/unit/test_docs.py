@@ -1,19 +1,23 @@
-"""The docs stay true: README lists every setting, protocol.md's examples validate."""
+"""The docs stay true: README lists every setting, protocol.md's examples validate and its code
+tables are the enums, docs/bus.md is what the code does."""
 
 from __future__ import annotations
 
 import json
 import re
+from enum import IntEnum
 from pathlib import Path
 
 import pytest
 from pydantic import TypeAdapter
 
+from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.frames import CLIENT_FRAME, SERVER_FRAME_DATA
 from parley.settings import ServiceSettings
 from parley_auth.settings import AuthSettings
 from parley_chat_session.settings import ChatSessionSettings
 from parley_chatbot_engine.settings import ChatbotEngineSettings
+from parley_fleet import bus_map
 from parley_gateway.settings import GatewaySettings
 from parley_notification.settings import NotificationSettings
 from parley_presence.settings import PresenceSettings
@@ -65,3 +69,23 @@ def test_every_server_frame_type_has_a_valid_example() -> None:
         TypeAdapter(model).validate_python(example["data"])
         documented.add(example["type"])
     assert documented == set(SERVER_FRAME_DATA), f"undocumented: {set(SERVER_FRAME_DATA) - documented}"
+
+
+def _codes_of_section(title: str) -> list[int]:
+    """The first column of the table under ``## title`` in docs/protocol.md."""
+    text = (ROOT / "docs" / "protocol.md").read_text()
+    section = text.split(f"\n## {title}\n", 1)[1].split("\n## ", 1)[0]
+    return [int(match) for match in re.findall(r"^\| (\d+) \|", section, flags=re.MULTILINE)]
+
+
+@pytest.mark.parametrize(("title", "enum"), [("Error codes", ErrorCode), ("Close codes", CloseCode)])
+def test_protocol_code_tables_list_exactly_the_codes_the_server_uses(title: str, enum: type[IntEnum]) -> None:
+    documented = _codes_of_section(title)
+    assert len(documented) == len(set(documented)), f"{title}: a code is listed twice"
+    assert sorted(documented) == sorted(code.value for code in enum), f"{title} in docs/protocol.md and {enum.__name__} differ"
+
+
+def test_bus_map_is_generated_from_the_code() -> None:
+    assert (ROOT / "docs" / "bus.md").read_text() == bus_map.render(), (
+        "docs/bus.md is stale: run .venv/bin/python -m parley_fleet.bus_map --write"
+    )

@@ -84,6 +84,29 @@ async def test_bad_or_missing_authentication_closes_with_4001(session: aiohttp.C
     await by_query.close()
 
 
+async def test_a_client_gets_the_protocol_version_it_asks_for_or_a_clear_refusal(
+    session: aiohttp.ClientSession, fleet: Fleet
+) -> None:
+    visitor = await _visitor(session, fleet)
+    unnamed, ok = await connect(session, fleet.url("gateway"), visitor["token"])
+    assert ok["type"] == "auth.ok" and ok["data"]["protocol"] == 1  # the newest, when none is asked for
+    named, ok = await connect(session, fleet.url("gateway"), visitor["token"], protocol=1)
+    assert ok["type"] == "auth.ok" and ok["data"]["protocol"] == 1
+
+    future, refused = await connect(session, fleet.url("gateway"), visitor["token"], protocol=2)
+    assert refused["type"] == "error" and refused["data"]["code"] == 9105
+    assert "this gateway speaks 1" in refused["data"]["message"]
+    assert await closed(future) == 4010
+
+    url = ws_url(fleet.url("gateway")) + f"?token={visitor['token']}&protocol=" + "9" * 300
+    by_query = WsClient(await session.ws_connect(url))
+    refused = await by_query.wait_for(lambda f: f["type"] == "error")
+    assert refused["data"]["code"] == 9105 and len(refused["data"]["message"]) < 120  # the junk is not echoed whole
+    assert await closed(by_query) == 4010
+    for client in (unnamed, named):
+        await client.close()
+
+
 async def test_a_silent_connection_is_closed_with_4008(session: aiohttp.ClientSession, fleet: Fleet) -> None:
     visitor = await _visitor(session, fleet)
     pinging, _ = await connect(session, fleet.url("gateway"), visitor["token"])

@@ -6,11 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
-from parley.contracts.base import Model
+from parley.contracts.base import ClientKind, Model
 from parley.contracts.messages import Role
 
 Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
-ClientKind = Literal["web", "mobile", "console", "api"]
 # A staff username is typed at a login form and shown in logs and consoles: letters, digits and
 # . _ @ - (an e-mail address fits), starting with a letter or digit; no spaces, no control or
 # invisible characters, and no ":" (visitors' internal usernames are "visitor:<digest>").

@@ -20,7 +20,7 @@ from pydantic import ValidationError
 from parley.bus import Bus
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
 from parley.contracts.events import ConnectionClosed, ConnectionOpened
-from parley.contracts.frames import AuthFrame, ResumeData, server_frame
+from parley.contracts.frames import SUPPORTED_PROTOCOLS, AuthFrame, ResumeData, server_frame
 from parley.http import json_response, origin_allowed
 from parley.logs import get_logger
 from parley.tokens import Claims
@@ -48,6 +48,21 @@ class Refusal(Exception):
         self.message = message
         self.close_code = close_code
         self.frame_id = frame_id
+
+
+def _check_protocol(asked: int | str | None, frame_id: str | None) -> None:
+    """A client that names a protocol version must get one this gateway speaks (auth.ok says which
+    it got; with one version, every connection speaks it)."""
+    if asked is None or str(asked) in {str(version) for version in SUPPORTED_PROTOCOLS}:
+        return
+    spoken = ", ".join(str(version) for version in SUPPORTED_PROTOCOLS)
+    raise Refusal(
+        "protocol",
+        ErrorCode.BAD_ARGUMENT,
+        f"protocol version {str(asked)[:16]!r} is not spoken here; this gateway speaks {spoken}",
+        CloseCode.UNSUPPORTED_PROTOCOL,
+        frame_id,
+    )
 
 
 class WebSocketEndpoint:
@@ -100,6 +115,7 @@ class WebSocketEndpoint:
     async def _authenticate(self, ws: web.WebSocketResponse, request: web.Request) -> tuple[Claims, list[ResumeData], str | None]:
         """The token from the query string, or else from the first frame (which must be ``auth``)."""
         token, client_kind = request.query.get("token"), request.query.get("client_kind")
+        protocol: int | str | None = request.query.get("protocol")
         positions: list[ResumeData] = []
         frame_id = None
         if token is None:
@@ -116,8 +132,9 @@ class WebSocketEndpoint:
                     CloseCode.UNAUTHENTICATED,
                     frame_id_of(message.data),
                 ) from None
-            token, frame_id, positions = frame.data.token, frame.id, frame.data.resume
+            token, frame_id, positions, protocol = frame.data.token, frame.id, frame.data.resume, frame.data.protocol
             client_kind = frame.data.client_kind if "client_kind" in frame.data.model_fields_set else None
+        _check_protocol(protocol, frame_id)
         if self.protocol.maintenance.message is not None:
             notice = self.protocol.maintenance.message
             raise Refusal("maintenance", ErrorCode.MAINTENANCE, notice, CloseCode.TRY_AGAIN_LATER, frame_id)

@@ -9,9 +9,14 @@ from __future__ import annotations
 
 import uuid
 from datetime import UTC, datetime
-from typing import Any, ClassVar, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
+
+
+# The kinds of client a session is for: a new login replaces the user's older session of the same
+# kind (auth's kickoff), and a token names its kind (the gateway checks a client's claim against it).
+ClientKind = Literal["web", "mobile", "console", "api"]
 
 
 class Model(BaseModel):

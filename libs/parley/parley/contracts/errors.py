@@ -35,6 +35,7 @@ class CloseCode(IntEnum):
     TOKEN_EXPIRED = 4002
     KICKED_OFF = 4003
     HEARTBEAT_TIMEOUT = 4008
+    UNSUPPORTED_PROTOCOL = 4010  # the client asked for a protocol version this gateway does not speak
 
 
 class ParleyError(Exception):

@@ -6,11 +6,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from parley.contracts.base import Contract, contract
+from parley.contracts.base import ClientKind, Contract, contract
 from parley.contracts.bot import script_id_of
 from parley.contracts.messages import Message, Role
 
-ClientKind = Literal["web", "mobile", "console", "api"]
 
 
 @contract("gateway.connection_opened")

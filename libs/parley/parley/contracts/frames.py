@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
-from parley.contracts.base import Model
+from parley.contracts.base import ClientKind, Model
 from parley.contracts.bounded import MessageSeq, Seq
 from parley.contracts.commands import History, MessageAccepted, SessionOpened
 from parley.contracts.messages import (
@@ -28,13 +28,18 @@ from parley.contracts.messages import (
 
 FrameId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
 ShortId = Annotated[str, StringConstraints(min_length=1, max_length=64)]
-ClientKind = Literal["web", "mobile", "console", "api"]
 # Paging size of history and resume: enough to fill a chat window, small enough for one frame.
 MAX_PAGE = 200
 # Conversations one auth frame may resume: an operator's console holds a few dozen at most.
 MAX_RESUME_AT_AUTH = 100
 # A rating's comment: a few sentences of feedback.
 MAX_COMMENT_LENGTH = 2000
+# The client protocol's version (docs/protocol.md). A change a client written for an older version
+# would misread (a frame renamed, a field's meaning changed) makes a new version; adding frames
+# or optional fields does not. A gateway speaks every version in SUPPORTED_PROTOCOLS, so clients
+# of the previous version keep working through a rolling upgrade.
+PROTOCOL_VERSION = 1
+SUPPORTED_PROTOCOLS = (1,)
 
 
 class Empty(Model):
@@ -51,6 +56,8 @@ class AuthData(Model):
     # Resume positions given with the auth frame are replayed before any live message of those
     # conversations reaches the new connection (a later `resume` frame cannot promise that).
     resume: list[ResumeData] = Field(default_factory=list, max_length=MAX_RESUME_AT_AUTH)
+    # The protocol version the client speaks; omitted: the newest the gateway speaks.
+    protocol: int | None = Field(None, ge=1, le=1000)
 
 
 class AuthFrame(_ClientFrame):
@@ -239,6 +246,7 @@ class AuthOk(Model):
     role: Role
     connection_id: str
     heartbeat_timeout_seconds: float
+    protocol: int = PROTOCOL_VERSION  # the version this connection speaks
 
 
 class Pong(Model):

@@ -15,7 +15,8 @@ sockets: set[web.WebSocketResponse] = set()
 
 
 async def websocket(request: web.Request) -> web.WebSocketResponse:
-    ws = web.WebSocketResponse(max_msg_size=64 * 1024)
+    # Declines permessage-deflate, as the gateway does (the bench's clients offer it, as browsers do).
+    ws = web.WebSocketResponse(max_msg_size=64 * 1024, compress=False)
     await ws.prepare(request)
     sockets.add(ws)
     try:

@@ -107,6 +107,15 @@ async def test_a_client_gets_the_protocol_version_it_asks_for_or_a_clear_refusal
         await client.close()
 
 
+async def test_permessage_deflate_offered_by_a_client_is_declined(session: aiohttp.ClientSession, fleet: Fleet) -> None:
+    visitor = await _visitor(session, fleet)
+    ws = await session.ws_connect(ws_url(fleet.url("gateway")), compress=15)  # as browsers offer it
+    assert "Sec-WebSocket-Extensions" not in ws._response.headers and ws.compress == 0
+    client = WsClient(ws)
+    assert (await client.request("auth", {"token": visitor["token"]}))["type"] == "auth.ok"
+    await client.close()
+
+
 async def test_a_silent_connection_is_closed_with_4008(session: aiohttp.ClientSession, fleet: Fleet) -> None:
     visitor = await _visitor(session, fleet)
     pinging, _ = await connect(session, fleet.url("gateway"), visitor["token"])

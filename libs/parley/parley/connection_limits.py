@@ -299,6 +299,13 @@ def runner_options(limits: ConnectionLimits) -> dict[str, Any]:
     return {"keepalive_timeout": limits.idle_timeout_seconds}
 
 
+# Connections the kernel queues while the loop is busy accepting: aiohttp's default of 128 drops
+# the rest of a reconnect storm's SYNs (thousands of clients within seconds of a node's restart
+# or a network blip), and each dropped one retries only after a second or more. The kernel caps
+# it at net.core.somaxconn (4096 on current kernels).
+LISTEN_BACKLOG = 4096
+
+
 class GuardedSite(web.BaseSite):
     """A TCP site whose sockets go through ``guard`` (``web.TCPSite`` hands them to aiohttp's
     handler directly, with no way to put a protocol in between)."""
@@ -306,7 +313,7 @@ class GuardedSite(web.BaseSite):
     def __init__(
         self, runner: web.AppRunner, guard: ConnectionGuard, host: str, port: int, *, reuse_address: bool | None = None
     ) -> None:
-        super().__init__(runner)
+        super().__init__(runner, backlog=LISTEN_BACKLOG)
         self._guard = guard
         self._host = host
         self._requested_port = port

@@ -9,7 +9,7 @@ import pytest
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.revocations import RevocationList
-from parley.tokens import JwksVerifier
+from parley.tokens import Claims, JwksVerifier
 from tests.integration.key_service import KeyService, keys, revocations  # noqa: F401 - fixtures
 
 pytestmark = pytest.mark.integration
@@ -60,5 +60,40 @@ async def test_a_revoked_session_is_refused(keys: tuple[KeyService, str], revoca
         assert "revoked" in refused.value.message
         # The signature alone is still good: the gateway checks revocation as a step of its own.
         assert (await verifier.verify_signature(service.token("k1", session="s-live"))).sid == "s-live"
+    finally:
+        await verifier.close()
+
+
+async def test_a_verified_token_is_not_checked_again_until_it_expires(
+    keys: tuple[KeyService, str], revocations: RevocationList, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    service, url = keys
+    service.add_key("k1")
+    verifier = JwksVerifier(url, revocations)
+    checks = 0
+    check = verifier._keys.verify
+
+    def counted(token: str) -> Claims:
+        nonlocal checks
+        checks += 1
+        return check(token)
+
+    monkeypatch.setattr(verifier._keys, "verify", counted)
+    try:
+        token = service.token("k1", session="s-cached")
+        for _ in range(3):
+            assert (await verifier.verify(token)).sid == "s-cached"
+        assert checks == 1  # the signature was checked once
+        await revocations.revoke("s-cached", 60, "logout")
+        with pytest.raises(ParleyError) as refused:  # the revocation list is read every time
+            await verifier.verify(token)
+        assert "revoked" in refused.value.message
+        short = service.token("k1", session="s-short", ttl_seconds=2)
+        assert (await verifier.verify(short)).sid == "s-short"
+        await asyncio.sleep(2.5)
+        with pytest.raises(ParleyError) as refused:  # the cached verdict does not outlive the token
+            await verifier.verify(short)
+        assert refused.value.code == ErrorCode.TOKEN_INVALID and "expired" in refused.value.message
+        assert checks == 2
     finally:
         await verifier.close()

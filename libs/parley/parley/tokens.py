@@ -10,6 +10,7 @@ list in Redis, so a logged-out token is refused everywhere, not only by auth.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import sys
 import time
 from typing import Annotated, Any
@@ -34,6 +35,11 @@ JWKS_REFRESH_MIN_INTERVAL_SECONDS = 5.0
 # A key set older than this is fetched again before the next verification, so a key auth has
 # retired is dropped within a minute; the same lifetime as auth's ``Cache-Control: max-age``.
 JWKS_MAX_AGE_SECONDS = 60.0
+# Tokens whose signature was verified, kept until they expire: an ES256 check costs about half a
+# millisecond of CPU, and a reconnect storm presents the same tokens again within seconds (every
+# tab of a visitor shares one). Bounded, the oldest dropped first: 20,000 distinct live tokens is
+# a gateway full of users; beyond that a token is only checked again.
+VERIFIED_TOKENS_KEPT = 20_000
 
 log = get_logger("parley.tokens")
 
@@ -131,6 +137,10 @@ class JwksVerifier:
         self._loaded_at: float | None = None  # never loaded
         self._lock = asyncio.Lock()
         self._session: aiohttp.ClientSession | None = None
+        # sha256 of a token -> its claims; emptied when the key set changes (a retired key's tokens
+        # must be refused at once). Revocation is never cached: verify() reads it every time.
+        self._verified: dict[bytes, Claims] = {}
+        self._jwks: Any = None  # the key set as last fetched
 
     async def verify(self, token: str) -> Claims:
         """The token's claims; ParleyError(TOKEN_INVALID) for a bad signature, an expired token or
@@ -145,11 +155,22 @@ class JwksVerifier:
         published meanwhile finds it)."""
         if self._loaded_at is None or time.monotonic() - self._loaded_at > self._max_age:
             await self._refresh(keep_stale_keys=True)
+        digest = hashlib.sha256(token.encode()).digest()
+        claims = self._verified.get(digest)
+        if claims is not None:
+            if claims.exp > time.time():
+                return claims
+            del self._verified[digest]
+            raise ParleyError(ErrorCode.TOKEN_INVALID, "token expired")
         try:
-            return self._keys.verify(token)
+            claims = self._keys.verify(token)
         except UnknownKeyId:
             await self._refresh(keep_stale_keys=False)
-            return self._keys.verify(token)
+            claims = self._keys.verify(token)
+        if len(self._verified) >= VERIFIED_TOKENS_KEPT:
+            del self._verified[next(iter(self._verified))]  # the oldest entry (dicts keep insertion order)
+        self._verified[digest] = claims
+        return claims
 
     async def _refresh(self, *, keep_stale_keys: bool) -> None:
         """Fetch the key set. ``keep_stale_keys``: a failure keeps verifying with the keys in hand
@@ -163,7 +184,11 @@ class JwksVerifier:
             try:
                 async with self._session.get(self.jwks_url) as response:
                     response.raise_for_status()
-                    self._keys.load(await response.json())
+                    jwks = await response.json()
+                    self._keys.load(jwks)
+                    if jwks != self._jwks:  # a key retired (or added): no verdict of the old set stands
+                        self._verified.clear()
+                        self._jwks = jwks
             except (aiohttp.ClientError, TimeoutError, ValueError, KeyError) as error:
                 log.warning("tokens.jwks_fetch_failed", url=self.jwks_url, error=str(error), kept_keys=keep_stale_keys)
                 if keep_stale_keys and self._keys.keys:

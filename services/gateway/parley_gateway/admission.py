@@ -3,7 +3,8 @@
 A sorted set per user in Redis: member = connection id, score = when it expires unless its
 node refreshes it (every presence batch). Admission prunes the expired entries (connections of
 a node that died without saying goodbye), counts, and adds in one Lua step, so two nodes
-admitting the same user at once cannot both slip under the cap.
+admitting the same user at once cannot both slip under the cap. The same step first reads the
+session's revocation entry: a connect costs the gateway one Redis round trip, not two.
 """
 
 from __future__ import annotations
@@ -14,17 +15,24 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.revocations import revoked
 from parley.stores import timed
 
-# KEYS[1]: the user's set. ARGV: now, expiry of the new entry, cap, connection id, key ttl.
+# KEYS[1]: the user's set; KEYS[2]: the session's revocation entry (single-shard Redis: both keys
+# in one script). ARGV: now, expiry of the new entry, cap, connection id, key ttl.
+# Returns {"revoked", why}, {"full"} or {"admitted"}.
 _ADMIT = """
+local why = redis.call('GET', KEYS[2])
+if why then
+  return {'revoked', why}
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
-  return 0
+  return {'full'}
 end
 redis.call('ZADD', KEYS[1], ARGV[2], ARGV[4])
 redis.call('EXPIRE', KEYS[1], ARGV[5])
-return 1
+return {'admitted'}
 """
 
 
@@ -36,17 +44,24 @@ class ConnectionCaps:
         self._ttl = ttl_seconds
         self._admit = client.register_script(_ADMIT)
 
-    async def admit(self, user_id: str, connection_id: str) -> None:
-        """Count the connection in; ParleyError(RATE_LIMITED) over the cap, UNAVAILABLE without Redis."""
+    async def admit(self, user_id: str, connection_id: str, revocation_key: str) -> None:
+        """Count the connection in unless its session is revoked (``revocation_key``: the session's
+        entry, RevocationList.key); ParleyError TOKEN_INVALID when revoked, RATE_LIMITED over the
+        cap, UNAVAILABLE without Redis."""
         now = time.time()
         try:
             with timed("redis", "connection_admit"):
-                admitted = await self._admit(
-                    keys=[self._prefix + user_id], args=[now, now + self._ttl, self._limit, connection_id, int(self._ttl) + 1]
+                verdict = await self._admit(
+                    keys=[self._prefix + user_id, revocation_key],
+                    args=[now, now + self._ttl, self._limit, connection_id, int(self._ttl) + 1],
                 )
         except RedisError as error:
-            raise ParleyError(ErrorCode.UNAVAILABLE, "cannot count your connections right now; retry") from error
-        if not int(admitted):
+            raise ParleyError(ErrorCode.UNAVAILABLE, "cannot check your session and connections right now; retry") from error
+        outcome = verdict[0].decode() if isinstance(verdict[0], bytes) else verdict[0]
+        if outcome == "revoked":
+            why = verdict[1].decode() if isinstance(verdict[1], bytes) else verdict[1]
+            raise revoked(why)
+        if outcome == "full":
             raise ParleyError(
                 ErrorCode.RATE_LIMITED, f"too many connections: at most {self._limit} at once; close one first"
             )

@@ -172,8 +172,9 @@ class WebSocketEndpoint:
 
     async def _admit(self, connection: Connection) -> None:
         try:
-            await self.authenticator.check_revoked(connection.claims)
-            await self.caps.admit(connection.user_id, connection.id)
+            # One Redis call: the session's revocation entry, then the user's connection cap.
+            revocation_key = self.authenticator.verifier.revocations.key(connection.claims.sid)
+            await self.caps.admit(connection.user_id, connection.id, revocation_key)
         except ParleyError as error:
             close_code = {
                 ErrorCode.TOKEN_INVALID: CloseCode.UNAUTHENTICATED,

@@ -2,8 +2,9 @@
 under the channel's capacity, by the channel's strategy (least busy, or round robin).
 
 Who is online and available comes from presence (``presence.available_operators``); the load
-(open conversations) is counted here, where conversations live. While presence does not serve
-that command, a plain ``presence.lookup_nodes`` (online = has a live connection) stands in.
+(open conversations) is counted here, where conversations live. When presence does not answer,
+nobody is available: the conversation waits in the queue, and is given out when an operator's
+presence changes (``presence.changed``) or the queue is drained again.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parley.bus import Bus
-from parley.contracts.commands import AvailableOperators, GetAvailableOperators, LookupNodes, NodesOfUsers
+from parley.contracts.commands import AvailableOperators, GetAvailableOperators
 from parley.contracts.errors import ParleyError
 from parley.logs import get_logger
 from parley_chat_session.channels import DEFAULT_CAPACITY
@@ -58,18 +59,11 @@ class OperatorPicker:
             command = GetAvailableOperators(operator_ids=operator_ids)
             reply = await self._bus.request(command, timeout=PRESENCE_TIMEOUT_SECONDS)
         except ParleyError as error:
-            log.info("chat_session.available_operators_unanswered", error=error.message)
-            return await self._online(operator_ids)
+            # The fallback this had (presence.lookup_nodes) asked the same service: no use.
+            log.warning("chat_session.available_operators_unanswered", error=error.message)
+            return set()
         states = AvailableOperators.model_validate(reply).operators
         return {state.user_id for state in states if state.status == "online" and state.available}
-
-    async def _online(self, operator_ids: list[str]) -> set[str]:
-        try:
-            reply = await self._bus.request(LookupNodes(user_ids=operator_ids), timeout=PRESENCE_TIMEOUT_SECONDS)
-        except ParleyError as error:
-            log.warning("chat_session.presence_unanswered", error=error.message)
-            return set()
-        return {user for users in NodesOfUsers.model_validate(reply).nodes.values() for user in users}
 
     async def roster(self, channel: dict[str, Any]) -> Roster:
         """Who of the channel can take a conversation now, to pick from repeatedly (one presence call)."""

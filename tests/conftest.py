@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import AsyncIterator
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -22,6 +23,19 @@ AMQP_URL = os.environ.get("PARLEY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/
 MANAGEMENT_URL = os.environ.get("PARLEY_AMQP_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/")
 REDIS_URL = os.environ.get("PARLEY_REDIS_URL", "redis://127.0.0.1:6379/0")
 MONGO_URL = os.environ.get("PARLEY_MONGO_URL", "mongodb://127.0.0.1:27017/")
+
+TESTS = Path(__file__).resolve().parent
+# A test's tier is the folder it lives in (tests/<tier>/): its marker is set here, once, so a
+# module cannot be left out of `pytest -m unit` (make check) by forgetting a `pytestmark`.
+TIERS = ("unit", "integration", "e2e", "deploy", "browser", "chaos", "security")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        folder = item.path.relative_to(TESTS).parts[0] if item.path.is_relative_to(TESTS) else ""
+        if folder not in TIERS:
+            raise pytest.UsageError(f"{item.nodeid}: a test lives in one of tests/{{{','.join(TIERS)}}}/")
+        item.add_marker(getattr(pytest.mark, folder))
 
 
 class Infra:

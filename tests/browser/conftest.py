@@ -33,12 +33,6 @@ NewPage = Callable[..., Awaitable[Page]]
 Shot = Callable[[Page, str], Awaitable[Path]]
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/browser/" in str(item.fspath):
-            item.add_marker(pytest.mark.browser)
-
-
 @dataclass
 class RunningDemo:
     fleet: Fleet

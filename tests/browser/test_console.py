@@ -17,8 +17,6 @@ from tests.browser.console_steps import UI_TIMEOUT_MS, ConsoleWorld, Staff, mess
 from tests.e2e.client import login
 from tests.e2e.test_chat_harness import of_type
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture
 async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:

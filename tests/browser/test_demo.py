@@ -16,8 +16,6 @@ from parley_fleet.demo import DemoSeed
 from tests.browser.conftest import NewPage, RunningDemo
 from tests.browser.widget_steps import WAIT_MS, open_widget
 
-pytestmark = pytest.mark.browser
-
 
 async def test_the_sample_site_embeds_the_widget_with_one_script_tag(demo: RunningDemo) -> None:
     async with aiohttp.ClientSession() as session:

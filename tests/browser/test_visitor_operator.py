@@ -26,8 +26,6 @@ from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.console_steps import UI_TIMEOUT_MS, ConsoleWorld, Staff, set_available, sign_in
 from tests.e2e.client import login
 
-pytestmark = pytest.mark.browser
-
 
 @pytest.fixture
 async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:

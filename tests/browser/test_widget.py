@@ -4,14 +4,11 @@ edge: availability, the bot's first step, answer buttons, errors in plain words,
 from __future__ import annotations
 
 import aiohttp
-import pytest
 from playwright.async_api import expect
 
 from parley_fleet.demo import DEMO_SENSITIVE_WORD, DEMO_WELCOME
 from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.widget_steps import WAIT_MS, create_channel, open_widget, say, start_bot
-
-pytestmark = pytest.mark.browser
 
 
 async def test_launcher_shows_availability_and_opens_with_the_welcome(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:

@@ -21,8 +21,6 @@ from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.console_steps import ConsoleWorld, Staff
 from tests.browser.widget_steps import WAIT_MS, open_widget, say, seqs, start_bot
 from tests.e2e.client import WsClient, login
-
-pytestmark = pytest.mark.browser
 RECONNECTING = "Connection lost. Reconnecting…"
 
 

@@ -1,7 +1,7 @@
 """The loss/duplicate ledger: what senders sent and had acknowledged, what MongoDB stored, what
 every member's client received; and the check that says, per fault, what was lost or doubled.
 
-Pure logic (no I/O), so it is unit-tested with ledgers that must fail (tests/chaos/test_ledger.py).
+Pure logic (no I/O), so it is unit-tested with ledgers that must fail (tests/unit/test_chaos_ledger.py).
 """
 
 from __future__ import annotations

@@ -18,8 +18,6 @@ from tests.chaos.phases import DELIVERY_TIMEOUT_SECONDS, READY_TIMEOUT_SECONDS, 
 from tests.chaos.quiet_cut import DELIVERY_BOUND_SECONDS, MESSAGES_PER_CONVERSATION, run_quiet_cut
 from tests.chaos.table import TABLE
 
-pytestmark = pytest.mark.chaos
-
 OUTAGES = {"qcut4": 4.0, "qcut30": 30.0}
 
 

@@ -15,8 +15,6 @@ from tests.chaos.faults import SCENARIOS, Scenario
 from tests.chaos.phases import ChaosRun, run_phase
 from tests.chaos.table import TABLE
 
-pytestmark = pytest.mark.chaos
-
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.key for scenario in SCENARIOS])
 async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:

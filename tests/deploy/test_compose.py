@@ -17,8 +17,6 @@ from typing import Any
 import pytest
 import yaml
 
-pytestmark = pytest.mark.deploy
-
 REPO_ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 DOCKERFILE = REPO_ROOT / "deploy" / "Dockerfile"

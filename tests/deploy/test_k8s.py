@@ -28,8 +28,6 @@ import kubernetes_validate
 import pytest
 import yaml
 
-pytestmark = pytest.mark.deploy
-
 REPO = Path(__file__).resolve().parents[2]
 OVERLAYS_DIR = REPO / "k8s" / "overlays"
 CRD_DIR = Path(__file__).resolve().parent / "crds"

@@ -20,8 +20,6 @@ from typing import Any
 import pytest
 import yaml
 
-pytestmark = pytest.mark.deploy
-
 REPO = Path(__file__).resolve().parents[2]
 PROMETHEUS_DIR = REPO / "deploy" / "prometheus"
 CONFIG = PROMETHEUS_DIR / "prometheus.yml"

@@ -12,8 +12,6 @@ import pytest
 
 from parley_fleet import Fleet
 from tests.e2e.flows import exchange_one_message
-
-pytestmark = pytest.mark.e2e
 ROOT = Path(__file__).resolve().parents[2]
 RABBITMQCTL = ROOT / "deploy" / "infra" / "rabbitmqctl.sh"
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import itertools
 
-import pytest
 
 from tests.e2e.test_chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
-
-pytestmark = pytest.mark.e2e
 
 world = world_fixture("chat-queue")
 

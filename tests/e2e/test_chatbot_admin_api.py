@@ -23,8 +23,6 @@ from tests.e2e.test_chatbot_harness import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.test_presence_harness import ARTIFACTS
 from tests.integration.test_chatbot_harness import start_ready
 
-pytestmark = pytest.mark.e2e
-
 
 class Api:
     def __init__(self, session: aiohttp.ClientSession, auth_url: str, engine_url: str, token: str) -> None:

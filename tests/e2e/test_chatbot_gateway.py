@@ -24,8 +24,6 @@ from tests.e2e.test_chatbot_harness import ADMIN_ENV, Admin, Visitor, another_en
 from tests.e2e.test_presence_harness import running_fleet
 from tests.integration.test_chatbot_harness import FLOW_STEPS, start_ready
 
-pytestmark = pytest.mark.e2e
-
 HOLD = 3.0
 NEVER = {"both_silent_seconds": 600, "user_silent_seconds": 600, "unresponsive_seconds": 600}
 SUFFIX = uuid.uuid4().hex[:6]

@@ -21,8 +21,6 @@ from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.client import WsClient
 from tests.e2e.gateway_fleet import connect, fleet_with, login
-
-pytestmark = pytest.mark.e2e
 FRAME_TYPES = [
     "auth", "ping", "session.open", "message.send", "ack", "seen", "typing", "status", "resume", "history.get",
     "chatbot.answer", "timers", "conversation.close", "conversation.rate", "operator.availability",

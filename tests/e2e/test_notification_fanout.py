@@ -41,8 +41,6 @@ from tests.e2e.test_presence_harness import (
     wait_connected,
 )
 
-pytestmark = pytest.mark.e2e
-
 # A delivery that was going to arrive has arrived well within this (they take milliseconds).
 QUIET_SECONDS = 1.0
 

@@ -12,15 +12,12 @@ import time
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from parley_fleet import Fleet, LocalPrometheus, free_port
 from tests.e2e.flows import visitor_with_operator
 
 REPO = Path(__file__).resolve().parents[2]
 HISTOGRAM_SUFFIXES = ("_bucket", "_sum", "_count")
-
-pytestmark = pytest.mark.e2e
 
 
 async def test_metrics_follow_prometheus_conventions(fleet: Fleet) -> None:

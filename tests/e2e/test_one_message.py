@@ -10,14 +10,11 @@ import asyncio
 import uuid
 
 import aiohttp
-import pytest
 
 from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.client import WsClient, login
 from tests.e2e.flows import staff_and_channel
-
-pytestmark = pytest.mark.e2e
 
 
 async def test_visitor_message_reaches_operator_and_sender(fleet: Fleet, infra: Infra, mongo) -> None:

@@ -21,8 +21,6 @@ from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
 from tests.e2e.test_presence_harness import Probe, connect, eventually, node_of, running_fleet, visitor
 
-pytestmark = pytest.mark.e2e
-
 BATCH_SECONDS = 2.0
 AWAY_SECONDS = 4.0
 FLEET_ENV = {

@@ -44,8 +44,6 @@ from tests.e2e.test_presence_harness import (
     wait_connected,
 )
 
-pytestmark = pytest.mark.e2e
-
 BATCH_SECONDS = 0.5
 TTL_SECONDS = 2.0
 FLEET_ENV = {

@@ -7,7 +7,6 @@ pywebpush: notification's real HTTP requests arrive there.
 from __future__ import annotations
 
 import asyncio
-import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -37,8 +36,6 @@ from tests.e2e.test_presence_harness import (
     wait_connected,
 )
 from tests.e2e.test_push_endpoint import SUBJECT, Device, PushService, b64
-
-pytestmark = pytest.mark.e2e
 
 MERGE_SECONDS = 0.5
 MAX_DIRECT_PUSH = 2

@@ -5,15 +5,12 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient
 
 from parley.revocations import RevocationList
 from parley_auth.sessions import Sessions
 from tests.conftest import REDIS_URL, Infra
-
-pytestmark = pytest.mark.integration
 
 
 async def test_sessions_that_ended_over_a_day_ago_are_deleted_and_no_others(infra: Infra, mongo: AsyncMongoClient) -> None:

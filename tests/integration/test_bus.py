@@ -22,8 +22,6 @@ from parley.settings import ServiceSettings
 from parley_fleet import create_vhost, delete_vhost
 from tests.conftest import MANAGEMENT_URL, Infra
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 async def infra(infra: Infra) -> AsyncIterator[Infra]:

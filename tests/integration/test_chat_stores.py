@@ -20,8 +20,6 @@ from parley_chat_session.message_store import MessageStore
 from parley_chat_session.sessions import new_conversation
 from tests.conftest import REDIS_URL, Infra
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 async def cache(infra: Infra) -> AsyncIterator[redis.Redis]:

@@ -34,8 +34,6 @@ from tests.integration.test_chatbot_harness import (
     wait_until,
 )
 
-pytestmark = pytest.mark.integration
-
 FLOW = {"id": "flow", "name": "Flow", "bot_name": "Flo", "steps": FLOW_STEPS}
 FAQ_BOT = {"id": "faqbot", "name": "FAQ", "steps": [{"id": "hi", "type": "text", "text": "Ask me anything."}]}
 BOT, FAQ_BOT_ID = bot_user_id("flow"), bot_user_id("faqbot")

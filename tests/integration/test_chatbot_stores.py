@@ -18,8 +18,6 @@ from parley_chatbot_engine.states import BotState, BotStates
 from parley_chatbot_engine.timer_store import TimerStore
 from tests.conftest import REDIS_URL, Infra
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 async def timers(infra: Infra) -> AsyncIterator[tuple[TimerStore, TimerStore]]:

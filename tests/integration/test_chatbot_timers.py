@@ -28,8 +28,6 @@ from tests.integration.test_chatbot_harness import (
     wait_until,
 )
 
-pytestmark = pytest.mark.integration
-
 HOLD = 3.0
 ENGINE_ENV = {
     "PARLEY_CHATBOT_GREETING_HOLD_SECONDS": str(HOLD),

@@ -11,8 +11,6 @@ from aiohttp import web
 
 from parley_fleet.edge import Edge
 from parley_fleet.ingress_routes import Route, load_routes, pick_route
-
-pytestmark = pytest.mark.integration
 CLOSED_WITH = web.AppKey("closed_with", asyncio.Queue)
 
 

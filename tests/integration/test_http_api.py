@@ -20,8 +20,6 @@ from parley.tokens import JwksVerifier
 from parley_fleet import free_port
 from tests.integration.key_service import KeyService, keys, revocations  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.integration
-
 
 class Page(Model):
     after_seq: Annotated[int, Field(ge=0, le=2**53 - 1)] = 0

@@ -18,8 +18,6 @@ from parley_presence.registry import ConnectionRegistry
 from parley_presence.scripts import Change, PresenceScripts
 from tests.conftest import REDIS_URL, Infra
 
-pytestmark = pytest.mark.integration
-
 # Short enough to keep the tests fast, long enough that a loaded machine does not expire a
 # connection between two steps that are meant to see it alive.
 TTL = 1.0

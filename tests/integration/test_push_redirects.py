@@ -10,8 +10,6 @@ from aiohttp import web
 
 from parley_notification.push_endpoints import EndpointRefused, EndpointRule, guarded_session
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 async def redirecting() -> AsyncIterator[tuple[str, list[str]]]:

@@ -20,8 +20,6 @@ from parley_gateway.limits import FrameLimits, FrameRefused
 from parley_gateway.settings import GatewaySettings
 from tests.conftest import REDIS_URL, Infra
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture
 async def client(infra: Infra) -> AsyncIterator[redis.Redis]:

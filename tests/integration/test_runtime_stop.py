@@ -16,8 +16,6 @@ from parley.settings import ServiceSettings
 from parley_fleet import free_port
 from tests.conftest import Infra
 
-pytestmark = pytest.mark.integration
-
 # Far above the bounded steps, so the watchdog (which would end the test process) never fires.
 BUDGET_SECONDS = 50.0
 # aiohttp waits STEP_SECONDS for an in-flight handler, cancels it, and waits as long again at most

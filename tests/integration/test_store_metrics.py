@@ -2,14 +2,11 @@
 
 from __future__ import annotations
 
-import pytest
 from prometheus_client import REGISTRY
 
 from parley.settings import ServiceSettings
 from parley.stores import mongo_client, mongo_database
 from tests.conftest import MONGO_URL, Infra
-
-pytestmark = pytest.mark.integration
 
 
 def commands_timed(command: str) -> float:

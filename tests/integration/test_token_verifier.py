@@ -12,8 +12,6 @@ from parley.revocations import RevocationList
 from parley.tokens import Claims, JwksVerifier
 from tests.integration.key_service import KeyService, keys, revocations  # noqa: F401 - fixtures
 
-pytestmark = pytest.mark.integration
-
 # The verifier under test refreshes a key set older than this; short, so the test need not wait a minute.
 MAX_AGE_SECONDS = 0.2
 

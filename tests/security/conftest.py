@@ -3,12 +3,6 @@ asserts the documented refusal. The fleet fixture is the e2e tier's (one fleet p
 
 from __future__ import annotations
 
-import pytest
+# The fixture, shared with the e2e tier (the redundant alias marks a deliberate re-export).
+from tests.e2e.conftest import fleet as fleet
 
-from tests.e2e.conftest import fleet  # noqa: F401 - the fixture, shared with the e2e tier
-
-
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    for item in items:
-        if "tests/security/" in str(item.fspath):
-            item.add_marker(pytest.mark.security)

@@ -7,8 +7,6 @@ import pytest
 
 from parley_auth.login_limits import MAX_ADDRESS_LENGTH, limited_address
 
-pytestmark = pytest.mark.unit
-
 
 @pytest.mark.parametrize(
     ("address", "counted_as"),

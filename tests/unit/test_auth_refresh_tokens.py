@@ -8,8 +8,6 @@ import pytest
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley_auth.sessions import _parse
 
-pytestmark = pytest.mark.unit
-
 CODE = "wnoEPG9WLSJ4pbKM"
 MAC = "xBqCUm5Fhx_1u2PMmFxg09yHqgRmqsWJY56_R7VXtRk"
 

@@ -7,8 +7,6 @@ from pydantic import ValidationError
 
 from parley_auth.schemas import CreateStaffRequest
 
-pytestmark = pytest.mark.unit
-
 
 def _request(username: str) -> CreateStaffRequest:
     return CreateStaffRequest(username=username, password="a-good-password", role="operator")

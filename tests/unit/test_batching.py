@@ -6,8 +6,6 @@ import pytest
 
 from parley.batching import Batcher
 
-pytestmark = pytest.mark.unit
-
 
 class Store:
     """A flush that takes a while and records each batch it was given."""

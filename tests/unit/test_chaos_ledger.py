@@ -1,12 +1,10 @@
-"""The ledger check itself: a clean run passes; a lost, doubled or out-of-order message fails it."""
+"""The chaos tier's ledger check itself (tests/chaos/ledger.py, pure logic): a clean run passes; a lost, doubled or
+out-of-order message fails it."""
 
 from __future__ import annotations
 
-import pytest
 
 from tests.chaos.ledger import Ledger, Sent, Stored, check
-
-pytestmark = pytest.mark.unit
 
 CONV = "c1"
 MEMBERS = {CONV: ["visitor", "operator"]}

@@ -7,8 +7,6 @@ import pytest
 from parley_chat_session.channels import DEFAULT_CAPACITY
 from parley_chat_session.staffing import capacities, load_ratio
 
-pytestmark = pytest.mark.unit
-
 
 def test_an_operator_of_several_channels_gets_the_largest_capacity() -> None:
     channels = [

@@ -15,8 +15,6 @@ from parley.contracts.base import Envelope
 from parley.contracts.bot import BotContent, bot_user_id, script_id_of
 from parley.contracts.commands import Caller, SendMessage
 from parley.contracts.frames import CLIENT_FRAME, SERVER_FRAME_DATA
-
-pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT: TypeAdapter[Any] = TypeAdapter(BotContent)
 KINDS = {model.model_fields["kind"].annotation.__args__[0] for model in typing.get_args(typing.get_args(BotContent)[0])}

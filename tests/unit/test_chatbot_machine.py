@@ -8,8 +8,6 @@ from parley_chatbot_engine import machine
 from parley_chatbot_engine.machine import Outcome, StepClosed
 from parley_chatbot_engine.script import Script
 
-pytestmark = pytest.mark.unit
-
 SCRIPT = Script.model_validate(
     {
         "id": "triage",

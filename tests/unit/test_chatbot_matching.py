@@ -9,8 +9,6 @@ from parley_chatbot_engine.faq import FaqEntry, decide, suggestion_content
 from parley_chatbot_engine.matching import match_answer, normalise, valid_email, valid_phone
 from parley_chatbot_engine.script import Answer
 
-pytestmark = pytest.mark.unit
-
 ANSWERS = [
     Answer(id="billing", label="Billing", aliases=["invoice", "payment"]),
     Answer(id="tech_issue", label="Something is broken", aliases=["bug"]),

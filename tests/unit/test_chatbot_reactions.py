@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import pytest
 
 from parley.contracts.messages import Message
 from parley_chatbot_engine import reactions
@@ -13,8 +12,6 @@ from parley_chatbot_engine.reactions import Context
 from parley_chatbot_engine.script import Script
 from parley_chatbot_engine.states import BotState, FrameItem, OperatorItem, PostItem, TimersItem
 from parley_chatbot_engine.timer_rules import Durations
-
-pytestmark = pytest.mark.unit
 
 SCRIPT = Script.model_validate(
     {

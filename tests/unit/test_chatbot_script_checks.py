@@ -11,8 +11,6 @@ from parley_chatbot_engine.load_script import example_script_files
 from parley_chatbot_engine.script_checks import ScriptInvalid, parse_script
 from parley_chatbot_engine.script_store import dump_script, load_file, parse_text
 
-pytestmark = pytest.mark.unit
-
 
 def script(*steps: dict[str, Any]) -> dict[str, Any]:
     return {"id": "probe", "name": "Probe", "steps": list(steps)}

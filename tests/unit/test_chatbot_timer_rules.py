@@ -8,8 +8,6 @@ from parley_chatbot_engine import robot as robots
 from parley_chatbot_engine import timer_rules as rules
 from parley_chatbot_engine.timer_rules import Durations, TimerState
 
-pytestmark = pytest.mark.unit
-
 D = Durations(both_silent=30, user_silent=60, unresponsive=45, debounce=3, greeting_hold=10)
 
 

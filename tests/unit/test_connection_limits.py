@@ -11,8 +11,6 @@ from parley_fleet.request_paths import AmbiguousPath, forwardable, normalise_pat
 from parley_gateway.settings import GatewaySettings
 from parley_gateway.websocket import HARD_FRAME_LIMIT_FACTOR
 
-pytestmark = pytest.mark.unit
-
 BEHIND_EDGE = ConnectionLimits(trusted_proxies=parse_networks(["127.0.0.1", "10.0.0.0/8"]))
 
 

@@ -11,8 +11,6 @@ from parley.contracts.events import PresenceChanged
 from parley.contracts.frames import CLIENT_FRAME, MessageSendFrame, server_frame
 from parley.contracts.messages import MAX_TEXT_LENGTH
 
-pytestmark = pytest.mark.unit
-
 
 def test_envelope_round_trip_opens_the_registered_model() -> None:
     event = PresenceChanged(user_id="u1", status="online")

@@ -8,7 +8,6 @@ import re
 from enum import IntEnum
 from pathlib import Path
 
-import pytest
 from pydantic import TypeAdapter
 
 from parley.contracts.errors import CloseCode, ErrorCode
@@ -21,8 +20,6 @@ from parley_fleet import bus_map
 from parley_gateway.settings import GatewaySettings
 from parley_notification.settings import NotificationSettings
 from parley_presence.settings import PresenceSettings
-
-pytestmark = pytest.mark.unit
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = (
     ServiceSettings,

@@ -7,12 +7,9 @@ import os
 import signal
 from pathlib import Path
 
-import pytest
 
 from parley_fleet import Fleet, Supervisor
 from parley_fleet.processes import ServiceProcess
-
-pytestmark = pytest.mark.unit
 
 
 def sleeper_fleet(tmp_path: Path) -> Fleet:

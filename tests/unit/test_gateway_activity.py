@@ -2,11 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 
 from parley_gateway.activity import ActivityReports
-
-pytestmark = pytest.mark.unit
 
 INTERVAL = 30.0
 

@@ -10,15 +10,12 @@ from collections.abc import Callable
 from typing import Any
 
 import orjson
-import pytest
 
 from parley.contracts.commands import GetNewestSeqs
 from parley_gateway.connections import Connections
 from parley_gateway.positions import PositionCheck
 from parley_gateway.streams import OrderedDelivery
 from tests.unit.test_gateway_streams import CONVERSATION, GAP_WAIT, RecordingConnection, Store, _live
-
-pytestmark = pytest.mark.unit
 
 
 async def until(condition: Callable[[], bool], timeout: float = 2.0) -> None:

@@ -9,8 +9,6 @@ import pytest
 from parley_gateway.limits import frame_id_of, nesting_exceeds
 from parley_gateway.metrics import frame_label
 
-pytestmark = pytest.mark.unit
-
 
 def _nested(depth: int) -> object:
     value: object = 1

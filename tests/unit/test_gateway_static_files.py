@@ -13,8 +13,6 @@ from parley.http_api import HttpApi
 from parley_gateway.http_endpoints import ENDPOINTS
 from parley_gateway.static_files import STATIC_ROOT, StaticFiles
 
-pytestmark = pytest.mark.unit
-
 
 @pytest.fixture
 async def client(tmp_path: Path):  # type: ignore[no-untyped-def]

@@ -17,8 +17,6 @@ from parley.contracts.messages import Message
 from parley.tokens import Claims
 from parley_gateway.connections import Connection, SeenSeqs
 from parley_gateway.streams import OrderedDelivery, message_new
-
-pytestmark = pytest.mark.unit
 CONVERSATION = "c_1"
 GAP_WAIT = 0.05
 

@@ -7,8 +7,6 @@ import pytest
 
 from parley_notification.push_endpoints import EndpointRefused, EndpointRule, PublicAddressResolver
 
-pytestmark = pytest.mark.unit
-
 STRICT = EndpointRule()
 
 INTERNAL = [

@@ -12,8 +12,6 @@ from cryptography.hazmat.primitives.asymmetric import ec
 
 from parley_notification.push_payload import MAX_PAYLOAD_BYTES, encode_notice, notice_for
 
-pytestmark = pytest.mark.unit
-
 
 def encrypted_size(payload: bytes) -> int:
     """The body pywebpush sends for this payload (aes128gcm, one record)."""

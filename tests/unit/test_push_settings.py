@@ -13,8 +13,6 @@ from py_vapid import Vapid
 from parley_notification.settings import NotificationSettings
 from parley_notification.vapid import load_vapid_key, public_key_b64
 
-pytestmark = pytest.mark.unit
-
 
 @pytest.fixture(scope="module")
 def key() -> ec.EllipticCurvePrivateKey:

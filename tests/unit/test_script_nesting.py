@@ -10,8 +10,6 @@ import pytest
 
 from parley_chatbot_engine.script_checks import ScriptInvalid
 from parley_chatbot_engine.script_store import FileFormat, parse_text
-
-pytestmark = pytest.mark.unit
 # More levels than Python's default recursion limit (1000), as a 64 KiB body can hold.
 DEPTH = 10_000
 

@@ -1,10 +1,7 @@
 from __future__ import annotations
 
-import pytest
 
 from parley_gateway.connections import MAX_SEQS_ABOVE_FLOOR, SeenSeqs
-
-pytestmark = pytest.mark.unit
 
 
 def test_in_order_seqs_are_new_once() -> None:

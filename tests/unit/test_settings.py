@@ -4,8 +4,6 @@ import pytest
 
 from parley.settings import ServiceSettings, load_settings
 
-pytestmark = pytest.mark.unit
-
 
 def test_defaults_point_at_the_local_infrastructure(monkeypatch: pytest.MonkeyPatch) -> None:
     for name in ("PARLEY_AMQP_URL", "PARLEY_REDIS_URL", "PARLEY_MONGO_URL", "PARLEY_HTTP_PORT"):

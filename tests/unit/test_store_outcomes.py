@@ -5,8 +5,6 @@ from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 
 from parley.stores import each_write_outcome
 
-pytestmark = pytest.mark.unit
-
 
 async def failing(error: BulkWriteError) -> None:
     raise error

@@ -11,8 +11,6 @@ from jwt.algorithms import ECAlgorithm
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.tokens import ALGORITHM, AUDIENCE, ISSUER, KeySet, UnknownKeyId
 
-pytestmark = pytest.mark.unit
-
 
 def _key_set(kid: str) -> tuple[ec.EllipticCurvePrivateKey, KeySet]:
     key = ec.generate_private_key(ec.SECP256R1())

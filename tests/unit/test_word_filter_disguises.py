@@ -8,8 +8,6 @@ import pytest
 from parley.contracts.messages import ActionBody
 from parley_chat_session.sensitive_words import SensitiveWords, WordFilter, texts_of
 
-pytestmark = pytest.mark.unit
-
 
 @pytest.mark.parametrize(
     "text",

@@ -29,7 +29,7 @@ async def redirecting() -> AsyncIterator[tuple[str, list[str]]]:
     app.router.add_post("/inner", inner)
     runner = web.AppRunner(app)
     await runner.setup()
-    await web.TCPSite(runner, "0.0.0.0", 0).start()  # noqa: S104 - both loopback addresses must answer
+    await web.TCPSite(runner, "0.0.0.0", 0).start()  # both loopback addresses must answer
     port = runner.addresses[0][1]
     yield f"http://127.0.0.1:{port}/push", hits
     await runner.cleanup()

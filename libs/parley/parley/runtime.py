@@ -238,5 +238,5 @@ class Service:
 async def _quietly(awaitable: Awaitable[Any], what: str) -> None:
     try:
         await awaitable
-    except Exception:  # noqa: BLE001 - shutdown goes on whatever one step does
+    except Exception:  # shutdown goes on whatever one step does
         log.warning("service.stop_step_failed", step=what, exc_info=True)

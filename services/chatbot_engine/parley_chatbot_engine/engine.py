@@ -185,7 +185,7 @@ class Engine:
             async with self.conversation(timer.conversation_id):
                 await self.react(timer.conversation_id, react)
             await self.timer_store.release(timer)
-        except Exception:  # noqa: BLE001 - the lease runs out and the timer is claimed again
+        except Exception:  # the lease runs out and the timer is claimed again
             log.exception("chatbot.timer_failed", conversation_id=timer.conversation_id, kind=timer.kind)
             return
         if fired and fired[-1]:
@@ -200,7 +200,7 @@ class Engine:
                 try:
                     async with self.conversation(conversation_id):
                         await self.settle(conversation_id)
-                except Exception:  # noqa: BLE001 - one broken conversation must not stop the sweep
+                except Exception:  # one broken conversation must not stop the sweep
                     log.exception("chatbot.sweep_failed", conversation_id=conversation_id)
 
 

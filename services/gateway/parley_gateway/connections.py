@@ -179,7 +179,7 @@ class Connection:
             await asyncio.wait_for(writer, WRITER_FINISH_SECONDS)
         except (TimeoutError, asyncio.CancelledError):
             writer.cancel()
-        except Exception:  # noqa: BLE001 - a writer's failure must not leak out of the connection's cleanup
+        except Exception:  # a writer's failure must not leak out of the connection's cleanup
             log.warning("gateway.writer_failed", connection_id=self.id, exc_info=True)
 
 

@@ -102,7 +102,7 @@ class PushSender:
                         return
                     if attempt < self.max_attempts:
                         await asyncio.sleep(delay or RETRY_BACKOFF_SECONDS[min(attempt, len(RETRY_BACKOFF_SECONDS)) - 1])
-            except Exception:  # noqa: BLE001 - a background send must log, not vanish
+            except Exception:  # a background send must log, not vanish
                 log.exception("push.failed", subscription=job.subscription.id)
         metrics.PUSH_FAILED.labels("exhausted").inc()
         log.warning("push.gave_up", subscription=job.subscription.id, attempts=self.max_attempts)

@@ -186,7 +186,7 @@ class Bus:
         for callback in self._reconnect_hooks:
             try:
                 callback()
-            except Exception:  # noqa: BLE001 - one hook's failure must not stop the connection's restore
+            except Exception:  # one hook's failure must not stop the connection's restore
                 log.exception("bus.reconnect_hook_failed")
 
     # ---- publishing ---------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Importing this package registers every bus contract, so an :class:`Envelope` can
 anywhere.
 """
 
-from parley.contracts import commands, deliveries, events, frames  # noqa: F401  (registers contracts)
+# Imported for their effect: each module registers its contracts in REGISTRY.
+from parley.contracts import commands, deliveries, events, frames
 from parley.contracts.base import REGISTRY, Contract, Envelope, Model, UnknownContract, contract
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
 

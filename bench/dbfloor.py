@@ -22,14 +22,14 @@ import time
 import uuid
 from typing import Any
 
+from pymongo import AsyncMongoClient
+
+from bench.stats import latency_ms
 from parley.contracts.messages import Message
 from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_store import ConversationStore
 from parley_chat_session.message_store import MessageStore
 from parley_chat_session.sessions import new_conversation
-from pymongo import AsyncMongoClient
-
-from bench.stats import latency_ms
 
 CONVERSATIONS = 100
 CHANNEL = {"_id": "ch_dbfloor", "name": "dbfloor", "operator_ids": []}

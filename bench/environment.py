@@ -22,11 +22,11 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 import aiohttp
 import redis.asyncio as redis
-from parley_fleet import SERVICES, Fleet, create_vhost, delete_vhost, free_port
 from pymongo import AsyncMongoClient
 
 from bench.load.agent import client_address
 from bench.privatedb import PrivateFerretDB
+from parley_fleet import SERVICES, Fleet, create_vhost, delete_vhost, free_port
 
 AMQP_URL = os.environ.get("PARLEY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 MANAGEMENT_URL = os.environ.get("PARLEY_AMQP_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/")

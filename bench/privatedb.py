@@ -17,10 +17,9 @@ import tempfile
 from pathlib import Path
 
 import aiohttp
-from parley_fleet import free_port
 from pymongo import AsyncMongoClient
 
-
+from parley_fleet import free_port
 
 # The build deploy/infra/up.sh makes: FerretDB with deploy/infra/ferretdb-sqlite-id-index.patch.
 PATCHED_BUILD_NAME = "ferretdb-v1.24.2-idindex"

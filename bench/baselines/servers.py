@@ -14,6 +14,7 @@ from typing import Any
 
 import aiohttp
 import jwt
+
 from parley_fleet import free_port
 
 BENCH_DIR = Path(__file__).resolve().parents[1]

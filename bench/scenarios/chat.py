@@ -19,10 +19,10 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from bench import servicemetrics
 from bench.environment import ParleyUnderTest
 from bench.procstats import CpuSpan, Watch
 from bench.report import progress
-from bench import servicemetrics
 from bench.scenarios import profile
 from bench.scenarios.targets import shares
 from bench.settings import Sizes

@@ -21,6 +21,7 @@ from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.console_steps import ConsoleWorld, Staff
 from tests.browser.widget_steps import WAIT_MS, open_widget, say, seqs, start_bot
 from tests.e2e.client import WsClient, login
+
 RECONNECTING = "Connection lost. Reconnecting…"
 
 

@@ -20,6 +20,7 @@ from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.gateway_fleet import bearer, closed, connect, fleet_with, post
+
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED_ORIGIN = "https://shop.example"
 # Each test's logins come from an address of its own: drawn at random, two tests of the module

@@ -12,6 +12,7 @@ import pytest
 
 from parley_fleet import Fleet
 from tests.e2e.flows import exchange_one_message
+
 ROOT = Path(__file__).resolve().parents[2]
 RABBITMQCTL = ROOT / "deploy" / "infra" / "rabbitmqctl.sh"
 

@@ -14,7 +14,6 @@ from parley.contracts.commands import Caller, OperatorRequestResult, RequestOper
 from tests.e2e.client import login
 from tests.e2e.test_chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
 
-
 world = world_fixture("chat-routing")
 
 

@@ -14,9 +14,9 @@ import aiohttp
 import pytest
 import yaml
 
+from parley_chatbot_engine.load_script import example_script_files
 from parley_fleet import create_vhost, delete_vhost, free_port
 from parley_fleet.processes import ServiceProcess
-from parley_chatbot_engine.load_script import example_script_files
 from tests.conftest import MANAGEMENT_URL, Infra
 from tests.e2e.client import login
 from tests.e2e.test_chatbot_harness import ADMIN_PASSWORD, ADMIN_USERNAME

@@ -21,6 +21,7 @@ from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.client import WsClient
 from tests.e2e.gateway_fleet import connect, fleet_with, login
+
 FRAME_TYPES = [
     "auth", "ping", "session.open", "message.send", "ack", "seen", "typing", "status", "resume", "history.get",
     "chatbot.answer", "timers", "conversation.close", "conversation.rate", "operator.availability",

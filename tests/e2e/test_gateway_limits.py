@@ -18,6 +18,7 @@ from tests.conftest import REDIS_URL, Infra
 from tests.e2e.client import WsClient
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.gateway_fleet import bearer, closed, connect, fleet_with, login, post, ws_url
+
 ORIGIN = "https://shop.example"
 TOKEN_TTL = 8
 HEARTBEAT = 4.0

@@ -20,6 +20,7 @@ from tests.conftest import Infra
 from tests.e2e.client import WsClient
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.gateway_fleet import Chat, closed, connect, extra_gateway, fleet_with, login, start_chat, ws_url
+
 BURST = 80
 
 

@@ -10,12 +10,11 @@ from datetime import UTC, datetime
 import aio_pika
 import pytest
 
-from parley.bus import Bus
-from parley.bus import topology
+from parley.bus import Bus, topology
 from parley.contracts.base import Envelope
+from parley.contracts.bot import bot_user_id
 from parley.contracts.commands import LookupNodes, NodesOfUsers
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.contracts.bot import bot_user_id
 from parley.contracts.events import WITH_BOT, MessageCreated, PresenceChanged
 from parley.contracts.messages import Message
 from parley.settings import ServiceSettings

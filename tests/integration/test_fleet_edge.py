@@ -11,6 +11,7 @@ from aiohttp import web
 
 from parley_fleet.edge import Edge
 from parley_fleet.ingress_routes import Route, load_routes, pick_route
+
 CLOSED_WITH = web.AppKey("closed_with", asyncio.Queue)
 
 

@@ -18,6 +18,7 @@ from parley.contracts.bounded import MAX_OBJECT_DEPTH, MAX_SEQ, StorableObject
 from parley.contracts.commands import Caller, GetHistory, MarkSeen, SendMessage
 from parley.contracts.frames import CLIENT_FRAME
 from parley.contracts.messages import Message
+
 OBJECT: TypeAdapter[dict[str, Any]] = TypeAdapter(StorableObject)
 CONVERSATION = "c_1"
 

@@ -3,7 +3,6 @@ out-of-order message fails it."""
 
 from __future__ import annotations
 
-
 from tests.chaos.ledger import Ledger, Sent, Stored, check
 
 CONV = "c1"

@@ -17,6 +17,7 @@ from parley_chat_session.access import (
     require_reader,
     require_visitor,
 )
+
 CONVERSATION: dict[str, Any] = {"_id": "c1", "member_ids": ["visitor-1", "op-1"], "visitor_id": "visitor-1"}
 CHANNEL: dict[str, Any] = {"_id": "ch1", "operator_ids": ["op-1"]}
 

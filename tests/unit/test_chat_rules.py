@@ -16,6 +16,7 @@ from parley_chat_session.conversation_views import ConversationDetail
 from parley_chat_session.operator_queue import estimated_wait_seconds
 from parley_chat_session.sensitive_words import SensitiveWords, WordFilter, texts_of
 from parley_chat_session.transcript_html import render_html, render_text
+
 OPS = ["a", "b", "c"]
 
 

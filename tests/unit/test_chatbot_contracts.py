@@ -15,6 +15,7 @@ from parley.contracts.base import Envelope
 from parley.contracts.bot import BotContent, bot_user_id, script_id_of
 from parley.contracts.commands import Caller, SendMessage
 from parley.contracts.frames import CLIENT_FRAME, SERVER_FRAME_DATA
+
 ROOT = Path(__file__).resolve().parents[2]
 CONTENT: TypeAdapter[Any] = TypeAdapter(BotContent)
 KINDS = {model.model_fields["kind"].annotation.__args__[0] for model in typing.get_args(typing.get_args(BotContent)[0])}
@@ -22,8 +23,8 @@ KINDS = {model.model_fields["kind"].annotation.__args__[0] for model in typing.g
 
 def _bot_section_examples() -> list[dict[str, Any]]:
     text = (ROOT / "docs" / "protocol.md").read_text()
-    section = next(part for part in re.split(r"^## ", text, flags=re.M) if part.startswith("Bot messages"))
-    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, flags=re.S)]
+    section = next(part for part in re.split(r"^## ", text, flags=re.MULTILINE) if part.startswith("Bot messages"))
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, flags=re.DOTALL)]
 
 
 def test_every_kind_is_documented_with_an_example_that_validates_and_round_trips() -> None:

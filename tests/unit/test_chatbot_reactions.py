@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-
 from parley.contracts.messages import Message
 from parley_chatbot_engine import reactions
 from parley_chatbot_engine.faq import FaqEntry

@@ -79,4 +79,4 @@ def test_a_normalised_path_is_forwarded_encoded() -> None:
 
 
 def test_the_edge_bounds_messages_at_the_gateways_own_hard_limit() -> None:
-    assert GATEWAY_HARD_FRAME_BYTES == GatewaySettings().gateway_max_frame_bytes * HARD_FRAME_LIMIT_FACTOR
+    assert GatewaySettings().gateway_max_frame_bytes * HARD_FRAME_LIMIT_FACTOR == GATEWAY_HARD_FRAME_BYTES

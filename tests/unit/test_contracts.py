@@ -33,7 +33,7 @@ def test_undeclared_payload_field_is_a_schema_error() -> None:
 
 
 def test_every_contract_is_registered_once_under_its_type() -> None:
-    assert all(model.TYPE == key[0] and model.VERSION == key[1] for key, model in REGISTRY.items())
+    assert all(key[0] == model.TYPE and key[1] == model.VERSION for key, model in REGISTRY.items())
     assert ("chat_session.send_message", 1) in REGISTRY and ("message.created", 1) in REGISTRY
 
 

@@ -20,6 +20,7 @@ from parley_fleet import bus_map
 from parley_gateway.settings import GatewaySettings
 from parley_notification.settings import NotificationSettings
 from parley_presence.settings import PresenceSettings
+
 ROOT = Path(__file__).resolve().parents[2]
 SETTINGS = (
     ServiceSettings,
@@ -46,9 +47,9 @@ def test_readme_configuration_table_lists_every_setting() -> None:
 def _examples(direction: str) -> list[dict]:
     """The JSON examples under the '## Client → server' or '## Server → client' heading."""
     text = (ROOT / "docs" / "protocol.md").read_text()
-    section = re.split(r"^## ", text, flags=re.M)
+    section = re.split(r"^## ", text, flags=re.MULTILINE)
     body = next(part for part in section if part.startswith(direction))
-    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", body, flags=re.S)]
+    return [json.loads(block) for block in re.findall(r"```json\n(.*?)```", body, flags=re.DOTALL)]
 
 
 def test_every_client_frame_example_validates() -> None:

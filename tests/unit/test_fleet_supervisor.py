@@ -7,7 +7,6 @@ import os
 import signal
 from pathlib import Path
 
-
 from parley_fleet import Fleet, Supervisor
 from parley_fleet.processes import ServiceProcess
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-
 from parley_gateway.activity import ActivityReports
 
 INTERVAL = 30.0

@@ -17,6 +17,7 @@ from parley.contracts.messages import Message
 from parley.tokens import Claims
 from parley_gateway.connections import Connection, SeenSeqs
 from parley_gateway.streams import OrderedDelivery, message_new
+
 CONVERSATION = "c_1"
 GAP_WAIT = 0.05
 

@@ -36,6 +36,7 @@ from parley_notification.push_api import ENDPOINTS as NOTIFICATION_ENDPOINTS
 from parley_notification.push_payload import PushNotice
 from parley_notification.settings import NotificationSettings
 from parley_notification.subscriptions import RegisterSubscription
+
 DOCS = Path(__file__).resolve().parents[2] / "docs"
 # Routes every service serves outside its table: the runtime's probes and metrics.
 RUNTIME_ROUTES = {"/healthz", "/readyz", "/metrics"}

@@ -7,8 +7,8 @@ import base64
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, rsa
-from pydantic import ValidationError
 from py_vapid import Vapid
+from pydantic import ValidationError
 
 from parley_notification.settings import NotificationSettings
 from parley_notification.vapid import load_vapid_key, public_key_b64

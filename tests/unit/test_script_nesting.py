@@ -10,6 +10,7 @@ import pytest
 
 from parley_chatbot_engine.script_checks import ScriptInvalid
 from parley_chatbot_engine.script_store import FileFormat, parse_text
+
 # More levels than Python's default recursion limit (1000), as a 64 KiB body can hold.
 DEPTH = 10_000
 

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-
 from parley_gateway.connections import MAX_SEQS_ABOVE_FLOOR, SeenSeqs
 
 

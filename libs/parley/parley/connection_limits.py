@@ -134,8 +134,18 @@ class AddressCounts:
 class GuardedConnection(asyncio.Protocol):
     """One accepted socket: passes every event to aiohttp's handler and enforces the limits."""
 
-    __slots__ = ("_guard", "handler", "_transport", "_peer", "_address", "over_cap", "body_timed_out",
-                 "_in_request", "_head_timer", "_body_timer")
+    __slots__ = (
+        "_address",
+        "_body_timer",
+        "_guard",
+        "_head_timer",
+        "_in_request",
+        "_peer",
+        "_transport",
+        "body_timed_out",
+        "handler",
+        "over_cap",
+    )
 
     def __init__(self, guard: ConnectionGuard, handler: asyncio.Protocol) -> None:
         self._guard = guard

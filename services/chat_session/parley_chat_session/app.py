@@ -25,14 +25,15 @@ from parley.runtime import Service
 from parley_chat_session.access import HttpChecks
 from parley_chat_session.channel_api import ChannelApi
 from parley_chat_session.components import Components, build_components
-from parley_chat_session.conversation_api import ConversationApi
 from parley_chat_session.conversation_access import register_conversation_access
+from parley_chat_session.conversation_api import ConversationApi
 from parley_chat_session.history import register_history
 from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.newest_seqs import register_newest_seqs
 from parley_chat_session.operator_removal import OperatorRemoval
 from parley_chat_session.queue_api import QueueApi
 from parley_chat_session.settings import ChatSessionSettings
+
 
 def build_service(settings: ChatSessionSettings) -> Service:
     service = Service("chat_session", settings, uses_redis=True, uses_mongo=True)

@@ -17,7 +17,7 @@ from parley_chat_session.canned import CannedResponses
 from parley_chat_session.closing import Closing
 from parley_chat_session.handover import Handover
 
-_COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_-]*)(?:\s+(.*))?$", re.S)
+_COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_-]*)(?:\s+(.*))?$", re.DOTALL)
 _CANNED = re.compile(r"^:([A-Za-z0-9_-]*)$")
 STAFF = ("operator", "admin")
 # name -> (roles allowed, usage, what it does)

@@ -230,7 +230,7 @@ class ConversationStore:
             update["$set"] = changes
         await self._bookkeeping(UpdateOne({"_id": conversation_id}, update))
 
-    async def _update_many(self, updates: list[UpdateOne]) -> list[None | Exception]:
+    async def _update_many(self, updates: list[UpdateOne]) -> list[Exception | None]:
         return await each_write_outcome(self._collection.bulk_write(updates, ordered=False), len(updates))
 
     async def mark_seen(self, conversation_id: str, user_id: str, seq: int, field: str) -> dict[str, Any] | None:

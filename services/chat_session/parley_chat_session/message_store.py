@@ -149,7 +149,7 @@ class MessageStore:
                 return message, False
         raise ParleyError(ErrorCode.UNAVAILABLE, "the conversation is too busy right now, retry")
 
-    async def _insert_many(self, docs: list[dict[str, Any]]) -> list[None | Exception]:
+    async def _insert_many(self, docs: list[dict[str, Any]]) -> list[Exception | None]:
         """One unordered insert for a batch: each document stands or fails (a taken seq, a
         retried client_msg_id) on its own."""
         return await each_write_outcome(self._messages.insert_many(docs, ordered=False), len(docs))

@@ -14,12 +14,12 @@ from parley.contracts.bot import GetRobotStatus, script_id_of
 from parley.contracts.commands import ChatbotAnswer, ControlTimers
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.events import (
+    WITH_BOT,
     ClientFrameEvent,
     ClientStatusChanged,
     ConversationChanged,
     ConversationClosed,
     ConversationCreated,
-    WITH_BOT,
     MessageCreated,
 )
 from parley.contracts.frames import RobotStatus

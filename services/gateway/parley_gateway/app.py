@@ -26,8 +26,8 @@ from parley_gateway.activity import ActivityReports
 from parley_gateway.admission import ConnectionCaps
 from parley_gateway.authentication import Authenticator
 from parley_gateway.connections import Connection, Connections
-from parley_gateway.limits import FrameLimits
 from parley_gateway.http_endpoints import ENDPOINTS, WebSocketRoute
+from parley_gateway.limits import FrameLimits
 from parley_gateway.maintenance import Maintenance, MaintenanceApi
 from parley_gateway.positions import PositionCheck
 from parley_gateway.protocol import Protocol

@@ -41,7 +41,7 @@ SWEEP_SECONDS = 1.0
 class SeenSeqs:
     """Which seqs of one conversation a socket has had: a floor (all at or below) plus the rest."""
 
-    __slots__ = ("floor", "above")
+    __slots__ = ("above", "floor")
 
     def __init__(self) -> None:
         self.floor = 0

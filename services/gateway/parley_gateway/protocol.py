@@ -58,7 +58,7 @@ from parley_gateway import metrics
 from parley_gateway.activity import ActivityReports
 from parley_gateway.authentication import Authenticator
 from parley_gateway.connections import Connection
-from parley_gateway.limits import FrameLimits, FrameRefused, Flooding
+from parley_gateway.limits import Flooding, FrameLimits, FrameRefused
 from parley_gateway.maintenance import Maintenance
 from parley_gateway.settings import GatewaySettings
 from parley_gateway.streams import OrderedDelivery

@@ -109,7 +109,7 @@ class WebSocketEndpoint:
         except Refusal as refusal:
             await _refuse(ws, refusal)
             return ws
-        except asyncio.TimeoutError:
+        except TimeoutError:
             metrics.REFUSED.labels("token").inc()
             await ws.close(code=CloseCode.UNAUTHENTICATED, message=b"no auth frame in time")
             return ws

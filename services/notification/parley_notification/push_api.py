@@ -11,7 +11,12 @@ from parley.contracts.base import Model
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.http import json_response
 from parley.http_api import PUBLIC, Call, Endpoint, roles
-from parley_notification.subscriptions import MAX_DEVICES_PER_USER, RegisterSubscription, Subscriptions, SubscriptionView
+from parley_notification.subscriptions import (
+    MAX_DEVICES_PER_USER,
+    RegisterSubscription,
+    Subscriptions,
+    SubscriptionView,
+)
 
 # The public key never changes without a redeploy: browsers may cache it for a day.
 PUBLIC_KEY_CACHE_SECONDS = 86_400

@@ -67,9 +67,11 @@ async def measure(binary: str, sizes: list[int], operations: int) -> dict[str, A
             ids = [f"c_{size}_{n:07d}" for n in range(size)]
             await collection.insert_many([conversation(conversation_id) for conversation_id in ids])
             picks = [random.choice(ids) for _ in range(operations)]
-            find = await per_operation(process, operations, lambda n: collection.find_one({"_id": picks[n]}))
+            find = await per_operation(process, operations, lambda n, collection=collection, picks=picks: collection.find_one({"_id": picks[n]}))
             update = await per_operation(
-                process, operations, lambda n: collection.update_one({"_id": picks[n]}, {"$max": {"last_seq": n + 1}})
+                process, operations, lambda n, collection=collection, picks=picks: collection.update_one(
+                    {"_id": picks[n]}, {"$max": {"last_seq": n + 1}}
+                )
             )
             results["sizes"][size] = {"find_one": find, "update_one": update}
             for name, figures in (("find_one", find), ("update_one", update)):

@@ -78,9 +78,11 @@ class PrivateFerretDB:
 
     async def command_metrics(self) -> str:
         """FerretDB's Prometheus text, only its request counters and durations (ferretdb_client_*)."""
-        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            async with session.get(f"http://127.0.0.1:{self.debug_port}/debug/metrics") as response:
-                text = await response.text()
+        async with (
+            aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session,
+            session.get(f"http://127.0.0.1:{self.debug_port}/debug/metrics") as response,
+        ):
+            text = await response.text()
         return "\n".join(line for line in text.splitlines() if line.startswith("ferretdb_client_"))
 
     async def requests_by_command(self) -> dict[str, int]:

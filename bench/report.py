@@ -127,11 +127,11 @@ def summary(data: dict[str, Any]) -> str:
         lines.append(f"   ratios: {data['fanout'].get('ratios')}")
     if "database" in data:
         lines.append(f"\n   database: {data['database'].get('mongo')}; requests: {data['database'].get('requests_by_command')}")
-    for entry in data.get("database_floor", []):
-        lines.append(
-            f"   the database alone, chat_session's per-message reads and writes, {entry.get('writers', entry.get('concurrency'))} writers: "
-            f"{entry['messages_per_second']} messages/s, p50 {entry['message_ms'].get('p50')} p99 {entry['message_ms'].get('p99')} ms"
-        )
+    lines += [
+        f"   the database alone, chat_session's per-message reads and writes, {entry.get('writers', entry.get('concurrency'))} writers: "
+        f"{entry['messages_per_second']} messages/s, p50 {entry['message_ms'].get('p50')} p99 {entry['message_ms'].get('p99')} ms"
+        for entry in data.get("database_floor", [])
+    ]
     if "chat" in data:
         lines += _chat(data["chat"])
     lines += [f"note: {note}" for note in data.get("notes", [])]

@@ -132,7 +132,7 @@ def test_six_services_built_from_the_one_dockerfile(compose_config: dict[str, An
     assert DOCKERFILE.is_file(), f"{DOCKERFILE} is missing"
     built = _built_services(compose_config)
     assert set(built) == set(SERVICE_PORTS), f"built services: {sorted(map(str, built))}"
-    for arg, (name, service) in built.items():
+    for name, service in built.values():
         build = service["build"]
         context = (REPO_ROOT / build.get("context", ".")).resolve()
         assert context == REPO_ROOT, f"{name}: build context {context} is not the repo root"
@@ -141,7 +141,6 @@ def test_six_services_built_from_the_one_dockerfile(compose_config: dict[str, An
 
 
 def test_services_are_configured_for_the_compose_network(compose_config: dict[str, Any]) -> None:
-    services = compose_config["services"]
     for arg, (name, service) in _built_services(compose_config).items():
         env = _env(service)
         port = SERVICE_PORTS[arg]

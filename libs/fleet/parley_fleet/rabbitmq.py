@@ -29,7 +29,9 @@ async def create_vhost(management_url: str, vhost: str, user: str = "guest") -> 
 
 async def delete_vhost(management_url: str, vhost: str) -> None:
     base, headers = _split(management_url)
-    async with aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=10)) as session:
-        async with session.delete(f"{base}/api/vhosts/{quote(vhost, safe='')}") as response:
-            if response.status not in (204, 404):
-                response.raise_for_status()
+    async with (
+        aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=10)) as session,
+        session.delete(f"{base}/api/vhosts/{quote(vhost, safe='')}") as response,
+    ):
+        if response.status not in (204, 404):
+            response.raise_for_status()

@@ -12,6 +12,7 @@ between replicas, and a stale guess costs one failed insert, never a gap.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -79,10 +80,9 @@ class MessageStore:
             unique=True,
             name="conversation_author_client_msg_unique",
         )
-        try:
+        # A database created by this version never had it.
+        with contextlib.suppress(OperationFailure):
             await self._messages.drop_index(GLOBAL_CLIENT_MSG_INDEX)
-        except OperationFailure:
-            pass  # a database created by this version never had it
 
     async def by_client_id(self, conversation_id: str, author_id: str, client_msg_id: str) -> Message | None:
         """The sender's message of this conversation sent with ``client_msg_id``, if any."""

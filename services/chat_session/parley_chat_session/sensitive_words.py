@@ -87,9 +87,7 @@ def _whole(text: str, start: int, end: int, word: str) -> bool:
     """A match counts unless a word-like match is glued to more letters or digits."""
     if _is_word_char(word[0]) and start > 0 and _is_word_char(text[start - 1]):
         return False
-    if _is_word_char(word[-1]) and end + 1 < len(text) and _is_word_char(text[end + 1]):
-        return False
-    return True
+    return not (_is_word_char(word[-1]) and end + 1 < len(text) and _is_word_char(text[end + 1]))
 
 
 class SensitiveWords:

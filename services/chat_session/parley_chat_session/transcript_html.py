@@ -67,6 +67,5 @@ def render_html(conversation: ConversationDetail, messages: list[Message], title
 def render_text(conversation: ConversationDetail, messages: list[Message], title: str) -> str:
     """The plain-text alternative of the e-mail."""
     lines = [title, f"Conversation {conversation.id}", ""]
-    for message in messages:
-        lines.append(f"[{message.created_at:%Y-%m-%d %H:%M:%S}] {_author(message)}: {body_text(message)}")
+    lines += [f"[{message.created_at:%Y-%m-%d %H:%M:%S}] {_author(message)}: {body_text(message)}" for message in messages]
     return "\n".join(lines) + "\n"

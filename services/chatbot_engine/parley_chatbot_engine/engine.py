@@ -11,6 +11,7 @@ point is recovered by carrying out the stored outbox again (each effect is idemp
 from __future__ import annotations
 
 import asyncio
+import functools
 import time
 from collections.abc import Callable
 from contextlib import AbstractAsyncContextManager
@@ -126,7 +127,7 @@ class Engine:
                     break
                 await self.outbox.carry_out(state, item)
                 done.add(item.id)
-            await self.states.update(conversation_id, lambda current: _without(current, done))
+            await self.states.update(conversation_id, functools.partial(_without, done=done))
             if operator is not None:
                 await self._forward(state, operator)
         log.warning("chatbot.settle_unfinished", conversation_id=conversation_id)

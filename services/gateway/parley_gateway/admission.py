@@ -9,6 +9,7 @@ session's revocation entry: a connect costs the gateway one Redis round trip, no
 
 from __future__ import annotations
 
+import contextlib
 import time
 
 import redis.asyncio as redis
@@ -67,10 +68,9 @@ class ConnectionCaps:
             )
 
     async def release(self, user_id: str, connection_id: str) -> None:
-        try:
+        # On a Redis error the entry expires by itself when its node stops refreshing it.
+        with contextlib.suppress(RedisError):
             await self._redis.zrem(self._prefix + user_id, connection_id)
-        except RedisError:
-            pass  # the entry expires by itself when its node stops refreshing it
 
     async def refresh(self, connections: list[tuple[str, str]]) -> None:
         """Keep this node's (user, connection) entries alive for another TTL (one round trip)."""

@@ -180,5 +180,6 @@ async def _drain(connections: Connections, window: float) -> None:
 async def _wait_closed(live: list[Connection], timeout: float) -> None:
     """Give the last clients told a moment to answer the close handshake."""
     deadline = asyncio.get_running_loop().time() + timeout
-    while any(not connection.ws.closed for connection in live) and asyncio.get_running_loop().time() < deadline:
+    # aiohttp has no event for "every one of these sockets has closed": poll, bounded by timeout.
+    while any(not connection.ws.closed for connection in live) and asyncio.get_running_loop().time() < deadline:  # noqa: ASYNC110
         await asyncio.sleep(0.05)

@@ -78,7 +78,7 @@ class MergedLookups:
             for _, _, future in batch:
                 future.cancel()
             raise
-        except Exception as error:  # every caller of the batch gets the failure (and retries)
+        except Exception as error:  # noqa: BLE001 - every caller of the batch gets the failure (and retries)
             for _, _, future in batch:
                 if not future.done():
                     future.set_exception(error)

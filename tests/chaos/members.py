@@ -6,6 +6,7 @@ goes into the ledger as it arrives, duplicates and all: the ledger judges them."
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import itertools
 import json
 import time
@@ -77,10 +78,8 @@ class Member:
     async def _run(self) -> None:
         while True:
             url = self.gateways[self.gateway_index % len(self.gateways)]
-            try:
+            with contextlib.suppress(aiohttp.ClientError, ConnectionError, TimeoutError, OSError):
                 await self._session(url)
-            except (aiohttp.ClientError, ConnectionError, TimeoutError, OSError):
-                pass
             self.connected.clear()
             for answer in self._answers.values():
                 if not answer.done():
@@ -116,10 +115,8 @@ class Member:
         if answer["type"] != "auth.ok":
             raise ConnectionError(f"auth refused: {answer}")
         for conversation_id, done in self._resumed.items():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._settled(conversation_id), RESUME_TIMEOUT_SECONDS)
-            except TimeoutError:
-                pass
             while not done.is_set():
                 await self._resume_again(conversation_id)
 

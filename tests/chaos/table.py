@@ -31,7 +31,7 @@ class FaultTable:
         widths = [max(len(COLUMNS[i]), *(len(line[i]) for line in lines)) for i in range(len(COLUMNS))]
         out = [_line(COLUMNS, widths), _line(tuple("-" * w for w in widths), widths)]
         out += [_line(line, widths) for line in lines]
-        return "\n".join(out + ([""] + self.notes if self.notes else []))
+        return "\n".join(out + (["", *self.notes] if self.notes else []))
 
     @staticmethod
     def _cells(row: Row, restarts: Counter[str], dead: int) -> tuple[str, ...]:

@@ -4,6 +4,7 @@ gateway process, logins and the steps to get a conversation between a visitor an
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -73,10 +74,8 @@ async def connect(session: aiohttp.ClientSession, url: str, token: str, **auth: 
 
 async def closed(client: WsClient, timeout: float = 15.0) -> int | None:
     """Wait for the server to close the socket; its close code."""
-    try:
+    with contextlib.suppress(ConnectionError):
         await client.wait_for(lambda _frame: False, timeout)
-    except ConnectionError:
-        pass
     return client.ws.close_code
 
 

@@ -239,7 +239,7 @@ async def test_fifty_sockets_sending_at_once_through_the_gateway(world: ChatWorl
         {"conversation_id": conversation_id, "client_msg_id": f"ws-{n}", "kind": "text", "body": f"socket {n}"}
         for n in range(len(sockets))
     ]
-    answers = await asyncio.gather(*(ws.request("message.send", frame, WAIT_SECONDS) for ws, frame in zip(sockets, frames)))
+    answers = await asyncio.gather(*(ws.request("message.send", frame, WAIT_SECONDS) for ws, frame in zip(sockets, frames, strict=True)))
     assert all(answer["type"] == "message.accepted" for answer in answers), [a for a in answers if a["type"] != "message.accepted"]
     assert sorted(answer["data"]["message"]["seq"] for answer in answers) == list(range(2, 52))
     docs = await mongo[infra.mongo_db]["messages"].find({"conversation_id": conversation_id}).sort("seq", 1).to_list()

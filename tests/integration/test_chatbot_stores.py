@@ -37,7 +37,7 @@ async def states(infra: Infra, mongo: AsyncMongoClient) -> BotStates:
 
 
 async def test_a_due_timer_is_claimed_by_exactly_one_replica(timers: tuple[TimerStore, TimerStore]) -> None:
-    one, two = timers
+    one, _ = timers
     conversations = [f"c_{n}" for n in range(200)]
     for conversation_id in conversations:
         await one.apply(conversation_id, {"both_silent": 100.0, "user_silent": 500.0}, [])

@@ -18,7 +18,7 @@ from parley.http_api import PUBLIC, Call, Endpoint, HttpApi, roles
 from parley.revocations import RevocationList
 from parley.tokens import JwksVerifier
 from parley_fleet import free_port
-from tests.integration.key_service import KeyService, keys, revocations  # noqa: F401 - fixtures
+from tests.integration.key_service import KeyService
 
 
 class Page(Model):

@@ -124,7 +124,7 @@ async def test_two_replicas_never_announce_the_same_change_twice(client: redis.R
 async def test_unconfirmed_changes_are_handed_out_again(client: redis.Redis, prefix: str) -> None:
     scripts = _scripts(client, prefix)
     registry = ConnectionRegistry(scripts)
-    (change,) = await registry.opened(_opened("c1", "u1"))
+    (_change,) = await registry.opened(_opened("c1", "u1"))
     (again,) = await scripts.changes("unannounced", 0, 10)  # never confirmed: handed out again
     assert (again.user_id, again.status) == ("u1", "online")
     assert await scripts.changes("unannounced", 60_000, 10) == []  # claimed: not before the delay

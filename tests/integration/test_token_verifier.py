@@ -10,7 +10,7 @@ import pytest
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.revocations import RevocationList
 from parley.tokens import Claims, JwksVerifier
-from tests.integration.key_service import KeyService, keys, revocations  # noqa: F401 - fixtures
+from tests.integration.key_service import KeyService
 
 # The verifier under test refreshes a key set older than this; short, so the test need not wait a minute.
 MAX_AGE_SECONDS = 0.2

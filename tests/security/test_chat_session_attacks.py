@@ -166,7 +166,7 @@ async def assert_locked_out(world: ChatWorld, operator: Person, conversation_id:
 
 
 async def test_an_operator_removed_from_a_channel_can_neither_read_nor_post(world: ChatWorld, pair) -> None:
-    operator, visitor, channel_id, conversation_id = pair
+    operator, _visitor, channel_id, conversation_id = pair
     await world.send(operator, conversation_id, "Hi, I am Olivia")
     await world.admin("DELETE", f"/channels/{channel_id}/operators/{operator.uid}", status=204)
 
@@ -210,7 +210,7 @@ async def test_disguised_sensitive_words_are_refused(world: ChatWorld, infra: In
 
 
 async def test_bad_http_input_is_a_400_never_a_500(world: ChatWorld, pair) -> None:
-    operator, visitor, channel_id, conversation_id = pair
+    _operator, visitor, channel_id, conversation_id = pair
     conversation = f"/conversations/{conversation_id}"
     channel = f"/channels/{channel_id}"
     long = "x" * 5000

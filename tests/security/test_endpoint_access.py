@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,7 +51,7 @@ class Seeded:
 
 
 @pytest.fixture(scope="module")
-async def seeded(fleet: Fleet) -> AsyncIterator[Seeded]:
+async def seeded(fleet: Fleet) -> Seeded:
     auth = fleet.url("auth")
     async with aiohttp.ClientSession() as session:
         username, password, channel_id = await staff_and_channel(session, fleet)
@@ -61,7 +61,7 @@ async def seeded(fleet: Fleet) -> AsyncIterator[Seeded]:
         visitor = await login(session, auth, device_id=f"device-{uuid.uuid4().hex}")
         stranger = await login(session, auth, device_id=f"device-{uuid.uuid4().hex}")
         conversation_id = await stored_conversation(session, fleet, visitor["token"], channel_id)
-    yield Seeded(
+    return Seeded(
         channel_id=channel_id,
         conversation_id=conversation_id,
         operator_token=operator["token"],
@@ -89,11 +89,13 @@ async def _refusal(fleet: Fleet, service: str, endpoint: Endpoint, seeded: Seede
     """Call the endpoint on the seeded resources (an empty JSON body: access is checked first)."""
     url = fleet.url(service) + filled_path(endpoint, seeded.path_values(), UNKNOWN_ID)
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
-    async with aiohttp.ClientSession() as session:
-        async with session.request(endpoint.method, url, json={}, headers=headers) as response:
-            text = await response.text()
-            assert response.content_type == "application/json", (response.status, text)
-            return response.status, json.loads(text)
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(endpoint.method, url, json={}, headers=headers) as response,
+    ):
+        text = await response.text()
+        assert response.content_type == "application/json", (response.status, text)
+        return response.status, json.loads(text)
 
 
 @pytest.mark.parametrize(("service", "endpoint"), _cases(lambda e: True))

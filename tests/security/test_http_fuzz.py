@@ -279,9 +279,12 @@ def _cases() -> list[Any]:
         if endpoint.body is None and endpoint.query is None and _would_break_the_fleet(endpoint, ""):
             continue  # no input it reads, and every call would succeed destructively (key rotation)
         roles = endpoint.access.roles
-        for caller in ("admin", "visitor") if roles is not None else ("anonymous",):
-            if roles is None or caller in roles:
-                cases.append(pytest.param(service, endpoint, caller, id=f"{case_id(service, endpoint)} as {caller}"))
+        callers = ("admin", "visitor") if roles is not None else ("anonymous",)
+        cases += [
+            pytest.param(service, endpoint, caller, id=f"{case_id(service, endpoint)} as {caller}")
+            for caller in callers
+            if roles is None or caller in roles
+        ]
     return cases
 
 

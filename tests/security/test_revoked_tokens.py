@@ -6,8 +6,6 @@ later is attacked too.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
 import aiohttp
 import pytest
 
@@ -27,7 +25,7 @@ def _protected_endpoints() -> list[tuple[str, str, str]]:
 
 
 @pytest.fixture(scope="module")
-async def revoked_admin_token(fleet: Fleet) -> AsyncIterator[str]:
+async def revoked_admin_token(fleet: Fleet) -> str:
     """An admin's token that worked, then was logged out."""
     async with aiohttp.ClientSession() as session:
         token = (await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD))["token"]
@@ -36,7 +34,7 @@ async def revoked_admin_token(fleet: Fleet) -> AsyncIterator[str]:
             assert response.status == 200, await response.text()
         async with session.post(f"{fleet.url('auth')}/auth/logout", headers=headers) as response:
             assert response.status in (200, 204), await response.text()
-    yield token
+    return token
 
 
 @pytest.mark.parametrize(("service", "method", "path"), _protected_endpoints(), ids=lambda value: str(value))

@@ -149,7 +149,7 @@ def test_an_operator_joining_silences_the_bot() -> None:
 def test_timer_control_pauses_and_resumes() -> None:
     paused = reactions.timers_controlled(begun(), ctx(10), "pause")
     assert paused.timers.paused and paused.timers.deadlines == {}
-    cleared = [item for item in paused.outbox if isinstance(item, TimersItem)][0]
+    cleared = next(item for item in paused.outbox if isinstance(item, TimersItem))
     assert set(cleared.clear) == {"both_silent", "user_silent", "unresponsive"}
     resumed = reactions.timers_controlled(paused, ctx(100), "resume")
     assert resumed.timers.deadlines == {"both_silent": 120, "user_silent": 150, "unresponsive": 135}

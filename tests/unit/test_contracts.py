@@ -73,7 +73,7 @@ def test_server_frame_echoes_the_request_id_and_refuses_undeclared_types() -> No
         "data": {"code": 9001, "message": "bad"},
         "id": "f1",
     }
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match=r"undeclared server frame type 'made\.up'"):
         server_frame("made.up", {})
 
 

@@ -75,7 +75,11 @@ async def measure(binary: str, sizes: list[int], operations: int) -> dict[str, A
             )
             results["sizes"][size] = {"find_one": find, "update_one": update}
             for name, figures in (("find_one", find), ("update_one", update)):
-                print(f"{size:>7} documents  {name:<10} {figures['ms']:8.2f} ms  {figures['server_cpu_ms']:8.2f} ms server CPU", flush=True)
+                print(
+                    f"{size:>7} documents  {name:<10} {figures['ms']:8.2f} ms  "
+                    f"{figures['server_cpu_ms']:8.2f} ms server CPU",
+                    flush=True,
+                )
     finally:
         await client.close()
         await server.stop()

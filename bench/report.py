@@ -97,7 +97,8 @@ def summary(data: dict[str, Any]) -> str:
             )
             if r["connect"]["failed"] or r["closed_during_hold"]:
                 lines.append(
-                    f"   {'':14s} failed to connect: {r['connect']['errors']}; closed while held: {r['closed_during_hold']}"
+                    f"   {'':14s} failed to connect: {r['connect']['errors']}; "
+                    f"closed while held: {r['closed_during_hold']}"
                 )
         lines.append(f"   ratios: {data['idle'].get('ratios')}")
     if "storm" in data:
@@ -120,7 +121,8 @@ def summary(data: dict[str, Any]) -> str:
             last = r["last_recipient_ms"]
             lines.append(
                 f"   {name:14s} {r['watchers']:>6} watchers  last p50 {last.get('p50')} ms  max {last.get('max')} ms  "
-                f"(first->last p50 {r['spread_ms'].get('p50')} ms)  delivered {r['deliveries']}/{r['deliveries_expected']}"
+                f"(first->last p50 {r['spread_ms'].get('p50')} ms)  "
+                f"delivered {r['deliveries']}/{r['deliveries_expected']}"
             )
             if r["connect_errors"]:
                 lines.append(f"   {'':14s} {r['requested'] - r['watchers']} failed to connect: {r['connect_errors']}")
@@ -128,8 +130,9 @@ def summary(data: dict[str, Any]) -> str:
     if "database" in data:
         lines.append(f"\n   database: {data['database'].get('mongo')}; requests: {data['database'].get('requests_by_command')}")
     lines += [
-        f"   the database alone, chat_session's per-message reads and writes, {entry.get('writers', entry.get('concurrency'))} writers: "
-        f"{entry['messages_per_second']} messages/s, p50 {entry['message_ms'].get('p50')} p99 {entry['message_ms'].get('p99')} ms"
+        f"   the database alone, chat_session's per-message reads and writes, "
+        f"{entry.get('writers', entry.get('concurrency'))} writers: {entry['messages_per_second']} messages/s, "
+        f"p50 {entry['message_ms'].get('p50')} p99 {entry['message_ms'].get('p99')} ms"
         for entry in data.get("database_floor", [])
     ]
     if "chat" in data:

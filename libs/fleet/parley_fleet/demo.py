@@ -212,5 +212,6 @@ class Demo:
             f"  operator console:  {self.edge.url}/console",
             f"  demo operator:     {DEMO_OPERATOR.username} / {DEMO_OPERATOR.password}",
             f"  demo admin:        {DEMO_ADMIN.username} / {DEMO_ADMIN.password}",
-            f"  demo channel:      {self.seeded.channel_id if self.seeded else '?'} ({DEMO_CHANNEL_NAME}, bot: support_triage)",
+            f"  demo channel:      {self.seeded.channel_id if self.seeded else '?'} "
+            f"({DEMO_CHANNEL_NAME}, bot: support_triage)",
         ]

@@ -37,8 +37,8 @@ class ServiceSettings(BaseSettings):
     http_port: int = Field(8080, ge=0, le=65535, description="Port of /healthz, /readyz, /metrics and the service's API.")
     http_cors_origins: list[str] = Field(
         default_factory=list,
-        description='Browser origins allowed to call the HTTP API (CORS), as a JSON list, e.g. ["https://shop.example"]; '
-        '["*"] allows any origin; empty allows none.',
+        description="Browser origins allowed to call the HTTP API (CORS), as a JSON list, "
+        'e.g. ["https://shop.example"]; ["*"] allows any origin; empty allows none.',
     )
     http_header_timeout_seconds: float = Field(
         10.0,

@@ -56,7 +56,7 @@ class AuthSettings(ServiceSettings):
     auth_key_publish_seconds: float = Field(
         60.0,
         ge=0,
-        description="A rotated signing key is published in the JWKS this long before tokens are signed with it, so every "
-        "auth replica (re-reading keys every half of it) and every verifier knows it first. Keep it above 5 s, "
-        "the verifiers' shortest JWKS refresh interval.",
+        description="A rotated signing key is published in the JWKS this long before tokens are signed with it, "
+        "so every auth replica (re-reading keys every half of it) and every verifier knows it first. "
+        "Keep it above 5 s, the verifiers' shortest JWKS refresh interval.",
     )

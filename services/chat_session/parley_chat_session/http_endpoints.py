@@ -43,7 +43,8 @@ class OperatorView(Model):
     name: str
     available: bool = Field(description="Online, toggled available, and under the channel's capacity.")
     accepting_chats: bool = Field(
-        description="Online and toggled available, at capacity or not (an operator's own switch, as their console shows it)."
+        description="Online and toggled available, at capacity or not "
+        "(an operator's own switch, as their console shows it)."
     )
     load: int = Field(description="Open conversations assigned to the operator.")
 

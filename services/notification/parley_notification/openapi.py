@@ -35,7 +35,8 @@ needs the user's access token (from auth's login) as `Authorization: Bearer <tok
 a subscription always belongs to the token's user.
 """)
 UNAVAILABLE = {
-    "description": "Unavailable (9503): web push is not configured on this server (no VAPID key), or a store does not answer",
+    "description": "Unavailable (9503): web push is not configured on this server (no VAPID key), "
+    "or a store does not answer",
     "content": {"application/json": {"schema": ERROR_REF}},
 }
 

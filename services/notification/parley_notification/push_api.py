@@ -40,8 +40,8 @@ class SubscriptionList(Model):
     subscriptions: list[SubscriptionView] = Field(description="One entry per device.")
 
 
-REGISTER = paragraphs(f"""Registering again from the same `device_id` replaces the previous subscription (browsers rotate
-them). An endpoint belongs to one user: registering one another user had (a shared computer) takes it
+REGISTER = paragraphs(f"""Registering again from the same `device_id` replaces the previous subscription (browsers
+rotate them). An endpoint belongs to one user: registering one another user had (a shared computer) takes it
 away from them. At most {MAX_DEVICES_PER_USER} devices per user. Subscriptions the push service later
 answers 404 or 410 for are deleted.
 

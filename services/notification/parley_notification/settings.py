@@ -55,7 +55,8 @@ class NotificationSettings(ServiceSettings):
         default_factory=list,
         description="Hosts (names or IP addresses, JSON list) push endpoints may name although they are not public, "
         "on any port: a local push service in tests and development only. Empty: every endpoint must be a public "
-        "https host on port 443, and its name must resolve to public addresses only (no requests to internal services).",
+        "https host on port 443, and its name must resolve to public addresses only "
+        "(no requests to internal services).",
     )
 
     @field_validator("notification_vapid_private_key")

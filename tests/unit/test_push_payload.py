@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from datetime import UTC, datetime
+from typing import Any
 
 import http_ece
 import orjson
@@ -10,7 +12,8 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from parley_notification.push_payload import MAX_PAYLOAD_BYTES, encode_notice, notice_for
+from parley.contracts.messages import Message
+from parley_notification.push_payload import MAX_PAYLOAD_BYTES, encode_notice, notice_for, preview_of
 
 
 def encrypted_size(payload: bytes) -> int:
@@ -27,6 +30,28 @@ def test_one_message_is_titled_by_its_author_and_a_burst_by_its_count() -> None:
     burst = notice_for("c_1", 9, 3, "Olivia", "Done!")
     assert (burst.title, burst.body, burst.count) == ("3 new messages", "Olivia: Done!", 3)
     assert notice_for("c_1", 1, 1, "", "hi").title == "New message"
+
+
+def _message(kind: str, body: Any) -> Message:
+    return Message.model_validate(
+        {"id": "m1", "conversation_id": "c_1", "seq": 1, "author_id": "u_1", "author_role": "bot",
+         "kind": kind, "body": body, "created_at": datetime.now(UTC)}
+    )
+
+
+@pytest.mark.parametrize(
+    ("kind", "body", "preview"),
+    [
+        ("text", "On my way", "On my way"),
+        ("action", {"meaning": "file_shared", "params": {"name": "a.pdf"}}, "[file_shared]"),
+        # A bot's rich content: a text shows its text, anything else its kind (this raised
+        # AttributeError before: only an action body has a meaning; mypy found it).
+        ("bot", {"kind": "text", "class": "answer", "text": "Opening hours: 9-17"}, "Opening hours: 9-17"),
+        ("bot", {"kind": "menu", "class": "question", "options": [{"label": "Sales", "reply": "sales"}]}, "[menu]"),
+    ],
+)
+def test_a_push_previews_every_kind_of_message_body(kind: str, body: Any, preview: str) -> None:
+    assert preview_of(_message(kind, body)) == preview
 
 
 def test_a_short_notice_is_sent_whole() -> None:

@@ -12,7 +12,8 @@ import orjson
 from pydantic import Field
 
 from parley.contracts.base import Model
-from parley.contracts.messages import Message
+from parley.contracts.bot import TextContent
+from parley.contracts.messages import ActionBody, Message
 
 # RFC 8291: a push message is one aes128gcm record of at most 4096 bytes, of which 86 are the
 # header (16 salt, 4 record size, 1 + 65 key id), 16 the AEAD tag and 1 the padding delimiter.
@@ -36,9 +37,13 @@ class PushNotice(Model):
 
 def preview_of(message: Message) -> str:
     """The line a notification shows for a message."""
-    if isinstance(message.body, str):
-        return message.body
-    return f"[{message.body.meaning}]"
+    body = message.body
+    if isinstance(body, str):
+        return body
+    if isinstance(body, ActionBody):
+        return f"[{body.meaning}]"
+    # A bot's rich content: its text when it is a text, else its kind (a card, a menu...).
+    return body.text if isinstance(body, TextContent) else f"[{body.kind}]"
 
 
 def notice_for(conversation_id: str, seq: int, count: int, author_name: str, preview: str) -> PushNotice:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import shutil
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -16,9 +17,9 @@ ROOT = Path(__file__).resolve().parents[3]
 BASE_CONFIG = ROOT / "deploy" / "prometheus" / "prometheus.yml"
 
 
-def local_config(ports: dict[str, int], rabbitmq_metrics_port: int = 15692) -> dict:
+def local_config(ports: dict[str, int], rabbitmq_metrics_port: int = 15692) -> dict[str, Any]:
     """The committed config, with the parley job's targets set to ``ports`` and rule paths absolute."""
-    config = yaml.safe_load(BASE_CONFIG.read_text())
+    config: dict[str, Any] = yaml.safe_load(BASE_CONFIG.read_text())
     config["rule_files"] = [str((BASE_CONFIG.parent / path).resolve()) for path in config.get("rule_files", [])]
     for job in config["scrape_configs"]:
         if job["job_name"] == "parley":

@@ -35,7 +35,7 @@ import asyncio
 import ipaddress
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from aiohttp import web
 
@@ -162,7 +162,8 @@ class GuardedConnection(asyncio.Protocol):
     # ---- asyncio.Protocol: observe, then pass on ------------------------------------------------
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        self._transport = transport  # type: ignore[assignment] - a stream transport
+        # A stream server's transport: abort() is what this class calls on it.
+        self._transport = cast(asyncio.Transport, transport)
         peer = transport.get_extra_info("peername")
         self._peer = str(peer[0]) if isinstance(peer, tuple) and peer else ""
         if not self._guard.limits.trusts(self._peer):  # a trusted proxy's sockets are counted per request
@@ -173,10 +174,10 @@ class GuardedConnection(asyncio.Protocol):
     def data_received(self, data: bytes) -> None:
         if data and not self._in_request and self._head_timer is None:
             self._arm_head_timer()  # the first byte of a kept-alive connection's next request
-        self.handler.data_received(data)  # type: ignore[attr-defined]
+        self.handler.data_received(data)
 
     def eof_received(self) -> bool | None:
-        return self.handler.eof_received()  # type: ignore[attr-defined, no-any-return]
+        return self.handler.eof_received()
 
     def pause_writing(self) -> None:
         self.handler.pause_writing()

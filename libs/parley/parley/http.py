@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 import orjson
 from aiohttp import web
+from aiohttp.typedefs import Middleware
 from pydantic import BaseModel, ValidationError
 
 from parley import metrics
@@ -113,7 +114,7 @@ def origin_allowed(origin: str, allowed: Collection[str]) -> bool:
     return "*" in allowed or origin in allowed
 
 
-def cors(allowed_origins: Collection[str]) -> Callable[[web.Request, RequestHandler], Awaitable[web.StreamResponse]]:
+def cors(allowed_origins: Collection[str]) -> Middleware:
     """CORS for the browser clients of an HTTP API: preflights answered, allowed origins echoed.
 
     Tokens travel in the ``Authorization`` header, never in cookies, so credentials are not allowed.

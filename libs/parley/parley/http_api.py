@@ -20,7 +20,7 @@ from typing import Any, Protocol
 import yaml
 from aiohttp import web
 from pydantic import BaseModel, ValidationError
-from pydantic.json_schema import models_json_schema
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.http import json_response, read_json, validation_problems
@@ -168,7 +168,8 @@ class HttpApi:
     def _method(self, name: str, endpoint: Endpoint) -> Callable[..., Any]:
         for owner in self.owners:
             if hasattr(owner, name):
-                return getattr(owner, name)
+                method: Callable[..., Any] = getattr(owner, name)
+                return method
         raise RuntimeError(f"no method {name} for {endpoint.method} {endpoint.path}")
 
     def _serve(self, endpoint: Endpoint) -> Callable[[web.Request], Awaitable[web.StreamResponse]]:
@@ -236,7 +237,7 @@ def openapi_document(
     """The OpenAPI 3.1 document of ``endpoints``. ``components``: what the service documents
     beyond its endpoints (a payload it sends elsewhere, a refusal of its own such as 503), by
     kind ("schemas", "responses"); an entry replaces the generated one of the same name."""
-    wanted = {(e.body, "validation") for e in endpoints if e.body}
+    wanted: set[tuple[type[BaseModel], JsonSchemaMode]] = {(e.body, "validation") for e in endpoints if e.body}
     wanted |= {(e.response, "serialization") for e in endpoints if e.response}
     ordered = sorted(wanted, key=lambda pair: (pair[0].__name__, pair[1]))
     refs, top = models_json_schema(ordered, ref_template="#/components/schemas/{model}")

@@ -12,7 +12,7 @@ import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.stores import timed
+from parley.stores import as_text, timed
 
 
 class RevocationList:
@@ -35,7 +35,8 @@ class RevocationList:
         when Redis does not answer: a revocation that cannot be checked is not assumed absent."""
         try:
             with timed("redis", "revocation_check"):
-                return await self._redis.get(self.key(session_code))
+                reason = await self._redis.get(self.key(session_code))
+                return None if reason is None else as_text(reason)
         except RedisError as error:
             raise ParleyError(ErrorCode.UNAVAILABLE, "cannot check the session's revocation") from error
 

@@ -27,8 +27,6 @@ from typing import Any
 import redis.asyncio as redis
 import uvloop
 from aiohttp import web
-from pymongo import AsyncMongoClient
-from pymongo.asynchronous.database import AsyncDatabase
 
 from parley import metrics
 from parley.bus import Bus
@@ -36,7 +34,15 @@ from parley.connection_limits import ConnectionLimits, GuardedSite, guard_app, r
 from parley.http import MAX_BODY_BYTES, cors, json_response, observe
 from parley.logs import configure_logging, get_logger
 from parley.settings import ServiceSettings
-from parley.stores import mongo_alive, mongo_client, mongo_database, redis_alive, redis_client
+from parley.stores import (
+    MongoClient,
+    MongoDatabase,
+    mongo_alive,
+    mongo_client,
+    mongo_database,
+    redis_alive,
+    redis_client,
+)
 
 Hook = Callable[[], Awaitable[None]]
 log = get_logger("parley.runtime")
@@ -56,7 +62,7 @@ class Service:
         self.settings = settings
         self.bus = Bus(settings, name)
         self.redis: redis.Redis | None = redis_client(settings) if uses_redis else None
-        self._mongo_client: AsyncMongoClient | None = mongo_client(settings, f"{name}/{settings.node_id}") if uses_mongo else None
+        self._mongo_client: MongoClient | None = mongo_client(settings, f"{name}/{settings.node_id}") if uses_mongo else None
         self.http = web.Application(middlewares=[cors(settings.http_cors_origins), observe], client_max_size=MAX_BODY_BYTES)
         self.connection_limits = ConnectionLimits.from_settings(settings)
         self._connection_guard = guard_app(self.http, self.connection_limits)
@@ -73,7 +79,7 @@ class Service:
         self._stop_step = ""  # what the stop is doing, for the watchdog's report
 
     @property
-    def db(self) -> AsyncDatabase:
+    def db(self) -> MongoDatabase:
         if self._mongo_client is None:
             raise RuntimeError(f"{self.name} was not declared with uses_mongo=True")
         return mongo_database(self._mongo_client, self.settings)

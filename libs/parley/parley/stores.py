@@ -8,7 +8,7 @@ cannot run MongoDB).
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Iterator
+from collections.abc import Awaitable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
@@ -24,8 +24,14 @@ from parley.settings import ServiceSettings
 # waiting on it fails instead of hanging a handler until the bus's handler timeout.
 STORE_TIMEOUT_SECONDS = 3.0
 
+# Documents are read and written as plain dicts (PyMongo's default document class); the stores
+# turn them into their models. Services annotate their database handle with MongoDatabase.
+Document = dict[str, Any]
+MongoClient = AsyncMongoClient[Document]
+MongoDatabase = AsyncDatabase[Document]
 
-def mongo_client(settings: ServiceSettings, app_name: str) -> AsyncMongoClient:
+
+def mongo_client(settings: ServiceSettings, app_name: str) -> MongoClient:
     """A client that connects lazily and fails fast when the server is away."""
     timeout_ms = int(STORE_TIMEOUT_SECONDS * 1000)
     return AsyncMongoClient(
@@ -51,11 +57,11 @@ class CommandTimer(monitoring.CommandListener):
         metrics.MONGO_COMMAND_SECONDS.labels(event.command_name).observe(event.duration_micros / 1e6)
 
 
-def mongo_database(client: AsyncMongoClient, settings: ServiceSettings) -> AsyncDatabase:
+def mongo_database(client: MongoClient, settings: ServiceSettings) -> MongoDatabase:
     return client[settings.mongo_db]
 
 
-async def mongo_alive(client: AsyncMongoClient) -> bool:
+async def mongo_alive(client: MongoClient) -> bool:
     try:
         await client.admin.command("ping")
     except Exception:  # noqa: BLE001 - any failure means "not reachable" for readiness
@@ -81,6 +87,17 @@ def _single_write_error(failure: dict[str, Any]) -> Exception:
     if failure.get("code") == 11000:
         return DuplicateKeyError(failure.get("errmsg", "duplicate key"), 11000, failure)
     return OperationFailure(failure.get("errmsg", "write failed"), failure.get("code"), failure)
+
+
+def as_text(reply: bytes | str) -> str:
+    """A Redis reply as text. The clients decode every reply (``decode_responses=True``), but
+    redis-py types replies as ``bytes | str``: this narrows them for the type checker."""
+    return reply.decode() if isinstance(reply, bytes) else reply
+
+
+def as_text_map(reply: Mapping[bytes, bytes] | Mapping[str, str] | Mapping[bytes | str, bytes | str]) -> dict[str, str]:
+    """A Redis hash (HGETALL) as text keys and values; see :func:`as_text`."""
+    return {as_text(key): as_text(value) for key, value in reply.items()}
 
 
 def redis_client(settings: ServiceSettings) -> redis.Redis:

@@ -9,11 +9,11 @@ from typing import Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from parley.contracts.base import new_id
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.stores import MongoDatabase
 
 # Checked against a dummy hash when the user does not exist, so a wrong username costs as much
 # time as a wrong password and response times do not reveal which accounts exist.
@@ -22,7 +22,7 @@ _DUMMY_HASH = _hasher.hash("parley-dummy-password")
 
 
 class Accounts:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: MongoDatabase) -> None:
         self._users = db["users"]
 
     async def create_indexes(self) -> None:

@@ -103,7 +103,7 @@ class AuthApi:
             if replaced:
                 log.info("auth.sessions_replaced", user_id=user["_id"], client_kind=body.client_kind, count=len(replaced))
                 await self._announce(
-                    SessionReplaced(user_id=user["_id"], client_kind=body.client_kind, session_code=session.code)  # type: ignore[arg-type]
+                    SessionReplaced(user_id=user["_id"], client_kind=body.client_kind, session_code=session.code)
                 )
         return self._answer(user, session)
 

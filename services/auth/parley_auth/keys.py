@@ -16,9 +16,9 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from jwt.algorithms import ECAlgorithm
 from pymongo import DESCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.base import new_id
+from parley.stores import MongoDatabase
 from parley.tokens import ALGORITHM, KeySet
 
 # A retired key stays published this much longer than the tokens it signed could live, for
@@ -27,7 +27,7 @@ RETIRE_MARGIN_SECONDS = 60
 
 
 class SigningKeys:
-    def __init__(self, db: AsyncDatabase, *, publish_seconds: float, token_ttl_seconds: int) -> None:
+    def __init__(self, db: MongoDatabase, *, publish_seconds: float, token_ttl_seconds: int) -> None:
         self._collection = db["signing_keys"]
         self._publish = timedelta(seconds=publish_seconds)
         self._token_ttl = timedelta(seconds=token_ttl_seconds + RETIRE_MARGIN_SECONDS)
@@ -74,7 +74,7 @@ class SigningKeys:
             key = serialization.load_pem_private_key(doc["private_pem"].encode(), password=None)
             assert isinstance(key, ec.EllipticCurvePrivateKey)
             # Keys stored before activation times existed signed from their creation.
-            keys.append((doc.get("active_from", doc["created_at"]), doc["_id"], key))
+            keys.append((doc.get("active_from") or doc["created_at"], doc["_id"], key))
         self._keys = keys
         self.public = KeySet(self.jwks())
 

@@ -22,10 +22,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.revocations import RevocationList
+from parley.stores import MongoDatabase
 
 # A revocation entry outlives the session's last access token by this much, for clock skew.
 REVOCATION_MARGIN_SECONDS = 5
@@ -72,7 +72,7 @@ def _parse(refresh_token: str) -> tuple[str, int, str]:
 
 class Sessions:
     def __init__(
-        self, db: AsyncDatabase, revocations: RevocationList, *, access_ttl: int, session_ttl: int, reuse_grace: float = 0.0
+        self, db: MongoDatabase, revocations: RevocationList, *, access_ttl: int, session_ttl: int, reuse_grace: float = 0.0
     ) -> None:
         self._sessions = db["sessions"]
         self._reuse_grace = timedelta(seconds=reuse_grace)

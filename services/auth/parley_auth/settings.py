@@ -3,6 +3,8 @@ from pydantic import Field, SecretStr
 from parley.contracts.messages import Role
 from parley.settings import ServiceSettings
 
+SINGLE_SESSION_ROLES: tuple[Role, ...] = ("visitor", "admin")
+
 
 class AuthSettings(ServiceSettings):
     http_port: int = Field(8081, ge=0, le=65535, description="Port of the auth HTTP API and health/metrics.")
@@ -23,7 +25,7 @@ class AuthSettings(ServiceSettings):
     auth_admin_username: str = Field("", description="If set with a password, an admin account created at start when missing.")
     auth_admin_password: SecretStr = Field(SecretStr(""), description="Password of the bootstrap admin account.")
     auth_single_session_roles: list[Role] = Field(
-        default_factory=lambda: ["visitor", "admin"],
+        default_factory=lambda: list(SINGLE_SESSION_ROLES),
         description='Roles allowed one session per client kind (JSON list): a new login replaces the older one, '
         'whose connections get a kickoff (4003). Operators are left out so they may keep several consoles.',
     )

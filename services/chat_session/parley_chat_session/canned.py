@@ -8,12 +8,12 @@ from typing import Annotated, Any
 
 from pydantic import Field, StringConstraints
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.base import Model
 from parley.contracts.commands import CannedSuggestion
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import MAX_TEXT_LENGTH
+from parley.stores import MongoDatabase
 
 SHORTCUT_PATTERN = r"^[a-z0-9_-]{1,32}$"
 Shortcut = Annotated[str, StringConstraints(pattern=SHORTCUT_PATTERN)]
@@ -40,7 +40,7 @@ def _view(doc: dict[str, Any]) -> CannedResponseView:
 
 
 class CannedResponses:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: MongoDatabase) -> None:
         self._collection = db["canned_responses"]
 
     async def create_indexes(self) -> None:
@@ -49,7 +49,7 @@ class CannedResponses:
     async def put(self, channel_id: str, shortcut: str, text: str, author_id: str) -> CannedResponseView:
         if not re.match(SHORTCUT_PATTERN, shortcut):
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "a shortcut is 1-32 of a-z 0-9 _ -")
-        doc = {"channel_id": channel_id, "shortcut": shortcut, "text": text, "author_id": author_id}
+        doc: dict[str, Any] = {"channel_id": channel_id, "shortcut": shortcut, "text": text, "author_id": author_id}
         doc["updated_at"] = datetime.now(UTC)
         # The _id is the (channel, shortcut) pair, so a shortcut exists once per channel.
         await self._collection.replace_one({"_id": f"{channel_id}:{shortcut}"}, doc, upsert=True)

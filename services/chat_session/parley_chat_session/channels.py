@@ -8,11 +8,11 @@ from typing import Annotated, Any, Literal
 from cachetools import TTLCache
 from pydantic import Field, StringConstraints, ValidationError
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.base import Model, new_id
 from parley.contracts.bot import SCRIPT_ID_PATTERN
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.stores import MongoDatabase
 from parley_chat_session.business_hours import BusinessHours
 
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -107,7 +107,7 @@ def _validated(fields: dict[str, Any]) -> dict[str, Any]:
 class Channels:
     """The ``channels`` collection. Archived channels are kept (their transcripts refer to them)."""
 
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: MongoDatabase) -> None:
         self._channels = db["channels"]
         self._copies: TTLCache[str, dict[str, Any]] = TTLCache(MAX_CHANNEL_COPIES, CHANNEL_COPY_SECONDS)
 

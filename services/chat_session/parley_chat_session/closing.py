@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from parley.contracts.commands import Caller
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.stores import MongoDatabase
 from parley_chat_session.access import require_member
 from parley_chat_session.announcements import Announcer
 from parley_chat_session.conversation_clocks import ConversationClocks
@@ -19,7 +18,7 @@ from parley_chat_session.operator_queue import OperatorQueue
 class Closing:
     def __init__(
         self,
-        db: AsyncDatabase,
+        db: MongoDatabase,
         store: ConversationStore,
         clocks: ConversationClocks,
         announcer: Announcer,

@@ -5,6 +5,8 @@ is checked before the handler runs, from the endpoint table (:mod:`parley_chat_s
 
 from __future__ import annotations
 
+from typing import Any
+
 from aiohttp import web
 
 from parley.contracts.commands import Caller
@@ -32,7 +34,7 @@ class ConversationApi:
         self.channels = channels
         self._openapi = openapi_yaml()
 
-    async def _conversation(self, call: Call) -> dict:
+    async def _conversation(self, call: Call) -> dict[str, Any]:
         return await self.transcripts.conversation(call.param("conversation_id"))
 
     async def search(self, call: Call) -> ConversationList:

@@ -12,12 +12,11 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from pymongo import ASCENDING, DESCENDING, ReturnDocument, UpdateOne
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from parley.batching import Batcher
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.stores import each_write_outcome
+from parley.stores import MongoDatabase, each_write_outcome
 
 LIVE = ["open", "queued"]
 # What a stored message does to the operator's response clock (``awaiting_reply_since``): the
@@ -44,7 +43,7 @@ def history_entry(event: str, user_id: str, name: str = "", detail: str = "") ->
 
 
 class ConversationStore:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: MongoDatabase) -> None:
         self._collection = db["conversations"]
         # The per-message updates of every conversation made during one write share the next.
         self._bookkeeping = Batcher(self._update_many)

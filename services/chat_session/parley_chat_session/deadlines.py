@@ -9,6 +9,7 @@ re-armed it meanwhile.
 from __future__ import annotations
 
 import time
+from typing import cast
 
 import redis.asyncio as redis
 
@@ -59,8 +60,12 @@ class DeadlineSet:
     async def claim_due(self, now: float | None = None) -> list[tuple[str, float]]:
         """Claim the members whose deadline has passed; returns (member, lease score) pairs."""
         now = time.time() if now is None else now
-        due = await self._redis.zrangebyscore(self.key, "-inf", now, start=0, num=MAX_DUE_PER_POLL, withscores=True)
-        claimed = []
+        # withscores: (member, score) pairs, decoded (redis-py types the reply as every shape it can take).
+        due = cast(
+            "list[tuple[str, float]]",
+            await self._redis.zrangebyscore(self.key, "-inf", now, start=0, num=MAX_DUE_PER_POLL, withscores=True),
+        )
+        claimed: list[tuple[str, float]] = []
         for member, score in due:
             lease = now + LEASE_SECONDS
             if await self._claim(keys=[self.key], args=[member, repr(score), repr(lease)]):

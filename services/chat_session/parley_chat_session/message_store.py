@@ -18,14 +18,13 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pymongo import ASCENDING, DESCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from parley.batching import Batcher
 from parley.contracts.base import new_id
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Message
-from parley.stores import each_write_outcome, timed
+from parley.stores import MongoDatabase, each_write_outcome, timed
 from parley_chat_session.conversation_store import ConversationStore, ReplyClock, now
 from parley_chat_session.locks import KeyedLocks
 from parley_chat_session.metrics import MESSAGES_STORED
@@ -61,7 +60,7 @@ def to_message(doc: dict[str, Any]) -> Message:
 
 
 class MessageStore:
-    def __init__(self, db: AsyncDatabase, conversations: ConversationStore) -> None:
+    def __init__(self, db: MongoDatabase, conversations: ConversationStore) -> None:
         self._messages = db["messages"]
         self._conversations = conversations
         self._turns = KeyedLocks()

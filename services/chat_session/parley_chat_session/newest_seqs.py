@@ -12,11 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from parley.contracts.base import Envelope
 from parley.contracts.commands import ConversationPosition, GetNewestSeqs, NewestSeqs
 from parley.runtime import Service
+from parley.stores import MongoDatabase
 
 # Only what the answer needs: a conversation document also holds its members' map and its log.
 PROJECTION = {"last_seq": 1, "channel_id": 1, "member_ids": 1, "status": 1, "operator_id": 1}
@@ -33,7 +32,7 @@ def position_of(doc: dict[str, Any]) -> ConversationPosition:
 
 
 class NewestSeqsReader:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: MongoDatabase) -> None:
         self._conversations = db["conversations"]
 
     async def read(self, command: GetNewestSeqs) -> NewestSeqs:

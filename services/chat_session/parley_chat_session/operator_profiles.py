@@ -6,16 +6,15 @@ channel and from the operator's own token whenever they act, and keeps it here.
 
 from __future__ import annotations
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.stores import MongoDatabase
 
 # Shown when an operator has not acted yet and the admin gave no name.
 UNKNOWN_NAME = "An operator"
 
 
 class OperatorProfiles:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: MongoDatabase) -> None:
         self._collection = db["operator_profiles"]
         self._known: dict[str, str] = {}  # skips rewriting a name that did not change
 

@@ -142,9 +142,10 @@ class Posting:
             await self._profiles.remember(caller.user_id, caller.name)
         body = command.body if isinstance(command.body, str) else command.body.model_dump(mode="json")
         if isinstance(body, str):
-            body = await self._interpret(body, caller, doc, command.conversation_id, command.client_msg_id, trace_id)
-            if isinstance(body, CommandResult):
-                return body
+            interpreted = await self._interpret(body, caller, doc, command.conversation_id, command.client_msg_id, trace_id)
+            if isinstance(interpreted, CommandResult):
+                return interpreted
+            body = interpreted
         if caller.role != "bot" and self._words.first_match(channel.get("sensitive_words", []), texts_of(body)):
             raise ParleyError(ErrorCode.SENSITIVE_WORD, "the message contains a word this channel does not accept")
         return body

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from parley.logs import get_logger
+from parley.stores import MongoDatabase
 from parley_chat_session.closing import Closing
 from parley_chat_session.conversation_store import now
 from parley_chat_session.message_store import MessageStore
@@ -23,7 +22,7 @@ BATCH = 500
 
 
 class Retention:
-    def __init__(self, db: AsyncDatabase, messages: MessageStore, closing: Closing, days: float) -> None:
+    def __init__(self, db: MongoDatabase, messages: MessageStore, closing: Closing, days: float) -> None:
         self._conversations = db["conversations"]
         self._messages = messages
         self._closing = closing

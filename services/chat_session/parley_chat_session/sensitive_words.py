@@ -76,6 +76,8 @@ class WordFilter:
         if self._empty or not text:
             return None
         folded = fold(text)
+        end: int
+        word: str  # the automaton's values are the words themselves
         for end, word in self._automaton.iter(folded):
             start = end - len(word) + 1
             if _whole(folded, start, end, word):

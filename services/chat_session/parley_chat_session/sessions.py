@@ -20,6 +20,7 @@ from parley.contracts.base import new_id
 from parley.contracts.bot import bot_user_id, script_id_of
 from parley.contracts.commands import Caller, OpenSession, SessionOpened
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.stores import as_text_map
 from parley_chat_session.access import require_visitor
 from parley_chat_session.availability import Availability
 from parley_chat_session.channels import Channels
@@ -160,7 +161,9 @@ class Sessions:
         """The visitor's reservation of the channel: the one it holds, or a new one within the cap."""
         fresh = f"c_{new_id()[:24]}"
         keys = [*self._visitor_keys(caller.user_id, channel_id), self._key(fresh)]
-        args = [fresh, self._ttl, int(time.time()), MAX_RESERVATIONS_PER_VISITOR, self._key("")]
+        args: list[str | int] = [fresh, self._ttl, int(time.time()), MAX_RESERVATIONS_PER_VISITOR, self._key("")]
+        outcome: str
+        conversation_id: str  # the script answers [outcome, conversation id]
         outcome, conversation_id = await self._reserve(keys=keys, args=[*args, caller.user_id, caller.name, channel_id])
         if outcome == "full":
             raise ParleyError(
@@ -179,7 +182,7 @@ class Sessions:
         doc = await self._store.find(conversation_id)
         if doc is not None:
             return Located(doc, None, await self._channels.of_message(doc["channel_id"]))
-        reservation = await self._cache.hgetall(self._key(conversation_id))
+        reservation = as_text_map(await self._cache.hgetall(self._key(conversation_id)))
         if not reservation:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
         channel = await self._channels.get(reservation["channel_id"])
@@ -212,7 +215,7 @@ class Sessions:
         doc = await self._store.find(conversation_id)
         if doc is not None:
             return str(doc["visitor_id"])
-        reservation = await self._cache.hgetall(self._key(conversation_id))
+        reservation = as_text_map(await self._cache.hgetall(self._key(conversation_id)))
         if not reservation:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
         return reservation["visitor_id"]
@@ -225,7 +228,7 @@ class Sessions:
             await self._store.set_visitor_email(conversation_id, email)
             return
         key = self._key(conversation_id)
-        reservation = await self._cache.hgetall(key)
+        reservation = as_text_map(await self._cache.hgetall(key))
         if not reservation:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
         require_visitor(reservation["visitor_id"], caller.user_id)

@@ -7,13 +7,13 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, Field
 from pymongo import DESCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.base import Model
 from parley.contracts.bounded import MessageSeq, Seq
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.frames import MAX_PAGE
 from parley.contracts.messages import UserId
+from parley.stores import MongoDatabase
 from parley_chat_session.closing import Closing
 from parley_chat_session.conversation_store import ConversationStore
 from parley_chat_session.conversation_views import (
@@ -70,7 +70,7 @@ def _cursor_filter(cursor: str) -> dict[str, Any]:
 
 
 class Transcripts:
-    def __init__(self, db: AsyncDatabase, store: ConversationStore, messages: MessageStore, closing: Closing) -> None:
+    def __init__(self, db: MongoDatabase, store: ConversationStore, messages: MessageStore, closing: Closing) -> None:
         self._conversations = db["conversations"]
         self._store = store
         self._messages = messages

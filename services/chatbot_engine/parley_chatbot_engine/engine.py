@@ -146,7 +146,7 @@ class Engine:
         def answered(current: BotState) -> BotState | None:
             if not any(pending.id == item.id for pending in current.outbox):
                 return None  # another replica carried this request out already
-            rest = _without(current, {item.id})
+            rest = _dropped(current, {item.id})
             return reactions.operator_answered(rest, ctx, status=status, key=f"o{item.id[:12]}")
 
         await self.states.update(state.conversation_id, answered)
@@ -206,7 +206,10 @@ class Engine:
 
 
 def _without(state: BotState, done: set[str]) -> BotState | None:
-    if not done:
-        return None
+    """The state without the outbox items carried out; None (nothing to write) when there are none."""
+    return _dropped(state, done) if done else None
+
+
+def _dropped(state: BotState, done: set[str]) -> BotState:
     outbox = [item for item in state.outbox if item.id not in done]
     return state.model_copy(update={"outbox": outbox, "outbox_since": state.outbox_since if outbox else None})

@@ -14,11 +14,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.base import Model, new_id
 from parley.contracts.bot import BotContent, SuggestionsContent, TapReply, TextContent
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.stores import MongoDatabase
 from parley_chatbot_engine.bm25 import Bm25
 
 # "Up to three suggestions": more than three choices is a menu, not a "did you mean".
@@ -84,7 +84,7 @@ def suggestion_content(entries: Sequence[FaqEntry]) -> SuggestionsContent:
 class FaqStore:
     """The ``chatbot_faq`` collection: entries by channel."""
 
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: MongoDatabase) -> None:
         self._entries = db["chatbot_faq"]
 
     async def create_indexes(self) -> None:

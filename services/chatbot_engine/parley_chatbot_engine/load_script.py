@@ -29,7 +29,8 @@ def example_script_files() -> list[Path]:
 
 def parse_files(paths: list[Path]) -> list[Script]:
     """Every file's script; ScriptInvalid lists the problems of all bad files, each with its file."""
-    scripts, problems = [], []
+    scripts: list[Script] = []
+    problems: list[Problem] = []
     for path in paths:
         try:
             scripts.append(load_file(path))

@@ -29,7 +29,11 @@ MAX_STEPS_PER_TURN = 100
 MAX_STORED_ANSWERS = 200
 INVALID_EMAIL = "That doesn't look like an email address (like name@example.com). Could you type it again?"
 INVALID_PHONE = "That doesn't look like a phone number (digits, optionally starting with +). Could you type it again?"
-CONTACT_FIELDS = {"question_email": "email", "question_phone": "phone"}
+CONTACT_FIELDS: dict[str, Literal["email", "phone"]] = {"question_email": "email", "question_phone": "phone"}
+
+
+# How an answer was given: a button, typed text, or the lines typed within a free_input_multi step's window.
+Via = Literal["button", "text", "lines"]
 
 
 class StoredAnswer(Model):
@@ -37,7 +41,7 @@ class StoredAnswer(Model):
     step_type: str
     text: str
     answer_id: str | None = None
-    via: Literal["button", "text", "lines"]
+    via: Via
     seq: int | None = None
     at: float
 
@@ -159,7 +163,7 @@ def _contact(script: Script, progress: Progress, step: Step, text: str, seq: int
     recorded = _record(progress, _stored(step, value, "text", seq, now))
     recorded = recorded.model_copy(update={"contact": {**recorded.contact, contact_field: value}})
     outcome = _continue(script, recorded, step)
-    outcome.collected.append(Collected(contact_field, value, step.id))  # type: ignore[arg-type]
+    outcome.collected.append(Collected(contact_field, value, step.id))
     return outcome
 
 
@@ -223,15 +227,15 @@ def _contents(step: Step) -> list[BotContent]:
     if step.content is not None:
         contents.append(step.content)
     if step.quick_replies is not None:
-        action = "show" if step.quick_replies else "hide"
+        action: Literal["show", "hide"] = "show" if step.quick_replies else "hide"
         contents.append(
             QuickRepliesContent(kind="quick_replies", message_class=step.bot_class, action=action, replies=step.quick_replies)
         )
     return contents
 
 
-def _stored(step: Step, text: str, via: str, seq: int | None, now: float, answer_id: str | None = None) -> StoredAnswer:
-    return StoredAnswer(step_id=step.id, step_type=step.type, text=text, answer_id=answer_id, via=via, seq=seq, at=now)  # type: ignore[arg-type]
+def _stored(step: Step, text: str, via: Via, seq: int | None, now: float, answer_id: str | None = None) -> StoredAnswer:
+    return StoredAnswer(step_id=step.id, step_type=step.type, text=text, answer_id=answer_id, via=via, seq=seq, at=now)
 
 
 def _record(progress: Progress, stored: StoredAnswer) -> Progress:

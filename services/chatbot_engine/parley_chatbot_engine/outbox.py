@@ -10,14 +10,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from pymongo.asynchronous.database import AsyncDatabase
-
 from parley.bus import Bus
 from parley.contracts.bot import ContactCollected
 from parley.contracts.commands import Caller, SendMessage
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.events import ClientFrameEvent
 from parley.logs import get_logger
+from parley.stores import MongoDatabase
 from parley_chatbot_engine import metrics
 from parley_chatbot_engine.states import BotState, ContactItem, FrameItem, OutboxItem, PostItem, StepsItem, TimersItem
 from parley_chatbot_engine.timer_store import TimerStore
@@ -30,7 +29,7 @@ FINAL_REFUSALS = frozenset(
 
 
 class Outbox:
-    def __init__(self, bus: Bus, timers: TimerStore, db: AsyncDatabase) -> None:
+    def __init__(self, bus: Bus, timers: TimerStore, db: MongoDatabase) -> None:
         self.bus = bus
         self.timers = timers
         self._contacts = db["chatbot_visitor_contacts"]

@@ -9,11 +9,13 @@ bot went offline: then it is held and honoured when the hold time is up (never d
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Final, Literal
 
 from parley.contracts.base import Model
 
-ONLINE, OFFLINE, UNKNOWN = 1, 2, 3
+ONLINE: Final = 1
+OFFLINE: Final = 2
+UNKNOWN: Final = 3
 UserOnlineVerdict = Literal["already_online", "greet", "hold", "ignore"]
 
 

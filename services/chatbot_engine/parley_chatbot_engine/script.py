@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from parley.contracts.base import Model
-from parley.contracts.bot import CLASS_ALIAS_CONFIG, SCRIPT_ID_PATTERN, BotClass, BotContent
+from parley.contracts.bot import SCRIPT_ID_PATTERN, BotClass, BotContent, ClassAliased
 
 StepId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 # "<step id>.<answer id>": answer ids only need to be unique within their step.
@@ -51,8 +51,7 @@ class Answer(Model):
     jump_to: StepId | None = None
 
 
-class Step(Model):
-    model_config = CLASS_ALIAS_CONFIG
+class Step(ClassAliased):
 
     id: StepId
     type: StepType

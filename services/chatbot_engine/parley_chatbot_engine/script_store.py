@@ -12,9 +12,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
-from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.stores import MongoDatabase
 from parley_chatbot_engine.script import Script
 from parley_chatbot_engine.script_checks import Problem, ScriptInvalid, parse_script
 
@@ -56,7 +56,7 @@ def load_file(path: Path) -> Script:
 
 
 class ScriptStore:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: MongoDatabase) -> None:
         self._scripts = db["chatbot_scripts"]
 
     async def put(self, script: Script) -> None:

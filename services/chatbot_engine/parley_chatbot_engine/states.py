@@ -19,12 +19,11 @@ from typing import Annotated, Any, Literal
 
 from pydantic import Field
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import DuplicateKeyError
 
 from parley.contracts.base import Model
 from parley.contracts.bot import BotContent
-from parley.stores import timed
+from parley.stores import MongoDatabase, timed
 from parley_chatbot_engine.machine import Progress
 from parley_chatbot_engine.robot import RobotState
 from parley_chatbot_engine.timer_rules import TIMER_KINDS, TimerKind, TimerState
@@ -132,7 +131,7 @@ class WriteConflict(Exception):
 
 
 class BotStates:
-    def __init__(self, db: AsyncDatabase) -> None:
+    def __init__(self, db: MongoDatabase) -> None:
         self._states = db["bot_states"]
 
     async def create_indexes(self) -> None:

@@ -56,12 +56,18 @@ class TimerState(Model):
         return not (self.paused or self.stopped)
 
     def with_deadlines(self, **changes: float | None) -> TimerState:
+        unknown = changes.keys() - set(TIMER_KINDS)
+        if unknown:
+            raise TypeError(f"not timer kinds: {sorted(unknown)}")
         deadlines = dict(self.deadlines)
-        for kind, deadline in changes.items():
+        for kind in TIMER_KINDS:
+            if kind not in changes:
+                continue
+            deadline = changes[kind]
             if deadline is None:
-                deadlines.pop(kind, None)  # type: ignore[call-overload]
+                deadlines.pop(kind, None)
             else:
-                deadlines[kind] = deadline  # type: ignore[index]
+                deadlines[kind] = deadline
         return self.model_copy(update={"deadlines": deadlines})
 
 

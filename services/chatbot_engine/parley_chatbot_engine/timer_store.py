@@ -80,7 +80,7 @@ class TimerStore:
         for member, score in zip(raw[::2], raw[1::2], strict=True):
             conversation_id, _, kind = member.rpartition("|")
             if kind in TIMER_KINDS:
-                claimed.append(DueTimer(conversation_id, kind, float(score), f"{member}@{score}"))  # type: ignore[arg-type]
+                claimed.append(DueTimer(conversation_id, kind, float(score), f"{member}@{score}"))
         return claimed
 
     async def release(self, timer: DueTimer) -> None:

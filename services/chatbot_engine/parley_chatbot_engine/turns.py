@@ -13,7 +13,7 @@ import hashlib
 from typing import Any
 
 from parley.contracts.base import new_id
-from parley.contracts.bot import BotContent, TextContent
+from parley.contracts.bot import BotClass, BotContent, TextContent
 from parley.contracts.frames import BotAnswer, BotStep, RobotStatus
 from parley_chatbot_engine import robot as robots
 from parley_chatbot_engine import timer_rules
@@ -32,8 +32,8 @@ from parley_chatbot_engine.states import (
 from parley_chatbot_engine.timer_rules import Durations, TimerState
 
 
-def bot_text(text: str, message_class: str) -> TextContent:
-    return TextContent(kind="text", message_class=message_class, text=text)  # type: ignore[arg-type]
+def bot_text(text: str, message_class: BotClass) -> TextContent:
+    return TextContent(kind="text", message_class=message_class, text=text)
 
 
 def conversation_tag(conversation_id: str) -> str:

@@ -19,6 +19,7 @@ from redis.exceptions import RedisError
 from parley.contracts.base import Model
 from parley.http_api import Call
 from parley.logs import get_logger
+from parley.stores import as_text
 
 log = get_logger("parley.gateway")
 DEFAULT_TEXT = "Parley is down for maintenance; please come back in a few minutes."
@@ -62,7 +63,7 @@ class Maintenance:
             except RedisError as error:
                 log.warning("gateway.maintenance_unreadable", error=str(error))  # keep the last known state
             else:
-                self._apply(current)
+                self._apply(None if current is None else as_text(current))
             await asyncio.sleep(self.poll_seconds)
 
     def _apply(self, message: str | None) -> None:

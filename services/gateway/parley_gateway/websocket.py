@@ -191,6 +191,7 @@ class WebSocketEndpoint:
                     node=self.settings.node_id,
                     user_id=connection.user_id,
                     role=connection.claims.role,
+                    # A token's kind is one auth issued (a ClientKind); the event model validates it.
                     client_kind=connection.client_kind,  # type: ignore[arg-type]
                 )
             )

@@ -17,12 +17,13 @@ from urllib.parse import urlsplit
 
 from cryptography.hazmat.primitives.asymmetric import ec
 from pydantic import ConfigDict, Field, StringConstraints, field_validator
+from pydantic.config import JsonDict
 from pymongo import ASCENDING
-from pymongo.asynchronous.database import AsyncDatabase
 
 from parley.contracts.base import Model
 from parley.contracts.bounded import MAX_SAFE_INTEGER
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.stores import MongoDatabase
 from parley_notification.push_endpoints import EndpointRule
 
 DeviceId = Annotated[
@@ -73,7 +74,7 @@ class BrowserSubscription(Model):
 
 
 # What a browser sends (the document's example; a test checks that it is accepted).
-EXAMPLE_REGISTRATION = {
+EXAMPLE_REGISTRATION: JsonDict = {
     "device_id": "laptop-firefox",
     "subscription": {
         "endpoint": "https://updates.push.services.mozilla.com/wpush/v2/gAAAAABk...",
@@ -118,7 +119,7 @@ class Subscription:
 
 
 class Subscriptions:
-    def __init__(self, db: AsyncDatabase, endpoint_rule: EndpointRule) -> None:
+    def __init__(self, db: MongoDatabase, endpoint_rule: EndpointRule) -> None:
         self._collection = db["push_subscriptions"]
         self.endpoint_rule = endpoint_rule
 

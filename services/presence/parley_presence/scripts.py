@@ -64,7 +64,7 @@ class PresenceScripts:
     def __init__(self, client: redis.Redis, prefix: str, ttl_seconds: float, away_seconds: float) -> None:
         self.redis = client
         self.prefix = f"{prefix}presence:"
-        self._head = [self.prefix, _ms(ttl_seconds), _ms(away_seconds), _ms(KEEP_SECONDS)]
+        self._head: list[str | int] = [self.prefix, _ms(ttl_seconds), _ms(away_seconds), _ms(KEEP_SECONDS)]
         common = _source("common")
         self._scripts: dict[str, AsyncScript] = {
             name: client.register_script(common + "\n" + _source(name)) for name in SCRIPT_NAMES
@@ -72,7 +72,8 @@ class PresenceScripts:
 
     async def run(self, name: str, *args: str | int) -> list[str] | int:
         with timed("redis", f"presence_{name}"):
-            return await self._scripts[name](args=[*self._head, *args])
+            result: list[str] | int = await self._scripts[name](args=[*self._head, *args])
+            return result
 
     async def changes(self, name: str, *args: str | int) -> list[Change]:
         """Run a script that answers with changes."""

@@ -143,7 +143,8 @@ class Subscription:
             metrics.BUS_CONSUMED.labels(self.spec.name, "ack").inc()
 
     async def _failed(self, message: AbstractIncomingMessage, envelope: Envelope, error: Exception) -> None:
-        attempt = int((message.headers or {}).get(topology.ATTEMPT_HEADER, 1))
+        header = (message.headers or {}).get(topology.ATTEMPT_HEADER, 1)
+        attempt = int(header) if isinstance(header, int | str) else 1  # we set it: an int
         max_attempts = self.bus.settings.bus_max_attempts
         log.warning(
             "bus.handler_failed",

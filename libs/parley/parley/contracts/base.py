@@ -8,6 +8,7 @@ beside the old one, so consumers of both can run during a rolling upgrade.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, ClassVar, Literal, TypeVar
 
@@ -42,7 +43,7 @@ ContractT = TypeVar("ContractT", bound=type[Contract])
 REGISTRY: dict[tuple[str, int], type[Contract]] = {}
 
 
-def contract(type_: str, version: int = 1):
+def contract(type_: str, version: int = 1) -> Callable[[ContractT], ContractT]:
     """Register a payload model under ``(type_, version)``; used as a class decorator."""
 
     def register(cls: ContractT) -> ContractT:

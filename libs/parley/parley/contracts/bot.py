@@ -40,10 +40,6 @@ MAX_ITEMS = 10
 # it), far below what MongoDB's 8-byte integers hold; past it a script was accepted and then
 # failed to store (500).
 MAX_FILE_BYTES = 2**53 - 1
-# Models with a ``class`` field (a Python keyword): ``message_class`` in code, ``class`` on the wire.
-CLASS_ALIAS_CONFIG = ConfigDict(
-    extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
-)
 
 
 def bot_user_id(script_id: str) -> str:
@@ -56,10 +52,18 @@ def script_id_of(user_id: str) -> str | None:
     return user_id.removeprefix(BOT_ID_PREFIX) if user_id.startswith(BOT_ID_PREFIX) else None
 
 
-class _Content(Model):
-    """Base of every bot content: ``class`` on the wire, ``message_class`` in Python."""
+class ClassAliased(Model):
+    """Base of models with a ``class`` field (a Python keyword): ``message_class`` in code,
+    ``class`` on the wire. The config is written out here, in the class body, because that is
+    where pydantic's mypy plugin reads it (it then accepts ``message_class=`` in constructors)."""
 
-    model_config = CLASS_ALIAS_CONFIG
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, validate_by_name=True, validate_by_alias=True, serialize_by_alias=True
+    )
+
+
+class _Content(ClassAliased):
+    """Base of every bot content: ``class`` on the wire, ``message_class`` in Python."""
 
     message_class: BotClass = Field(alias="class", description="what the bot is doing with this message")
 

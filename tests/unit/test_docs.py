@@ -12,36 +12,26 @@ from pydantic import TypeAdapter
 
 from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.frames import CLIENT_FRAME, SERVER_FRAME_DATA
-from parley.settings import ServiceSettings
-from parley_auth.settings import AuthSettings
-from parley_chat_session.settings import ChatSessionSettings
-from parley_chatbot_engine.settings import ChatbotEngineSettings
 from parley_fleet import bus_map
-from parley_gateway.settings import GatewaySettings
-from parley_notification.settings import NotificationSettings
-from parley_presence.settings import PresenceSettings
+from tools import settings_doc
 
 ROOT = Path(__file__).resolve().parents[2]
-SETTINGS = (
-    ServiceSettings,
-    AuthSettings,
-    ChatSessionSettings,
-    ChatbotEngineSettings,
-    GatewaySettings,
-    NotificationSettings,
-    PresenceSettings,
-)
 
 
-def test_readme_configuration_table_lists_every_setting() -> None:
+def test_readme_settings_table_is_generated_from_the_settings_models() -> None:
     readme = (ROOT / "README.md").read_text()
+    assert readme == settings_doc.rendered(readme), "README.md's settings table is stale: run python -m tools.settings_doc"
+
+
+def test_the_settings_table_lists_every_setting_of_every_service() -> None:
+    listed = set(re.findall(r"^\| `(PARLEY_\w+)` \| (\w+) \|", settings_doc.table(), flags=re.MULTILINE))
     missing = [
-        f"PARLEY_{name.upper()}"
-        for settings in SETTINGS
+        (f"PARLEY_{name.upper()}", service)
+        for service, settings in settings_doc.SETTINGS
         for name in settings.model_fields
-        if f"`PARLEY_{name.upper()}`" not in readme
+        if (f"PARLEY_{name.upper()}", service) not in listed and (f"PARLEY_{name.upper()}", "all") not in listed
     ]
-    assert not missing, f"README.md's configuration table lacks {missing}"
+    assert not missing, f"settings missing from the table: {missing}"
 
 
 def _examples(direction: str) -> list[dict]:

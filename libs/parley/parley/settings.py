@@ -2,8 +2,9 @@
 
 Each service subclasses :class:`ServiceSettings` and adds its own fields. Every field has a
 default that works against the local infrastructure (``make infra``) and a description that
-``docs/configuration.md`` is generated from. A bad value stops the process at start with a
-message naming the variable.
+the README's configuration table is generated from (``python -m tools.settings_doc``; a unit test
+fails when the README differs). A bad value stops the process at start with a message naming the
+variable.
 """
 
 from __future__ import annotations
@@ -32,13 +33,15 @@ class ServiceSettings(BaseSettings):
     node_id: str = Field(
         default_factory=_default_node_id,
         description="Unique id of this process; the gateway's delivery queue is named after it.",
+        json_schema_extra={"doc_default": "<hostname>-<pid>"},  # the README's table shows the rule, not a machine's id
     )
     http_host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
     http_port: int = Field(8080, ge=0, le=65535, description="Port of /healthz, /readyz, /metrics and the service's API.")
     http_cors_origins: list[str] = Field(
         default_factory=list,
         description="Browser origins allowed to call the HTTP API (CORS), as a JSON list, "
-        'e.g. ["https://shop.example"]; ["*"] allows any origin; empty allows none.',
+        'e.g. ["https://shop.example"]; ["*"] allows any origin; empty allows none. Set it on auth for the web '
+        "widget's login.",
     )
     http_header_timeout_seconds: float = Field(
         10.0,
@@ -63,14 +66,16 @@ class ServiceSettings(BaseSettings):
         256,
         ge=1,
         description="Sockets (WebSockets included) one client address may hold on this process; the next is "
-        "answered HTTP 429 (9003) and closed. Room for an office or a mobile carrier's NAT behind one address "
-        "(each user holds a few), far below a process's file descriptors.",
+        "answered HTTP 429 (9003) before any upgrade and closed. Room for an office or a mobile carrier's NAT "
+        "behind one address (each user holds a few), far below a process's file descriptors. Raise it for load "
+        "generators that open thousands of sockets from one address (make bench).",
     )
     http_trusted_proxies: list[str] = Field(
         default_factory=list,
         description='Addresses or networks of proxies in front of this service (JSON list, e.g. ["10.0.0.0/8"]) '
-        "whose X-Forwarded-For is believed: behind them, the address cap counts the client they forward for. "
-        "Empty: the socket's peer is the client (never trust a header anyone can write).",
+        "whose X-Forwarded-For is believed: behind them, the address cap counts the client they forward for "
+        '(docs/protocol.md, "Connection limits"). make up trusts its edge on 127.0.0.1; in Kubernetes, the Ingress '
+        "controller's pod network. Empty: the socket's peer is the client (never trust a header anyone can write).",
     )
     amqp_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (vhost in the path).")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
@@ -100,8 +105,8 @@ class ServiceSettings(BaseSettings):
         8,
         ge=1,
         le=100,
-        description="Deliveries of a failing message before it is dead-lettered; with the default, its retries span "
-        "about 28 s, longer than a store or broker restart. Each retry waits in a delay queue, holding no consumer "
+        description="Deliveries of a failing message before it is dead-lettered; with the default, its retries "
+        "(0.1 s, 0.5 s, 1 s, 2 s, 5 s, then 10 s) span about 28 s, longer than a store or broker restart. Each retry waits in a delay queue, holding no consumer "
         "slot; a failure no retry can mend (a value the database refuses, a model that does not validate) is "
         "answered and dead-lettered at once.",
     )

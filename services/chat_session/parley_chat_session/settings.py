@@ -38,7 +38,9 @@ class ChatSessionSettings(ServiceSettings):
         3600.0, gt=0, description="Interval of the retention pass (deleting old transcripts is never urgent)."
     )
     chat_smtp_host: str = Field(
-        "", description="SMTP server that sends transcripts to visitors who gave an e-mail; empty: no e-mails."
+        "",
+        description="SMTP server that e-mails the transcript to a visitor who gave an address, when the conversation "
+        "closes; empty: no e-mails.",
     )
     chat_smtp_port: int = Field(25, ge=1, le=65535, description="Port of the SMTP server.")
     chat_smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS before sending.")

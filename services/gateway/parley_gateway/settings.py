@@ -14,8 +14,8 @@ class GatewaySettings(ServiceSettings):
     shutdown_timeout_seconds: float = Field(
         35.0,
         gt=0,
-        description="Budget for a graceful stop (the drain window and 10 s more); the watchdog exits the process "
-        "when it runs out. Below Kubernetes' grace period minus the preStop sleep.",
+        description="Budget for a graceful stop (the drain window and 10 s more, checked at start); the watchdog "
+        "exits the process when it runs out. Below Kubernetes' grace period (45 s) minus the preStop sleep (5 s).",
     )
     gateway_heartbeat_timeout_seconds: float = Field(
         60.0, gt=0, description="A connection silent this long (no frame, no ping) is closed with 4008 (bm-aichat: 60 s)."
@@ -39,7 +39,8 @@ class GatewaySettings(ServiceSettings):
         30, ge=1, description="Frames a connection may send at once (a reconnect's resumes, a pasted batch)."
     )
     gateway_user_frames_per_second: float = Field(
-        20.0, gt=0, description="Frames one user may send per second over all their connections, on every node together."
+        20.0, gt=0, description="Frames one user may send per second over all their connections, on every node together "
+        "(a token bucket in Redis)."
     )
     gateway_user_frame_burst: int = Field(60, ge=1, description="Frames one user may send at once over all their connections.")
     gateway_flood_refusals: int = Field(
@@ -49,11 +50,12 @@ class GatewaySettings(ServiceSettings):
         "ignores 9003 that long is flooding, not bursting.",
     )
     gateway_max_connections_per_user: int = Field(
-        10, ge=1, description="Live connections one user may hold on all nodes together (tabs, devices, consoles)."
+        10, ge=1, description="Live connections one user may hold on all nodes together (tabs, devices, consoles); "
+        "one more gets 9003 and close 1008."
     )
     gateway_allowed_origins: list[str] = Field(
         default_factory=lambda: ["*"],
-        description='Browser origins allowed to open /ws (JSON list; ["*"]: any). Clients without an Origin header '
+        description='Browser origins allowed to open /ws (JSON list; ["*"]: any); others get HTTP 403. Clients without an Origin header '
         "(apps, servers) are not concerned. Channels will carry their own allowed origins later.",
     )
     gateway_maintenance_poll_seconds: float = Field(
@@ -75,8 +77,9 @@ class GatewaySettings(ServiceSettings):
         3.0,
         gt=0,
         description="How often each node compares what it delivered to its live sockets with the newest seq "
-        "chat_session stored (one batched request per node) and fills what is missing: a lost last message "
-        "reaches its socket at most this plus gateway_gap_wait_seconds late (docs/delivery.md).",
+        "chat_session stored (one batched request per node, none when it serves no conversation) and fills what is "
+        "missing from history: a lost last message reaches its socket at most this plus gateway_gap_wait_seconds "
+        "late. After a lost bus link the same check runs at once (docs/delivery.md).",
     )
     gateway_presence_batch_seconds: float = Field(
         30.0,

@@ -5,7 +5,7 @@ from parley_notification.vapid import load_vapid_key
 
 
 class NotificationSettings(ServiceSettings):
-    http_port: int = Field(8085, ge=0, le=65535, description="Port of notification's push API and health/metrics.")
+    http_port: int = Field(8085, ge=0, le=65535, description="Port of notification's web push API and health/metrics.")
     notification_vapid_private_key: SecretStr = Field(
         SecretStr(""),
         description="VAPID private key (P-256) that signs web pushes: a PEM (PKCS#8 or SEC1 'EC PRIVATE KEY') or the "
@@ -55,8 +55,8 @@ class NotificationSettings(ServiceSettings):
         default_factory=list,
         description="Hosts (names or IP addresses, JSON list) push endpoints may name although they are not public, "
         "on any port: a local push service in tests and development only. Empty: every endpoint must be a public "
-        "https host on port 443, and its name must resolve to public addresses only "
-        "(no requests to internal services).",
+        "https host on port 443 without user or password, and its name must resolve to public addresses only "
+        "(no requests to internal services), checked when it is stored and again when a push is sent.",
     )
 
     @field_validator("notification_vapid_private_key")

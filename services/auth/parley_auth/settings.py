@@ -33,7 +33,8 @@ class AuthSettings(ServiceSettings):
         10,
         ge=1,
         description="Login attempts for one account (username or device id) from one client address in a row before "
-        "that address waits (429 with Retry-After) for that account; other addresses are not held, so a guesser cannot lock the owner out.",
+        "that address waits (429 with Retry-After) for that account; other addresses are not held, so a guesser "
+        "cannot lock the owner out.",
     )
     auth_login_account_per_minute: float = Field(
         6.0,

@@ -172,7 +172,9 @@ async def _connections(
             report.section("idle")[server.name] = result
 
 
-async def _fanout(parley: ParleyUnderTest, target: Target, baselines: list[ServerProcess], sizes: Sizes, report: Report) -> None:
+async def _fanout(
+    parley: ParleyUnderTest, target: Target, baselines: list[ServerProcess], sizes: Sizes, report: Report
+) -> None:
     report.section("fanout")["parley"] = await run_fanout(target, ParleyDriver(parley), sizes)
     for server in baselines:
         driver = CentrifugoDriver(server) if isinstance(server, Centrifugo) else FloorDriver(server.ws_url)
@@ -182,7 +184,11 @@ async def _fanout(parley: ParleyUnderTest, target: Target, baselines: list[Serve
 def _baseline_target(server: ServerProcess) -> Target:
     if isinstance(server, Centrifugo):
         return Target(
-            server.name, server.ws_url, server.pid, "centrifugo", lambda n, tag: [server.token(f"{tag}-{i}") for i in range(n)]
+            server.name,
+            server.ws_url,
+            server.pid,
+            "centrifugo",
+            lambda n, tag: [server.token(f"{tag}-{i}") for i in range(n)],
         )
     return Target(server.name, server.ws_url, server.pid, "aiohttp-floor", lambda n, tag: ["floor"] * n)
 

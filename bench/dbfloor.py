@@ -48,7 +48,12 @@ class Probe:
         self.messages = MessageStore(self.db, self.conversations)
         self.channels = Channels(self.db)
         self.ids: list[str] = []
-        self.timings: dict[str, list[float]] = {"read_conversation": [], "read_channel": [], "store_message": [], "message": []}
+        self.timings: dict[str, list[float]] = {
+            "read_conversation": [],
+            "read_channel": [],
+            "store_message": [],
+            "message": [],
+        }
 
     async def prepare(self) -> None:
         await self.conversations.create_indexes()
@@ -67,7 +72,9 @@ class Probe:
         await self.channels.of_message(doc["channel_id"])
         channel = time.perf_counter()
         fields = {"author_id": author_id, "author_role": "visitor", "author_name": "", "kind": "text", "body": "x" * 80}
-        await self.messages.append(conversation_id, {**fields, "client_msg_id": uuid.uuid4().hex}, unannounced, doc.get("last_seq"))
+        await self.messages.append(
+            conversation_id, {**fields, "client_msg_id": uuid.uuid4().hex}, unannounced, doc.get("last_seq")
+        )
         done = time.perf_counter()
         for name, seconds in (
             ("read_conversation", read - started),

@@ -44,7 +44,9 @@ def snapshot_head(destination: Path, revision: str = "HEAD") -> tuple[Path, str]
     resolve = ["git", "rev-parse", "--verify", f"{revision}^{{commit}}"]
     commit = subprocess.run(resolve, cwd=REPO, capture_output=True, text=True, check=True).stdout.strip()
     destination.mkdir(parents=True, exist_ok=True)
-    archive = subprocess.run(["git", "archive", commit, "libs", "services"], cwd=REPO, capture_output=True, check=True).stdout
+    archive = subprocess.run(
+        ["git", "archive", commit, "libs", "services"], cwd=REPO, capture_output=True, check=True
+    ).stdout
     subprocess.run(["tar", "-x", "-C", str(destination)], input=archive, check=True)
     return destination, commit
 
@@ -174,7 +176,9 @@ class ParleyUnderTest:
         assert self._http is not None
         headers = {"Authorization": f"Bearer {self._admin_token}"}
         body = {"name": name, "welcome": "Hello from the bench", "operator_ids": operator_ids}
-        async with self._http.post(f"{self.fleet.url('chat_session')}/channels", json=body, headers=headers) as response:
+        async with self._http.post(
+            f"{self.fleet.url('chat_session')}/channels", json=body, headers=headers
+        ) as response:
             if response.status != 201:
                 raise RuntimeError(f"channel not created ({response.status}): {await response.text()}")
             return str((await response.json())["id"])

@@ -39,7 +39,10 @@ def conversation(conversation_id: str) -> dict[str, Any]:
         "channel_id": "ch_probe",
         "status": "open",
         "member_ids": ["v_1", "o_1"],
-        "members": {user: {"role": role, "name": role.title(), "last_seen_seq": 0} for user, role in (("v_1", "visitor"), ("o_1", "operator"))},
+        "members": {
+            user: {"role": role, "name": role.title(), "last_seen_seq": 0}
+            for user, role in (("v_1", "visitor"), ("o_1", "operator"))
+        },
         "history": [{"event": "created", "user_id": "v_1", "at": stamp}],
         "last_seq": 0,
         "last_activity_at": stamp,
@@ -47,7 +50,9 @@ def conversation(conversation_id: str) -> dict[str, Any]:
     }
 
 
-async def per_operation(process: psutil.Process, count: int, operation: Callable[[int], Awaitable[Any]]) -> dict[str, float]:
+async def per_operation(
+    process: psutil.Process, count: int, operation: Callable[[int], Awaitable[Any]]
+) -> dict[str, float]:
     cpu_before, started = sum(process.cpu_times()[:2]), time.perf_counter()
     for n in range(count):
         await operation(n)
@@ -67,11 +72,17 @@ async def measure(binary: str, sizes: list[int], operations: int) -> dict[str, A
             ids = [f"c_{size}_{n:07d}" for n in range(size)]
             await collection.insert_many([conversation(conversation_id) for conversation_id in ids])
             picks = [random.choice(ids) for _ in range(operations)]
-            find = await per_operation(process, operations, lambda n, collection=collection, picks=picks: collection.find_one({"_id": picks[n]}))
+            find = await per_operation(
+                process,
+                operations,
+                lambda n, collection=collection, picks=picks: collection.find_one({"_id": picks[n]}),
+            )
             update = await per_operation(
-                process, operations, lambda n, collection=collection, picks=picks: collection.update_one(
+                process,
+                operations,
+                lambda n, collection=collection, picks=picks: collection.update_one(
                     {"_id": picks[n]}, {"$max": {"last_seq": n + 1}}
-                )
+                ),
             )
             results["sizes"][size] = {"find_one": find, "update_one": update}
             for name, figures in (("find_one", find), ("update_one", update)):

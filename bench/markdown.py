@@ -63,7 +63,16 @@ def fanout(section: dict[str, Any]) -> str:
                     f"{r['deliveries']}/{r['deliveries_expected']}",
                 ]
             )
-    header = ["server", "watchers", "probes", "first p50 ms", "last p50 ms", "last max ms", "first→last p50 ms", "delivered"]
+    header = [
+        "server",
+        "watchers",
+        "probes",
+        "first p50 ms",
+        "last p50 ms",
+        "last max ms",
+        "first→last p50 ms",
+        "delivered",
+    ]
     return table(header, rows) + f"\n\nratios: {section.get('ratios')}"
 
 
@@ -124,7 +133,11 @@ def time_inside(step: dict[str, Any]) -> str:
         for service, timings in step.get("time_inside", {}).items()
         for what, figures in timings.items()
     ]
-    return table(["service", "handler queue / MongoDB command", "calls per message", "mean ms per call"], rows) if rows else ""
+    return (
+        table(["service", "handler queue / MongoDB command", "calls per message", "mean ms per call"], rows)
+        if rows
+        else ""
+    )
 
 
 def database(report: dict[str, Any]) -> str:
@@ -132,16 +145,28 @@ def database(report: dict[str, Any]) -> str:
     db = report.get("database", {})
     parts = [f"server: {db.get('mongo')}"]
     if db.get("requests_by_command"):
-        parts.append("requests over the whole run: " + ", ".join(f"{k} {v}" for k, v in db["requests_by_command"].items()))
+        parts.append(
+            "requests over the whole run: " + ", ".join(f"{k} {v}" for k, v in db["requests_by_command"].items())
+        )
     floor = report.get("database_floor")
     if floor:
         rows = []
         for entry in floor:
             message, operations = entry["message_ms"], entry["operation_ms"]
             ops = ", ".join(f"{name} {figures.get('p50')}" for name, figures in operations.items())
-            rows.append([entry.get("writers", entry.get("concurrency")), entry["messages_per_second"], message.get("p50"), message.get("p99"), ops])
+            rows.append(
+                [
+                    entry.get("writers", entry.get("concurrency")),
+                    entry["messages_per_second"],
+                    message.get("p50"),
+                    message.get("p99"),
+                    ops,
+                ]
+            )
         header = ["writers", "messages/s", "p50 ms", "p99 ms", "p50 ms per operation"]
-        parts.append("chat_session's per-message operations, the database alone (bench/dbfloor.py):\n\n" + table(header, rows))
+        parts.append(
+            "chat_session's per-message operations, the database alone (bench/dbfloor.py):\n\n" + table(header, rows)
+        )
     return "\n\n".join(parts)
 
 

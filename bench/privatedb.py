@@ -45,7 +45,9 @@ class PrivateFerretDB:
         self.url = f"mongodb://127.0.0.1:{self.port}/"
         # FerretDB's own Prometheus metrics (requests and time per command): what the database did.
         self.debug_port = free_port()
-        self._home = Path(tempfile.mkdtemp(prefix="parley-bench-ferretdb-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None))
+        self._home = Path(
+            tempfile.mkdtemp(prefix="parley-bench-ferretdb-", dir="/dev/shm" if Path("/dev/shm").is_dir() else None)
+        )
         self._process: subprocess.Popen[bytes] | None = None
 
     @property

@@ -12,7 +12,11 @@ import psutil
 
 # The shared servers, found by process name. Other engineers' test runs use them too, so their
 # CPU is reported as "shared" and never divided into Parley's per-message cost.
-INFRA_PROCESS_NAMES = {"beam.smp": "rabbitmq (shared)", "redis-server": "redis (shared)", "ferretdb": "ferretdb (shared)"}
+INFRA_PROCESS_NAMES = {
+    "beam.smp": "rabbitmq (shared)",
+    "redis-server": "redis (shared)",
+    "ferretdb": "ferretdb (shared)",
+}
 # Servers the bench started for itself (bench/privatedb.py): measured under their own label,
 # never as a shared one.
 OWN_PIDS: set[int] = set()
@@ -192,7 +196,9 @@ class InfraMonitor:
                 gone = pids - alive.get(label, set())
                 if gone:
                     what = f"process {sorted(gone)} ended"
-                    self.events.append({"server": label, "what": what, "at": time.strftime("%H:%M:%S"), "phase": self.phase})
+                    self.events.append(
+                        {"server": label, "what": what, "at": time.strftime("%H:%M:%S"), "phase": self.phase}
+                    )
                     pids -= gone
             for label, pids in (await asyncio.to_thread(infra_pids, self.MIN_AGE_SECONDS)).items():
                 self._seen[label] |= pids

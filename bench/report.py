@@ -72,12 +72,16 @@ def _ratios(name: str, section: dict[str, Any]) -> dict[str, Any]:
         if not other:
             continue
         if name == "idle":
-            out[f"rss_per_connection_vs_{baseline}"] = ratio(parley["rss_per_connection_kib"], other["rss_per_connection_kib"])
+            out[f"rss_per_connection_vs_{baseline}"] = ratio(
+                parley["rss_per_connection_kib"], other["rss_per_connection_kib"]
+            )
         else:
             out[f"last_recipient_p50_vs_{baseline}"] = ratio(
                 parley["last_recipient_ms"].get("p50"), other["last_recipient_ms"].get("p50")
             )
-            out[f"first_to_last_p50_vs_{baseline}"] = ratio(parley["spread_ms"].get("p50"), other["spread_ms"].get("p50"))
+            out[f"first_to_last_p50_vs_{baseline}"] = ratio(
+                parley["spread_ms"].get("p50"), other["spread_ms"].get("p50")
+            )
     return out
 
 
@@ -128,7 +132,9 @@ def summary(data: dict[str, Any]) -> str:
                 lines.append(f"   {'':14s} {r['requested'] - r['watchers']} failed to connect: {r['connect_errors']}")
         lines.append(f"   ratios: {data['fanout'].get('ratios')}")
     if "database" in data:
-        lines.append(f"\n   database: {data['database'].get('mongo')}; requests: {data['database'].get('requests_by_command')}")
+        lines.append(
+            f"\n   database: {data['database'].get('mongo')}; requests: {data['database'].get('requests_by_command')}"
+        )
     lines += [
         f"   the database alone, chat_session's per-message reads and writes, "
         f"{entry.get('writers', entry.get('concurrency'))} writers: {entry['messages_per_second']} messages/s, "
@@ -138,9 +144,15 @@ def summary(data: dict[str, Any]) -> str:
     if "chat" in data:
         lines += _chat(data["chat"])
     lines += [f"note: {note}" for note in data.get("notes", [])]
-    lost = {name: n for name, p in data.get("fleet_log_problems", {}).items() if (n := p.get("warning: bus.connection_lost"))}
+    lost = {
+        name: n
+        for name, p in data.get("fleet_log_problems", {}).items()
+        if (n := p.get("warning: bus.connection_lost"))
+    }
     if lost:
-        lines.append(f"note: the fleet lost its RabbitMQ connection during the run (restarted by someone else?): {lost}")
+        lines.append(
+            f"note: the fleet lost its RabbitMQ connection during the run (restarted by someone else?): {lost}"
+        )
     return "\n".join(lines)
 
 

@@ -13,7 +13,9 @@ SCENARIOS = ("idle", "storm", "fanout", "chat")
 
 @dataclass(frozen=True)
 class Sizes:
-    workers: int = field(default=4, metadata={"help": "load-generator processes (each its own 127.0.0.x source address)"})
+    workers: int = field(
+        default=4, metadata={"help": "load-generator processes (each its own 127.0.0.x source address)"}
+    )
     login_concurrency: int = field(
         default=4,
         metadata={
@@ -21,7 +23,9 @@ class Sizes:
             "second the more run at once (56/s with 2, 31/s with 32 here)"
         },
     )
-    idle_connections: int = field(default=2000, metadata={"help": "authenticated connections held on one gateway process"})
+    idle_connections: int = field(
+        default=2000, metadata={"help": "authenticated connections held on one gateway process"}
+    )
     idle_visitors: int = field(
         default=2000,
         metadata={
@@ -29,15 +33,21 @@ class Sizes:
             "(at most 10, the gateway's per-user cap): auth on the shared FerretDB logs in a few to 50 visitors/s"
         },
     )
-    idle_hold_seconds: float = field(default=30.0, metadata={"help": "how long they are held while CPU and RSS are measured"})
+    idle_hold_seconds: float = field(
+        default=30.0, metadata={"help": "how long they are held while CPU and RSS are measured"}
+    )
     ping_interval_seconds: float = field(
         default=25.0, metadata={"help": "client heartbeat (bm-aichat: 25 s under the 60 s timeout)"}
     )
-    storm_conversations: int = field(default=20, metadata={"help": "dropped visitors with a live conversation (resume checked)"})
+    storm_conversations: int = field(
+        default=20, metadata={"help": "dropped visitors with a live conversation (resume checked)"}
+    )
     storm_publish_rate: float = field(
         default=20.0, metadata={"help": "operator messages/s into those conversations during the storm"}
     )
-    reconnect_delay_seconds: float = field(default=2.0, metadata={"help": "client reconnect delay after an abnormal close"})
+    reconnect_delay_seconds: float = field(
+        default=2.0, metadata={"help": "client reconnect delay after an abnormal close"}
+    )
     reconnect_jitter_seconds: float = field(default=2.0, metadata={"help": "uniform random jitter added to the delay"})
     storm_deadline_seconds: float = field(default=120.0, metadata={"help": "give up on links not back by then"})
     fanout_watchers: int = field(default=1000, metadata={"help": "connections watching the one conversation/channel"})
@@ -51,13 +61,16 @@ class Sizes:
         },
     )
     chat_steps: str = field(
-        default="25,50,100,150,200,300,400,600,800,1000", metadata={"help": "step-load rates (messages/s), comma-separated"}
+        default="25,50,100,150,200,300,400,600,800,1000",
+        metadata={"help": "step-load rates (messages/s), comma-separated"},
     )
     chat_step_seconds: float = field(default=10.0, metadata={"help": "duration of each step"})
     chat_sustain_seconds: float = field(default=20.0, metadata={"help": "duration of the sustained run(s)"})
     chat_target_rate: float = field(default=1000.0, metadata={"help": "the target rate (messages/s)"})
     chat_target_p99_ms: float = field(default=50.0, metadata={"help": "the target p99 end-to-end latency"})
-    profile_seconds: float = field(default=20.0, metadata={"help": "py-spy recording of the hottest service under chat load"})
+    profile_seconds: float = field(
+        default=20.0, metadata={"help": "py-spy recording of the hottest service under chat load"}
+    )
     body_chars: int = field(default=80, metadata={"help": "length of each chat message body"})
     database_floor_seconds: float = field(
         default=5.0, metadata={"help": "per concurrency (1, 8, 32): the database alone doing chat_session's writes"}
@@ -90,7 +103,9 @@ FULL = Sizes(
 def parse(argv: list[str] | None = None) -> tuple[Sizes, argparse.Namespace]:
     parser = argparse.ArgumentParser(prog="python -m bench", description="Parley benchmarks (bench/README.md).")
     parser.add_argument("--full", action="store_true", help="full sizes (20k connections, 60 s sustained, ...)")
-    parser.add_argument("--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of {','.join(SCENARIOS)}")
+    parser.add_argument(
+        "--scenarios", default=",".join(SCENARIOS), help=f"comma-separated subset of {','.join(SCENARIOS)}"
+    )
     parser.add_argument("--no-baselines", action="store_true", help="skip the aiohttp floor and Centrifugo")
     parser.add_argument("--no-profile", action="store_true", help="skip the py-spy profile")
     parser.add_argument(
@@ -116,7 +131,9 @@ def parse(argv: list[str] | None = None) -> tuple[Sizes, argparse.Namespace]:
     )
     parser.add_argument("--log-level", default="info", help="PARLEY_LOG_LEVEL of the fleet under test")
     for spec in fields(Sizes):
-        parser.add_argument(f"--{spec.name.replace('_', '-')}", type=type(spec.default), default=None, help=spec.metadata["help"])
+        parser.add_argument(
+            f"--{spec.name.replace('_', '-')}", type=type(spec.default), default=None, help=spec.metadata["help"]
+        )
     args = parser.parse_args(argv)
     sizes = FULL if args.full else Sizes()
     overrides = {}

@@ -46,7 +46,9 @@ def main(arguments: list[str]) -> int:
     codes: dict[str, int] = {}
     for name, (process, _) in running.items():
         codes[name] = process.wait()
-        print(f"tiers: {name} finished with exit code {codes[name]} after {time.monotonic() - started:.0f} s", flush=True)
+        print(
+            f"tiers: {name} finished with exit code {codes[name]} after {time.monotonic() - started:.0f} s", flush=True
+        )
     totals: dict[str, int] = {}
     for name, (_, log) in running.items():
         text = log.read_text(errors="replace")

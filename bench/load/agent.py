@@ -35,7 +35,9 @@ class Agent:
     def session(self) -> aiohttp.ClientSession:
         if self._session is None:
             connector = aiohttp.TCPConnector(limit=0, local_addr=(self.source_ip, 0), ttl_dns_cache=None)
-            timeout = aiohttp.ClientTimeout(total=None, connect=CONNECT_TIMEOUT_SECONDS, sock_read=CONNECT_TIMEOUT_SECONDS)
+            timeout = aiohttp.ClientTimeout(
+                total=None, connect=CONNECT_TIMEOUT_SECONDS, sock_read=CONNECT_TIMEOUT_SECONDS
+            )
             self._session = aiohttp.ClientSession(connector=connector, timeout=timeout)
         return self._session
 
@@ -52,7 +54,8 @@ class Agent:
         """Log in one visitor per device id; returns the logins (None where one failed) and a summary."""
         started = time.perf_counter()
         results = await bounded(
-            concurrency, (lambda device=device: self.login_one(auth_url, {"device_id": device}) for device in device_ids)
+            concurrency,
+            (lambda device=device: self.login_one(auth_url, {"device_id": device}) for device in device_ids),
         )
         logins = [result if isinstance(result, dict) else None for result in results]
         errors = Counter(type(result).__name__ for result in results if isinstance(result, BaseException))

@@ -61,11 +61,18 @@ class ChatAgent(Agent):
         self._unanswered: dict[str, tuple[Step, float]] = {}
 
     async def setup(
-        self, channel_id: str, operators: list[dict[str, str]], conversations: int, device_prefix: str, login_concurrency: int = 1
+        self,
+        channel_id: str,
+        operators: list[dict[str, str]],
+        conversations: int,
+        device_prefix: str,
+        login_concurrency: int = 1,
     ) -> dict[str, Any]:
         started = time.perf_counter()
         for operator in operators:
-            login = await self.login_one(self.auth_url, {"username": operator["username"], "password": operator["password"]})
+            login = await self.login_one(
+                self.auth_url, {"username": operator["username"], "password": operator["password"]}
+            )
             link = Link(self.dialect, self._on_push, login["token"])
             await connect_patiently(link, self.session, self.url)
             self.operators[link.uid] = link
@@ -92,9 +99,16 @@ class ChatAgent(Agent):
         }
 
     async def _open(self, link: Link, channel_id: str) -> Pair:
-        opened = await request_patiently(link, {"type": "session.open", "data": {"channel_id": channel_id}}, "session.opened")
+        opened = await request_patiently(
+            link, {"type": "session.open", "data": {"channel_id": channel_id}}, "session.opened"
+        )
         conversation_id = opened["data"]["conversation_id"]
-        data = {"conversation_id": conversation_id, "client_msg_id": f"hello-{link.uid}", "kind": "text", "body": "hello"}
+        data = {
+            "conversation_id": conversation_id,
+            "client_msg_id": f"hello-{link.uid}",
+            "kind": "text",
+            "body": "hello",
+        }
         await request_patiently(link, {"type": "message.send", "data": data}, "message.accepted")
         return Pair(conversation_id, link)
 
@@ -142,7 +156,9 @@ class ChatAgent(Agent):
         if now <= step.ends:
             step.received_in_window += 1
 
-    async def run_step(self, label: str, rate: float, seconds: float, drain_seconds: float, body_chars: int) -> dict[str, Any]:
+    async def run_step(
+        self, label: str, rate: float, seconds: float, drain_seconds: float, body_chars: int
+    ) -> dict[str, Any]:
         """Offer ``rate`` messages/s for ``seconds``, then wait (bounded) for the stragglers."""
         step = self.steps[label] = Step(label)
         pairs = [pair for pair in self.pairs if pair.operator is not None]

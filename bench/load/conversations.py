@@ -39,7 +39,9 @@ class Tracked:
         conversation_id = opened["data"]["conversation_id"]
         self.conversation_id = conversation_id
         data = {"conversation_id": conversation_id, "client_msg_id": f"hi-{uuid.uuid4().hex[:12]}", "body": "hello"}
-        await request_patiently(self.link, {"type": "message.send", "data": {**data, "kind": "text"}}, "message.accepted")
+        await request_patiently(
+            self.link, {"type": "message.send", "data": {**data, "kind": "text"}}, "message.accepted"
+        )
         return conversation_id
 
     def contiguous(self) -> int:

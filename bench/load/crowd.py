@@ -73,7 +73,8 @@ class CrowdAgent(Agent):
     async def subscribe(self, channel: str) -> int:
         """Centrifugo only: subscribe every open link to ``channel``."""
         results = await bounded(
-            64, (lambda link=link: link.request({"subscribe": {"channel": channel}}) for link in self.links if link.open)
+            64,
+            (lambda link=link: link.request({"subscribe": {"channel": channel}}) for link in self.links if link.open),
         )
         return sum(isinstance(result, dict) and "subscribe" in result for result in results)
 
@@ -97,7 +98,9 @@ class CrowdAgent(Agent):
             "links": len(self.links),
             "pongs": sum(link.pongs for link in self.links),
             # Links that had been up and are not any more, by close code.
-            "close_codes": dict(Counter(str(link.close_code) for link in self.links if link.opened_at and not link.open)),
+            "close_codes": dict(
+                Counter(str(link.close_code) for link in self.links if link.opened_at and not link.open)
+            ),
         }
 
     # ---- fan-out probes --------------------------------------------------------------------
@@ -124,7 +127,9 @@ class CrowdAgent(Agent):
         return [result for result in results if isinstance(result, str)]
 
     async def conversation_report(self) -> dict[str, Any]:
-        return {tracked.conversation_id: tracked.report() for tracked in self.tracked.values() if tracked.conversation_id}
+        return {
+            tracked.conversation_id: tracked.report() for tracked in self.tracked.values() if tracked.conversation_id
+        }
 
     # ---- the storm ---------------------------------------------------------------------------
 
@@ -140,7 +145,10 @@ class CrowdAgent(Agent):
         deadline = time.monotonic() + deadline_seconds
         closed = self.dropped
         results = await asyncio.gather(
-            *(self._bounded_come_back(link, delay, jitter, deadline, deadline_seconds + STRAGGLER_SECONDS) for link in closed)
+            *(
+                self._bounded_come_back(link, delay, jitter, deadline, deadline_seconds + STRAGGLER_SECONDS)
+                for link in closed
+            )
         )
         back = [result for result in results if result[0] is not None]
         return {
@@ -162,7 +170,9 @@ class CrowdAgent(Agent):
             self.stuck += 1
             return None, 0.0, -1
 
-    async def _come_back(self, link: Link, delay: float, jitter: float, deadline: float) -> tuple[float | None, float, int]:
+    async def _come_back(
+        self, link: Link, delay: float, jitter: float, deadline: float
+    ) -> tuple[float | None, float, int]:
         """Reconnect like a client: returns when it was back, how long its last handshake took, tries."""
         tries = 0
         while time.monotonic() < deadline:

@@ -54,7 +54,10 @@ async def run_chat(parley: ParleyUnderTest, sizes: Sizes, results_dir: Path, wit
             step = await _step(parley, pool, watch, sizes, f"step-{rate:g}", rate, sizes.chat_step_seconds)
             steps.append(step)
             progress(f"chat: {rate:g}/s -> p99 {step['latency_ms'].get('p99')} ms, saturated {step['saturated']}")
-            if step["saturated"] or step["latency_ms"].get("p99", math.inf) > GIVE_UP_P99_FACTOR * sizes.chat_target_p99_ms:
+            if (
+                step["saturated"]
+                or step["latency_ms"].get("p99", math.inf) > GIVE_UP_P99_FACTOR * sizes.chat_target_p99_ms
+            ):
                 break
             await parley.wait_drained(30.0)
         meeting = [s["rate"] for s in steps if s["meets_target"]]
@@ -62,7 +65,9 @@ async def run_chat(parley: ParleyUnderTest, sizes: Sizes, results_dir: Path, wit
         target_met = sizes.chat_target_rate in meeting
         sustain_rate = sizes.chat_target_rate if target_met else max(meeting or keeping_up or [sizes.steps()[0]])
         await parley.wait_drained(60.0)
-        sustained = await _step(parley, pool, watch, sizes, f"sustain-{sustain_rate:g}", sustain_rate, sizes.chat_sustain_seconds)
+        sustained = await _step(
+            parley, pool, watch, sizes, f"sustain-{sustain_rate:g}", sustain_rate, sizes.chat_sustain_seconds
+        )
         result: dict[str, Any] = {
             "setup": setup,
             "cpu_percent_at_rest": at_rest,
@@ -120,7 +125,12 @@ async def _step(
     database_before = await parley.database.requests_by_command() if parley.database else {}
     span = CpuSpan(watch).start()
     parts = await pool.call_all(
-        "run_step", label=label, rate=rate / pool.count, seconds=seconds, drain_seconds=DRAIN_SECONDS, body_chars=sizes.body_chars
+        "run_step",
+        label=label,
+        rate=rate / pool.count,
+        seconds=seconds,
+        drain_seconds=DRAIN_SECONDS,
+        body_chars=sizes.body_chars,
     )
     span.stop()
     metrics_after = await servicemetrics.scrape(metrics_urls)
@@ -128,7 +138,16 @@ async def _step(
     backlog = await parley.queued_messages()
     total = {
         key: sum(p[key] for p in parts)
-        for key in ("sent", "held_back", "accepted", "received", "received_in_window", "lost", "unanswered", "duplicates")
+        for key in (
+            "sent",
+            "held_back",
+            "accepted",
+            "received",
+            "received_in_window",
+            "lost",
+            "unanswered",
+            "duplicates",
+        )
     }
     errors: dict[str, int] = {}
     for part in parts:
@@ -175,7 +194,9 @@ async def _profile(
     hottest = max(costs, key=lambda name: costs[name])
     output = results_dir / f"profile-{hottest}.collapsed.txt"
     spy = await profile.record(parley.pids()[hottest], sizes.profile_seconds, output)
-    load = await _step(parley, pool, Watch({}), sizes, f"profile-{sustained['rate']:g}", sustained["rate"], sizes.profile_seconds)
+    load = await _step(
+        parley, pool, Watch({}), sizes, f"profile-{sustained['rate']:g}", sustained["rate"], sizes.profile_seconds
+    )
     ok, log = await profile.finish(spy, sizes.profile_seconds)
     if not ok or not output.exists():
         return {"service": hottest, "error": log}

@@ -102,7 +102,12 @@ class ParleyDriver(Driver):
         await self.link.request(self._message("hello"))
 
     def _message(self, body: str) -> dict[str, Any]:
-        data = {"conversation_id": self.conversation_id, "client_msg_id": uuid.uuid4().hex, "kind": "text", "body": body}
+        data = {
+            "conversation_id": self.conversation_id,
+            "client_msg_id": uuid.uuid4().hex,
+            "kind": "text",
+            "body": body,
+        }
         return {"type": "message.send", "data": data}
 
     async def send(self, body: str) -> None:
@@ -118,7 +123,9 @@ async def run_fanout(target: Target, driver: Driver, sizes: Sizes) -> dict[str, 
         credentials = await driver.credentials(watchers)
         counts = shares(watchers, sizes.workers)
         offsets = [sum(counts[:i]) for i in range(len(counts))]
-        await pool.call_all("add_links", [{"credentials": credentials[o : o + n]} for o, n in zip(offsets, counts, strict=True)])
+        await pool.call_all(
+            "add_links", [{"credentials": credentials[o : o + n]} for o, n in zip(offsets, counts, strict=True)]
+        )
         started = time.perf_counter()
         connects = await pool.call_all("connect")
         connect_seconds = time.perf_counter() - started

@@ -41,7 +41,9 @@ async def run_idle(target: Target, sizes: Sizes, auth_url: str = "") -> tuple[di
         per_worker = max(1, sizes.login_concurrency // sizes.workers)
         links_per_visitor = -(-total // max(1, min(total, sizes.idle_visitors)))
         if links_per_visitor > MAX_LINKS_PER_VISITOR:
-            raise ValueError(f"{total} connections need more than {sizes.idle_visitors} visitors (10 links each at most)")
+            raise ValueError(
+                f"{total} connections need more than {sizes.idle_visitors} visitors (10 links each at most)"
+            )
         calls = [
             {
                 "auth_url": auth_url,
@@ -56,7 +58,9 @@ async def run_idle(target: Target, sizes: Sizes, auth_url: str = "") -> tuple[di
         result["links_per_visitor"] = links_per_visitor
         result["logins"] = _merge_logins(logins)
     else:
-        await pool.call_all("add_links", [{"credentials": target.credentials(n, f"w{i}")} for i, n in enumerate(counts)])
+        await pool.call_all(
+            "add_links", [{"credentials": target.credentials(n, f"w{i}")} for i, n in enumerate(counts)]
+        )
 
     progress(f"idle/{target.name}: connecting")
     # Each link pings from the moment it is up, as a client does: a ramp longer than the
@@ -84,7 +88,9 @@ async def run_idle(target: Target, sizes: Sizes, auth_url: str = "") -> tuple[di
     }
     await asyncio.sleep(SETTLE_SECONDS)
     rss_settled = watch.rss(target.process)
-    progress(f"idle/{target.name}: {connected} connected in {ramp.seconds:.0f} s; holding {sizes.idle_hold_seconds:g} s")
+    progress(
+        f"idle/{target.name}: {connected} connected in {ramp.seconds:.0f} s; holding {sizes.idle_hold_seconds:g} s"
+    )
     hold = CpuSpan(watch).start()
     await asyncio.sleep(sizes.idle_hold_seconds)
     hold.stop()

@@ -44,7 +44,9 @@ async def record(pid: int, seconds: float, output: Path, *, pause: bool = True) 
     stacks, but the measurement running beside it is barely disturbed."""
     command = [str(PY_SPY), "record", "--pid", str(pid), "--duration", str(int(seconds)), "--rate", str(SAMPLE_RATE)]
     command += ["--format", "raw", "--output", str(output), "--gil", *([] if pause else ["--nonblocking"])]
-    return await asyncio.create_subprocess_exec(*command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT)
+    return await asyncio.create_subprocess_exec(
+        *command, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT
+    )
 
 
 async def finish(spy: asyncio.subprocess.Process, seconds: float) -> tuple[bool, str]:
@@ -78,7 +80,11 @@ def summarise(collapsed: Path, top: int = 15) -> dict[str, Any]:
             inclusive[name] += count
 
     def shares(counter: Counter[str]) -> list[dict[str, Any]]:
-        return [{"where": key, "percent": round(100.0 * n / total, 1)} for key, n in counter.most_common(top)] if total else []
+        return (
+            [{"where": key, "percent": round(100.0 * n / total, 1)} for key, n in counter.most_common(top)]
+            if total
+            else []
+        )
 
     return {"samples": total, "self": shares(own), "inclusive": shares(inclusive), "self_by_library": shares(libraries)}
 

@@ -102,7 +102,9 @@ class Publisher:
 async def run_storm(
     parley: ParleyUnderTest, pool: WorkerPool, sizes: Sizes, watch: Watch, profile_to: Path | None = None
 ) -> dict[str, Any]:
-    count = max(1, math.ceil(sizes.storm_publish_rate / OPERATOR_RATE), math.ceil(sizes.storm_conversations / OPERATOR_CAPACITY))
+    count = max(
+        1, math.ceil(sizes.storm_publish_rate / OPERATOR_RATE), math.ceil(sizes.storm_conversations / OPERATOR_CAPACITY)
+    )
     operators = await parley.create_operators(count, f"storm-{uuid.uuid4().hex[:6]}")
     channel_id = await parley.create_channel("storm", [operator["uid"] for operator in operators])
     publisher = Publisher(parley)
@@ -118,7 +120,9 @@ async def run_storm(
         span = CpuSpan(watch).start()
         sampler = DescriptorSampler(parley.pids()["gateway"])
         sampling = asyncio.create_task(sample_descriptors(sampler))
-        spy = await profile.record(sampler.process.pid, PROFILE_SECONDS, profile_to, pause=False) if profile_to else None
+        spy = (
+            await profile.record(sampler.process.pid, PROFILE_SECONDS, profile_to, pause=False) if profile_to else None
+        )
         drops = await pool.call_all("drop")
         dropped_at = min(d["at"] for d in drops)
         back = await pool.call_all(

@@ -63,7 +63,15 @@ async def demo(infra: Infra) -> AsyncIterator[RunningDemo]:
         await fleet.start()
         await running.start()
         assert running.seeded is not None
-        yield RunningDemo(fleet, running.edge, running.edge.url, running.site.url, running.seeded.channel_id, DEMO_OPERATOR, DEMO_ADMIN)
+        yield RunningDemo(
+            fleet,
+            running.edge,
+            running.edge.url,
+            running.site.url,
+            running.seeded.channel_id,
+            DEMO_OPERATOR,
+            DEMO_ADMIN,
+        )
     finally:
         await running.stop()
         await fleet.stop()

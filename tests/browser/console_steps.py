@@ -75,7 +75,9 @@ class ConsoleWorld:
 
     async def visitor(self) -> Visitor:
         signed_in = await login(self.session, self.edge_url, device_id=f"device-{uuid.uuid4().hex}")
-        ws, _ = await WsClient.connect(self.session, self.edge_url.replace("http://", "ws://") + "/ws", signed_in["token"])
+        ws, _ = await WsClient.connect(
+            self.session, self.edge_url.replace("http://", "ws://") + "/ws", signed_in["token"]
+        )
         self.sockets.append(ws)
         return Visitor(signed_in["uid"], ws)
 

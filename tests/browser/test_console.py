@@ -102,14 +102,18 @@ async def test_queue_accept_reply_typing_seen_and_canned(
     await expect(page.locator("#composer-input")).to_have_value("Hello! How can I help you today?")
     await page.press("#composer-input", "Enter")
     greeting = {"conversation_id": conversation_id, "message": {"body": "Hello! How can I help you today?"}}
-    reply = await visitor.ws.wait_for(lambda f: f["type"] == "message.new" and contains(f["data"], greeting), timeout=15)
+    reply = await visitor.ws.wait_for(
+        lambda f: f["type"] == "message.new" and contains(f["data"], greeting), timeout=15
+    )
     assert reply["data"]["message"]["author_id"] == olivia.uid
     await expect(page.locator("#typing-indicator")).to_have_text("", timeout=UI_TIMEOUT_MS)  # their message came
 
     # The visitor reads it: the reply's tick turns to "seen".
     seq = reply["data"]["seq"]
     await visitor.ws.request("seen", {"conversation_id": conversation_id, "seq": seq})
-    await expect(page.locator(f"#message-list li[data-seq='{seq}'] .tick")).to_have_attribute("aria-label", "seen", timeout=UI_TIMEOUT_MS)
+    await expect(page.locator(f"#message-list li[data-seq='{seq}'] .tick")).to_have_attribute(
+        "aria-label", "seen", timeout=UI_TIMEOUT_MS
+    )
     await world.say(visitor, conversation_id, "It has yellow leaves")
     await expect(message_bodies(page)).to_have_text(
         ["My plant is wilting", "Hello! How can I help you today?", "It has yellow leaves"], timeout=UI_TIMEOUT_MS
@@ -137,7 +141,9 @@ async def test_two_consoles_of_one_operator_stay_in_sync_and_page_back(
     conversation_id = await world.start_conversation(visitor, channel_id, "m01")
     for n in range(2, 36):
         await world.say(visitor, conversation_id, f"m{n:02d}")
-    rows = [page.locator(f"#conversation-list li[data-conversation-id='{conversation_id}']") for page in (first, second)]
+    rows = [
+        page.locator(f"#conversation-list li[data-conversation-id='{conversation_id}']") for page in (first, second)
+    ]
     for row in rows:
         await expect(row).to_have_attribute("data-unread", "35", timeout=UI_TIMEOUT_MS)
 
@@ -150,19 +156,25 @@ async def test_two_consoles_of_one_operator_stay_in_sync_and_page_back(
     await first.fill("#composer-input", "Answered from console one")
     await first.press("#composer-input", "Enter")
     await open_conversation(second, conversation_id)
-    await expect(second.locator("#message-list [data-seq]", has_text="Answered from console one")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    await expect(second.locator("#message-list [data-seq]", has_text="Answered from console one")).to_have_count(
+        1, timeout=UI_TIMEOUT_MS
+    )
 
     # History paging: a console opened later (a reload: the stored session, no sign-in) shows the
     # newest page first; scrolling to the top loads the older messages.
     await second.reload()
     await expect(second.locator("#connection")).to_have_attribute("data-status", "online", timeout=UI_TIMEOUT_MS)
     await open_conversation(second, conversation_id)
-    await expect(second.locator("#message-list [data-seq]", has_text="Answered from console one")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    await expect(second.locator("#message-list [data-seq]", has_text="Answered from console one")).to_have_count(
+        1, timeout=UI_TIMEOUT_MS
+    )
     await expect(second.locator("#message-list [data-seq]", has_text="m01")).to_have_count(0)
     await expect(second.locator("#load-older")).to_be_visible()
     await second.locator("#messages").evaluate("scroller => { scroller.scrollTop = 0; }")
     await expect(second.locator("#message-list [data-seq]", has_text="m01")).to_have_count(1, timeout=UI_TIMEOUT_MS)
-    shown = await second.locator("#message-list [data-seq]").evaluate_all("items => items.map(item => Number(item.dataset.seq))")
+    shown = await second.locator("#message-list [data-seq]").evaluate_all(
+        "items => items.map(item => Number(item.dataset.seq))"
+    )
     assert shown == list(range(1, len(shown) + 1)) and len(shown) >= 36, shown
     await expect(second.locator("#load-older")).to_be_hidden()
     await shot(second, "second-console-paged")

@@ -31,16 +31,24 @@ async def test_the_sample_site_embeds_the_widget_with_one_script_tag(demo: Runni
 
 
 async def test_cross_origin_settings_allow_the_site_and_refuse_others(demo: RunningDemo) -> None:
-    preflight = {"Origin": demo.site_url, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    preflight = {
+        "Origin": demo.site_url,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
     async with aiohttp.ClientSession() as session:
         async with session.options(f"{demo.edge_url}/auth/login", headers=preflight) as response:
             assert response.status == 204 and response.headers["Access-Control-Allow-Origin"] == demo.site_url
-        async with session.get(f"{demo.edge_url}/channels/{demo.channel_id}/availability", headers={"Origin": demo.site_url}) as response:
+        async with session.get(
+            f"{demo.edge_url}/channels/{demo.channel_id}/availability", headers={"Origin": demo.site_url}
+        ) as response:
             assert response.headers["Access-Control-Allow-Origin"] == demo.site_url
         ws = await session.ws_connect(f"{demo.edge_url.replace('http', 'ws')}/ws", headers={"Origin": demo.site_url})
         await ws.close()
         with pytest.raises(aiohttp.WSServerHandshakeError) as refused:
-            await session.ws_connect(f"{demo.edge_url.replace('http', 'ws')}/ws", headers={"Origin": "https://elsewhere.example"})
+            await session.ws_connect(
+                f"{demo.edge_url.replace('http', 'ws')}/ws", headers={"Origin": "https://elsewhere.example"}
+            )
         assert refused.value.status == 403
 
 

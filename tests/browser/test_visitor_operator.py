@@ -118,9 +118,13 @@ async def test_visitor_and_operator_through_bot_network_cuts_and_rating(
     conversation_id = await waiting.get_attribute("data-conversation-id")
     await both(shot, visitor, console, "2-forwarded")
     await waiting.get_by_role("button", name="Accept").click()
-    await expect(visitor.locator(".log", has_text="Olivia joined the conversation")).to_be_visible(timeout=UI_TIMEOUT_MS)
+    await expect(visitor.locator(".log", has_text="Olivia joined the conversation")).to_be_visible(
+        timeout=UI_TIMEOUT_MS
+    )
     # The console shows what came before the operator: the visitor's first words and the bot's questions.
-    await expect(console.locator("#message-list .from-visitor[data-seq]", has_text="Hello")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    await expect(console.locator("#message-list .from-visitor[data-seq]", has_text="Hello")).to_have_count(
+        1, timeout=UI_TIMEOUT_MS
+    )
     await expect(console.locator("#message-list .from-bot[data-seq]").first).to_be_visible()
     await console_writes(console, "Hi, I'm Olivia. How can I help?")
     await assert_each_once(visitor, console, ["Hi, I'm Olivia. How can I help?"])
@@ -146,7 +150,9 @@ async def test_visitor_and_operator_through_bot_network_cuts_and_rating(
     await both(shot, visitor, console, "6-operator-offline")
     await console.context.set_offline(False)
     await expect(console.locator("#connection")).to_have_attribute("data-status", "online", timeout=UI_TIMEOUT_MS)
-    await assert_each_once(visitor, console, ["My order number is A-1001", "It never arrived", "Let me check that order."])
+    await assert_each_once(
+        visitor, console, ["My order number is A-1001", "It never arrived", "Let me check that order."]
+    )
     await both(shot, visitor, console, "7-operator-restored")
 
     # Nothing missing or doubled: the console shows every stored message once, in seq order.

@@ -11,7 +11,9 @@ from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.widget_steps import WAIT_MS, create_channel, open_widget, say, start_bot
 
 
-async def test_launcher_shows_availability_and_opens_with_the_welcome(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+async def test_launcher_shows_availability_and_opens_with_the_welcome(
+    demo: RunningDemo, new_page: NewPage, shot: Shot
+) -> None:
     page = await new_page("visitor")
     await page.goto(demo.site_url)
     launcher = page.locator(".launcher")
@@ -25,9 +27,17 @@ async def test_launcher_shows_availability_and_opens_with_the_welcome(demo: Runn
     await shot(page, "2-open")
 
 
-async def test_a_channel_nobody_serves_offers_to_leave_a_message(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
-    spec = {"name": "After hours", "allowed_origins": [demo.site_url], "offline_message": "We are away. Leave a message!"}
-    channel_id = await create_channel(demo.fleet.url("auth"), demo.fleet.url("chat_session"), demo.admin.username, demo.admin.password, spec)
+async def test_a_channel_nobody_serves_offers_to_leave_a_message(
+    demo: RunningDemo, new_page: NewPage, shot: Shot
+) -> None:
+    spec = {
+        "name": "After hours",
+        "allowed_origins": [demo.site_url],
+        "offline_message": "We are away. Leave a message!",
+    }
+    channel_id = await create_channel(
+        demo.fleet.url("auth"), demo.fleet.url("chat_session"), demo.admin.username, demo.admin.password, spec
+    )
     page = await new_page("visitor")
     await page.goto(demo.site_for(channel_id))
     launcher = page.locator(".launcher")
@@ -45,7 +55,9 @@ async def test_an_unknown_channel_shows_no_launcher(demo: RunningDemo, new_page:
     await expect(page.locator(".launcher")).to_be_hidden()
 
 
-async def test_the_bot_greets_asks_and_its_answer_buttons_work(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+async def test_the_bot_greets_asks_and_its_answer_buttons_work(
+    demo: RunningDemo, new_page: NewPage, shot: Shot
+) -> None:
     page = await new_page("visitor")
     await start_bot(page, demo.site_url)
     await expect(page.locator(".msg.bot", has_text="I'm Sam, the support bot")).to_be_visible()
@@ -54,7 +66,9 @@ async def test_the_bot_greets_asks_and_its_answer_buttons_work(demo: RunningDemo
     await expect(page.locator(".msg.mine .tick")).to_have_text("✓")
     await shot(page, "1-first-step")
     await page.locator(".answer", has_text="Billing").click()
-    await expect(page.locator(".msg.bot a.article", has_text="Where to find your invoices")).to_be_visible(timeout=WAIT_MS)
+    await expect(page.locator(".msg.bot a.article", has_text="Where to find your invoices")).to_be_visible(
+        timeout=WAIT_MS
+    )
     await expect(page.locator(".answer")).to_have_text(["Yes, thanks", "No"], timeout=WAIT_MS)
     await shot(page, "2-after-billing")
 
@@ -73,12 +87,16 @@ async def test_a_refused_word_is_explained_in_plain_words(demo: RunningDemo, new
     await start_bot(page, demo.site_url)
     await say(page, f"this is a {DEMO_SENSITIVE_WORD}")
     banner = page.locator(".banner")
-    await expect(banner).to_have_text("Your message contains a word that is not allowed, so it was not sent.", timeout=WAIT_MS)
+    await expect(banner).to_have_text(
+        "Your message contains a word that is not allowed, so it was not sent.", timeout=WAIT_MS
+    )
     await expect(page.locator(".msg.failed")).to_have_count(1)
     await shot(page, "refused")
 
 
-async def test_the_host_page_styles_do_not_reach_the_widget_and_phones_get_full_screen(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+async def test_the_host_page_styles_do_not_reach_the_widget_and_phones_get_full_screen(
+    demo: RunningDemo, new_page: NewPage, shot: Shot
+) -> None:
     page = await new_page("phone", viewport={"width": 375, "height": 700})
     await open_widget(page, demo.site_url)
     assert await page.locator(".send").evaluate("b => getComputedStyle(b).fontSize") != "30px"  # the host says 30px
@@ -114,5 +132,7 @@ async def set_maintenance(demo: RunningDemo, enabled: bool) -> None:
             token = (await response.json())["token"]
         spec = {"enabled": enabled, "message": "Back in five minutes"}
         headers = {"Authorization": f"Bearer {token}"}
-        async with session.put(f"{demo.fleet.url('gateway')}/admin/maintenance", json=spec, headers=headers) as response:
+        async with session.put(
+            f"{demo.fleet.url('gateway')}/admin/maintenance", json=spec, headers=headers
+        ) as response:
             assert response.status == 200, await response.text()

@@ -39,8 +39,12 @@ async def operator_desk(world: ConsoleWorld, demo: RunningDemo) -> tuple[Staff, 
     the edge's sockets drops the visitor only."""
     staff = await world.operator("Otto")
     channel_id = await world.channel([staff], allowed_origins=[demo.site_url])
-    signed_in = await login(world.session, demo.fleet.url("auth"), username=staff.username, password=staff.password, client_kind="console")
-    ws, _ = await WsClient.connect(world.session, demo.fleet.url("gateway").replace("http://", "ws://") + "/ws", signed_in["token"])
+    signed_in = await login(
+        world.session, demo.fleet.url("auth"), username=staff.username, password=staff.password, client_kind="console"
+    )
+    ws, _ = await WsClient.connect(
+        world.session, demo.fleet.url("gateway").replace("http://", "ws://") + "/ws", signed_in["token"]
+    )
     world.sockets.append(ws)
     await asyncio.sleep(0.5)  # presence learns of the operator's connection from a bus event
     return staff, channel_id, ws
@@ -76,12 +80,16 @@ async def test_a_reload_keeps_the_conversation(demo: RunningDemo, new_page: NewP
     await expect(page.locator(".log [data-seq]")).to_have_count(len(before), timeout=WAIT_MS)
     assert await page.locator(".log [data-seq]").all_inner_texts() == texts
     await say(page, "still here")
-    await expect(page.locator(".msg.mine", has_text="still here")).to_have_attribute("data-seq", str(len(before) + 1), timeout=WAIT_MS)
+    await expect(page.locator(".msg.mine", has_text="still here")).to_have_attribute(
+        "data-seq", str(len(before) + 1), timeout=WAIT_MS
+    )
     await assert_whole_and_once(page)
     await shot(page, "2-after-reload")
 
 
-async def test_a_network_drop_loses_and_doubles_nothing(demo: RunningDemo, new_page: NewPage, shot: Shot, world: ConsoleWorld) -> None:
+async def test_a_network_drop_loses_and_doubles_nothing(
+    demo: RunningDemo, new_page: NewPage, shot: Shot, world: ConsoleWorld
+) -> None:
     _, channel_id, operator = await operator_desk(world, demo)
     page = await new_page("visitor")
     await open_widget(page, demo.site_for(channel_id))
@@ -101,11 +109,15 @@ async def test_a_network_drop_loses_and_doubles_nothing(demo: RunningDemo, new_p
     shown = await assert_whole_and_once(page)
     assert len(shown) >= 5  # hello, the greeting, and the three sent during the drop (plus any notice)
     await say(page, "back again")
-    await expect(page.locator(".msg.mine", has_text="back again")).to_have_attribute("data-seq", str(len(shown) + 1), timeout=WAIT_MS)
+    await expect(page.locator(".msg.mine", has_text="back again")).to_have_attribute(
+        "data-seq", str(len(shown) + 1), timeout=WAIT_MS
+    )
     await shot(page, "2-reconnected")
 
 
-async def test_a_hidden_page_waits_to_reconnect_until_shown(demo: RunningDemo, new_page: NewPage, world: ConsoleWorld) -> None:
+async def test_a_hidden_page_waits_to_reconnect_until_shown(
+    demo: RunningDemo, new_page: NewPage, world: ConsoleWorld
+) -> None:
     _, channel_id, operator = await operator_desk(world, demo)
     page = await new_page("visitor")
     await open_widget(page, demo.site_for(channel_id))
@@ -139,10 +151,14 @@ async def test_a_second_window_takes_the_chat_over(demo: RunningDemo, new_page: 
     await expect(first.locator(".status")).to_have_text("Disconnected.")  # it does not reconnect by itself
     await first.locator(".take-back").click()
     await expect(banner).to_be_hidden(timeout=WAIT_MS)
-    await expect(second.locator(".banner")).to_contain_text("You opened the chat in another window or tab", timeout=WAIT_MS)
+    await expect(second.locator(".banner")).to_contain_text(
+        "You opened the chat in another window or tab", timeout=WAIT_MS
+    )
 
 
-async def test_closing_asks_for_a_rating_and_offers_the_transcript(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+async def test_closing_asks_for_a_rating_and_offers_the_transcript(
+    demo: RunningDemo, new_page: NewPage, shot: Shot
+) -> None:
     page = await new_page("visitor")
     await start_bot(page, demo.site_url)
     await page.locator(".end").click()

@@ -37,7 +37,9 @@ async def start_bot(page: Page, url: str) -> None:
     await expect(page.locator(".answer")).to_have_count(3, timeout=WAIT_MS)
 
 
-async def create_channel(fleet_auth_url: str, chat_url: str, username: str, password: str, spec: dict[str, object]) -> str:
+async def create_channel(
+    fleet_auth_url: str, chat_url: str, username: str, password: str, spec: dict[str, object]
+) -> str:
     """A channel created by the admin over chat_session's HTTP API; returns its id."""
     import aiohttp
 
@@ -45,6 +47,8 @@ async def create_channel(fleet_auth_url: str, chat_url: str, username: str, pass
         body = {"username": username, "password": password, "client_kind": "api"}
         async with session.post(f"{fleet_auth_url}/auth/login", json=body) as response:
             token = (await response.json())["token"]
-        async with session.post(f"{chat_url}/channels", json=spec, headers={"Authorization": f"Bearer {token}"}) as response:
+        async with session.post(
+            f"{chat_url}/channels", json=spec, headers={"Authorization": f"Bearer {token}"}
+        ) as response:
             assert response.status == 201, await response.text()
             return str((await response.json())["id"])

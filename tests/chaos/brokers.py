@@ -41,8 +41,12 @@ def free_port_with(*offsets: int) -> int:
 async def run_script(script: str, env: dict[str, str], *args: str, timeout: float = 180.0) -> str:
     """Run one of deploy/infra's scripts; its output, or an error carrying it."""
     process = await asyncio.create_subprocess_exec(
-        "bash", str(INFRA_SCRIPTS / script), *args, env={**os.environ, **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.STDOUT,
+        "bash",
+        str(INFRA_SCRIPTS / script),
+        *args,
+        env={**os.environ, **env},
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.STDOUT,
     )
     output, _ = await asyncio.wait_for(process.communicate(), timeout)
     text = output.decode(errors="replace")

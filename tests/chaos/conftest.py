@@ -36,7 +36,11 @@ async def chaos() -> AsyncIterator[ChaosRun]:
     proxy = Toxiproxy(run_dir / "toxiproxy.log")
     try:
         await proxy.start()
-        fleet = Fleet(env=await _fleet_env(brokers, proxy, run_dir.name), log_dir=run_dir, ports={s: free_port() for s in SERVICES})
+        fleet = Fleet(
+            env=await _fleet_env(brokers, proxy, run_dir.name),
+            log_dir=run_dir,
+            ports={s: free_port() for s in SERVICES},
+        )
         await fleet.start()
         gateway_amqp = await proxy.add_proxy(GATEWAY_AMQP, brokers.amqp_port)
         await fleet.add_replica("gateway", PARLEY_AMQP_URL=f"amqp://guest:guest@127.0.0.1:{gateway_amqp}/")
@@ -70,11 +74,20 @@ async def _fleet_env(brokers: PrivateBrokers, proxy: Toxiproxy, run_id: str) -> 
 
 
 async def _chaos_run(
-    brokers: PrivateBrokers, proxy: Toxiproxy, fleet: Fleet, mongo: AsyncMongoClient, http: aiohttp.ClientSession, db: str
+    brokers: PrivateBrokers,
+    proxy: Toxiproxy,
+    fleet: Fleet,
+    mongo: AsyncMongoClient,
+    http: aiohttp.ClientSession,
+    db: str,
 ) -> ChaosRun:
     ledger = Ledger()
     traffic = Traffic(ledger)
-    gateways = [service.url.replace("http://", "ws://") + "/ws" for name, service in fleet.services.items() if name.startswith("gateway")]
+    gateways = [
+        service.url.replace("http://", "ws://") + "/ws"
+        for name, service in fleet.services.items()
+        if name.startswith("gateway")
+    ]
     supervisor = Supervisor(fleet)
     supervisor.start()
     await open_conversations(http, fleet, traffic, gateways, CONVERSATIONS, ADMIN)

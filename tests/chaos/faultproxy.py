@@ -66,7 +66,9 @@ class Toxiproxy:
         """Delay every byte both ways (a slow network), until :meth:`clear`."""
         for stream in ("upstream", "downstream"):
             body = {
-                "name": f"latency_{stream}", "type": "latency", "stream": stream,
+                "name": f"latency_{stream}",
+                "type": "latency",
+                "stream": stream,
                 "attributes": {"latency": milliseconds, "jitter": jitter},
             }
             await self._call("POST", f"/proxies/{proxy}/toxics", body)

@@ -129,7 +129,9 @@ def _check_order(row: Row, ledger: Ledger, stored: list[Stored], members: dict[s
     """Each member got its conversation's seqs in increasing order, with no gap up to the last
     stored seq. A problem counts for this phase when the seq involved is one of its messages."""
     phase_seqs = {
-        (r.conversation_id, r.acked_seq) for r in ledger.sent.values() if r.phase == row.fault and r.acked_seq is not None
+        (r.conversation_id, r.acked_seq)
+        for r in ledger.sent.values()
+        if r.phase == row.fault and r.acked_seq is not None
     }
     last_seq = Counter[str]()
     for doc in stored:

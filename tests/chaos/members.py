@@ -127,7 +127,9 @@ class Member:
 
     async def _resume_again(self, conversation_id: str) -> None:
         """A refused resume (chat_session away, say) is asked again, as the protocol's 9503 says."""
-        answer = await self.request("resume", {"conversation_id": conversation_id, "after_seq": self.high(conversation_id)}, 10)
+        answer = await self.request(
+            "resume", {"conversation_id": conversation_id, "after_seq": self.high(conversation_id)}, 10
+        )
         if answer["type"] == "error":
             await asyncio.sleep(RECONNECT_DELAY_SECONDS)
 

@@ -58,7 +58,10 @@ def cut_gateway(run: ChaosRun) -> tuple[str, str]:
 def pairs_across(run: ChaosRun, cut_url: str) -> list[Pair]:
     pairs = []
     for conversation in run.traffic.conversations:
-        for recipient, sender in ((conversation.visitor, conversation.operator), (conversation.operator, conversation.visitor)):
+        for recipient, sender in (
+            (conversation.visitor, conversation.operator),
+            (conversation.operator, conversation.visitor),
+        ):
             if recipient.gateway == cut_url and sender.gateway not in (None, cut_url):
                 pairs.append(Pair(conversation, sender, recipient))
     return pairs
@@ -76,7 +79,9 @@ async def run_quiet_cut(run: ChaosRun, name: str, key: str, outage_seconds: floa
         pause = outage_seconds / (MESSAGES_PER_CONVERSATION + 1)
         for number in range(1, MESSAGES_PER_CONVERSATION + 1):
             await asyncio.sleep(pause)
-            await asyncio.gather(*(_send(run, pair, f"{key}.{pair.sender.user_id[-8:]}.{number}", name) for pair in pairs))
+            await asyncio.gather(
+                *(_send(run, pair, f"{key}.{pair.sender.user_id[-8:]}.{number}", name) for pair in pairs)
+            )
         await asyncio.sleep(max(0.0, cut_at + outage_seconds - time.monotonic()))
     finally:
         await run.proxy.set_enabled(GATEWAY_AMQP, True)

@@ -9,7 +9,18 @@ from pathlib import Path
 
 from tests.chaos.ledger import Row
 
-COLUMNS = ("fault", "sent", "acknowledged", "stored", "delivered", "lost", "duplicated", "disordered", "restarts", "dead letters")
+COLUMNS = (
+    "fault",
+    "sent",
+    "acknowledged",
+    "stored",
+    "delivered",
+    "lost",
+    "duplicated",
+    "disordered",
+    "restarts",
+    "dead letters",
+)
 # Problems listed per fault at most: the first ones say what went wrong, the rest are the same.
 MAX_PROBLEMS_SHOWN = 10
 

@@ -29,7 +29,9 @@ async def test_messages_reach_live_sockets_after_the_gateway_s_link_returns(chao
     result = await run_quiet_cut(chaos, name, key, outage)
     row = result.row
     new_dead = sum((await dead_letters(chaos.brokers.management_url)).values()) - dead_before
-    notes = [f"counted as delivered only when on the socket within {DELIVERY_BOUND_SECONDS:g} s after the link returned"]
+    notes = [
+        f"counted as delivered only when on the socket within {DELIVERY_BOUND_SECONDS:g} s after the link returned"
+    ]
     notes += [f"no conversation.updated re-sent within the bound: {where}" for where in result.without_state]
     TABLE.add(row, Counter(), new_dead, notes)
     # Whatever the verdict, the next faults start from a fleet that delivered everything.

@@ -22,7 +22,11 @@ async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:
     result = await run_phase(chaos, scenario.name, scenario.key, scenario.fault)
     row = result.row
     new_dead = sum(result.dead_lettered.values()) - dead_before
-    notes = [f"dead letters so far: {reason} x{count}" for reason, count in result.dead_lettered.items()] if new_dead else []
+    notes = (
+        [f"dead letters so far: {reason} x{count}" for reason, count in result.dead_lettered.items()]
+        if new_dead
+        else []
+    )
     if chaos.traffic.refusals:
         notes.append(f"sends refused (not retried): {dict(chaos.traffic.refusals)}")
     explanation = [] if row.clean else await explain_missing(chaos)

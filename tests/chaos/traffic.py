@@ -69,7 +69,12 @@ class Traffic:
 
     async def send_until_acked(self, conversation_id: str, member: Member, client_msg_id: str) -> None:
         self.ledger.record_sent(Sent(client_msg_id, conversation_id, member.user_id, self.phase))
-        body = {"conversation_id": conversation_id, "client_msg_id": client_msg_id, "kind": "text", "body": client_msg_id}
+        body = {
+            "conversation_id": conversation_id,
+            "client_msg_id": client_msg_id,
+            "kind": "text",
+            "body": client_msg_id,
+        }
         while self._running or time.monotonic() < self._give_up_at:
             try:
                 answer = await member.request("message.send", body, timeout=ANSWER_TIMEOUT_SECONDS)
@@ -105,14 +110,20 @@ async def open_conversations(
         username, password = f"chaos-op-{index}-{uuid.uuid4().hex[:6]}", "chaos-operator-password"
         body = {"username": username, "password": password, "role": "operator", "name": f"Operator {index}"}
         await _post(http, f"{auth}/auth/users", body, admin_token)
-        operators.append(await _member(http, gateways, traffic.ledger, {"username": username, "password": password}, auth, index))
+        operators.append(
+            await _member(http, gateways, traffic.ledger, {"username": username, "password": password}, auth, index)
+        )
     channel = await _post(
-        http, f"{fleet.url('chat_session')}/channels",
-        {"name": "Chaos", "welcome": "Hello", "operator_ids": [member.user_id for member in operators]}, admin_token,
+        http,
+        f"{fleet.url('chat_session')}/channels",
+        {"name": "Chaos", "welcome": "Hello", "operator_ids": [member.user_id for member in operators]},
+        admin_token,
     )
     await asyncio.sleep(1.0)  # presence learns of the operators' connections from bus events
     for index in range(count):
-        visitor = await _member(http, gateways, traffic.ledger, {"device_id": f"chaos-{uuid.uuid4().hex}"}, auth, index + 1)
+        visitor = await _member(
+            http, gateways, traffic.ledger, {"device_id": f"chaos-{uuid.uuid4().hex}"}, auth, index + 1
+        )
         opened = await visitor.request("session.open", {"channel_id": channel["id"]})
         conversation_id = opened["data"]["conversation_id"]
         visitor.conversations.add(conversation_id)

@@ -48,9 +48,7 @@ def _compose_commands() -> list[list[str]]:
     if shutil.which("docker-compose"):
         candidates.append(["docker-compose"])
     if shutil.which("docker"):
-        probe = subprocess.run(
-            ["docker", "compose", "version"], capture_output=True, text=True, timeout=60
-        )
+        probe = subprocess.run(["docker", "compose", "version"], capture_output=True, text=True, timeout=60)
         if probe.returncode == 0:
             candidates.append(["docker", "compose"])
     return candidates

@@ -26,7 +26,11 @@ async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
         # Staffing gauges every second rather than every 15 s, so a test can see them move.
         "PARLEY_CHAT_STAFFING_REFRESH_SECONDS": "1",
     }
-    running = Fleet(env=env, log_dir=ARTIFACTS / f"fleet-{infra.run_id}-{uuid.uuid4().hex[:4]}", ports={name: free_port() for name in SERVICES})
+    running = Fleet(
+        env=env,
+        log_dir=ARTIFACTS / f"fleet-{infra.run_id}-{uuid.uuid4().hex[:4]}",
+        ports={name: free_port() for name in SERVICES},
+    )
     try:
         await running.start()
         yield running

@@ -53,10 +53,13 @@ async def visitor_with_operator(
         conversation_id = opened["data"]["conversation_id"]
         await asyncio.sleep(0.5)  # presence learns of the operator's connection from a bus event
         sent = await visitor.request(
-            "message.send", {"conversation_id": conversation_id, "client_msg_id": "m1", "kind": "text", "body": first_text}
+            "message.send",
+            {"conversation_id": conversation_id, "client_msg_id": "m1", "kind": "text", "body": first_text},
         )
         assert sent["type"] == "message.accepted", sent
-        got = await operator.wait_for(lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation_id)
+        got = await operator.wait_for(
+            lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation_id
+        )
         assert got["data"]["message"]["body"] == first_text
         yield visitor, operator, conversation_id
     finally:

@@ -49,7 +49,9 @@ def ws_url(http_url: str) -> str:
     return http_url.replace("http://", "ws://") + "/ws"
 
 
-async def post(session: aiohttp.ClientSession, url: str, body: dict[str, Any], **headers: str) -> tuple[int, dict[str, Any]]:
+async def post(
+    session: aiohttp.ClientSession, url: str, body: dict[str, Any], **headers: str
+) -> tuple[int, dict[str, Any]]:
     async with session.post(url, json=body, headers=headers) as response:
         return response.status, (await response.json() if response.content_type == "application/json" else {})
 
@@ -101,7 +103,10 @@ async def start_chat(session: aiohttp.ClientSession, fleet: Fleet, admin_token: 
     )
     assert status == 201, created
     status, channel = await post(
-        session, f"{fleet.url('chat_session')}/channels", {"name": "Support", "operator_ids": [created["uid"]]}, **bearer(admin_token)
+        session,
+        f"{fleet.url('chat_session')}/channels",
+        {"name": "Support", "operator_ids": [created["uid"]]},
+        **bearer(admin_token),
     )
     assert status == 201, channel
     operator = await login(session, fleet, username=username, password="operator-password-1")
@@ -113,7 +118,8 @@ async def start_chat(session: aiohttp.ClientSession, fleet: Fleet, admin_token: 
         conversation_id = opened["data"]["conversation_id"]
         await asyncio.sleep(0.5)  # presence learns of the console from a bus event
         sent = await widget.request(
-            "message.send", {"conversation_id": conversation_id, "client_msg_id": "hello", "kind": "text", "body": "Hello"}
+            "message.send",
+            {"conversation_id": conversation_id, "client_msg_id": "hello", "kind": "text", "body": "Hello"},
         )
         assert sent["type"] == "message.accepted", sent
         # The operator was assigned (a member) when the console gets the first message.

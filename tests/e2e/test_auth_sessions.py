@@ -56,7 +56,9 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 async def admin(fleet: Fleet) -> str:
     """One admin login for the module (the account limit allows only three in a row)."""
     async with aiohttp.ClientSession(headers={"X-Forwarded-For": "192.0.2.1"}) as client:
-        status, answer = await post(client, f"{fleet.url('auth')}/auth/login", {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD})
+        status, answer = await post(
+            client, f"{fleet.url('auth')}/auth/login", {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
+        )
     assert status == 200, answer
     return answer["token"]
 
@@ -73,7 +75,9 @@ async def _operator(session: aiohttp.ClientSession, fleet: Fleet, admin: str, ro
     return username
 
 
-async def test_each_role_logs_in_and_gets_a_verifiable_session(session: aiohttp.ClientSession, fleet: Fleet, admin: str) -> None:
+async def test_each_role_logs_in_and_gets_a_verifiable_session(
+    session: aiohttp.ClientSession, fleet: Fleet, admin: str
+) -> None:
     status, visitor = await _login(session, fleet, device_id=f"device-{uuid.uuid4().hex}")
     assert status == 200 and visitor["role"] == "visitor"
     assert {"uid", "uname", "token", "refresh_token", "sessionCode", "expires_in"} <= visitor.keys()
@@ -92,7 +96,9 @@ async def test_each_role_logs_in_and_gets_a_verifiable_session(session: aiohttp.
     assert status == 400 and "device_id" in bad["error"]["message"]
 
 
-async def test_refresh_rotates_and_a_reused_token_revokes_the_session(session: aiohttp.ClientSession, fleet: Fleet) -> None:
+async def test_refresh_rotates_and_a_reused_token_revokes_the_session(
+    session: aiohttp.ClientSession, fleet: Fleet
+) -> None:
     refresh = f"{fleet.url('auth')}/auth/refresh"
     _, first = await _login(session, fleet, device_id=f"device-{uuid.uuid4().hex}")
     live, _ = await connect(session, fleet.url("gateway"), first["token"])
@@ -119,7 +125,9 @@ async def test_refresh_rotates_and_a_reused_token_revokes_the_session(session: a
     assert refused["data"]["code"] == 7001 and await closed(again) == 4001
 
 
-async def test_logout_closes_live_connections_and_refuses_the_token(session: aiohttp.ClientSession, fleet: Fleet) -> None:
+async def test_logout_closes_live_connections_and_refuses_the_token(
+    session: aiohttp.ClientSession, fleet: Fleet
+) -> None:
     _, visitor = await _login(session, fleet, device_id=f"device-{uuid.uuid4().hex}")
     first, _ = await connect(session, fleet.url("gateway"), visitor["token"])
     second, _ = await connect(session, fleet.url("gateway"), visitor["token"])
@@ -138,7 +146,9 @@ async def test_logout_closes_live_connections_and_refuses_the_token(session: aio
         assert response.status == 401
 
 
-async def test_a_new_login_of_the_same_kind_kicks_the_old_connection_off(session: aiohttp.ClientSession, fleet: Fleet, admin: str) -> None:
+async def test_a_new_login_of_the_same_kind_kicks_the_old_connection_off(
+    session: aiohttp.ClientSession, fleet: Fleet, admin: str
+) -> None:
     device = f"device-{uuid.uuid4().hex}"
     _, web_login = await _login(session, fleet, device_id=device)
     _, mobile_login = await _login(session, fleet, device_id=device, client_kind="mobile")
@@ -167,7 +177,9 @@ async def test_a_new_login_of_the_same_kind_kicks_the_old_connection_off(session
     await console.close()
 
 
-async def test_signing_keys_rotate_without_logging_anyone_out(session: aiohttp.ClientSession, fleet: Fleet, admin: str) -> None:
+async def test_signing_keys_rotate_without_logging_anyone_out(
+    session: aiohttp.ClientSession, fleet: Fleet, admin: str
+) -> None:
     _, before = await _login(session, fleet, device_id=f"device-{uuid.uuid4().hex}")
     old_kid = jwt.get_unverified_header(before["token"])["kid"]
     live, _ = await connect(session, fleet.url("gateway"), before["token"])
@@ -200,7 +212,9 @@ async def test_login_attempts_are_limited_per_account_and_per_address(fleet: Fle
     async with aiohttp.ClientSession(headers={"X-Forwarded-For": "203.0.113.7"}) as session:
         answers = [await _login(session, fleet, username="nobody-here", password="guess") for _ in range(4)]
         assert [status for status, _ in answers] == [401, 401, 401, 429]
-        async with session.post(f"{fleet.url('auth')}/auth/login", json={"username": "nobody-here", "password": "x"}) as response:
+        async with session.post(
+            f"{fleet.url('auth')}/auth/login", json={"username": "nobody-here", "password": "x"}
+        ) as response:
             assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
             body = await response.json()
         assert body["error"]["code"] == 9003 and "this account" in body["error"]["message"]
@@ -213,17 +227,25 @@ async def test_login_attempts_are_limited_per_account_and_per_address(fleet: Fle
 async def test_a_visitor_gives_a_name_and_email(session: aiohttp.ClientSession, fleet: Fleet) -> None:
     _, visitor = await _login(session, fleet, device_id=f"device-{uuid.uuid4().hex}")
     url = f"{fleet.url('auth')}/auth/me"
-    async with session.patch(url, json={"name": "Vera", "email": "vera@example.com"}, headers=bearer(visitor["token"])) as response:
+    async with session.patch(
+        url, json={"name": "Vera", "email": "vera@example.com"}, headers=bearer(visitor["token"])
+    ) as response:
         assert response.status == 200 and (await response.json())["email"] == "vera@example.com"
     async with session.patch(url, json={"email": "not-an-address"}, headers=bearer(visitor["token"])) as response:
         assert response.status == 400
-    status, refreshed = await post(session, f"{fleet.url('auth')}/auth/refresh", {"refresh_token": visitor["refresh_token"]})
+    status, refreshed = await post(
+        session, f"{fleet.url('auth')}/auth/refresh", {"refresh_token": visitor["refresh_token"]}
+    )
     assert status == 200 and refreshed["uname"] == "Vera"
 
 
 async def test_cors_lets_the_configured_origin_in_only(session: aiohttp.ClientSession, fleet: Fleet) -> None:
     url = f"{fleet.url('auth')}/auth/login"
-    preflight = {"Origin": ALLOWED_ORIGIN, "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type"}
+    preflight = {
+        "Origin": ALLOWED_ORIGIN,
+        "Access-Control-Request-Method": "POST",
+        "Access-Control-Request-Headers": "content-type",
+    }
     async with session.options(url, headers=preflight) as response:
         assert response.status == 204
         assert response.headers["Access-Control-Allow-Origin"] == ALLOWED_ORIGIN

@@ -85,7 +85,10 @@ class ChatWorld:
             raise
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
-        bus = Bus(ServiceSettings(amqp_url=infra.amqp_url, node_id=uuid.uuid4().hex[:8], bus_request_timeout_seconds=10.0), "chat-tests")
+        bus = Bus(
+            ServiceSettings(amqp_url=infra.amqp_url, node_id=uuid.uuid4().hex[:8], bus_request_timeout_seconds=10.0),
+            "chat-tests",
+        )
         await bus.connect()
         return cls(infra, fleet, session, admin["token"], bus)
 
@@ -134,7 +137,12 @@ class ChatWorld:
         return Person(signed_in["uid"], signed_in["token"], signed_in["uname"], await self.connect(signed_in["token"]))
 
     async def channel(self, operators: list[Person], **fields: Any) -> str:
-        body = {"name": "Support", "welcome": "Hi! How can we help?", "operator_ids": [op.uid for op in operators], **fields}
+        body = {
+            "name": "Support",
+            "welcome": "Hi! How can we help?",
+            "operator_ids": [op.uid for op in operators],
+            **fields,
+        }
         channel = await self.admin("POST", "/channels", json=body, status=201)
         for op in operators:  # their display names, for notices and /transfer
             await self.admin("PUT", f"/channels/{channel['id']}/operators/{op.uid}", json={"name": op.name})
@@ -152,7 +160,12 @@ class ChatWorld:
             await asyncio.sleep(0.1)
 
     async def send(self, person: Person, conversation_id: str, text: str, client_msg_id: str | None = None) -> Frame:
-        data = {"conversation_id": conversation_id, "client_msg_id": client_msg_id or uuid.uuid4().hex, "kind": "text", "body": text}
+        data = {
+            "conversation_id": conversation_id,
+            "client_msg_id": client_msg_id or uuid.uuid4().hex,
+            "kind": "text",
+            "body": text,
+        }
         return await person.ws.request("message.send", data, timeout=WAIT_SECONDS)
 
     async def start_conversation(self, visitor: Person, channel_id: str, text: str = "Hello") -> str:

@@ -43,7 +43,9 @@ def refused(frame: dict[str, Any], code: int) -> None:
     assert frame["type"] == "error" and frame["data"]["code"] == code, frame
 
 
-async def test_temporary_session_is_stored_on_the_first_message_and_reopened(world: ChatWorld, infra: Infra, mongo) -> None:
+async def test_temporary_session_is_stored_on_the_first_message_and_reopened(
+    world: ChatWorld, infra: Infra, mongo
+) -> None:
     operator = await world.operator("Olivia")
     channel_id = await world.channel([operator])
     visitor = await world.visitor()
@@ -65,14 +67,19 @@ async def test_temporary_session_is_stored_on_the_first_message_and_reopened(wor
     )
     stranger = await world.visitor()
     reserved = await visitor.ws.request("session.open", {"channel_id": await world.channel([operator])})
-    refused(await world.send(stranger, reserved["data"]["conversation_id"], "hijack"), 9101)  # another visitor's reservation
+    refused(
+        await world.send(stranger, reserved["data"]["conversation_id"], "hijack"), 9101
+    )  # another visitor's reservation
 
 
 async def test_commands_answer_their_sender_and_store_nothing(world: ChatWorld, infra: Infra, mongo, pair) -> None:
     operator, visitor, _, conversation_id = pair
     visitor_help = await world.send(visitor, conversation_id, "/help")
     assert visitor_help["data"]["command"]["command"] == "help"
-    assert "/close" in visitor_help["data"]["command"]["text"] and "/transfer" not in visitor_help["data"]["command"]["text"]
+    assert (
+        "/close" in visitor_help["data"]["command"]["text"]
+        and "/transfer" not in visitor_help["data"]["command"]["text"]
+    )
     operator_help = (await world.send(operator, conversation_id, "/HELP"))["data"]["command"]["text"]
     assert all(usage in operator_help for usage in ("/transfer <operator>", "/leave", "/close", ":shortcut"))
     refused(await world.send(visitor, conversation_id, "/nope"), 9105)
@@ -95,7 +102,11 @@ async def test_commands_answer_their_sender_and_store_nothing(world: ChatWorld, 
 async def test_canned_responses_suggest_then_expand(world: ChatWorld, infra: Infra, mongo, pair) -> None:
     operator, visitor, channel_id, conversation_id = pair
     base = f"/channels/{channel_id}/canned-responses"
-    for shortcut, text in (("greet", "Hello! How can I help you today?"), ("great", "Great, glad it works."), ("bye", "Goodbye!")):
+    for shortcut, text in (
+        ("greet", "Hello! How can I help you today?"),
+        ("great", "Great, glad it works."),
+        ("bye", "Goodbye!"),
+    ):
         await world.call("PUT", f"{base}/{shortcut}", operator.token, json={"text": text})
     outsider = await world.operator("Outsider")
     await world.call("PUT", f"{base}/evil", outsider.token, json={"text": "x"}, status=403)
@@ -120,7 +131,9 @@ async def test_canned_responses_suggest_then_expand(world: ChatWorld, infra: Inf
     assert await stored(mongo, infra, conversation_id) == ["Hello", "Hello! How can I help you today?", ":greet"]
 
 
-async def test_sensitive_words_are_refused_with_8001_and_not_stored(world: ChatWorld, infra: Infra, mongo, pair) -> None:
+async def test_sensitive_words_are_refused_with_8001_and_not_stored(
+    world: ChatWorld, infra: Infra, mongo, pair
+) -> None:
     operator, visitor, channel_id, conversation_id = pair
     words = await world.admin("PUT", f"/channels/{channel_id}/sensitive-words", json={"words": ["Darn", "坏蛋"]})
     assert words["words"] == ["darn", "坏蛋"]
@@ -129,13 +142,22 @@ async def test_sensitive_words_are_refused_with_8001_and_not_stored(world: ChatW
     refused(await world.send(visitor, conversation_id, "Well DARN it"), 8001)
     refused(await world.send(visitor, conversation_id, "你这个坏蛋!"), 8001)
     refused(await world.send(operator, conversation_id, "darn."), 8001)
-    action = {"conversation_id": conversation_id, "client_msg_id": "act-1", "kind": "action", "body": {"meaning": "say", "params": {"text": "darn"}}}
+    action = {
+        "conversation_id": conversation_id,
+        "client_msg_id": "act-1",
+        "kind": "action",
+        "body": {"meaning": "say", "params": {"text": "darn"}},
+    }
     refused(await visitor.ws.request("message.send", action), 8001)
     fine = await world.send(visitor, conversation_id, "I am darning socks")  # a whole word only
     assert fine["data"]["message"]["seq"] == 2
     assert await stored(mongo, infra, conversation_id) == ["Hello", "I am darning socks"]
     await asyncio.sleep(0.3)
-    assert not [f for f in operator.ws.of_type("message.new") if f["data"]["conversation_id"] == conversation_id and f["data"]["seq"] > 2]
+    assert not [
+        f
+        for f in operator.ws.of_type("message.new")
+        if f["data"]["conversation_id"] == conversation_id and f["data"]["seq"] > 2
+    ]
 
 
 async def test_seen_typing_and_unread_counts(world: ChatWorld, pair) -> None:
@@ -170,7 +192,9 @@ async def test_close_and_rating(world: ChatWorld, infra: Infra, mongo, pair) -> 
     operator, visitor, _, conversation_id = pair
     closed = await visitor.ws.request("conversation.close", {"conversation_id": conversation_id})
     assert closed["type"] == "ok", closed
-    update = await operator.ws.wait_for(of_type("conversation.updated", conversation_id=conversation_id, status="closed"))
+    update = await operator.ws.wait_for(
+        of_type("conversation.updated", conversation_id=conversation_id, status="closed")
+    )
     assert update["data"]["reason"] == "closed"
     refused(await world.send(visitor, conversation_id, "one more thing"), 9104)
     refused(await world.send(operator, conversation_id, "/transfer someone"), 9104)
@@ -184,7 +208,9 @@ async def test_close_and_rating(world: ChatWorld, infra: Infra, mongo, pair) -> 
 
     refused(await operator.ws.request("conversation.rate", {"conversation_id": conversation_id, "rating": 5}), 9105)
     refused(await visitor.ws.request("conversation.rate", {"conversation_id": conversation_id, "rating": 6}), 9001)
-    rated = await visitor.ws.request("conversation.rate", {"conversation_id": conversation_id, "rating": 4, "comment": "Quick"})
+    rated = await visitor.ws.request(
+        "conversation.rate", {"conversation_id": conversation_id, "rating": 4, "comment": "Quick"}
+    )
     assert rated["type"] == "ok", rated
     detail = await world.conversation(conversation_id)
     assert (detail["status"], detail["closed_by"]) == ("closed", visitor.uid)
@@ -200,7 +226,9 @@ async def test_inactivity_closes_a_silent_conversation(world: ChatWorld) -> None
     await world.wait_available(channel_id, operator)
     visitor = await world.visitor()
     conversation_id = await world.start_conversation(visitor, channel_id)
-    update = await visitor.ws.wait_for(of_type("conversation.updated", conversation_id=conversation_id, status="closed"), WAIT_SECONDS)
+    update = await visitor.ws.wait_for(
+        of_type("conversation.updated", conversation_id=conversation_id, status="closed"), WAIT_SECONDS
+    )
     assert update["data"]["reason"] == "inactivity"
     detail = await world.conversation(conversation_id)
     assert detail["close_reason"] == "inactivity"
@@ -212,11 +240,18 @@ async def test_idempotent_resend_and_fifty_concurrent_senders(world: ChatWorld, 
     again = await world.send(visitor, conversation_id, "Once", client_msg_id="once")
     assert again["data"]["duplicate"] is True and again["data"]["message"] == first["data"]["message"]
 
-    senders = [Caller(user_id=visitor.uid, role="visitor", name=visitor.name), Caller(user_id=operator.uid, role="operator", name="Olivia")]
+    senders = [
+        Caller(user_id=visitor.uid, role="visitor", name=visitor.name),
+        Caller(user_id=operator.uid, role="operator", name="Olivia"),
+    ]
 
     async def send(n: int, client_msg_id: str) -> dict[str, Any]:
         command = SendMessage(
-            caller=senders[n % 2], conversation_id=conversation_id, client_msg_id=client_msg_id, kind="text", body=f"message {n}"
+            caller=senders[n % 2],
+            conversation_id=conversation_id,
+            client_msg_id=client_msg_id,
+            kind="text",
+            body=f"message {n}",
         )
         return await world.bus.request(command, timeout=30)
 
@@ -239,14 +274,20 @@ async def test_fifty_sockets_sending_at_once_through_the_gateway(world: ChatWorl
         {"conversation_id": conversation_id, "client_msg_id": f"ws-{n}", "kind": "text", "body": f"socket {n}"}
         for n in range(len(sockets))
     ]
-    answers = await asyncio.gather(*(ws.request("message.send", frame, WAIT_SECONDS) for ws, frame in zip(sockets, frames, strict=True)))
-    assert all(answer["type"] == "message.accepted" for answer in answers), [a for a in answers if a["type"] != "message.accepted"]
+    answers = await asyncio.gather(
+        *(ws.request("message.send", frame, WAIT_SECONDS) for ws, frame in zip(sockets, frames, strict=True))
+    )
+    assert all(answer["type"] == "message.accepted" for answer in answers), [
+        a for a in answers if a["type"] != "message.accepted"
+    ]
     assert sorted(answer["data"]["message"]["seq"] for answer in answers) == list(range(2, 52))
     docs = await mongo[infra.mongo_db]["messages"].find({"conversation_id": conversation_id}).sort("seq", 1).to_list()
     assert [doc["seq"] for doc in docs] == list(range(1, 52))
     # Every member's socket got every message once, in a gapless run.
     await visitor.ws.wait_for(of_type("message.new", conversation_id=conversation_id, seq=51), WAIT_SECONDS)
-    got = sorted(f["data"]["seq"] for f in visitor.ws.of_type("message.new") if f["data"]["conversation_id"] == conversation_id)
+    got = sorted(
+        f["data"]["seq"] for f in visitor.ws.of_type("message.new") if f["data"]["conversation_id"] == conversation_id
+    )
     assert got == list(range(1, 52))
 
 
@@ -259,7 +300,8 @@ async def test_refusals_have_codes_and_change_nothing(world: ChatWorld, infra: I
     refused(await stranger.ws.request("conversation.close", {"conversation_id": conversation_id}), 9101)
     refused(await operator.ws.request("session.open", {"channel_id": channel_id}), 9105)
     too_long = await visitor.ws.request(
-        "message.send", {"conversation_id": conversation_id, "client_msg_id": "long", "kind": "text", "body": "x" * 4001}
+        "message.send",
+        {"conversation_id": conversation_id, "client_msg_id": "long", "kind": "text", "body": "x" * 4001},
     )
     assert too_long["type"] == "error" and too_long["data"]["code"] in (9001, 9002), too_long
     with pytest.raises(ParleyError) as bot_kind:

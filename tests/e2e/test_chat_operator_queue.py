@@ -39,7 +39,9 @@ async def test_operator_sees_the_queue_and_takes_a_waiting_conversation(world: C
 
     await olivia.ws.wait_for(of_type("queue.changed", channel_id=channel_id, waiting=1), timeout=WAIT_SECONDS)
     listed = await world.call("GET", f"/channels/{channel_id}/queue", olivia.token)
-    assert [(c["id"], c["status"], c["queue_position"]) for c in listed["conversations"]] == [(conversation_id, "queued", 1)]
+    assert [(c["id"], c["status"], c["queue_position"]) for c in listed["conversations"]] == [
+        (conversation_id, "queued", 1)
+    ]
     refused = await world.call("GET", f"/channels/{channel_id}/queue", stranger.token, status=403)
     assert refused["error"]["code"] == 9101
     await world.call("POST", f"/conversations/{conversation_id}/take", stranger.token, status=403)

@@ -36,7 +36,9 @@ async def test_least_busy_fills_operators_up_to_capacity_then_queues(world: Chat
     assert position["data"]["estimated_wait_seconds"] > 0
     # Both full: not available for routing, yet still accepting chats (their own switch is on).
     listed = await world.admin("GET", f"/channels/{channel_id}/operators")
-    assert [(op["load"], op["available"], op["accepting_chats"]) for op in listed["operators"]] == [(2, False, True)] * 2
+    assert [(op["load"], op["available"], op["accepting_chats"]) for op in listed["operators"]] == [
+        (2, False, True)
+    ] * 2
 
     # The assigned operator receives the visitor's first message, and the visitor is told who joined.
     await olivia.ws.wait_for(of_type("message.new", conversation_id=conversations[0], seq=1))
@@ -92,7 +94,9 @@ async def test_offline_form_then_assignment_when_an_operator_comes_online(world:
         headers={"Authorization": f"Bearer {world.admin_token}"},
     ) as response:
         operator_id = (await response.json())["uid"]
-    channel_id = (await world.admin("POST", "/channels", json={"name": "Night", "operator_ids": [operator_id]}, status=201))["id"]
+    channel_id = (
+        await world.admin("POST", "/channels", json={"name": "Night", "operator_ids": [operator_id]}, status=201)
+    )["id"]
     availability = await world.call("GET", f"/channels/{channel_id}/availability")
     assert (availability["available"], availability["availability"]) == (False, "offline_form")
 
@@ -208,12 +212,18 @@ async def test_chatbot_channel_bot_posts_and_asks_for_an_operator(world: ChatWor
     impostor = Caller(user_id="bot_other", role="bot", name="Other")
     with pytest.raises(Exception, match="not a member"):
         await world.bus.request(
-            SendMessage(caller=impostor, conversation_id=conversation_id, client_msg_id="bot-x", kind="bot", body=content)
+            SendMessage(
+                caller=impostor, conversation_id=conversation_id, client_msg_id="bot-x", kind="bot", body=content
+            )
         )
 
     # The bot's question_email step collected the visitor's address: the transcript goes there.
     contact = ContactCollected(
-        conversation_id=conversation_id, visitor_id=visitor.uid, field="email", value="v@example.com", step_id="ask_email"
+        conversation_id=conversation_id,
+        visitor_id=visitor.uid,
+        field="email",
+        value="v@example.com",
+        step_id="ask_email",
     )
     await world.bus.publish_event(contact)
     await world.until(conversation_id, lambda d: d["visitor_email"] == "v@example.com", "given the bot's e-mail")

@@ -116,7 +116,9 @@ async def test_search_for_admins(world: ChatWorld) -> None:
     assert await search(channel_id=channel_id, created_to=started.isoformat()) == []
     page = await world.admin("GET", "/conversations", params={"channel_id": channel_id, "limit": "1"})
     assert [c["id"] for c in page["conversations"]] == [second] and page["next_cursor"]
-    rest = await world.admin("GET", "/conversations", params={"channel_id": channel_id, "limit": "1", "cursor": page["next_cursor"]})
+    rest = await world.admin(
+        "GET", "/conversations", params={"channel_id": channel_id, "limit": "1", "cursor": page["next_cursor"]}
+    )
     assert ([c["id"] for c in rest["conversations"]], rest["next_cursor"]) == ([first], None)
     await world.call("GET", "/conversations", operator.token, status=403)
     await world.admin("GET", "/conversations", params={"status": "lost"}, status=400)
@@ -132,7 +134,9 @@ async def test_transcript_is_emailed_on_close(world: ChatWorld, inbox: tuple[Inb
     email_path = f"/conversations/{conversation_id}/visitor-email"
     await world.call("PUT", email_path, visitor.token, json={"email": "not-an-address"}, status=400)
     await world.call("PUT", email_path, operator.token, json={"email": "op@example.com"}, status=403)
-    await world.call("PUT", email_path, visitor.token, json={"email": "visitor@example.com"}, status=204)  # before writing
+    await world.call(
+        "PUT", email_path, visitor.token, json={"email": "visitor@example.com"}, status=204
+    )  # before writing
     await world.send(visitor, conversation_id, NASTY)
     await world.send(operator, conversation_id, "Happy to help")
     assert (await world.conversation(conversation_id))["visitor_email"] == "visitor@example.com"
@@ -157,12 +161,26 @@ async def test_retention_deletes_transcripts_older_than_the_setting(world: ChatW
     old, recent = datetime.now(UTC) - timedelta(days=45), datetime.now(UTC) - timedelta(days=5)
     for conversation_id, when in (("c_backdated_old", old), ("c_backdated_recent", recent)):
         await db["conversations"].insert_one(
-            {"_id": conversation_id, "channel_id": "ch_archive", "visitor_id": "v_x", "status": "closed",
-             "member_ids": ["v_x"], "created_at": when, "last_activity_at": when}
+            {
+                "_id": conversation_id,
+                "channel_id": "ch_archive",
+                "visitor_id": "v_x",
+                "status": "closed",
+                "member_ids": ["v_x"],
+                "created_at": when,
+                "last_activity_at": when,
+            }
         )
         await db["messages"].insert_one(
-            {"_id": f"m_{conversation_id}", "conversation_id": conversation_id, "seq": 1, "author_id": "v_x",
-             "client_msg_id": conversation_id, "body": "old news", "created_at": when}
+            {
+                "_id": f"m_{conversation_id}",
+                "conversation_id": conversation_id,
+                "seq": 1,
+                "author_id": "v_x",
+                "client_msg_id": conversation_id,
+                "body": "old news",
+                "created_at": when,
+            }
         )
         await db["ratings"].insert_one({"_id": conversation_id, "rating": 3})
     deadline = time.monotonic() + WAIT_SECONDS
@@ -184,7 +202,11 @@ async def test_availability_follows_operators_bot_and_business_hours(world: Chat
     async with world.session.get(world.chat_url + path, headers={"Origin": "https://shop.example"}) as response:
         closed = await response.json()
         assert response.headers["Access-Control-Allow-Origin"] == "https://shop.example"
-    assert (closed["available"], closed["availability"], closed["within_business_hours"]) == (False, "offline_form", False)
+    assert (closed["available"], closed["availability"], closed["within_business_hours"]) == (
+        False,
+        "offline_form",
+        False,
+    )
     async with world.session.get(world.chat_url + path, headers={"Origin": "https://evil.example"}) as response:
         assert "Access-Control-Allow-Origin" not in response.headers
 
@@ -192,7 +214,12 @@ async def test_availability_follows_operators_bot_and_business_hours(world: Chat
     assert open_now["business_hours"] is None
     live = await world.call("GET", path)
     assert (live["available"], live["availability"]) == (True, "operators")
-    await world.admin("PATCH", f"/channels/{channel_id}", json={"business_hours": {"timezone": "Mars/Olympus", "weekly": {}}}, status=400)
+    await world.admin(
+        "PATCH",
+        f"/channels/{channel_id}",
+        json={"business_hours": {"timezone": "Mars/Olympus", "weekly": {}}},
+        status=400,
+    )
 
     busy = await operator.ws.request("operator.availability", {"available": False})
     assert busy["type"] != "error", busy
@@ -211,7 +238,10 @@ async def test_channel_and_operator_administration(world: ChatWorld) -> None:
     await world.call("GET", f"/channels/{channel_id}", bob.token, status=403)
 
     operators = await world.admin("PUT", f"/channels/{channel_id}/operators/{bob.uid}", json={"name": "Bob B."})
-    assert [(op["user_id"], op["name"]) for op in operators["operators"]] == [(olivia.uid, "Olivia"), (bob.uid, "Bob B.")]
+    assert [(op["user_id"], op["name"]) for op in operators["operators"]] == [
+        (olivia.uid, "Olivia"),
+        (bob.uid, "Bob B."),
+    ]
     assert (await world.call("GET", f"/channels/{channel_id}", bob.token))["operator_ids"] == [olivia.uid, bob.uid]
     await world.admin("DELETE", f"/channels/{channel_id}/operators/{olivia.uid}", status=204)
     await world.admin("DELETE", f"/channels/{channel_id}/operators/{olivia.uid}", status=400)

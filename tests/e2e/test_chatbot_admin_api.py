@@ -63,7 +63,9 @@ async def api(infra: Infra) -> AsyncIterator[Api]:
         "PARLEY_LOG_FORMAT": "json",
     }
     auth = ServiceProcess("auth", auth_port, {**env, "PARLEY_HTTP_PORT": str(auth_port)}, log_dir / "auth.log")
-    engine = ServiceProcess("chatbot_engine", engine_port, {**env, "PARLEY_HTTP_PORT": str(engine_port)}, log_dir / "engine.log")
+    engine = ServiceProcess(
+        "chatbot_engine", engine_port, {**env, "PARLEY_HTTP_PORT": str(engine_port)}, log_dir / "engine.log"
+    )
     session = aiohttp.ClientSession()
     try:
         await start_ready(auth)
@@ -94,9 +96,15 @@ BROKEN = {
         script({"id": "a", "type": "text", "text": "x"}, {"id": "b", "type": "text", "text": "y", "jump_to": "a"}),
         [("steps.0", "these steps loop without a question, so the bot would never stop: a -> b -> a")],
     ),
-    "an empty selection": (script(select("q")), [("steps.0.answers", "a question_selection step needs at least one answer")]),
+    "an empty selection": (
+        script(select("q")),
+        [("steps.0.answers", "a question_selection step needs at least one answer")],
+    ),
     "a triggering answer that does not exist": (
-        script(select("q", {"id": "a", "label": "A"}), {"id": "t", "type": "text", "text": "x", "triggering_answers": ["q.b"]}),
+        script(
+            select("q", {"id": "a", "label": "A"}),
+            {"id": "t", "type": "text", "text": "x", "triggering_answers": ["q.b"]},
+        ),
         [("steps.1.triggering_answers.0", "step 'q' has no answer 'b'")],
     ),
 }
@@ -141,14 +149,18 @@ async def test_scripts_import_and_export_as_yaml_and_json(api: Api) -> None:
     assert (await api.call("PUT", f"/chatbot/scripts/{script_id}", json=renamed))[0] == 200
     assert (await api.call("PUT", "/chatbot/scripts/other-id", json=renamed))[0] == 400
     status, listed = await api.call("GET", "/chatbot/scripts")
-    assert {"id": script_id, "name": "Renamed"}.items() <= next(s for s in listed["scripts"] if s["id"] == script_id).items()
+    assert {"id": script_id, "name": "Renamed"}.items() <= next(
+        s for s in listed["scripts"] if s["id"] == script_id
+    ).items()
     assert (await api.call("DELETE", f"/chatbot/scripts/{script_id}"))[0] == 204
     assert (await api.call("GET", f"/chatbot/scripts/{script_id}"))[0] == 400
 
 
 async def test_faq_entries_are_added_listed_and_removed(api: Api) -> None:
     channel = f"ch_{uuid.uuid4().hex[:8]}"
-    status, entry = await api.call("POST", f"/chatbot/channels/{channel}/faq", json={"question": "Opening hours?", "answer": "9-5"})
+    status, entry = await api.call(
+        "POST", f"/chatbot/channels/{channel}/faq", json={"question": "Opening hours?", "answer": "9-5"}
+    )
     assert status == 201 and entry["channel_id"] == channel
     status, listed = await api.call("GET", f"/chatbot/channels/{channel}/faq")
     assert [e["id"] for e in listed["entries"]] == [entry["id"]]

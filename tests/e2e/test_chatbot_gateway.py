@@ -28,33 +28,70 @@ HOLD = 3.0
 NEVER = {"both_silent_seconds": 600, "user_silent_seconds": 600, "unresponsive_seconds": 600}
 SUFFIX = uuid.uuid4().hex[:6]
 RICH: list[dict[str, Any]] = [
-    {"kind": "article", "class": "answer", "title": "Invoices", "summary": "Where they are.", "url": "https://h.example.com/a", "image": None},
+    {
+        "kind": "article",
+        "class": "answer",
+        "title": "Invoices",
+        "summary": "Where they are.",
+        "url": "https://h.example.com/a",
+        "image": None,
+    },
     {"kind": "image", "class": "answer", "url": "https://h.example.com/i.png", "alt": "a picture"},
     {"kind": "video", "class": "answer", "url": "https://h.example.com/v.mp4", "poster": None, "caption": "demo"},
-    {"kind": "file", "class": "answer", "url": "https://h.example.com/f.pdf", "name": "f.pdf", "size_bytes": 12, "mime_type": "application/pdf"},
+    {
+        "kind": "file",
+        "class": "answer",
+        "url": "https://h.example.com/f.pdf",
+        "name": "f.pdf",
+        "size_bytes": 12,
+        "mime_type": "application/pdf",
+    },
     {"kind": "cards", "class": "answer", "cards": [{"title": "Free", "text": "1 seat", "image": None, "url": None}]},
-    {"kind": "menu", "class": "question", "text": "Menu", "options": [{"label": "Track", "reply": "Where is my order?"}]},
+    {
+        "kind": "menu",
+        "class": "question",
+        "text": "Menu",
+        "options": [{"label": "Track", "reply": "Where is my order?"}],
+    },
     {"kind": "quick_replies", "class": "question", "action": "show", "replies": ["Yes", "No"]},
-    {"kind": "suggestions", "class": "question", "text": "Did you mean", "suggestions": [{"label": "Hours", "reply": "Hours?"}]},
+    {
+        "kind": "suggestions",
+        "class": "question",
+        "text": "Did you mean",
+        "suggestions": [{"label": "Hours", "reply": "Hours?"}],
+    },
     {"kind": "expression", "class": "greeting", "code": "wave", "text": ""},
     {"kind": "mood", "class": "answer", "mood": "cheerful", "text": "Glad!"},
     {"kind": "attitude", "class": "nudge", "attitude": "patient", "text": "No rush."},
 ]
 SCRIPTS = {
     "flow": {"name": "Flow", "timers": NEVER, "steps": FLOW_STEPS},
-    "rich": {"name": "Rich", "timers": NEVER, "steps": [{"id": f"s{n}", "type": "text", "content": c} for n, c in enumerate(RICH)]},
+    "rich": {
+        "name": "Rich",
+        "timers": NEVER,
+        "steps": [{"id": f"s{n}", "type": "text", "content": c} for n, c in enumerate(RICH)],
+    },
     "faq": {"name": "FAQ", "timers": NEVER, "steps": [{"id": "hi", "type": "text", "text": "Ask me."}]},
     "quiet": {
         "name": "Quiet",
         "timers": {**NEVER, "both_silent_seconds": 2},
-        "steps": [{"id": "hi", "type": "text", "text": "Welcome."}, {"id": "more", "type": "free_input_single", "text": "More?"}],
+        "steps": [
+            {"id": "hi", "type": "text", "text": "Welcome."},
+            {"id": "more", "type": "free_input_single", "text": "More?"},
+        ],
     },
     "asker": {
         "name": "Asker",
         "timers": {**NEVER, "unresponsive_seconds": 1.5},
-        "steps": [{"id": "pick", "type": "question_selection", "text": "Pick?", "answers": [{"id": "a", "label": "A"}]}],
+        "steps": [
+            {"id": "pick", "type": "question_selection", "text": "Pick?", "answers": [{"id": "a", "label": "A"}]}
+        ],
     },
-    "away": {"name": "Away", "timers": {**NEVER, "user_silent_seconds": 1.5}, "steps": [{"id": "hi", "type": "text", "text": "Hi."}]},
+    "away": {
+        "name": "Away",
+        "timers": {**NEVER, "user_silent_seconds": 1.5},
+        "steps": [{"id": "hi", "type": "text", "text": "Hi."}],
+    },
 }
 
 
@@ -104,7 +141,11 @@ async def test_a_visitor_walks_every_step_type_through_the_gateway(bots: Bots) -
     await visitor.say("hi")
     assert await visitor.bot_said(2) == ["Hello!", "Topic?"]
     step = await visitor.pushed("bot.step")
-    assert step["data"]["step_id"] == "topic" and [a["id"] for a in step["data"]["answers"]] == ["billing", "bug", "human"]
+    assert step["data"]["step_id"] == "topic" and [a["id"] for a in step["data"]["answers"]] == [
+        "billing",
+        "bug",
+        "human",
+    ]
     assert (await visitor.pushed("robot.status"))["data"]["status"] == 1
     assert (await visitor.click("topic", "billing"))["type"] == "ok"
     assert (await visitor.bot_said(4))[2:] == ["Billing it is.", "Email?"]

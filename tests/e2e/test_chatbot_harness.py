@@ -48,20 +48,29 @@ class Admin:
 
     async def call(self, method: str, service: str, path: str, **kwargs: Any) -> tuple[int, Any]:
         url = f"{self.fleet.url(service)}{path}"
-        async with self.session.request(method, url, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs) as response:
+        async with self.session.request(
+            method, url, headers={**self.headers, **kwargs.pop("headers", {})}, **kwargs
+        ) as response:
             body = await response.json() if response.content_type == "application/json" else await response.text()
             return response.status, body
 
     async def put_script(self, document: dict[str, Any]) -> None:
         status, body = await self.call(
-            "POST", "chatbot_engine", "/chatbot/scripts", data=yaml.safe_dump(document), headers={"Content-Type": "application/yaml"}
+            "POST",
+            "chatbot_engine",
+            "/chatbot/scripts",
+            data=yaml.safe_dump(document),
+            headers={"Content-Type": "application/yaml"},
         )
         assert status in (200, 201), body
 
     async def operator(self) -> tuple[str, str, str]:
         username, password = f"op-{uuid.uuid4().hex[:8]}", "operator-password-1"
         status, body = await self.call(
-            "POST", "auth", "/auth/users", json={"username": username, "password": password, "role": "operator", "name": "Olivia"}
+            "POST",
+            "auth",
+            "/auth/users",
+            json={"username": username, "password": password, "role": "operator", "name": "Olivia"},
         )
         assert status == 201, body
         return body["uid"], username, password
@@ -74,7 +83,10 @@ class Admin:
 
     async def faq(self, channel_id: str, question: str, answer: str, **extra: Any) -> None:
         status, body = await self.call(
-            "POST", "chatbot_engine", f"/chatbot/channels/{channel_id}/faq", json={"question": question, "answer": answer, **extra}
+            "POST",
+            "chatbot_engine",
+            f"/chatbot/channels/{channel_id}/faq",
+            json={"question": question, "answer": answer, **extra},
         )
         assert status == 201, body
 
@@ -99,7 +111,12 @@ class Visitor:
 
     async def say(self, text: str) -> Frame:
         self._sent += 1
-        data = {"conversation_id": self.conversation_id, "client_msg_id": f"w-{self._sent}", "kind": "text", "body": text}
+        data = {
+            "conversation_id": self.conversation_id,
+            "client_msg_id": f"w-{self._sent}",
+            "kind": "text",
+            "body": text,
+        }
         accepted = await self.ws.request("message.send", data, timeout=WAIT_SECONDS)
         assert accepted["type"] == "message.accepted", accepted
         return accepted
@@ -109,7 +126,9 @@ class Visitor:
         return await self.ws.request("chatbot.answer", data, timeout=WAIT_SECONDS)
 
     async def frame(self, frame_type: str, data: dict[str, Any]) -> Frame:
-        return await self.ws.request(frame_type, {"conversation_id": self.conversation_id, **data}, timeout=WAIT_SECONDS)
+        return await self.ws.request(
+            frame_type, {"conversation_id": self.conversation_id, **data}, timeout=WAIT_SECONDS
+        )
 
     def bot_messages(self) -> list[dict[str, Any]]:
         """The bot's messages of this conversation as received, in seq order, each seq once."""

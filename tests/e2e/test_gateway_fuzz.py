@@ -23,18 +23,53 @@ from tests.e2e.client import WsClient
 from tests.e2e.gateway_fleet import connect, fleet_with, login
 
 FRAME_TYPES = [
-    "auth", "ping", "session.open", "message.send", "ack", "seen", "typing", "status", "resume", "history.get",
-    "chatbot.answer", "timers", "conversation.close", "conversation.rate", "operator.availability",
+    "auth",
+    "ping",
+    "session.open",
+    "message.send",
+    "ack",
+    "seen",
+    "typing",
+    "status",
+    "resume",
+    "history.get",
+    "chatbot.answer",
+    "timers",
+    "conversation.close",
+    "conversation.rate",
+    "operator.availability",
 ]
 FIELDS = [
-    "token", "client_kind", "resume", "channel_id", "persist", "conversation_id", "client_msg_id", "kind", "body", "seq",
-    "active", "status", "after_seq", "before_seq", "limit", "step_id", "answer_id", "action", "rating", "comment",
-    "available", "meaning", "params",
+    "token",
+    "client_kind",
+    "resume",
+    "channel_id",
+    "persist",
+    "conversation_id",
+    "client_msg_id",
+    "kind",
+    "body",
+    "seq",
+    "active",
+    "status",
+    "after_seq",
+    "before_seq",
+    "limit",
+    "step_id",
+    "answer_id",
+    "action",
+    "rating",
+    "comment",
+    "available",
+    "meaning",
+    "params",
 ]
 scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats(allow_nan=False) | st.text(max_size=40)
 json_values = st.recursive(
     scalars,
-    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), inner, max_size=5),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(FIELDS) | st.text(max_size=8), inner, max_size=5)
+    ),
     max_leaves=25,
 )
 frame_ids = st.none() | st.text(min_size=1, max_size=70) | st.integers()

@@ -128,7 +128,9 @@ async def test_a_silent_connection_is_closed_with_4008(session: aiohttp.ClientSe
     await pinging.close()
 
 
-async def test_an_expiring_token_closes_its_connection_with_7001_and_4002(session: aiohttp.ClientSession, fleet: Fleet) -> None:
+async def test_an_expiring_token_closes_its_connection_with_7001_and_4002(
+    session: aiohttp.ClientSession, fleet: Fleet
+) -> None:
     visitor = await _visitor(session, fleet)
     stale, _ = await connect(session, fleet.url("gateway"), visitor["token"])
     renewed, _ = await connect(session, fleet.url("gateway"), visitor["token"])
@@ -141,7 +143,9 @@ async def test_an_expiring_token_closes_its_connection_with_7001_and_4002(sessio
 
     pinger = asyncio.create_task(keep_alive())
     await asyncio.sleep(3.0)  # the renewed token outlives the first by these 3 s
-    status, refreshed = await post(session, f"{fleet.url('auth')}/auth/refresh", {"refresh_token": visitor["refresh_token"]})
+    status, refreshed = await post(
+        session, f"{fleet.url('auth')}/auth/refresh", {"refresh_token": visitor["refresh_token"]}
+    )
     assert status == 200
     again = await renewed.request("auth", {"token": refreshed["token"]})  # a fresh token on the live connection
     assert again["type"] == "auth.ok"
@@ -153,7 +157,9 @@ async def test_an_expiring_token_closes_its_connection_with_7001_and_4002(sessio
     await renewed.close()
 
 
-async def test_maintenance_mode_refuses_new_connections_and_frames(session: aiohttp.ClientSession, fleet: Fleet, infra: Infra) -> None:
+async def test_maintenance_mode_refuses_new_connections_and_frames(
+    session: aiohttp.ClientSession, fleet: Fleet, infra: Infra
+) -> None:
     admin = await login(session, fleet, username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
     visitor = await _visitor(session, fleet)
     live, _ = await connect(session, fleet.url("gateway"), visitor["token"])
@@ -185,10 +191,16 @@ async def test_maintenance_mode_refuses_new_connections_and_frames(session: aioh
         await live.close()
 
 
-async def test_oversized_deep_and_malformed_frames_get_clear_errors(session: aiohttp.ClientSession, fleet: Fleet) -> None:
+async def test_oversized_deep_and_malformed_frames_get_clear_errors(
+    session: aiohttp.ClientSession, fleet: Fleet
+) -> None:
     visitor = await _visitor(session, fleet)
     client, _ = await connect(session, fleet.url("gateway"), visitor["token"])
-    big = {"type": "message.send", "id": "big", "data": {"conversation_id": "c_1", "client_msg_id": "b", "body": "x" * 3000}}
+    big = {
+        "type": "message.send",
+        "id": "big",
+        "data": {"conversation_id": "c_1", "client_msg_id": "b", "body": "x" * 3000},
+    }
     await client.ws.send_str(json.dumps(big))
     too_big = await client.wait_for(lambda f: f.get("id") == "big")
     assert too_big["data"]["code"] == 9002 and "2048" in too_big["data"]["message"]
@@ -209,7 +221,9 @@ async def test_oversized_deep_and_malformed_frames_get_clear_errors(session: aio
     assert await closed(client) == 1009
 
 
-async def test_frame_rates_are_limited_per_connection_and_per_user(session: aiohttp.ClientSession, fleet: Fleet) -> None:
+async def test_frame_rates_are_limited_per_connection_and_per_user(
+    session: aiohttp.ClientSession, fleet: Fleet
+) -> None:
     visitor = await _visitor(session, fleet)
     first, _ = await connect(session, fleet.url("gateway"), visitor["token"])
     second, _ = await connect(session, fleet.url("gateway"), visitor["token"])
@@ -217,7 +231,9 @@ async def test_frame_rates_are_limited_per_connection_and_per_user(session: aioh
     by_connection = [await _burst(first, 12), await _burst(second, 6)]
     for answers in by_connection:
         assert all(answer["data"]["code"] == 9003 for answer in answers if answer["type"] == "error")
-    first_refused, second_refused = ([a["data"]["message"] for a in answers if a["type"] == "error"] for answers in by_connection)
+    first_refused, second_refused = (
+        [a["data"]["message"] for a in answers if a["type"] == "error"] for answers in by_connection
+    )
     # 12 frames at once overflow the connection's burst of 5; then the user's burst of 8 is
     # spent, so the other connection, its own bucket still full, is refused for the user.
     assert first_refused and all("this connection" in message for message in first_refused)

@@ -58,7 +58,11 @@ async def admin(fleet: Fleet) -> str:
 
 
 def _seqs(client: WsClient, conversation_id: str) -> list[int]:
-    return [f["data"]["seq"] for f in client.frames if f["type"] == "message.new" and f["data"]["conversation_id"] == conversation_id]
+    return [
+        f["data"]["seq"]
+        for f in client.frames
+        if f["type"] == "message.new" and f["data"]["conversation_id"] == conversation_id
+    ]
 
 
 async def _post(client: WsClient, chat: Chat, key: str) -> int:
@@ -129,7 +133,9 @@ async def test_a_resume_frame_replays_what_was_missed_then_live_traffic_follows(
     await console.close()
 
 
-async def test_history_pages_by_seq_and_only_members_read(session: aiohttp.ClientSession, fleet: Fleet, admin: str) -> None:
+async def test_history_pages_by_seq_and_only_members_read(
+    session: aiohttp.ClientSession, fleet: Fleet, admin: str
+) -> None:
     chat = await start_chat(session, fleet, admin)
     widget, _ = await connect(session, fleet.url("gateway"), chat.visitor["token"])
     for n in range(4):
@@ -163,7 +169,9 @@ async def test_history_pages_by_seq_and_only_members_read(session: aiohttp.Clien
     await widget.close()
 
 
-async def test_member_frames_are_forwarded_and_answered(session: aiohttp.ClientSession, fleet: Fleet, admin: str) -> None:
+async def test_member_frames_are_forwarded_and_answered(
+    session: aiohttp.ClientSession, fleet: Fleet, admin: str
+) -> None:
     chat = await start_chat(session, fleet, admin)
     widget, _ = await connect(session, fleet.url("gateway"), chat.visitor["token"])
     console, _ = await connect(session, fleet.url("gateway"), chat.operator["token"])
@@ -189,7 +197,9 @@ async def test_member_frames_are_forwarded_and_answered(session: aiohttp.ClientS
     answer = await widget.request("chatbot.answer", {"conversation_id": conversation, "step_id": "s", "answer_id": "a"})
     assert answer["type"] in ("ok", "error")
     assert (await widget.request("conversation.close", {"conversation_id": conversation}))["type"] == "ok"
-    rated = await widget.request("conversation.rate", {"conversation_id": conversation, "rating": 5, "comment": "Thanks"})
+    rated = await widget.request(
+        "conversation.rate", {"conversation_id": conversation, "rating": 5, "comment": "Thanks"}
+    )
     assert rated["type"] == "ok", rated
     await widget.close()
     await console.close()
@@ -223,7 +233,10 @@ async def test_a_draining_gateway_keeps_delivering_then_sends_clients_elsewhere(
     # The gateway is gone; the client reconnects elsewhere and resumes what it missed meanwhile.
     missed = await _post(console, chat, "after-drain")
     back, _ = await connect(
-        session, fleet.url("gateway"), chat.visitor["token"], resume=[{"conversation_id": chat.conversation_id, "after_seq": during}]
+        session,
+        fleet.url("gateway"),
+        chat.visitor["token"],
+        resume=[{"conversation_id": chat.conversation_id, "after_seq": during}],
     )
     await back.wait_for(lambda f: f["type"] == "resume.done")
     assert _seqs(back, chat.conversation_id) == [missed]

@@ -101,7 +101,9 @@ async def known_to_presence(probe: Probe, *members: Member) -> None:
 async def deliveries(gateways: list[ServiceProcess]) -> list[float]:
     """Deliveries each gateway node has consumed from its own parley.deliver queue."""
     return [
-        await metric(gateway.url, "parley_bus_consumed_total", queue=f"gateway.deliver.{node_of(gateway)}", outcome="ack")
+        await metric(
+            gateway.url, "parley_bus_consumed_total", queue=f"gateway.deliver.{node_of(gateway)}", outcome="ack"
+        )
         for gateway in gateways
     ]
 
@@ -131,10 +133,14 @@ async def test_one_delivery_per_node_holding_recipients_and_none_elsewhere(
         bystander = await member(session, fleet, c)
         await known_to_presence(probe, vera, otto, bystander)
         before = await deliveries(gateways)
-        sent_before = await metric(fleet.url("notification"), "parley_notification_deliveries_total", frame="message.new")
+        sent_before = await metric(
+            fleet.url("notification"), "parley_notification_deliveries_total", frame="message.new"
+        )
 
         conversation = f"c_{uuid.uuid4().hex[:8]}"
-        await probe.bus.publish_event(MessageCreated(message=message(conversation, vera.uid), member_ids=[vera.uid, otto.uid]))
+        await probe.bus.publish_event(
+            MessageCreated(message=message(conversation, vera.uid), member_ids=[vera.uid, otto.uid])
+        )
         await vera.got("message.new", conversation_id=conversation)
         await otto.got("message.new", conversation_id=conversation)
         await asyncio.sleep(QUIET_SECONDS)
@@ -173,7 +179,9 @@ async def test_conversation_events_become_frames_for_their_members(
         (seen,) = await vera.got("member.seen", conversation_id=conversation)
         assert (seen["data"]["user_id"], seen["data"]["seq"]) == (otto.uid, 3)
 
-        await publish(TypingEvent(conversation_id=conversation, user_id=vera.uid, name="Vera", active=True, member_ids=members))
+        await publish(
+            TypingEvent(conversation_id=conversation, user_id=vera.uid, name="Vera", active=True, member_ids=members)
+        )
         (typing,) = await otto.got("typing", conversation_id=conversation)
         assert (typing["data"]["user_id"], typing["data"]["active"]) == (vera.uid, True)
 
@@ -201,7 +209,11 @@ async def test_presence_changes_reach_conversation_partners_only(
 ) -> None:
     a, b, c = gateways
     async with aiohttp.ClientSession() as session:
-        vera, otto, bystander = await member(session, fleet, a), await member(session, fleet, b), await member(session, fleet, c)
+        vera, otto, bystander = (
+            await member(session, fleet, a),
+            await member(session, fleet, b),
+            await member(session, fleet, c),
+        )
         await known_to_presence(probe, vera, otto, bystander)
         conversation = f"c_{uuid.uuid4().hex[:8]}"
         members = [vera.uid, otto.uid]

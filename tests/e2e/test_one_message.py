@@ -43,7 +43,12 @@ async def test_visitor_message_reaches_operator_and_sender(fleet: Fleet, infra: 
         await asyncio.sleep(0.5)
         accepted = await visitor.request(
             "message.send",
-            {"conversation_id": conversation_id, "client_msg_id": "hello-1", "kind": "text", "body": "Hello, anyone there?"},
+            {
+                "conversation_id": conversation_id,
+                "client_msg_id": "hello-1",
+                "kind": "text",
+                "body": "Hello, anyone there?",
+            },
         )
         assert accepted["type"] == "message.accepted", accepted
         assert accepted["data"]["message"]["seq"] == 1
@@ -77,7 +82,12 @@ async def test_visitor_message_reaches_operator_and_sender(fleet: Fleet, infra: 
         # A retried send (same client_msg_id) returns the original and stores nothing new.
         again = await visitor.request(
             "message.send",
-            {"conversation_id": conversation_id, "client_msg_id": "hello-1", "kind": "text", "body": "Hello, anyone there?"},
+            {
+                "conversation_id": conversation_id,
+                "client_msg_id": "hello-1",
+                "kind": "text",
+                "body": "Hello, anyone there?",
+            },
         )
         assert again["data"]["duplicate"] is True and again["data"]["message"]["seq"] == 1
         assert await mongo[infra.mongo_db]["messages"].count_documents({"conversation_id": conversation_id}) == 2

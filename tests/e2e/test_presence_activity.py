@@ -49,8 +49,12 @@ async def test_a_message_brings_an_away_user_back_at_once_and_chatting_keeps_the
             user = await visitor(session, fleet)
             uid, node = user["uid"], node_of(fleet.services["gateway"])
             client, _ = await connect(session, fleet.url("gateway"), user["token"])
-            conversation_id = (await client.request("session.open", {"channel_id": channel_id}))["data"]["conversation_id"]
-            await probe.wait_for(PresenceChanged, lambda e: e.user_id == uid and e.status == "away", timeout=AWAY_SECONDS + 10)
+            conversation_id = (await client.request("session.open", {"channel_id": channel_id}))["data"][
+                "conversation_id"
+            ]
+            await probe.wait_for(
+                PresenceChanged, lambda e: e.user_id == uid and e.status == "away", timeout=AWAY_SECONDS + 10
+            )
 
             # Just after a batch, so the next one is BATCH_SECONDS away.
             batches = len(probe.events(Heartbeats, lambda e: e.node == node))
@@ -70,7 +74,12 @@ async def test_a_message_brings_an_away_user_back_at_once_and_chatting_keeps_the
             # Chatting for longer than the away threshold: the batches carry the activity.
             for n in range(1, 7):
                 await asyncio.sleep(1.0)
-                data = {"conversation_id": conversation_id, "client_msg_id": f"m{n}", "kind": "text", "body": f"line {n}"}
+                data = {
+                    "conversation_id": conversation_id,
+                    "client_msg_id": f"m{n}",
+                    "kind": "text",
+                    "body": f"line {n}",
+                }
                 assert (await client.request("message.send", data))["type"] == "message.accepted"
             assert [event.status for _, event in changes_since_sent()] == ["online"]  # never away again
             carried = probe.arrivals(Heartbeats, lambda e: uid in e.active_user_ids, since=back_at + 0.001)

@@ -70,7 +70,9 @@ async def probe(fleet: Fleet) -> AsyncIterator[Probe]:
 
 async def changes_of(probe: Probe, user_id: str, count: int) -> list[str]:
     """The user's first ``count`` announced statuses, once that many have come."""
-    await probe.wait_for(PresenceChanged, lambda _: len(probe.events(PresenceChanged, lambda e: e.user_id == user_id)) >= count)
+    await probe.wait_for(
+        PresenceChanged, lambda _: len(probe.events(PresenceChanged, lambda e: e.user_id == user_id)) >= count
+    )
     return [e.status for e in probe.events(PresenceChanged, lambda e: e.user_id == user_id)][:count]
 
 
@@ -165,7 +167,9 @@ async def test_users_of_a_killed_gateway_go_offline_within_the_ttl(fleet: Fleet,
                 only_there["uid"]: "offline",
                 also_elsewhere["uid"]: "online",
             }
-            assert not probe.events(PresenceChanged, lambda e: e.user_id == also_elsewhere["uid"] and e.status != "online")
+            assert not probe.events(
+                PresenceChanged, lambda e: e.user_id == also_elsewhere["uid"] and e.status != "online"
+            )
             await survivor.close()
     finally:
         await doomed.stop()
@@ -214,7 +218,11 @@ async def loads(probe: Probe, *operator_ids: str, expected: list[int]) -> bool:
 
 def _assigned(conversation_id: str, operator_id: str) -> ConversationChanged:
     return ConversationChanged(
-        conversation_id=conversation_id, channel_id="ch", status="open", member_ids=["v_1", operator_id], operator_id=operator_id
+        conversation_id=conversation_id,
+        channel_id="ch",
+        status="open",
+        member_ids=["v_1", operator_id],
+        operator_id=operator_id,
     )
 
 
@@ -226,4 +234,3 @@ async def _new_operator(session: aiohttp.ClientSession, fleet: Fleet, admin_toke
     ) as response:
         assert response.status == 201, await response.text()
     return await login(session, fleet.url("auth"), username=username, password=account["password"])
-

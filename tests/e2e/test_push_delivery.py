@@ -132,20 +132,28 @@ def message(conversation_id: str, seq: int, body: str = "") -> Message:
 
 async def posted(probe: Probe, conversation_id: str, seq: int, members: list[str], body: str = "") -> None:
     """What chat_session publishes when Olivia (an operator) posts to the conversation."""
-    await probe.bus.publish_event(MessageCreated(message=message(conversation_id, seq, body), member_ids=["u_olivia", *members]))
+    await probe.bus.publish_event(
+        MessageCreated(message=message(conversation_id, seq, body), member_ids=["u_olivia", *members])
+    )
 
 
-async def test_public_key_and_subscription_api(session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService) -> None:
+async def test_public_key_and_subscription_api(
+    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService
+) -> None:
     api = f"{fleet.url('notification')}/push"
     async with session.get(f"{api}/vapid-public-key") as response:
         assert (await response.json())["public_key"] == push_service.vapid_public_key
     user = await visitor(session, fleet)
     auth = {"Authorization": f"Bearer {user['token']}"}
     device = push_service.device()
-    async with session.put(f"{api}/subscriptions", json={"device_id": "d1", "subscription": device.subscription()}) as response:
+    async with session.put(
+        f"{api}/subscriptions", json={"device_id": "d1", "subscription": device.subscription()}
+    ) as response:
         assert response.status == 401
     broken = {**device.subscription(), "keys": {"p256dh": "bm90IGEga2V5", "auth": "c2hvcnQ"}}
-    async with session.put(f"{api}/subscriptions", json={"device_id": "d1", "subscription": broken}, headers=auth) as response:
+    async with session.put(
+        f"{api}/subscriptions", json={"device_id": "d1", "subscription": broken}, headers=auth
+    ) as response:
         assert response.status == 400
     for _ in range(2):  # registering again replaces, it does not add
         await subscribe(session, fleet, user["token"], "d1", device)
@@ -172,7 +180,9 @@ async def test_a_reply_to_a_visitor_who_left_arrives_as_a_push(
     conversation = opened["data"]["conversation_id"]
     first = {"conversation_id": conversation, "client_msg_id": "v1", "kind": "text", "body": "Where is my order?"}
     assert (await page.request("message.send", first))["type"] == "message.accepted"
-    await operator.wait_for(lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation, WAIT_SECONDS)
+    await operator.wait_for(
+        lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation, WAIT_SECONDS
+    )
 
     await page.close()  # the visitor leaves the page
 
@@ -185,7 +195,11 @@ async def test_a_reply_to_a_visitor_who_left_arrives_as_a_push(
     assert (await operator.request("message.send", answer))["type"] == "message.accepted"
     await eventually(lambda: push_service.pushes(phone))
     (push,) = push_service.pushes(phone)
-    assert (push.notice["conversation_id"], push.notice["body"], push.notice["count"]) == (conversation, "It ships today.", 1)
+    assert (push.notice["conversation_id"], push.notice["body"], push.notice["count"]) == (
+        conversation,
+        "It ships today.",
+        1,
+    )
     await operator.close()
 
 
@@ -221,9 +235,13 @@ async def test_no_push_when_read_elsewhere_or_connected(
     await wait_connected(probe, online)
     conversation = f"c_{uuid.uuid4().hex[:8]}"
     await posted(probe, conversation, 1, [reader, online])
-    await client.wait_for(lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation, WAIT_SECONDS)
+    await client.wait_for(
+        lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation, WAIT_SECONDS
+    )
     # The reader reads it on another device within the merge window: the push is out of date.
-    await probe.bus.publish_event(MemberSeenEvent(conversation_id=conversation, user_id=reader, seq=1, member_ids=[reader, online]))
+    await probe.bus.publish_event(
+        MemberSeenEvent(conversation_id=conversation, user_id=reader, seq=1, member_ids=[reader, online])
+    )
     await asyncio.sleep(SETTLE_SECONDS)
     assert push_service.pushes(reader_phone) == [] and push_service.pushes(online_phone) == []
     await client.close()

@@ -36,7 +36,16 @@ class KeyService:
 
     def token(self, kid: str, session: str = "s1", role: str = "admin", sub: str = "u1", ttl_seconds: int = 60) -> str:
         now = int(time.time())
-        claims = {"sub": sub, "role": role, "sid": session, "iat": now, "exp": now + ttl_seconds, "iss": ISSUER, "aud": AUDIENCE, "jti": "j"}
+        claims = {
+            "sub": sub,
+            "role": role,
+            "sid": session,
+            "iat": now,
+            "exp": now + ttl_seconds,
+            "iss": ISSUER,
+            "aud": AUDIENCE,
+            "jti": "j",
+        }
         return jwt.encode(claims, self.private[kid], algorithm=ALGORITHM, headers={"kid": kid})
 
     async def jwks(self, _request: web.Request) -> web.Response:

@@ -58,12 +58,16 @@ async def _dead_letters(infra: Infra) -> list[Envelope]:
     found = []
     async with connection:
         channel = await connection.channel()
-        queue = await channel.declare_queue(topology.DEAD_LETTERS_QUEUE, durable=True, arguments=topology.DEAD_LETTERS_ARGUMENTS)
+        queue = await channel.declare_queue(
+            topology.DEAD_LETTERS_QUEUE, durable=True, arguments=topology.DEAD_LETTERS_ARGUMENTS
+        )
         while (message := await queue.get(no_ack=True, fail=False)) is not None:
             try:
                 found.append(Envelope.model_validate_json(message.body))
             except ValueError:
-                found.append(Envelope(type="unreadable", source="test", payload={"raw": message.body.decode(errors="replace")}))
+                found.append(
+                    Envelope(type="unreadable", source="test", payload={"raw": message.body.decode(errors="replace")})
+                )
     return found
 
 
@@ -182,7 +186,9 @@ async def test_handler_that_always_fails_is_dead_lettered_not_looped(infra: Infr
     assert [envelope.payload["user_id"] for envelope in dead if envelope.type == "presence.changed"] == ["doomed"]
 
 
-async def test_a_failure_no_retry_can_mend_is_answered_at_once_and_dead_lettered(infra: Infra, buses: list[Bus]) -> None:
+async def test_a_failure_no_retry_can_mend_is_answered_at_once_and_dead_lettered(
+    infra: Infra, buses: list[Bus]
+) -> None:
     await _dead_letters(infra)
     attempts: list[int] = []
     server = Bus(_settings(infra), f"svc-{uuid.uuid4().hex[:6]}")

@@ -42,7 +42,9 @@ async def stores(infra: Infra, mongo: AsyncMongoClient) -> tuple[ConversationSto
 async def a_conversation(conversations: ConversationStore) -> str:
     conversation_id = f"c_{uuid.uuid4().hex[:24]}"
     channel = {"_id": "ch_test", "chatbot_script_id": "bot"}
-    assert await conversations.insert(new_conversation(conversation_id, channel, {"visitor_id": "v_1", "visitor_name": "V"}))
+    assert await conversations.insert(
+        new_conversation(conversation_id, channel, {"visitor_id": "v_1", "visitor_name": "V"})
+    )
     return conversation_id
 
 
@@ -62,7 +64,14 @@ async def unannounced(_message: Message) -> None:
 
 def fields(n: int, client_msg_id: str) -> dict:
     author = f"u_{n % 7}"
-    return {"author_id": author, "author_role": "visitor", "author_name": "", "kind": "text", "body": f"m{n}", "client_msg_id": client_msg_id}
+    return {
+        "author_id": author,
+        "author_role": "visitor",
+        "author_name": "",
+        "kind": "text",
+        "body": f"m{n}",
+        "client_msg_id": client_msg_id,
+    }
 
 
 async def test_concurrent_sends_on_two_replicas_leave_no_gap_and_no_duplicate(stores) -> None:
@@ -95,7 +104,9 @@ async def test_a_stale_counter_is_repaired_not_reused(stores, infra: Infra, mong
     await left.append(conversation_id, fields(2, "b"), unannounced)
     # A replica died between its insert and the counter update: the counter says 1, seq 2 exists.
     await mongo[infra.mongo_db]["conversations"].update_one({"_id": conversation_id}, {"$set": {"last_seq": 1}})
-    message, duplicate = await right.append(conversation_id, fields(3, "c"), unannounced)  # a replica that trusts the counter
+    message, duplicate = await right.append(
+        conversation_id, fields(3, "c"), unannounced
+    )  # a replica that trusts the counter
     assert (message.seq, duplicate) == (3, False)
     assert (await conversations.get(conversation_id))["last_seq"] == 3
 
@@ -183,7 +194,9 @@ async def test_sends_to_many_conversations_at_once_share_writes_and_keep_each_ou
         assert (await conversations.get(cid))["last_seq"] == expected
 
 
-async def test_a_retried_send_repairs_the_bookkeeping_its_first_attempt_lost(stores, infra: Infra, mongo: AsyncMongoClient) -> None:
+async def test_a_retried_send_repairs_the_bookkeeping_its_first_attempt_lost(
+    stores, infra: Infra, mongo: AsyncMongoClient
+) -> None:
     conversations, left, right = stores
     conversation_id = await a_conversation(conversations)
     first, _ = await left.append(conversation_id, fields(1, "lost-bookkeeping"), unannounced)

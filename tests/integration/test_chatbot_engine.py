@@ -84,7 +84,9 @@ def new_conversation() -> tuple[str, str]:
 
 async def click(chat: ChatDouble, conversation_id: str, visitor: str, step_id: str, answer_id: str) -> None:
     caller = Caller(user_id=visitor, role="visitor")
-    await chat.chat.request(ChatbotAnswer(caller=caller, conversation_id=conversation_id, step_id=step_id, answer_id=answer_id))
+    await chat.chat.request(
+        ChatbotAnswer(caller=caller, conversation_id=conversation_id, step_id=step_id, answer_id=answer_id)
+    )
 
 
 async def steps_counted(engine: ServiceProcess) -> dict[str, float]:
@@ -130,7 +132,11 @@ async def test_walks_every_step_type_and_stores_each_answer_with_its_step(
     await chat.visitor_says(cid, visitor, BOT, "Ada@Example.com")
     assert (await chat.said(cid, 6))[5] == "Phone?"
     await wait_until(lambda: chat.contacts, what="contact_collected")
-    assert (chat.contacts[0].field, chat.contacts[0].value, chat.contacts[0].visitor_id) == ("email", "Ada@example.com", visitor)
+    assert (chat.contacts[0].field, chat.contacts[0].value, chat.contacts[0].visitor_id) == (
+        "email",
+        "Ada@example.com",
+        visitor,
+    )
     await chat.visitor_says(cid, visitor, BOT, "12")
     assert "phone number" in (await chat.said(cid, 7))[6]
     await chat.visitor_says(cid, visitor, BOT, "+33 6 12 34 56 78")
@@ -170,7 +176,9 @@ async def test_forward_with_an_operator_assigned_hands_over_and_the_bot_goes_qui
     await chat.visitor_says(cid, visitor, BOT, "hello")
     await chat.said(cid, 2)
     await chat.visitor_says(cid, visitor, BOT, "human please")
-    await wait_until(lambda: chat.frames_of(cid, "robot.status")[-1:] and chat.frames_of(cid, "robot.status")[-1]["status"] == 2)
+    await wait_until(
+        lambda: chat.frames_of(cid, "robot.status")[-1:] and chat.frames_of(cid, "robot.status")[-1]["status"] == 2
+    )
     await chat.visitor_says(cid, visitor, BOT, "anyone?")
     robot = await chat.chat.request(GetRobotStatus(conversation_id=cid))
     assert robot["status"] == 2 and robot["bot_id"] == BOT
@@ -210,7 +218,9 @@ async def test_a_redelivered_message_is_answered_once(running: Running) -> None:
 async def test_faq_answers_suggests_or_hands_over(running: Running, infra: Infra, mongo: AsyncMongoClient) -> None:
     faq = FaqStore(mongo[infra.mongo_db])
     await faq.add(CHANNEL, FaqEntrySpec(question="What are your opening hours?", answer="9 to 5.", keywords=["open"]))
-    await faq.add(CHANNEL, FaqEntrySpec(question="How much is shipping?", answer="Free above 50 EUR.", keywords=["delivery"]))
+    await faq.add(
+        CHANNEL, FaqEntrySpec(question="How much is shipping?", answer="Free above 50 EUR.", keywords=["delivery"])
+    )
     await faq.add(CHANNEL, FaqEntrySpec(question="Can I change my delivery address?", answer="Until it ships."))
     chat, (cid, visitor) = running.chat, new_conversation()
     await chat.open(cid, visitor, FAQ_BOT_ID)
@@ -227,7 +237,9 @@ async def test_faq_answers_suggests_or_hands_over(running: Running, infra: Infra
     assert chat.operator_requests.count(cid) == 1
 
 
-async def test_restart_mid_script_loses_nothing_and_repeats_nothing(running: Running, infra: Infra, mongo: AsyncMongoClient) -> None:
+async def test_restart_mid_script_loses_nothing_and_repeats_nothing(
+    running: Running, infra: Infra, mongo: AsyncMongoClient
+) -> None:
     chat, (cid, visitor) = running.chat, new_conversation()
     await chat.open(cid, visitor, BOT)
     await chat.visitor_says(cid, visitor, BOT, "hello")

@@ -179,7 +179,9 @@ class ChatDouble:
         if key in self._stored:
             return MessageAccepted(message=self._stored[key], duplicate=True)
         message = self._message(command.conversation_id, command.caller.user_id, "bot", command.kind, command.body)
-        message = message.model_copy(update={"client_msg_id": command.client_msg_id, "author_name": command.caller.name})
+        message = message.model_copy(
+            update={"client_msg_id": command.client_msg_id, "author_name": command.caller.name}
+        )
         self._stored[key] = message
         self.posts[command.conversation_id].append(message)
         return MessageAccepted(message=message)
@@ -199,8 +201,14 @@ class ChatDouble:
         self._seq[conversation_id] += 1
         seq = self._seq[conversation_id]
         return Message(
-            id=f"m_{conversation_id}_{seq}", conversation_id=conversation_id, seq=seq, author_id=author,
-            author_role=role, kind=kind, body=body, created_at=datetime.now(UTC),  # type: ignore[arg-type]
+            id=f"m_{conversation_id}_{seq}",
+            conversation_id=conversation_id,
+            seq=seq,
+            author_id=author,
+            author_role=role,
+            kind=kind,
+            body=body,
+            created_at=datetime.now(UTC),  # type: ignore[arg-type]
         )
 
     # ---- what the test does ----------------------------------------------------------------------
@@ -215,7 +223,9 @@ class ChatDouble:
         return message
 
     def texts(self, conversation_id: str) -> list[str]:
-        return [getattr(message.body, "text", getattr(message.body, "kind", "")) for message in self.posts[conversation_id]]
+        return [
+            getattr(message.body, "text", getattr(message.body, "kind", "")) for message in self.posts[conversation_id]
+        ]
 
     def bodies(self, conversation_id: str) -> list[Any]:
         return [message.body for message in self.posts[conversation_id]]

@@ -56,7 +56,9 @@ async def test_a_rearmed_timer_is_not_due_and_a_cleared_one_is_gone(timers: tupl
     assert await one.deadlines("c1") == {"both_silent": 300.0}
 
 
-async def test_an_unreleased_lease_runs_out_and_the_timer_is_claimed_again(timers: tuple[TimerStore, TimerStore]) -> None:
+async def test_an_unreleased_lease_runs_out_and_the_timer_is_claimed_again(
+    timers: tuple[TimerStore, TimerStore],
+) -> None:
     one, two = timers
     await one.apply("c1", {"greet": 100.0}, [])
     [first] = await one.claim_due(100.0, lease_seconds=5)
@@ -89,7 +91,9 @@ async def test_replicas_updating_one_conversation_under_its_lock_lose_nothing(in
         async with replica.hold(conversation_id):
             inside.append(1)
             assert len(inside) == 1, "two replicas held the conversation at once"
-            await states.update(conversation_id, lambda state: state.model_copy(update={"handled": state.remember(key)}))
+            await states.update(
+                conversation_id, lambda state: state.model_copy(update={"handled": state.remember(key)})
+            )
             inside.pop()
 
     await asyncio.gather(*(add(replicas[n % 3], f"k{n}") for n in range(12)))

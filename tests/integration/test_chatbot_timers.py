@@ -70,7 +70,9 @@ class Cluster:
         return [body.message_class for body in self.chat.bodies(cid)]
 
     async def user_online(self, cid: str, visitor: str) -> None:
-        event = ClientStatusChanged(connection_id="k1", node="g1", user_id=visitor, status="online", conversation_id=cid)
+        event = ClientStatusChanged(
+            connection_id="k1", node="g1", user_id=visitor, status="online", conversation_id=cid
+        )
         await self.chat.chat.publish_event(event)
 
     async def control(self, cid: str, visitor: str, action: str) -> None:

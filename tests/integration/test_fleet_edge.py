@@ -27,9 +27,19 @@ def test_routes_come_from_the_ingress_manifest() -> None:
 
 @pytest.mark.parametrize(
     ("path", "service"),
-    [("/ws", "gateway"), ("/ws/x", None), ("/widget.js", "gateway"), ("/widget", "gateway"), ("/widget/a.css", "gateway"),
-     ("/widgets", None), ("/auth/login", "auth"), ("/authx", None), ("/channels/ch_1/availability", "chat_session"),
-     ("/metrics", None), ("/", None)],
+    [
+        ("/ws", "gateway"),
+        ("/ws/x", None),
+        ("/widget.js", "gateway"),
+        ("/widget", "gateway"),
+        ("/widget/a.css", "gateway"),
+        ("/widgets", None),
+        ("/auth/login", "auth"),
+        ("/authx", None),
+        ("/channels/ch_1/availability", "chat_session"),
+        ("/metrics", None),
+        ("/", None),
+    ],
 )
 def test_prefix_matches_whole_path_elements(path: str, service: str | None) -> None:
     route = pick_route(load_routes(), path)
@@ -49,9 +59,15 @@ async def _backend() -> web.Application:
 
     async def echo(request: web.Request) -> web.Response:
         return web.json_response(
-            {"method": request.method, "path": request.path_qs, "body": await request.text(),
-             "forwarded_for": request.headers.get("X-Forwarded-For"), "proto": request.headers.get("X-Forwarded-Proto")},
-            status=201, headers={"X-Backend": "yes"},
+            {
+                "method": request.method,
+                "path": request.path_qs,
+                "body": await request.text(),
+                "forwarded_for": request.headers.get("X-Forwarded-For"),
+                "proto": request.headers.get("X-Forwarded-Proto"),
+            },
+            status=201,
+            headers={"X-Backend": "yes"},
         )
 
     async def ws(request: web.Request) -> web.StreamResponse:
@@ -95,7 +111,13 @@ async def test_http_is_forwarded_with_forwarded_headers(edge: tuple[Edge, web.Ap
             seen = await response.json()
         async with session.get(f"{proxy.url}/metrics") as unrouted:
             assert unrouted.status == 404
-    assert seen == {"method": "POST", "path": "/auth/login?x=1", "body": "hello", "forwarded_for": "127.0.0.1", "proto": "http"}
+    assert seen == {
+        "method": "POST",
+        "path": "/auth/login?x=1",
+        "body": "hello",
+        "forwarded_for": "127.0.0.1",
+        "proto": "http",
+    }
 
 
 async def test_websocket_frames_and_close_codes_pass_both_ways(edge: tuple[Edge, web.Application]) -> None:

@@ -60,14 +60,23 @@ class Owner:
 
 ENDPOINTS = [
     Endpoint("GET", "/hello", "hello", "Public", PUBLIC, response=Echo),
-    Endpoint("GET", "/conversations/{conversation_id}", "page", "A member's page",
-             roles(rule="the conversation's members", check="member_of_conversation"), query=Page, response=Echo),
+    Endpoint(
+        "GET",
+        "/conversations/{conversation_id}",
+        "page",
+        "A member's page",
+        roles(rule="the conversation's members", check="member_of_conversation"),
+        query=Page,
+        response=Echo,
+    ),
     Endpoint("POST", "/notes", "note", "Staff only", roles("admin", "operator"), body=Note, response=Echo, status=201),
 ]
 
 
 @pytest.fixture
-async def api(keys: tuple[KeyService, str], revocations: RevocationList) -> AsyncIterator[tuple[str, KeyService, Owner, RevocationList]]:
+async def api(
+    keys: tuple[KeyService, str], revocations: RevocationList
+) -> AsyncIterator[tuple[str, KeyService, Owner, RevocationList]]:
     service, url = keys
     service.add_key("k1")
     verifier = JwksVerifier(url, revocations)
@@ -125,15 +134,25 @@ async def test_the_resource_rule_refuses_a_non_member(api: tuple[str, KeyService
     status, body = await _call("GET", f"{base}/conversations/c1", stranger)
     assert (status, body["error"]["code"]) == (403, ErrorCode.NOT_A_MEMBER)
     member = keys_.token("k1", role="visitor", sub="u-member")
-    assert await _call("GET", f"{base}/conversations/c1?after_seq=7", member) == (200, {"who": "u-member", "after_seq": 7, "text": None})
+    assert await _call("GET", f"{base}/conversations/c1?after_seq=7", member) == (
+        200,
+        {"who": "u-member", "after_seq": 7, "text": None},
+    )
     assert owner.handled == ["page"]
 
 
 @pytest.mark.parametrize(
     ("query", "needle"),
-    [("after_seq=9223372036854775808", "after_seq"), ("after_seq=-1", "after_seq"), ("after_seq=x", "after_seq"), ("other=1", "other")],
+    [
+        ("after_seq=9223372036854775808", "after_seq"),
+        ("after_seq=-1", "after_seq"),
+        ("after_seq=x", "after_seq"),
+        ("other=1", "other"),
+    ],
 )
-async def test_a_query_out_of_its_bounds_is_a_bad_argument(api: tuple[str, KeyService, Owner, RevocationList], query: str, needle: str) -> None:
+async def test_a_query_out_of_its_bounds_is_a_bad_argument(
+    api: tuple[str, KeyService, Owner, RevocationList], query: str, needle: str
+) -> None:
     base, keys_, owner, _ = api
     member = keys_.token("k1", role="visitor", sub="u-member")
     status, body = await _call("GET", f"{base}/conversations/c1?{query}", member)
@@ -142,7 +161,9 @@ async def test_a_query_out_of_its_bounds_is_a_bad_argument(api: tuple[str, KeySe
     assert owner.handled == []
 
 
-async def test_a_body_out_of_its_bounds_and_an_oversized_path_are_bad_arguments(api: tuple[str, KeyService, Owner, RevocationList]) -> None:
+async def test_a_body_out_of_its_bounds_and_an_oversized_path_are_bad_arguments(
+    api: tuple[str, KeyService, Owner, RevocationList],
+) -> None:
     base, keys_, owner, _ = api
     admin = keys_.token("k1", role="admin")
     for body in ({"text": "x" * 11}, {"text": {"$gt": ""}}, {"text": "ok", "extra": 1}, [1, 2]):
@@ -151,10 +172,15 @@ async def test_a_body_out_of_its_bounds_and_an_oversized_path_are_bad_arguments(
     status, answer = await _call("GET", f"{base}/conversations/{'c' * 500}", admin)
     assert (status, answer["error"]["code"]) == (400, ErrorCode.BAD_ARGUMENT), answer
     assert owner.handled == []
-    assert await _call("POST", f"{base}/notes", admin, json={"text": "ok"}) == (201, {"who": "u1", "after_seq": None, "text": "ok"})
+    assert await _call("POST", f"{base}/notes", admin, json={"text": "ok"}) == (
+        201,
+        {"who": "u1", "after_seq": None, "text": "ok"},
+    )
 
 
-async def test_the_routers_own_refusals_have_the_documented_body(api: tuple[str, KeyService, Owner, RevocationList]) -> None:
+async def test_the_routers_own_refusals_have_the_documented_body(
+    api: tuple[str, KeyService, Owner, RevocationList],
+) -> None:
     base, _, _, _ = api
     async with aiohttp.ClientSession() as session:
         async with session.get(f"{base}/no/such/route") as response:
@@ -165,9 +191,13 @@ async def test_the_routers_own_refusals_have_the_documented_body(api: tuple[str,
             assert (await response.json())["error"]["code"] == ErrorCode.BAD_ARGUMENT
 
 
-async def test_a_body_over_the_limit_is_refused_with_the_documented_code(api: tuple[str, KeyService, Owner, RevocationList]) -> None:
+async def test_a_body_over_the_limit_is_refused_with_the_documented_code(
+    api: tuple[str, KeyService, Owner, RevocationList],
+) -> None:
     base, keys_, owner, _ = api
-    status, answer = await _call("POST", f"{base}/notes", keys_.token("k1", role="admin"), json={"text": "x" * MAX_BODY_BYTES})
+    status, answer = await _call(
+        "POST", f"{base}/notes", keys_.token("k1", role="admin"), json={"text": "x" * MAX_BODY_BYTES}
+    )
     assert (status, answer["error"]["code"]) == (413, ErrorCode.FRAME_TOO_LARGE), answer
     assert f"larger than {MAX_BODY_BYTES} bytes" in answer["error"]["message"]
     assert owner.handled == []

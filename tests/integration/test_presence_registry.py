@@ -42,7 +42,11 @@ def _scripts(client: redis.Redis, prefix: str, ttl: float = 30.0, away: float = 
 
 def _opened(connection_id: str, user_id: str, node: str = "node-a", role: str = "visitor") -> ConnectionOpened:
     return ConnectionOpened(
-        connection_id=connection_id, node=node, user_id=user_id, role=role, client_kind="web"  # type: ignore[arg-type]
+        connection_id=connection_id,
+        node=node,
+        user_id=user_id,
+        role=role,
+        client_kind="web",  # type: ignore[arg-type]
     )
 
 
@@ -112,7 +116,9 @@ async def test_two_replicas_never_announce_the_same_change_twice(client: redis.R
     users = [f"u{i}" for i in range(20)]
     opened = await asyncio.gather(*(replicas[i % 2].opened(_opened(f"c-{user}", user)) for i, user in enumerate(users)))
     # The same open event handled by both replicas (a redelivery): one announcement per user.
-    again = await asyncio.gather(*(replicas[1 - i % 2].opened(_opened(f"c-{user}", user)) for i, user in enumerate(users)))
+    again = await asyncio.gather(
+        *(replicas[1 - i % 2].opened(_opened(f"c-{user}", user)) for i, user in enumerate(users))
+    )
     assert sorted(c.user_id for changes in opened + again for c in changes) == sorted(users)
     await asyncio.sleep(TTL + 0.1)
     sweeps = await asyncio.gather(*(replica.sweep() for replica in replicas for _ in range(3)))

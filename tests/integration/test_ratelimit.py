@@ -104,11 +104,15 @@ async def test_a_revoked_session_is_refused_until_its_entry_expires(client: redi
     await revocations.check("gone-session")
 
 
-async def test_a_ping_after_a_quiet_second_is_not_counted_but_hurried_pings_are(client: redis.Redis, prefix: str) -> None:
+async def test_a_ping_after_a_quiet_second_is_not_counted_but_hurried_pings_are(
+    client: redis.Redis, prefix: str
+) -> None:
     settings = GatewaySettings(gateway_frame_burst=1, gateway_frames_per_second=0.01, redis_key_prefix=prefix)
     limits = FrameLimits(settings, RateLimiter(client, prefix))
     now = int(time.time())
-    claims = Claims(sub=f"v_{uuid.uuid4().hex[:6]}", role="visitor", sid="s", iat=now, exp=now + 600, iss="i", aud="a", jti="j")
+    claims = Claims(
+        sub=f"v_{uuid.uuid4().hex[:6]}", role="visitor", sid="s", iat=now, exp=now + 600, iss="i", aud="a", jti="j"
+    )
     connection = Connection(ws=None, claims=claims, client_kind="web")  # type: ignore[arg-type]  # no socket is used
     ping = '{"type": "ping", "data": {}}'
     assert (await limits.read(connection, ping, quiet_seconds=0.0)).type == "ping"  # counted: the one token

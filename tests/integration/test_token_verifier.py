@@ -16,7 +16,9 @@ from tests.integration.key_service import KeyService
 MAX_AGE_SECONDS = 0.2
 
 
-async def test_a_key_auth_retired_is_no_longer_trusted(keys: tuple[KeyService, str], revocations: RevocationList) -> None:
+async def test_a_key_auth_retired_is_no_longer_trusted(
+    keys: tuple[KeyService, str], revocations: RevocationList
+) -> None:
     service, url = keys
     service.add_key("old")
     verifier = JwksVerifier(url, revocations, max_age_seconds=MAX_AGE_SECONDS, min_refresh_interval_seconds=0)

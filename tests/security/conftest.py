@@ -5,4 +5,3 @@ from __future__ import annotations
 
 # The fixture, shared with the e2e tier (the redundant alias marks a deliberate re-export).
 from tests.e2e.conftest import fleet as fleet
-

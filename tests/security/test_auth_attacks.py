@@ -44,7 +44,9 @@ def _from(address: str) -> aiohttp.ClientSession:
 
 async def _operator(fleet: Fleet) -> tuple[str, str]:
     async with _from("192.0.2.10") as session:
-        status, admin = await post(session, f"{fleet.url('auth')}/auth/login", {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD})
+        status, admin = await post(
+            session, f"{fleet.url('auth')}/auth/login", {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
+        )
         assert status == 200, admin
         username, password = f"op-{uuid.uuid4().hex[:8]}", "the-owners-password"
         body = {"username": username, "password": password, "role": "operator", "name": "Owen"}
@@ -54,7 +56,11 @@ async def _operator(fleet: Fleet) -> tuple[str, str]:
 
 
 def _refused(status: int, answer: dict[str, Any], expected_status: int, expected_code: int) -> bool:
-    return status == expected_status and answer.get("error", {}).get("code") == expected_code and answer["error"]["message"]
+    return (
+        status == expected_status
+        and answer.get("error", {}).get("code") == expected_code
+        and answer["error"]["message"]
+    )
 
 
 async def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(fleet: Fleet) -> None:
@@ -69,7 +75,10 @@ async def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(fleet:
             answers.append(await post(attacker, login_url, {"username": username, "password": f"guess-{n}"}))
     assert [status for status, _ in answers] == [401] * PAIR_BURST + [429, 429]
     assert _refused(*answers[-1], 429, 9003)
-    async with _from(next(addresses)) as attacker, attacker.post(login_url, json={"username": username, "password": password}) as response:
+    async with (
+        _from(next(addresses)) as attacker,
+        attacker.post(login_url, json={"username": username, "password": password}) as response,
+    ):
         # The guesser is slowed down: even the right password waits its turn from there.
         assert response.status == 429 and int(response.headers["Retry-After"]) >= 1
     async with _from(OWNER_ELSEWHERE) as owner:
@@ -85,7 +94,9 @@ async def test_wrong_passwords_from_one_address_do_not_lock_the_owner_out(fleet:
 
 async def _refresh_token(fleet: Fleet) -> str:
     async with _from("192.0.2.11") as session:
-        status, visitor = await post(session, f"{fleet.url('auth')}/auth/login", {"device_id": f"device-{uuid.uuid4().hex}"})
+        status, visitor = await post(
+            session, f"{fleet.url('auth')}/auth/login", {"device_id": f"device-{uuid.uuid4().hex}"}
+        )
     assert status == 200, visitor
     return visitor["refresh_token"]
 

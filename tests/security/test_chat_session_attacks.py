@@ -49,15 +49,24 @@ async def bodies(mongo: Any, infra: Infra, conversation_id: str) -> list[Any]:
     return [doc["body"] for doc in await cursor.to_list()]
 
 
-async def send(person: Person, conversation_id: str, kind: str, body: Any, client_msg_id: str | None = None) -> dict[str, Any]:
-    data = {"conversation_id": conversation_id, "client_msg_id": client_msg_id or uuid.uuid4().hex, "kind": kind, "body": body}
+async def send(
+    person: Person, conversation_id: str, kind: str, body: Any, client_msg_id: str | None = None
+) -> dict[str, Any]:
+    data = {
+        "conversation_id": conversation_id,
+        "client_msg_id": client_msg_id or uuid.uuid4().hex,
+        "kind": kind,
+        "body": body,
+    }
     return await person.ws.request("message.send", data, timeout=WAIT_SECONDS)
 
 
 # ---- finding 2 and 12: values the database would refuse are refused at the door -------------
 
 
-async def test_values_the_database_would_refuse_are_refused_where_they_enter(world: ChatWorld, infra: Infra, mongo, pair) -> None:
+async def test_values_the_database_would_refuse_are_refused_where_they_enter(
+    world: ChatWorld, infra: Infra, mongo, pair
+) -> None:
     operator, visitor, _, conversation_id = pair
     for kind, body in [
         ("action", {"meaning": "open", "params": {"$where": "sleep(1000)"}}),
@@ -82,17 +91,23 @@ async def test_values_the_database_would_refuse_are_refused_where_they_enter(wor
     accepted = await send(visitor, conversation_id, "action", {"meaning": "open", "params": params})
     assert accepted["type"] == "message.accepted", accepted
     assert (await bodies(mongo, infra, conversation_id))[-1] == {"meaning": "open", "params": params}
-    page = await world.call("GET", f"/conversations/{conversation_id}/messages", operator.token, params={"after_seq": MAX_SEQ})
+    page = await world.call(
+        "GET", f"/conversations/{conversation_id}/messages", operator.token, params={"after_seq": MAX_SEQ}
+    )
     assert page["messages"] == []
     for query in ({"after_seq": str(HUGE)}, {"before_seq": str(HUGE)}, {"after_seq": "-1"}, {"limit": "1e9"}):
-        error = await world.call("GET", f"/conversations/{conversation_id}/messages", operator.token, status=400, params=query)
+        error = await world.call(
+            "GET", f"/conversations/{conversation_id}/messages", operator.token, status=400, params=query
+        )
         assert error["error"]["code"] == 9105, error
 
 
 # ---- finding 3: an idempotency key belongs to its conversation --------------------------------
 
 
-async def test_a_key_used_in_ones_own_conversation_opens_no_one_elses(world: ChatWorld, infra: Infra, mongo, pair) -> None:
+async def test_a_key_used_in_ones_own_conversation_opens_no_one_elses(
+    world: ChatWorld, infra: Infra, mongo, pair
+) -> None:
     operator, visitor, channel_id, conversation_id = pair
     stranger = await world.visitor()
     elsewhere = await world.channel([])  # the stranger's own conversation: one this operator is no member of
@@ -104,7 +119,9 @@ async def test_a_key_used_in_ones_own_conversation_opens_no_one_elses(world: Cha
     # The stranger's message was not announced to the other conversation: the operator gets the
     # visitor's next message and never the stranger's.
     marker = await world.send(visitor, conversation_id, "after the attempt")
-    await operator.ws.wait_for(of_type("message.new", conversation_id=conversation_id, seq=marker["data"]["message"]["seq"]), WAIT_SECONDS)
+    await operator.ws.wait_for(
+        of_type("message.new", conversation_id=conversation_id, seq=marker["data"]["message"]["seq"]), WAIT_SECONDS
+    )
     leaked = [f for f in operator.ws.of_type("message.new") if f["data"]["message"]["id"] == own_message["id"]]
     assert not leaked, leaked
     assert await bodies(mongo, infra, conversation_id) == ["Hello", "after the attempt"]
@@ -247,7 +264,9 @@ async def test_bad_http_input_is_a_400_never_a_500(world: ChatWorld, pair) -> No
     for method, path, body in bodies_:
         error = await world.admin(method, path, status=400, json=body)
         assert error["error"]["code"] == 9105, (method, path, body, error)
-    error = await world.call("PUT", f"{conversation}/visitor-email", visitor.token, status=400, json={"email": long + "@x.y"})
+    error = await world.call(
+        "PUT", f"{conversation}/visitor-email", visitor.token, status=400, json={"email": long + "@x.y"}
+    )
     assert error["error"]["code"] == 9105
     # Ids no one was given: unknown, whatever they hold; one longer than any id is a bad argument.
     for odd in ("%00", "%ED%A0%80", "$where"):
@@ -293,7 +312,9 @@ def bodies_of(endpoint: Endpoint) -> st.SearchStrategy[str | None]:
     fields = list(endpoint.body.model_fields)
     keys = st.sampled_from(fields) | st.text(max_size=10)
     documents = st.recursive(
-        json_scalars, lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6), max_leaves=20
+        json_scalars,
+        lambda inner: st.lists(inner, max_size=4) | st.dictionaries(keys, inner, max_size=6),
+        max_leaves=20,
     )
     return documents.map(json.dumps) | st.text(max_size=100)
 
@@ -302,7 +323,9 @@ def path_ids(real: str) -> st.SearchStrategy[str]:
     return st.just(real) | st.text(min_size=1, max_size=80).map(lambda text: quote(text, safe=""))
 
 
-@pytest.mark.parametrize("endpoint", [e for e in ENDPOINTS if e.handler != "openapi"], ids=lambda e: f"{e.method} {e.path}")
+@pytest.mark.parametrize(
+    "endpoint", [e for e in ENDPOINTS if e.handler != "openapi"], ids=lambda e: f"{e.method} {e.path}"
+)
 async def test_no_endpoint_answers_500_to_random_input(world: ChatWorld, pair, endpoint: Endpoint) -> None:
     operator, visitor, _, conversation_id = pair
     channel_id = await world.channel([operator])  # the fuzz's own: it may archive it

@@ -18,7 +18,10 @@ NEVER = {"both_silent_seconds": 600, "user_silent_seconds": 600, "unresponsive_s
 SCRIPT = {
     "name": "Contact",
     "timers": NEVER,
-    "steps": [{"id": "email", "type": "question_email", "text": "Email?"}, {"id": "end", "type": "end", "text": "Bye."}],
+    "steps": [
+        {"id": "email", "type": "question_email", "text": "Email?"},
+        {"id": "end", "type": "end", "text": "Bye."},
+    ],
 }
 
 

@@ -72,7 +72,11 @@ async def seeded(fleet: Fleet) -> Seeded:
 
 
 def _cases(include: Callable[[Endpoint], bool]) -> list[pytest.param]:
-    return [pytest.param(service, endpoint, id=case_id(service, endpoint)) for service, endpoint in token_endpoints() if include(endpoint)]
+    return [
+        pytest.param(service, endpoint, id=case_id(service, endpoint))
+        for service, endpoint in token_endpoints()
+        if include(endpoint)
+    ]
 
 
 def _roles(endpoint: Endpoint) -> frozenset[str]:
@@ -85,7 +89,9 @@ def _resource_rule(endpoint: Endpoint) -> bool:
     return endpoint.access.check is not None and bool(RESOURCE_PARAMETERS & set(path_parameters(endpoint)))
 
 
-async def _refusal(fleet: Fleet, service: str, endpoint: Endpoint, seeded: Seeded, token: str | None) -> tuple[int, dict[str, Any]]:
+async def _refusal(
+    fleet: Fleet, service: str, endpoint: Endpoint, seeded: Seeded, token: str | None
+) -> tuple[int, dict[str, Any]]:
     """Call the endpoint on the seeded resources (an empty JSON body: access is checked first)."""
     url = fleet.url(service) + filled_path(endpoint, seeded.path_values(), UNKNOWN_ID)
     headers = {"Authorization": f"Bearer {token}"} if token is not None else {}
@@ -122,7 +128,9 @@ async def test_an_operator_is_refused_where_the_roles_exclude_operators(
 
 
 @pytest.mark.parametrize(("service", "endpoint"), _cases(lambda e: "operator" in _roles(e) and _resource_rule(e)))
-async def test_an_operator_of_another_channel_is_refused(fleet: Fleet, seeded: Seeded, service: str, endpoint: Endpoint) -> None:
+async def test_an_operator_of_another_channel_is_refused(
+    fleet: Fleet, seeded: Seeded, service: str, endpoint: Endpoint
+) -> None:
     status, body = await _refusal(fleet, service, endpoint, seeded, seeded.other_operator_token)
     assert (status, body["error"]["code"]) == (403, ErrorCode.NOT_A_MEMBER), body
 
@@ -131,10 +139,11 @@ async def test_an_operator_of_another_channel_is_refused(fleet: Fleet, seeded: S
     ("service", "endpoint"),
     _cases(lambda e: "visitor" in _roles(e) and _resource_rule(e) and "conversation_id" in path_parameters(e)),
 )
-async def test_a_visitor_not_in_the_conversation_is_refused(fleet: Fleet, seeded: Seeded, service: str, endpoint: Endpoint) -> None:
+async def test_a_visitor_not_in_the_conversation_is_refused(
+    fleet: Fleet, seeded: Seeded, service: str, endpoint: Endpoint
+) -> None:
     status, body = await _refusal(fleet, service, endpoint, seeded, seeded.other_visitor_token)
     assert (status, body["error"]["code"]) == (403, ErrorCode.NOT_A_MEMBER), body
-
 
 
 def test_every_service_with_a_documented_table_is_attacked() -> None:

@@ -66,19 +66,41 @@ DESTRUCTIVE: dict[tuple[str, str], Callable[[BaseModel | None], bool]] = {
 
 # ---- strategies ----------------------------------------------------------------------------------
 
-hostile_keys = st.sampled_from(["$where", "$gt", "$ne", "$set", "a.b", "$", ".", "__proto__", "constructor", "\x00", ""])
+hostile_keys = st.sampled_from(
+    ["$where", "$gt", "$ne", "$set", "a.b", "$", ".", "__proto__", "constructor", "\x00", ""]
+)
 short_hostile_strings = st.one_of(
     st.text(max_size=40),
     st.text(st.characters(codec="utf-8"), min_size=200, max_size=600),
-    st.sampled_from(["\x00", "a\x00b", "\u200b", "\ufeff", "\U0001f600" * 50, "$where", "a.b", "..", "../../etc/passwd",
-                     "{{7*7}}", "' OR 1=1 --", "https://127.0.0.1/", "null", "true", "-1", "1e309"]),
+    st.sampled_from(
+        [
+            "\x00",
+            "a\x00b",
+            "\u200b",
+            "\ufeff",
+            "\U0001f600" * 50,
+            "$where",
+            "a.b",
+            "..",
+            "../../etc/passwd",
+            "{{7*7}}",
+            "' OR 1=1 --",
+            "https://127.0.0.1/",
+            "null",
+            "true",
+            "-1",
+            "1e309",
+        ]
+    ),
 )
 hostile_strings = short_hostile_strings | st.just(OVERSIZED)
 hostile_integers = st.one_of(
     st.integers(-(2**70), 2**70),
     st.sampled_from([2**63, 2**63 - 1, -(2**63) - 1, 2**64, 2**31, -1, 0, 2**70, -(2**70)]),
 )
-scalars = st.none() | st.booleans() | hostile_integers | st.floats(allow_nan=False, allow_infinity=False) | hostile_strings
+scalars = (
+    st.none() | st.booleans() | hostile_integers | st.floats(allow_nan=False, allow_infinity=False) | hostile_strings
+)
 json_values = st.recursive(
     scalars,
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(hostile_keys | st.text(max_size=8), inner, max_size=5),
@@ -114,14 +136,20 @@ def from_schema(schema: dict[str, Any], defs: dict[str, Any], depth: int = 0) ->
     elif "enum" in schema:
         shaped = st.sampled_from(schema["enum"])
     elif "anyOf" in schema or "oneOf" in schema:
-        shaped = st.one_of([from_schema(option, defs, depth + 1) for option in schema.get("anyOf", schema.get("oneOf"))])
+        shaped = st.one_of(
+            [from_schema(option, defs, depth + 1) for option in schema.get("anyOf", schema.get("oneOf"))]
+        )
     elif schema.get("type") == "object" or "properties" in schema:
         properties = schema.get("properties", {})
         required = set(schema.get("required", []))
         shaped = st.fixed_dictionaries(
             {name: from_schema(properties[name], defs, depth + 1) for name in sorted(required)},
             optional={
-                **{name: from_schema(prop, defs, depth + 1) for name, prop in properties.items() if name not in required},
+                **{
+                    name: from_schema(prop, defs, depth + 1)
+                    for name, prop in properties.items()
+                    if name not in required
+                },
                 "$where": json_values,
                 "a.b": json_values,
             },
@@ -186,8 +214,12 @@ def mutated_examples(schema: dict[str, Any]) -> st.SearchStrategy[Any]:
     if not examples:
         return st.nothing()
     return st.sampled_from(examples).flatmap(
-        lambda example: st.just(example)
-        | st.tuples(st.sampled_from(_node_paths(example)), json_values).map(lambda change: _replaced(example, *change))
+        lambda example: (
+            st.just(example)
+            | st.tuples(st.sampled_from(_node_paths(example)), json_values).map(
+                lambda change: _replaced(example, *change)
+            )
+        )
     )
 
 
@@ -208,7 +240,9 @@ def queries(model: type[BaseModel] | None) -> st.SearchStrategy[dict[str, str]]:
         hostile_integers.map(str),
         st.sampled_from(["yaml", "json", "true", "false", "", "[]", "{}"]),
     )
-    return st.dictionaries(names | hostile_keys | st.text(min_size=1, max_size=10), values, max_size=4).map(_fit_request_line)
+    return st.dictionaries(names | hostile_keys | st.text(min_size=1, max_size=10), values, max_size=4).map(
+        _fit_request_line
+    )
 
 
 def _fit_request_line(query: dict[str, str]) -> dict[str, str]:
@@ -224,7 +258,9 @@ def path_values(seeded: dict[str, str]) -> st.SearchStrategy[str]:
     # Not "{", "}" or "/" (even percent-encoded): aiohttp's router matches a parameter with
     # [^{}/]+, so such a segment names no route and never reaches the layer (the router answers
     # its own plain-text 404). Not "." or "..": the client resolves them away.
-    random = st.text(st.characters(exclude_characters="{}/"), min_size=1, max_size=250).filter(lambda s: s not in (".", ".."))
+    random = st.text(st.characters(exclude_characters="{}/"), min_size=1, max_size=250).filter(
+        lambda s: s not in (".", "..")
+    )
     return st.one_of(st.sampled_from([*seeded.values(), UNKNOWN_ID]), random)
 
 
@@ -301,7 +337,13 @@ def _would_break_the_fleet(endpoint: Endpoint, body: str) -> bool:
 
 
 async def _send(
-    http: aiohttp.ClientSession, url: str, endpoint: Endpoint, token: str | None, query: dict[str, str], body: str, content_type: str
+    http: aiohttp.ClientSession,
+    url: str,
+    endpoint: Endpoint,
+    token: str | None,
+    query: dict[str, str],
+    body: str,
+    content_type: str,
 ) -> tuple[int, str, str]:
     headers = {"Content-Type": content_type} | ({"Authorization": f"Bearer {token}"} if token else {})
     data = body.encode("utf-8", "surrogatepass")
@@ -335,7 +377,11 @@ async def test_hostile_input_gets_a_documented_answer(
     token = {"admin": callers.admin_token, "visitor": callers.visitor_token}.get(caller)
     # A DELETE never names the seeded channel: archiving it would leave the cases after this one
     # only unknown channels to try (its success path is taken on the ids the fuzz makes up).
-    seeded = {"channel_id": callers.channel_id, "conversation_id": callers.conversation_id} if endpoint.method != "DELETE" else {}
+    seeded = (
+        {"channel_id": callers.channel_id, "conversation_id": callers.conversation_id}
+        if endpoint.method != "DELETE"
+        else {}
+    )
     parameters = st.fixed_dictionaries({name: path_values(seeded) for name in path_parameters(endpoint)})
     content_types = st.sampled_from(["application/json", *endpoint.raw_body_types])
     sent = []
@@ -351,7 +397,9 @@ async def test_hostile_input_gets_a_documented_answer(
     def answers_are_documented(path: dict[str, str], query: dict[str, str], body: str, content_type: str) -> None:
         if _would_break_the_fleet(endpoint, body):
             return
-        url = fleet.url(service) + re.sub(r"{(\w+)}", lambda m: quote(path[m.group(1)], safe=""), endpoint.documented_path)
+        url = fleet.url(service) + re.sub(
+            r"{(\w+)}", lambda m: quote(path[m.group(1)], safe=""), endpoint.documented_path
+        )
         request = f"{endpoint.method} {url} query={query!r:.300} body={body!r:.300} ({content_type}, {caller})"
         future = asyncio.run_coroutine_threadsafe(_send(http, url, endpoint, token, query, body, content_type), loop)
         status, answer_type, text = future.result(timeout=60)

@@ -75,7 +75,9 @@ async def test_a_subscription_to_an_internal_address_is_refused(fleet: Fleet, pu
         for endpoint in INTERNAL_ENDPOINTS:
             body = {"device_id": "laptop", "subscription": {**device.subscription(), "endpoint": endpoint}}
             async with session.put(
-                f"{fleet.url('notification')}/push/subscriptions", json=body, headers={"Authorization": f"Bearer {user['token']}"}
+                f"{fleet.url('notification')}/push/subscriptions",
+                json=body,
+                headers={"Authorization": f"Bearer {user['token']}"},
             ) as response:
                 answer = await response.json()
             assert response.status == 400 and answer["error"]["code"] == 9105, (endpoint, answer)
@@ -114,10 +116,14 @@ async def test_a_stored_internal_endpoint_is_not_called_when_a_push_is_sent(
     probe = await Probe(fleet).start()
     try:
         conversation = f"c_{uuid.uuid4().hex[:8]}"
-        await probe.bus.publish_event(MessageCreated(message=message(conversation, 1), member_ids=["u_olivia", user["uid"]]))
+        await probe.bus.publish_event(
+            MessageCreated(message=message(conversation, 1), member_ids=["u_olivia", user["uid"]])
+        )
 
         async def refused() -> bool:
-            return await metric(fleet.url("notification"), "parley_push_failed_total", reason="refused") > refused_before
+            return (
+                await metric(fleet.url("notification"), "parley_push_failed_total", reason="refused") > refused_before
+            )
 
         await eventually(refused)
     finally:

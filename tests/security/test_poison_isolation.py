@@ -75,7 +75,12 @@ async def test_a_visitor_streaming_poison_frames_slows_no_one_else(fleet: Fleet)
             async def chat() -> list[dict]:
                 answers = []
                 for n in range(VICTIM_MESSAGES):
-                    data = {"conversation_id": victim_conversation, "client_msg_id": f"v{n}", "kind": "text", "body": f"hello {n}"}
+                    data = {
+                        "conversation_id": victim_conversation,
+                        "client_msg_id": f"v{n}",
+                        "kind": "text",
+                        "body": f"hello {n}",
+                    }
                     answers.append(await victim.request("message.send", data))
                 return answers
 

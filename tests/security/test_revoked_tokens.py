@@ -41,9 +41,12 @@ async def revoked_admin_token(fleet: Fleet) -> str:
 async def test_a_logged_out_token_is_refused_everywhere(
     fleet: Fleet, revoked_admin_token: str, service: str, method: str, path: str
 ) -> None:
-    async with aiohttp.ClientSession() as session, session.request(
-        method, fleet.url(service) + path, json={}, headers={"Authorization": f"Bearer {revoked_admin_token}"}
-    ) as response:
+    async with (
+        aiohttp.ClientSession() as session,
+        session.request(
+            method, fleet.url(service) + path, json={}, headers={"Authorization": f"Bearer {revoked_admin_token}"}
+        ) as response,
+    ):
         body = await response.json()
     assert response.status == 401, (service, method, path, body)
     assert body["error"]["code"] == ErrorCode.TOKEN_INVALID, body

@@ -133,7 +133,9 @@ async def _dribbled(port: int, request: tuple[bytes, list[bytes]]) -> tuple[byte
     progress = Dribble()
     slow_client = asyncio.create_task(dribble(writer, *request, DRIBBLE_PAUSE_SECONDS, progress))
     try:
-        answer = await asyncio.wait_for(read_until_closed(reader), DROP_GUARD_SECONDS + DRIBBLED_PIECES * DRIBBLE_PAUSE_SECONDS)
+        answer = await asyncio.wait_for(
+            read_until_closed(reader), DROP_GUARD_SECONDS + DRIBBLED_PIECES * DRIBBLE_PAUSE_SECONDS
+        )
     finally:
         slow_client.cancel()
         writer.close()
@@ -147,14 +149,18 @@ async def test_a_dribbled_request_head_is_dropped_before_it_completes(
     async with server_port(target, fleet, strict_gateway) as port:
         answer, progress = await _dribbled(port, slow_head(DRIBBLED_PIECES))
     assert answer == b"", "the server answered: it waited for the whole slow head"
-    assert not progress.complete, f"the head was sent whole ({progress.pieces_sent} pieces) before the server dropped it"
+    assert not progress.complete, (
+        f"the head was sent whole ({progress.pieces_sent} pieces) before the server dropped it"
+    )
 
 
 async def test_a_dribbled_body_is_dropped_before_it_completes_on_the_gateway(
     fleet: Fleet, strict_gateway: ServiceProcess
 ) -> None:
     """An admin's PUT (the gateway's one endpoint with a body): its handler waits for the body."""
-    request = slow_body("PUT", "/admin/maintenance", DRIBBLED_PIECES, {"Authorization": f"Bearer {await admin_token(fleet)}"})
+    request = slow_body(
+        "PUT", "/admin/maintenance", DRIBBLED_PIECES, {"Authorization": f"Bearer {await admin_token(fleet)}"}
+    )
     answer, progress = await _dribbled(strict_gateway.port, request)
     assert answer == b"", "the server answered: it waited for the whole slow body"
     assert not progress.complete, f"the body was sent whole ({progress.pieces_sent} bytes) before the server dropped it"
@@ -169,7 +175,9 @@ async def test_a_dribbled_body_is_dropped_before_it_completes_on_the_edge(fleet:
 
 
 @pytest.mark.parametrize("target", ["gateway", "edge"])
-async def test_an_idle_kept_alive_connection_is_closed(target: str, fleet: Fleet, strict_gateway: ServiceProcess) -> None:
+async def test_an_idle_kept_alive_connection_is_closed(
+    target: str, fleet: Fleet, strict_gateway: ServiceProcess
+) -> None:
     async with server_port(target, fleet, strict_gateway) as port:
         reader, writer = await open_from("127.0.0.1", port)
         writer.write(b"GET /widget.js HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n")  # keep-alive: HTTP/1.1's default
@@ -178,7 +186,9 @@ async def test_an_idle_kept_alive_connection_is_closed(target: str, fleet: Fleet
         try:
             after = await asyncio.wait_for(read_until_closed(reader), DROP_GUARD_SECONDS)
         except TimeoutError:
-            pytest.fail(f"an idle kept-alive connection was still open after {DROP_GUARD_SECONDS:g} s (idle timeout: 1 s)")
+            pytest.fail(
+                f"an idle kept-alive connection was still open after {DROP_GUARD_SECONDS:g} s (idle timeout: 1 s)"
+            )
         finally:
             writer.close()
     assert answer.startswith(b"HTTP/1.1 200"), answer[:200]
@@ -186,7 +196,9 @@ async def test_an_idle_kept_alive_connection_is_closed(target: str, fleet: Fleet
 
 
 @pytest.mark.parametrize("target", ["gateway", "edge"])
-async def test_a_connection_that_sends_nothing_is_dropped(target: str, fleet: Fleet, strict_gateway: ServiceProcess) -> None:
+async def test_a_connection_that_sends_nothing_is_dropped(
+    target: str, fleet: Fleet, strict_gateway: ServiceProcess
+) -> None:
     async with server_port(target, fleet, strict_gateway) as port:
         reader, writer = await open_from("127.0.0.1", port)
         try:
@@ -214,7 +226,9 @@ async def _refused_status(session: aiohttp.ClientSession, url: str) -> int | Non
     return None
 
 
-async def test_an_address_over_the_cap_is_refused_while_another_connects(fleet: Fleet, strict_gateway: ServiceProcess) -> None:
+async def test_an_address_over_the_cap_is_refused_while_another_connects(
+    fleet: Fleet, strict_gateway: ServiceProcess
+) -> None:
     token = await visitor_token(fleet)
     url = f"ws://127.0.0.1:{strict_gateway.port}/ws?token={token}"
     async with session_from("127.0.0.2") as crowded, session_from("127.0.0.3") as other:
@@ -244,7 +258,9 @@ async def test_the_edge_caps_sockets_per_address(fleet: Fleet) -> None:
                 await ws.close()
 
 
-async def test_behind_the_edge_the_gateway_counts_the_address_forwarded_for(fleet: Fleet, strict_gateway: ServiceProcess) -> None:
+async def test_behind_the_edge_the_gateway_counts_the_address_forwarded_for(
+    fleet: Fleet, strict_gateway: ServiceProcess
+) -> None:
     """Every socket from the edge to the gateway comes from 127.0.0.1; the gateway trusts it and
     counts the browsers' own addresses, so one crowded address does not lock out the rest."""
     token = await visitor_token(fleet)
@@ -332,4 +348,6 @@ async def test_the_edge_does_not_inflate_a_frame_beyond_the_gateways_limit(fleet
         finally:
             tracemalloc.stop()
     assert code == 1009
-    assert peak < BOMB_MEMORY_ALLOWANCE_BYTES, f"the edge held {peak / 2**20:.0f} MiB for a {len(bomb) // 1024} KiB frame"
+    assert peak < BOMB_MEMORY_ALLOWANCE_BYTES, (
+        f"the edge held {peak / 2**20:.0f} MiB for a {len(bomb) // 1024} KiB frame"
+    )

@@ -53,7 +53,9 @@ class Dribble:
     complete: bool = False
 
 
-async def dribble(writer: asyncio.StreamWriter, first: bytes, pieces: list[bytes], pause: float, progress: Dribble) -> None:
+async def dribble(
+    writer: asyncio.StreamWriter, first: bytes, pieces: list[bytes], pause: float, progress: Dribble
+) -> None:
     """The slowloris client: ``first``, then each of ``pieces`` ``pause`` s apart. Stops when the
     server drops the socket."""
     try:
@@ -79,15 +81,23 @@ def slow_head(lines: int) -> tuple[bytes, list[bytes]]:
 def slow_body(method: str, path: str, size: int, headers: dict[str, str] | None = None) -> tuple[bytes, list[bytes]]:
     """A whole request head announcing a JSON body of ``size`` bytes, then that body a byte per
     piece (not JSON: a server that waits for it all refuses it, and changes nothing)."""
-    lines = [f"{method} {path} HTTP/1.1", "Host: 127.0.0.1", "Connection: close", "Content-Type: application/json",
-             f"Content-Length: {size}", *(f"{name}: {value}" for name, value in (headers or {}).items())]
+    lines = [
+        f"{method} {path} HTTP/1.1",
+        "Host: 127.0.0.1",
+        "Connection: close",
+        "Content-Type: application/json",
+        f"Content-Length: {size}",
+        *(f"{name}: {value}" for name, value in (headers or {}).items()),
+    ]
     return ("\r\n".join(lines) + "\r\n\r\n").encode(), [b"x"] * size
 
 
 async def read_one_answer(reader: asyncio.StreamReader) -> bytes:
     """One HTTP answer with a Content-Length, read whole (the socket stays open)."""
     head = await reader.readuntil(b"\r\n\r\n")
-    length = next(int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:"))
+    length = next(
+        int(line.split(b":")[1]) for line in head.split(b"\r\n") if line.lower().startswith(b"content-length:")
+    )
     return head + await reader.readexactly(length)
 
 
@@ -115,7 +125,9 @@ def masked_frame(opcode: int, payload: bytes, *, compressed: bool) -> bytes:
     return header + mask + bytes(byte ^ mask[index % 4] for index, byte in enumerate(payload))
 
 
-async def websocket_with_deflate(port: int, path: str, source: str = "127.0.0.1") -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
+async def websocket_with_deflate(
+    port: int, path: str, source: str = "127.0.0.1"
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A WebSocket handshake offering permessage-deflate; fails unless the server takes it."""
     reader, writer = await open_from(source, port)
     key = base64.b64encode(os.urandom(16)).decode()

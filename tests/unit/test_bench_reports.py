@@ -19,7 +19,12 @@ parley_mongodb_command_duration_seconds_sum{command="insert"} 0.04
 # TYPE parley_ready gauge
 parley_ready 1.0
 """
-AFTER = BEFORE.replace("} 10.0", "} 110.0").replace("} 0.5", "} 2.5").replace("} 4.0", "} 204.0").replace("} 0.04", "} 1.04")
+AFTER = (
+    BEFORE.replace("} 10.0", "} 110.0")
+    .replace("} 0.5", "} 2.5")
+    .replace("} 4.0", "} 204.0")
+    .replace("} 0.04", "} 1.04")
+)
 
 
 def test_per_message_gives_calls_per_message_and_mean_time_of_each_handler_and_command() -> None:

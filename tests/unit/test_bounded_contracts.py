@@ -55,7 +55,10 @@ def test_the_largest_seq_is_accepted() -> None:
 
 def action(params: Any, kind: str = "action") -> dict[str, Any]:
     body = {"meaning": "open_order", "params": params}
-    return {"type": "message.send", "data": {"conversation_id": CONVERSATION, "client_msg_id": "m1", "kind": kind, "body": body}}
+    return {
+        "type": "message.send",
+        "data": {"conversation_id": CONVERSATION, "client_msg_id": "m1", "kind": kind, "body": body},
+    }
 
 
 def nested(depth: int) -> dict[str, Any]:
@@ -93,7 +96,13 @@ def test_an_action_whose_params_mongodb_would_refuse_or_that_is_unbounded_is_ref
 
 
 def test_an_action_within_the_rules_is_accepted() -> None:
-    params = {"order": "A-1001", "lines": [{"sku": "x", "qty": 2, "price": 9.5}], "gift": None, "ключ": True, **nested(3)}
+    params = {
+        "order": "A-1001",
+        "lines": [{"sku": "x", "qty": 2, "price": 9.5}],
+        "gift": None,
+        "ключ": True,
+        **nested(3),
+    }
     frame = CLIENT_FRAME.validate_python(action(params))
     assert frame.data.body.params == params
 
@@ -120,7 +129,13 @@ def test_kind_and_body_must_agree_in_a_frame(kind: str, body: Any) -> None:
 )
 def test_kind_and_body_must_agree_in_a_command(kind: str, body: Any) -> None:
     with pytest.raises(ValidationError):
-        SendMessage(caller=Caller(user_id="bot_x", role="bot"), conversation_id=CONVERSATION, client_msg_id="m", kind=kind, body=body)
+        SendMessage(
+            caller=Caller(user_id="bot_x", role="bot"),
+            conversation_id=CONVERSATION,
+            client_msg_id="m",
+            kind=kind,
+            body=body,
+        )
 
 
 def test_a_caller_id_that_would_be_a_path_in_a_stored_document_is_refused() -> None:
@@ -129,9 +144,7 @@ def test_a_caller_id_that_would_be_a_path_in_a_stored_document_is_refused() -> N
             Caller(user_id=user_id, role="visitor")
 
 
-json_scalars = (
-    st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=20)
-)
+json_scalars = st.none() | st.booleans() | st.integers(-(2**70), 2**70) | st.floats() | st.text(max_size=20)
 json_objects = st.recursive(
     st.dictionaries(st.text(max_size=10), json_scalars, max_size=4),
     lambda inner: st.dictionaries(st.text(max_size=10), inner | st.lists(inner | json_scalars, max_size=3), max_size=4),
@@ -170,7 +183,13 @@ def _leaves(node: Any) -> list[Any]:
 def test_a_message_stored_before_the_bounds_stays_readable() -> None:
     legacy = {"meaning": "open", "params": {"deep": nested(MAX_OBJECT_DEPTH + 2), "n": 2**60}}
     message = Message(
-        id="m_1", conversation_id=CONVERSATION, seq=1, author_id="v_1", author_role="visitor",
-        kind="action", body=legacy, created_at=datetime.now(UTC),
+        id="m_1",
+        conversation_id=CONVERSATION,
+        seq=1,
+        author_id="v_1",
+        author_role="visitor",
+        kind="action",
+        body=legacy,
+        created_at=datetime.now(UTC),
     )
     assert message.body.model_dump() == legacy

@@ -54,7 +54,10 @@ def test_wait_estimate_scales_with_position_and_shrinks_with_operators() -> None
 
 def test_business_hours_in_the_channels_time_zone() -> None:
     hours = BusinessHours.model_validate(
-        {"timezone": "Europe/Paris", "weekly": {"mon": [{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "24:00"}]}}
+        {
+            "timezone": "Europe/Paris",
+            "weekly": {"mon": [{"start": "09:00", "end": "12:00"}, {"start": "14:00", "end": "24:00"}]},
+        }
     )
     monday = datetime(2026, 11, 23, tzinfo=UTC)  # a Monday; Paris is UTC+1 in November
     assert hours.is_open(monday.replace(hour=8, minute=30))  # 09:30 in Paris
@@ -126,15 +129,43 @@ def test_help_lists_what_the_role_may_use() -> None:
 def test_transcript_html_escapes_user_text() -> None:
     now = datetime(2026, 11, 21, 10, tzinfo=UTC)
     conversation = ConversationDetail(
-        id="c_1", channel_id="ch_1", status="closed", visitor_id="v_1", visitor_name="<Eve>", operator_id=None,
-        member_ids=["v_1"], last_seq=2, created_at=now, last_activity_at=now, closed_at=now, close_reason="closed",
-        members=[], history=[],
+        id="c_1",
+        channel_id="ch_1",
+        status="closed",
+        visitor_id="v_1",
+        visitor_name="<Eve>",
+        operator_id=None,
+        member_ids=["v_1"],
+        last_seq=2,
+        created_at=now,
+        last_activity_at=now,
+        closed_at=now,
+        close_reason="closed",
+        members=[],
+        history=[],
     )
     messages = [
-        Message(id="m1", conversation_id="c_1", seq=1, author_id="v_1", author_role="visitor", author_name="<img src=x>",
-                kind="text", body='<script>alert("x")</script>\nline 2', created_at=now),
-        Message(id="m2", conversation_id="c_1", seq=2, author_id="v_1", author_role="visitor", kind="action",
-                body=ActionBody(meaning="open<order>", params={"id": "<1>"}), created_at=now),
+        Message(
+            id="m1",
+            conversation_id="c_1",
+            seq=1,
+            author_id="v_1",
+            author_role="visitor",
+            author_name="<img src=x>",
+            kind="text",
+            body='<script>alert("x")</script>\nline 2',
+            created_at=now,
+        ),
+        Message(
+            id="m2",
+            conversation_id="c_1",
+            seq=2,
+            author_id="v_1",
+            author_role="visitor",
+            kind="action",
+            body=ActionBody(meaning="open<order>", params={"id": "<1>"}),
+            created_at=now,
+        ),
     ]
     html = render_html(conversation, messages, 'Chat with "<Acme>"')
     assert "<script>" not in html and "<img" not in html and "<order>" not in html
@@ -147,13 +178,39 @@ def test_transcript_html_escapes_user_text() -> None:
 def test_transcript_shows_a_bots_rich_content_as_its_text() -> None:
     now = datetime(2026, 11, 21, 10, tzinfo=UTC)
     conversation = ConversationDetail(
-        id="c_1", channel_id="ch_1", status="closed", visitor_id="v_1", visitor_name="Eve", operator_id=None,
-        member_ids=["v_1"], last_seq=2, created_at=now, last_activity_at=now, members=[], history=[],
+        id="c_1",
+        channel_id="ch_1",
+        status="closed",
+        visitor_id="v_1",
+        visitor_name="Eve",
+        operator_id=None,
+        member_ids=["v_1"],
+        last_seq=2,
+        created_at=now,
+        last_activity_at=now,
+        members=[],
+        history=[],
     )
-    bot = {"author_id": "bot_x", "author_role": "bot", "author_name": "Sam", "kind": "bot", "created_at": now, "conversation_id": "c_1"}
+    bot = {
+        "author_id": "bot_x",
+        "author_role": "bot",
+        "author_name": "Sam",
+        "kind": "bot",
+        "created_at": now,
+        "conversation_id": "c_1",
+    }
     messages = [
-        Message.model_validate({**bot, "id": "m1", "seq": 1, "body": {"kind": "text", "class": "question", "text": "What is it <about>?"}}),
-        Message.model_validate({**bot, "id": "m2", "seq": 2, "body": {"kind": "quick_replies", "class": "answer", "action": "hide", "replies": []}}),
+        Message.model_validate(
+            {**bot, "id": "m1", "seq": 1, "body": {"kind": "text", "class": "question", "text": "What is it <about>?"}}
+        ),
+        Message.model_validate(
+            {
+                **bot,
+                "id": "m2",
+                "seq": 2,
+                "body": {"kind": "quick_replies", "class": "answer", "action": "hide", "replies": []},
+            }
+        ),
     ]
     html = render_html(conversation, messages, "t")
     assert "What is it &lt;about&gt;?" in html and "[quick_replies]" in html

@@ -31,10 +31,24 @@ def test_every_kind_is_documented_with_an_example_that_validates_and_round_trips
     examples = _bot_section_examples()
     frames = [example for example in examples if "type" in example]
     bodies = [example for example in examples if "type" not in example]
-    assert {body["kind"] for body in bodies} == KINDS == {
-        "text", "article", "image", "video", "file", "cards", "menu", "quick_replies", "suggestions",
-        "expression", "mood", "attitude",
-    }
+    assert (
+        {body["kind"] for body in bodies}
+        == KINDS
+        == {
+            "text",
+            "article",
+            "image",
+            "video",
+            "file",
+            "cards",
+            "menu",
+            "quick_replies",
+            "suggestions",
+            "expression",
+            "mood",
+            "attitude",
+        }
+    )
     for body in bodies:
         parsed = CONTENT.validate_python(body)
         dumped = CONTENT.dump_python(parsed, mode="json")
@@ -80,7 +94,12 @@ def test_bot_content_travels_in_send_message_and_keeps_class_on_the_wire() -> No
 def test_visitors_cannot_send_bot_content() -> None:
     frame = {
         "type": "message.send",
-        "data": {"conversation_id": "c1", "client_msg_id": "m1", "kind": "bot", "body": {"kind": "text", "class": "answer", "text": "x"}},
+        "data": {
+            "conversation_id": "c1",
+            "client_msg_id": "m1",
+            "kind": "bot",
+            "body": {"kind": "text", "class": "answer", "text": "x"},
+        },
     }
     with pytest.raises(ValidationError):
         CLIENT_FRAME.validate_python(frame)

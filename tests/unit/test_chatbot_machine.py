@@ -26,7 +26,12 @@ SCRIPT = Script.model_validate(
                     {"id": "bye", "label": "Nothing", "then": "end"},
                 ],
             },
-            {"id": "billing_info", "type": "text", "text": "Invoices are under Billing.", "triggering_answers": ["topic.billing"]},
+            {
+                "id": "billing_info",
+                "type": "text",
+                "text": "Invoices are under Billing.",
+                "triggering_answers": ["topic.billing"],
+            },
             {"id": "email", "type": "question_email", "text": "Your email?"},
             {"id": "phone", "type": "question_phone", "text": "Your phone?", "triggering_answers": ["topic.billing"]},
             {"id": "describe", "type": "free_input_multi", "text": "Describe it.", "class": "imperative"},

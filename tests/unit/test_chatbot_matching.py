@@ -44,13 +44,19 @@ def test_normalise_drops_case_accents_and_punctuation() -> None:
 
 @pytest.mark.parametrize(
     ("typed", "expected"),
-    [("ada@example.com", "ada@example.com"), (" Ada.L@Example.CO.UK ", "Ada.L@example.co.uk"), ("a+b@x.io", "a+b@x.io")],
+    [
+        ("ada@example.com", "ada@example.com"),
+        (" Ada.L@Example.CO.UK ", "Ada.L@example.co.uk"),
+        ("a+b@x.io", "a+b@x.io"),
+    ],
 )
 def test_valid_emails(typed: str, expected: str) -> None:
     assert valid_email(typed) == expected
 
 
-@pytest.mark.parametrize("typed", ["ada", "ada@", "@example.com", "ada@example", "ada @example.com", "a@b@c.com", "x" * 250 + "@e.com"])
+@pytest.mark.parametrize(
+    "typed", ["ada", "ada@", "@example.com", "ada@example", "ada @example.com", "a@b@c.com", "x" * 250 + "@e.com"]
+)
 def test_invalid_emails(typed: str) -> None:
     assert valid_email(typed) is None
 
@@ -96,10 +102,26 @@ def test_bm25_confidence_drops_with_words_no_entry_has() -> None:
 
 
 FAQ = [
-    FaqEntry(id="f1", channel_id="ch", question="How do I reset my password?", answer="Use the 'Forgot password' link."),
-    FaqEntry(id="f2", channel_id="ch", question="What are your opening hours?", answer="9 to 17, Monday to Friday.", keywords=["open", "hours", "schedule"]),
-    FaqEntry(id="f3", channel_id="ch", question="How much is shipping?", answer="Free above 50 EUR.", keywords=["delivery", "cost"]),
-    FaqEntry(id="f4", channel_id="ch", question="Can I change my delivery address?", answer="Yes, until the parcel ships."),
+    FaqEntry(
+        id="f1", channel_id="ch", question="How do I reset my password?", answer="Use the 'Forgot password' link."
+    ),
+    FaqEntry(
+        id="f2",
+        channel_id="ch",
+        question="What are your opening hours?",
+        answer="9 to 17, Monday to Friday.",
+        keywords=["open", "hours", "schedule"],
+    ),
+    FaqEntry(
+        id="f3",
+        channel_id="ch",
+        question="How much is shipping?",
+        answer="Free above 50 EUR.",
+        keywords=["delivery", "cost"],
+    ),
+    FaqEntry(
+        id="f4", channel_id="ch", question="Can I change my delivery address?", answer="Yes, until the parcel ships."
+    ),
 ]
 
 

@@ -18,7 +18,12 @@ SCRIPT = Script.model_validate(
         "name": "Shop",
         "steps": [
             {"id": "hi", "type": "text", "text": "Hi!", "class": "greeting"},
-            {"id": "topic", "type": "question_selection", "text": "Topic?", "answers": [{"id": "a", "label": "Orders"}]},
+            {
+                "id": "topic",
+                "type": "question_selection",
+                "text": "Topic?",
+                "answers": [{"id": "a", "label": "Orders"}],
+            },
             {"id": "bye", "type": "end", "text": "Bye"},
         ],
     }
@@ -33,7 +38,13 @@ def ctx(now: float) -> Context:
 
 def message(seq: int, body: str) -> Message:
     return Message(
-        id=f"m{seq}", conversation_id="c1", seq=seq, author_id="v1", author_role="visitor", kind="text", body=body,
+        id=f"m{seq}",
+        conversation_id="c1",
+        seq=seq,
+        author_id="v1",
+        author_role="visitor",
+        kind="text",
+        body=body,
         created_at=datetime.now(UTC),
     )
 
@@ -59,7 +70,10 @@ def begun() -> BotState:
 def test_start_posts_the_first_steps_pushes_status_and_step_and_arms_timers() -> None:
     state = reactions.started(fresh(), ctx(0), message(1, "hello"))
     assert state is not None and state.started and state.visitor_id == "v1" and state.robot.online
-    assert [(p.content.text, p.content.message_class) for p in posts(state)] == [("Hi!", "greeting"), ("Topic?", "question")]
+    assert [(p.content.text, p.content.message_class) for p in posts(state)] == [
+        ("Hi!", "greeting"),
+        ("Topic?", "question"),
+    ]
     assert [p.client_msg_id.split(".")[1:] for p in posts(state)] == [["m1", "0"], ["m1", "1"]]
     assert [frame["type"] for frame in frames(state)] == ["robot.status", "bot.step"]
     assert all(item.user_ids == ["v1"] for item in state.outbox if isinstance(item, FrameItem))

@@ -77,7 +77,9 @@ def test_self_loop_and_conditional_skip_paths_are_followed() -> None:
 
 
 def test_empty_selection_and_misplaced_answers() -> None:
-    found = problems(script(question("q"), {"id": "t", "type": "text", "text": "x", "answers": [{"id": "a", "label": "A"}]}))
+    found = problems(
+        script(question("q"), {"id": "t", "type": "text", "text": "x", "answers": [{"id": "a", "label": "A"}]})
+    )
     assert ("steps.0.answers", "a question_selection step needs at least one answer") in found
     assert ("steps.1.answers", "only question_selection steps have answers, not text") in found
 

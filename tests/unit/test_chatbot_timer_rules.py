@@ -53,7 +53,9 @@ def test_take_due_fires_only_the_current_deadline() -> None:
 
 
 def test_pause_keeps_what_was_left_and_resume_restores_it() -> None:
-    state = rules.after_bot_message(rules.after_user_message(TimerState(), D, now=0), D, now=0, message_class="question")
+    state = rules.after_bot_message(
+        rules.after_user_message(TimerState(), D, now=0), D, now=0, message_class="question"
+    )
     paused = rules.paused(state, now=20)
     assert paused.paused and paused.deadlines == {}
     assert paused.remaining == {"both_silent": 10, "user_silent": 40, "unresponsive": 25}

@@ -27,7 +27,9 @@ BEHIND_EDGE = ConnectionLimits(trusted_proxies=parse_networks(["127.0.0.1", "10.
         ("127.0.0.1", "garbage", "127.0.0.1"),
     ],
 )
-def test_the_client_is_the_rightmost_address_no_trusted_proxy_wrote(peer: str, forwarded_for: str | None, client: str) -> None:
+def test_the_client_is_the_rightmost_address_no_trusted_proxy_wrote(
+    peer: str, forwarded_for: str | None, client: str
+) -> None:
     assert client_address(peer, forwarded_for, BEHIND_EDGE) == client
 
 
@@ -66,7 +68,19 @@ def test_paths_are_decoded_merged_and_resolved(raw: str, normal: str) -> None:
 
 @pytest.mark.parametrize(
     "raw",
-    ["/../metrics", "/a/%2fb", "/a/%2Fb", "/a\\b", "/a/%5Cb", "/a/%252e%252e", "/a/%00", "/a\x01", "/a/%ff", "metrics", "*"],
+    [
+        "/../metrics",
+        "/a/%2fb",
+        "/a/%2Fb",
+        "/a\\b",
+        "/a/%5Cb",
+        "/a/%252e%252e",
+        "/a/%00",
+        "/a\x01",
+        "/a/%ff",
+        "metrics",
+        "*",
+    ],
 )
 def test_ambiguous_paths_are_refused(raw: str) -> None:
     with pytest.raises(AmbiguousPath):

@@ -64,7 +64,9 @@ def test_text_longer_than_the_limit_is_refused() -> None:
     caller = Caller(user_id="u", role="visitor")
     SendMessage(caller=caller, conversation_id="c", client_msg_id="m", kind="text", body="x" * MAX_TEXT_LENGTH)
     with pytest.raises(ValidationError):
-        SendMessage(caller=caller, conversation_id="c", client_msg_id="m", kind="text", body="x" * (MAX_TEXT_LENGTH + 1))
+        SendMessage(
+            caller=caller, conversation_id="c", client_msg_id="m", kind="text", body="x" * (MAX_TEXT_LENGTH + 1)
+        )
 
 
 def test_server_frame_echoes_the_request_id_and_refuses_undeclared_types() -> None:

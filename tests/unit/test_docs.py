@@ -20,7 +20,9 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_readme_settings_table_is_generated_from_the_settings_models() -> None:
     readme = (ROOT / "README.md").read_text()
-    assert readme == settings_doc.rendered(readme), "README.md's settings table is stale: run python -m tools.settings_doc"
+    assert readme == settings_doc.rendered(readme), (
+        "README.md's settings table is stale: run python -m tools.settings_doc"
+    )
 
 
 def test_the_settings_table_lists_every_setting_of_every_service() -> None:
@@ -70,7 +72,9 @@ def _codes_of_section(title: str) -> list[int]:
 def test_protocol_code_tables_list_exactly_the_codes_the_server_uses(title: str, enum: type[IntEnum]) -> None:
     documented = _codes_of_section(title)
     assert len(documented) == len(set(documented)), f"{title}: a code is listed twice"
-    assert sorted(documented) == sorted(code.value for code in enum), f"{title} in docs/protocol.md and {enum.__name__} differ"
+    assert sorted(documented) == sorted(code.value for code in enum), (
+        f"{title} in docs/protocol.md and {enum.__name__} differ"
+    )
 
 
 def test_bus_map_is_generated_from_the_code() -> None:

@@ -14,7 +14,9 @@ from parley_fleet.processes import ServiceProcess
 def sleeper_fleet(tmp_path: Path) -> Fleet:
     fleet = Fleet(env={}, log_dir=tmp_path)
     env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])}
-    fleet.services = {"sleeper": ServiceProcess("sleeper", 0, env, tmp_path / "sleeper.log", module="tests.unit.sleeper")}
+    fleet.services = {
+        "sleeper": ServiceProcess("sleeper", 0, env, tmp_path / "sleeper.log", module="tests.unit.sleeper")
+    }
     return fleet
 
 

@@ -43,4 +43,3 @@ def test_an_immediate_report_that_failed_rides_on_the_next_batch() -> None:
     assert reports.note("u1", now=0.0)
     reports.note_unreported("u1")
     assert reports.take(now=5.0) == ["u1"]
-

@@ -17,7 +17,9 @@ def _nested(depth: int) -> object:
     return value
 
 
-@pytest.mark.parametrize(("depth", "limit", "exceeds"), [(0, 1, False), (3, 3, False), (4, 3, True), (10_000, 16, True)])
+@pytest.mark.parametrize(
+    ("depth", "limit", "exceeds"), [(0, 1, False), (3, 3, False), (4, 3, True), (10_000, 16, True)]
+)
 def test_nesting_is_measured_without_recursion(depth: int, limit: int, exceeds: bool) -> None:
     assert nesting_exceeds(_nested(depth), limit) is exceeds
 

@@ -76,8 +76,15 @@ async def test_console_page_and_files(client: TestClient) -> None:
 
 @pytest.mark.parametrize(
     "path",
-    ["/widget/../secret.txt", "/widget/%2e%2e/secret.txt", "/widget/..%2fsecret.txt", "/console/../../secret.txt",
-     "/widget/.hidden", "/widget/missing.js", "/widget/console"],
+    [
+        "/widget/../secret.txt",
+        "/widget/%2e%2e/secret.txt",
+        "/widget/..%2fsecret.txt",
+        "/console/../../secret.txt",
+        "/widget/.hidden",
+        "/widget/missing.js",
+        "/widget/console",
+    ],
 )
 async def test_no_file_outside_static_and_no_missing_file(client: TestClient, path: str) -> None:
     response = await client.get(path)

@@ -38,8 +38,14 @@ class RecordingConnection(Connection):
 
 def _message(seq: int) -> Message:
     return Message(
-        id=f"m{seq}", conversation_id=CONVERSATION, seq=seq, author_id="v_1", author_role="visitor",
-        kind="text", body=f"text {seq}", created_at=datetime.now(UTC),
+        id=f"m{seq}",
+        conversation_id=CONVERSATION,
+        seq=seq,
+        author_id="v_1",
+        author_role="visitor",
+        kind="text",
+        body=f"text {seq}",
+        created_at=datetime.now(UTC),
     )
 
 

@@ -44,7 +44,9 @@ async def test_lookups_of_one_turn_go_in_one_request_and_each_gets_its_share() -
     presence = Presence()
     lookups = MergedLookups(presence)
     first, second, third = await asyncio.gather(
-        lookups.nodes_of(["alice", "dave"], "t1"), lookups.nodes_of(["bob", "carol"], "t2"), lookups.nodes_of(["zed"], "t3")
+        lookups.nodes_of(["alice", "dave"], "t1"),
+        lookups.nodes_of(["bob", "carol"], "t2"),
+        lookups.nodes_of(["zed"], "t3"),
     )
     assert first == {"gw-1": ["alice"]}
     assert second == {"gw-2": ["bob", "carol"], "gw-1": ["carol"]}

@@ -78,7 +78,9 @@ SERVICES: dict[str, tuple[str, Callable[[], str], list[Endpoint], Callable[[], S
 @pytest.mark.parametrize("name", sorted(SERVICES))
 def test_the_docs_copy_is_current(name: str) -> None:
     file, generate, _, _, _ = SERVICES[name]
-    assert (DOCS / file).read_text() == generate(), f"docs/{file} is stale: regenerate it (see the generator's docstring)"
+    assert (DOCS / file).read_text() == generate(), (
+        f"docs/{file} is stale: regenerate it (see the generator's docstring)"
+    )
 
 
 @pytest.mark.parametrize("name", sorted(SERVICES))
@@ -87,7 +89,9 @@ def test_every_route_is_in_the_table_and_documented(name: str) -> None:
     served = {
         (route.method, route.resource.canonical)
         for route in build().http.router.routes()
-        if route.method != "HEAD" and route.resource is not None and route.resource.canonical not in RUNTIME_ROUTES | outside
+        if route.method != "HEAD"
+        and route.resource is not None
+        and route.resource.canonical not in RUNTIME_ROUTES | outside
     }
     document = yaml.safe_load(generate())
     documented = {(method.upper(), path) for path, operations in document["paths"].items() for method in operations}

@@ -34,8 +34,16 @@ def test_one_message_is_titled_by_its_author_and_a_burst_by_its_count() -> None:
 
 def _message(kind: str, body: Any) -> Message:
     return Message.model_validate(
-        {"id": "m1", "conversation_id": "c_1", "seq": 1, "author_id": "u_1", "author_role": "bot",
-         "kind": kind, "body": body, "created_at": datetime.now(UTC)}
+        {
+            "id": "m1",
+            "conversation_id": "c_1",
+            "seq": 1,
+            "author_id": "u_1",
+            "author_role": "bot",
+            "kind": kind,
+            "body": body,
+            "created_at": datetime.now(UTC),
+        }
     )
 
 

@@ -51,6 +51,10 @@ def test_push_needs_a_key_and_a_subject(key: ec.EllipticCurvePrivateKey) -> None
     with pytest.raises(ValidationError, match="vapid_subject"):
         NotificationSettings(notification_vapid_private_key=key_pem)
     with pytest.raises(ValidationError, match="notification_vapid_private_key"):
-        NotificationSettings(notification_vapid_private_key="not a key", notification_vapid_subject="mailto:a@b.example")
-    settings = NotificationSettings(notification_vapid_private_key=key_pem, notification_vapid_subject="mailto:ops@b.example")
+        NotificationSettings(
+            notification_vapid_private_key="not a key", notification_vapid_subject="mailto:a@b.example"
+        )
+    settings = NotificationSettings(
+        notification_vapid_private_key=key_pem, notification_vapid_subject="mailto:ops@b.example"
+    )
     assert settings.push_enabled

@@ -23,7 +23,18 @@ def test_a_deeply_nested_script_is_invalid(fmt: FileFormat) -> None:
 
 def test_a_file_size_past_what_the_store_holds_is_invalid() -> None:
     """MongoDB stores at most 8-byte integers: a larger size was accepted, then failed to store."""
-    step = {"id": "a", "type": "text", "class": "greeting", "text": "hi", "content": {
-        "class": "answer", "kind": "file", "url": "https://example.com/f.pdf", "name": "f", "size_bytes": 2**63}}
+    step = {
+        "id": "a",
+        "type": "text",
+        "class": "greeting",
+        "text": "hi",
+        "content": {
+            "class": "answer",
+            "kind": "file",
+            "url": "https://example.com/f.pdf",
+            "name": "f",
+            "size_bytes": 2**63,
+        },
+    }
     with pytest.raises(ScriptInvalid, match="size_bytes"):
         parse_text(json.dumps({"id": "s1", "name": "S", "steps": [step]}), "json")

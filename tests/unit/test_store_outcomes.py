@@ -35,6 +35,8 @@ async def test_a_write_that_went_through_has_no_failures() -> None:
 
 
 async def test_a_write_concern_failure_concerns_every_write() -> None:
-    error = BulkWriteError({"writeErrors": [], "writeConcernErrors": [{"code": 64, "errmsg": "waiting for replication timed out"}]})
+    error = BulkWriteError(
+        {"writeErrors": [], "writeConcernErrors": [{"code": 64, "errmsg": "waiting for replication timed out"}]}
+    )
     with pytest.raises(BulkWriteError):
         await each_write_outcome(failing(error), 2)

@@ -20,7 +20,16 @@ def _key_set(kid: str) -> tuple[ec.EllipticCurvePrivateKey, KeySet]:
 
 def _token(key: ec.EllipticCurvePrivateKey, kid: str, **overrides: object) -> str:
     now = int(time.time())
-    claims = {"sub": "u1", "role": "visitor", "sid": "s", "iat": now, "exp": now + 60, "iss": ISSUER, "aud": AUDIENCE, "jti": "j"}
+    claims = {
+        "sub": "u1",
+        "role": "visitor",
+        "sid": "s",
+        "iat": now,
+        "exp": now + 60,
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "jti": "j",
+    }
     return jwt.encode({**claims, **overrides}, key, algorithm=ALGORITHM, headers={"kid": kid})
 
 

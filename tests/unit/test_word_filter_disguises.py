@@ -41,4 +41,6 @@ def test_a_listed_word_in_another_script_still_matches_itself() -> None:
 def test_an_actions_parameter_keys_are_checked_too() -> None:
     body = ActionBody(meaning="say", params={"darn": 1, "nested": [{"d\u0430rn": "x"}]}).model_dump()
     assert "darn" in texts_of(body)
-    assert SensitiveWords().first_match(["darn"], texts_of({"meaning": "say", "params": {"nested": [{"d\u0430rn": 1}]}}))
+    assert SensitiveWords().first_match(
+        ["darn"], texts_of({"meaning": "say", "params": {"nested": [{"d\u0430rn": 1}]}})
+    )

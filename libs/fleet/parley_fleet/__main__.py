@@ -41,7 +41,9 @@ async def run() -> int:
         f"  auth API:          {fleet.url('auth')}/auth/login",
         "  metrics:",
         *(f"    {name:15s} {fleet.url(name)}/metrics" for name in SERVICES),
-        f"  prometheus:        {prometheus.url}" if prometheus else "  prometheus:        not started (install Debian's prometheus: make tools)",
+        f"  prometheus:        {prometheus.url}"
+        if prometheus
+        else "  prometheus:        not started (install Debian's prometheus: make tools)",
         f"  logs: {log_dir}/",
         "Ctrl-C (or `make down`) stops everything.",
     ]

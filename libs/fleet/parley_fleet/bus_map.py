@@ -48,7 +48,11 @@ def contracts() -> dict[str, type[Contract]]:
 
 def sources() -> dict[str, list[Path]]:
     """Who -> their Python files: each service, and the shared library."""
-    found = {path.name: sorted(path.glob("parley_*/**/*.py")) for path in sorted((ROOT / "services").iterdir()) if path.is_dir()}
+    found = {
+        path.name: sorted(path.glob("parley_*/**/*.py"))
+        for path in sorted((ROOT / "services").iterdir())
+        if path.is_dir()
+    }
     found[SHARED] = sorted((ROOT / "libs" / "parley" / "parley").glob("**/*.py"))
     return found
 
@@ -60,7 +64,11 @@ def usages(models: dict[str, type[Contract]]) -> dict[str, Usage]:
             if owner == SHARED and "contracts" in path.parts:
                 continue  # the models' own module builds them in examples and defaults
             tree = ast.parse(path.read_text(), str(path))
-            returns = {node.name: node.returns for node in ast.walk(tree) if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef)}
+            returns = {
+                node.name: node.returns
+                for node in ast.walk(tree)
+                if isinstance(node, ast.AsyncFunctionDef | ast.FunctionDef)
+            }
             for node in ast.walk(tree):
                 if isinstance(node, ast.Call):
                     _call(owner, node, models, returns, used)
@@ -118,7 +126,7 @@ def render() -> str:
         f"consumers), `{topology.events_queue('<service>')}` (one durable queue per service), `{topology.node_events_queue('<service>', '<node>')}`",
         f"and `{topology.deliver_queue('<node>')}` (exclusive per node). A command's answer is a `reply` (`Reply`: the result or",
         f"an error code) sent through the default exchange to the asker's own queue `{topology.reply_queue('<service>', '<node>')}`.",
-        "\"Sent by\" lists each service whose code builds the model; \"-\" means only tests send it.",
+        '"Sent by" lists each service whose code builds the model; "-" means only tests send it.',
     ]
     titles = {
         "command": ("Commands", "| type (version) | model | reply | routing key | sent by | handled by |"),

@@ -38,7 +38,8 @@ class Account:
 
 # Local demo accounts only: make up runs on a developer's machine. Override with the variables.
 DEMO_ADMIN = Account(
-    os.environ.get("PARLEY_DEMO_ADMIN_USERNAME", "demo-admin"), os.environ.get("PARLEY_DEMO_ADMIN_PASSWORD", "demo-admin-password")
+    os.environ.get("PARLEY_DEMO_ADMIN_USERNAME", "demo-admin"),
+    os.environ.get("PARLEY_DEMO_ADMIN_PASSWORD", "demo-admin-password"),
 )
 DEMO_OPERATOR = Account(
     os.environ.get("PARLEY_DEMO_OPERATOR_USERNAME", "demo-operator"),
@@ -82,7 +83,9 @@ class DemoSeed:
     async def run(self) -> Seeded:
         admin = await self._login(DEMO_ADMIN)
         if admin is None:
-            raise RuntimeError(f"the demo admin {DEMO_ADMIN.username} cannot log in (was it created with another password?)")
+            raise RuntimeError(
+                f"the demo admin {DEMO_ADMIN.username} cannot log in (was it created with another password?)"
+            )
         self.headers = {"Authorization": f"Bearer {admin['token']}"}
         script_id = await self._script()
         operator_id = await self._operator()
@@ -112,7 +115,12 @@ class DemoSeed:
         known = await self._login(DEMO_OPERATOR)
         if known is not None:
             return str(known["uid"])
-        spec = {"username": DEMO_OPERATOR.username, "password": DEMO_OPERATOR.password, "role": "operator", "name": "Olivia (demo)"}
+        spec = {
+            "username": DEMO_OPERATOR.username,
+            "password": DEMO_OPERATOR.password,
+            "role": "operator",
+            "name": "Olivia (demo)",
+        }
         status, body = await self._call("POST", "auth", "/auth/users", json=spec)
         _expect(status == 201, "create the demo operator", body)
         return str(body["uid"])

@@ -31,14 +31,25 @@ log = logging.getLogger("parley.edge")
 
 # Headers about one hop only (RFC 9110 7.6.1): never forwarded by a proxy.
 HOP_BY_HOP = frozenset(
-    {"connection", "keep-alive", "proxy-authenticate", "proxy-authorization", "te", "trailer",
-     "transfer-encoding", "upgrade", "host"}
+    {
+        "connection",
+        "keep-alive",
+        "proxy-authenticate",
+        "proxy-authorization",
+        "te",
+        "trailer",
+        "transfer-encoding",
+        "upgrade",
+        "host",
+    }
 )
 # Headers a WebSocket handshake passes upstream (the rest belong to the handshake itself).
 WS_FORWARDED = ("Origin", "User-Agent", "Cookie", "Authorization", "Accept-Language")
 CHUNK_BYTES = 64 * 1024
 # Close codes a close frame may carry (RFC 6455 7.4); 1005/1006/1015 only describe a close.
-SENDABLE_CLOSE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}) | frozenset(range(3000, 5000))
+SENDABLE_CLOSE = frozenset({1000, 1001, 1002, 1003, 1007, 1008, 1009, 1010, 1011, 1012, 1013, 1014}) | frozenset(
+    range(3000, 5000)
+)
 # Fail fast to a clear 502 when a backend is not listening.
 CONNECT_TIMEOUT_SECONDS = 5.0
 # The largest browser message the edge inflates and passes on: the gateway's own hard limit
@@ -199,7 +210,10 @@ class Edge:
         await asyncio.gather(to_browser, to_backend, return_exceptions=True)
 
 
-async def _pump(source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse, sink: web.WebSocketResponse | aiohttp.ClientWebSocketResponse) -> tuple[int | None, str]:
+async def _pump(
+    source: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
+    sink: web.WebSocketResponse | aiohttp.ClientWebSocketResponse,
+) -> tuple[int | None, str]:
     while True:
         message = await source.receive()
         try:

@@ -102,7 +102,12 @@ class Fleet:
         node id; a gateway gets its own delivery queue), started and ready; listed as ``<name>-<port>``."""
         port = free_port()
         base = self.services[name]
-        env = {**base.env, **settings, "PARLEY_HTTP_PORT": str(port), "PARLEY_NODE_ID": f"{base.env['PARLEY_NODE_ID']}-r{port}"}
+        env = {
+            **base.env,
+            **settings,
+            "PARLEY_HTTP_PORT": str(port),
+            "PARLEY_NODE_ID": f"{base.env['PARLEY_NODE_ID']}-r{port}",
+        }
         replica = ServiceProcess(name, port, env, self.log_dir / f"{name}-{port}.log")
         self.services[f"{name}-{port}"] = replica
         await replica.start()

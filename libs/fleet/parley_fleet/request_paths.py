@@ -26,7 +26,11 @@ def normalise_path(raw_path: str) -> str:
     if not raw_path.startswith("/"):
         raise AmbiguousPath("the path must start with /")
     lowered = raw_path.lower()
-    for encoded, what in (("%2f", "an encoded slash"), ("%5c", "an encoded backslash"), ("%25", "an encoded percent sign")):
+    for encoded, what in (
+        ("%2f", "an encoded slash"),
+        ("%5c", "an encoded backslash"),
+        ("%25", "an encoded percent sign"),
+    ):
         if encoded in lowered:
             raise AmbiguousPath(f"{what} in the path")
     try:

@@ -284,7 +284,8 @@ class ConnectionGuard:
                 limit = self.limits.max_per_address
                 log.warning("http.address_over_cap", peer=connection._peer, limit=limit)
                 response = error_response(
-                    ErrorCode.RATE_LIMITED, f"too many connections from your address: at most {limit} at once; close one first"
+                    ErrorCode.RATE_LIMITED,
+                    f"too many connections from your address: at most {limit} at once; close one first",
                 )
                 response.force_close()
                 return response

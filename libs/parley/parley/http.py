@@ -48,7 +48,9 @@ def json_response(data: BaseModel | dict[str, Any] | list[Any], status: int = 20
 
 
 def error_response(code: ErrorCode, message: str, **kwargs: Any) -> web.Response:
-    return json_response({"error": {"code": int(code), "message": message}}, status=HTTP_STATUS.get(code, 400), **kwargs)
+    return json_response(
+        {"error": {"code": int(code), "message": message}}, status=HTTP_STATUS.get(code, 400), **kwargs
+    )
 
 
 async def read_json(request: web.Request, model: type[ModelT]) -> ModelT:

@@ -181,7 +181,9 @@ class HttpApi:
         async def serve(request: web.Request) -> web.StreamResponse:
             for name, value in request.match_info.items():
                 if len(value) > MAX_PATH_PARAMETER_LENGTH:
-                    raise ParleyError(ErrorCode.BAD_ARGUMENT, f"{name}: longer than {MAX_PATH_PARAMETER_LENGTH} characters")
+                    raise ParleyError(
+                        ErrorCode.BAD_ARGUMENT, f"{name}: longer than {MAX_PATH_PARAMETER_LENGTH} characters"
+                    )
             call = Call(request, await self._caller(request, endpoint.access))
             if check is not None:
                 await check(call)
@@ -244,8 +246,12 @@ def openapi_document(
     paths: dict[str, dict[str, Any]] = {}
     shared = {e.handler for e in endpoints if sum(other.handler == e.handler for other in endpoints) > 1}
     for endpoint in endpoints:
-        operation_id = f"{endpoint.handler}_{endpoint.method.lower()}" if endpoint.handler in shared else endpoint.handler
-        paths.setdefault(endpoint.documented_path, {})[endpoint.method.lower()] = _operation(endpoint, refs, operation_id)
+        operation_id = (
+            f"{endpoint.handler}_{endpoint.method.lower()}" if endpoint.handler in shared else endpoint.handler
+        )
+        paths.setdefault(endpoint.documented_path, {})[endpoint.method.lower()] = _operation(
+            endpoint, refs, operation_id
+        )
     info = {"title": title, "version": version} | ({"description": description} if description else {})
     generated: dict[str, dict[str, Any]] = {
         "schemas": {**top.get("$defs", {}), "Error": ERROR_SCHEMA},
@@ -290,7 +296,12 @@ def _operation(endpoint: Endpoint, refs: dict[Any, Any], operation_id: str) -> d
 
 def _parameters(endpoint: Endpoint) -> list[dict[str, Any]]:
     params: list[dict[str, Any]] = [
-        {"name": name, "in": "path", "required": True, "schema": {"type": "string", "maxLength": MAX_PATH_PARAMETER_LENGTH}}
+        {
+            "name": name,
+            "in": "path",
+            "required": True,
+            "schema": {"type": "string", "maxLength": MAX_PATH_PARAMETER_LENGTH},
+        }
         for name in re.findall(r"{(\w+)}", endpoint.documented_path)
     ]
     if endpoint.query is not None:

@@ -13,7 +13,9 @@ from prometheus_client import CONTENT_TYPE_LATEST, Counter, Gauge, Histogram, ge
 # milliseconds, so resolution is finest between 1 ms and 100 ms.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0)
 
-BUS_PUBLISHED = Counter("parley_bus_published_total", "Messages published (and confirmed) on the bus.", ["exchange", "type"])
+BUS_PUBLISHED = Counter(
+    "parley_bus_published_total", "Messages published (and confirmed) on the bus.", ["exchange", "type"]
+)
 BUS_CONSUMED = Counter(
     "parley_bus_consumed_total",
     "Messages consumed, by outcome: ack, retry, dead_lettered, rejected (invalid, dead-lettered at once).",

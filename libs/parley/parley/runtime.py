@@ -57,13 +57,19 @@ STEP_SECONDS = 2.5
 class Service:
     """One Parley process: declare what it uses, register handlers and routes, then :meth:`run`."""
 
-    def __init__(self, name: str, settings: ServiceSettings, *, uses_redis: bool = False, uses_mongo: bool = False) -> None:
+    def __init__(
+        self, name: str, settings: ServiceSettings, *, uses_redis: bool = False, uses_mongo: bool = False
+    ) -> None:
         self.name = name
         self.settings = settings
         self.bus = Bus(settings, name)
         self.redis: redis.Redis | None = redis_client(settings) if uses_redis else None
-        self._mongo_client: MongoClient | None = mongo_client(settings, f"{name}/{settings.node_id}") if uses_mongo else None
-        self.http = web.Application(middlewares=[cors(settings.http_cors_origins), observe], client_max_size=MAX_BODY_BYTES)
+        self._mongo_client: MongoClient | None = (
+            mongo_client(settings, f"{name}/{settings.node_id}") if uses_mongo else None
+        )
+        self.http = web.Application(
+            middlewares=[cors(settings.http_cors_origins), observe], client_max_size=MAX_BODY_BYTES
+        )
         self.connection_limits = ConnectionLimits.from_settings(settings)
         self._connection_guard = guard_app(self.http, self.connection_limits)
         self.http.router.add_get("/healthz", self._healthz)
@@ -152,7 +158,9 @@ class Service:
             **runner_options(self.connection_limits),
         )
         await runner.setup()
-        site = GuardedSite(runner, self._connection_guard, self.settings.http_host, self.settings.http_port, reuse_address=True)
+        site = GuardedSite(
+            runner, self._connection_guard, self.settings.http_host, self.settings.http_port, reuse_address=True
+        )
         await site.start()
         log.info("service.listening", host=self.settings.http_host, port=self.settings.http_port)
         try:
@@ -169,7 +177,8 @@ class Service:
             await hook()
         await self.bus.start_consuming()
         self._tasks = [
-            asyncio.create_task(self._guard(task), name=getattr(task, "__name__", repr(task))) for task in self._background
+            asyncio.create_task(self._guard(task), name=getattr(task, "__name__", repr(task)))
+            for task in self._background
         ]
         self._started = True
 

@@ -36,7 +36,9 @@ class ServiceSettings(BaseSettings):
         json_schema_extra={"doc_default": "<hostname>-<pid>"},  # the README's table shows the rule, not a machine's id
     )
     http_host: str = Field("127.0.0.1", description="Address the HTTP server listens on.")
-    http_port: int = Field(8080, ge=0, le=65535, description="Port of /healthz, /readyz, /metrics and the service's API.")
+    http_port: int = Field(
+        8080, ge=0, le=65535, description="Port of /healthz, /readyz, /metrics and the service's API."
+    )
     http_cors_origins: list[str] = Field(
         default_factory=list,
         description="Browser origins allowed to call the HTTP API (CORS), as a JSON list, "
@@ -79,7 +81,9 @@ class ServiceSettings(BaseSettings):
     )
     amqp_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (vhost in the path).")
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
-    redis_key_prefix: str = Field("parley:", description="Prefix of every Redis key, so tests and tenants can share a server.")
+    redis_key_prefix: str = Field(
+        "parley:", description="Prefix of every Redis key, so tests and tenants can share a server."
+    )
     redis_max_connections: int = Field(
         100,
         ge=1,

@@ -106,7 +106,9 @@ class KeySet:
         try:
             return CLAIMS.validate_python(payload)
         except ValidationError as error:
-            raise ParleyError(ErrorCode.TOKEN_INVALID, f"invalid token claims: {error.error_count()} problems") from None
+            raise ParleyError(
+                ErrorCode.TOKEN_INVALID, f"invalid token claims: {error.error_count()} problems"
+            ) from None
 
 
 class UnknownKeyId(ParleyError):

@@ -99,9 +99,13 @@ class AuthApi:
             user = await self.accounts.check_password(body.username, body.password)
         session = await self.sessions.start(user, body.client_kind)
         if user["role"] in self.settings.auth_single_session_roles:
-            replaced = await self.sessions.revoke_others(user["_id"], body.client_kind, session.code, "replaced by a newer login")
+            replaced = await self.sessions.revoke_others(
+                user["_id"], body.client_kind, session.code, "replaced by a newer login"
+            )
             if replaced:
-                log.info("auth.sessions_replaced", user_id=user["_id"], client_kind=body.client_kind, count=len(replaced))
+                log.info(
+                    "auth.sessions_replaced", user_id=user["_id"], client_kind=body.client_kind, count=len(replaced)
+                )
                 await self._announce(
                     SessionReplaced(user_id=user["_id"], client_kind=body.client_kind, session_code=session.code)
                 )

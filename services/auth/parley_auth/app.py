@@ -33,7 +33,9 @@ def build_service(settings: AuthSettings) -> Service:
     revocations = RevocationList(service.redis, settings.redis_key_prefix)
     accounts = Accounts(service.db)
     keys = SigningKeys(
-        service.db, publish_seconds=settings.auth_key_publish_seconds, token_ttl_seconds=settings.auth_access_token_ttl_seconds
+        service.db,
+        publish_seconds=settings.auth_key_publish_seconds,
+        token_ttl_seconds=settings.auth_access_token_ttl_seconds,
     )
     sessions = Sessions(
         service.db,

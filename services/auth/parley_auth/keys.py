@@ -51,7 +51,9 @@ class SigningKeys:
 
     async def _insert(self, active_from: datetime) -> str:
         key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+        pem = key.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
         kid = new_id()[:16]
         await self._collection.insert_one(
             {"_id": kid, "private_pem": pem.decode(), "created_at": datetime.now(UTC), "active_from": active_from}

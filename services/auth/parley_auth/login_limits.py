@@ -59,9 +59,13 @@ class LoginLimits:
         settings = self._settings
         address = self.client_address(request)
         by_pair = Bucket(
-            f"login:pair:{_digest(account, address)}", settings.auth_login_account_burst, settings.auth_login_account_per_minute / 60
+            f"login:pair:{_digest(account, address)}",
+            settings.auth_login_account_burst,
+            settings.auth_login_account_per_minute / 60,
         )
-        by_address = Bucket(f"login:address:{address}", settings.auth_login_address_burst, settings.auth_login_address_per_minute / 60)
+        by_address = Bucket(
+            f"login:address:{address}", settings.auth_login_address_burst, settings.auth_login_address_per_minute / 60
+        )
         verdict = await self._limiter.take(by_pair, by_address)
         if not verdict.allowed:
             retry_after = max(1, math.ceil(verdict.retry_after_seconds))
@@ -69,7 +73,9 @@ class LoginLimits:
                 what, limit = "for this account from this address", settings.auth_login_account_burst
             else:
                 what, limit = "from this address", settings.auth_login_address_burst
-            raise LoginRefused(f"too many login attempts {what} (at most {limit} in a row); retry in {retry_after} s", retry_after)
+            raise LoginRefused(
+                f"too many login attempts {what} (at most {limit} in a row); retry in {retry_after} s", retry_after
+            )
 
 
 def limited_address(address: str) -> str:

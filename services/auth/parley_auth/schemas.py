@@ -13,9 +13,7 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=100)]
 # A staff username is typed at a login form and shown in logs and consoles: letters, digits and
 # . _ @ - (an e-mail address fits), starting with a letter or digit; no spaces, no control or
 # invisible characters, and no ":" (visitors' internal usernames are "visitor:<digest>").
-StaffUsername = Annotated[
-    str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")
-]
+StaffUsername = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9][A-Za-z0-9._@-]*$")]
 # Loose on purpose: the address is confirmed by mail, not by a pattern; this only catches typos.
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
@@ -103,7 +101,9 @@ class Jwks(Model):
 
 
 class ErrorDetail(Model):
-    code: int = Field(description="A Parley error code (docs/protocol.md): 7001 bad credentials or token, 9003 rate limited...")
+    code: int = Field(
+        description="A Parley error code (docs/protocol.md): 7001 bad credentials or token, 9003 rate limited..."
+    )
     message: str
 
 

@@ -52,7 +52,9 @@ class RefreshReused(ParleyError):
     """An already used refresh token came back: the session was revoked."""
 
     def __init__(self, user_id: str, session_code: str) -> None:
-        super().__init__(ErrorCode.TOKEN_INVALID, "this refresh token was already used; the session is revoked, log in again")
+        super().__init__(
+            ErrorCode.TOKEN_INVALID, "this refresh token was already used; the session is revoked, log in again"
+        )
         self.user_id = user_id
         self.session_code = session_code
 
@@ -72,7 +74,13 @@ def _parse(refresh_token: str) -> tuple[str, int, str]:
 
 class Sessions:
     def __init__(
-        self, db: MongoDatabase, revocations: RevocationList, *, access_ttl: int, session_ttl: int, reuse_grace: float = 0.0
+        self,
+        db: MongoDatabase,
+        revocations: RevocationList,
+        *,
+        access_ttl: int,
+        session_ttl: int,
+        reuse_grace: float = 0.0,
     ) -> None:
         self._sessions = db["sessions"]
         self._reuse_grace = timedelta(seconds=reuse_grace)
@@ -81,9 +89,7 @@ class Sessions:
         self._session_ttl = timedelta(seconds=session_ttl)
 
     async def create_indexes(self) -> None:
-        await self._sessions.create_index(
-            [("user_id", ASCENDING), ("client_kind", ASCENDING)], name="user_kind"
-        )
+        await self._sessions.create_index([("user_id", ASCENDING), ("client_kind", ASCENDING)], name="user_kind")
 
     async def forget_expired(self) -> int:
         """Delete the sessions that ended (expired) a day or more ago; how many went.
@@ -119,7 +125,11 @@ class Sessions:
         """The session a refresh token belongs to, and its generation, if auth issued it."""
         code, generation, mac = _parse(refresh_token)
         doc = await self._sessions.find_one({"_id": code})
-        if doc is None or generation > doc["generation"] or not hmac.compare_digest(mac, _mac(doc["secret"], code, generation)):
+        if (
+            doc is None
+            or generation > doc["generation"]
+            or not hmac.compare_digest(mac, _mac(doc["secret"], code, generation))
+        ):
             raise ParleyError(ErrorCode.TOKEN_INVALID, "unknown refresh token")
         return doc, generation
 
@@ -128,7 +138,9 @@ class Sessions:
         doc, generation = await self._authentic(refresh_token)
         now = datetime.now(UTC)
         if doc["revoked_at"] is not None:
-            raise ParleyError(ErrorCode.TOKEN_INVALID, f"session revoked ({doc.get('revoked_reason', 'logged out')}); log in again")
+            raise ParleyError(
+                ErrorCode.TOKEN_INVALID, f"session revoked ({doc.get('revoked_reason', 'logged out')}); log in again"
+            )
         if doc["expires_at"] <= now:
             raise ParleyError(ErrorCode.TOKEN_INVALID, "session expired; log in again")
         moved = await self._sessions.find_one_and_update(

@@ -22,12 +22,14 @@ class AuthSettings(ServiceSettings):
         description="A refresh token presented again this soon after it was spent gets the same successor instead of "
         "revoking the session: two tabs of one widget, or a retried request, refreshing at once. 0: strict.",
     )
-    auth_admin_username: str = Field("", description="If set with a password, an admin account created at start when missing.")
+    auth_admin_username: str = Field(
+        "", description="If set with a password, an admin account created at start when missing."
+    )
     auth_admin_password: SecretStr = Field(SecretStr(""), description="Password of the bootstrap admin account.")
     auth_single_session_roles: list[Role] = Field(
         default_factory=lambda: list(SINGLE_SESSION_ROLES),
-        description='Roles allowed one session per client kind (JSON list): a new login replaces the older one, '
-        'whose connections get a kickoff (4003). Operators are left out so they may keep several consoles.',
+        description="Roles allowed one session per client kind (JSON list): a new login replaces the older one, "
+        "whose connections get a kickoff (4003). Operators are left out so they may keep several consoles.",
     )
     auth_login_account_burst: int = Field(
         10,
@@ -48,7 +50,9 @@ class AuthSettings(ServiceSettings):
         description="Login attempts one client address (an IPv6 client's /64) may make in a row (an office behind one "
         "NAT logs in together).",
     )
-    auth_login_address_per_minute: float = Field(60.0, gt=0, description="Login attempts a client address gets back per minute.")
+    auth_login_address_per_minute: float = Field(
+        60.0, gt=0, description="Login attempts a client address gets back per minute."
+    )
     auth_trusted_proxy_hops: int = Field(
         0,
         ge=0,

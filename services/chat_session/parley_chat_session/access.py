@@ -47,7 +47,9 @@ def is_channel_operator(channel: dict[str, Any], user_id: str) -> bool:
     return user_id in channel.get("operator_ids", [])
 
 
-def require_channel_operator(channel: dict[str, Any], user_id: str, message: str = NOT_AN_OPERATOR_OF_THE_CHANNEL) -> None:
+def require_channel_operator(
+    channel: dict[str, Any], user_id: str, message: str = NOT_AN_OPERATOR_OF_THE_CHANNEL
+) -> None:
     if not is_channel_operator(channel, user_id):
         raise ParleyError(ErrorCode.NOT_A_MEMBER, message)
 

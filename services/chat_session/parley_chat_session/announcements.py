@@ -34,7 +34,9 @@ class Announcer:
         self._bus = bus
 
     async def created(self, doc: dict[str, Any], trace_id: str | None = None) -> None:
-        event = ConversationCreated(conversation_id=doc["_id"], channel_id=doc["channel_id"], member_ids=doc["member_ids"])
+        event = ConversationCreated(
+            conversation_id=doc["_id"], channel_id=doc["channel_id"], member_ids=doc["member_ids"]
+        )
         await self._bus.publish_event(event, trace_id=trace_id)
 
     async def updated(
@@ -90,7 +92,9 @@ class Announcer:
         event = MemberSeenEvent(conversation_id=doc["_id"], user_id=user_id, seq=seq, member_ids=doc["member_ids"])
         await self._bus.publish_event(event, trace_id=trace_id)
 
-    async def typing(self, doc: dict[str, Any], user_id: str, name: str, active: bool, trace_id: str | None = None) -> None:
+    async def typing(
+        self, doc: dict[str, Any], user_id: str, name: str, active: bool, trace_id: str | None = None
+    ) -> None:
         # member_ids are all members; notification leaves the typist out.
         members = doc["member_ids"]
         event = TypingEvent(conversation_id=doc["_id"], user_id=user_id, name=name, active=active, member_ids=members)

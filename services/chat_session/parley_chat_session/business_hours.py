@@ -53,7 +53,9 @@ class BusinessHours(Model):
 
     # The longest IANA name is 32 characters; a longer one names no zone (and too long a file
     # name is an OSError of its own, not a ValueError).
-    timezone: str = Field("UTC", max_length=64, examples=["Europe/Paris"], description="IANA time zone the hours are in.")
+    timezone: str = Field(
+        "UTC", max_length=64, examples=["Europe/Paris"], description="IANA time zone the hours are in."
+    )
     weekly: dict[Weekday, list[OpeningRange]] = Field(default_factory=dict, description="Opening ranges per weekday.")
 
     @field_validator("timezone")

@@ -44,7 +44,9 @@ class CannedResponses:
         self._collection = db["canned_responses"]
 
     async def create_indexes(self) -> None:
-        await self._collection.create_index([("channel_id", ASCENDING), ("shortcut", ASCENDING)], name="channel_shortcut")
+        await self._collection.create_index(
+            [("channel_id", ASCENDING), ("shortcut", ASCENDING)], name="channel_shortcut"
+        )
 
     async def put(self, channel_id: str, shortcut: str, text: str, author_id: str) -> CannedResponseView:
         if not re.match(SHORTCUT_PATTERN, shortcut):

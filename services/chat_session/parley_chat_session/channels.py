@@ -50,7 +50,9 @@ class ChannelSpec(Model):
     )
     operator_ids: list[UserId] = Field(default_factory=list, max_length=1000)
     chatbot_script_id: ScriptId | None = Field(None, description="The chatbot script that answers first, if any.")
-    operator_capacity: int = Field(DEFAULT_CAPACITY, ge=1, le=100, description="Open conversations per operator at most.")
+    operator_capacity: int = Field(
+        DEFAULT_CAPACITY, ge=1, le=100, description="Open conversations per operator at most."
+    )
     routing: Routing = Field("least_busy", description="least_busy, or round_robin among the available operators.")
     sensitive_words: list[Word] = Field(default_factory=list, max_length=5000)
     business_hours: BusinessHours | None = Field(None, description="None: always open.")
@@ -160,7 +162,8 @@ class Channels:
 
     async def archive(self, channel_id: str) -> None:
         result = await self._channels.update_one(
-            {"_id": channel_id, "archived": {"$ne": True}}, {"$set": {"archived": True, "updated_at": datetime.now(UTC)}}
+            {"_id": channel_id, "archived": {"$ne": True}},
+            {"$set": {"archived": True, "updated_at": datetime.now(UTC)}},
         )
         self._copies.pop(channel_id, None)
         if result.matched_count == 0:

@@ -92,7 +92,9 @@ class ChatCommands:
         self._closing = closing
         self._canned = canned
 
-    async def run(self, command: Command, caller: Caller, doc: dict[str, Any] | None, trace_id: str | None) -> CommandResult:
+    async def run(
+        self, command: Command, caller: Caller, doc: dict[str, Any] | None, trace_id: str | None
+    ) -> CommandResult:
         """Run a command; ``doc`` is None for a session whose conversation has not started yet."""
         _check(command, caller, doc)
         text = await self._execute(command, caller, doc, trace_id)

@@ -32,7 +32,9 @@ class Closing:
         self._announce = announcer
         self._queue = queue
 
-    async def close_by_member(self, caller: Caller, conversation_id: str, reason: str, trace_id: str | None = None) -> None:
+    async def close_by_member(
+        self, caller: Caller, conversation_id: str, reason: str, trace_id: str | None = None
+    ) -> None:
         """A member closes the conversation; closing a closed one again changes nothing."""
         doc = await self._store.get(conversation_id)
         require_member(doc, caller.user_id)
@@ -47,7 +49,9 @@ class Closing:
         closer = closed["members"].get(closed_by)
         if closer is not None:  # a member, not the inactivity timeout
             name = closer.get("name") or closer["role"].capitalize()
-            await self._notices.post(closed, closed_by, closer["role"], name, f"{name} closed the conversation", trace_id)
+            await self._notices.post(
+                closed, closed_by, closer["role"], name, f"{name} closed the conversation", trace_id
+            )
         await self._announce.closed(closed, trace_id)
         # Its operator has a free slot now, and the visitors queued behind it moved up.
         await self._queue.drain(closed["channel_id"], trace_id)

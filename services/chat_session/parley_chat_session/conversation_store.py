@@ -34,7 +34,14 @@ def now() -> datetime:
 
 
 def member_entry(role: str, name: str) -> dict[str, Any]:
-    return {"role": role, "name": name, "joined_at": now(), "last_seen_seq": 0, "last_delivered_seq": 0, "left_at": None}
+    return {
+        "role": role,
+        "name": name,
+        "joined_at": now(),
+        "last_seen_seq": 0,
+        "last_delivered_seq": 0,
+        "left_at": None,
+    }
 
 
 def history_entry(event: str, user_id: str, name: str = "", detail: str = "") -> dict[str, Any]:
@@ -72,7 +79,9 @@ class ConversationStore:
         return doc
 
     async def live_of_visitor(self, visitor_id: str, channel_id: str) -> dict[str, Any] | None:
-        return await self._collection.find_one({"visitor_id": visitor_id, "channel_id": channel_id, "status": {"$in": LIVE}})
+        return await self._collection.find_one(
+            {"visitor_id": visitor_id, "channel_id": channel_id, "status": {"$in": LIVE}}
+        )
 
     async def queued(self, channel_id: str) -> list[dict[str, Any]]:
         """The channel's waiting conversations, oldest first."""
@@ -179,8 +188,14 @@ class ConversationStore:
         return await self._change(
             {"_id": conversation_id, "operator_id": operator_id, "status": "open"},
             {
-                "$set": {"operator_id": None, "status": "queued", "queued_at": since, "queue_position": None,
-                         "awaiting_reply_since": None, f"members.{operator_id}.left_at": now()},
+                "$set": {
+                    "operator_id": None,
+                    "status": "queued",
+                    "queued_at": since,
+                    "queue_position": None,
+                    "awaiting_reply_since": None,
+                    f"members.{operator_id}.left_at": now(),
+                },
                 "$pull": {"member_ids": operator_id},
                 "$addToSet": {"declined_by": operator_id},
                 "$push": {"history": history_entry(event, operator_id, name)},
@@ -189,7 +204,9 @@ class ConversationStore:
 
     async def held_by(self, channel_id: str, operator_id: str) -> list[dict[str, Any]]:
         """The channel's open conversations this operator is assigned."""
-        return await self._collection.find({"channel_id": channel_id, "operator_id": operator_id, "status": "open"}).to_list()
+        return await self._collection.find(
+            {"channel_id": channel_id, "operator_id": operator_id, "status": "open"}
+        ).to_list()
 
     async def drop_member_of_channel(self, channel_id: str, user_id: str) -> int:
         """``user_id`` stops being a member of every conversation of the channel; how many changed."""
@@ -205,8 +222,15 @@ class ConversationStore:
         return await self._change(
             {"_id": conversation_id, "status": {"$in": LIVE}},
             {
-                "$set": {"status": "closed", "closed_at": stamp, "closed_by": closed_by, "close_reason": reason,
-                         "queued_at": None, "queue_position": None, "awaiting_reply_since": None},
+                "$set": {
+                    "status": "closed",
+                    "closed_at": stamp,
+                    "closed_by": closed_by,
+                    "close_reason": reason,
+                    "queued_at": None,
+                    "queue_position": None,
+                    "awaiting_reply_since": None,
+                },
                 "$push": {"history": history_entry("closed", closed_by, detail=reason)},
             },
         )
@@ -224,7 +248,9 @@ class ConversationStore:
             changes["awaiting_reply_since"] = None
         elif reply_clock == "start":
             changes["awaiting_reply_since"] = at
-        update: dict[str, Any] = {"$max": {"last_seq": seq, "last_activity_at": at, f"members.{author_id}.last_seen_seq": seq}}
+        update: dict[str, Any] = {
+            "$max": {"last_seq": seq, "last_activity_at": at, f"members.{author_id}.last_seen_seq": seq}
+        }
         if changes:
             update["$set"] = changes
         await self._bookkeeping(UpdateOne({"_id": conversation_id}, update))

@@ -50,7 +50,9 @@ class ConversationSummary(Model):
     closed_at: datetime | None = None
     closed_by: str | None = Field(None, description="Who closed it: a member's id, or system (inactivity).")
     close_reason: str | None = None
-    unread: int | None = Field(None, description="Messages after the asking member's last seen seq (their own lists only).")
+    unread: int | None = Field(
+        None, description="Messages after the asking member's last seen seq (their own lists only)."
+    )
 
 
 class ConversationDetail(ConversationSummary):

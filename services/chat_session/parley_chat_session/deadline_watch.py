@@ -50,7 +50,10 @@ class DeadlineWatch:
                 await action(conversation_id)
             except ParleyError as error:
                 log.warning(
-                    "chat_session.deadline_refused", key=deadlines.key, conversation_id=conversation_id, error=error.message
+                    "chat_session.deadline_refused",
+                    key=deadlines.key,
+                    conversation_id=conversation_id,
+                    error=error.message,
                 )
             except Exception:
                 # The claim stays: the deadline comes due again when its lease runs out.

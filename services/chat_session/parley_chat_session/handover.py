@@ -33,8 +33,12 @@ class Handover(RoutingPart):
         moved = await self._move(doc, operator_id, target, channel, "transferred", detail, trace_id)
         text = f"{names[operator_id]} transferred the conversation to {names[target]}"
         await self._notices.post(moved, operator_id, "operator", names[operator_id], text, trace_id)
-        await self._announce.notice([target], f"{names[operator_id]} transferred a conversation to you", trace_id=trace_id)
-        await self._announce.notice([moved["visitor_id"]], f"You are now chatting with {names[target]}", trace_id=trace_id)
+        await self._announce.notice(
+            [target], f"{names[operator_id]} transferred a conversation to you", trace_id=trace_id
+        )
+        await self._announce.notice(
+            [moved["visitor_id"]], f"You are now chatting with {names[target]}", trace_id=trace_id
+        )
         await self._queue.drain_for_operator(operator_id, trace_id)
         return f"Transferred to {names[target]}."
 
@@ -56,7 +60,12 @@ class Handover(RoutingPart):
     async def reassign_unanswered(self, conversation_id: str) -> None:
         """The response target passed: offer the conversation to another available operator."""
         doc = await self._store.find(conversation_id)
-        if doc is None or doc["status"] != "open" or not doc.get("operator_id") or doc.get("awaiting_reply_since") is None:
+        if (
+            doc is None
+            or doc["status"] != "open"
+            or not doc.get("operator_id")
+            or doc.get("awaiting_reply_since") is None
+        ):
             return  # answered, closed or left meanwhile
         channel = await self._channels.get(doc["channel_id"])
         target_seconds = response_target(channel)
@@ -79,12 +88,21 @@ class Handover(RoutingPart):
         text = f"Your conversation with {visitor} was passed to {names[target]}: {reason}."
         await self._announce.notice([current], text, level="warning")
         await self._announce.notice([moved["visitor_id"]], f"{names[target]} joined the conversation")
-        await self._notices.post(moved, target, "operator", names[target], f"{names[target]} took over the conversation")
+        await self._notices.post(
+            moved, target, "operator", names[target], f"{names[target]} took over the conversation"
+        )
         log.info("chat_session.reassigned", conversation_id=conversation_id, old=current, new=target)
         await self._queue.drain_for_operator(current)
 
     async def _move(
-        self, doc: dict[str, Any], old: str, new: str, channel: dict[str, Any], event: str, detail: str, trace_id: str | None
+        self,
+        doc: dict[str, Any],
+        old: str,
+        new: str,
+        channel: dict[str, Any],
+        event: str,
+        detail: str,
+        trace_id: str | None,
     ) -> dict[str, Any]:
         name = await self._profiles.name(new)
         moved = await self._store.replace_operator(doc["_id"], old, new, name, event, detail)

@@ -29,15 +29,32 @@ class HistoryReader:
         caller, conversation_id = command.caller, command.conversation_id
         conversation = await self._conversations.find(conversation_id)
         if conversation is None:
-            log.warning("chat_session.history_refused", user_id=caller.user_id, conversation_id=conversation_id, reason="unknown")
+            log.warning(
+                "chat_session.history_refused",
+                user_id=caller.user_id,
+                conversation_id=conversation_id,
+                reason="unknown",
+            )
             raise ParleyError(
-                ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r} (a session without messages has no history)"
+                ErrorCode.UNKNOWN_CONVERSATION,
+                f"no conversation {conversation_id!r} (a session without messages has no history)",
             )
         if not is_member(conversation, caller.user_id):
-            log.warning("chat_session.history_refused", user_id=caller.user_id, conversation_id=conversation_id, reason="not a member")
+            log.warning(
+                "chat_session.history_refused",
+                user_id=caller.user_id,
+                conversation_id=conversation_id,
+                reason="not a member",
+            )
         require_member(conversation, caller.user_id)
-        if command.before_seq is not None and command.after_seq is not None and command.before_seq <= command.after_seq + 1:
-            raise ParleyError(ErrorCode.BAD_ARGUMENT, "before_seq must be above after_seq + 1 (the range would be empty)")
+        if (
+            command.before_seq is not None
+            and command.after_seq is not None
+            and command.before_seq <= command.after_seq + 1
+        ):
+            raise ParleyError(
+                ErrorCode.BAD_ARGUMENT, "before_seq must be above after_seq + 1 (the range would be empty)"
+            )
         messages, has_more = await self._messages.page(
             conversation_id, before_seq=command.before_seq, after_seq=command.after_seq, limit=command.limit
         )

@@ -186,7 +186,9 @@ class OperatorQueue(RoutingPart):
         await self._announce.queue_position(assigned, 0, 0, trace_id)
         await self._announce.notice([assigned["visitor_id"]], f"{name} joined the conversation", trace_id=trace_id)
         if assigned.get("last_seq", 0) > 0:  # not at its first message: the operator is there from the start
-            await self._notices.post(assigned, operator_id, "operator", name, f"{name} joined the conversation", trace_id)
+            await self._notices.post(
+                assigned, operator_id, "operator", name, f"{name} joined the conversation", trace_id
+            )
         log.info("chat_session.assigned", conversation_id=doc["_id"], operator_id=operator_id)
         return assigned
 

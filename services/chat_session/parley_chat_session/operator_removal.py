@@ -33,7 +33,9 @@ class OperatorRemoval(RoutingPart):
             for operator_id in removed:
                 await self._release_held(channel_id, operator_id, trace_id)
                 dropped = await self._store.drop_member_of_channel(channel_id, operator_id)
-                log.info("chat_session.operator_removed", channel_id=channel_id, operator_id=operator_id, dropped=dropped)
+                log.info(
+                    "chat_session.operator_removed", channel_id=channel_id, operator_id=operator_id, dropped=dropped
+                )
         await self._queue.drain(channel_id, trace_id)
 
     async def _release_held(self, channel_id: str, operator_id: str, trace_id: str | None) -> None:

@@ -44,7 +44,9 @@ def require_access(caller: Caller, located: Located) -> None:
         return
     require_member(doc, caller.user_id)
     if caller.role == "operator":
-        require_channel_operator(channel, caller.user_id, "you are no longer an operator of this conversation's channel")
+        require_channel_operator(
+            channel, caller.user_id, "you are no longer an operator of this conversation's channel"
+        )
 
 
 def reply_clock(doc: dict[str, Any], caller: Caller, kind: str) -> ReplyClock:
@@ -52,7 +54,12 @@ def reply_clock(doc: dict[str, Any], caller: Caller, kind: str) -> ReplyClock:
     answering stops it; the visitor speaking to an assigned operator starts it, unless it runs."""
     if caller.user_id == doc.get("operator_id") and kind in ("text", "action"):
         return "stop"
-    if caller.role == "visitor" and doc["status"] == "open" and doc.get("operator_id") and doc.get("awaiting_reply_since") is None:
+    if (
+        caller.role == "visitor"
+        and doc["status"] == "open"
+        and doc.get("operator_id")
+        and doc.get("awaiting_reply_since") is None
+    ):
         return "start"
     return None
 
@@ -112,7 +119,9 @@ class Posting:
             return await self._store_message(command, doc, channel, body, trace_id)
         return await self._first_message(command, located, body, trace_id)
 
-    async def _earlier_answer(self, command: SendMessage, located: Located, trace_id: str | None) -> MessageAccepted | None:
+    async def _earlier_answer(
+        self, command: SendMessage, located: Located, trace_id: str | None
+    ) -> MessageAccepted | None:
         """A refused send may be the retry of one that went through before (the conversation has
         closed since, ...): its stored message, or its command's answer, is the answer again.
 
@@ -137,12 +146,16 @@ class Posting:
         """What to store (after commands, canned responses and the word filter), or a command's answer."""
         caller = command.caller
         if (command.kind == "bot") != (caller.role == "bot"):
-            raise ParleyError(ErrorCode.BAD_ARGUMENT, "kind bot is for the channel's chatbot, which posts only kind bot")
+            raise ParleyError(
+                ErrorCode.BAD_ARGUMENT, "kind bot is for the channel's chatbot, which posts only kind bot"
+            )
         if caller.role in STAFF:
             await self._profiles.remember(caller.user_id, caller.name)
         body = command.body if isinstance(command.body, str) else command.body.model_dump(mode="json")
         if isinstance(body, str):
-            interpreted = await self._interpret(body, caller, doc, command.conversation_id, command.client_msg_id, trace_id)
+            interpreted = await self._interpret(
+                body, caller, doc, command.conversation_id, command.client_msg_id, trace_id
+            )
             if isinstance(interpreted, CommandResult):
                 return interpreted
             body = interpreted
@@ -217,7 +230,9 @@ class Posting:
             await self._track_clocks(doc, channel, message, clock)
         return MessageAccepted(message=message, duplicate=duplicate)
 
-    async def _track_clocks(self, doc: dict[str, Any], channel: dict[str, Any], message: Message, clock: ReplyClock) -> None:
+    async def _track_clocks(
+        self, doc: dict[str, Any], channel: dict[str, Any], message: Message, clock: ReplyClock
+    ) -> None:
         """The Redis deadlines that follow the message's write (MessageStore.append)."""
         if doc["status"] == "open":
             await self._clocks.activity(doc["_id"], channel)

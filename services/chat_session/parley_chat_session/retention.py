@@ -35,7 +35,9 @@ class Retention:
         cutoff = now() - timedelta(days=self._days)
         deleted = 0
         while True:
-            docs = await self._conversations.find({"last_activity_at": {"$lt": cutoff}}, {"_id": 1}).limit(BATCH).to_list()
+            docs = (
+                await self._conversations.find({"last_activity_at": {"$lt": cutoff}}, {"_id": 1}).limit(BATCH).to_list()
+            )
             if not docs:
                 break
             ids = [doc["_id"] for doc in docs]

@@ -151,7 +151,9 @@ class Sessions:
         live = await self._store.live_of_visitor(caller.user_id, channel["_id"])
         if live is not None:
             live_id, last_seq = live["_id"], live["last_seq"]
-            return SessionOpened(conversation_id=live_id, temporary=False, last_seq=last_seq, availability=mode, **opened)
+            return SessionOpened(
+                conversation_id=live_id, temporary=False, last_seq=last_seq, availability=mode, **opened
+            )
         if caller.role != "visitor":
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "only visitors open livechat sessions")
         conversation_id = await self._reservation(caller, channel["_id"])

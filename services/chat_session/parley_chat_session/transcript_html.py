@@ -50,8 +50,12 @@ def _row(message: Message) -> str:
 def render_html(conversation: ConversationDetail, messages: list[Message], title: str) -> str:
     """The whole transcript as one HTML document."""
     started = conversation.created_at.strftime("%Y-%m-%d %H:%M UTC")
-    status = conversation.status if conversation.closed_at is None else f"closed ({conversation.close_reason or 'closed'})"
-    rows = "".join(_row(message) for message in messages) or f'<tr><td style="{_CELL}" colspan="2">No messages.</td></tr>'
+    status = (
+        conversation.status if conversation.closed_at is None else f"closed ({conversation.close_reason or 'closed'})"
+    )
+    rows = (
+        "".join(_row(message) for message in messages) or f'<tr><td style="{_CELL}" colspan="2">No messages.</td></tr>'
+    )
     return (
         '<!DOCTYPE html><html><head><meta charset="utf-8">'
         f"<title>{escape(title)}</title></head>"
@@ -67,5 +71,7 @@ def render_html(conversation: ConversationDetail, messages: list[Message], title
 def render_text(conversation: ConversationDetail, messages: list[Message], title: str) -> str:
     """The plain-text alternative of the e-mail."""
     lines = [title, f"Conversation {conversation.id}", ""]
-    lines += [f"[{message.created_at:%Y-%m-%d %H:%M:%S}] {_author(message)}: {body_text(message)}" for message in messages]
+    lines += [
+        f"[{message.created_at:%Y-%m-%d %H:%M:%S}] {_author(message)}: {body_text(message)}" for message in messages
+    ]
     return "\n".join(lines) + "\n"

@@ -87,14 +87,20 @@ class Transcripts:
         messages, has_more = await self._messages.page(
             doc["_id"], before_seq=query.before_seq, after_seq=query.after_seq, limit=query.limit
         )
-        return MessagePage(conversation_id=doc["_id"], messages=messages, has_more=has_more, last_seq=doc.get("last_seq", 0))
+        return MessagePage(
+            conversation_id=doc["_id"], messages=messages, has_more=has_more, last_seq=doc.get("last_seq", 0)
+        )
 
     async def transcript(self, doc: dict[str, Any]) -> Transcript:
         return Transcript(conversation=await self.detail(doc), messages=await self._messages.all_of(doc["_id"]))
 
     async def search(self, query: SearchQuery) -> ConversationList:
         conditions: list[dict[str, Any]] = []
-        for field, value in (("channel_id", query.channel_id), ("visitor_id", query.visitor_id), ("status", query.status)):
+        for field, value in (
+            ("channel_id", query.channel_id),
+            ("visitor_id", query.visitor_id),
+            ("status", query.status),
+        ):
             if value is not None:
                 conditions.append({field: value})
         if query.operator_id is not None:

@@ -135,7 +135,9 @@ class Engine:
     async def _forward(self, state: BotState, item: OperatorItem) -> None:
         """Ask chat_session for an operator; with none (or no answer) the script goes on."""
         try:
-            reply = await self.bus.request(RequestOperator(conversation_id=state.conversation_id, requested_by=state.bot_id))
+            reply = await self.bus.request(
+                RequestOperator(conversation_id=state.conversation_id, requested_by=state.bot_id)
+            )
             status = OperatorRequestResult.model_validate(reply).status
         except ParleyError as error:
             log.warning("chatbot.operator_request_failed", conversation_id=state.conversation_id, reason=error.message)

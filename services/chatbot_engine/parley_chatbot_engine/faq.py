@@ -36,7 +36,9 @@ class FaqEntrySpec(Model):
     keywords: list[Annotated[str, StringConstraints(min_length=1, max_length=100)]] = Field(
         default_factory=list, max_length=50
     )
-    content: BotContent | None = Field(None, description="a rich message sent after the answer (an article, a video...)")
+    content: BotContent | None = Field(
+        None, description="a rich message sent after the answer (an article, a video...)"
+    )
 
 
 class FaqEntry(FaqEntrySpec):

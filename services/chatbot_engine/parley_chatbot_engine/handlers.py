@@ -52,7 +52,9 @@ class BusHandlers:
         bus.on_command(ControlTimers, self.on_control_timers)
         bus.on_command(GetRobotStatus, self.on_robot_status)
 
-    async def ensure_state(self, conversation_id: str, member_ids: list[str], channel_id: str | None = None) -> BotState | None:
+    async def ensure_state(
+        self, conversation_id: str, member_ids: list[str], channel_id: str | None = None
+    ) -> BotState | None:
         """The conversation's bot state, created (not started) the first time its bot is seen."""
         bot_id = bot_member(member_ids)
         if bot_id is None:
@@ -123,7 +125,9 @@ class BusHandlers:
                 await self.engine.react(event.conversation_id, reactions.closed)
             elif event.status == "open" and event.operator_id is not None:
                 operator_id = event.operator_id
-                await self.engine.react(event.conversation_id, lambda s, ctx: reactions.human_joined(s, ctx, operator_id))
+                await self.engine.react(
+                    event.conversation_id, lambda s, ctx: reactions.human_joined(s, ctx, operator_id)
+                )
 
     async def on_conversation_closed(self, event: ConversationClosed, _envelope: Envelope) -> None:
         if bot_member(event.member_ids) is None:

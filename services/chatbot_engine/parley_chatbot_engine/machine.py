@@ -200,7 +200,12 @@ def _run(script: Script, progress: Progress, index: int | None) -> Outcome:
         says.extend(_contents(step))
         entered.append(step.type)
         if step.waits_for_answer:
-            asked = {"step_id": step.id, "waiting_for": "answer", "pending_lines": [], "asked_after_seq": progress.seen_seq}
+            asked = {
+                "step_id": step.id,
+                "waiting_for": "answer",
+                "pending_lines": [],
+                "asked_after_seq": progress.seen_seq,
+            }
             return Outcome(progress.model_copy(update=asked), says=says, shown=step, entered=entered)
         if step.type == "forward_operator":
             forwarding = progress.model_copy(update={"step_id": step.id, "waiting_for": "operator"})
@@ -229,7 +234,9 @@ def _contents(step: Step) -> list[BotContent]:
     if step.quick_replies is not None:
         action: Literal["show", "hide"] = "show" if step.quick_replies else "hide"
         contents.append(
-            QuickRepliesContent(kind="quick_replies", message_class=step.bot_class, action=action, replies=step.quick_replies)
+            QuickRepliesContent(
+                kind="quick_replies", message_class=step.bot_class, action=action, replies=step.quick_replies
+            )
         )
     return contents
 

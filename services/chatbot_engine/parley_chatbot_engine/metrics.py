@@ -10,7 +10,9 @@ BOT_MESSAGES = Counter(
 STEPS = Counter("parley_chatbot_steps_total", "Script steps run, by step type.", ["step_type"])
 SCRIPTS_STARTED = Counter("parley_chatbot_scripts_started_total", "Conversations whose chatbot script started.")
 TIMERS_FIRED = Counter(
-    "parley_chatbot_timers_fired_total", "Timers fired, by kind; stale ones (re-armed or paused) are not counted.", ["kind"]
+    "parley_chatbot_timers_fired_total",
+    "Timers fired, by kind; stale ones (re-armed or paused) are not counted.",
+    ["kind"],
 )
 FAQ_OUTCOMES = Counter(
     "parley_chatbot_faq_outcomes_total", "Free-text questions matched against a FAQ, by outcome.", ["outcome"]

@@ -31,7 +31,9 @@ INVALID_SCRIPT = {
 
 
 def openapi_yaml() -> str:
-    document = openapi_document(ENDPOINTS, TITLE, VERSION, DESCRIPTION, components={"responses": {"422": INVALID_SCRIPT}})
+    document = openapi_document(
+        ENDPOINTS, TITLE, VERSION, DESCRIPTION, components={"responses": {"422": INVALID_SCRIPT}}
+    )
     return render_yaml(document)
 
 

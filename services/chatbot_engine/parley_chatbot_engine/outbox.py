@@ -63,7 +63,12 @@ class Outbox:
         except ParleyError as error:
             if error.code not in FINAL_REFUSALS:
                 raise
-            log.warning("chatbot.post_refused", conversation_id=state.conversation_id, code=int(error.code), reason=error.message)
+            log.warning(
+                "chatbot.post_refused",
+                conversation_id=state.conversation_id,
+                code=int(error.code),
+                reason=error.message,
+            )
             return
         metrics.BOT_MESSAGES.labels(item.content.kind, item.content.message_class).inc()
 
@@ -71,7 +76,13 @@ class Outbox:
         """Kept on the visitor (``chatbot_visitor_contacts``) and announced for other services."""
         await self._contacts.update_one(
             {"_id": item.visitor_id},
-            {"$set": {item.field: item.value, f"{item.field}_conversation_id": state.conversation_id, "updated_at": datetime.now(UTC)}},
+            {
+                "$set": {
+                    item.field: item.value,
+                    f"{item.field}_conversation_id": state.conversation_id,
+                    "updated_at": datetime.now(UTC),
+                }
+            },
             upsert=True,
         )
         await self.bus.publish_event(

@@ -53,7 +53,9 @@ def may_need_faq(state: BotState, script: Script) -> bool:
     return step is None or step.type == "question_selection"
 
 
-def visitor_message(state: BotState, ctx: Context, message: Message, entries: Sequence[faq.FaqEntry]) -> BotState | None:
+def visitor_message(
+    state: BotState, ctx: Context, message: Message, entries: Sequence[faq.FaqEntry]
+) -> BotState | None:
     key = f"m{message.seq}"
     if state.seen(key):
         return None

@@ -46,18 +46,20 @@ class Answer(Model):
     label: Label
     aliases: list[Label] = Field(default_factory=list, max_length=20, description="other words that pick it when typed")
     then: Literal["continue", "jump", "end", "operator"] = Field(
-        "continue", description="continue with the next step, jump to jump_to, end the script, or forward to an operator"
+        "continue",
+        description="continue with the next step, jump to jump_to, end the script, or forward to an operator",
     )
     jump_to: StepId | None = None
 
 
 class Step(ClassAliased):
-
     id: StepId
     type: StepType
     text: StepText = ""
     content: BotContent | None = Field(None, description="a rich message shown after text (text steps)")
-    message_class: BotClass | None = Field(None, alias="class", description="default: question for questions, else answer")
+    message_class: BotClass | None = Field(
+        None, alias="class", description="default: question for questions, else answer"
+    )
     answers: list[Answer] = Field(default_factory=list, max_length=MAX_ANSWERS)
     triggering_answers: list[AnswerRef] = Field(
         default_factory=list,

@@ -137,7 +137,8 @@ def _loop_problems(script: Script) -> Iterator[Problem]:
             done.update(cycle)  # one report per loop, not one per step in it
             names = " -> ".join(script.steps[i].id for i in [*cycle, cycle[0]])
             yield Problem(
-                path=f"steps.{cycle[0]}", message=f"these steps loop without a question, so the bot would never stop: {names}"
+                path=f"steps.{cycle[0]}",
+                message=f"these steps loop without a question, so the bot would never stop: {names}",
             )
 
 

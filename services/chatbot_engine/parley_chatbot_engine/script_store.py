@@ -77,7 +77,12 @@ class ScriptStore:
     async def list(self) -> list[dict[str, Any]]:
         docs = await self._scripts.find({}).sort("_id", 1).to_list()
         return [
-            {"id": doc["_id"], "name": doc["script"]["name"], "steps": len(doc["script"]["steps"]), "updated_at": doc["updated_at"]}
+            {
+                "id": doc["_id"],
+                "name": doc["script"]["name"],
+                "steps": len(doc["script"]["steps"]),
+                "updated_at": doc["updated_at"],
+            }
             for doc in docs
         ]
 

@@ -4,7 +4,9 @@ from parley.settings import ServiceSettings
 
 
 class ChatbotEngineSettings(ServiceSettings):
-    http_port: int = Field(8083, ge=0, le=65535, description="Port of chatbot_engine's admin API (scripts, FAQ) and health/metrics.")
+    http_port: int = Field(
+        8083, ge=0, le=65535, description="Port of chatbot_engine's admin API (scripts, FAQ) and health/metrics."
+    )
     chatbot_both_silent_seconds: float = Field(
         30.0,
         gt=0,

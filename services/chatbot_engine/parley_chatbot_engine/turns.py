@@ -61,7 +61,9 @@ class Turn:
         self._said += 1
         self.items.append(PostItem(id=new_id(), client_msg_id=client_msg_id[:64], content=content))
         if self.state.bot_active:
-            self.timers(timer_rules.after_bot_message(self.state.timers, self.durations, self.now, content.message_class))
+            self.timers(
+                timer_rules.after_bot_message(self.state.timers, self.durations, self.now, content.message_class)
+            )
 
     def show(self, step: Step) -> None:
         """Push the step now waiting for the visitor (its buttons and quick replies)."""

@@ -57,7 +57,9 @@ class ConnectionCaps:
                     args=[now, now + self._ttl, self._limit, connection_id, int(self._ttl) + 1],
                 )
         except RedisError as error:
-            raise ParleyError(ErrorCode.UNAVAILABLE, "cannot check your session and connections right now; retry") from error
+            raise ParleyError(
+                ErrorCode.UNAVAILABLE, "cannot check your session and connections right now; retry"
+            ) from error
         outcome = verdict[0].decode() if isinstance(verdict[0], bytes) else verdict[0]
         if outcome == "revoked":
             why = verdict[1].decode() if isinstance(verdict[1], bytes) else verdict[1]

@@ -80,6 +80,7 @@ def build_service(settings: GatewaySettings) -> Service:
     @service.background
     async def close_silent_and_expired() -> None:
         await connections.sweep(settings.gateway_heartbeat_timeout_seconds)
+
     service.on_stop(verifier.close)
 
     @service.background

@@ -20,7 +20,8 @@ class Authenticator:
         claims = await self.verifier.verify_signature(token)
         if client_kind is not None and client_kind != claims.kind:
             raise ParleyError(
-                ErrorCode.BAD_ARGUMENT, f"client_kind {client_kind!r} is not the kind this session logged in as ({claims.kind!r})"
+                ErrorCode.BAD_ARGUMENT,
+                f"client_kind {client_kind!r} is not the kind this session logged in as ({claims.kind!r})",
             )
         return claims
 

@@ -138,7 +138,9 @@ class Connection:
         if now - self.heard_at > heartbeat_timeout:
             self.close(CloseCode.HEARTBEAT_TIMEOUT, "heartbeat timeout")
         elif self.claims.exp <= wall_now:
-            self.send_error(ErrorCode.TOKEN_INVALID, "token expired; refresh it and reconnect (or send auth with a fresh one)")
+            self.send_error(
+                ErrorCode.TOKEN_INVALID, "token expired; refresh it and reconnect (or send auth with a fresh one)"
+            )
             self.close(CloseCode.TOKEN_EXPIRED, "token expired")
 
     def _enqueue(self, item: tuple[str, str] | _Close) -> None:

@@ -22,21 +22,74 @@ class WebSocketRoute:
 
 
 ENDPOINTS = [
-    Endpoint("GET", "/ws", "websocket", "The client protocol's WebSocket", PUBLIC, tag="client",
-             extra_statuses=(400, 403, 429, 503),
-             description="Upgrade to a WebSocket, then send an `auth` frame first (docs/protocol.md). 400: not a "
-             "WebSocket upgrade; 403: a browser Origin not allowed; 429: too many sockets from this address; 503: "
-             "this node is restarting, connect to another."),
-    Endpoint("GET", "/widget.js", "widget", "The embeddable widget with its JS client, in one file", PUBLIC,
-             tag="browser files", content_type="text/javascript"),
-    Endpoint("GET", "/widget/{path:.+}", "widget_file", "A file of the widget or the JS client", PUBLIC,
-             tag="browser files", content_type="application/octet-stream"),
-    Endpoint("GET", "/console", "console_page", "The operator console", PUBLIC, tag="browser files", content_type="text/html"),
-    Endpoint("GET", "/console/", "console_page", "The operator console", PUBLIC, tag="browser files", content_type="text/html"),
-    Endpoint("GET", "/console/{path:.+}", "console_file", "A file of the operator console", PUBLIC,
-             tag="browser files", content_type="application/octet-stream"),
-    Endpoint("GET", "/admin/maintenance", "get_maintenance", "Whether maintenance mode is on, and its message",
-             roles("admin"), tag="admin", response=MaintenanceState),
-    Endpoint("PUT", "/admin/maintenance", "switch_maintenance", "Switch maintenance mode on every gateway node",
-             roles("admin"), tag="admin", body=MaintenanceSwitch, response=MaintenanceState),
+    Endpoint(
+        "GET",
+        "/ws",
+        "websocket",
+        "The client protocol's WebSocket",
+        PUBLIC,
+        tag="client",
+        extra_statuses=(400, 403, 429, 503),
+        description="Upgrade to a WebSocket, then send an `auth` frame first (docs/protocol.md). 400: not a "
+        "WebSocket upgrade; 403: a browser Origin not allowed; 429: too many sockets from this address; 503: "
+        "this node is restarting, connect to another.",
+    ),
+    Endpoint(
+        "GET",
+        "/widget.js",
+        "widget",
+        "The embeddable widget with its JS client, in one file",
+        PUBLIC,
+        tag="browser files",
+        content_type="text/javascript",
+    ),
+    Endpoint(
+        "GET",
+        "/widget/{path:.+}",
+        "widget_file",
+        "A file of the widget or the JS client",
+        PUBLIC,
+        tag="browser files",
+        content_type="application/octet-stream",
+    ),
+    Endpoint(
+        "GET", "/console", "console_page", "The operator console", PUBLIC, tag="browser files", content_type="text/html"
+    ),
+    Endpoint(
+        "GET",
+        "/console/",
+        "console_page",
+        "The operator console",
+        PUBLIC,
+        tag="browser files",
+        content_type="text/html",
+    ),
+    Endpoint(
+        "GET",
+        "/console/{path:.+}",
+        "console_file",
+        "A file of the operator console",
+        PUBLIC,
+        tag="browser files",
+        content_type="application/octet-stream",
+    ),
+    Endpoint(
+        "GET",
+        "/admin/maintenance",
+        "get_maintenance",
+        "Whether maintenance mode is on, and its message",
+        roles("admin"),
+        tag="admin",
+        response=MaintenanceState,
+    ),
+    Endpoint(
+        "PUT",
+        "/admin/maintenance",
+        "switch_maintenance",
+        "Switch maintenance mode on every gateway node",
+        roles("admin"),
+        tag="admin",
+        body=MaintenanceSwitch,
+        response=MaintenanceState,
+    ),
 ]

@@ -49,13 +49,16 @@ class FrameLimits:
         size = len(raw) if isinstance(raw, bytes) else len(raw.encode())
         if size > self.settings.gateway_max_frame_bytes:
             raise ParleyError(
-                ErrorCode.FRAME_TOO_LARGE, f"frame of {size} bytes; the limit is {self.settings.gateway_max_frame_bytes}"
+                ErrorCode.FRAME_TOO_LARGE,
+                f"frame of {size} bytes; the limit is {self.settings.gateway_max_frame_bytes}",
             )
 
     async def take(self, connection: Connection) -> None:
         """Count one frame; raise ParleyError(RATE_LIMITED), or Flooding when refusals pile up."""
         settings = self.settings
-        per_connection = Bucket(f"gw:conn:{connection.id}", settings.gateway_frame_burst, settings.gateway_frames_per_second)
+        per_connection = Bucket(
+            f"gw:conn:{connection.id}", settings.gateway_frame_burst, settings.gateway_frames_per_second
+        )
         per_user = Bucket(
             f"gw:user:{connection.user_id}", settings.gateway_user_frame_burst, settings.gateway_user_frames_per_second
         )
@@ -99,7 +102,9 @@ class FrameLimits:
             if problem is not None:
                 raise problem
             if nesting_exceeds(parsed, self.settings.gateway_max_json_depth):
-                raise ParleyError(ErrorCode.INVALID_FRAME, f"nested deeper than {self.settings.gateway_max_json_depth} levels")
+                raise ParleyError(
+                    ErrorCode.INVALID_FRAME, f"nested deeper than {self.settings.gateway_max_json_depth} levels"
+                )
             try:
                 return CLIENT_FRAME.validate_python(parsed)
             except ValidationError as error:

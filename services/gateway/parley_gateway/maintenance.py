@@ -93,4 +93,3 @@ class MaintenanceApi:
         await self.maintenance.switch(state)
         log.info("gateway.maintenance_switched", enabled=state.enabled)
         return MaintenanceState(enabled=state.enabled, message=state.message if state.enabled else "")
-

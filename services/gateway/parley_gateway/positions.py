@@ -86,7 +86,9 @@ class PositionCheck:
                 await self.check(after_outage=True)
                 return
             except ParleyError as error:
-                log.warning("gateway.position_check_failed", code=int(error.code), reason=error.message, attempt=attempt)
+                log.warning(
+                    "gateway.position_check_failed", code=int(error.code), reason=error.message, attempt=attempt
+                )
                 await asyncio.sleep(RECONNECT_RETRY_SECONDS)
 
     async def check(self, *, after_outage: bool) -> int:

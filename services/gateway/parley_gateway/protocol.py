@@ -78,7 +78,10 @@ def forwarded_command(frame: Any, caller: Caller) -> Contract | None:
         case AckFrame() | SeenFrame():
             data = frame.data
             return MarkSeen(
-                caller=caller, conversation_id=data.conversation_id, seq=data.seq, delivered_only=isinstance(frame, AckFrame)
+                caller=caller,
+                conversation_id=data.conversation_id,
+                seq=data.seq,
+                delivered_only=isinstance(frame, AckFrame),
             )
         case TypingFrame():
             return SetTyping(caller=caller, conversation_id=frame.data.conversation_id, active=frame.data.active)
@@ -160,7 +163,12 @@ class Protocol:
             except ParleyError as error:
                 if error.code in ACCESS_REFUSALS:
                     conversation_id = getattr(frame.data, "conversation_id", None)
-                    log.warning("gateway.access_refused", code=int(error.code), reason=error.message, conversation_id=conversation_id)
+                    log.warning(
+                        "gateway.access_refused",
+                        code=int(error.code),
+                        reason=error.message,
+                        conversation_id=conversation_id,
+                    )
                 connection.send_error(error.code, error.message, frame.id)
             except Exception:
                 log.exception("gateway.frame_failed")
@@ -179,7 +187,9 @@ class Protocol:
             case AuthFrame():
                 await self._reauthenticate(connection, frame)
             case SessionOpenFrame():
-                opened = await self.bus.request(OpenSession(caller=caller, channel_id=frame.data.channel_id), trace_id=trace_id)
+                opened = await self.bus.request(
+                    OpenSession(caller=caller, channel_id=frame.data.channel_id), trace_id=trace_id
+                )
                 session = SessionOpened.model_validate(opened)
                 # Followed from here, so even its first message.new is caught up if lost.
                 self.delivery.track(connection, session.conversation_id, session.last_seq)
@@ -214,7 +224,9 @@ class Protocol:
         """Tell presence at once when this is the user's first activity in a while (ActivityReports)."""
         if not self.activity.note(connection.user_id, time.monotonic()):
             return
-        report = Heartbeats(node=self.settings.node_id, connection_ids=[connection.id], active_user_ids=[connection.user_id])
+        report = Heartbeats(
+            node=self.settings.node_id, connection_ids=[connection.id], active_user_ids=[connection.user_id]
+        )
         try:
             await self.bus.publish_event(report, trace_id=trace_id)
         except ParleyError as error:  # the frame was answered already; the next batch reports the user

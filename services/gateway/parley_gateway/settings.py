@@ -18,7 +18,9 @@ class GatewaySettings(ServiceSettings):
         "exits the process when it runs out. Below Kubernetes' grace period (45 s) minus the preStop sleep (5 s).",
     )
     gateway_heartbeat_timeout_seconds: float = Field(
-        60.0, gt=0, description="A connection silent this long (no frame, no ping) is closed with 4008 (bm-aichat: 60 s)."
+        60.0,
+        gt=0,
+        description="A connection silent this long (no frame, no ping) is closed with 4008 (bm-aichat: 60 s).",
     )
     gateway_auth_timeout_seconds: float = Field(
         10.0, gt=0, description="Time a new connection has to send its auth frame before it is closed with 4001."
@@ -30,7 +32,10 @@ class GatewaySettings(ServiceSettings):
         "connection with 1009); a 4000-character message fits many times over.",
     )
     gateway_max_json_depth: int = Field(
-        16, ge=4, le=256, description="Deepest nesting of objects and lists in a frame (error 9001 beyond); frames need 4 or 5."
+        16,
+        ge=4,
+        le=256,
+        description="Deepest nesting of objects and lists in a frame (error 9001 beyond); frames need 4 or 5.",
     )
     gateway_frames_per_second: float = Field(
         10.0, gt=0, description="Frames a connection may send per second, sustained (error 9003 beyond)."
@@ -39,10 +44,14 @@ class GatewaySettings(ServiceSettings):
         30, ge=1, description="Frames a connection may send at once (a reconnect's resumes, a pasted batch)."
     )
     gateway_user_frames_per_second: float = Field(
-        20.0, gt=0, description="Frames one user may send per second over all their connections, on every node together "
-        "(a token bucket in Redis)."
+        20.0,
+        gt=0,
+        description="Frames one user may send per second over all their connections, on every node together "
+        "(a token bucket in Redis).",
     )
-    gateway_user_frame_burst: int = Field(60, ge=1, description="Frames one user may send at once over all their connections.")
+    gateway_user_frame_burst: int = Field(
+        60, ge=1, description="Frames one user may send at once over all their connections."
+    )
     gateway_flood_refusals: int = Field(
         50,
         ge=1,
@@ -50,8 +59,10 @@ class GatewaySettings(ServiceSettings):
         "ignores 9003 that long is flooding, not bursting.",
     )
     gateway_max_connections_per_user: int = Field(
-        10, ge=1, description="Live connections one user may hold on all nodes together (tabs, devices, consoles); "
-        "one more gets 9003 and close 1008."
+        10,
+        ge=1,
+        description="Live connections one user may hold on all nodes together (tabs, devices, consoles); "
+        "one more gets 9003 and close 1008.",
     )
     gateway_allowed_origins: list[str] = Field(
         default_factory=lambda: ["*"],

@@ -54,7 +54,9 @@ class StaticFiles:
     # The routes are in the gateway's table (http_endpoints.py).
 
     async def widget(self, call: Call) -> web.StreamResponse:
-        return self._answer(call.request, self._load(tuple(self.root / part for part in WIDGET_PARTS)), ENTRY_MAX_AGE_SECONDS)
+        return self._answer(
+            call.request, self._load(tuple(self.root / part for part in WIDGET_PARTS)), ENTRY_MAX_AGE_SECONDS
+        )
 
     async def widget_file(self, call: Call) -> web.StreamResponse:
         path = self._inside(self.root, call.param("path"))
@@ -91,7 +93,9 @@ class StaticFiles:
             return cached[1]
         body = b"\n".join(path.read_bytes() for path in paths)
         suffix = paths[-1].suffix
-        content_type = CONTENT_TYPES.get(suffix) or mimetypes.guess_type(paths[-1].name)[0] or "application/octet-stream"
+        content_type = (
+            CONTENT_TYPES.get(suffix) or mimetypes.guess_type(paths[-1].name)[0] or "application/octet-stream"
+        )
         asset = Asset(body, '"' + hashlib.sha256(body).hexdigest()[:32] + '"', max(mtimes), content_type)
         self._cache[paths] = (mtimes, asset)
         return asset
@@ -112,7 +116,10 @@ class StaticFiles:
 def _not_modified(request: web.Request, asset: Asset) -> bool:
     if_none_match = request.headers.get("If-None-Match")
     if if_none_match is not None:  # takes precedence over If-Modified-Since (RFC 9110 13.2.2)
-        return asset.etag in [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")] or if_none_match.strip() == "*"
+        return (
+            asset.etag in [tag.strip().removeprefix("W/") for tag in if_none_match.split(",")]
+            or if_none_match.strip() == "*"
+        )
     since = request.headers.get("If-Modified-Since")
     if since is None:
         return False

@@ -197,7 +197,9 @@ class OrderedDelivery:
         self._fills.add(task)
         task.add_done_callback(self._fills.discard)
 
-    async def _fill_gap(self, connection: Connection, stream: ConversationStream, conversation_id: str, reason: str) -> None:
+    async def _fill_gap(
+        self, connection: Connection, stream: ConversationStream, conversation_id: str, reason: str
+    ) -> None:
         metrics.GAP_FILLS.labels(reason).inc()
         started_at = stream.high
         async with stream.lock:
@@ -208,8 +210,11 @@ class OrderedDelivery:
             except ParleyError as error:
                 stream.failed_fills += 1
                 log.warning(
-                    "gateway.gap_fill_failed", conversation_id=conversation_id, code=int(error.code),
-                    reason=error.message, attempt=stream.failed_fills,
+                    "gateway.gap_fill_failed",
+                    conversation_id=conversation_id,
+                    code=int(error.code),
+                    reason=error.message,
+                    attempt=stream.failed_fills,
                 )
                 if error.code in PASSING_FAILURES and stream.failed_fills < MAX_FILL_ATTEMPTS:
                     # What is held stays held (in order, behind the gap) until a later read fills it.
@@ -231,7 +236,9 @@ class OrderedDelivery:
     def _retry_fill(self, connection: Connection, conversation_id: str, stream: ConversationStream) -> None:
         wait = min(self.gap_wait * 2**stream.failed_fills, MAX_RETRY_WAIT_SECONDS)
         stream.stop()
-        stream.gap_timer = asyncio.get_running_loop().call_later(wait, self._start_gap_fill, connection, conversation_id)
+        stream.gap_timer = asyncio.get_running_loop().call_later(
+            wait, self._start_gap_fill, connection, conversation_id
+        )
 
     def _keep_following(self, connection: Connection, conversation_id: str, stream: ConversationStream) -> None:
         """A resume that failed for a passing reason: the client has the conversation up to its
@@ -245,7 +252,9 @@ class OrderedDelivery:
         if stream.held:
             self._retry_fill(connection, conversation_id, stream)
 
-    async def _replay(self, connection: Connection, stream: ConversationStream, conversation_id: str, cursor: int) -> None:
+    async def _replay(
+        self, connection: Connection, stream: ConversationStream, conversation_id: str, cursor: int
+    ) -> None:
         claims = connection.claims
         caller = Caller(user_id=claims.sub, role=claims.role, name=claims.name)
         for _ in range(MAX_FILL_ROUNDS):
@@ -255,7 +264,8 @@ class OrderedDelivery:
                 )
                 if page.last_seq < cursor:
                     raise ParleyError(
-                        ErrorCode.BAD_ARGUMENT, f"after_seq {cursor} is beyond the conversation's last seq {page.last_seq}"
+                        ErrorCode.BAD_ARGUMENT,
+                        f"after_seq {cursor} is beyond the conversation's last seq {page.last_seq}",
                     )
                 for message in page.messages:
                     self._write(connection, stream, message.seq, message_new(message))

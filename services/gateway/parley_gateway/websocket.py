@@ -41,7 +41,9 @@ HARD_FRAME_LIMIT_FACTOR = 4
 class Refusal(Exception):
     """A connection attempt turned away before auth.ok: an error frame, then a close."""
 
-    def __init__(self, reason: str, code: ErrorCode, message: str, close_code: int, frame_id: str | None = None) -> None:
+    def __init__(
+        self, reason: str, code: ErrorCode, message: str, close_code: int, frame_id: str | None = None
+    ) -> None:
         super().__init__(message)
         self.reason = reason  # the label of parley_gateway_connections_refused_total
         self.code = code
@@ -113,11 +115,15 @@ class WebSocketEndpoint:
             metrics.REFUSED.labels("token").inc()
             await ws.close(code=CloseCode.UNAUTHENTICATED, message=b"no auth frame in time")
             return ws
-        connection = Connection(ws=ws, claims=claims, client_kind=claims.kind, max_queued=self.settings.gateway_send_queue_frames)
+        connection = Connection(
+            ws=ws, claims=claims, client_kind=claims.kind, max_queued=self.settings.gateway_send_queue_frames
+        )
         await self._serve(connection, positions, auth_frame_id)
         return ws
 
-    async def _authenticate(self, ws: web.WebSocketResponse, request: web.Request) -> tuple[Claims, list[ResumeData], str | None]:
+    async def _authenticate(
+        self, ws: web.WebSocketResponse, request: web.Request
+    ) -> tuple[Claims, list[ResumeData], str | None]:
         """The token from the query string, or else from the first frame (which must be ``auth``)."""
         token, client_kind = request.query.get("token"), request.query.get("client_kind")
         protocol: int | str | None = request.query.get("protocol")
@@ -126,7 +132,9 @@ class WebSocketEndpoint:
         if token is None:
             message = await ws.receive(timeout=self.settings.gateway_auth_timeout_seconds)
             if message.type != WSMsgType.TEXT:
-                raise Refusal("token", ErrorCode.NOT_AUTHENTICATED, "the first frame must be auth", CloseCode.UNAUTHENTICATED)
+                raise Refusal(
+                    "token", ErrorCode.NOT_AUTHENTICATED, "the first frame must be auth", CloseCode.UNAUTHENTICATED
+                )
             try:
                 frame = AuthFrame.model_validate_json(message.data)
             except ValidationError:

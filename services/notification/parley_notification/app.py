@@ -37,7 +37,9 @@ def build_service(settings: NotificationSettings) -> Service:
     assert service.redis is not None
     fanout = Fanout(service.bus)
     memberships = Memberships(service.redis, settings.redis_key_prefix)
-    endpoint_rule = EndpointRule.of(settings.notification_push_allowed_hosts, settings.notification_push_allow_insecure_endpoints)
+    endpoint_rule = EndpointRule.of(
+        settings.notification_push_allowed_hosts, settings.notification_push_allow_insecure_endpoints
+    )
     subscriptions = Subscriptions(service.db, endpoint_rule)
     verifier = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
     escalation = _web_push(service, settings, subscriptions, fanout) if settings.push_enabled else None
@@ -61,7 +63,9 @@ def build_service(settings: NotificationSettings) -> Service:
     return service
 
 
-def _web_push(service: Service, settings: NotificationSettings, subscriptions: Subscriptions, fanout: Fanout) -> Escalation:
+def _web_push(
+    service: Service, settings: NotificationSettings, subscriptions: Subscriptions, fanout: Fanout
+) -> Escalation:
     assert service.redis is not None
     sender = PushSender(
         load_vapid_key(settings.notification_vapid_private_key.get_secret_value()),

@@ -133,5 +133,8 @@ def _jobs_for(unread: list[Unread], devices: list[Subscription]) -> list[PushJob
     for item in unread:
         notice = notice_for(item.conversation_id, item.seq, item.count, item.author_name, item.preview)
         payload = encode_notice(notice).decode()
-        jobs += [PushJob(device, item.conversation_id, item.seq, item.at_ms, payload) for device in by_user.get(item.user_id, [])]
+        jobs += [
+            PushJob(device, item.conversation_id, item.seq, item.at_ms, payload)
+            for device in by_user.get(item.user_id, [])
+        ]
     return jobs

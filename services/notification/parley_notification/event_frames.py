@@ -54,7 +54,9 @@ def conversation_updated(event: ConversationChanged) -> Frame:
 
 def conversation_closed(event: ConversationClosed) -> Frame:
     """A closed conversation is a ``conversation.updated`` with status closed (and its reason)."""
-    return frame("conversation.updated", ConversationUpdated(**event.model_dump(exclude={"closed_by"}), status="closed"))
+    return frame(
+        "conversation.updated", ConversationUpdated(**event.model_dump(exclude={"closed_by"}), status="closed")
+    )
 
 
 def member_seen(event: MemberSeenEvent) -> Frame:

@@ -106,7 +106,15 @@ class PendingPushes:
     async def add(self, user_ids: list[str], conversation_id: str, seq: int, author_name: str, preview: str) -> int:
         """Count one message for each user; returns for how many it was new."""
         args: list[str | int] = [
-            self.prefix, conversation_id, seq, author_name, preview, self.merge_ms, self.ttl_ms, MAX_COUNTED, *user_ids
+            self.prefix,
+            conversation_id,
+            seq,
+            author_name,
+            preview,
+            self.merge_ms,
+            self.ttl_ms,
+            MAX_COUNTED,
+            *user_ids,
         ]
         with timed("redis", "push_pending_add"):
             return int(await self._add(args=args))

@@ -53,17 +53,47 @@ caller's behalf. The check runs again when a push is sent, on the addresses the 
 (those are the ones connected to) and on every redirect; an endpoint that fails it then is deleted.""")
 
 ENDPOINTS = [
-    Endpoint("GET", "/push/vapid-public-key", "vapid_public_key",
-             "The VAPID public key, for PushManager.subscribe's applicationServerKey", PUBLIC, tag="push",
-             response=VapidPublicKey, extra_statuses=(503,),
-             description=f"Browsers may cache it for {PUBLIC_KEY_CACHE_SECONDS} s (Cache-Control)."),
-    Endpoint("GET", "/push/subscriptions", "list_subscriptions", "The caller's registered devices", ANY_USER, tag="push",
-             response=SubscriptionList),
-    Endpoint("PUT", "/push/subscriptions", "register", "Register (or replace) this device's push subscription", ANY_USER,
-             tag="push", body=RegisterSubscription, response=SubscriptionView, description=REGISTER),
-    Endpoint("DELETE", "/push/subscriptions/{device_id}", "unregister",
-             "Stop pushing to this device (logout, notifications turned off)", ANY_USER, tag="push", status=204,
-             description="404 (code 9105) when the caller has no subscription with this device id."),
+    Endpoint(
+        "GET",
+        "/push/vapid-public-key",
+        "vapid_public_key",
+        "The VAPID public key, for PushManager.subscribe's applicationServerKey",
+        PUBLIC,
+        tag="push",
+        response=VapidPublicKey,
+        extra_statuses=(503,),
+        description=f"Browsers may cache it for {PUBLIC_KEY_CACHE_SECONDS} s (Cache-Control).",
+    ),
+    Endpoint(
+        "GET",
+        "/push/subscriptions",
+        "list_subscriptions",
+        "The caller's registered devices",
+        ANY_USER,
+        tag="push",
+        response=SubscriptionList,
+    ),
+    Endpoint(
+        "PUT",
+        "/push/subscriptions",
+        "register",
+        "Register (or replace) this device's push subscription",
+        ANY_USER,
+        tag="push",
+        body=RegisterSubscription,
+        response=SubscriptionView,
+        description=REGISTER,
+    ),
+    Endpoint(
+        "DELETE",
+        "/push/subscriptions/{device_id}",
+        "unregister",
+        "Stop pushing to this device (logout, notifications turned off)",
+        ANY_USER,
+        tag="push",
+        status=204,
+        description="404 (code 9105) when the caller has no subscription with this device id.",
+    ),
 ]
 
 
@@ -79,7 +109,8 @@ class PushApi:
         if self.public_key is None:
             raise ParleyError(ErrorCode.UNAVAILABLE, "web push is not configured on this server")
         return json_response(
-            VapidPublicKey(public_key=self.public_key), headers={"Cache-Control": f"public, max-age={PUBLIC_KEY_CACHE_SECONDS}"}
+            VapidPublicKey(public_key=self.public_key),
+            headers={"Cache-Control": f"public, max-age={PUBLIC_KEY_CACHE_SECONDS}"},
         )
 
     async def register(self, call: Call) -> SubscriptionView:

@@ -139,7 +139,9 @@ class PublicAddressResolver(AbstractResolver):
         self._rule = rule
         self._resolver: ThreadedResolver | None = None
 
-    async def resolve(self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
         if self._resolver is None:  # created in the running loop, on first use
             self._resolver = ThreadedResolver()
         resolved = await self._resolver.resolve(host, port, family)
@@ -170,4 +172,6 @@ def checking_middleware(rule: EndpointRule) -> ClientMiddlewareType:
 def guarded_session(rule: EndpointRule) -> ClientSession:
     """An HTTP client that calls only what ``rule`` allows: every request (a redirect's too) is
     checked, and host names resolve to their public addresses only."""
-    return ClientSession(connector=TCPConnector(resolver=PublicAddressResolver(rule)), middlewares=(checking_middleware(rule),))
+    return ClientSession(
+        connector=TCPConnector(resolver=PublicAddressResolver(rule)), middlewares=(checking_middleware(rule),)
+    )

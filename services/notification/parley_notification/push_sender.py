@@ -101,7 +101,9 @@ class PushSender:
                     if delay is None:
                         return
                     if attempt < self.max_attempts:
-                        await asyncio.sleep(delay or RETRY_BACKOFF_SECONDS[min(attempt, len(RETRY_BACKOFF_SECONDS)) - 1])
+                        await asyncio.sleep(
+                            delay or RETRY_BACKOFF_SECONDS[min(attempt, len(RETRY_BACKOFF_SECONDS)) - 1]
+                        )
             except Exception:  # a background send must log, not vanish
                 log.exception("push.failed", subscription=job.subscription.id)
         metrics.PUSH_FAILED.labels("exhausted").inc()

@@ -66,7 +66,9 @@ class BrowserSubscription(Model):
     """``PushSubscription.toJSON()`` as the browser gives it."""
 
     endpoint: str = Field(
-        min_length=8, max_length=MAX_ENDPOINT_LENGTH, description="The push service URL (https, a public host on port 443)."
+        min_length=8,
+        max_length=MAX_ENDPOINT_LENGTH,
+        description="The push service URL (https, a public host on port 443).",
     )
     # The browser's own field name; milliseconds since the epoch, as JavaScript holds them exactly.
     expirationTime: int | None = Field(None, ge=0, le=MAX_SAFE_INTEGER)  # noqa: N815
@@ -160,9 +162,7 @@ class Subscriptions:
         if not user_ids:
             return []
         cursor = self._collection.find({"user_id": {"$in": list(dict.fromkeys(user_ids))}})
-        return [
-            Subscription(d["_id"], d["user_id"], d["endpoint"], d["p256dh"], d["auth"]) async for d in cursor
-        ]
+        return [Subscription(d["_id"], d["user_id"], d["endpoint"], d["p256dh"], d["auth"]) async for d in cursor]
 
     async def forget(self, subscription: Subscription) -> None:
         """The push service says this endpoint is gone (404/410); a newer registration stays."""
@@ -172,7 +172,10 @@ class Subscriptions:
         """The endpoint, if notification may call it (push_endpoints: no internal addresses)."""
         problem = self.endpoint_rule.problem(endpoint)
         if problem is not None:
-            raise ParleyError(ErrorCode.BAD_ARGUMENT, f"subscription.endpoint must be the https URL of a public push service: {problem}")
+            raise ParleyError(
+                ErrorCode.BAD_ARGUMENT,
+                f"subscription.endpoint must be the https URL of a public push service: {problem}",
+            )
         return endpoint
 
 

@@ -37,7 +37,10 @@ def build_service(settings: PresenceSettings) -> Service:
     service = Service("presence", settings, uses_redis=True)
     assert service.redis is not None
     scripts = PresenceScripts(
-        service.redis, settings.redis_key_prefix, settings.presence_connection_ttl_seconds, settings.presence_away_seconds
+        service.redis,
+        settings.redis_key_prefix,
+        settings.presence_connection_ttl_seconds,
+        settings.presence_away_seconds,
     )
     registry = ConnectionRegistry(scripts)
     operators = Operators(scripts)

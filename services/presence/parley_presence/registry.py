@@ -44,7 +44,9 @@ class ConnectionRegistry:
         while the node still held it; returns (ids presence did not know, changes)."""
         unknown, changes = 0, []
         for start in range(0, len(connection_ids), HEARTBEAT_CHUNK):
-            reply = cast(list[str], await self.scripts.run("heartbeat", *connection_ids[start : start + HEARTBEAT_CHUNK]))
+            reply = cast(
+                list[str], await self.scripts.run("heartbeat", *connection_ids[start : start + HEARTBEAT_CHUNK])
+            )
             unknown += int(reply[0])
             changes += changes_from(reply[1:])
         return unknown, changes

@@ -146,7 +146,9 @@ class Bus:
                 topology.DEAD_LETTERS_QUEUE, durable=True, arguments=topology.DEAD_LETTERS_ARGUMENTS
             )
         except aio_pika.exceptions.ChannelPreconditionFailed:
-            log.warning("bus.dead_letters_unbounded", queue=topology.DEAD_LETTERS_QUEUE, wanted=topology.DEAD_LETTERS_ARGUMENTS)
+            log.warning(
+                "bus.dead_letters_unbounded", queue=topology.DEAD_LETTERS_QUEUE, wanted=topology.DEAD_LETTERS_ARGUMENTS
+            )
             self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
             for name, kind in topology.EXCHANGES.items():
                 self._exchanges[name] = await self._publish_channel.declare_exchange(name, kind, durable=True)
@@ -201,7 +203,9 @@ class Bus:
         # Transient: a delivery is only useful to a live socket; missed ones are recovered by resume.
         await self._publish(body, topology.DELIVER, node, trace_id=trace_id, persistent=False)
 
-    async def request(self, command: Contract, *, trace_id: str | None = None, timeout: float | None = None) -> dict[str, Any]:
+    async def request(
+        self, command: Contract, *, trace_id: str | None = None, timeout: float | None = None
+    ) -> dict[str, Any]:
         """Send a command and wait for its reply; raises ParleyError on refusal or timeout."""
         timeout = timeout or self.settings.bus_request_timeout_seconds
         correlation_id = new_id()
@@ -264,7 +268,9 @@ class Bus:
         try:
             await target.publish(message, routing_key=routing_key, mandatory=mandatory)
         except aio_pika.exceptions.DeliveryError as error:
-            raise ParleyError(ErrorCode.UNAVAILABLE, f"no queue takes {routing_key!r} on {exchange or 'default'}") from error
+            raise ParleyError(
+                ErrorCode.UNAVAILABLE, f"no queue takes {routing_key!r} on {exchange or 'default'}"
+            ) from error
         except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as error:
             raise ParleyError(ErrorCode.UNAVAILABLE, f"bus unavailable: {error}") from error
 

@@ -37,6 +37,7 @@ log = get_logger("parley.bus")
 # Headers RabbitMQ adds when it dead-letters a message (a delay queue's expiry does).
 DEATH_HEADERS = ("x-death", "x-first-death-", "x-last-death-")
 
+
 @dataclass
 class QueueSpec:
     name: str
@@ -125,7 +126,9 @@ class Subscription:
                     result = await handler(body, envelope)
             except ParleyError as error:
                 # A domain refusal (not a member, sensitive word, ...) is an answer, not a failure.
-                await self._reply(message, envelope, Reply(ok=False, error=ReplyError(code=error.code, message=error.message)))
+                await self._reply(
+                    message, envelope, Reply(ok=False, error=ReplyError(code=error.code, message=error.message))
+                )
                 await message.ack()
                 metrics.BUS_CONSUMED.labels(self.spec.name, "ack").inc()
                 return
@@ -166,7 +169,11 @@ class Subscription:
         headers = {key: value for key, value in (message.headers or {}).items() if not key.startswith(DEATH_HEADERS)}
         retry = Message(
             message.body,
-            headers={**headers, topology.ATTEMPT_HEADER: attempt + 1, topology.DELAY_HEADER: str(round(backoff * 1000))},
+            headers={
+                **headers,
+                topology.ATTEMPT_HEADER: attempt + 1,
+                topology.DELAY_HEADER: str(round(backoff * 1000)),
+            },
             content_type=message.content_type,
             delivery_mode=message.delivery_mode,
             reply_to=message.reply_to,
@@ -182,7 +189,9 @@ class Subscription:
     async def _refuse(self, message: AbstractIncomingMessage, envelope: Envelope, error: Exception) -> None:
         """A failure no retry can mend: the caller is told at once, the message is dead-lettered."""
         log.error("bus.handler_refused", queue=self.spec.name, error=repr(error)[:500], exc_info=error)
-        refusal = ReplyError(code=ErrorCode.BAD_ARGUMENT, message=f"the request cannot be carried out ({type(error).__name__})")
+        refusal = ReplyError(
+            code=ErrorCode.BAD_ARGUMENT, message=f"the request cannot be carried out ({type(error).__name__})"
+        )
         await self._reply(message, envelope, Reply(ok=False, error=refusal))
         await self._dead_letter(message, outcome="rejected")
 
@@ -196,7 +205,11 @@ class Subscription:
             return
         envelope = Envelope.wrap(reply, source=self.bus.source, trace_id=request.trace_id if request else None)
         await self.bus.publish_raw(
-            Message(envelope.model_dump_json().encode(), content_type="application/json", correlation_id=message.correlation_id),
+            Message(
+                envelope.model_dump_json().encode(),
+                content_type="application/json",
+                correlation_id=message.correlation_id,
+            ),
             exchange="",
             routing_key=message.reply_to,
         )

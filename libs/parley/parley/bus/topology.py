@@ -59,6 +59,7 @@ def delay_binding(milliseconds: int) -> dict[str, object]:
     # Strings, not numbers: a headers exchange matches a value's AMQP type too.
     return {"x-match": "all", DELAY_HEADER: str(milliseconds)}
 
+
 # Header counting deliveries of a message that failed and was republished for another try.
 ATTEMPT_HEADER = "x-parley-attempt"
 

@@ -150,7 +150,7 @@ class QuickRepliesContent(_Content):
 
 
 class SuggestionsContent(_Content):
-    """"Did you mean": likely answers (a FAQ's entries) the user may pick."""
+    """ "Did you mean": likely answers (a FAQ's entries) the user may pick."""
 
     kind: Literal["suggestions"]
     text: ShortText = ""

@@ -100,7 +100,9 @@ class MessageAccepted(Model):
     """The answer to a send: the stored message, or (for a command) ``command`` and no message."""
 
     message: Message | None = None
-    duplicate: bool = Field(False, description="True when this client_msg_id was already stored: the original is returned.")
+    duplicate: bool = Field(
+        False, description="True when this client_msg_id was already stored: the original is returned."
+    )
     command: CommandResult | None = None
 
 

@@ -11,7 +11,6 @@ from parley.contracts.bot import script_id_of
 from parley.contracts.messages import Message, Role
 
 
-
 @contract("gateway.connection_opened")
 class ConnectionOpened(Contract):
     connection_id: str

@@ -16,7 +16,7 @@ import aiohttp
 
 from tests.chaos.ledger import Ledger
 
-# A real client waits 2 s before reconnecting (DESIGN.md); shorter here to keep the suite short.
+# A real client waits 2 s before reconnecting (docs/design.md); shorter here to keep the suite short.
 RECONNECT_DELAY_SECONDS = 1.0
 # Protocol pings keep an idle connection under the gateway's 60 s heartbeat timeout.
 PING_INTERVAL_SECONDS = 20.0

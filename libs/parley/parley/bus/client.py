@@ -31,7 +31,7 @@ RECONNECT_INTERVAL_SECONDS = 1.0
 
 
 class Bus:
-    """Publish and consume Parley's contracts over RabbitMQ (DESIGN.md's topology)."""
+    """Publish and consume Parley's contracts over RabbitMQ (docs/design.md's topology)."""
 
     def __init__(self, settings: ServiceSettings, service: str) -> None:
         self.settings = settings

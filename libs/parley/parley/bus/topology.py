@@ -1,4 +1,4 @@
-"""Names of the exchanges and queues of DESIGN.md's bus, in one place."""
+"""Names of the exchanges and queues of docs/design.md's bus, in one place."""
 
 from __future__ import annotations
 

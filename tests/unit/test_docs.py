@@ -8,6 +8,7 @@ import re
 from enum import IntEnum
 from pathlib import Path
 
+import pytest
 from pydantic import TypeAdapter
 
 from parley.contracts.errors import CloseCode, ErrorCode

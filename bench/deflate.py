@@ -56,9 +56,8 @@ async def main() -> None:
     await proc.stdout.readline()  # "all"
     await asyncio.sleep(1.0)
     full = server.memory_info().rss
-    print(
-        f"server compress={'on' if COMPRESS else 'off'}: {(full - base) / (N - 16) / 1024:.1f} KiB per connection over {N - 16}"
-    )
+    per_connection_kib = (full - base) / (N - 16) / 1024
+    print(f"server compress={'on' if COMPRESS else 'off'}: {per_connection_kib:.1f} KiB per connection over {N - 16}")
     proc.kill()
 
 

@@ -75,7 +75,13 @@ def usages(models: dict[str, type[Contract]]) -> dict[str, Usage]:
     return used
 
 
-def _call(owner: str, node: ast.Call, models: dict[str, type[Contract]], returns: dict, used: dict[str, Usage]) -> None:
+def _call(
+    owner: str,
+    node: ast.Call,
+    models: dict[str, type[Contract]],
+    returns: dict[str, ast.expr | None],
+    used: dict[str, Usage],
+) -> None:
     name = _name(node.func)
     if name in models:
         used[name].senders.add(owner)
@@ -114,6 +120,12 @@ def render() -> str:
         usage = used.get(name, Usage())
         kind = _kind(model, usage)
         by_kind[kind].append(_row(kind, name, model, usage))
+    # The queue names of the introduction, spelled by topology with placeholders for the variable parts.
+    commands_queue = topology.commands_queue("<service>")
+    events_queue = topology.events_queue("<service>")
+    node_events_queue = topology.node_events_queue("<service>", "<node>")
+    deliver_queue = topology.deliver_queue("<node>")
+    reply_queue = topology.reply_queue("<service>", "<node>")
     out = [
         "# The bus: every contract, where it travels, who sends it and who takes it",
         "",
@@ -121,11 +133,14 @@ def render() -> str:
         "tests/unit/test_docs.py fails when this file differs. Do not edit by hand.",
         "",
         f"Exchanges: `{topology.COMMANDS}` (direct, key = command type), `{topology.EVENTS}` (topic, key = event",
-        f"type, maybe qualified), `{topology.DELIVER}` (direct, key = gateway node id), `{topology.DLX}` (dead letters),",
-        f"`{topology.DELAY}` (retries waiting out their backoff). Queues: `{topology.commands_queue('<service>')}` (competing",
-        f"consumers), `{topology.events_queue('<service>')}` (one durable queue per service), `{topology.node_events_queue('<service>', '<node>')}`",
-        f"and `{topology.deliver_queue('<node>')}` (exclusive per node). A command's answer is a `reply` (`Reply`: the result or",
-        f"an error code) sent through the default exchange to the asker's own queue `{topology.reply_queue('<service>', '<node>')}`.",
+        (
+            f"type, maybe qualified), `{topology.DELIVER}` (direct, key = gateway node id), "
+            f"`{topology.DLX}` (dead letters),"
+        ),
+        f"`{topology.DELAY}` (retries waiting out their backoff). Queues: `{commands_queue}` (competing",
+        f"consumers), `{events_queue}` (one durable queue per service), `{node_events_queue}`",
+        f"and `{deliver_queue}` (exclusive per node). A command's answer is a `reply` (`Reply`: the result or",
+        f"an error code) sent through the default exchange to the asker's own queue `{reply_queue}`.",
         '"Sent by" lists each service whose code builds the model; "-" means only tests send it.',
     ]
     titles = {
@@ -163,7 +178,8 @@ def _row(kind: str, name: str, model: type[Contract], usage: Usage) -> str:
     senders = _list(usage.senders)
     if kind == "command":
         replies = ", ".join(f"`{reply}`" for reply in sorted(usage.replies)) or "-"
-        return f"| {type_} | `{name}` | {replies} | `{model.TYPE}` | {senders} | {_list(usage.takers.get('command', set()))} |"
+        handlers = _list(usage.takers.get("command", set()))
+        return f"| {type_} | `{name}` | {replies} | `{model.TYPE}` | {senders} | {handlers} |"
     if kind == "event":
         takers = [f"{service} (each node)" for service in sorted(usage.takers.get("node event", set()))]
         qualified = {taker.split(" ", 1)[0] for taker in usage.qualifiers}

@@ -13,7 +13,8 @@ CONNECTIONS = Gauge("parley_gateway_connections", "Open, authenticated WebSocket
 CONNECTS = Counter("parley_gateway_connects_total", "Authenticated WebSocket connections accepted.")
 REFUSED = Counter(
     "parley_gateway_connections_refused_total",
-    "Connection attempts refused before auth.ok, by reason (origin, draining, maintenance, protocol, token, limit, unavailable).",
+    "Connection attempts refused before auth.ok, by reason "
+    "(origin, draining, maintenance, protocol, token, limit, unavailable).",
     ["reason"],
 )
 DISCONNECTS = Counter("parley_gateway_disconnects_total", "Connections closed, by close code.", ["close_code"])

@@ -14,7 +14,6 @@ from typing import Any, ClassVar, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-
 # The kinds of client a session is for: a new login replaces the user's older session of the same
 # kind (auth's kickoff), and a token names its kind (the gateway checks a client's claim against it).
 ClientKind = Literal["web", "mobile", "console", "api"]

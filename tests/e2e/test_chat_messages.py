@@ -253,7 +253,7 @@ async def test_idempotent_resend_and_fifty_concurrent_senders(world: ChatWorld, 
             kind="text",
             body=f"message {n}",
         )
-        return await world.bus.request(command, timeout=30)
+        return (await world.bus.request(command, timeout=30)).model_dump(mode="json")
 
     # 50 senders at once, and 10 of them sent twice at the same moment (a retry racing the original).
     ids = [f"burst-{n}-{uuid.uuid4().hex[:6]}" for n in range(50)]

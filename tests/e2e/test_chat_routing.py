@@ -208,7 +208,7 @@ async def test_chatbot_channel_bot_posts_and_asks_for_an_operator(world: ChatWor
     reply = await world.bus.request(
         SendMessage(caller=bot, conversation_id=conversation_id, client_msg_id="bot-1", kind="bot", body=content)
     )
-    assert reply["message"]["seq"] == 2 and reply["message"]["kind"] == "bot"
+    assert reply.message is not None and reply.message.seq == 2 and reply.message.kind == "bot"
     impostor = Caller(user_id="bot_other", role="bot", name="Other")
     with pytest.raises(Exception, match="not a member"):
         await world.bus.request(

@@ -102,7 +102,7 @@ async def test_request_reply_round_trip_and_domain_error(infra: Infra, buses: li
     server.on_command(LookupNodes, lookup)
     await _start(buses, server)
     client = await _start(buses, Bus(_settings(infra), "client"))
-    assert await client.request(LookupNodes(user_ids=["u1"])) == {"nodes": {"node-1": ["u1"]}}
+    assert await client.request(LookupNodes(user_ids=["u1"])) == NodesOfUsers(nodes={"node-1": ["u1"]})
     with pytest.raises(ParleyError) as refused:
         await client.request(LookupNodes(user_ids=["ghost"]))
     assert refused.value.code == ErrorCode.NOT_A_MEMBER
@@ -226,7 +226,7 @@ async def test_messages_waiting_for_a_retry_hold_no_consumer_slot(infra: Infra, 
     for poison in sorted(failing):
         await client.send_command(LookupNodes(user_ids=[poison]))
     for _ in range(5):  # each answered while the two failing messages back off (28 s in all)
-        assert await client.request(LookupNodes(user_ids=["someone"])) == {"nodes": {"node-1": ["someone"]}}
+        assert await client.request(LookupNodes(user_ids=["someone"])) == NodesOfUsers(nodes={"node-1": ["someone"]})
     assert failing <= set(failed)
 
 

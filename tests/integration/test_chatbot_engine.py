@@ -181,7 +181,7 @@ async def test_forward_with_an_operator_assigned_hands_over_and_the_bot_goes_qui
     )
     await chat.visitor_says(cid, visitor, BOT, "anyone?")
     robot = await chat.chat.request(GetRobotStatus(conversation_id=cid))
-    assert robot["status"] == 2 and robot["bot_id"] == BOT
+    assert robot.status == 2 and robot.bot_id == BOT
     assert chat.texts(cid) == ["Hello!", "Topic?"] and chat.operator_requests.count(cid) == 1
 
 

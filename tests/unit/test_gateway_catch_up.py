@@ -11,7 +11,7 @@ from typing import Any
 
 import orjson
 
-from parley.contracts.commands import GetNewestSeqs
+from parley.contracts.commands import GetNewestSeqs, NewestSeqs
 from parley_gateway.connections import Connections
 from parley_gateway.positions import PositionCheck
 from parley_gateway.streams import OrderedDelivery
@@ -48,11 +48,13 @@ class Bus:
         self.newest = newest
         self.requests: list[list[str]] = []
 
-    async def request(self, command: GetNewestSeqs) -> dict[str, Any]:
+    async def request(self, command: GetNewestSeqs) -> NewestSeqs:
         self.requests.append(list(command.conversation_ids))
         known = [c for c in command.conversation_ids if c in self.newest]
         position = {"channel_id": "ch_1", "member_ids": ["v_1", "o_1"], "status": "open", "operator_id": "o_1"}
-        return {"conversations": {c: {"newest_seq": self.newest[c], **position} for c in known}}
+        return NewestSeqs.model_validate(
+            {"conversations": {c: {"newest_seq": self.newest[c], **position} for c in known}}
+        )
 
 
 async def test_a_lost_last_message_is_filled_at_once_after_an_outage() -> None:

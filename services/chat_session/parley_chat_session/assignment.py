@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from parley.bus import Bus
-from parley.contracts.commands import AvailableOperators, GetAvailableOperators
+from parley.contracts.commands import GetAvailableOperators
 from parley.contracts.errors import ParleyError
 from parley.logs import get_logger
 from parley_chat_session.channels import DEFAULT_CAPACITY
@@ -62,7 +62,7 @@ class OperatorPicker:
             # The fallback this had (presence.lookup_nodes) asked the same service: no use.
             log.warning("chat_session.available_operators_unanswered", error=error.message)
             return set()
-        states = AvailableOperators.model_validate(reply).operators
+        states = reply.operators
         return {state.user_id for state in states if state.status == "online" and state.available}
 
     async def roster(self, channel: dict[str, Any]) -> Roster:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 
 from parley.bus import Bus
-from parley.contracts.commands import ConversationAccess, GetConversationAccess
+from parley.contracts.commands import GetConversationAccess
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.http_api import Call
 
@@ -38,5 +38,5 @@ class ConversationReaders:
         if claims.role == "admin":
             return
         reply = await self._bus.request(GetConversationAccess(conversation_id=conversation_id, user_id=claims.sub))
-        if not ConversationAccess.model_validate(reply).channel_operator:
+        if not reply.channel_operator:
             raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are not an operator of this conversation's channel")

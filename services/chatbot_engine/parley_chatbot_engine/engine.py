@@ -18,7 +18,7 @@ from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 from parley.bus import Bus
-from parley.contracts.commands import OperatorRequestResult, RequestOperator
+from parley.contracts.commands import RequestOperator
 from parley.contracts.errors import ParleyError
 from parley.logs import get_logger
 from parley_chatbot_engine import metrics, reactions
@@ -138,7 +138,7 @@ class Engine:
             reply = await self.bus.request(
                 RequestOperator(conversation_id=state.conversation_id, requested_by=state.bot_id)
             )
-            status = OperatorRequestResult.model_validate(reply).status
+            status = reply.status
         except ParleyError as error:
             log.warning("chatbot.operator_request_failed", conversation_id=state.conversation_id, reason=error.message)
             status = "unavailable"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from parley.bus import Bus
 from parley.contracts.base import Envelope
-from parley.contracts.bot import GetRobotStatus, script_id_of
+from parley.contracts.bot import GetRobotStatus, RobotStatus, script_id_of
 from parley.contracts.commands import ChatbotAnswer, ControlTimers
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.events import (
@@ -22,7 +22,6 @@ from parley.contracts.events import (
     ConversationCreated,
     MessageCreated,
 )
-from parley.contracts.frames import RobotStatus
 from parley.logs import get_logger
 from parley_chatbot_engine import metrics, reactions
 from parley_chatbot_engine import robot as robots

@@ -13,8 +13,8 @@ import hashlib
 from typing import Any
 
 from parley.contracts.base import new_id
-from parley.contracts.bot import BotClass, BotContent, TextContent
-from parley.contracts.frames import BotAnswer, BotStep, RobotStatus
+from parley.contracts.bot import BotClass, BotContent, RobotStatus, TextContent
+from parley.contracts.frames import BotAnswer, BotStep
 from parley_chatbot_engine import robot as robots
 from parley_chatbot_engine import timer_rules
 from parley_chatbot_engine.machine import Outcome, Progress

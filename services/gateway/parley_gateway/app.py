@@ -62,7 +62,7 @@ def build_service(settings: GatewaySettings) -> Service:
     )
 
     async def history(command: GetHistory) -> History:
-        return History.model_validate(await service.bus.request(command))
+        return await service.bus.request(command)
 
     delivery = OrderedDelivery(history, settings.gateway_gap_wait_seconds)
     limits = FrameLimits(settings, RateLimiter(service.redis, settings.redis_key_prefix))

@@ -26,7 +26,7 @@ import asyncio
 from collections import defaultdict
 
 from parley.bus import Bus
-from parley.contracts.commands import MAX_NEWEST_SEQS_BATCH, ConversationPosition, GetNewestSeqs, NewestSeqs
+from parley.contracts.commands import MAX_NEWEST_SEQS_BATCH, ConversationPosition, GetNewestSeqs
 from parley.contracts.errors import ParleyError
 from parley.contracts.frames import ConversationUpdated, server_frame
 from parley.logs import get_logger
@@ -99,7 +99,7 @@ class PositionCheck:
         ids = sorted(served)
         for start in range(0, len(ids), MAX_NEWEST_SEQS_BATCH):
             batch = ids[start : start + MAX_NEWEST_SEQS_BATCH]
-            answer = NewestSeqs.model_validate(await self.bus.request(GetNewestSeqs(conversation_ids=batch)))
+            answer = await self.bus.request(GetNewestSeqs(conversation_ids=batch))
             for conversation_id, position in answer.conversations.items():
                 behind += self._compare(served[conversation_id], conversation_id, position, after_outage)
         if behind:

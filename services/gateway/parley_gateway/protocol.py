@@ -12,20 +12,17 @@ import time
 from typing import Any
 
 from parley.bus import Bus
-from parley.contracts.base import Contract, new_id
+from parley.contracts.base import Command, new_id
 from parley.contracts.commands import (
     Caller,
     ChatbotAnswer,
     CloseConversation,
     ControlTimers,
     GetHistory,
-    History,
     MarkSeen,
-    MessageAccepted,
     OpenSession,
     RateConversation,
     SendMessage,
-    SessionOpened,
     SetAvailability,
     SetTyping,
 )
@@ -72,7 +69,7 @@ def reply(connection: Connection, frame_type: str, data: Any, frame_id: str | No
     connection.send(frame_type, server_frame(frame_type, data, frame_id).decode())
 
 
-def forwarded_command(frame: Any, caller: Caller) -> Contract | None:
+def forwarded_command(frame: Any, caller: Caller) -> Command[Any] | None:
     """The bus command a fire-and-answer-ok frame becomes (None: not one of those)."""
     match frame:
         case AckFrame() | SeenFrame():
@@ -187,16 +184,15 @@ class Protocol:
             case AuthFrame():
                 await self._reauthenticate(connection, frame)
             case SessionOpenFrame():
-                opened = await self.bus.request(
+                session = await self.bus.request(
                     OpenSession(caller=caller, channel_id=frame.data.channel_id), trace_id=trace_id
                 )
-                session = SessionOpened.model_validate(opened)
                 # Followed from here, so even its first message.new is caught up if lost.
                 self.delivery.track(connection, session.conversation_id, session.last_seq)
                 reply(connection, "session.opened", session, frame.id)
             case MessageSendFrame():
-                accepted = MessageAccepted.model_validate(
-                    await self.bus.request(SendMessage(caller=caller, **frame.data.model_dump()), trace_id=trace_id)
+                accepted = await self.bus.request(
+                    SendMessage(caller=caller, **frame.data.model_dump()), trace_id=trace_id
                 )
                 if accepted.message is not None:  # its own message.new comes back too: followed like any
                     self.delivery.track(connection, accepted.message.conversation_id, accepted.message.seq - 1)
@@ -205,7 +201,7 @@ class Protocol:
                 await self.resume(connection, frame.data.conversation_id, frame.data.after_seq, frame.id)
             case HistoryFrame():
                 page = await self.bus.request(GetHistory(caller=caller, **frame.data.model_dump()), trace_id=trace_id)
-                reply(connection, "history", History.model_validate(page), frame.id)
+                reply(connection, "history", page, frame.id)
             case StatusFrame():
                 await self.bus.publish_event(
                     ClientStatusChanged(

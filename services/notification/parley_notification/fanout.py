@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 from parley.bus import Bus
-from parley.contracts.commands import LookupNodes, NodesOfUsers
+from parley.contracts.commands import LookupNodes
 from parley.contracts.deliveries import DeliverFrame
 from parley_notification import metrics
 from parley_notification.node_lookups import MergedLookups
@@ -32,7 +32,7 @@ class Fanout:
 
     async def _ask_presence(self, user_ids: list[str], trace_id: str | None) -> dict[str, list[str]]:
         reply = await self.bus.request(LookupNodes(user_ids=user_ids), trace_id=trace_id)
-        return NodesOfUsers.model_validate(reply).nodes
+        return reply.nodes
 
     async def connected(self, user_ids: list[str], *, trace_id: str | None = None) -> set[str]:
         """The users (of these) with at least one live connection."""

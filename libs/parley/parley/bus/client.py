@@ -8,16 +8,17 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast, get_type_hints
 
 import aio_pika
 from aio_pika import DeliveryMode, Message
 from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
+from pydantic import ValidationError
 
 from parley import metrics
 from parley.bus import topology
 from parley.bus.consumer import Handler, QueueSpec, Subscription
-from parley.contracts.base import Contract, Envelope, new_id
+from parley.contracts.base import Command, Contract, Envelope, ResultT, new_id
 from parley.contracts.commands import Reply
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.logs import get_logger
@@ -48,8 +49,11 @@ class Bus:
 
     # ---- registration (before start) ---------------------------------------------------------
 
-    def on_command(self, contract: type[Contract], handler: Handler) -> None:
-        """Handle a command routed to this service (competing consumers on ``<service>.commands``)."""
+    def on_command(self, contract: type[Command[Any]], handler: Handler) -> None:
+        """Handle a command routed to this service (competing consumers on ``<service>.commands``).
+        The handler's return annotation must be the command's result model: a service that answers
+        with something else would fail at every request, so it fails here, at startup."""
+        _check_answer(contract, handler)
         self._subscribe(topology.commands_queue(self.service), topology.COMMANDS, contract, handler)
 
     def on_event(self, contract: type[Contract], handler: Handler, *, only: str | None = None) -> None:
@@ -204,9 +208,11 @@ class Bus:
         await self._publish(body, topology.DELIVER, node, trace_id=trace_id, persistent=False)
 
     async def request(
-        self, command: Contract, *, trace_id: str | None = None, timeout: float | None = None
-    ) -> dict[str, Any]:
-        """Send a command and wait for its reply; raises ParleyError on refusal or timeout."""
+        self, command: Command[ResultT], *, trace_id: str | None = None, timeout: float | None = None
+    ) -> ResultT:
+        """Send a command and wait for its reply: the command's result model (None for a
+        ``Command[None]``); raises ParleyError on refusal or timeout, and INTERNAL for a result
+        that is not the model (a peer built from other contracts)."""
         timeout = timeout or self.settings.bus_request_timeout_seconds
         correlation_id = new_id()
         future: asyncio.Future[Reply] = asyncio.get_running_loop().create_future()
@@ -233,7 +239,16 @@ class Bus:
             # A code this build does not know (a newer peer) is still an error, not a crash.
             known = code in ErrorCode._value2member_map_
             raise ParleyError(ErrorCode(code) if known else ErrorCode.INTERNAL, reply.error.message)
-        return reply.result or {}
+        model = command.result_model()
+        if model is None:
+            return cast(ResultT, None)
+        try:
+            return cast(ResultT, model.model_validate(reply.result or {}))
+        except ValidationError as error:
+            log.error("bus.reply_unreadable", type=command.TYPE, problems=error.error_count())
+            raise ParleyError(
+                ErrorCode.INTERNAL, f"{command.TYPE} was answered with something else than a {model.__name__}"
+            ) from None
 
     async def _publish(
         self,
@@ -286,6 +301,17 @@ class Bus:
             future.set_exception(ParleyError(ErrorCode.INTERNAL, f"unreadable reply: {error}"))
             return
         future.set_result(reply)
+
+
+def _check_answer(contract: type[Command[Any]], handler: Handler) -> None:
+    expected = contract.result_model()
+    annotated = get_type_hints(handler).get("return")
+    answers = None if annotated is type(None) else annotated
+    if answers is not expected:
+        wanted = expected.__name__ if expected is not None else "None"
+        raise TypeError(
+            f"{getattr(handler, '__qualname__', handler)} must be annotated to return {wanted} for {contract.TYPE}"
+        )
 
 
 __all__ = ["Bus"]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar, Literal, TypeVar
+from typing import Any, ClassVar, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -35,6 +35,25 @@ class Contract(Model):
         """The event's topic routing key: its type, then for some events a qualifier that lets a
         subscriber take only part of them (``Bus.on_event(..., only=...)``)."""
         return self.TYPE
+
+
+ResultT = TypeVar("ResultT", bound="Model | None")
+
+
+class Command(Contract, Generic[ResultT]):
+    """A contract asked with ``Bus.request``: ``class GetHistory(Command[History])`` says its
+    handler answers with a ``History`` (``Command[None]``: nothing but success), so ``Bus.request``
+    returns that model, validated, and ``Bus.on_command`` refuses a handler annotated otherwise."""
+
+    @classmethod
+    def result_model(cls) -> type[Model] | None:
+        """The model the command is answered with (None: no result)."""
+        for klass in cls.__mro__:
+            metadata = getattr(klass, "__pydantic_generic_metadata__", None)
+            if metadata and metadata["origin"] is Command and metadata["args"]:
+                result = metadata["args"][0]
+                return None if result is type(None) else result
+        raise TypeError(f"{cls.__name__} does not say what it is answered with: subclass Command[ResultModel]")
 
 
 ContractT = TypeVar("ContractT", bound=type[Contract])

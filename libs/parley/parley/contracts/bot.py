@@ -16,7 +16,7 @@ from typing import Annotated, Literal
 
 from pydantic import ConfigDict, Field, StringConstraints, model_validator
 
-from parley.contracts.base import Contract, Model, contract
+from parley.contracts.base import Command, Contract, Model, contract
 
 BotClass = Literal["greeting", "question", "imperative", "answer", "proactive", "nudge"]
 # Classes that expect the user to do something: the "user unresponsive" timer watches them.
@@ -201,8 +201,17 @@ BotContent = Annotated[
 # ---- chatbot_engine's own commands and events ------------------------------------------------
 
 
+class RobotStatus(Model):
+    """bm-aichat robot status: 1 online, 2 offline (``offline_seconds`` since), 3 unknown (never online)."""
+
+    conversation_id: str
+    bot_id: str
+    status: Literal[1, 2, 3]
+    offline_seconds: int | None = None
+
+
 @contract("chatbot_engine.robot_status")
-class GetRobotStatus(Contract):
+class GetRobotStatus(Command[RobotStatus]):
     """Ask the engine for a conversation's robot status; the reply is a ``robot.status`` frame's data."""
 
     conversation_id: Annotated[str, StringConstraints(min_length=1, max_length=64)]

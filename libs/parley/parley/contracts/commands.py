@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
-from parley.contracts.base import Contract, Model, contract
+from parley.contracts.base import Command, Contract, Model, contract
 from parley.contracts.bot import BotContent
 from parley.contracts.bounded import MessageSeq, Seq
 from parley.contracts.messages import (
@@ -43,12 +43,6 @@ class Caller(Model):
     name: str = Field("", max_length=200)
 
 
-@contract("chat_session.open_session")
-class OpenSession(Contract):
-    caller: Caller
-    channel_id: str = Field(min_length=1, max_length=64)
-
-
 class SessionOpened(Model):
     """A temporary session: the conversation id is reserved, persisted on the first message."""
 
@@ -65,18 +59,10 @@ class SessionOpened(Model):
     )
 
 
-@contract("chat_session.send_message")
-class SendMessage(Contract):
+@contract("chat_session.open_session")
+class OpenSession(Command[SessionOpened]):
     caller: Caller
-    conversation_id: ConversationId
-    client_msg_id: ClientMsgId
-    kind: Literal["text", "action", "bot"] = Field(description="bot: a chatbot's post (caller.role bot)")
-    body: TextBody | SentActionBody | BotContent
-
-    @model_validator(mode="after")
-    def _body_fits_kind(self) -> SendMessage:
-        check_body_fits_kind(self.kind, self.body)
-        return self
+    channel_id: str = Field(min_length=1, max_length=64)
 
 
 class CannedSuggestion(Model):
@@ -106,9 +92,18 @@ class MessageAccepted(Model):
     command: CommandResult | None = None
 
 
-@contract("presence.lookup_nodes")
-class LookupNodes(Contract):
-    user_ids: list[str] = Field(max_length=10_000)
+@contract("chat_session.send_message")
+class SendMessage(Command[MessageAccepted]):
+    caller: Caller
+    conversation_id: ConversationId
+    client_msg_id: ClientMsgId
+    kind: Literal["text", "action", "bot"] = Field(description="bot: a chatbot's post (caller.role bot)")
+    body: TextBody | SentActionBody | BotContent
+
+    @model_validator(mode="after")
+    def _body_fits_kind(self) -> SendMessage:
+        check_body_fits_kind(self.kind, self.body)
+        return self
 
 
 class NodesOfUsers(Model):
@@ -120,15 +115,9 @@ class NodesOfUsers(Model):
 # ---- chat_session: reading and member state -----------------------------------------------
 
 
-@contract("chat_session.history")
-class GetHistory(Contract):
-    """A page of a conversation's messages, by seq; with ``after_seq`` it serves ``resume``."""
-
-    caller: Caller
-    conversation_id: ConversationId
-    before_seq: MessageSeq | None = None
-    after_seq: Seq | None = None
-    limit: int = Field(50, ge=1, le=200)
+@contract("presence.lookup_nodes")
+class LookupNodes(Command[NodesOfUsers]):
+    user_ids: list[str] = Field(max_length=10_000)
 
 
 class History(Model):
@@ -138,8 +127,19 @@ class History(Model):
     last_seq: int = Field(description="The conversation's newest seq when the page was read.")
 
 
+@contract("chat_session.history")
+class GetHistory(Command[History]):
+    """A page of a conversation's messages, by seq; with ``after_seq`` it serves ``resume``."""
+
+    caller: Caller
+    conversation_id: ConversationId
+    before_seq: MessageSeq | None = None
+    after_seq: Seq | None = None
+    limit: int = Field(50, ge=1, le=200)
+
+
 @contract("chat_session.mark_seen")
-class MarkSeen(Contract):
+class MarkSeen(Command[None]):
     caller: Caller
     conversation_id: ConversationId
     seq: Seq
@@ -147,33 +147,25 @@ class MarkSeen(Contract):
 
 
 @contract("chat_session.typing")
-class SetTyping(Contract):
+class SetTyping(Command[None]):
     caller: Caller
     conversation_id: ConversationId
     active: bool
 
 
 @contract("chat_session.close")
-class CloseConversation(Contract):
+class CloseConversation(Command[None]):
     caller: Caller
     conversation_id: ConversationId
     reason: str = Field("closed", max_length=200)
 
 
 @contract("chat_session.rate")
-class RateConversation(Contract):
+class RateConversation(Command[None]):
     caller: Caller
     conversation_id: ConversationId
     rating: int = Field(ge=1, le=5)
     comment: str = Field("", max_length=2000)
-
-
-@contract("chat_session.request_operator")
-class RequestOperator(Contract):
-    """A conversation needs a human (the visitor asked, or a bot's forward_operator step)."""
-
-    conversation_id: ConversationId
-    requested_by: UserId = Field(description="user id of the visitor, or the bot's id")
 
 
 class OperatorRequestResult(Model):
@@ -182,14 +174,12 @@ class OperatorRequestResult(Model):
     queue_position: int | None = None
 
 
-@contract("chat_session.conversation_access")
-class GetConversationAccess(Contract):
-    """May ``user_id`` see what another service keeps about a conversation (its chatbot state)?
-    chat_session owns channels and their operators, so it answers; UNKNOWN_CONVERSATION when the
-    conversation does not exist."""
+@contract("chat_session.request_operator")
+class RequestOperator(Command[OperatorRequestResult]):
+    """A conversation needs a human (the visitor asked, or a bot's forward_operator step)."""
 
     conversation_id: ConversationId
-    user_id: str = Field(min_length=1, max_length=64)
+    requested_by: UserId = Field(description="user id of the visitor, or the bot's id")
 
 
 class ConversationAccess(Model):
@@ -200,16 +190,19 @@ class ConversationAccess(Model):
 
 # Conversations one newest-seq request may name: its answer stays near 200 KiB (one bus message);
 # a gateway serving more asks in several requests.
+
+
+@contract("chat_session.conversation_access")
+class GetConversationAccess(Command[ConversationAccess]):
+    """May ``user_id`` see what another service keeps about a conversation (its chatbot state)?
+    chat_session owns channels and their operators, so it answers; UNKNOWN_CONVERSATION when the
+    conversation does not exist."""
+
+    conversation_id: ConversationId
+    user_id: str = Field(min_length=1, max_length=64)
+
+
 MAX_NEWEST_SEQS_BATCH = 1000
-
-
-@contract("chat_session.newest_seqs")
-class GetNewestSeqs(Contract):
-    """The newest seq and current state of each of these conversations, for a gateway that checks
-    what it delivered to its live sockets against what is stored (docs/delivery.md): when its bus
-    link came back, and every few seconds. Internal: it is never asked on behalf of a client."""
-
-    conversation_ids: list[ConversationId] = Field(max_length=MAX_NEWEST_SEQS_BATCH)
 
 
 class ConversationPosition(Model):
@@ -229,20 +222,22 @@ class NewestSeqs(Model):
 # ---- presence ----------------------------------------------------------------------------
 
 
-@contract("presence.user_status")
-class GetUserStatus(Contract):
-    user_ids: list[str] = Field(max_length=10_000)
+@contract("chat_session.newest_seqs")
+class GetNewestSeqs(Command[NewestSeqs]):
+    """The newest seq and current state of each of these conversations, for a gateway that checks
+    what it delivered to its live sockets against what is stored (docs/delivery.md): when its bus
+    link came back, and every few seconds. Internal: it is never asked on behalf of a client."""
+
+    conversation_ids: list[ConversationId] = Field(max_length=MAX_NEWEST_SEQS_BATCH)
 
 
 class UserStatuses(Model):
     statuses: dict[str, Literal["online", "away", "offline"]]
 
 
-@contract("presence.available_operators")
-class GetAvailableOperators(Contract):
-    """Of these operators (a channel's), the ones online and toggled available, with their load."""
-
-    operator_ids: list[str] = Field(max_length=1000)
+@contract("presence.user_status")
+class GetUserStatus(Command[UserStatuses]):
+    user_ids: list[str] = Field(max_length=10_000)
 
 
 class OperatorState(Model):
@@ -256,8 +251,15 @@ class AvailableOperators(Model):
     operators: list[OperatorState]
 
 
+@contract("presence.available_operators")
+class GetAvailableOperators(Command[AvailableOperators]):
+    """Of these operators (a channel's), the ones online and toggled available, with their load."""
+
+    operator_ids: list[str] = Field(max_length=1000)
+
+
 @contract("presence.set_availability")
-class SetAvailability(Contract):
+class SetAvailability(Command[OperatorState]):
     caller: Caller
     available: bool
 
@@ -266,7 +268,7 @@ class SetAvailability(Contract):
 
 
 @contract("chatbot_engine.answer")
-class ChatbotAnswer(Contract):
+class ChatbotAnswer(Command[None]):
     """A button click on a bot step (a typed answer arrives as an ordinary message instead)."""
 
     caller: Caller
@@ -276,7 +278,7 @@ class ChatbotAnswer(Contract):
 
 
 @contract("chatbot_engine.timers")
-class ControlTimers(Contract):
+class ControlTimers(Command[None]):
     caller: Caller
     conversation_id: ConversationId
     action: Literal["pause", "resume", "stop"]

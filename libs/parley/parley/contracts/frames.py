@@ -14,6 +14,7 @@ import orjson
 from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
 from parley.contracts.base import ClientKind, Model
+from parley.contracts.bot import RobotStatus
 from parley.contracts.bounded import MessageSeq, Seq
 from parley.contracts.commands import History, MessageAccepted, SessionOpened
 from parley.contracts.messages import (
@@ -305,15 +306,6 @@ class QueueChanged(Model):
 
     channel_id: str
     waiting: int = Field(ge=0, description="Conversations now waiting in the channel's queue.")
-
-
-class RobotStatus(Model):
-    """bm-aichat robot status: 1 online, 2 offline (``offline_seconds`` since), 3 unknown (never online)."""
-
-    conversation_id: str
-    bot_id: str
-    status: Literal[1, 2, 3]
-    offline_seconds: int | None = None
 
 
 class BotAnswer(Model):

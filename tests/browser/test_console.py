@@ -14,8 +14,8 @@ from playwright.async_api import Page, expect
 
 from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.console_steps import UI_TIMEOUT_MS, ConsoleWorld, Staff, message_bodies, set_available, sign_in
+from tests.e2e.chat_harness import of_type
 from tests.e2e.client import login
-from tests.e2e.test_chat_harness import of_type
 
 
 @pytest.fixture

@@ -13,7 +13,7 @@ import pytest
 from parley.contracts.commands import Caller, SendMessage
 from parley.contracts.errors import ParleyError
 from tests.conftest import Infra
-from tests.e2e.test_chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
+from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
 
 # 25 sockets each for a visitor and an operator: fifty concurrent senders through the gateway,
 # their auth frames and sends all within one user's burst.

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import itertools
 
-from tests.e2e.test_chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
+from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
 
 world = world_fixture("chat-queue")
 

@@ -17,7 +17,7 @@ from aiosmtpd.controller import Controller
 
 from parley_fleet import free_port
 from tests.conftest import Infra
-from tests.e2e.test_chat_harness import WAIT_SECONDS, ChatWorld, of_type, world_fixture
+from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, of_type, world_fixture
 
 ROOT = Path(__file__).resolve().parents[2]
 NASTY = '<script>alert("x")</script> & <b>bold</b>'

@@ -18,10 +18,10 @@ from parley_chatbot_engine.load_script import example_script_files
 from parley_fleet import create_vhost, delete_vhost, free_port
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import MANAGEMENT_URL, Infra
+from tests.e2e.chatbot_harness import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.client import login
-from tests.e2e.test_chatbot_harness import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.test_presence_harness import ARTIFACTS
-from tests.integration.test_chatbot_harness import start_ready
+from tests.e2e.presence_harness import ARTIFACTS
+from tests.integration.chatbot_harness import start_ready
 
 
 class Api:

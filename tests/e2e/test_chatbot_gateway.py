@@ -19,10 +19,10 @@ from parley.contracts.bot import bot_user_id
 from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import Infra
+from tests.e2e.chatbot_harness import ADMIN_ENV, Admin, Visitor, another_engine
 from tests.e2e.client import WsClient, login
-from tests.e2e.test_chatbot_harness import ADMIN_ENV, Admin, Visitor, another_engine
-from tests.e2e.test_presence_harness import running_fleet
-from tests.integration.test_chatbot_harness import FLOW_STEPS, start_ready
+from tests.e2e.presence_harness import running_fleet
+from tests.integration.chatbot_harness import FLOW_STEPS, start_ready
 
 HOLD = 3.0
 NEVER = {"both_silent_seconds": 600, "user_silent_seconds": 600, "unresponsive_seconds": 600}

@@ -29,7 +29,7 @@ from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import Infra
 from tests.e2e.client import WsClient
-from tests.e2e.test_presence_harness import (
+from tests.e2e.presence_harness import (
     WAIT_SECONDS,
     Probe,
     connect,

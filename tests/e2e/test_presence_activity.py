@@ -19,7 +19,8 @@ from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
-from tests.e2e.test_presence_harness import Probe, connect, eventually, node_of, running_fleet, visitor
+from tests.e2e.presence_harness import Probe, connect, node_of, running_fleet, visitor
+from tests.kit.waiting import eventually
 
 BATCH_SECONDS = 2.0
 AWAY_SECONDS = 4.0

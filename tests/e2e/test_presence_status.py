@@ -33,16 +33,16 @@ from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.test_presence_harness import (
+from tests.e2e.presence_harness import (
     Probe,
     connect,
-    eventually,
     node_of,
     running_fleet,
     start_gateway,
     visitor,
     wait_connected,
 )
+from tests.kit.waiting import eventually
 
 BATCH_SECONDS = 0.5
 TTL_SECONDS = 2.0

@@ -1,4 +1,4 @@
-"""Web push end to end, against a real push endpoint (tests/e2e/test_push_endpoint.py): a
+"""Web push end to end, against a real push endpoint (tests/e2e/push_endpoint.py): a
 local HTTP server that checks each push's VAPID JWT and decrypts its payload with the
 subscription's private key, as a browser's push service and the browser would. No mock of
 pywebpush: notification's real HTTP requests arrive there.
@@ -25,17 +25,17 @@ from tests.conftest import Infra
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
-from tests.e2e.test_presence_harness import (
+from tests.e2e.presence_harness import (
     WAIT_SECONDS,
     Probe,
     connect,
-    eventually,
     metric,
     running_fleet,
     visitor,
     wait_connected,
 )
-from tests.e2e.test_push_endpoint import SUBJECT, Device, PushService, b64
+from tests.e2e.push_endpoint import SUBJECT, Device, PushService, b64
+from tests.kit.waiting import eventually
 
 MERGE_SECONDS = 0.5
 MAX_DIRECT_PUSH = 2

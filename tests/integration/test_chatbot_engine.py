@@ -21,7 +21,7 @@ from parley.contracts.events import MessageCreated
 from parley_chatbot_engine.faq import FaqEntrySpec, FaqStore
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import Infra
-from tests.integration.test_chatbot_harness import (
+from tests.integration.chatbot_harness import (
     CHANNEL,
     FLOW_STEPS,
     WAIT_SECONDS,
@@ -31,8 +31,8 @@ from tests.integration.test_chatbot_harness import (
     open_slice,
     start_ready,
     store_scripts,
-    wait_until,
 )
+from tests.kit.waiting import eventually
 
 FLOW = {"id": "flow", "name": "Flow", "bot_name": "Flo", "steps": FLOW_STEPS}
 FAQ_BOT = {"id": "faqbot", "name": "FAQ", "steps": [{"id": "hi", "type": "text", "text": "Ask me anything."}]}
@@ -119,7 +119,7 @@ async def test_walks_every_step_type_and_stores_each_answer_with_its_step(
     await chat.open(cid, visitor, BOT)
     await chat.visitor_says(cid, visitor, BOT, "hi there")
     assert await chat.said(cid, 2) == ["Hello!", "Topic?"]
-    await wait_until(lambda: chat.frames_of(cid, "bot.step"), what="bot.step")
+    await eventually(lambda: chat.frames_of(cid, "bot.step"), what="bot.step")
     step = chat.frames_of(cid, "bot.step")[0]
     assert step["step_id"] == "topic" and [a["id"] for a in step["answers"]] == ["billing", "bug", "human"]
     assert chat.frames_of(cid, "robot.status")[0]["status"] == 1
@@ -131,7 +131,7 @@ async def test_walks_every_step_type_and_stores_each_answer_with_its_step(
     assert "email address" in (await chat.said(cid, 5))[4]
     await chat.visitor_says(cid, visitor, BOT, "Ada@Example.com")
     assert (await chat.said(cid, 6))[5] == "Phone?"
-    await wait_until(lambda: chat.contacts, what="contact_collected")
+    await eventually(lambda: chat.contacts, what="contact_collected")
     assert (chat.contacts[0].field, chat.contacts[0].value, chat.contacts[0].visitor_id) == (
         "email",
         "Ada@example.com",
@@ -176,7 +176,7 @@ async def test_forward_with_an_operator_assigned_hands_over_and_the_bot_goes_qui
     await chat.visitor_says(cid, visitor, BOT, "hello")
     await chat.said(cid, 2)
     await chat.visitor_says(cid, visitor, BOT, "human please")
-    await wait_until(
+    await eventually(
         lambda: chat.frames_of(cid, "robot.status")[-1:] and chat.frames_of(cid, "robot.status")[-1]["status"] == 2
     )
     await chat.visitor_says(cid, visitor, BOT, "anyone?")

@@ -18,15 +18,15 @@ from parley.contracts.events import ClientStatusChanged
 from parley_chatbot_engine.timer_store import TimerStore
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import REDIS_URL, Infra
-from tests.integration.test_chatbot_harness import (
+from tests.integration.chatbot_harness import (
     ChatDouble,
     Slice,
     close_slice,
     open_slice,
     start_ready,
     store_scripts,
-    wait_until,
 )
+from tests.kit.waiting import eventually
 
 HOLD = 3.0
 ENGINE_ENV = {
@@ -132,17 +132,17 @@ async def test_user_silent_marks_away_then_user_online_is_held_until_the_hold_is
     def statuses() -> list[int]:
         return [frame["status"] for frame in chat.frames_of(cid, "robot.status")]
 
-    await wait_until(lambda: statuses()[-1:] == [2], what="the bot going offline")
+    await eventually(lambda: statuses()[-1:] == [2], what="the bot going offline")
     offline_at = time.monotonic()
     await cluster.user_online(cid, visitor)  # too soon: held, not dropped
-    await wait_until(lambda: len(statuses()) >= 3, what="the status answer to user online")
+    await eventually(lambda: len(statuses()) >= 3, what="the status answer to user online")
     assert statuses()[-1] == 2 and len(chat.posts[cid]) == 1
     await chat.said(cid, 2)
     assert time.monotonic() - offline_at >= HOLD - 1.0
     assert cluster.classes(cid) == ["answer", "greeting"]
-    await wait_until(lambda: statuses()[-1] == 1, what="the bot online again")
+    await eventually(lambda: statuses()[-1] == 1, what="the bot online again")
 
-    await wait_until(lambda: statuses()[-1] == 2, what="the bot offline again (user silent again)")
+    await eventually(lambda: statuses()[-1] == 2, what="the bot offline again (user silent again)")
     await asyncio.sleep(HOLD + 0.5)
     before = time.monotonic()
     await cluster.user_online(cid, visitor)  # after the hold: greeted at once

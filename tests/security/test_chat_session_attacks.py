@@ -22,7 +22,7 @@ from parley.http_api import Endpoint
 from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.sessions import MAX_RESERVATIONS_PER_VISITOR
 from tests.conftest import Infra
-from tests.e2e.test_chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
+from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
 
 world = world_fixture("chat-security")
 HUGE = 2**63

@@ -10,9 +10,9 @@ import aiohttp
 import pytest
 
 from parley_fleet import Fleet
+from tests.e2e.chatbot_harness import Admin, Visitor
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.test_chatbot_harness import Admin, Visitor
 
 NEVER = {"both_silent_seconds": 600, "user_silent_seconds": 600, "unresponsive_seconds": 600}
 SCRIPT = {

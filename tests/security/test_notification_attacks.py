@@ -17,9 +17,10 @@ from pymongo import AsyncMongoClient
 from parley.contracts.events import MessageCreated
 from parley_fleet import Fleet
 from tests.conftest import Infra
-from tests.e2e.test_presence_harness import Probe, eventually, metric, running_fleet, visitor
+from tests.e2e.presence_harness import Probe, metric, running_fleet, visitor
+from tests.e2e.push_endpoint import SUBJECT, PushService, b64
 from tests.e2e.test_push_delivery import message
-from tests.e2e.test_push_endpoint import SUBJECT, PushService, b64
+from tests.kit.waiting import eventually
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,9 @@
 from __future__ import annotations
 
 import asyncio
-import inspect
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -30,6 +29,7 @@ from parley_fleet import SERVICES, Fleet, create_vhost, delete_vhost, free_port
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import MANAGEMENT_URL, Infra
 from tests.e2e.client import WsClient, login
+from tests.kit.waiting import eventually
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts"
 ContractT = TypeVar("ContractT", bound=Contract)
@@ -166,19 +166,6 @@ class Probe:
                     await self._arrived.wait()
 
         return await asyncio.wait_for(first(), timeout)
-
-
-async def eventually(condition: Callable[[], bool | Awaitable[bool]], timeout: float = WAIT_SECONDS) -> None:
-    """Wait until ``condition()`` (a plain or a coroutine function) holds; fail after ``timeout``."""
-    deadline = time.monotonic() + timeout
-    while True:
-        result = condition()
-        if inspect.isawaitable(result):
-            result = await result
-        if result:
-            return
-        assert time.monotonic() < deadline, f"still not true after {timeout:g}s"
-        await asyncio.sleep(0.05)
 
 
 async def wait_connected(probe: Probe, *user_ids: str) -> None:

@@ -1,6 +1,6 @@
 """Helpers, no tests: an admin who sets chatbots up over HTTP, a visitor who talks to them over
 the gateway's WebSocket as a widget would, and one more engine replica beside a fleet's.
-(The fleet itself: ``tests.e2e.test_presence_harness.running_fleet`` with :data:`ADMIN_ENV`.)
+(The fleet itself: ``tests.e2e.presence_harness.running_fleet`` with :data:`ADMIN_ENV`.)
 """
 
 from __future__ import annotations

@@ -14,7 +14,6 @@ import os
 import time
 import uuid
 from collections import defaultdict
-from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -34,6 +33,7 @@ from parley_chatbot_engine.script_store import ScriptStore
 from parley_fleet import create_vhost, delete_vhost, free_port
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import MANAGEMENT_URL, MONGO_URL, REDIS_URL, Infra
+from tests.kit.waiting import eventually
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts"
 # Generous: other test runs share this 2-core machine.
@@ -136,16 +136,6 @@ async def start_ready(process: ServiceProcess, timeout: float = 60.0) -> Service
     raise TimeoutError(f"{process.name} was not ready in {timeout:g}s; see {process.log_path}")
 
 
-async def wait_until(predicate: Callable[[], Any], timeout: float = WAIT_SECONDS, what: str = "condition") -> Any:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = predicate()
-        if value:
-            return value
-        await asyncio.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout:g}s waiting for {what}")
-
-
 class ChatDouble:
     """chat_session and notification, as far as the engine can tell, over the real bus."""
 
@@ -239,5 +229,5 @@ class ChatDouble:
 
     async def said(self, conversation_id: str, count: int, timeout: float = WAIT_SECONDS) -> list[str]:
         """Wait until the bot has posted ``count`` messages in the conversation; returns their texts."""
-        await wait_until(lambda: len(self.posts[conversation_id]) >= count, timeout, f"{count} bot posts")
+        await eventually(lambda: len(self.posts[conversation_id]) >= count, timeout=timeout, what=f"{count} bot posts")
         return self.texts(conversation_id)

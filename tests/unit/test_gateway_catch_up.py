@@ -44,6 +44,11 @@ class FramesConnection(RecordingConnection):
         return True
 
 
+async def no_keys(_conversation_ids: list[str]) -> dict[str, int]:
+    """Redis has no newest seq recorded for any conversation: every one is asked of chat_session."""
+    return {}
+
+
 class Bus:
     """chat_session's newest_seqs over ``newest``; the requests it got."""
 
@@ -106,7 +111,7 @@ async def test_one_request_per_check_for_every_served_conversation_and_state_aft
     _live(delivery, second, 2)
     delivery.track(second, "c_other", 7)
     bus = Bus({CONVERSATION: 2, "c_other": 7})
-    positions = PositionCheck(bus, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    positions = PositionCheck(bus, no_keys, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
 
     assert await positions.check(after_outage=True) == 1  # only ``first`` was behind
     assert bus.requests == [[CONVERSATION, "c_other"]]
@@ -122,7 +127,7 @@ async def test_a_periodic_check_sends_state_only_where_a_stream_was_behind_and_a
     delivery = OrderedDelivery(Store([1]).history, GAP_WAIT)
     connections = Connections()
     bus = Bus({CONVERSATION: 1})
-    positions = PositionCheck(bus, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    positions = PositionCheck(bus, no_keys, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
     assert await positions.check(after_outage=False) == 0
     assert bus.requests == []  # no stream served: no request
     connection = FramesConnection()
@@ -143,7 +148,7 @@ async def test_a_conversation_the_user_left_gets_its_state_once_and_is_no_longer
     connection.claims = dataclasses.replace(connection.claims, sub="o_gone")  # transferred away since
     connections.add(connection)
     bus = Bus({CONVERSATION: 3})  # member_ids: v_1 and o_1, not this user
-    positions = PositionCheck(bus, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    positions = PositionCheck(bus, no_keys, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
     assert await positions.check(after_outage=False) == 0
     assert [kind for kind, _ in connection.frames] == ["conversation.updated"]
     assert CONVERSATION not in connection.streams and store.reads == 0
@@ -159,9 +164,32 @@ async def test_a_periodic_check_sends_the_state_only_with_a_fill_that_turns_out_
     for connection in (on_time, lost):
         connections.add(connection)
         _live(delivery, connection, 1)
-    positions = PositionCheck(Bus({CONVERSATION: 2}), connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    positions = PositionCheck(Bus({CONVERSATION: 2}), no_keys, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
     assert await positions.check(after_outage=False) == 2  # seq 2 stored, on its way to both
     _live(delivery, on_time, 2)  # it reached one of them within the gap wait
     await until(lambda: lost.written == [1, 2])
     assert [kind for kind, _ in lost.frames] == ["conversation.updated"]
     assert (on_time.written, on_time.frames) == ([1, 2], [])
+
+
+async def test_a_periodic_check_asks_chat_session_only_where_redis_shows_a_stream_behind() -> None:
+    store = Store([1, 2])
+    delivery = OrderedDelivery(store.history, GAP_WAIT)
+    connections = Connections()
+    connection = FramesConnection()
+    connections.add(connection)
+    _live(delivery, connection, 1)
+    delivery.track(connection, "c_other", 7)
+    recorded = {CONVERSATION: 1, "c_other": 7}
+
+    async def from_redis(conversation_ids: list[str]) -> dict[str, int]:
+        return {conversation_id: recorded[conversation_id] for conversation_id in conversation_ids if conversation_id in recorded}
+
+    bus = Bus({CONVERSATION: 2, "c_other": 7})
+    positions = PositionCheck(bus, from_redis, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    assert await positions.check(after_outage=False) == 0
+    assert bus.requests == [], "every stream is at the recorded newest seq: nothing to ask"
+    recorded[CONVERSATION] = 2
+    assert await positions.check(after_outage=False) == 1
+    assert bus.requests == [[CONVERSATION]], "only the conversation behind is asked"
+    await until(lambda: connection.written == [1, 2])

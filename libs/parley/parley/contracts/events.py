@@ -57,6 +57,9 @@ WITH_BOT = "with_bot"
 class MessageCreated(Contract):
     message: Message
     member_ids: list[str]
+    # The members some gateway node held when the message was published to their delivery
+    # channels (parley.deliveries); None from a publisher that did not say. Web push is for the rest.
+    live_member_ids: list[str] | None = None
 
     def routing_key(self) -> str:
         with_bot = any(script_id_of(member) is not None for member in self.member_ids)

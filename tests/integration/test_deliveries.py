@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import pytest
 import redis.asyncio as redis
 
-from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber, newest_seqs
+from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber, current_states, newest_seqs
 from tests.conftest import REDIS_URL, Infra
 
 pytestmark = pytest.mark.integration
@@ -106,3 +106,19 @@ async def test_a_killed_link_is_resubscribed_and_reported(client: redis.Redis, p
     await asyncio.wait_for(node.resubscribed.wait(), WAIT_SECONDS)
     assert await publisher.frame(["alice"], "notice", "{}") == {"alice"}
     assert (await node.next()).user_id == "alice"
+
+
+async def test_a_state_frame_is_recorded_as_the_conversation_s_current_one_and_others_are_not(
+    client: redis.Redis, prefix: str
+) -> None:
+    publisher = DeliveryPublisher(client, prefix)
+    await publisher.frame(["v1"], "queue.position", '{"position":3}', conversation_id="c1")
+    await publisher.frame(["v1"], "queue.position", '{"position":2}', conversation_id="c1")
+    await publisher.frame(["v1", "o1"], "robot.status", '{"status":1}', conversation_id="c1")
+    await publisher.frame(["v1"], "typing", '{"active":true}', conversation_id="c1")  # not state: not recorded
+    states = await current_states(client, prefix, ["c1", "c2"])
+    assert [(state.frame_type, state.user_ids, state.payload) for state in states["c1"]] == [
+        ("queue.position", ["v1"], '{"position":2}'),
+        ("robot.status", ["v1", "o1"], '{"status":1}'),
+    ]
+    assert "c2" not in states

@@ -11,6 +11,12 @@ records the conversation's newest seq (``<prefix>delivery:newest:<conversation i
 it atomically, so a node whose subscription was confirmed before it reads that key either sees
 the seq there or receives the message live (docs/delivery.md has the whole argument).
 
+The frames that say what a conversation's state now is (``STATE_FRAMES``: the visitor's queue
+position, the bot step waiting, the robot's status) are also recorded, the latest of each type
+per conversation with its recipients, in the same round trip as their publish: a node whose
+subscription link was down reads them back (:func:`current_states`) and re-sends them, since
+whatever was published meanwhile is gone.
+
 On the wire a published item is one line of routing (``<frame type>\\t<conversation id>\\t<seq>``,
 the last two empty for frames that are not ``message.new``), a newline, and the frame's JSON as
 the socket gets it: a node routes it without parsing the JSON.
@@ -24,6 +30,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
+import orjson
 import redis.asyncio as redis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import RedisError
@@ -34,6 +41,11 @@ from parley.stores import timed
 
 log = get_logger("parley.deliveries")
 
+# Frames recorded as a conversation's current state, to re-send after a lost link.
+STATE_FRAMES = frozenset({"queue.position", "bot.step", "robot.status"})
+# A recorded state frame outlives any outage a node comes back from; a conversation idle for a
+# day is long closed or answered anew.
+STATE_TTL_MS = 86_400 * 1000
 # How long a conversation's newest seq stays in Redis without a message: a week covers every
 # live conversation (idle ones close within hours); a missing key sends the reader to MongoDB.
 NEWEST_TTL_MS = 7 * 86_400 * 1000
@@ -44,9 +56,10 @@ NEWEST_BATCH = 1000
 # found within ~3 s instead of at the kernel's TCP timeout.
 PING_SECONDS = 1.0
 DEAD_AFTER_SECONDS = 3.0
-# A lost link is dialled again after this long, doubling up to the cap.
+# A lost link is dialled again after this long, doubling up to the cap: 1 s, like the bus's
+# reconnect interval, keeps the catch-up after an outage well inside the 3 s it is allowed.
 RECONNECT_FIRST_SECONDS = 0.1
-RECONNECT_MAX_SECONDS = 2.0
+RECONNECT_MAX_SECONDS = 1.0
 # How long a new connection waits for its user's subscription to be confirmed before it is
 # refused (and the client retries): longer than one reconnect of a briefly lost link.
 HOLD_TIMEOUT_SECONDS = 5.0
@@ -71,6 +84,10 @@ def user_channel(prefix: str, user_id: str) -> str:
 
 def newest_key(prefix: str, conversation_id: str) -> str:
     return f"{prefix}delivery:newest:{conversation_id}"
+
+
+def state_key(prefix: str, conversation_id: str) -> str:
+    return f"{prefix}delivery:state:{conversation_id}"
 
 
 def encode(frame_type: str, payload: str, conversation_id: str = "", seq: int | None = None) -> str:
@@ -113,17 +130,27 @@ class DeliveryPublisher:
             reached = await self._message(keys=keys, args=[seq, NEWEST_TTL_MS, item])
         return {user for user, count in zip(members, reached, strict=True) if int(count) > 0}
 
-    async def frame(self, user_ids: Iterable[str], frame_type: str, payload: str) -> set[str]:
-        """Publish one frame to these users, in one round trip; returns the users some node holds."""
+    async def frame(
+        self, user_ids: Iterable[str], frame_type: str, payload: str, *, conversation_id: str | None = None
+    ) -> set[str]:
+        """Publish one frame to these users, in one round trip; returns the users some node holds.
+        A state frame (``STATE_FRAMES``) of ``conversation_id`` is recorded first, in the same
+        round trip, as that conversation's current one of its type for these users."""
         users = list(dict.fromkeys(user_ids))
         if not users:
             return set()
         item = encode(frame_type, payload)
+        recorded = conversation_id is not None and frame_type in STATE_FRAMES
         with timed("redis", "delivery_frame"):
             async with self._client.pipeline(transaction=False) as pipe:
+                if recorded:
+                    key = state_key(self._prefix, str(conversation_id))
+                    pipe.hset(key, frame_type, orjson.dumps({"users": users, "payload": payload}))
+                    pipe.pexpire(key, STATE_TTL_MS)
                 for user in users:
                     pipe.publish(user_channel(self._prefix, user), item)
-                reached = await pipe.execute()
+                replies = await pipe.execute()
+        reached = replies[2:] if recorded else replies
         return {user for user, count in zip(users, reached, strict=True) if int(count) > 0}
 
 
@@ -135,6 +162,35 @@ async def newest_seqs(client: redis.Redis, prefix: str, conversation_ids: list[s
         with timed("redis", "delivery_newest"):
             values = await client.mget([newest_key(prefix, conversation_id) for conversation_id in batch])
         found.update({conversation_id: int(value) for conversation_id, value in zip(batch, values, strict=True) if value})
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class StateFrame:
+    """A conversation's current frame of one state type, and who it is for."""
+
+    frame_type: str
+    user_ids: list[str]
+    payload: str
+
+
+async def current_states(client: redis.Redis, prefix: str, conversation_ids: list[str]) -> dict[str, list[StateFrame]]:
+    """The recorded state frames of these conversations (one pipelined round trip per batch)."""
+    found: dict[str, list[StateFrame]] = {}
+    for start in range(0, len(conversation_ids), NEWEST_BATCH):
+        batch = conversation_ids[start : start + NEWEST_BATCH]
+        with timed("redis", "delivery_states"):
+            async with client.pipeline(transaction=False) as pipe:
+                for conversation_id in batch:
+                    pipe.hgetall(state_key(prefix, conversation_id))
+                replies = await pipe.execute()
+        for conversation_id, fields in zip(batch, replies, strict=True):
+            frames = []
+            for frame_type, raw in sorted(fields.items()):
+                recorded = orjson.loads(raw)
+                frames.append(StateFrame(str(frame_type), list(recorded["users"]), str(recorded["payload"])))
+            if frames:
+                found[conversation_id] = frames
     return found
 
 

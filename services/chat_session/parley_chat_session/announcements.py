@@ -93,7 +93,7 @@ class Announcer:
         self, doc: dict[str, Any], position: int, wait_seconds: int, trace_id: str | None = None
     ) -> None:
         data = QueuePosition(conversation_id=doc["_id"], position=position, estimated_wait_seconds=wait_seconds)
-        await self._to_live([doc["visitor_id"]], "queue.position", data)
+        await self._to_live([doc["visitor_id"]], "queue.position", data, conversation_id=doc["_id"])
 
     async def seen(self, doc: dict[str, Any], user_id: str, seq: int, trace_id: str | None = None) -> None:
         event = MemberSeenEvent(conversation_id=doc["_id"], user_id=user_id, seq=seq, member_ids=doc["member_ids"])
@@ -109,6 +109,10 @@ class Announcer:
         """A declared server frame, given as a dict, to these users' live connections."""
         await self._to_live(user_ids, str(frame["type"]), frame["data"])
 
-    async def _to_live(self, user_ids: list[str], frame_type: str, data: Model | dict[str, Any]) -> None:
+    async def _to_live(
+        self, user_ids: list[str], frame_type: str, data: Model | dict[str, Any], *, conversation_id: str | None = None
+    ) -> None:
+        """``conversation_id``: a state frame of it, recorded for re-sending after a lost link."""
         if user_ids:
-            await self._live.frame(user_ids, frame_type, server_frame(frame_type, data).decode())
+            payload = server_frame(frame_type, data).decode()
+            await self._live.frame(user_ids, frame_type, payload, conversation_id=conversation_id)

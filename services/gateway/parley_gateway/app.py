@@ -15,7 +15,7 @@ from parley.contracts.deliveries import DeliverFrame
 from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.events import Heartbeats, SessionReplaced, TokenRevoked
 from parley.contracts.frames import Kickoff, Notice, server_frame
-from parley.deliveries import Delivered, DeliverySubscriber, newest_seqs
+from parley.deliveries import Delivered, DeliverySubscriber, StateFrame, current_states, newest_seqs
 from parley.http_api import HttpApi
 from parley.logs import get_logger
 from parley.ratelimit import RateLimiter
@@ -74,7 +74,12 @@ def build_service(settings: GatewaySettings) -> Service:
     async def recorded(conversation_ids: list[str]) -> dict[str, int]:
         return await newest_seqs(cache, prefix, conversation_ids)
 
-    positions = PositionCheck(service.bus, recorded, connections, delivery, settings.gateway_position_check_seconds)
+    async def states(conversation_ids: list[str]) -> dict[str, list[StateFrame]]:
+        return await current_states(cache, prefix, conversation_ids)
+
+    positions = PositionCheck(
+        service.bus, recorded, states, connections, delivery, settings.gateway_position_check_seconds
+    )
     # Frames published while the subscription link was down are gone: re-subscribed, the node
     # compares positions at once (docs/delivery.md).
     subscriber = DeliverySubscriber(

@@ -33,6 +33,7 @@ from parley.bus import Bus
 from parley.contracts.commands import MAX_NEWEST_SEQS_BATCH, ConversationPosition, GetNewestSeqs, NewestSeqs
 from parley.contracts.errors import ParleyError
 from parley.contracts.frames import ConversationUpdated, server_frame
+from parley.deliveries import StateFrame
 from parley.logs import get_logger
 from parley_gateway import metrics
 from parley_gateway.connections import Connection, Connections
@@ -49,6 +50,8 @@ RECONNECT_RETRY_SECONDS = 0.5
 # The newest seqs recorded in Redis with each message's publish (parley.deliveries.newest_seqs):
 # conversation id -> seq, for the conversations that have a key.
 RecordedNewest = Callable[[list[str]], Awaitable[dict[str, int]]]
+# The state frames recorded with their publish (parley.deliveries.current_states).
+RecordedStates = Callable[[list[str]], Awaitable[dict[str, list[StateFrame]]]]
 
 
 def state_frame(conversation_id: str, position: ConversationPosition) -> str:
@@ -68,12 +71,14 @@ class PositionCheck:
         self,
         bus: Bus,
         recorded: RecordedNewest,
+        states: RecordedStates,
         connections: Connections,
         delivery: OrderedDelivery,
         period_seconds: float,
     ) -> None:
         self.bus = bus
         self.recorded = recorded
+        self.states = states
         self.connections = connections
         self.delivery = delivery
         self.period = period_seconds
@@ -105,7 +110,9 @@ class PositionCheck:
                 return
             except ParleyError as error:
                 log.warning("gateway.position_check_failed", code=int(error.code), reason=error.message, attempt=attempt)
-                await asyncio.sleep(RECONNECT_RETRY_SECONDS)
+            except RedisError as error:
+                log.warning("gateway.position_check_failed", reason=str(error), attempt=attempt)
+            await asyncio.sleep(RECONNECT_RETRY_SECONDS)
 
     async def check(self, *, after_outage: bool) -> int:
         """Compare every served stream with the stored newest seq and fill the ones behind;
@@ -122,6 +129,8 @@ class PositionCheck:
             answer = NewestSeqs.model_validate(await self.bus.request(GetNewestSeqs(conversation_ids=batch)))
             for conversation_id, position in answer.conversations.items():
                 behind += self._compare(served[conversation_id], conversation_id, position, after_outage)
+        if after_outage:
+            await self._resend_states(served)
         if behind:
             metrics.POSITIONS_BEHIND.labels("reconnect" if after_outage else "periodic").inc(behind)
             if after_outage:  # a periodic check often finds deliveries on their way: not worth a line
@@ -156,6 +165,15 @@ class PositionCheck:
                     connection, conversation_id, position.newest_seq, at_once=False, state=state
                 )
         return behind
+
+    async def _resend_states(self, served: dict[str, list[Connection]]) -> None:
+        """After an outage: each recorded state frame (queue position, bot step, robot status) of
+        a served conversation, to its recipients' connections here that still follow it."""
+        for conversation_id, frames in (await self.states(sorted(served))).items():
+            for frame in frames:
+                for connection in served[conversation_id]:
+                    if connection.user_id in frame.user_ids and conversation_id in connection.streams:
+                        connection.send(frame.frame_type, frame.payload)
 
     async def _maybe_behind(self, served: dict[str, list[Connection]]) -> list[str]:
         recorded = await self.recorded(sorted(served))

@@ -46,8 +46,15 @@ class Fanout:
         return {user for users in (await self.nodes_of(user_ids, trace_id=trace_id)).values() for user in users}
 
     async def send(self, user_ids: list[str], frame: dict[str, Any]) -> set[str]:
-        """Deliver ``frame`` to the live connections of ``user_ids``; returns the users some node holds."""
+        """Deliver ``frame`` to the live connections of ``user_ids``; returns the users some node
+        holds. A conversation's state frame (bot.step, robot.status) is recorded as its current one."""
         frame_type = str(frame.get("type", "unknown"))
-        reached = await self.live.frame(user_ids, frame_type, orjson.dumps(frame).decode())
+        conversation_id = frame.get("data", {}).get("conversation_id")
+        reached = await self.live.frame(
+            user_ids,
+            frame_type,
+            orjson.dumps(frame).decode(),
+            conversation_id=conversation_id if isinstance(conversation_id, str) else None,
+        )
         metrics.DELIVERIES.labels(frame_type).inc(len(set(user_ids)))
         return reached

@@ -85,18 +85,31 @@ async def run_quiet_cut(run: ChaosRun, name: str, key: str, outage_seconds: floa
         await run.proxy.set_enabled(link, True)
     restored_at = time.monotonic()
     # Then nothing more is sent: whatever the sockets lack now, only the gateway can bring.
-    await _until_received(run, name, restored_at + DELIVERY_BOUND_SECONDS)
+    deadline = restored_at + DELIVERY_BOUND_SECONDS
+    await _until_received(run, name, deadline)
+    # The messages may all be there already (a cut of the bus link leaves the delivery channels
+    # up): the state is re-sent when the cut link is back, so wait for it to the same bound.
+    without_state = await _until_state_resent(pairs, restored_at, deadline)
     stored, members = await stored_messages(run)
     row = check(name, run.ledger, stored, members)
-    without_state = [
-        f"{pair.recipient.user_id} in {pair.conversation.id}"
-        for pair in pairs
-        if not any(
-            conversation_id == pair.conversation.id and restored_at <= at <= restored_at + DELIVERY_BOUND_SECONDS
-            for conversation_id, at in pair.recipient.state_frames
-        )
-    ]
     return QuietCutResult(row, pairs, without_state)
+
+
+async def _until_state_resent(pairs: list[Pair], restored_at: float, deadline: float) -> list[str]:
+    """The recipients (and conversations) with no conversation.updated since the link returned,
+    once every one has it or at the deadline."""
+    while True:
+        missing = [
+            f"{pair.recipient.user_id} in {pair.conversation.id}"
+            for pair in pairs
+            if not any(
+                conversation_id == pair.conversation.id and restored_at <= at <= deadline
+                for conversation_id, at in pair.recipient.state_frames
+            )
+        ]
+        if not missing or time.monotonic() >= deadline:
+            return missing
+        await asyncio.sleep(0.05)
 
 
 async def _send(run: ChaosRun, pair: Pair, client_msg_id: str, phase: str) -> None:

@@ -230,6 +230,7 @@ class DeliverySubscriber:
         self._conn: AbstractConnection | None = None
         self._outbox: deque[list[str]] = deque()
         self._flusher: asyncio.Task[None] | None = None
+        self._flushing: AbstractConnection | None = None  # the link the flusher writes to
         self.links = 0  # links made so far (the first is not a re-subscription)
 
     @property
@@ -271,7 +272,10 @@ class DeliverySubscriber:
             return
         self._replies.extend(replies)
         self._outbox.append(command)
-        if self._flusher is None or self._flusher.done():
+        # One flusher per link: a flusher of a lost link may still be stuck in its last send; it
+        # stops before taking anything more, and the new link's flusher takes the queue.
+        if self._flusher is None or self._flusher.done() or self._flushing is not self._conn:
+            self._flushing = self._conn
             self._flusher = asyncio.get_running_loop().create_task(self._flush(self._conn))
 
     async def _flush(self, conn: AbstractConnection) -> None:

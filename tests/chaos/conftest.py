@@ -15,7 +15,7 @@ from pymongo import AsyncMongoClient
 from parley_fleet import SERVICES, Fleet, Supervisor, free_port
 from tests.chaos.brokers import PrivateBrokers
 from tests.chaos.faultproxy import Toxiproxy
-from tests.chaos.faults import GATEWAY_AMQP
+from tests.chaos.faults import GATEWAY_AMQP, GATEWAY_REDIS
 from tests.chaos.ledger import Ledger
 from tests.chaos.phases import ChaosRun
 from tests.chaos.table import TABLE, write_table
@@ -43,7 +43,12 @@ async def chaos() -> AsyncIterator[ChaosRun]:
         )
         await fleet.start()
         gateway_amqp = await proxy.add_proxy(GATEWAY_AMQP, brokers.amqp_port)
-        await fleet.add_replica("gateway", PARLEY_AMQP_URL=f"amqp://guest:guest@127.0.0.1:{gateway_amqp}/")
+        gateway_redis = await proxy.add_proxy(GATEWAY_REDIS, brokers.redis_port)
+        await fleet.add_replica(
+            "gateway",
+            PARLEY_AMQP_URL=f"amqp://guest:guest@127.0.0.1:{gateway_amqp}/",
+            PARLEY_REDIS_URL=f"redis://127.0.0.1:{gateway_redis}/0",
+        )
         async with aiohttp.ClientSession() as http, AsyncMongoClient(brokers.mongo_url) as mongo:
             run = await _chaos_run(brokers, proxy, fleet, mongo, http, f"parley_chaos_{run_dir.name}")
             try:

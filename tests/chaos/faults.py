@@ -15,10 +15,11 @@ from tests.chaos.phases import ChaosRun, Fault
 # (1 s) and a request timeout's share, shorter than a client's patience.
 OUTAGE_SECONDS = 4.0
 LATENCY_SECONDS = 8.0
-# The second gateway reaches RabbitMQ through a proxy of its own, so its link alone can be cut
-# while the rest of the fleet (and its other gateway) keeps theirs.
+# The second gateway reaches RabbitMQ and Redis (its delivery transport) through proxies of its
+# own, so its links alone can be cut while the rest of the fleet (and its other gateway) keeps theirs.
 GATEWAY_AMQP = "gateway-amqp"
-PROXIES = ("amqp", GATEWAY_AMQP, "redis", "mongo")
+GATEWAY_REDIS = "gateway-redis"
+PROXIES = ("amqp", GATEWAY_AMQP, "redis", GATEWAY_REDIS, "mongo")
 
 
 @dataclass(frozen=True)
@@ -109,5 +110,5 @@ SCENARIOS = [
     Scenario("mongo", "MongoDB-wire server stopped (4 s)", stop_mongo),
     Scenario("lat", "proxy: latency 200±100 ms to all brokers (8 s)", latency(*PROXIES, milliseconds=200, jitter=100)),
     Scenario("camqp", "proxy: RabbitMQ connections cut (4 s)", cut("amqp", GATEWAY_AMQP)),
-    Scenario("cstore", "proxy: Redis and MongoDB connections cut (4 s)", cut("redis", "mongo")),
+    Scenario("cstore", "proxy: Redis and MongoDB connections cut (4 s)", cut("redis", GATEWAY_REDIS, "mongo")),
 ]

@@ -1,5 +1,6 @@
-"""A fault with NO traffic after it: one gateway's link to RabbitMQ is cut while messages are sent
-to its live sockets (by members connected to the other gateway), and nothing follows them. No
+"""A fault with NO traffic after it: one gateway's link to Redis (its delivery transport) or to
+RabbitMQ is cut while messages are sent to its live sockets (by members connected to the other
+gateway), and nothing follows them. No
 later message's seq gap can reveal a lost delivery, so each message must reach the open socket
 by the gateway's own catch-up (docs/delivery.md), or the socket must close so the client
 resumes, within a bound after the link returns. The gateway must also re-send each of those
@@ -67,14 +68,16 @@ def pairs_across(run: ChaosRun, cut_url: str) -> list[Pair]:
     return pairs
 
 
-async def run_quiet_cut(run: ChaosRun, name: str, key: str, outage_seconds: float) -> QuietCutResult:
+async def run_quiet_cut(run: ChaosRun, name: str, key: str, outage_seconds: float, link: str) -> QuietCutResult:
+    """``link``: GATEWAY_REDIS (the delivery channels) or GATEWAY_AMQP (the bus)."""
     node, cut_url = cut_gateway(run)
     pairs = pairs_across(run, cut_url)
     assert pairs, "no conversation has one member on each gateway: nothing to send to the cut gateway's sockets"
-    await run.proxy.set_enabled(GATEWAY_AMQP, False)
+    await run.proxy.set_enabled(link, False)
     try:
-        # From here what is published to the node is unroutable: the loss the gateway must mend.
-        await _wait_queue_gone(run.brokers.management_url, topology.deliver_queue(node))
+        if link == GATEWAY_AMQP:  # from here what the bus routes to the node is unroutable
+            await _wait_queue_gone(run.brokers.management_url, topology.deliver_queue(node))
+        # Toxiproxy closes the Redis link at once: what is published to the node's users is lost to it.
         cut_at = time.monotonic()
         pause = outage_seconds / (MESSAGES_PER_CONVERSATION + 1)
         for number in range(1, MESSAGES_PER_CONVERSATION + 1):
@@ -84,21 +87,34 @@ async def run_quiet_cut(run: ChaosRun, name: str, key: str, outage_seconds: floa
             )
         await asyncio.sleep(max(0.0, cut_at + outage_seconds - time.monotonic()))
     finally:
-        await run.proxy.set_enabled(GATEWAY_AMQP, True)
+        await run.proxy.set_enabled(link, True)
     restored_at = time.monotonic()
     # Then nothing more is sent: whatever the sockets lack now, only the gateway can bring.
-    await _until_received(run, name, restored_at + DELIVERY_BOUND_SECONDS)
+    deadline = restored_at + DELIVERY_BOUND_SECONDS
+    await _until_received(run, name, deadline)
+    # The messages may all be there already (a cut of the bus link leaves the delivery channels
+    # up): the state is re-sent when the cut link is back, so wait for it to the same bound.
+    without_state = await _until_state_resent(pairs, restored_at, deadline)
     stored, members = await stored_messages(run)
     row = check(name, run.ledger, stored, members)
-    without_state = [
-        f"{pair.recipient.user_id} in {pair.conversation.id}"
-        for pair in pairs
-        if not any(
-            conversation_id == pair.conversation.id and restored_at <= at <= restored_at + DELIVERY_BOUND_SECONDS
-            for conversation_id, at in pair.recipient.state_frames
-        )
-    ]
     return QuietCutResult(row, pairs, without_state)
+
+
+async def _until_state_resent(pairs: list[Pair], restored_at: float, deadline: float) -> list[str]:
+    """The recipients (and conversations) with no conversation.updated since the link returned,
+    once every one has it or at the deadline."""
+    while True:
+        missing = [
+            f"{pair.recipient.user_id} in {pair.conversation.id}"
+            for pair in pairs
+            if not any(
+                conversation_id == pair.conversation.id and restored_at <= at <= deadline
+                for conversation_id, at in pair.recipient.state_frames
+            )
+        ]
+        if not missing or time.monotonic() >= deadline:
+            return missing
+        await asyncio.sleep(0.05)
 
 
 async def _send(run: ChaosRun, pair: Pair, client_msg_id: str, phase: str) -> None:

@@ -1,7 +1,7 @@
-"""A gateway's link to RabbitMQ cut (4 s, 30 s) while messages are sent to its live sockets, and
-no traffic after: every message is on the open socket within 3 s after the link returns, with
-the conversation's current state re-sent (tests/chaos/quiet_cut.py). Each is a row of the fault
-table.
+"""A gateway's link to Redis (its delivery transport) or to RabbitMQ cut (4 s, 30 s) while messages
+are sent to its live sockets, and no traffic after: every message is on the open socket within 3 s
+after the link returns, with the conversation's current state re-sent (tests/chaos/quiet_cut.py).
+Each is a row of the fault table.
 
 This file runs before test_faults.py on the same fleet, on purpose: the clients are still
 where tests/chaos/traffic.py put them, each conversation's two members on different gateways.
@@ -14,19 +14,26 @@ from collections import Counter
 import pytest
 
 from tests.chaos.dead_letters import dead_letters
+from tests.chaos.faults import GATEWAY_AMQP, GATEWAY_REDIS
 from tests.chaos.phases import DELIVERY_TIMEOUT_SECONDS, READY_TIMEOUT_SECONDS, ChaosRun, wait_all_ready, wait_delivered
 from tests.chaos.quiet_cut import DELIVERY_BOUND_SECONDS, MESSAGES_PER_CONVERSATION, run_quiet_cut
 from tests.chaos.table import TABLE
 
-OUTAGES = {"qcut4": 4.0, "qcut30": 30.0}
+# key -> (the link cut, its name in the table, how long)
+OUTAGES = {
+    "rcut4": (GATEWAY_REDIS, "Redis (delivery) link", 4.0),
+    "rcut30": (GATEWAY_REDIS, "Redis (delivery) link", 30.0),
+    "qcut4": (GATEWAY_AMQP, "RabbitMQ link", 4.0),
+    "qcut30": (GATEWAY_AMQP, "RabbitMQ link", 30.0),
+}
 
 
 @pytest.mark.parametrize("key", list(OUTAGES))
 async def test_messages_reach_live_sockets_after_the_gateway_s_link_returns(chaos: ChaosRun, key: str) -> None:
-    outage = OUTAGES[key]
-    name = f"proxy: one gateway's RabbitMQ link cut ({outage:g} s), no traffic after"
+    link, link_name, outage = OUTAGES[key]
+    name = f"proxy: one gateway's {link_name} cut ({outage:g} s), no traffic after"
     dead_before = sum((await dead_letters(chaos.brokers.management_url)).values())
-    result = await run_quiet_cut(chaos, name, key, outage)
+    result = await run_quiet_cut(chaos, name, key, outage, link)
     row = result.row
     new_dead = sum((await dead_letters(chaos.brokers.management_url)).values()) - dead_before
     notes = [

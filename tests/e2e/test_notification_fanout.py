@@ -1,8 +1,10 @@
-"""Notification end to end: each event becomes the right frame for the right members, and each
-delivery goes once to every gateway node holding a recipient, and to no other node.
+"""Fan-out end to end: each frame reaches the right members' connections, once each, and goes
+once to every gateway node holding a recipient, and to no other node (docs/delivery.md).
 
-Three gateway processes (the fleet's and two more); the events are published on the fleet's
-bus exactly as chat_session and presence publish them.
+Three gateway processes (the fleet's and two more). Conversation frames are published exactly as
+chat_session publishes them (its Announcer, on the users' delivery channels in Redis); client
+frames of other services and presence changes go through notification, from events published on
+the fleet's bus as chatbot_engine and presence publish them.
 """
 
 from __future__ import annotations
@@ -14,27 +16,21 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
+import redis.asyncio as redis
 
-from parley.contracts.events import (
-    ClientFrameEvent,
-    ConversationChanged,
-    ConversationClosed,
-    MemberSeenEvent,
-    MessageCreated,
-    PresenceChanged,
-    TypingEvent,
-)
+from parley.contracts.events import ClientFrameEvent, PresenceChanged
 from parley.contracts.messages import Message
+from parley.deliveries import DeliveryPublisher
+from parley_chat_session.announcements import Announcer
 from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
-from tests.conftest import Infra
+from tests.conftest import REDIS_URL, Infra
 from tests.e2e.client import WsClient
 from tests.e2e.presence_harness import (
     WAIT_SECONDS,
     Probe,
     connect,
     metric,
-    node_of,
     running_fleet,
     start_gateway,
     visitor,
@@ -65,6 +61,32 @@ async def probe(fleet: Fleet) -> AsyncIterator[Probe]:
     watching = await Probe(fleet).start()
     yield watching
     await watching.close()
+
+
+@pytest.fixture
+async def cache() -> AsyncIterator[redis.Redis]:
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    yield client
+    await client.aclose()
+
+
+def prefix_of(fleet: Fleet) -> str:
+    return fleet.services["gateway"].env["PARLEY_REDIS_KEY_PREFIX"]
+
+
+@pytest.fixture
+def announcer(fleet: Fleet, probe: Probe, cache: redis.Redis) -> Announcer:
+    """chat_session's announcer, on the fleet's bus and delivery channels."""
+    return Announcer(probe.bus, DeliveryPublisher(cache, prefix_of(fleet)))
+
+
+async def memberships_known(cache: redis.Redis, fleet: Fleet, conversation_id: str) -> None:
+    """Until notification has recorded the conversation's members (from its bus event)."""
+    key = f"{prefix_of(fleet)}notification:conv:{conversation_id}:members"
+    deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
+    while not await cache.exists(key):
+        assert asyncio.get_running_loop().time() < deadline, "notification never recorded the conversation"
+        await asyncio.sleep(0.05)
 
 
 class Member:
@@ -98,13 +120,10 @@ async def known_to_presence(probe: Probe, *members: Member) -> None:
     await wait_connected(probe, *(m.uid for m in members))
 
 
-async def deliveries(gateways: list[ServiceProcess]) -> list[float]:
-    """Deliveries each gateway node has consumed from its own parley.deliver queue."""
+async def deliveries(gateways: list[ServiceProcess], frame_type: str) -> list[float]:
+    """Frames each gateway node has received off its users' delivery channels."""
     return [
-        await metric(
-            gateway.url, "parley_bus_consumed_total", queue=f"gateway.deliver.{node_of(gateway)}", outcome="ack"
-        )
-        for gateway in gateways
+        await metric(gateway.url, "parley_gateway_deliveries_received_total", type=frame_type) for gateway in gateways
     ]
 
 
@@ -124,7 +143,7 @@ def message(conversation_id: str, author: str, seq: int = 1) -> Message:
 
 
 async def test_one_delivery_per_node_holding_recipients_and_none_elsewhere(
-    fleet: Fleet, gateways: list[ServiceProcess], probe: Probe
+    fleet: Fleet, gateways: list[ServiceProcess], probe: Probe, announcer: Announcer
 ) -> None:
     a, b, c = gateways
     async with aiohttp.ClientSession() as session:
@@ -132,23 +151,16 @@ async def test_one_delivery_per_node_holding_recipients_and_none_elsewhere(
         otto = await member(session, fleet, b)
         bystander = await member(session, fleet, c)
         await known_to_presence(probe, vera, otto, bystander)
-        before = await deliveries(gateways)
-        sent_before = await metric(
-            fleet.url("notification"), "parley_notification_deliveries_total", frame="message.new"
-        )
+        before = await deliveries(gateways, "message.new")
 
         conversation = f"c_{uuid.uuid4().hex[:8]}"
-        await probe.bus.publish_event(
-            MessageCreated(message=message(conversation, vera.uid), member_ids=[vera.uid, otto.uid])
-        )
+        await announcer.message(message(conversation, vera.uid), [vera.uid, otto.uid])
         await vera.got("message.new", conversation_id=conversation)
         await otto.got("message.new", conversation_id=conversation)
         await asyncio.sleep(QUIET_SECONDS)
 
-        after = await deliveries(gateways)
+        after = await deliveries(gateways, "message.new")
         assert [now - then for now, then in zip(after, before, strict=True)] == [1, 1, 0]
-        sent = await metric(fleet.url("notification"), "parley_notification_deliveries_total", frame="message.new")
-        assert sent - sent_before == 2
         assert len(vera.frames("message.new")) == 2  # once per connection
         assert bystander.frames("message.new") == []
         for someone in (vera, otto, bystander):
@@ -156,7 +168,7 @@ async def test_one_delivery_per_node_holding_recipients_and_none_elsewhere(
 
 
 async def test_conversation_events_become_frames_for_their_members(
-    fleet: Fleet, gateways: list[ServiceProcess], probe: Probe
+    fleet: Fleet, gateways: list[ServiceProcess], probe: Probe, announcer: Announcer
 ) -> None:
     a, b, _ = gateways
     async with aiohttp.ClientSession() as session:
@@ -164,37 +176,34 @@ async def test_conversation_events_become_frames_for_their_members(
         await known_to_presence(probe, vera, otto)
         members = [vera.uid, otto.uid]
         conversation = f"c_{uuid.uuid4().hex[:8]}"
-        publish = probe.bus.publish_event
+        doc = {
+            "_id": conversation,
+            "channel_id": "ch",
+            "status": "open",
+            "member_ids": members,
+            "operator_id": otto.uid,
+        }
 
-        await publish(
-            ConversationChanged(
-                conversation_id=conversation, channel_id="ch", status="open", member_ids=members, operator_id=otto.uid
-            )
-        )
+        await announcer.updated(doc, "assigned")
         for someone in (vera, otto):
             (update,) = await someone.got("conversation.updated", conversation_id=conversation)
             assert (update["data"]["status"], update["data"]["operator_id"]) == ("open", otto.uid)
 
-        await publish(MemberSeenEvent(conversation_id=conversation, user_id=otto.uid, seq=3, member_ids=members))
+        await announcer.seen(doc, otto.uid, 3)
         (seen,) = await vera.got("member.seen", conversation_id=conversation)
         assert (seen["data"]["user_id"], seen["data"]["seq"]) == (otto.uid, 3)
 
-        await publish(
-            TypingEvent(conversation_id=conversation, user_id=vera.uid, name="Vera", active=True, member_ids=members)
-        )
+        await announcer.typing(doc, vera.uid, "Vera", True)
         (typing,) = await otto.got("typing", conversation_id=conversation)
         assert (typing["data"]["user_id"], typing["data"]["active"]) == (vera.uid, True)
 
+        # Another service's frame for one user goes through notification.
         notice = {"type": "notice", "data": {"level": "info", "code": None, "text": "just for Vera"}}
-        await publish(ClientFrameEvent(user_ids=[vera.uid], frame=notice))
+        await probe.bus.publish_event(ClientFrameEvent(user_ids=[vera.uid], frame=notice))
         (delivered,) = await vera.got("notice")
         assert delivered == notice  # delivered as is
 
-        await publish(
-            ConversationClosed(
-                conversation_id=conversation, channel_id="ch", member_ids=members, closed_by=vera.uid, reason="done"
-            )
-        )
+        await announcer.closed({**doc, "status": "closed", "closed_by": vera.uid, "close_reason": "done"})
         for someone in (vera, otto):
             await someone.got("conversation.updated", conversation_id=conversation, status="closed")
         await asyncio.sleep(QUIET_SECONDS)
@@ -205,7 +214,7 @@ async def test_conversation_events_become_frames_for_their_members(
 
 
 async def test_presence_changes_reach_conversation_partners_only(
-    fleet: Fleet, gateways: list[ServiceProcess], probe: Probe
+    fleet: Fleet, gateways: list[ServiceProcess], probe: Probe, announcer: Announcer, cache: redis.Redis
 ) -> None:
     a, b, c = gateways
     async with aiohttp.ClientSession() as session:
@@ -217,10 +226,12 @@ async def test_presence_changes_reach_conversation_partners_only(
         await known_to_presence(probe, vera, otto, bystander)
         conversation = f"c_{uuid.uuid4().hex[:8]}"
         members = [vera.uid, otto.uid]
-        await probe.bus.publish_event(
-            ConversationChanged(conversation_id=conversation, channel_id="ch", status="open", member_ids=members)
+        # The bus event gives notification the memberships; the frame shows it was published.
+        await announcer.updated(
+            {"_id": conversation, "channel_id": "ch", "status": "open", "member_ids": members}, "opened"
         )
         await vera.got("conversation.updated", conversation_id=conversation)
+        await memberships_known(cache, fleet, conversation)
 
         await otto.close()
         (gone,) = await vera.got("presence", user_id=otto.uid)

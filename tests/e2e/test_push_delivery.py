@@ -14,14 +14,17 @@ from datetime import UTC, datetime
 import aiohttp
 import orjson
 import pytest
+import redis.asyncio as redis
 from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 
 from parley.contracts.commands import GetUserStatus, UserStatuses
-from parley.contracts.events import MemberSeenEvent, MessageCreated
+from parley.contracts.events import MemberSeenEvent
 from parley.contracts.messages import Message
+from parley.deliveries import DeliveryPublisher
+from parley_chat_session.announcements import Announcer
 from parley_fleet import Fleet
-from tests.conftest import Infra
+from tests.conftest import REDIS_URL, Infra
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
@@ -87,6 +90,15 @@ async def probe(fleet: Fleet) -> AsyncIterator[Probe]:
 
 
 @pytest.fixture
+async def chat(fleet: Fleet, probe: Probe) -> AsyncIterator[Announcer]:
+    """chat_session's announcer on the fleet's bus and delivery channels: it publishes a message
+    as chat_session does (message.new to the members' channels, then message.created)."""
+    client = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+    yield Announcer(probe.bus, DeliveryPublisher(client, fleet.services["gateway"].env["PARLEY_REDIS_KEY_PREFIX"]))
+    await client.aclose()
+
+
+@pytest.fixture
 async def session() -> AsyncIterator[aiohttp.ClientSession]:
     async with aiohttp.ClientSession() as client:
         yield client
@@ -130,11 +142,9 @@ def message(conversation_id: str, seq: int, body: str = "") -> Message:
     )
 
 
-async def posted(probe: Probe, conversation_id: str, seq: int, members: list[str], body: str = "") -> None:
+async def posted(chat: Announcer, conversation_id: str, seq: int, members: list[str], body: str = "") -> None:
     """What chat_session publishes when Olivia (an operator) posts to the conversation."""
-    await probe.bus.publish_event(
-        MessageCreated(message=message(conversation_id, seq, body), member_ids=["u_olivia", *members])
-    )
+    await chat.message(message(conversation_id, seq, body), ["u_olivia", *members])
 
 
 async def test_public_key_and_subscription_api(
@@ -204,12 +214,12 @@ async def test_a_reply_to_a_visitor_who_left_arrives_as_a_push(
 
 
 async def test_a_burst_to_an_offline_member_is_one_push_with_a_count(
-    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService, probe: Probe
+    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService, probe: Probe, chat: Announcer
 ) -> None:
     uid, _, (phone,) = await offline_user(session, fleet, push_service)
     conversation = f"c_{uuid.uuid4().hex[:8]}"
     for seq in (1, 2, 3, 3):  # the last one a redelivery
-        await posted(probe, conversation, seq, [uid])
+        await posted(chat, conversation, seq, [uid])
     await eventually(lambda: push_service.pushes(phone))
     await asyncio.sleep(SETTLE_SECONDS)
     (push,) = push_service.pushes(phone)
@@ -227,14 +237,14 @@ async def test_a_burst_to_an_offline_member_is_one_push_with_a_count(
 
 
 async def test_no_push_when_read_elsewhere_or_connected(
-    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService, probe: Probe
+    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService, probe: Probe, chat: Announcer
 ) -> None:
     reader, _, (reader_phone,) = await offline_user(session, fleet, push_service)
     online, token, (online_phone,) = await offline_user(session, fleet, push_service)
     client, _ = await connect(session, fleet.url("gateway"), token)
     await wait_connected(probe, online)
     conversation = f"c_{uuid.uuid4().hex[:8]}"
-    await posted(probe, conversation, 1, [reader, online])
+    await posted(chat, conversation, 1, [reader, online])
     await client.wait_for(
         lambda f: f["type"] == "message.new" and f["data"]["conversation_id"] == conversation, WAIT_SECONDS
     )
@@ -248,13 +258,13 @@ async def test_no_push_when_read_elsewhere_or_connected(
 
 
 async def test_subscriptions_answered_404_or_410_are_deleted(
-    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService, probe: Probe
+    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService, probe: Probe, chat: Announcer
 ) -> None:
     gone_before = await metric(fleet.url("notification"), "parley_push_failed_total", reason="gone")
     uid, token, devices = await offline_user(session, fleet, push_service, devices=1, answers=[410])
     extra = push_service.device([404])
     await subscribe(session, fleet, token, "old-laptop", extra)
-    await posted(probe, f"c_{uuid.uuid4().hex[:8]}", 1, [uid])
+    await posted(chat, f"c_{uuid.uuid4().hex[:8]}", 1, [uid])
     await eventually(lambda: all(push_service.tries(device) for device in (*devices, extra)))
 
     async def all_deleted() -> bool:
@@ -268,25 +278,25 @@ async def test_subscriptions_answered_404_or_410_are_deleted(
 
 
 async def test_a_push_answered_429_is_retried(
-    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService, probe: Probe
+    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService, probe: Probe, chat: Announcer
 ) -> None:
     uid, _, (phone,) = await offline_user(session, fleet, push_service, answers=[429, 503])
-    await posted(probe, f"c_{uuid.uuid4().hex[:8]}", 1, [uid])
+    await posted(chat, f"c_{uuid.uuid4().hex[:8]}", 1, [uid])
     await eventually(lambda: push_service.pushes(phone))
     assert push_service.tries(phone) == 3
 
 
 async def test_pushes_above_max_direct_push_are_queued_and_rate_limited(
-    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService, probe: Probe
+    session: aiohttp.ClientSession, fleet: Fleet, push_service: PushService, probe: Probe, chat: Announcer
 ) -> None:
     queued_before = await metric(fleet.url("notification"), "parley_push_queued_total")
     few, _, few_devices = await offline_user(session, fleet, push_service, devices=MAX_DIRECT_PUSH)
-    await posted(probe, f"c_{uuid.uuid4().hex[:8]}", 1, [few])
+    await posted(chat, f"c_{uuid.uuid4().hex[:8]}", 1, [few])
     await eventually(lambda: all(push_service.pushes(d) for d in few_devices))
     assert await metric(fleet.url("notification"), "parley_push_queued_total") == queued_before  # sent directly
 
     many, _, many_devices = await offline_user(session, fleet, push_service, devices=5)
-    await posted(probe, f"c_{uuid.uuid4().hex[:8]}", 1, [many], body="x" * 4000)
+    await posted(chat, f"c_{uuid.uuid4().hex[:8]}", 1, [many], body="x" * 4000)
     await eventually(lambda: all(push_service.pushes(d) for d in many_devices))
     assert await metric(fleet.url("notification"), "parley_push_queued_total") - queued_before == 5
     arrivals = sorted(push_service.pushes(d)[0].at for d in many_devices)

@@ -12,6 +12,7 @@ from typing import Any
 import orjson
 
 from parley.contracts.commands import GetNewestSeqs, NewestSeqs
+from parley.deliveries import StateFrame
 from parley_gateway.connections import Connections
 from parley_gateway.positions import PositionCheck
 from parley_gateway.streams import OrderedDelivery
@@ -39,6 +40,15 @@ class FramesConnection(RecordingConnection):
         else:
             self.frames.append((frame_type, data))
         return True
+
+
+async def no_keys(_conversation_ids: list[str]) -> dict[str, int]:
+    """Redis has no newest seq recorded for any conversation: every one is asked of chat_session."""
+    return {}
+
+
+async def no_states(_conversation_ids: list[str]) -> dict[str, list[StateFrame]]:
+    return {}
 
 
 class Bus:
@@ -105,7 +115,7 @@ async def test_one_request_per_check_for_every_served_conversation_and_state_aft
     _live(delivery, second, 2)
     delivery.track(second, "c_other", 7)
     bus = Bus({CONVERSATION: 2, "c_other": 7})
-    positions = PositionCheck(bus, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    positions = PositionCheck(bus, no_keys, no_states, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
 
     assert await positions.check(after_outage=True) == 1  # only ``first`` was behind
     assert bus.requests == [[CONVERSATION, "c_other"]]
@@ -121,7 +131,7 @@ async def test_a_periodic_check_sends_state_only_where_a_stream_was_behind_and_a
     delivery = OrderedDelivery(Store([1]).history, GAP_WAIT)
     connections = Connections()
     bus = Bus({CONVERSATION: 1})
-    positions = PositionCheck(bus, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    positions = PositionCheck(bus, no_keys, no_states, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
     assert await positions.check(after_outage=False) == 0
     assert bus.requests == []  # no stream served: no request
     connection = FramesConnection()
@@ -142,7 +152,7 @@ async def test_a_conversation_the_user_left_gets_its_state_once_and_is_no_longer
     connection.claims = dataclasses.replace(connection.claims, sub="o_gone")  # transferred away since
     connections.add(connection)
     bus = Bus({CONVERSATION: 3})  # member_ids: v_1 and o_1, not this user
-    positions = PositionCheck(bus, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    positions = PositionCheck(bus, no_keys, no_states, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
     assert await positions.check(after_outage=False) == 0
     assert [kind for kind, _ in connection.frames] == ["conversation.updated"]
     assert CONVERSATION not in connection.streams and store.reads == 0
@@ -158,9 +168,62 @@ async def test_a_periodic_check_sends_the_state_only_with_a_fill_that_turns_out_
     for connection in (on_time, lost):
         connections.add(connection)
         _live(delivery, connection, 1)
-    positions = PositionCheck(Bus({CONVERSATION: 2}), connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    positions = PositionCheck(Bus({CONVERSATION: 2}), no_keys, no_states, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
     assert await positions.check(after_outage=False) == 2  # seq 2 stored, on its way to both
     _live(delivery, on_time, 2)  # it reached one of them within the gap wait
     await until(lambda: lost.written == [1, 2])
     assert [kind for kind, _ in lost.frames] == ["conversation.updated"]
     assert (on_time.written, on_time.frames) == ([1, 2], [])
+
+
+async def test_a_periodic_check_asks_chat_session_only_where_redis_shows_a_stream_behind() -> None:
+    store = Store([1, 2])
+    delivery = OrderedDelivery(store.history, GAP_WAIT)
+    connections = Connections()
+    connection = FramesConnection()
+    connections.add(connection)
+    _live(delivery, connection, 1)
+    delivery.track(connection, "c_other", 7)
+    recorded = {CONVERSATION: 1, "c_other": 7}
+
+    async def from_redis(conversation_ids: list[str]) -> dict[str, int]:
+        return {
+            conversation_id: recorded[conversation_id]
+            for conversation_id in conversation_ids
+            if conversation_id in recorded
+        }
+
+    bus = Bus({CONVERSATION: 2, "c_other": 7})
+    positions = PositionCheck(bus, from_redis, no_states, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+    assert await positions.check(after_outage=False) == 0
+    assert bus.requests == [], "every stream is at the recorded newest seq: nothing to ask"
+    recorded[CONVERSATION] = 2
+    assert await positions.check(after_outage=False) == 1
+    assert bus.requests == [[CONVERSATION]], "only the conversation behind is asked"
+    await until(lambda: connection.written == [1, 2])
+
+
+async def test_after_an_outage_the_recorded_state_frames_go_to_their_recipients_following_the_conversation() -> None:
+    delivery = OrderedDelivery(Store([1]).history, GAP_WAIT)
+    connections = Connections()
+    visitor, operator = FramesConnection(), FramesConnection()
+    operator.claims = dataclasses.replace(operator.claims, sub="o_1")
+    for connection in (visitor, operator):
+        connections.add(connection)
+        _live(delivery, connection, 1)
+    step = orjson.dumps({"type": "bot.step", "data": {"conversation_id": CONVERSATION, "step_id": "s1"}}).decode()
+
+    async def recorded_states(conversation_ids: list[str]) -> dict[str, list[StateFrame]]:
+        assert conversation_ids == [CONVERSATION]
+        return {CONVERSATION: [StateFrame("bot.step", [visitor.user_id], step)]}
+
+    positions = PositionCheck(
+        Bus({CONVERSATION: 1}), no_keys, recorded_states, connections, delivery, period_seconds=60
+    )  # type: ignore[arg-type]
+    await positions.check(after_outage=True)
+    assert [kind for kind, _ in visitor.frames] == ["conversation.updated", "bot.step"]
+    assert [kind for kind, _ in operator.frames] == ["conversation.updated"], "the step was for the visitor only"
+    await positions.check(after_outage=False)
+    assert [kind for kind, _ in visitor.frames] == ["conversation.updated", "bot.step"], (
+        "a periodic check re-sends nothing"
+    )

@@ -1,8 +1,11 @@
-"""Every event chat_session publishes, built in one place from the stored documents.
+"""Every event and live frame chat_session publishes, built in one place from the stored documents.
 
-Each is published after the write it reports. Frames for particular users (queue position,
-notices, the update a removed operator must see) travel as ``client.frame`` events, which
-notification delivers to those users' live connections.
+Each is published after the write it reports. The server frames members see go straight to
+their delivery channels (parley.deliveries, docs/delivery.md), encoded once: ``message.new``
+(with the conversation's newest seq, in one Redis script), ``conversation.updated``,
+``member.seen``, ``typing``, ``queue.position`` and notices. The bus events still go out for
+the services that act on them (notification's web push and memberships, chatbot_engine).
+Frames of one conversation leave in the order they are published here.
 """
 
 from __future__ import annotations
@@ -13,31 +16,36 @@ from typing import Any, Literal
 from parley.bus import Bus
 from parley.contracts.base import Model
 from parley.contracts.events import (
-    ClientFrameEvent,
     ConversationChanged,
     ConversationClosed,
     ConversationCreated,
     MemberSeenEvent,
     MessageCreated,
-    TypingEvent,
 )
-from parley.contracts.frames import ConversationUpdated, Notice, QueuePosition
+from parley.contracts.frames import (
+    ConversationUpdated,
+    MemberSeen,
+    MessageNew,
+    Notice,
+    QueuePosition,
+    Typing,
+    server_frame,
+)
 from parley.contracts.messages import Message
-
-
-def _frame(frame_type: str, data: Model) -> dict[str, Any]:
-    return {"type": frame_type, "data": data.model_dump(mode="json")}
+from parley.deliveries import DeliveryPublisher
 
 
 class Announcer:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, live: DeliveryPublisher) -> None:
         self._bus = bus
+        self._live = live
 
     async def created(self, doc: dict[str, Any], trace_id: str | None = None) -> None:
         event = ConversationCreated(
             conversation_id=doc["_id"], channel_id=doc["channel_id"], member_ids=doc["member_ids"]
         )
         await self._bus.publish_event(event, trace_id=trace_id)
+        await self._to_live(doc["member_ids"], "conversation.updated", ConversationUpdated(**event.model_dump()))
 
     async def updated(
         self, doc: dict[str, Any], reason: str, also_tell: Iterable[str] = (), trace_id: str | None = None
@@ -54,12 +62,19 @@ class Announcer:
         )
         await self._bus.publish_event(event, trace_id=trace_id)
         removed = [user for user in also_tell if user not in doc["member_ids"]]
-        if removed:
-            update = ConversationUpdated(**event.model_dump(exclude={"member_ids"}), member_ids=doc["member_ids"])
-            await self.to_users(removed, _frame("conversation.updated", update), trace_id)
+        # The members, and those who just stopped being members (their last word of it).
+        update = ConversationUpdated(**event.model_dump())
+        await self._to_live([*doc["member_ids"], *removed], "conversation.updated", update)
 
     async def message(self, message: Message, member_ids: list[str], trace_id: str | None = None) -> None:
-        await self._bus.publish_event(MessageCreated(message=message, member_ids=member_ids), trace_id=trace_id)
+        """``message.new`` to every member's channel with the conversation's newest seq recorded
+        (one Redis script), then ``message.created`` for web push (which members no node held)
+        and the chatbot."""
+        frame = MessageNew(conversation_id=message.conversation_id, seq=message.seq, message=message)
+        payload = server_frame("message.new", frame).decode()
+        reached = await self._live.message(message.conversation_id, message.seq, member_ids, payload)
+        event = MessageCreated(message=message, member_ids=member_ids, live_member_ids=sorted(reached))
+        await self._bus.publish_event(event, trace_id=trace_id)
 
     async def closed(self, doc: dict[str, Any], trace_id: str | None = None) -> None:
         event = ConversationClosed(
@@ -70,6 +85,8 @@ class Announcer:
             reason=doc.get("close_reason") or "closed",
         )
         await self._bus.publish_event(event, trace_id=trace_id)
+        closed = ConversationUpdated(**event.model_dump(exclude={"closed_by"}), status="closed")
+        await self._to_live(doc["member_ids"], "conversation.updated", closed)
 
     async def notice(
         self,
@@ -80,26 +97,38 @@ class Announcer:
         code: int | None = None,
         trace_id: str | None = None,
     ) -> None:
-        await self.to_users(user_ids, _frame("notice", Notice(level=level, code=code, text=text)), trace_id)
+        await self._to_live(user_ids, "notice", Notice(level=level, code=code, text=text))
 
     async def queue_position(
         self, doc: dict[str, Any], position: int, wait_seconds: int, trace_id: str | None = None
     ) -> None:
         data = QueuePosition(conversation_id=doc["_id"], position=position, estimated_wait_seconds=wait_seconds)
-        await self.to_users([doc["visitor_id"]], _frame("queue.position", data), trace_id)
+        await self._to_live([doc["visitor_id"]], "queue.position", data, conversation_id=doc["_id"])
 
     async def seen(self, doc: dict[str, Any], user_id: str, seq: int, trace_id: str | None = None) -> None:
         event = MemberSeenEvent(conversation_id=doc["_id"], user_id=user_id, seq=seq, member_ids=doc["member_ids"])
-        await self._bus.publish_event(event, trace_id=trace_id)
+        await self._bus.publish_event(event, trace_id=trace_id)  # notification drops the member's pending push
+        await self._to_live(
+            doc["member_ids"], "member.seen", MemberSeen(conversation_id=doc["_id"], user_id=user_id, seq=seq)
+        )
 
     async def typing(
         self, doc: dict[str, Any], user_id: str, name: str, active: bool, trace_id: str | None = None
     ) -> None:
-        # member_ids are all members; notification leaves the typist out.
-        members = doc["member_ids"]
-        event = TypingEvent(conversation_id=doc["_id"], user_id=user_id, name=name, active=active, member_ids=members)
-        await self._bus.publish_event(event, trace_id=trace_id)
+        """Relayed to the other members only (nobody needs to see their own typing); no bus event."""
+        others = [member for member in doc["member_ids"] if member != user_id]
+        await self._to_live(
+            others, "typing", Typing(conversation_id=doc["_id"], user_id=user_id, name=name, active=active)
+        )
 
     async def to_users(self, user_ids: list[str], frame: dict[str, Any], trace_id: str | None = None) -> None:
+        """A declared server frame, given as a dict, to these users' live connections."""
+        await self._to_live(user_ids, str(frame["type"]), frame["data"])
+
+    async def _to_live(
+        self, user_ids: list[str], frame_type: str, data: Model | dict[str, Any], *, conversation_id: str | None = None
+    ) -> None:
+        """``conversation_id``: a state frame of it, recorded for re-sending after a lost link."""
         if user_ids:
-            await self._bus.publish_event(ClientFrameEvent(user_ids=user_ids, frame=frame), trace_id=trace_id)
+            payload = server_frame(frame_type, data).decode()
+            await self._live.frame(user_ids, frame_type, payload, conversation_id=conversation_id)

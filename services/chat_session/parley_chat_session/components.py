@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from parley.deliveries import DeliveryPublisher
 from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
@@ -72,7 +73,7 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
     channels, canned, profiles = Channels(db), CannedResponses(db), OperatorProfiles(db)
     store = ConversationStore(db)
     messages = MessageStore(db, store)
-    announcer = Announcer(service.bus)
+    announcer = Announcer(service.bus, DeliveryPublisher(cache, prefix))
     clocks = ConversationClocks(cache, prefix)
     picker = OperatorPicker(service.bus, store)
     availability = Availability(picker)

@@ -15,6 +15,7 @@ from parley.contracts.deliveries import DeliverFrame
 from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.events import Heartbeats, SessionReplaced, TokenRevoked
 from parley.contracts.frames import Kickoff, Notice, server_frame
+from parley.deliveries import Delivered, DeliverySubscriber, StateFrame, current_states, newest_seqs
 from parley.http_api import HttpApi
 from parley.logs import get_logger
 from parley.ratelimit import RateLimiter
@@ -68,12 +69,35 @@ def build_service(settings: GatewaySettings) -> Service:
     limits = FrameLimits(settings, RateLimiter(service.redis, settings.redis_key_prefix))
     activity = ActivityReports(settings.gateway_presence_batch_seconds)
     protocol = Protocol(settings, service.bus, limits, authenticator, delivery, maintenance, activity)
-    endpoint = WebSocketEndpoint(settings, service.bus, authenticator, caps, connections, protocol, service.stopping)
+    cache, prefix = service.redis, settings.redis_key_prefix
+
+    async def recorded(conversation_ids: list[str]) -> dict[str, int]:
+        return await newest_seqs(cache, prefix, conversation_ids)
+
+    async def states(conversation_ids: list[str]) -> dict[str, list[StateFrame]]:
+        return await current_states(cache, prefix, conversation_ids)
+
+    positions = PositionCheck(
+        service.bus, recorded, states, connections, delivery, settings.gateway_position_check_seconds
+    )
+    # Frames published while the subscription link was down are gone: re-subscribed, the node
+    # compares positions at once (docs/delivery.md).
+    subscriber = DeliverySubscriber(
+        settings.redis_url,
+        settings.redis_key_prefix,
+        _deliverer(connections, delivery),
+        positions.after_reconnect,
+        name=f"parley-gateway-{settings.node_id}",
+    )
+    endpoint = WebSocketEndpoint(
+        settings, service.bus, authenticator, caps, connections, protocol, subscriber, service.stopping
+    )
     pages = (WebSocketRoute(endpoint), StaticFiles(), MaintenanceApi(maintenance))  # the table's handlers
     service.http.add_routes(HttpApi(ENDPOINTS, verifier, *pages).routes())
     _subscribe(service, connections, delivery)
-    positions = PositionCheck(service.bus, connections, delivery, settings.gateway_position_check_seconds)
-    service.bus.on_reconnected(positions.after_reconnect)  # deliveries sent while the link was down are gone
+    service.bus.on_reconnected(positions.after_reconnect)  # node events and state sent while it was down are gone
+    service.background(subscriber.run)
+    service.on_stop(subscriber.close)
     service.background(positions.run)
     service.background(maintenance.watch)
 
@@ -137,6 +161,20 @@ def _subscribe(service: Service, connections: Connections, delivery: OrderedDeli
     service.bus.on_delivery(DeliverFrame, on_delivery)
     service.bus.on_node_event(SessionReplaced, on_session_replaced)
     service.bus.on_node_event(TokenRevoked, on_token_revoked)
+
+
+def _deliverer(connections: Connections, delivery: OrderedDelivery) -> Callable[[Delivered], None]:
+    def deliver(item: Delivered) -> None:
+        """One frame off the user's delivery channel, already encoded: written to each of the
+        user's sockets here, a message.new through its conversation's ordered stream."""
+        metrics.DELIVERIES_IN.labels(metrics.frame_label(item.frame_type)).inc()
+        for connection in connections.of_user(item.user_id):
+            if item.seq is None:
+                connection.send(item.frame_type, item.payload)
+            else:
+                delivery.deliver(connection, item.conversation_id, item.seq, item.payload)
+
+    return deliver
 
 
 def _seq_of(delivery: DeliverFrame) -> tuple[str, int] | None:

@@ -34,6 +34,12 @@ POSITIONS_BEHIND = Counter(
     "(reconnect, periodic: also deliveries still on their way; gap_fills_total{reason=position} counts the fills).",
     ["check"],
 )
+DELIVERIES_IN = Counter(
+    "parley_gateway_deliveries_received_total",
+    "Frames received off the delivery channels of the users this node holds (one per user and "
+    "frame, whatever their connections here), by type.",
+    ["type"],
+)
 DELIVERY_SECONDS = Histogram(
     "parley_gateway_delivery_latency_seconds",
     "From a delivery's receipt off the bus to the last socket write.",

@@ -24,11 +24,15 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
+from collections.abc import Awaitable, Callable
+
+from redis.exceptions import RedisError
 
 from parley.bus import Bus
 from parley.contracts.commands import MAX_NEWEST_SEQS_BATCH, ConversationPosition, GetNewestSeqs
 from parley.contracts.errors import ParleyError
 from parley.contracts.frames import ConversationUpdated, server_frame
+from parley.deliveries import StateFrame
 from parley.logs import get_logger
 from parley_gateway import metrics
 from parley_gateway.connections import Connection, Connections
@@ -41,6 +45,12 @@ log = get_logger("parley.gateway")
 # after an outage is allowed; the periodic check covers anything later.
 RECONNECT_ATTEMPTS = 4
 RECONNECT_RETRY_SECONDS = 0.5
+
+# The newest seqs recorded in Redis with each message's publish (parley.deliveries.newest_seqs):
+# conversation id -> seq, for the conversations that have a key.
+RecordedNewest = Callable[[list[str]], Awaitable[dict[str, int]]]
+# The state frames recorded with their publish (parley.deliveries.current_states).
+RecordedStates = Callable[[list[str]], Awaitable[dict[str, list[StateFrame]]]]
 
 
 def state_frame(conversation_id: str, position: ConversationPosition) -> str:
@@ -56,8 +66,18 @@ def state_frame(conversation_id: str, position: ConversationPosition) -> str:
 
 
 class PositionCheck:
-    def __init__(self, bus: Bus, connections: Connections, delivery: OrderedDelivery, period_seconds: float) -> None:
+    def __init__(
+        self,
+        bus: Bus,
+        recorded: RecordedNewest,
+        states: RecordedStates,
+        connections: Connections,
+        delivery: OrderedDelivery,
+        period_seconds: float,
+    ) -> None:
         self.bus = bus
+        self.recorded = recorded
+        self.states = states
         self.connections = connections
         self.delivery = delivery
         self.period = period_seconds
@@ -73,6 +93,8 @@ class PositionCheck:
                 await self.check(after_outage=False)
             except ParleyError as error:  # the bus or chat_session is away: the next period asks again
                 log.warning("gateway.position_check_failed", code=int(error.code), reason=error.message)
+            except RedisError as error:
+                log.warning("gateway.position_check_failed", reason=str(error))
 
     def after_reconnect(self) -> None:
         """The bus connection came back (Bus.on_reconnected): check every served stream now."""
@@ -89,19 +111,27 @@ class PositionCheck:
                 log.warning(
                     "gateway.position_check_failed", code=int(error.code), reason=error.message, attempt=attempt
                 )
-                await asyncio.sleep(RECONNECT_RETRY_SECONDS)
+            except RedisError as error:
+                log.warning("gateway.position_check_failed", reason=str(error), attempt=attempt)
+            await asyncio.sleep(RECONNECT_RETRY_SECONDS)
 
     async def check(self, *, after_outage: bool) -> int:
         """Compare every served stream with the stored newest seq and fill the ones behind;
-        returns how many were behind. Raises ParleyError when chat_session cannot be asked."""
+        returns how many were behind. Raises ParleyError when chat_session cannot be asked.
+
+        After an outage every served conversation is asked of chat_session (its state is re-sent
+        too). A periodic check first reads the newest seqs recorded in Redis (one MGET) and asks
+        chat_session only about the conversations a stream is behind in, or with no key there."""
         served = self._served()
         behind = 0
-        ids = sorted(served)
+        ids = sorted(served) if after_outage else await self._maybe_behind(served)
         for start in range(0, len(ids), MAX_NEWEST_SEQS_BATCH):
             batch = ids[start : start + MAX_NEWEST_SEQS_BATCH]
             answer = await self.bus.request(GetNewestSeqs(conversation_ids=batch))
             for conversation_id, position in answer.conversations.items():
                 behind += self._compare(served[conversation_id], conversation_id, position, after_outage)
+        if after_outage:
+            await self._resend_states(served)
         if behind:
             metrics.POSITIONS_BEHIND.labels("reconnect" if after_outage else "periodic").inc(behind)
             if after_outage:  # a periodic check often finds deliveries on their way: not worth a line
@@ -137,6 +167,24 @@ class PositionCheck:
                 )
         return behind
 
+    async def _resend_states(self, served: dict[str, list[Connection]]) -> None:
+        """After an outage: each recorded state frame (queue position, bot step, robot status) of
+        a served conversation, to its recipients' connections here that still follow it."""
+        for conversation_id, frames in (await self.states(sorted(served))).items():
+            for frame in frames:
+                for connection in served[conversation_id]:
+                    if connection.user_id in frame.user_ids and conversation_id in connection.streams:
+                        connection.send(frame.frame_type, frame.payload)
+
+    async def _maybe_behind(self, served: dict[str, list[Connection]]) -> list[str]:
+        recorded = await self.recorded(sorted(served))
+        return [
+            conversation_id
+            for conversation_id, connections in sorted(served.items())
+            if conversation_id not in recorded
+            or any(_high(connection, conversation_id) < recorded[conversation_id] for connection in connections)
+        ]
+
     def _served(self) -> dict[str, list[Connection]]:
         """Every conversation with a stream on a live connection of this node, and those connections."""
         served: dict[str, list[Connection]] = defaultdict(list)
@@ -146,3 +194,8 @@ class PositionCheck:
             for conversation_id in connection.streams:
                 served[conversation_id].append(connection)
         return served
+
+
+def _high(connection: Connection, conversation_id: str) -> int:
+    stream = connection.streams.get(conversation_id)
+    return stream.high if stream is not None else 0

@@ -5,7 +5,8 @@ Admission in order: the socket's own limits, for every HTTP request of every ser
 client address under its socket cap, else HTTP 429 before the upgrade), the browser origin
 (HTTP 403 before the upgrade), draining (HTTP 503), maintenance (1002, close 1013), the token
 (7001, close 4001), the session's revocation (7001, close 4001), the user's connection cap
-(9003, close 1008). Then presence is told, ``auth.ok`` goes out, resume positions given with the
+(9003, close 1008), the node's subscription to the user's delivery channel (9503, close 1013).
+Then presence is told, ``auth.ok`` goes out, resume positions given with the
 auth frame are replayed, and frames are read.
 """
 
@@ -21,6 +22,7 @@ from parley.bus import Bus
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
 from parley.contracts.events import ConnectionClosed, ConnectionOpened
 from parley.contracts.frames import SUPPORTED_PROTOCOLS, AuthFrame, ResumeData, server_frame
+from parley.deliveries import DeliverySubscriber
 from parley.http import json_response, origin_allowed
 from parley.logs import get_logger
 from parley.tokens import Claims
@@ -76,6 +78,7 @@ class WebSocketEndpoint:
         caps: ConnectionCaps,
         connections: Connections,
         protocol: Protocol,
+        subscriber: DeliverySubscriber,
         stopping: asyncio.Event,
     ) -> None:
         self.settings = settings
@@ -84,6 +87,7 @@ class WebSocketEndpoint:
         self.caps = caps
         self.connections = connections
         self.protocol = protocol
+        self.subscriber = subscriber
         self.stopping = stopping
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
@@ -163,10 +167,11 @@ class WebSocketEndpoint:
             self.protocol.delivery.prepare(connection, position.conversation_id, position.after_seq)
         # Registered before the revocation check: a revocation published meanwhile finds it.
         self.connections.add(connection)
-        admitted = False
+        admitted = held = False
         try:
             await self._admit(connection)
             admitted = True
+            held = await self._hold(connection)
             await self._open(connection, auth_frame_id)
             for position in positions:
                 await self._resume_at_auth(connection, position, auth_frame_id)
@@ -176,7 +181,18 @@ class WebSocketEndpoint:
             connection.send_error(refusal.code, refusal.message, auth_frame_id)
             connection.close(refusal.close_code, refusal.message)
         finally:
+            if held:
+                self.subscriber.release(connection.user_id)
             await self._closed(connection, admitted)
+
+    async def _hold(self, connection: Connection) -> bool:
+        """Subscribe the node to the user's delivery channel before auth.ok and before any resume
+        read: whatever is published from here on reaches this socket (docs/delivery.md)."""
+        try:
+            await self.subscriber.hold(connection.user_id)
+        except ParleyError as error:
+            raise Refusal("unavailable", error.code, error.message, CloseCode.TRY_AGAIN_LATER) from None
+        return True
 
     async def _admit(self, connection: Connection) -> None:
         try:

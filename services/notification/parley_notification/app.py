@@ -1,5 +1,8 @@
-"""Wiring of the notification service: which events become which client frames, for whom, and
-web push for the members no live connection reaches."""
+"""Wiring of the notification service: other services' ``client.frame`` events and presence
+changes to the users' delivery channels, and web push for the members no live connection
+reaches. Conversation frames (messages, updates, seen, typing) go from chat_session straight to
+the members' delivery channels (docs/delivery.md); notification keeps only the memberships
+(for presence partners) and the unread counts of web push from those events."""
 
 from __future__ import annotations
 
@@ -12,8 +15,8 @@ from parley.contracts.events import (
     MemberSeenEvent,
     MessageCreated,
     PresenceChanged,
-    TypingEvent,
 )
+from parley.deliveries import DeliveryPublisher
 from parley.http_api import HttpApi
 from parley.revocations import RevocationList
 from parley.runtime import Service
@@ -35,7 +38,7 @@ from parley_notification.vapid import load_vapid_key, public_key_b64
 def build_service(settings: NotificationSettings) -> Service:
     service = Service("notification", settings, uses_redis=True, uses_mongo=True)
     assert service.redis is not None
-    fanout = Fanout(service.bus)
+    fanout = Fanout(service.bus, DeliveryPublisher(service.redis, settings.redis_key_prefix))
     memberships = Memberships(service.redis, settings.redis_key_prefix)
     endpoint_rule = EndpointRule.of(
         settings.notification_push_allowed_hosts, settings.notification_push_allow_insecure_endpoints
@@ -47,16 +50,17 @@ def build_service(settings: NotificationSettings) -> Service:
     service.http.add_routes(HttpApi(ENDPOINTS, verifier, PushApi(subscriptions, public_key)).routes())
     service.on_startup(subscriptions.create_indexes)
     service.on_stop(verifier.close)
-    _message_handlers(service, fanout, escalation)
-    _conversation_handlers(service, fanout, memberships)
+    if escalation is not None:
+        _push_handlers(service, escalation)
+    _conversation_handlers(service, memberships)
 
-    async def on_client_frame(event: ClientFrameEvent, envelope: Envelope) -> None:
-        await fanout.send(event.user_ids, event_frames.checked(event.frame), trace_id=envelope.trace_id)
+    async def on_client_frame(event: ClientFrameEvent, _envelope: Envelope) -> None:
+        await fanout.send(event.user_ids, event_frames.checked(event.frame))
 
-    async def on_presence_changed(event: PresenceChanged, envelope: Envelope) -> None:
+    async def on_presence_changed(event: PresenceChanged, _envelope: Envelope) -> None:
         # The user's own connections too: an operator's other consoles follow their toggle.
         partners = await memberships.partners(event.user_id)
-        await fanout.send([event.user_id, *partners], event_frames.presence(event), trace_id=envelope.trace_id)
+        await fanout.send([event.user_id, *partners], event_frames.presence(event))
 
     service.bus.on_event(ClientFrameEvent, on_client_frame)
     service.bus.on_event(PresenceChanged, on_presence_changed)
@@ -105,38 +109,28 @@ def _web_push(
     return escalation
 
 
-def _message_handlers(service: Service, fanout: Fanout, escalation: Escalation | None) -> None:
-    async def on_message_created(event: MessageCreated, envelope: Envelope) -> None:
-        reached = await fanout.send(event.member_ids, event_frames.message_new(event), trace_id=envelope.trace_id)
-        if escalation is not None:
-            await escalation.message_created(event, reached)
+def _push_handlers(service: Service, escalation: Escalation) -> None:
+    """Unread counts for web push: a message for members no gateway held, cleared when read."""
 
-    async def on_member_seen(event: MemberSeenEvent, envelope: Envelope) -> None:
-        await fanout.send(event.member_ids, event_frames.member_seen(event), trace_id=envelope.trace_id)
-        if escalation is not None:
-            await escalation.member_seen(event)
+    async def on_message_created(event: MessageCreated, _envelope: Envelope) -> None:
+        await escalation.message_created(event, set(event.live_member_ids or ()))
 
-    async def on_typing(event: TypingEvent, envelope: Envelope) -> None:
-        others, frame = event_frames.typing(event)
-        await fanout.send(others, frame, trace_id=envelope.trace_id)
+    async def on_member_seen(event: MemberSeenEvent, _envelope: Envelope) -> None:
+        await escalation.member_seen(event)
 
     service.bus.on_event(MessageCreated, on_message_created)
     service.bus.on_event(MemberSeenEvent, on_member_seen)
-    service.bus.on_event(TypingEvent, on_typing)
 
 
-def _conversation_handlers(service: Service, fanout: Fanout, memberships: Memberships) -> None:
-    async def on_created(event: ConversationCreated, envelope: Envelope) -> None:
+def _conversation_handlers(service: Service, memberships: Memberships) -> None:
+    async def on_created(event: ConversationCreated, _envelope: Envelope) -> None:
         await memberships.conversation(event.conversation_id, "open", event.member_ids)
-        await fanout.send(event.member_ids, event_frames.conversation_created(event), trace_id=envelope.trace_id)
 
-    async def on_updated(event: ConversationChanged, envelope: Envelope) -> None:
+    async def on_updated(event: ConversationChanged, _envelope: Envelope) -> None:
         await memberships.conversation(event.conversation_id, event.status, event.member_ids)
-        await fanout.send(event.member_ids, event_frames.conversation_updated(event), trace_id=envelope.trace_id)
 
-    async def on_closed(event: ConversationClosed, envelope: Envelope) -> None:
+    async def on_closed(event: ConversationClosed, _envelope: Envelope) -> None:
         await memberships.conversation(event.conversation_id, "closed", event.member_ids)
-        await fanout.send(event.member_ids, event_frames.conversation_closed(event), trace_id=envelope.trace_id)
 
     service.bus.on_event(ConversationCreated, on_created)
     service.bus.on_event(ConversationChanged, on_updated)

@@ -1,13 +1,17 @@
-"""Fan-out: one delivery per gateway node that holds a recipient, never one per connection."""
+"""Fan-out of the frames notification still delivers (other services' ``client.frame``, presence
+changes): one publish per recipient on their delivery channel (parley.deliveries), which Redis
+hands once to each gateway node holding them. Presence is asked which nodes hold whom only for
+web push (is a member still offline when their push is due?), never per frame."""
 
 from __future__ import annotations
 
-import asyncio
 from typing import Any
+
+import orjson
 
 from parley.bus import Bus
 from parley.contracts.commands import LookupNodes
-from parley.contracts.deliveries import DeliverFrame
+from parley.deliveries import DeliveryPublisher
 from parley_notification import metrics
 from parley_notification.node_lookups import MergedLookups
 
@@ -16,8 +20,9 @@ LOOKUP_BATCH = 10_000
 
 
 class Fanout:
-    def __init__(self, bus: Bus) -> None:
+    def __init__(self, bus: Bus, live: DeliveryPublisher) -> None:
         self.bus = bus
+        self.live = live
         self._lookups = MergedLookups(self._ask_presence, max_users=LOOKUP_BATCH)
 
     async def nodes_of(self, user_ids: list[str], *, trace_id: str | None = None) -> dict[str, list[str]]:
@@ -40,16 +45,16 @@ class Fanout:
             return set()
         return {user for users in (await self.nodes_of(user_ids, trace_id=trace_id)).values() for user in users}
 
-    async def send(self, user_ids: list[str], frame: dict[str, Any], *, trace_id: str) -> set[str]:
-        """Deliver ``frame`` to the live connections of ``user_ids``; returns the users reached."""
-        if not user_ids:
-            return set()
-        nodes = await self.nodes_of(user_ids, trace_id=trace_id)
-        await asyncio.gather(
-            *(
-                self.bus.deliver(node, DeliverFrame(user_ids=users, frame=frame), trace_id=trace_id)
-                for node, users in nodes.items()
-            )
+    async def send(self, user_ids: list[str], frame: dict[str, Any]) -> set[str]:
+        """Deliver ``frame`` to the live connections of ``user_ids``; returns the users some node
+        holds. A conversation's state frame (bot.step, robot.status) is recorded as its current one."""
+        frame_type = str(frame.get("type", "unknown"))
+        conversation_id = frame.get("data", {}).get("conversation_id")
+        reached = await self.live.frame(
+            user_ids,
+            frame_type,
+            orjson.dumps(frame).decode(),
+            conversation_id=conversation_id if isinstance(conversation_id, str) else None,
         )
-        metrics.DELIVERIES.labels(str(frame.get("type", "unknown"))).inc(len(nodes))
-        return {user for users in nodes.values() for user in users}
+        metrics.DELIVERIES.labels(frame_type).inc(len(set(user_ids)))
+        return reached

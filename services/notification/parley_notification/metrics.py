@@ -4,7 +4,7 @@ from prometheus_client import Counter, Gauge
 
 DELIVERIES = Counter(
     "parley_notification_deliveries_total",
-    "Deliveries published to parley.deliver: one per gateway node holding recipients of an event.",
+    "Frames published to users' delivery channels: one per recipient of a client.frame or presence change.",
     ["frame"],
 )
 PUSH_SENT = Counter("parley_push_sent_total", "Web pushes accepted by a push service.")

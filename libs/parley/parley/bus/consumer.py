@@ -77,7 +77,8 @@ class Subscription:
         for key in sorted(self.spec.routing_keys):
             await self._queue.bind(exchange, routing_key=key)
         for key in topology.RETIRED_BINDINGS.get(self.spec.name, ()):
-            await self._queue.unbind(exchange, routing_key=key)
+            if key not in self.spec.routing_keys:  # retired where not taken: a binding that depends on settings
+                await self._queue.unbind(exchange, routing_key=key)
         self._consumer_tag = await self._queue.consume(self._on_message)
 
     async def stop(self, timeout: float) -> None:

@@ -71,6 +71,9 @@ ATTEMPT_HEADER = "x-parley-attempt"
 RETIRED_BINDINGS: dict[str, tuple[str, ...]] = {
     "presence.events": ("message.created", "member.seen", "conversation.typing"),
     "chatbot_engine.events": ("message.created",),
+    # notification relays no frame any more (chat_session publishes them on the members' delivery
+    # channels): it takes message.created and member.seen only when web push is configured.
+    "notification.events": ("conversation.typing.#", "message.created.#", "member.seen.#"),
 }
 
 

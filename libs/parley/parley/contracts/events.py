@@ -55,6 +55,9 @@ WITH_BOT = "with_bot"
 class MessageCreated(Contract):
     message: Message
     member_ids: list[str]
+    # The members some gateway node held when the message was published to their delivery
+    # channels (parley.deliveries); None from a publisher that did not say. Web push is for the rest.
+    live_member_ids: list[str] | None = None
 
     def routing_key(self) -> str:
         with_bot = any(script_id_of(member) is not None for member in self.member_ids)
@@ -107,17 +110,6 @@ class MemberSeenEvent(Contract):
     conversation_id: str
     user_id: str
     seq: int
-    member_ids: list[str]
-
-
-@contract("conversation.typing")
-class TypingEvent(Contract):
-    """Relayed, never stored."""
-
-    conversation_id: str
-    user_id: str
-    name: str = ""
-    active: bool
     member_ids: list[str]
 
 

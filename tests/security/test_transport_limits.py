@@ -45,6 +45,7 @@ from tests.security.wire import (
     read_until_closed,
     slow_body,
     slow_head,
+    websocket_offering_deflate,
     websocket_with_deflate,
 )
 
@@ -327,14 +328,19 @@ async def _send_bomb(port: int, token: str, bomb: bytes) -> int | None:
     return code
 
 
-async def test_the_gateway_does_not_inflate_a_frame_beyond_its_limit(fleet: Fleet) -> None:
-    """aiohttp's max_msg_size bounds the inflated size (it inflates at most one byte past it):
-    verified here, not assumed."""
+async def test_the_gateway_declines_compression_and_closes_on_a_compressed_frame_unread(fleet: Fleet) -> None:
+    """The gateway declines permessage-deflate (parley_gateway/websocket.py): a frame sent
+    compressed anyway is a protocol error (1002), closed on without inflating it."""
     bomb, token = deflate_bomb(BOMB_INFLATED_BYTES), await visitor_token(fleet)
     gateway = fleet.services["gateway"]
     assert gateway.process is not None
     peak_before = _peak_rss_bytes(gateway.process.pid)
-    assert await _send_bomb(gateway.port, token, bomb) == 1009
+    reader, writer, head = await websocket_offering_deflate(gateway.port, f"/ws?token={token}")
+    assert b"permessage-deflate" not in head.lower(), head
+    writer.write(masked_frame(OPCODE_BINARY, bomb, compressed=True))
+    await writer.drain()
+    assert await asyncio.wait_for(close_code(reader), DROP_GUARD_SECONDS) == 1002
+    writer.close()
     assert _peak_rss_bytes(gateway.process.pid) - peak_before < BOMB_MEMORY_ALLOWANCE_BYTES
 
 

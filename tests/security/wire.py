@@ -129,6 +129,16 @@ async def websocket_with_deflate(
     port: int, path: str, source: str = "127.0.0.1"
 ) -> tuple[asyncio.StreamReader, asyncio.StreamWriter]:
     """A WebSocket handshake offering permessage-deflate; fails unless the server takes it."""
+    reader, writer, head = await websocket_offering_deflate(port, path, source)
+    assert b"permessage-deflate" in head.lower(), f"the server did not take compression: {head!r}"
+    return reader, writer
+
+
+async def websocket_offering_deflate(
+    port: int, path: str, source: str = "127.0.0.1"
+) -> tuple[asyncio.StreamReader, asyncio.StreamWriter, bytes]:
+    """A WebSocket handshake offering permessage-deflate, as browsers do; the answer's head says
+    whether the server took it."""
     reader, writer = await open_from(source, port)
     key = base64.b64encode(os.urandom(16)).decode()
     writer.write(
@@ -141,8 +151,7 @@ async def websocket_with_deflate(
     await writer.drain()
     head = await reader.readuntil(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 101"), head
-    assert b"permessage-deflate" in head.lower(), f"the server did not take compression: {head!r}"
-    return reader, writer
+    return reader, writer, head
 
 
 async def close_code(reader: asyncio.StreamReader) -> int | None:

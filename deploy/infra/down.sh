@@ -25,7 +25,7 @@ read_pid() {
 }
 
 # pid_is <pid> <pattern>: the process command line matches (guards against pid reuse).
-pid_is() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -q -- "$2"; }
+pid_is() { tr '\0' ' ' <"/proc/$1/cmdline" 2>/dev/null | grep -- "$2" >/dev/null; }  # no -q: see up.sh's ferretdb_works
 
 # wait_gone <pid> <seconds>
 wait_gone() {

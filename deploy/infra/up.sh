@@ -257,7 +257,10 @@ PY
     [ -x "$GO" ] || die "failed to unpack the Go toolchain into $INFRA_DIR/tools/go"
 }
 
-ferretdb_works() { [ -n "$1" ] && [ -x "$1" ] && "$1" --version 2>/dev/null | grep -q '^version: v'; }
+# grep reads all of --version's output (no -q): with -q it could exit at the first match while
+# ferretdb still writes, and the SIGPIPE that ferretdb then gets fails the pipeline (pipefail):
+# a working binary taken for broken, rebuilt under a concurrent run's feet.
+ferretdb_works() { [ -n "$1" ] && [ -x "$1" ] && "$1" --version 2>/dev/null | grep '^version: v' >/dev/null; }
 
 FERRETDB_BIN=""
 # The binary is built from the module sources with deploy/infra/ferretdb-sqlite-id-index.patch
@@ -301,10 +304,13 @@ ensure_ferretdb() {
         die "$FERRETDB_PATCH does not apply to FerretDB $FERRETDB_VERSION (log: $buildlog)"
     fi
     echo "$FERRETDB_VERSION" >"$tmp/src/build/version/version.txt"
-    if ! (cd "$tmp/src" && GOFLAGS=-buildvcs=false "$GO" build -o "$gobin/$FERRETDB_BUILD_NAME" ./cmd/ferretdb) >>"$buildlog" 2>&1; then
-        rm -rf "$tmp"; tail -n 20 "$buildlog" >&2
+    # Built beside its final name and renamed into place (atomic): a concurrent run (the chaos
+    # suite starts brokers of its own) never executes a half-written binary.
+    if ! (cd "$tmp/src" && GOFLAGS=-buildvcs=false "$GO" build -o "$gobin/$FERRETDB_BUILD_NAME.building.$$" ./cmd/ferretdb) >>"$buildlog" 2>&1; then
+        rm -rf "$tmp" "$gobin/$FERRETDB_BUILD_NAME.building.$$"; tail -n 20 "$buildlog" >&2
         die "building FerretDB failed (log: $buildlog)"
     fi
+    mv -f "$gobin/$FERRETDB_BUILD_NAME.building.$$" "$gobin/$FERRETDB_BUILD_NAME"
     rm -rf "$tmp"
     ferretdb_works "$gobin/$FERRETDB_BUILD_NAME" || die "the FerretDB binary built at $gobin/$FERRETDB_BUILD_NAME does not run (log: $buildlog)"
     FERRETDB_BIN="$gobin/$FERRETDB_BUILD_NAME"

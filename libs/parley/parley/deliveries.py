@@ -61,8 +61,11 @@ DEAD_AFTER_SECONDS = 3.0
 RECONNECT_FIRST_SECONDS = 0.1
 RECONNECT_MAX_SECONDS = 1.0
 # How long a new connection waits for its user's subscription to be confirmed before it is
-# refused (and the client retries): longer than one reconnect of a briefly lost link.
-HOLD_TIMEOUT_SECONDS = 5.0
+# refused (and the client retries). Not short: on a loop saturated by a reconnect storm the
+# confirmation is merely late, and a refusal wastes the handshake's work and brings the client
+# back 2-4 s later. 5 s made a storm of 2,016 reconnects never recover (0 back in 120 s, twice);
+# 30 s: all back in 19.4 s, as 606aec8 (bench idle,storm; docs/performance.md).
+HOLD_TIMEOUT_SECONDS = 30.0
 
 _MESSAGE = """
 local seq, ttl, payload = tonumber(ARGV[1]), ARGV[2], ARGV[3]

@@ -12,22 +12,10 @@ import pytest
 import redis.asyncio as redis
 
 from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber, current_states, newest_seqs
-from tests.conftest import REDIS_URL, Infra
+from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.integration
 WAIT_SECONDS = 5.0
-
-
-@pytest.fixture
-async def client(infra: Infra) -> AsyncIterator[redis.Redis]:
-    connection = redis.Redis.from_url(REDIS_URL, decode_responses=True)
-    yield connection
-    await connection.aclose()
-
-
-@pytest.fixture
-def prefix(infra: Infra) -> str:
-    return f"{infra.redis_prefix}{uuid.uuid4().hex[:6]}:"
 
 
 class Node:

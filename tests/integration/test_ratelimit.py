@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator
 
 import pytest
 import redis.asyncio as redis
@@ -18,19 +17,7 @@ from parley.tokens import Claims
 from parley_gateway.connections import Connection
 from parley_gateway.limits import FrameLimits, FrameRefused
 from parley_gateway.settings import GatewaySettings
-from tests.conftest import REDIS_URL, Infra
-
-
-@pytest.fixture
-async def client(infra: Infra) -> AsyncIterator[redis.Redis]:
-    connection = redis.Redis.from_url(REDIS_URL, decode_responses=True)
-    yield connection
-    await connection.aclose()
-
-
-@pytest.fixture
-def prefix(infra: Infra) -> str:
-    return f"{infra.redis_prefix}{uuid.uuid4().hex[:6]}:"
+from tests.conftest import REDIS_URL
 
 
 async def test_a_burst_passes_then_the_next_is_refused_with_the_wait(client: redis.Redis, prefix: str) -> None:

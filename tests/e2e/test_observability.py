@@ -67,11 +67,15 @@ async def test_every_metric_the_rules_and_dashboard_use_is_exposed(fleet: Fleet)
 
 
 async def test_chat_and_staffing_metrics_move(fleet: Fleet) -> None:
-    """A message stored, a queue wait observed, an available operator at load 1 counted."""
+    """A message stored and delivered, a queue wait observed, an available operator at load 1 counted."""
+    delivered = "parley_message_delivery_latency_seconds_count"
     async with aiohttp.ClientSession() as session:
-        before = (await exposition(session, fleet))["chat_session"]
+        before_all = await exposition(session, fleet)
+        before = before_all["chat_session"]
         async with visitor_with_operator(session, fleet, "hi"):
             after = await _wait_for_staffing(session, fleet)
+            gateway_after = (await exposition(session, fleet))["gateway"]
+    assert sample(gateway_after, delivered) >= sample(before_all["gateway"], delivered) + 1
     stored = 'parley_messages_stored_total{kind="text"}'
     assert sample(after, stored) >= sample(before, stored) + 1
     waits = "parley_visitor_queue_wait_seconds_count"

@@ -5,6 +5,7 @@ and reported, and a message's newest seq is recorded in the same script as its p
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import AsyncIterator
 
@@ -64,6 +65,7 @@ async def test_a_message_records_the_newest_seq_and_never_lowers_it(
     assert await publisher.message("c1", 3, ["alice"], '{"m":3}') == {"alice"}  # a late re-announcement
     first, second = await node.next(), await node.next()
     assert (first.conversation_id, first.seq, second.seq) == ("c1", 5, 3)
+    assert first.sent_at is not None and abs(time.time() - first.sent_at) < 60, "stamped by the publisher's clock"
     assert await newest_seqs(client, prefix, ["c1", "c2"]) == {"c1": 5}, "c2 has no key: the reader asks MongoDB"
 
 

@@ -17,8 +17,9 @@ per conversation with its recipients, in the same round trip as their publish: a
 subscription link was down reads them back (:func:`current_states`) and re-sends them, since
 whatever was published meanwhile is gone.
 
-On the wire a published item is one line of routing (``<frame type>\\t<conversation id>\\t<seq>``,
-the last two empty for frames that are not ``message.new``), a newline, and the frame's JSON as
+On the wire a published item is one line of routing (``<frame type>\\t<conversation id>\\t<seq>\\t<sent
+at>``, the last three empty for frames that are not ``message.new``; sent at is the publisher's
+clock in epoch seconds, for the delivery-latency histogram), a newline, and the frame's JSON as
 the socket gets it: a node routes it without parsing the JSON.
 """
 
@@ -95,7 +96,9 @@ def state_key(prefix: str, conversation_id: str) -> str:
 
 def encode(frame_type: str, payload: str, conversation_id: str = "", seq: int | None = None) -> str:
     """One published item: the routing line, then the frame's JSON."""
-    return f"{frame_type}\t{conversation_id}\t{'' if seq is None else seq}\n{payload}"
+    if seq is None:
+        return f"{frame_type}\t{conversation_id}\t\t\n{payload}"
+    return f"{frame_type}\t{conversation_id}\t{seq}\t{time.time():.3f}\n{payload}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,12 +110,20 @@ class Delivered:
     conversation_id: str
     seq: int | None  # set for message.new only
     payload: str
+    sent_at: float | None = None  # the publisher's clock (epoch seconds), message.new only
 
     @classmethod
     def decode(cls, user_id: str, item: str) -> Delivered:
         head, _, payload = item.partition("\n")
-        frame_type, conversation_id, seq = [*head.split("\t"), "", ""][:3]
-        return cls(user_id, frame_type, conversation_id, int(seq) if seq else None, payload)
+        frame_type, conversation_id, seq, sent_at = [*head.split("\t"), "", "", ""][:4]
+        return cls(
+            user_id,
+            frame_type,
+            conversation_id,
+            int(seq) if seq else None,
+            payload,
+            float(sent_at) if sent_at else None,
+        )
 
 
 class DeliveryPublisher:

@@ -171,8 +171,9 @@ def _deliverer(connections: Connections, delivery: OrderedDelivery) -> Callable[
         for connection in connections.of_user(item.user_id):
             if item.seq is None:
                 connection.send(item.frame_type, item.payload)
-            else:
-                delivery.deliver(connection, item.conversation_id, item.seq, item.payload)
+            elif delivery.deliver(connection, item.conversation_id, item.seq, item.payload) and item.sent_at:
+                # Written now (not held behind a gap): publisher's clock to this write.
+                metrics.MESSAGE_SECONDS.observe(max(0.0, time.time() - item.sent_at))
 
     return deliver
 

@@ -47,7 +47,8 @@ DELIVERY_SECONDS = Histogram(
 )
 MESSAGE_SECONDS = Histogram(
     "parley_message_delivery_latency_seconds",
-    "From a message's creation in chat_session to its write on a recipient's socket.",
+    "From chat_session's publish of a stored message to its write on a recipient's socket (clocks of two "
+    "hosts: keep them in sync); a message held behind a gap is not counted.",
     buckets=LATENCY_BUCKETS,
 )
 

@@ -18,6 +18,7 @@ from tests.conftest import REDIS_URL, Infra
 from tests.e2e.client import WsClient
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.gateway_fleet import bearer, closed, connect, fleet_with, login, post, ws_url
+from tests.kit.waiting import eventually
 
 ORIGIN = "https://shop.example"
 TOKEN_TTL = 8
@@ -76,6 +77,14 @@ async def test_bad_or_missing_authentication_closes_with_4001(session: aiohttp.C
     mismatch, refused = await connect(session, fleet.url("gateway"), visitor["token"], client_kind="mobile")
     assert refused["data"]["code"] == 9105 and "client_kind" in refused["data"]["message"]
     assert await closed(mismatch) == 4001
+
+    def refusals_logged() -> set[tuple[object, object]]:
+        lines = (fleet.log_dir / "gateway.log").read_text().splitlines()
+        events = [json.loads(line) for line in lines if '"gateway.connection_refused"' in line]
+        return {(event.get("code"), event.get("user_id")) for event in events}
+
+    # Each refusal is logged with its code (and the user, once the token was read).
+    await eventually(lambda: {(7001, None), (9105, None)} <= refusals_logged(), what="the refusals in the gateway log")
 
     by_query = WsClient(await session.ws_connect(ws_url(fleet.url("gateway")) + f"?token={visitor['token']}"))
     ok = await by_query.wait_for(lambda f: f["type"] == "auth.ok")

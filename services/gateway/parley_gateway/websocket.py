@@ -117,6 +117,12 @@ class WebSocketEndpoint:
             return ws
         except TimeoutError:
             metrics.REFUSED.labels("token").inc()
+            log.info(
+                "gateway.connection_refused",
+                reason="token",
+                close_code=CloseCode.UNAUTHENTICATED,
+                message="no auth frame in time",
+            )
             await ws.close(code=CloseCode.UNAUTHENTICATED, message=b"no auth frame in time")
             return ws
         connection = Connection(
@@ -177,7 +183,7 @@ class WebSocketEndpoint:
                 await self._resume_at_auth(connection, position, auth_frame_id)
             await self._read(connection)
         except Refusal as refusal:
-            metrics.REFUSED.labels(refusal.reason).inc()
+            _count_refusal(refusal, connection.user_id)
             connection.send_error(refusal.code, refusal.message, auth_frame_id)
             connection.close(refusal.close_code, refusal.message)
         finally:
@@ -266,8 +272,22 @@ class WebSocketEndpoint:
             log.warning("gateway.close_not_reported", connection_id=connection.id)
 
 
-async def _refuse(ws: web.WebSocketResponse, refusal: Refusal) -> None:
+def _count_refusal(refusal: Refusal, user_id: str | None = None) -> None:
+    """Counted by reason, and logged: a platform team asking why a user cannot connect finds the
+    code they were given (info, not warning: a refusal is the gateway working)."""
     metrics.REFUSED.labels(refusal.reason).inc()
+    log.info(
+        "gateway.connection_refused",
+        reason=refusal.reason,
+        code=int(refusal.code),
+        close_code=refusal.close_code,
+        user_id=user_id,
+        message=refusal.message[:200],
+    )
+
+
+async def _refuse(ws: web.WebSocketResponse, refusal: Refusal) -> None:
+    _count_refusal(refusal)
     metrics.ERRORS.labels(str(int(refusal.code))).inc()
     payload = server_frame("error", {"code": int(refusal.code), "message": refusal.message}, refusal.frame_id).decode()
     try:

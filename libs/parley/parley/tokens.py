@@ -21,6 +21,7 @@ from jwt import PyJWK
 from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
+from parley.contracts.base import ClientKind
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Role
 from parley.logs import get_logger
@@ -65,7 +66,7 @@ class Claims:
     aud: Interned
     jti: str
     name: str = ""
-    kind: Interned = "web"
+    kind: ClientKind = "web"  # a Literal's values are the module's constants: shared, like Interned
 
 
 CLAIMS = TypeAdapter(Claims)

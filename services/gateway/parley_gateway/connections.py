@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import WSCloseCode, web
 
+from parley.contracts.base import ClientKind
 from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.frames import ErrorData, server_frame
 from parley.logs import get_logger
@@ -87,7 +88,7 @@ class Connection:
 
     ws: web.WebSocketResponse
     claims: Claims
-    client_kind: str
+    client_kind: ClientKind
     max_queued: int = 1000
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     opened_at: float = field(default_factory=time.monotonic)

@@ -222,7 +222,7 @@ class WebSocketEndpoint:
                     user_id=connection.user_id,
                     role=connection.claims.role,
                     # A token's kind is one auth issued (a ClientKind); the event model validates it.
-                    client_kind=connection.client_kind,  # type: ignore[arg-type]
+                    client_kind=connection.client_kind,
                 )
             )
         except ParleyError as error:

@@ -69,11 +69,6 @@ class Bus:
         key = topology.event_binding(contract.TYPE, None)
         self._subscribe(name, topology.EVENTS, contract, handler, routing_key=key, exclusive=True)
 
-    def on_delivery(self, contract: type[Contract], handler: Handler) -> None:
-        """Handle deliveries addressed to this node (exclusive queue, routing key = node id)."""
-        name = topology.deliver_queue(self.settings.node_id)
-        self._subscribe(name, topology.DELIVER, contract, handler, routing_key=self.settings.node_id, exclusive=True)
-
     def _subscribe(
         self,
         queue: str,
@@ -202,10 +197,6 @@ class Bus:
 
     async def send_command(self, command: Contract, *, trace_id: str | None = None) -> None:
         await self._publish(command, topology.COMMANDS, command.TYPE, trace_id=trace_id, mandatory=True)
-
-    async def deliver(self, node: str, body: Contract, *, trace_id: str | None = None) -> None:
-        # Transient: a delivery is only useful to a live socket; missed ones are recovered by resume.
-        await self._publish(body, topology.DELIVER, node, trace_id=trace_id, persistent=False)
 
     async def request(
         self, command: Command[ResultT], *, trace_id: str | None = None, timeout: float | None = None

@@ -6,7 +6,6 @@ from aio_pika import ExchangeType
 
 COMMANDS = "parley.commands"  # direct: routing key = command type ("<service>.<command>")
 EVENTS = "parley.events"  # topic: routing key = event type ("<aggregate>.<event>"), maybe qualified
-DELIVER = "parley.deliver"  # direct: routing key = gateway node id
 DLX = "parley.dlx"  # fanout: everything that failed repeatedly or could not be read
 DEAD_LETTERS_QUEUE = "parley.dead_letters"
 DELAY = "parley.delay"  # headers: a failed message waits out its backoff here, then returns to its queue
@@ -14,7 +13,6 @@ DELAY = "parley.delay"  # headers: a failed message waits out its backoff here, 
 EXCHANGES: dict[str, ExchangeType] = {
     COMMANDS: ExchangeType.DIRECT,
     EVENTS: ExchangeType.TOPIC,
-    DELIVER: ExchangeType.DIRECT,
     DLX: ExchangeType.FANOUT,
     DELAY: ExchangeType.HEADERS,
 }
@@ -93,10 +91,6 @@ def events_queue(service: str) -> str:
 
 def node_events_queue(service: str, node: str) -> str:
     return f"{service}.events.{node}"
-
-
-def deliver_queue(node: str) -> str:
-    return f"gateway.deliver.{node}"
 
 
 def reply_queue(service: str, node: str) -> str:

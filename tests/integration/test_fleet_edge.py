@@ -23,6 +23,10 @@ def test_routes_come_from_the_ingress_manifest() -> None:
     assert routes[("/auth", "Prefix")] == "auth"
     assert routes[("/channels", "Prefix")] == "chat_session"  # chat-session in Kubernetes
     assert routes[("/push", "Prefix")] == "notification"
+    assert routes[("/files", "Prefix")] == "chat_session"
+    limits = {route.path: route.max_body_bytes for route in load_routes()}
+    assert limits["/files"] == 100 * 1024**2  # uploads: their own Ingress and body limit
+    assert limits["/channels"] == 64 * 1024
 
 
 @pytest.mark.parametrize(

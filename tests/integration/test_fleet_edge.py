@@ -124,6 +124,23 @@ async def test_http_is_forwarded_with_forwarded_headers(edge: tuple[Edge, web.Ap
     }
 
 
+async def test_a_body_over_the_routes_limit_is_refused(edge: tuple[Edge, web.Application]) -> None:
+    proxy, _ = edge
+    too_much = b"x" * (65 * 1024)  # /auth's Ingress: proxy-body-size 64k
+
+    async def streamed() -> AsyncIterator[bytes]:  # no Content-Length: cut as it passes the limit
+        for start in range(0, len(too_much), 4096):
+            yield too_much[start : start + 4096]
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{proxy.url}/auth/login", data=too_much) as declared:
+            assert declared.status == 413
+        async with session.post(f"{proxy.url}/auth/login", data=streamed()) as chunked:
+            assert chunked.status == 413, await chunked.text()
+        async with session.post(f"{proxy.url}/auth/login", data=b"y" * (60 * 1024)) as fits:
+            assert fits.status == 201
+
+
 async def test_websocket_frames_and_close_codes_pass_both_ways(edge: tuple[Edge, web.Application]) -> None:
     proxy, backend = edge
     async with aiohttp.ClientSession() as session:

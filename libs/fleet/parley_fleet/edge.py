@@ -62,6 +62,10 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 GATEWAY_HARD_FRAME_BYTES = 64 * 1024 * 4
 
 
+class BodyTooLarge(Exception):
+    """A request body without a declared length went past its route's limit."""
+
+
 @dataclass(eq=False)
 class ProxiedSocket:
     request: web.Request
@@ -173,6 +177,9 @@ class Edge:
                 await response.write_eof()
                 return response
         except aiohttp.ClientConnectionError as error:
+            # aiohttp reports a failing body as a failed send, the body's own error as its cause.
+            if isinstance(error.__cause__, BodyTooLarge):
+                return web.Response(status=413, text=f"{error.__cause__}\n")
             return web.Response(status=502, text=f"backend unreachable: {error}\n")
 
     async def _websocket(self, request: web.Request, target: str) -> web.StreamResponse:
@@ -223,7 +230,7 @@ async def _bounded(request: web.Request, max_bytes: int) -> AsyncIterator[bytes]
     async for chunk in request.content.iter_chunked(CHUNK_BYTES):
         seen += len(chunk)
         if seen > max_bytes:
-            raise aiohttp.ClientPayloadError(f"request body larger than {max_bytes} bytes")
+            raise BodyTooLarge(f"request body larger than {max_bytes} bytes")
         yield chunk
 
 

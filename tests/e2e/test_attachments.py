@@ -6,6 +6,7 @@ large upload streams through the service without being held in memory; the local
 
 from __future__ import annotations
 
+import asyncio
 import io
 import json
 import time
@@ -16,9 +17,11 @@ from typing import Any
 
 import pytest
 from PIL import Image
+from pymongo import AsyncMongoClient
 
 from parley_chat_session.files.signing import LinkGrant, LinkSigner
 from parley_fleet.edge import Edge
+from tests.conftest import MONGO_URL
 from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
 from tests.kit.waiting import eventually
 
@@ -264,6 +267,55 @@ async def test_an_unsent_upload_is_deleted(world: ChatWorld) -> None:
     await eventually(gone, what="the unsent upload deleted")
 
 
+async def test_an_upload_cut_short_leaves_nothing_and_is_counted(world: ChatWorld) -> None:
+    visitor = await world.visitor()
+    opened = await visitor.ws.request("session.open", {"channel_id": await world.channel([])}, timeout=WAIT_SECONDS)
+    conversation_id = opened["data"]["conversation_id"]
+    port = int(world.chat_url.rsplit(":", 1)[1])
+    _reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    writer.write(
+        f"POST /files/{conversation_id}?name=cut.pdf HTTP/1.1\r\nHost: x\r\n"
+        f"Authorization: Bearer {visitor.token}\r\nContent-Length: {5 * MB}\r\n\r\n".encode()
+    )
+    writer.write(b"%PDF-" + b"\0" * MB)  # a fifth of what it declared, then the client is gone
+    await writer.drain()
+    writer.close()
+    await writer.wait_closed()
+
+    async def counted() -> bool:
+        async with world.session.get(world.chat_url + "/metrics") as response:
+            return 'parley_file_uploads_total{outcome="aborted"}' in await response.text()
+
+    await eventually(counted, what="the cut upload counted as aborted")
+    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGO_URL)
+    try:
+        left = await mongo[world.infra.mongo_db]["uploads"].count_documents({"conversation_id": conversation_id})
+    finally:
+        await mongo.close()
+    assert left == 0
+    # The service is fine: the same visitor uploads again at once.
+    assert (await upload(world, visitor.token, conversation_id, "ok.pdf", PDF))["status"] == "clean"
+
+
+async def test_the_edge_routes_files_like_the_ingress(world: ChatWorld) -> None:
+    visitor = await world.visitor()
+    opened = await visitor.ws.request("session.open", {"channel_id": await world.channel([])}, timeout=WAIT_SECONDS)
+    conversation_id = opened["data"]["conversation_id"]  # a temporary session: its visitor uploads already
+    edge = Edge({name: world.fleet.url(name) for name in ("chat_session", "auth", "gateway")})
+    await edge.start()
+    try:
+        image = png(64, 64)
+        stored = await upload(world, visitor.token, conversation_id, "via-edge.png", image, base=edge.url)
+        assert stored["file"]["size"] == len(image)
+        # The JSON APIs keep their small body limit; /files has its own.
+        async with world.session.post(edge.url + "/channels", data=b"x" * (65 * 1024)) as response:
+            assert response.status == 413
+    finally:
+        await edge.stop()
+
+
+# Last in the module for speed only: FerretDB's SQLite backend finds a file's GridFS chunks by
+# scanning every stored chunk, so after this test's 48 MB every later delete and read is slower.
 def _rss_bytes(pid: int) -> int:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
@@ -291,20 +343,3 @@ async def test_a_large_upload_streams_through_without_being_held_in_memory(world
     grew = _rss_bytes(process.pid) - before
     assert stored["file"]["size"] == size
     assert grew < 16 * MB, f"chat_session's RSS grew {grew / MB:.1f} MB over a {size / MB:.0f} MB upload"
-
-
-async def test_the_edge_routes_files_like_the_ingress(world: ChatWorld) -> None:
-    visitor = await world.visitor()
-    opened = await visitor.ws.request("session.open", {"channel_id": await world.channel([])}, timeout=WAIT_SECONDS)
-    conversation_id = opened["data"]["conversation_id"]  # a temporary session: its visitor uploads already
-    edge = Edge({name: world.fleet.url(name) for name in ("chat_session", "auth", "gateway")})
-    await edge.start()
-    try:
-        image = png(64, 64)
-        stored = await upload(world, visitor.token, conversation_id, "via-edge.png", image, base=edge.url)
-        assert stored["file"]["size"] == len(image)
-        # The JSON APIs keep their small body limit; /files has its own.
-        async with world.session.post(edge.url + "/channels", data=b"x" * (65 * 1024)) as response:
-            assert response.status == 413
-    finally:
-        await edge.stop()

@@ -15,6 +15,9 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from typing import IO, Any, BinaryIO, cast
 
+from aiohttp import ClientPayloadError
+from aiohttp.http_exceptions import HttpProcessingError
+
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import AttachedFile
 from parley_chat_session.files.images import NotAnImage, inspect_image
@@ -70,9 +73,11 @@ class Receiver:
         except ParleyError as refused:
             FILE_UPLOADS.labels(REASONS.get(refused.code, "refused")).inc()
             raise
-        except (ConnectionError, asyncio.CancelledError):
+        except (ConnectionError, HttpProcessingError, ClientPayloadError, asyncio.CancelledError) as cut:
             FILE_UPLOADS.labels("aborted").inc()
-            raise
+            if isinstance(cut, asyncio.CancelledError):
+                raise
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, "the upload was cut short") from None
         FILE_UPLOADS.labels("stored").inc()
         return attached_file({**doc, **fields}), status
 

@@ -126,9 +126,12 @@ class UploadStore:
     # ---- deleting ---------------------------------------------------------------------------
 
     async def sweep_unsent(self, older_than_seconds: float) -> int:
-        """Delete (a batch of) the uploads not sent in a message within ``older_than_seconds``."""
+        """Delete (a batch of) the uploads not sent in a message within ``older_than_seconds``.
+
+        One claimed by a message is left alone (its message may be being stored this instant);
+        if that message never comes, the file goes with its conversation (retention, erasure)."""
         cutoff = datetime.now(UTC) - timedelta(seconds=older_than_seconds)
-        return await self._delete_batch({"message_id": None, "created_at": {"$lt": cutoff}})
+        return await self._delete_batch({"message_id": None, "claimed_by": None, "created_at": {"$lt": cutoff}})
 
     async def delete_for_conversations(self, conversation_ids: list[str]) -> int:
         """Delete every file of these conversations (retention, erasure); how many were deleted."""

@@ -208,6 +208,8 @@ async def test_attackers_are_refused(world: ChatWorld, files_chat: tuple[Person,
     assert (await link(world, operator.token, conversation_id, file_id, status=404))["error"]["code"] == 9113
     assert (await send_files(world, visitor, conversation_id, [file_id], "shot"))["type"] == "message.accepted"
     links = await link(world, visitor.token, conversation_id, file_id)
+    assert (await link(world, world.admin_token, conversation_id, file_id))["file"]["file_id"] == file_id  # admins too
+    assert (await link(world, world.admin_token, "c_nope", file_id, status=404))["error"]["code"] == 9102
 
     stranger = await world.visitor()
     other_operator = await world.operator("Mallory")

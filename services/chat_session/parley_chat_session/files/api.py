@@ -117,10 +117,9 @@ class FilesApi:
     ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
         """The conversation (None: still a temporary session) and its channel, if ``user_id`` may
         read its files: an admin; its visitor; an operator of its channel now (read fresh)."""
-        if role == "admin":
-            doc = await self._store.find(conversation_id)
-            if doc is not None:
-                return doc, await self._channels.get(doc["channel_id"], archived_too=True)
+        if role == "admin":  # any stored conversation; a temporary session is its visitor's alone
+            stored = await self._store.get(conversation_id)
+            return stored, await self._channels.get(stored["channel_id"], archived_too=True)
         if role not in ("operator", "visitor"):
             raise ParleyError(ErrorCode.NOT_A_MEMBER, "you may not read the files of this conversation")
         located = await self._sessions.locate(Caller(user_id=user_id, role=_caller_role(role)), conversation_id)

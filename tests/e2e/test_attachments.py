@@ -309,6 +309,9 @@ async def test_the_edge_routes_files_like_the_ingress(world: ChatWorld) -> None:
         image = png(64, 64)
         stored = await upload(world, visitor.token, conversation_id, "via-edge.png", image, base=edge.url)
         assert stored["file"]["size"] == len(image)
+        # The first message of a temporary session may be a file: it becomes a conversation.
+        first = await send_files(world, visitor, conversation_id, [stored["file"]["file_id"]], "first")
+        assert first["type"] == "message.accepted" and first["data"]["message"]["seq"] == 1, first
         # The JSON APIs keep their small body limit; /files has its own.
         async with world.session.post(edge.url + "/channels", data=b"x" * (65 * 1024)) as response:
             assert response.status == 413

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 from parley.contracts.base import Envelope
 from parley.contracts.bot import ContactCollected
@@ -27,6 +28,8 @@ from parley_chat_session.channel_api import ChannelApi
 from parley_chat_session.components import Components, build_components
 from parley_chat_session.conversation_access import register_conversation_access
 from parley_chat_session.conversation_api import ConversationApi
+from parley_chat_session.files.api import FilesApi
+from parley_chat_session.files.signing import LinkSigner
 from parley_chat_session.history import register_history
 from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.newest_seqs import register_newest_seqs
@@ -40,10 +43,13 @@ def build_service(settings: ChatSessionSettings) -> Service:
     parts = build_components(service, settings)
     removal = OperatorRemoval(parts.queue.routing, parts.queue)
     channel_api = ChannelApi(parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, removal)
-    conversation_api = ConversationApi(parts.transcripts, parts.members, parts.sessions, parts.channels)
     queue_api = QueueApi(parts.queue, parts.store, parts.channels)
     checks = HttpChecks(parts.store, parts.channels, parts.sessions)
-    api = HttpApi(ENDPOINTS, parts.verifier, channel_api, conversation_api, queue_api, checks)
+    files_api = _files_api(settings, parts)
+    conversation_api = ConversationApi(
+        parts.transcripts, parts.members, parts.sessions, parts.channels, files_api.link_maker
+    )
+    api = HttpApi(ENDPOINTS, parts.verifier, channel_api, conversation_api, queue_api, checks, files_api)
     service.http.add_routes(api.routes())
     service.on_startup(parts.create_indexes)
     service.on_stop(parts.verifier.close)
@@ -54,6 +60,24 @@ def build_service(settings: ChatSessionSettings) -> Service:
     _register_events(service, parts)
     _register_background(service, settings, parts)
     return service
+
+
+def _files_api(settings: ChatSessionSettings, parts: Components) -> FilesApi:
+    # Without a configured key, one per process: links work on the replica that made them only.
+    secret = settings.chat_files_url_secret.get_secret_value().encode() or secrets.token_bytes(32)
+    return FilesApi(
+        uploads=parts.uploads,
+        receiver=parts.receiver,
+        sessions=parts.sessions,
+        store=parts.store,
+        channels=parts.channels,
+        signer=LinkSigner(secret),
+        revocations=parts.revocations,
+        verifier=parts.verifier,
+        limits=parts.file_limits,
+        link_ttl_seconds=settings.chat_files_link_ttl_seconds,
+        download_base_url=settings.chat_files_download_base_url,
+    )
 
 
 def _register_commands(service: Service, parts: Components) -> None:
@@ -125,5 +149,12 @@ def _register_background(service: Service, settings: ChatSessionSettings, parts:
         while True:
             await parts.retention.sweep()
             await asyncio.sleep(settings.chat_retention_sweep_seconds)
+
+    @service.background
+    async def unsent_files() -> None:
+        while True:
+            await asyncio.sleep(settings.chat_files_sweep_seconds)
+            await parts.uploads.sweep_unsent(settings.chat_files_unsent_ttl_seconds)
+            await parts.receiver.rescan_pending()
 
     service.background(parts.watch.run)

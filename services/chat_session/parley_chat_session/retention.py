@@ -1,6 +1,6 @@
 """Retention: transcripts with no activity for ``chat_retention_days`` are deleted.
 
-Messages and the rating go first, the conversation document last, so a pass that dies half-way
+Files, messages and the rating go first, the conversation document last, so a pass that dies half-way
 leaves the conversation to be found (and finished) by the next pass.
 """
 
@@ -12,6 +12,7 @@ from parley.logs import get_logger
 from parley.stores import MongoDatabase
 from parley_chat_session.closing import Closing
 from parley_chat_session.conversation_store import now
+from parley_chat_session.files.uploads import UploadStore
 from parley_chat_session.message_store import MessageStore
 
 log = get_logger("parley.chat_session")
@@ -22,8 +23,11 @@ BATCH = 500
 
 
 class Retention:
-    def __init__(self, db: MongoDatabase, messages: MessageStore, closing: Closing, days: float) -> None:
+    def __init__(
+        self, db: MongoDatabase, messages: MessageStore, closing: Closing, uploads: UploadStore, days: float
+    ) -> None:
         self._conversations = db["conversations"]
+        self._uploads = uploads
         self._messages = messages
         self._closing = closing
         self._days = days
@@ -41,6 +45,7 @@ class Retention:
             if not docs:
                 break
             ids = [doc["_id"] for doc in docs]
+            await self._uploads.delete_for_conversations(ids)
             await self._messages.delete_of(ids)
             await self._closing.forget(ids)
             await self._conversations.delete_many({"_id": {"$in": ids}})

@@ -15,6 +15,7 @@ from parley.contracts.messages import (
     Message,
     Role,
     SentActionBody,
+    SentFileBody,
     TextBody,
     UserId,
     check_body_fits_kind,
@@ -97,8 +98,8 @@ class SendMessage(Command[MessageAccepted]):
     caller: Caller
     conversation_id: ConversationId
     client_msg_id: ClientMsgId
-    kind: Literal["text", "action", "bot"] = Field(description="bot: a chatbot's post (caller.role bot)")
-    body: TextBody | SentActionBody | BotContent
+    kind: Literal["text", "action", "file", "bot"] = Field(description="bot: a chatbot's post (caller.role bot)")
+    body: TextBody | SentActionBody | SentFileBody | BotContent
 
     @model_validator(mode="after")
     def _body_fits_kind(self) -> SendMessage:

@@ -22,6 +22,14 @@ class ErrorCode(IntEnum):
     UNKNOWN_CHANNEL = 9103
     CONVERSATION_CLOSED = 9104
     BAD_ARGUMENT = 9105
+    FILE_TOO_LARGE = 9106
+    FILE_TYPE_REFUSED = 9107
+    FILE_REFUSED = 9108  # not what its sniffed type says (an image that does not decode), or infected
+    FILE_QUOTA_EXCEEDED = 9109
+    LINK_INVALID = 9110
+    LINK_EXPIRED = 9111
+    FILE_PENDING = 9112  # the virus scanner has not answered yet
+    UNKNOWN_FILE = 9113
     INTERNAL = 9500
     UNAVAILABLE = 9503
 

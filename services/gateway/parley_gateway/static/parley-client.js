@@ -498,6 +498,49 @@
     return this.request("message.send", data);
   };
 
+  // ---- attachments (docs/attachments.md) ---------------------------------------------------
+
+  /** Upload a File or Blob to a conversation; resolves to {file, status} (status "pending" while
+   * a virus scanner has not answered). The server decides the type from the bytes. */
+  Client.prototype.upload = function (conversationId, blob, name) {
+    var path = "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
+    return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+  };
+
+  /** Send uploaded files as one message of kind "file" (idempotent by clientMsgId, like send). */
+  Client.prototype.sendFiles = function (conversationId, fileIds, options) {
+    options = options || {};
+    return this.send(conversationId, { file_ids: fileIds, text: options.text || "" },
+      { kind: "file", clientMsgId: options.clientMsgId });
+  };
+
+  // A link is reused until this long before it expires, so a redraw does not ask again.
+  var LINK_MARGIN_MS = 30000;
+
+  /** Short-lived signed links to a file: {url, thumbnail_url, expires_at}, absolute URLs. */
+  Client.prototype.fileLink = function (conversationId, fileId) {
+    var self = this;
+    var cache = this._links || (this._links = {});
+    var kept = cache[fileId];
+    if (kept && kept.until - LINK_MARGIN_MS > Date.now()) return kept.promise;
+    var promise = this.authedFetch("/files/" + encodeURIComponent(conversationId) + "/" + encodeURIComponent(fileId) + "/link")
+      .then(answerOf).then(function (links) {
+        var base = self.baseUrl || global.location.href;
+        return { url: new URL(links.url, base).href, expires_at: links.expires_at,
+          thumbnail_url: links.thumbnail_url ? new URL(links.thumbnail_url, base).href : null };
+      });
+    cache[fileId] = { promise: promise, until: Date.now() + 60000 };
+    promise.then(function (links) { cache[fileId].until = Date.parse(links.expires_at); }, function () { delete cache[fileId]; });
+    return promise;
+  };
+
+  function answerOf(response) {
+    return response.json().then(function (answer) {
+      if (!response.ok) throw ParleyError(answer.error ? answer.error.code : 9500, answer.error ? answer.error.message : "HTTP " + response.status);
+      return answer;
+    });
+  }
+
   Client.prototype.onMessage = function (cb) { return this.events.on("message", cb); };
   Client.prototype.onStatusChange = function (cb) { return this.events.on("status", cb); };
   Client.prototype.on = function (type, cb) { return this.events.on(type, cb); };

@@ -34,9 +34,33 @@
       if (!mine(message)) item.appendChild(el("span", { class: "author", text: message.author_name }));
       if (message.kind === "bot") item.appendChild(botContent(message.body));
       else if (message.kind === "action") item.appendChild(el("p", { text: "[" + message.body.meaning + "]" }));
+      else if (message.kind === "file") item.appendChild(filesContent(message));
       else item.appendChild(el("p", { text: String(message.body) }));
       if (mine(message)) item.appendChild(el("span", { class: "tick", "aria-label": "sent", text: "✓" }));
       return item;
+    }
+
+    /** A file message: each image as its thumbnail, each other file as a link; links are signed
+     * for minutes, so they are asked for when drawn (and again on hover or focus, if stale). */
+    function filesContent(message) {
+      var box = el("div", { class: "files" });
+      if (message.body.text) box.appendChild(el("p", { text: message.body.text }));
+      message.body.files.forEach(function (file) {
+        var link = el("a", { target: "_blank", rel: "noopener noreferrer", "data-file-id": file.file_id },
+          [file.thumbnail ? el("img", { alt: file.name }) : el("span", { text: "⬇ " + file.name })]);
+        function fresh() {
+          client.fileLink(message.conversation_id, file.file_id).then(function (links) {
+            link.href = links.url;
+            var img = link.querySelector("img");
+            if (img && img.getAttribute("src") !== links.thumbnail_url) img.src = links.thumbnail_url;
+          }, function () { link.title = "This file is not available."; });
+        }
+        link.addEventListener("mouseenter", fresh);
+        link.addEventListener("focus", fresh);
+        fresh();
+        box.appendChild(link);
+      });
+      return box;
     }
 
     /** One rich content of a bot message (docs/protocol.md "Bot messages"). */

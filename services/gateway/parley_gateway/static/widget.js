@@ -25,6 +25,11 @@
     9103: "This chat is not set up correctly (unknown channel).",
     9500: "Something went wrong on our side. Please try again.",
     9503: "The chat service is busy or unreachable. Please try again in a moment.",
+    9106: "That file is too large for this chat.",
+    9107: "This chat does not accept that kind of file.",
+    9108: "That file could not be accepted (it is damaged or was refused by the virus scanner).",
+    9109: "You have sent as many files as you can today.",
+    9112: "The file is still being checked. Please try again in a moment.",
     kickoff: "You opened the chat in another window or tab, so it is paused here.",
     1008: "The chat was disconnected. Reload the page to start again.",
     offline: "You are offline. The chat will reconnect when the connection is back.",
@@ -77,7 +82,16 @@
     ui.input = el("textarea", { rows: "1", placeholder: "Write a message…", "aria-label": "Message", maxlength: "4000" });
     ui.input.addEventListener("keydown", onKey);
     ui.input.addEventListener("input", onTyping);
-    ui.form = el("form", { class: "compose", onsubmit: onSubmit }, [ui.input, el("button", { type: "submit", class: "send", text: "Send" })]);
+    ui.input.addEventListener("paste", onPaste);
+    ui.file = el("input", { type: "file", hidden: "", accept: "image/*,application/pdf,text/plain" });
+    ui.file.addEventListener("change", function () {
+      Array.prototype.forEach.call(ui.file.files, function (file) { sendFile(file, file.name); });
+      ui.file.value = "";
+    });
+    // A plain "+": an emoji paperclip is a missing-glyph box where no emoji font is installed.
+    ui.attach = el("button", { type: "button", class: "attach", "aria-label": "Attach a file", title: "Attach a file", text: "+",
+      onclick: function () { ui.file.click(); } });
+    ui.form = el("form", { class: "compose", onsubmit: onSubmit }, [ui.attach, ui.file, ui.input, el("button", { type: "submit", class: "send", text: "Send" })]);
     ui.end = el("button", { type: "button", class: "end", text: "End chat", onclick: endChat });
     ui.closing = el("div", { class: "closing", hidden: "" });
     ui.panel = el("section", { class: "panel", role: "dialog", "aria-label": "Chat", hidden: "" }, [
@@ -186,6 +200,42 @@
       pending.classList.add("failed");
       pending.appendChild(el("small", { class: "error", text: plain(error) }));
       showBanner(plain(error));
+    });
+  }
+
+  /** A pasted screenshot (or any pasted file) is sent as an attachment; pasted text stays text. */
+  function onPaste(event) {
+    var files = event.clipboardData && event.clipboardData.files;
+    if (!files || !files.length) return;
+    event.preventDefault();
+    Array.prototype.forEach.call(files, function (file) { sendFile(file, file.name || "screenshot.png"); });
+  }
+
+  /** Upload one file and send it in a message of kind file, with a preview while it goes; a
+   * failure keeps the preview with the reason and a retry button. */
+  function sendFile(blob, name, pending) {
+    if (!Widget.conversationId) {
+      if (Widget.opening) Widget.opening.then(function () { sendFile(blob, name, pending); });
+      return;
+    }
+    var clientMsgId = "web-" + Date.now() + "-" + Math.random().toString(36).slice(2, 8);
+    if (pending) { pending.className = "msg mine pending"; pending.querySelectorAll(".error, .retry").forEach(function (n) { n.remove(); }); }
+    else {
+      var isImage = /^image\//.test(blob.type || "");
+      pending = el("li", { class: "msg mine pending" }, [
+        isImage ? el("img", { class: "preview", alt: name, src: URL.createObjectURL(blob) }) : el("p", { text: name })]);
+      Widget.ui.log.appendChild(pending);
+      scrollDown();
+    }
+    pending.setAttribute("data-client-msg-id", clientMsgId);
+    hideBanner();
+    var client = Widget.client;
+    client.upload(Widget.conversationId, blob, name).then(function (uploaded) {
+      return client.sendFiles(Widget.conversationId, [uploaded.file.file_id], { clientMsgId: clientMsgId });
+    }).then(function () { markStored(); }).catch(function (error) {
+      pending.classList.add("failed");
+      pending.appendChild(el("small", { class: "error", text: plain(error) }));
+      pending.appendChild(el("button", { type: "button", class: "retry", text: "Retry", onclick: function () { sendFile(blob, name, pending); } }));
     });
   }
 

@@ -14,6 +14,7 @@
 
   var client = new global.Parley.Client({ clientKind: "console", storageKey: "parley-console" });
   var state = new PC.ConsoleState();
+  render.fileLink = function (conversationId, fileId) { return client.fileLink(conversationId, fileId); };
   var drawPending = false;
   var sync = new PC.Sync(client, state, redraw);
   var actions = new PC.Actions(client, state, redraw);

@@ -35,6 +35,7 @@
     if (typeof body === "string") return body;
     if (!body || typeof body !== "object") return "";
     if (message.kind === "action") return "[action: " + body.meaning + "]";
+    if (message.kind === "file") return (body.text ? body.text + " " : "") + "[" + body.files.map(function (f) { return f.name; }).join(", ") + "]";
     if (body.kind === "quick_replies") return body.action === "show" ? "Quick replies: " + body.replies.join(" · ") : "(quick replies hidden)";
     return body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
   }
@@ -123,9 +124,34 @@
     return el("li", { className: "message from-" + role, "data-seq": String(message.seq) }, [
       el("span", { className: "author", text: mine ? "You" : message.author_name || message.author_role }),
       el("time", { datetime: message.created_at, text: clock(message.created_at) }),
-      el("p", { className: "body", text: messageText(message) }),
+      message.kind === "file" ? filesBody(message) : el("p", { className: "body", text: messageText(message) }),
       tick,
     ]);
+  }
+
+  /** A file message: images as thumbnails that open the original, other files as links; links are
+   * signed for minutes, asked for through ParleyConsole.render.fileLink (console-app sets it). */
+  function filesBody(message) {
+    var box = el("div", { className: "body files" });
+    if (message.body.text) box.appendChild(el("p", { text: message.body.text }));
+    message.body.files.forEach(function (file) {
+      var link = el("a", { target: "_blank", rel: "noopener noreferrer", "data-file-id": file.file_id },
+        [file.thumbnail ? el("img", { alt: file.name, className: "thumbnail" }) : el("span", { text: "⬇ " + file.name + " (" + file.content_type + ")" })]);
+      function fresh() {
+        var links = global.ParleyConsole.render.fileLink;
+        if (!links) return;
+        links(message.conversation_id, file.file_id).then(function (links) {
+          link.href = links.url;
+          var img = link.querySelector("img");
+          if (img && img.getAttribute("src") !== links.thumbnail_url) img.src = links.thumbnail_url;
+        }, function () { link.title = "This file is not available."; });
+      }
+      link.addEventListener("mouseenter", fresh);
+      link.addEventListener("focus", fresh);
+      fresh();
+      box.appendChild(link);
+    });
+    return box;
   }
 
   var OUTBOX_WORDS = { sending: "Sending…", waiting: "Waiting for the connection…", failed: "Not sent" };

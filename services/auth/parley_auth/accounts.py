@@ -36,6 +36,10 @@ class Accounts:
         # answers from its primary key (FerretDB scans the collection for any other field).
         existing = await self._users.find_one({"_id": user_id})
         if existing is not None:
+            if existing.get("erased_at") is not None:
+                # Erased on request (docs/privacy.md): the device's history is tombstones, its
+                # account is nobody's; it never comes back to life.
+                raise ParleyError(ErrorCode.TOKEN_INVALID, "this visitor's data was erased")
             return existing
         doc = {
             "_id": user_id,

@@ -31,6 +31,7 @@ from parley_chat_session.history import register_history
 from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.newest_seqs import register_newest_seqs
 from parley_chat_session.operator_removal import OperatorRemoval
+from parley_chat_session.privacy import register_privacy
 from parley_chat_session.queue_api import QueueApi
 from parley_chat_session.settings import ChatSessionSettings
 
@@ -51,6 +52,7 @@ def build_service(settings: ChatSessionSettings) -> Service:
     register_history(service)
     register_newest_seqs(service)
     register_conversation_access(service)
+    register_privacy(service, parts.closing)
     _register_events(service, parts)
     _register_background(service, settings, parts)
     return service

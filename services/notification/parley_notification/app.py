@@ -26,6 +26,7 @@ from parley_notification.escalation import Escalation
 from parley_notification.fanout import Fanout
 from parley_notification.memberships import Memberships
 from parley_notification.pending_pushes import PendingPushes
+from parley_notification.privacy import register_privacy
 from parley_notification.push_api import ENDPOINTS, PushApi
 from parley_notification.push_endpoints import EndpointRule
 from parley_notification.push_queue import PushQueue
@@ -53,6 +54,7 @@ def build_service(settings: NotificationSettings) -> Service:
     if escalation is not None:
         _push_handlers(service, escalation)
     _conversation_handlers(service, memberships)
+    register_privacy(service.bus, service.db)
 
     async def on_client_frame(event: ClientFrameEvent, _envelope: Envelope) -> None:
         await fanout.send(event.user_ids, event_frames.checked(event.frame))

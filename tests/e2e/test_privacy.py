@@ -1,24 +1,28 @@
-"""Erase and export one visitor's data across the whole fleet (issue 18, docs/privacy.md).
+"""Erase and export one visitor's data across the whole fleet, and retention of everything
+personal (issue 18, docs/privacy.md).
 
 A visitor talks to a bot (gives an e-mail and a phone), then to an operator, rates the chat and
 registers a push device; the export taken then lists all of it; after the erase no collection of
 the run's database and no Redis key of its prefix holds any of those values, the operator's
 history and transcript show tombstones in seq order, and the visitor is signed out for good. An
 erase whose coordinator (auth) stops half-way completes after its restart. The endpoints refuse
-whoever is not an admin and whatever is not a well-formed name of one visitor.
+whoever is not an admin and whatever is not a well-formed name of one visitor. Retention deletes
+closed conversations past their channel's retention with everything kept of them in every service,
+idle push subscriptions and visitor accounts, and never an open or queued conversation.
 """
 
 from __future__ import annotations
 
 import random
 import uuid
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import redis.asyncio as redis
 import yaml
 from pymongo import AsyncMongoClient
 
-from tests.conftest import REDIS_URL
+from tests.conftest import REDIS_URL, Infra
 from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, world_fixture
 from tests.e2e.client import login
 from tests.e2e.push_endpoint import Device
@@ -36,6 +40,9 @@ world = world_fixture(
         "PARLEY_AUTH_PRIVACY_PART_TIMEOUT_SECONDS": "3",
         "PARLEY_NOTIFICATION_PUSH_ALLOW_INSECURE_ENDPOINTS": "true",
         "PARLEY_NOTIFICATION_PUSH_ALLOWED_HOSTS": '["127.0.0.1"]',
+        "PARLEY_CHAT_RETENTION_SWEEP_SECONDS": "1",
+        "PARLEY_NOTIFICATION_RETENTION_SWEEP_SECONDS": "1",
+        "PARLEY_AUTH_RETENTION_SWEEP_SECONDS": "1",
     },
 )
 
@@ -332,3 +339,105 @@ async def test_the_privacy_endpoints_refuse_what_is_not_an_admins_well_formed_re
         world, "POST", "/privacy/erase", world.admin_token, data=b'{"user_id": "' + b"x" * 2_000_000 + b'"}'
     )
     assert status in (400, 413) and answer["error"]["code"] in (9105, 9002), answer
+
+
+async def test_retention_sweeps_every_personal_collection_and_leaves_live_conversations(
+    world: ChatWorld, infra: Infra, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
+    db = mongo[infra.mongo_db]
+    short = await world.admin("POST", "/channels", json={"name": "Short memory", "retention_days": 1}, status=201)
+    assert short["retention_days"] == 1
+    kept_long = await world.admin("POST", "/channels", json={"name": "Default memory"}, status=201)
+    tag = uuid.uuid4().hex[:8]
+    visitor, now = f"v_ret{tag}", datetime.now(UTC)
+    long_ago, hour_ago = now - timedelta(days=3), now - timedelta(hours=1)
+    cases = {  # conversation: (channel, status, last activity, swept)
+        f"c_{tag}_closed": (short["id"], "closed", long_ago, True),
+        f"c_{tag}_open": (short["id"], "open", long_ago, False),
+        f"c_{tag}_queued": (short["id"], "queued", long_ago, False),
+        f"c_{tag}_recent": (short["id"], "closed", hour_ago, False),
+        f"c_{tag}_default": (kept_long["id"], "closed", long_ago, False),  # the default is a year
+    }
+    for conversation_id, (channel_id, status, when, _) in cases.items():
+        await db["conversations"].insert_one(
+            {
+                "_id": conversation_id,
+                "channel_id": channel_id,
+                "visitor_id": visitor,
+                "status": status,
+                "member_ids": [visitor],
+                "created_at": when,
+                "last_activity_at": when,
+            }
+        )
+        await db["messages"].insert_one(
+            {
+                "_id": f"m_{conversation_id}",
+                "conversation_id": conversation_id,
+                "seq": 1,
+                "author_id": visitor,
+                "client_msg_id": conversation_id,
+                "kind": "text",
+                "body": "old news",
+                "created_at": when,
+            }
+        )
+        await db["ratings"].insert_one({"_id": conversation_id, "visitor_id": visitor, "rating": 4})
+        await db["bot_states"].insert_one({"_id": conversation_id, "visitor_id": visitor, "script_id": "s"})
+    await db["chatbot_visitor_contacts"].insert_one(
+        {
+            "_id": visitor,
+            "email": f"{tag}@example.com",
+            "email_conversation_id": f"c_{tag}_closed",
+            "phone": "+4912345",
+            "phone_conversation_id": f"c_{tag}_open",
+        }
+    )
+    ancient = now - timedelta(days=400)
+    await db["push_subscriptions"].insert_many(
+        [
+            {"_id": f"{visitor}/old", "user_id": visitor, "endpoint": "https://p.example/1", "updated_at": ancient},
+            {"_id": f"{visitor}/new", "user_id": visitor, "endpoint": "https://p.example/2", "updated_at": now},
+        ]
+    )
+    await db["users"].insert_many(
+        [
+            {"_id": f"{visitor}_idle", "username": f"visitor:{tag}i", "role": "visitor", "created_at": ancient},
+            {"_id": f"{visitor}_back", "username": f"visitor:{tag}b", "role": "visitor", "created_at": ancient},
+        ]
+    )
+    await db["sessions"].insert_one({"_id": f"s{tag}", "user_id": f"{visitor}_back", "expires_at": now})
+
+    closed = f"c_{tag}_closed"
+
+    async def swept() -> bool:
+        return (
+            await db["conversations"].count_documents({"_id": closed}) == 0
+            and await db["bot_states"].count_documents({"_id": closed}) == 0
+            and await db["push_subscriptions"].count_documents({"_id": f"{visitor}/old"}) == 0
+            and await db["users"].count_documents({"_id": f"{visitor}_idle"}) == 0
+        )
+
+    await eventually(swept, what="the retention passes of chat_session, chatbot_engine, notification and auth")
+    for conversation_id, (_, _, _, gone) in cases.items():
+        left = [
+            await db[name].count_documents({key: conversation_id})
+            for name, key in (
+                ("conversations", "_id"),
+                ("messages", "conversation_id"),
+                ("ratings", "_id"),
+                ("bot_states", "_id"),
+            )
+        ]
+        assert left == ([0, 0, 0, 0] if gone else [1, 1, 1, 1]), (conversation_id, left)
+    contact = await db["chatbot_visitor_contacts"].find_one({"_id": visitor})
+    assert contact is not None and "email" not in contact and contact["phone"] == "+4912345"
+    assert await db["push_subscriptions"].count_documents({"_id": f"{visitor}/new"}) == 1
+    assert await db["users"].count_documents({"_id": f"{visitor}_back"}) == 1
+    checkpoints = await db["sweep_checkpoints"].distinct("_id")
+    assert {
+        "chat_session.conversations",
+        f"chat_session.conversations.{short['id']}",
+        "notification.push_subscriptions",
+        "auth.visitor_accounts",
+    } <= set(checkpoints)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -14,6 +15,7 @@ from pymongo.errors import DuplicateKeyError
 from parley.contracts.base import new_id
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.stores import MongoDatabase
+from parley.sweeps import sweep
 
 # Checked against a dummy hash when the user does not exist, so a wrong username costs as much
 # time as a wrong password and response times do not reveal which accounts exist.
@@ -82,6 +84,26 @@ class Accounts:
         if changes:
             await self._users.update_one({"_id": user_id}, {"$set": {**changes, "updated_at": datetime.now(UTC)}})
         return await self.by_id(user_id)
+
+    async def sweep_idle_visitors(self, days: float, has_session: Callable[[str], Awaitable[bool]]) -> int:
+        """One bounded, resumable pass (parley.sweeps) deleting the visitor accounts older than
+        ``days`` that have no session left; erased ones stay. How many went."""
+        if days <= 0:
+            return 0
+        cutoff = datetime.now(UTC) - timedelta(days=days)
+
+        async def forget(docs: list[dict[str, Any]]) -> None:
+            idle = [doc["_id"] for doc in docs if not await has_session(doc["_id"])]
+            if idle:
+                await self._users.delete_many(
+                    {"_id": {"$in": idle}, "role": "visitor", "erased_at": {"$exists": False}}
+                )
+                forgotten.extend(idle)
+
+        forgotten: list[str] = []
+        query = {"role": "visitor", "created_at": {"$lt": cutoff}, "erased_at": {"$exists": False}}
+        await sweep(self._users.database, "users", query, forget, name="auth.visitor_accounts", projection={"_id": 1})
+        return len(forgotten)
 
     async def exists(self, username: str) -> bool:
         return await self._users.count_documents({"username": username}, limit=1) > 0

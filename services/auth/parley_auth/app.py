@@ -23,8 +23,6 @@ from parley_auth.settings import AuthSettings
 # publication delay when that is shorter) means a new key is in this replica's JWKS before
 # anyone signs with it.
 KEY_RELOAD_MAX_SECONDS = 30.0
-# Ended sessions are looked for this often (one delete; sessions end after weeks, not minutes).
-EXPIRED_SESSIONS_SWEEP_SECONDS = 3600.0
 
 log = get_logger("parley.auth")
 
@@ -64,12 +62,15 @@ def build_service(settings: AuthSettings) -> Service:
             await accounts.create_staff(admin, password, "admin", "Administrator")
 
     @service.background
-    async def forget_expired_sessions() -> None:
+    async def retention() -> None:
         while True:
             deleted = await sessions.forget_expired()
             if deleted:
                 log.info("auth.expired_sessions_deleted", sessions=deleted)
-            await asyncio.sleep(EXPIRED_SESSIONS_SWEEP_SECONDS)
+            accounts_deleted = await accounts.sweep_idle_visitors(settings.auth_visitor_retention_days, sessions.any_of)
+            if accounts_deleted:
+                log.info("auth.retention_deleted", visitor_accounts=accounts_deleted)
+            await asyncio.sleep(settings.auth_retention_sweep_seconds)
 
     service.background(privacy.run)
 

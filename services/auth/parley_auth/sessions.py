@@ -194,6 +194,10 @@ class Sessions:
             await self.revoke(code, reason)
         return others
 
+    async def any_of(self, user_id: str) -> bool:
+        """Whether the user has a stored session (live, or ended less than a day ago)."""
+        return await self._sessions.count_documents({"user_id": user_id}, limit=1) > 0
+
     async def live_codes(self, user_id: str) -> list[str]:
         """The codes of the user's sessions not revoked (expired ones included: revoking them is harmless)."""
         return [doc["_id"] async for doc in self._sessions.find({"user_id": user_id, "revoked_at": None}, {"_id": 1})]

@@ -1,14 +1,21 @@
 """notification's part of an erase or export request (docs/privacy.md): the person's push
 subscriptions (their devices' push endpoints and keys). Unread counts waiting to become pushes
-live in Redis and go with the Redis part. Deleting finds nothing the second time: safe to repeat."""
+live in Redis and go with the Redis part. Deleting finds nothing the second time: safe to repeat.
+
+Retention: a subscription its device has not registered again for
+``notification_subscription_retention_days`` is deleted by a bounded, resumable sweep."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from parley.bus import Bus
 from parley.contracts.base import Envelope
 from parley.contracts.privacy import EraseNotificationData, ExportNotificationData, PartErased, PartExported
 from parley.logs import get_logger
 from parley.stores import MongoDatabase
+from parley.sweeps import sweep
 
 log = get_logger("parley.notification")
 
@@ -40,3 +47,27 @@ def register_privacy(bus: Bus, db: MongoDatabase) -> None:
 
     bus.on_command(EraseNotificationData, on_erase)
     bus.on_command(ExportNotificationData, on_export)
+
+
+async def sweep_subscriptions(db: MongoDatabase, days: float) -> int:
+    """One bounded pass deleting the subscriptions idle for ``days``; how many went."""
+    if days <= 0:
+        return 0
+    subscriptions = db["push_subscriptions"]
+    cutoff = datetime.now(UTC) - timedelta(days=days)
+
+    async def forget(docs: list[dict[str, Any]]) -> None:
+        ids = [doc["_id"] for doc in docs]
+        await subscriptions.delete_many({"_id": {"$in": ids}, "updated_at": {"$lt": cutoff}})
+
+    deleted = await sweep(
+        db,
+        "push_subscriptions",
+        {"updated_at": {"$lt": cutoff}},
+        forget,
+        name="notification.push_subscriptions",
+        projection={"_id": 1},
+    )
+    if deleted:
+        log.info("notification.retention_deleted", push_subscriptions=deleted, older_than_days=days)
+    return deleted

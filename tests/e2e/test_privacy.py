@@ -37,7 +37,7 @@ world = world_fixture(
     {
         "PARLEY_AUTH_PRIVACY_RETRY_SECONDS": "0.3",
         "PARLEY_AUTH_PRIVACY_POLL_SECONDS": "0.2",
-        "PARLEY_AUTH_PRIVACY_PART_TIMEOUT_SECONDS": "3",
+        "PARLEY_AUTH_PRIVACY_PART_TIMEOUT_SECONDS": "2",
         "PARLEY_NOTIFICATION_PUSH_ALLOW_INSECURE_ENDPOINTS": "true",
         "PARLEY_NOTIFICATION_PUSH_ALLOWED_HOSTS": '["127.0.0.1"]',
         "PARLEY_CHAT_RETENTION_SWEEP_SECONDS": "1",
@@ -292,7 +292,9 @@ async def test_an_erase_interrupted_by_a_coordinator_restart_completes(world: Ch
     assert await traces_of(world, [note]) == []
 
 
-async def test_the_privacy_endpoints_refuse_what_is_not_an_admins_well_formed_request(world: ChatWorld) -> None:
+async def test_the_privacy_endpoints_refuse_what_is_not_an_admins_well_formed_request(
+    world: ChatWorld, infra: Infra, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
     visitor = await world.visitor()
     operator = await world.operator("Mallory")
     body = {"user_id": visitor.uid}
@@ -331,6 +333,30 @@ async def test_the_privacy_endpoints_refuse_what_is_not_an_admins_well_formed_re
     for wrong_query in ({}, {"email[$ne]": "x"}, {"user_id": "v_unknown"}, {"user_id": "x" * 5000}):
         status, answer = await auth_call(world, "GET", "/privacy/export", world.admin_token, params=wrong_query)
         assert (status, answer["error"]["code"]) == (400, 9105), (wrong_query, answer)
+    # A verified visitor is found by the site's id of them; the same id on two channels needs the channel.
+    db, external = mongo[infra.mongo_db], f"customer-{uuid.uuid4().hex[:8]}"
+    await db["users"].insert_many(
+        [
+            {
+                "_id": f"v_ext{external[-8:]}{n}",
+                "username": f"visitor:{external}{n}",
+                "role": "visitor",
+                "external_id": external,
+                "channel_id": f"ch_{n}",
+                "name": "Ext",
+                "created_at": datetime.now(UTC),
+            }
+            for n in (1, 2)
+        ]
+    )
+    status, answer = await auth_call(
+        world, "GET", "/privacy/export", world.admin_token, params={"external_id": external}
+    )
+    assert (status, answer["error"]["code"]) == (400, 9105) and "several accounts" in answer["error"]["message"]
+    status, answer = await auth_call(
+        world, "GET", "/privacy/export", world.admin_token, params={"external_id": external, "channel_id": "ch_2"}
+    )
+    assert (status, answer["user_id"]) == (200, f"v_ext{external[-8:]}2"), answer
     status, answer = await auth_call(world, "GET", "/privacy/requests/pr_nope", world.admin_token)
     assert (status, answer["error"]["code"]) == (400, 9105), answer
     status, answer = await auth_call(world, "GET", "/privacy/requests/" + "p" * 300, world.admin_token)

@@ -8,7 +8,8 @@ history and transcript show tombstones in seq order, and the visitor is signed o
 erase whose coordinator (auth) stops half-way completes after its restart. The endpoints refuse
 whoever is not an admin and whatever is not a well-formed name of one visitor. Retention deletes
 closed conversations past their channel's retention with everything kept of them in every service,
-idle push subscriptions and visitor accounts, and never an open or queued conversation.
+idle push subscriptions and idle visitor accounts' personal fields, and never an open or queued
+conversation.
 """
 
 from __future__ import annotations
@@ -428,7 +429,14 @@ async def test_retention_sweeps_every_personal_collection_and_leaves_live_conver
     )
     await db["users"].insert_many(
         [
-            {"_id": f"{visitor}_idle", "username": f"visitor:{tag}i", "role": "visitor", "created_at": ancient},
+            {
+                "_id": f"{visitor}_idle",
+                "username": f"visitor:{tag}i",
+                "role": "visitor",
+                "name": f"Idle {tag}",
+                "email": f"idle-{tag}@example.com",
+                "created_at": ancient,
+            },
             {"_id": f"{visitor}_back", "username": f"visitor:{tag}b", "role": "visitor", "created_at": ancient},
         ]
     )
@@ -441,7 +449,7 @@ async def test_retention_sweeps_every_personal_collection_and_leaves_live_conver
             await db["conversations"].count_documents({"_id": closed}) == 0
             and await db["bot_states"].count_documents({"_id": closed}) == 0
             and await db["push_subscriptions"].count_documents({"_id": f"{visitor}/old"}) == 0
-            and await db["users"].count_documents({"_id": f"{visitor}_idle"}) == 0
+            and await db["users"].count_documents({"_id": f"{visitor}_idle", "email": {"$exists": True}}) == 0
         )
 
     await eventually(swept, what="the retention passes of chat_session, chatbot_engine, notification and auth")
@@ -459,7 +467,10 @@ async def test_retention_sweeps_every_personal_collection_and_leaves_live_conver
     contact = await db["chatbot_visitor_contacts"].find_one({"_id": visitor})
     assert contact is not None and "email" not in contact and contact["phone"] == "+4912345"
     assert await db["push_subscriptions"].count_documents({"_id": f"{visitor}/new"}) == 1
-    assert await db["users"].count_documents({"_id": f"{visitor}_back"}) == 1
+    idle = await db["users"].find_one({"_id": f"{visitor}_idle"})
+    assert idle is not None and (idle["name"], "email" in idle) == ("Visitor", False)  # the id stays, not the rest
+    back = await db["users"].find_one({"_id": f"{visitor}_back"})
+    assert back is not None and "personal_data_expired_at" not in back
     checkpoints = await db["sweep_checkpoints"].distinct("_id")
     assert {
         "chat_session.conversations",

@@ -67,9 +67,9 @@ def build_service(settings: AuthSettings) -> Service:
             deleted = await sessions.forget_expired()
             if deleted:
                 log.info("auth.expired_sessions_deleted", sessions=deleted)
-            accounts_deleted = await accounts.sweep_idle_visitors(settings.auth_visitor_retention_days, sessions.any_of)
-            if accounts_deleted:
-                log.info("auth.retention_deleted", visitor_accounts=accounts_deleted)
+            forgotten = await accounts.forget_idle_visitors(settings.auth_visitor_retention_days, sessions.any_of)
+            if forgotten:
+                log.info("auth.retention_forgot", visitor_accounts=forgotten)
             await asyncio.sleep(settings.auth_retention_sweep_seconds)
 
     service.background(privacy.run)

@@ -50,6 +50,7 @@ from parley.contracts.privacy import (
 )
 from parley.logs import get_logger
 from parley.stores import MongoDatabase
+from parley_auth.accounts import VISITOR_PERSONAL_FIELDS
 from parley_auth.privacy_schemas import PartProgress, PersonExport, PersonLookup, PrivacyRequestView
 from parley_auth.sessions import Sessions
 from parley_auth.settings import AuthSettings
@@ -78,7 +79,7 @@ MAX_BACKOFF_SECONDS = 300.0
 # What an erased account is called from then on (transcripts read "Erased visitor").
 ERASED_NAME = "Erased visitor"
 # The account fields that are personal data: removed from an erased account.
-PERSONAL_FIELDS = ("email", "external_id", "attributes", "verified_name", "password_hash")
+PERSONAL_FIELDS = (*VISITOR_PERSONAL_FIELDS, "password_hash")
 
 
 def _now() -> datetime:
@@ -248,10 +249,13 @@ class PrivacyRequests:
             else:
                 command = ERASE_COMMANDS[part](subject=subject)
                 erased = await self._bus.request(command, timeout=self._settings.auth_privacy_part_timeout_seconds)
-        except ParleyError as error:
+        except Exception as error:  # noqa: BLE001 - any failure of a part is an attempt, retried later
             state = "failed" if attempts >= self._settings.auth_privacy_max_attempts else "pending"
             # The code and the refusal's text, which names ids and causes, never the erased values.
-            problem = f"{error.code.name}: {error.message[:200]}"
+            if isinstance(error, ParleyError):
+                problem = f"{error.code.name}: {error.message[:200]}"
+            else:
+                problem = type(error).__name__
             log.warning("auth.privacy_part_failed", request_id=doc["_id"], part=part, attempts=attempts, error=problem)
             await self._requests.update_one(
                 {"_id": doc["_id"]},

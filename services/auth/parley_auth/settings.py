@@ -88,14 +88,17 @@ class AuthSettings(ServiceSettings):
         "takes it up when the holder died (the holder itself at once, when restarted).",
     )
     auth_privacy_poll_seconds: float = Field(
-        1.0, gt=0, description="How often unfinished erase requests are looked for (their retries become due)."
+        5.0,
+        gt=0,
+        description="How often unfinished erase requests are looked for (retries that became due, requests whose "
+        "coordinator died); a new request starts at once.",
     )
     auth_visitor_retention_days: float = Field(
         365.0,
         ge=0,
         description="A visitor account created this many days ago with no session left (none opened since its last "
-        "one expired) is deleted with its name and e-mail; 0 keeps them forever. Erased accounts are kept (they hold "
-        "nothing, and keep an erased device from coming back).",
+        "one expired) loses its name, e-mail and external id (the id stays: their conversations name it); 0 keeps "
+        "them forever.",
     )
     auth_retention_sweep_seconds: float = Field(
         3600.0, gt=0, description="Interval of the pass deleting ended sessions and idle visitor accounts."

@@ -33,7 +33,9 @@ def register_privacy(bus: Bus, traces: RedisTraces) -> None:
         return PartErased(erased={"redis_keys": len(erased.keys), "redis_members": erased.count - len(erased.keys)})
 
     async def on_export(command: ExportRedisData, _envelope: Envelope) -> PartExported:
-        found = await traces.find(_tokens(command.subject))
+        # By the person's id only: a key named by one of their conversations may be another
+        # member's (an operator's unread count), whose name is not the person's to read.
+        found = await traces.find([command.subject.user_id])
         # Names, not values: the values are counters, seqs and frames the other parts export as data.
         items = [{"key": key} for key in found.keys] + [
             {"key": key, "members": members} for key, members in found.members.items()

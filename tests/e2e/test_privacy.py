@@ -200,7 +200,9 @@ async def traces_of(world: ChatWorld, values: list[str]) -> list[str]:
     return found
 
 
-async def test_an_erased_visitor_leaves_tombstones_and_no_trace(world: ChatWorld) -> None:
+async def test_an_erased_visitor_leaves_tombstones_and_no_trace(
+    world: ChatWorld, infra: Infra, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
     operator = await world.operator("Olivia")
     channel_id = await bot_channel(world, operator)
     chat = Chat(world)
@@ -257,6 +259,17 @@ async def test_an_erased_visitor_leaves_tombstones_and_no_trace(world: ChatWorld
     )
     assert status == 202 and repeated["id"] != request["id"]  # a second erase is safe: nothing left to find
     assert (await until_finished(world, repeated["id"]))["status"] == "done"
+    # Audit-logged, who asked and what each part erased in counts (the search above found no content).
+    audit = await mongo[infra.mongo_db]["audit_log"].find({"target": visitor.uid}).sort("at", 1).to_list()
+    assert [entry["action"] for entry in audit] == [
+        "privacy.export",
+        "privacy.erase_requested",
+        "privacy.erase_done",
+        "privacy.erase_requested",
+        "privacy.erase_done",
+    ]
+    assert audit[1]["details"] == {"request_id": request["id"], "named_by": "email"}
+    assert audit[2]["details"]["parts"]["chat_session"]["state"] == "done"
 
 
 async def test_an_erase_interrupted_by_a_coordinator_restart_completes(world: ChatWorld) -> None:

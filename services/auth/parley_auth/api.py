@@ -25,6 +25,8 @@ from parley_auth.accounts import Accounts
 from parley_auth.keys import SigningKeys
 from parley_auth.login_limits import LoginLimits, LoginRefused
 from parley_auth.openapi import OPENAPI_JSON, OPENAPI_YAML
+from parley_auth.privacy import PrivacyRequests
+from parley_auth.privacy_schemas import PersonExport, PrivacyRequestView
 from parley_auth.schemas import (
     CreateStaffRequest,
     KeyRotated,
@@ -73,6 +75,7 @@ class AuthApi:
         limits: LoginLimits,
         verifier: OwnKeysVerifier,
         bus: Bus,
+        privacy: PrivacyRequests,
     ) -> None:
         self.settings = settings
         self.accounts = accounts
@@ -81,6 +84,7 @@ class AuthApi:
         self.limits = limits
         self.verifier = verifier
         self.bus = bus
+        self.privacy = privacy
 
     # ---- sessions -----------------------------------------------------------------------------
 
@@ -201,6 +205,17 @@ class AuthApi:
         body: CreateStaffRequest = call.body
         user = await self.accounts.create_staff(body.username, body.password, body.role, body.name)
         return StaffCreated(uid=user["_id"], username=user["username"], role=user["role"])
+
+    # ---- privacy (docs/privacy.md) -------------------------------------------------------------
+
+    async def request_erase(self, call: Call) -> PrivacyRequestView:
+        return await self.privacy.request_erase(call.body, call.user.sub)
+
+    async def privacy_request(self, call: Call) -> PrivacyRequestView:
+        return await self.privacy.view(call.param("request_id"))
+
+    async def export_person(self, call: Call) -> PersonExport:
+        return await self.privacy.export(call.query, call.user.sub)
 
     async def openapi_json(self, _call: Call) -> web.Response:
         return web.Response(text=OPENAPI_JSON, content_type="application/json")

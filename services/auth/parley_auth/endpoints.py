@@ -5,6 +5,7 @@ from it (:mod:`parley_auth.openapi`)."""
 from __future__ import annotations
 
 from parley.http_api import PUBLIC, Endpoint, roles
+from parley_auth.privacy_schemas import PersonExport, PersonLookup, PrivacyRequestView
 from parley_auth.schemas import (
     CreateStaffRequest,
     Jwks,
@@ -105,6 +106,46 @@ ENDPOINTS = [
         response=StaffCreated,
         status=201,
         description="400 (code 9105) when the username is taken.",
+    ),
+    Endpoint(
+        "POST",
+        "/privacy/erase",
+        "request_erase",
+        "Admins: erase a visitor's data across every service (GDPR art. 17); tracked as a request",
+        ADMIN,
+        tag="privacy",
+        body=PersonLookup,
+        response=PrivacyRequestView,
+        status=202,
+        description="Name the visitor by exactly one of user_id, external_id (with channel_id when several channels "
+        "know it) or email. Answers at once with the request (status pending): each service erases its part and "
+        "GET /privacy/requests/{request_id} follows it to done (or failed, with each part's last error). Asking "
+        "again while one is pending answers that one. Their messages become tombstones (kind erased), their "
+        "sessions are revoked (live connections closed) and the account can never log in again. 400 (9105) for "
+        "an unknown, ambiguous or staff account.",
+    ),
+    Endpoint(
+        "GET",
+        "/privacy/requests/{request_id}",
+        "privacy_request",
+        "Admins: an erase request's progress, part by part",
+        ADMIN,
+        tag="privacy",
+        response=PrivacyRequestView,
+        description="400 (9105) for an unknown request id.",
+    ),
+    Endpoint(
+        "GET",
+        "/privacy/export",
+        "export_person",
+        "Admins: every item the fleet holds of a visitor, as one JSON document (GDPR art. 15 and 20)",
+        ADMIN,
+        tag="privacy",
+        query=PersonLookup,
+        response=PersonExport,
+        extra_statuses=(503,),
+        description="The visitor is named as for an erase (query parameters). Answered in the call: every service "
+        "is asked for its part; 503 (9503) when one does not answer in time. The export is audit-logged (counts).",
     ),
     Endpoint("GET", "/auth/openapi.json", "openapi_json", "This document (JSON)", PUBLIC, tag="meta"),
     Endpoint(

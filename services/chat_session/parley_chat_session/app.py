@@ -20,8 +20,10 @@ from parley.contracts.commands import (
     SessionOpened,
     SetTyping,
 )
+from parley.contracts.errors import ParleyError
 from parley.contracts.events import ConversationClosed, PresenceChanged
 from parley.http_api import HttpApi
+from parley.logs import get_logger
 from parley.runtime import Service
 from parley_chat_session.access import HttpChecks
 from parley_chat_session.channel_api import ChannelApi
@@ -34,8 +36,11 @@ from parley_chat_session.history import register_history
 from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.newest_seqs import register_newest_seqs
 from parley_chat_session.operator_removal import OperatorRemoval
+from parley_chat_session.privacy import register_privacy
 from parley_chat_session.queue_api import QueueApi
 from parley_chat_session.settings import ChatSessionSettings
+
+log = get_logger("parley.chat_session")
 
 
 def build_service(settings: ChatSessionSettings) -> Service:
@@ -57,6 +62,7 @@ def build_service(settings: ChatSessionSettings) -> Service:
     register_history(service)
     register_newest_seqs(service)
     register_conversation_access(service)
+    register_privacy(service, parts.closing)
     _register_events(service, parts)
     _register_background(service, settings, parts)
     return service
@@ -147,7 +153,10 @@ def _register_background(service: Service, settings: ChatSessionSettings, parts:
     @service.background
     async def retention() -> None:
         while True:
-            await parts.retention.sweep()
+            try:
+                await parts.retention.sweep()
+            except ParleyError as error:  # the bus is away: the next pass goes on from the checkpoint
+                log.warning("chat_session.retention_interrupted", error=error.message)
             await asyncio.sleep(settings.chat_retention_sweep_seconds)
 
     @service.background

@@ -67,6 +67,13 @@ class ChannelSpec(Model):
         DEFAULT_INACTIVITY_MINUTES, ge=0, le=7 * 24 * 60, description="Close after this much silence (0: never)."
     )
     files: FilePolicy | None = Field(None, description="Attachment limits; None: the service's defaults.")
+    retention_days: float | None = Field(
+        None,
+        ge=0,
+        le=36_500,
+        description="Closed conversations idle this many days are deleted with everything kept of them "
+        "(docs/privacy.md); None: the service default (PARLEY_CHAT_RETENTION_DAYS); 0: kept forever.",
+    )
 
 
 class ChannelPatch(Model):
@@ -85,6 +92,7 @@ class ChannelPatch(Model):
     response_target_seconds: float | None = None
     inactivity_timeout_minutes: float | None = None
     files: FilePolicy | None = None
+    retention_days: float | None = None
 
 
 class ChannelView(ChannelSpec):

@@ -145,7 +145,7 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         members=MemberState(store, announcer),
         transcripts=transcripts,
         mailer=TranscriptMailer(settings, store, channels, transcripts),
-        retention=Retention(db, messages, closing, uploads, settings.chat_retention_days),
+        retention=Retention(db, messages, closing, uploads, service.bus, settings.chat_retention_days),
         watch=DeadlineWatch(clocks, store, channels, handover, closing, settings.chat_timer_poll_seconds),
         staffing=Staffing(channels, picker, store),
         verifier=JwksVerifier(settings.auth_jwks_url, revocations),

@@ -32,8 +32,9 @@ class ChatSessionSettings(ServiceSettings):
     chat_retention_days: float = Field(
         365.0,
         ge=0,
-        description="Conversations (and their messages and rating) with no activity for this many days are deleted; "
-        "0 keeps them forever.",
+        description="Closed conversations (their messages, rating, bot state and the contacts collected in them) "
+        "with no activity for this many days are deleted, unless their channel sets its own retention_days; "
+        "0 keeps them forever. Open and queued conversations are never deleted.",
     )
     chat_retention_sweep_seconds: float = Field(
         3600.0, gt=0, description="Interval of the retention pass (deleting old transcripts is never urgent)."

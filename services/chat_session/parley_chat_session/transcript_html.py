@@ -67,6 +67,8 @@ def _row(message: Message, links: LinkMaker | None = None) -> str:
         text = escape(body_text(message)).replace("\n", "<br>")
     if message.kind == "notice":
         text = f"<em>{text}</em>"
+    elif message.kind == "erased":  # a tombstone (docs/privacy.md): its author's data was erased
+        text = f'<em style="{_MUTED}">message removed</em>'
     return (
         f'<tr><td style="{_CELL}white-space:nowrap;"><strong>{escape(_author(message))}</strong>'
         f'<br><span style="{_MUTED}">{escape(message.author_role)} · {when}</span></td>'

@@ -105,6 +105,16 @@ class ConversationClosed(Contract):
     reason: str
 
 
+@contract("conversations.expired")
+class ConversationsExpired(Contract):
+    """chat_session's retention is deleting these closed conversations (their channel's retention
+    ran out): every service deletes what it keeps of them (docs/privacy.md). Published before the
+    delete, so a retention pass that dies half-way announces them again."""
+
+    conversation_ids: list[str] = Field(min_length=1, max_length=1000)
+    visitor_ids: list[str] = Field(default_factory=list, max_length=1000)
+
+
 @contract("member.seen")
 class MemberSeenEvent(Contract):
     conversation_id: str

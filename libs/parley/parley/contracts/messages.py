@@ -80,7 +80,7 @@ def check_body_fits_kind(kind: str, body: Any) -> None:
     """Refuse (ValueError) a body of another shape than its kind: ``text`` (and ``notice``) carry a
     string, ``action`` an :class:`ActionBody`, ``file`` its files, ``bot`` one bot content. Clients render by kind, so
     a message whose body disagrees with it would break every reader of the conversation."""
-    if kind in ("text", "notice"):
+    if kind in ("text", "notice", "erased"):
         fits = isinstance(body, str)
     elif kind == "action":
         fits = isinstance(body, ActionBody)
@@ -98,8 +98,15 @@ def check_body_fits_kind(kind: str, body: Any) -> None:
         raise ValueError(f"kind {kind} needs {wanted.get(kind, 'a bot content')} as its body")
 
 
+# What an erased person's message becomes (docs/privacy.md): it keeps its seq, author id and
+# time, so every other member's history stays gap-free, and loses its body and author name.
+ERASED_KIND = "erased"
+
+
 class Message(Model):
-    """A stored message; ``seq`` is its position in the conversation (1, 2, 3, ... no gaps)."""
+    """A stored message; ``seq`` is its position in the conversation (1, 2, 3, ... no gaps).
+
+    ``erased``: a tombstone, the message of a person whose data was erased (empty body)."""
 
     id: str
     conversation_id: str
@@ -107,9 +114,9 @@ class Message(Model):
     author_id: str
     author_role: Role
     author_name: str = ""
-    kind: Literal["text", "action", "notice", "bot", "file"]
+    kind: Literal["text", "action", "notice", "bot", "file", "erased"]
     body: str | ActionBody | FileBody | BotContent = Field(
-        description="text, an action, files (kind file), or (kind bot) a rich bot content"
+        description="text, an action, files (kind file), rich bot content (kind bot), or empty (kind erased)"
     )
     client_msg_id: str | None = None
     created_at: datetime

@@ -28,9 +28,10 @@
     });
 
     function messageItem(message) {
-      var who = mine(message) ? "mine" : message.kind === "notice" ? "system" : message.author_role;
+      var system = message.kind === "notice" || message.kind === "erased"; // erased: a tombstone (docs/privacy.md)
+      var who = mine(message) ? "mine" : system ? "system" : message.author_role;
       var item = el("li", { class: "msg " + who, "data-seq": String(message.seq) });
-      if (message.kind === "notice") { item.textContent = message.body; return item; }
+      if (system) { item.textContent = message.kind === "erased" ? "Message removed" : message.body; return item; }
       if (!mine(message)) item.appendChild(el("span", { class: "author", text: message.author_name }));
       if (message.kind === "bot") item.appendChild(botContent(message.body));
       else if (message.kind === "action") item.appendChild(el("p", { text: "[" + message.body.meaning + "]" }));

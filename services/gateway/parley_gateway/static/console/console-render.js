@@ -107,9 +107,11 @@
   }
 
   function messageItem(message, conversation, myId) {
-    if (message.kind === "notice") { // joined, left, transferred, closed: a line of the log, not a bubble
+    // joined, left, transferred, closed: a line of the log, not a bubble; so is a tombstone (its
+    // author's data was erased on request, docs/privacy.md).
+    if (message.kind === "notice" || message.kind === "erased") {
       return el("li", { className: "system", "data-seq": String(message.seq) }, [
-        el("span", { className: "body", text: messageText(message) }),
+        el("span", { className: "body", text: message.kind === "erased" ? "Message removed" : messageText(message) }),
         el("time", { datetime: message.created_at, text: " · " + clock(message.created_at) }),
       ]);
     }

@@ -8,7 +8,7 @@ from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from parley.contracts.base import new_id
@@ -51,6 +51,37 @@ class Accounts:
             assert found is not None
             return found
         return doc
+
+    async def verified_visitor(self, channel_id: str, external_id: str, profile: dict[str, Any]) -> dict[str, Any]:
+        """The one visitor account of the channel's customer ``external_id``, on every device,
+        created on first sight; ``profile`` (name, email, attributes as the site signed them) is
+        kept current. Its id derives from the channel and the external id, never from a device id,
+        so no device id can reach it."""
+        digest = hashlib.sha256(f"{channel_id}\n{external_id}".encode()).hexdigest()
+        user_id = f"vv_{digest[:24]}"
+        stamp = datetime.now(UTC)
+        changes = {**profile, "name": profile.get("name") or f"Customer {digest[:6]}", "updated_at": stamp}
+        created = {
+            "username": f"verified:{digest[:32]}",
+            "role": "visitor",
+            "verified": True,
+            "external_id": external_id,
+            "channel_id": channel_id,
+            "created_at": stamp,
+        }
+        for _attempt in range(2):  # two first logins racing: the loser's upsert finds the winner's account
+            try:
+                found = await self._users.find_one_and_update(
+                    {"_id": user_id},
+                    {"$set": changes, "$setOnInsert": created},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                continue
+            assert found is not None
+            return found
+        return await self.by_id(user_id)
 
     async def create_staff(self, username: str, password: str, role: str, name: str) -> dict[str, Any]:
         doc = {

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from parley.audit import AuditLog
 from parley.http_api import HttpApi
 from parley.logs import get_logger
 from parley.ratelimit import RateLimiter
@@ -12,6 +13,7 @@ from parley.runtime import Service
 from parley_auth.accounts import Accounts
 from parley_auth.api import AuthApi, OwnKeysVerifier
 from parley_auth.endpoints import ENDPOINTS
+from parley_auth.identity import IdentitySecrets, IdentityVerifier
 from parley_auth.keys import SigningKeys
 from parley_auth.login_limits import LoginLimits
 from parley_auth.sessions import Sessions
@@ -46,13 +48,20 @@ def build_service(settings: AuthSettings) -> Service:
     )
     limits = LoginLimits(RateLimiter(service.redis, settings.redis_key_prefix), settings)
     verifier = OwnKeysVerifier(keys, revocations)
-    api = AuthApi(settings, accounts, keys, sessions, limits, verifier, service.bus)
+    identity_secrets = IdentitySecrets(service.db)
+    identities = IdentityVerifier(identity_secrets, service.redis, settings.redis_key_prefix)
+    audit = AuditLog(service.db)
+    api = AuthApi(
+        settings, accounts, keys, sessions, limits, verifier, service.bus, identities, identity_secrets, audit
+    )
     service.http.add_routes(HttpApi(ENDPOINTS, verifier, api).routes())
 
     @service.on_startup
     async def prepare() -> None:
         await accounts.create_indexes()
         await sessions.create_indexes()
+        await identity_secrets.create_indexes()
+        await audit.ensure_indexes()
         await keys.load()
         admin, password = settings.auth_admin_username, settings.auth_admin_password.get_secret_value()
         if admin and password and not await accounts.exists(admin):

@@ -7,6 +7,8 @@ from __future__ import annotations
 from parley.http_api import PUBLIC, Endpoint, roles
 from parley_auth.schemas import (
     CreateStaffRequest,
+    IdentitySecretCreated,
+    IdentitySecretList,
     Jwks,
     KeyRotated,
     LoginRequest,
@@ -32,9 +34,11 @@ ENDPOINTS = [
         body=LoginRequest,
         response=LoginResponse,
         extra_statuses=(401, 429, 503),
-        description="401 (code 7001) for a wrong username or password. Wrong passwords never lock the account: "
-        "too many attempts for one account from one client address, or from one address, are refused with 429 "
-        "for a while, other addresses are not held.",
+        description="401 (code 7001) for a wrong username or password. A visitor's signed identity refused: 401 "
+        "with 7101 (forged: unknown or revoked secret, or a wrong signature), 7102 (a secret of another channel), "
+        "7103 (expired), 7104 (replayed: its jti was used), or 400 with 7105 (malformed). Wrong passwords never "
+        "lock the account: too many attempts for one account from one client address, or from one address, are "
+        "refused with 429 for a while, other addresses are not held.",
     ),
     Endpoint(
         "POST",
@@ -105,6 +109,37 @@ ENDPOINTS = [
         response=StaffCreated,
         status=201,
         description="400 (code 9105) when the username is taken.",
+    ),
+    Endpoint(
+        "POST",
+        "/auth/channels/{channel_id}/identity-secrets",
+        "create_identity_secret",
+        "Admins: a new secret the channel's site signs visitor identities with (shown once; two live at most)",
+        ADMIN,
+        tag="identity",
+        response=IdentitySecretCreated,
+        status=201,
+        description="The answer is the only time the secret is shown. A rotation: create the next secret, move the "
+        "site to it, revoke the old one; both verify meanwhile. 400 (code 9105) when two are live already.",
+    ),
+    Endpoint(
+        "GET",
+        "/auth/channels/{channel_id}/identity-secrets",
+        "list_identity_secrets",
+        "Admins: the channel's live identity secrets (id, first characters, creation time; never the secret)",
+        ADMIN,
+        tag="identity",
+        response=IdentitySecretList,
+    ),
+    Endpoint(
+        "DELETE",
+        "/auth/channels/{channel_id}/identity-secrets/{secret_id}",
+        "revoke_identity_secret",
+        "Admins: revoke an identity secret; identity tokens it signs are refused from now on (7101)",
+        ADMIN,
+        tag="identity",
+        status=204,
+        description="400 (code 9105) for a secret that is not a live one of this channel.",
     ),
     Endpoint("GET", "/auth/openapi.json", "openapi_json", "This document (JSON)", PUBLIC, tag="meta"),
     Endpoint(

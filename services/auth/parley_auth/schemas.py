@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Annotated, Literal
 
 from pydantic import Field, StringConstraints, model_validator
@@ -18,10 +19,20 @@ StaffUsername = Annotated[str, StringConstraints(min_length=1, max_length=64, pa
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
+ChannelId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
 class LoginRequest(Model):
-    """Visitors log in with a device id; operators and admins with username and password."""
+    """Visitors log in with a device id (and, on a site that signs who its customer is, an identity
+    token of the channel); operators and admins with username and password."""
 
     device_id: Annotated[str, StringConstraints(min_length=8, max_length=128)] | None = None
+    identity: Annotated[str, StringConstraints(min_length=1, max_length=8192)] | None = Field(
+        None,
+        description="A visitor's identity signed by the site's server (HS256 JWT, docs/client.md): the visitor logs "
+        "in as the channel's customer, on every device the same account. Needs device_id and channel_id.",
+    )
+    channel_id: ChannelId | None = Field(None, description="The channel whose secret signed `identity`.")
     username: Name | None = None
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
     client_kind: ClientKind = Field("web", description="The session's kind: a new login of the same kind replaces it.")
@@ -30,6 +41,8 @@ class LoginRequest(Model):
     def one_way_in(self) -> LoginRequest:
         if (self.device_id is None) == (self.username is None or self.password is None):
             raise ValueError("give either device_id, or username and password")
+        if (self.identity is None) != (self.channel_id is None) or (self.identity and self.device_id is None):
+            raise ValueError("identity goes with channel_id and device_id")
         return self
 
 
@@ -84,6 +97,24 @@ class StaffCreated(Model):
 class KeyRotated(Model):
     kid: str = Field(description="The new key's id; it is in the JWKS now.")
     active_from: str = Field(description="When tokens start being signed with it (ISO 8601).")
+
+
+class IdentitySecretCreated(Model):
+    id: str = Field(description="The secret's id: the `kid` header of the identity tokens it signs.")
+    channel_id: str
+    secret: str = Field(description="Shown this once: keep it on the site's server, never in a page.")
+    created_at: datetime
+
+
+class IdentitySecretView(Model):
+    id: str
+    channel_id: str
+    prefix: str = Field(description="The secret's first characters, to tell which one a site holds.")
+    created_at: datetime
+
+
+class IdentitySecretList(Model):
+    secrets: list[IdentitySecretView] = Field(description="The live secrets, oldest first (two during a rotation).")
 
 
 class Jwk(Model):

@@ -34,7 +34,8 @@ MAX_RESERVATIONS_PER_VISITOR = 10
 # Reuse the visitor's reservation of the channel, or make one if the visitor holds fewer than the
 # cap; atomic, so two tabs opening at once get the same one. KEYS: the visitor's reservation of
 # this channel (its conversation id), the visitor's reservations (a sorted set by expiry), the new
-# reservation. ARGV: new id, ttl, now, cap, reservation key prefix, visitor id, name, channel id.
+# reservation. ARGV: new id, ttl, now, cap, reservation key prefix, visitor id, name, channel id,
+# "1" when the channel's site verified the visitor's identity (else "").
 _RESERVE = """
 local current = redis.call('GET', KEYS[1])
 if current then
@@ -54,7 +55,8 @@ end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
   return {'full', ''}
 end
-redis.call('HSET', KEYS[3], 'visitor_id', ARGV[6], 'visitor_name', ARGV[7], 'channel_id', ARGV[8])
+redis.call('HSET', KEYS[3], 'visitor_id', ARGV[6], 'visitor_name', ARGV[7], 'channel_id', ARGV[8],
+  'visitor_verified', ARGV[9])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3] + ARGV[2], ARGV[1])
@@ -78,6 +80,8 @@ def new_conversation(conversation_id: str, channel: dict[str, Any], reservation:
         "visitor_id": visitor_id,
         "visitor_name": visitor_name,
         "visitor_email": reservation.get("email") or None,
+        # The channel's site signed who this visitor is (a verified identity), shown to operators.
+        "visitor_verified": reservation.get("visitor_verified") == "1",
         "status": "queued" if needs_operator else "open",
         "queued_at": stamp if needs_operator else None,
         "queue_position": None,
@@ -166,7 +170,10 @@ class Sessions:
         args: list[str | int] = [fresh, self._ttl, int(time.time()), MAX_RESERVATIONS_PER_VISITOR, self._key("")]
         outcome: str
         conversation_id: str  # the script answers [outcome, conversation id]
-        outcome, conversation_id = await self._reserve(keys=keys, args=[*args, caller.user_id, caller.name, channel_id])
+        outcome, conversation_id = await self._reserve(
+            keys=keys,
+            args=[*args, caller.user_id, caller.name, channel_id, "1" if caller.verified_channel == channel_id else ""],
+        )
         if outcome == "full":
             raise ParleyError(
                 ErrorCode.RATE_LIMITED,

@@ -51,6 +51,7 @@ from parley.contracts.frames import (
     server_frame,
 )
 from parley.logs import bind_context, get_logger
+from parley.tokens import caller_of
 from parley_gateway import metrics
 from parley_gateway.activity import ActivityReports
 from parley_gateway.authentication import Authenticator
@@ -173,7 +174,7 @@ class Protocol:
 
     async def _dispatch(self, connection: Connection, frame: Any, trace_id: str) -> None:
         claims = connection.claims
-        caller = Caller(user_id=claims.sub, role=claims.role, name=claims.name)
+        caller = caller_of(claims)
         command = forwarded_command(frame, caller)
         if command is not None:
             await self.bus.request(command, trace_id=trace_id)

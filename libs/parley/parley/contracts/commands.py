@@ -41,6 +41,9 @@ class Caller(Model):
     user_id: UserId
     role: Role
     name: str = Field("", max_length=200)
+    verified_channel: str = Field(
+        "", max_length=64, description="The channel whose site signed this visitor's identity; empty: not verified."
+    )
 
 
 class SessionOpened(Model):

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from datetime import UTC, datetime
+import secrets
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
@@ -18,6 +19,10 @@ from parley.stores import MongoDatabase
 # Checked against a dummy hash when the user does not exist, so a wrong username costs as much
 # time as a wrong password and response times do not reveal which accounts exist.
 _hasher = PasswordHasher()
+STAFF_ROLES = ("operator", "admin")
+# A reset code is handed over by an admin out of band and used at once; an hour covers a
+# colleague reading it after a meeting, and bounds how long a leaked one is worth anything.
+RESET_CODE_SECONDS = 3600
 _DUMMY_HASH = _hasher.hash("parley-dummy-password")
 
 
@@ -122,4 +127,83 @@ class Accounts:
             raise ParleyError(ErrorCode.TOKEN_INVALID, "wrong username or password") from None
         if user is None:
             raise ParleyError(ErrorCode.TOKEN_INVALID, "wrong username or password")
+        if user.get("disabled"):  # said only to whoever knows the password
+            raise ParleyError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled; ask an admin")
         return user
+
+    # ---- staff lifecycle ------------------------------------------------------------------------
+
+    async def staff(self, user_id: str) -> dict[str, Any]:
+        """A staff account that was not deleted; BAD_ARGUMENT otherwise (a visitor is not staff)."""
+        user = await self._users.find_one({"_id": user_id, "role": {"$in": list(STAFF_ROLES)}})
+        if user is None or user.get("deleted_at") is not None:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, f"no staff account {user_id!r}")
+        return user
+
+    async def list_staff(self, cursor: str | None, limit: int, role: str | None) -> list[dict[str, Any]]:
+        """A page of staff accounts in id order, after ``cursor`` (deleted ones left out)."""
+        query: dict[str, Any] = {"role": role or {"$in": list(STAFF_ROLES)}, "deleted_at": None}
+        if cursor is not None:
+            query["_id"] = {"$gt": cursor}
+        return await self._users.find(query).sort("_id", ASCENDING).limit(limit).to_list()
+
+    async def enabled_admins(self) -> int:
+        return await self._users.count_documents({"role": "admin", "disabled": {"$ne": True}, "deleted_at": None})
+
+    async def update_staff(self, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        found = await self._users.find_one_and_update(
+            {"_id": user_id, "deleted_at": None},
+            {"$set": {**changes, "updated_at": datetime.now(UTC)}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if found is None:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, f"no staff account {user_id!r}")
+        return found
+
+    async def delete_staff(self, user_id: str) -> None:
+        """Keep the account's id and name (transcripts name them), drop the way in: the password,
+        any reset code, and the username (free for a new account)."""
+        await self._users.update_one(
+            {"_id": user_id},
+            {
+                "$set": {"deleted_at": datetime.now(UTC), "disabled": True, "username": f"deleted:{user_id}"},
+                "$unset": {"password_hash": "", "reset": ""},
+            },
+        )
+
+    async def set_password(self, user_id: str, password: str) -> None:
+        await self.update_staff(user_id, {"password_hash": _hasher.hash(password)})
+
+    async def check_own_password(self, user_id: str, password: str) -> None:
+        user = await self.staff(user_id)
+        try:
+            _hasher.verify(user.get("password_hash", _DUMMY_HASH), password)
+        except (VerificationError, InvalidHashError):
+            raise ParleyError(ErrorCode.TOKEN_INVALID, "the current password is wrong") from None
+
+    async def start_reset(self, user_id: str) -> tuple[str, datetime]:
+        """A one-time reset code (only its hash is stored), valid ``RESET_CODE_SECONDS``."""
+        code = secrets.token_urlsafe(16)
+        expires_at = datetime.now(UTC) + timedelta(seconds=RESET_CODE_SECONDS)
+        await self.update_staff(user_id, {"reset": {"hash": _code_hash(code), "expires_at": expires_at}})
+        return code, expires_at
+
+    async def redeem_reset(self, username: str, code: str, password: str) -> dict[str, Any]:
+        """Set a new password with a reset code: once, before it expires, for an enabled account."""
+        spent = await self._users.find_one_and_update(
+            {
+                "username": username,
+                "deleted_at": None,
+                "reset.hash": _code_hash(code),
+                "reset.expires_at": {"$gt": datetime.now(UTC)},
+            },
+            {"$set": {"password_hash": _hasher.hash(password)}, "$unset": {"reset": ""}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if spent is None:
+            raise ParleyError(ErrorCode.TOKEN_INVALID, "unknown, used or expired reset code")
+        return spent
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()

@@ -29,7 +29,6 @@ from parley_auth.keys import SigningKeys
 from parley_auth.login_limits import LoginLimits, LoginRefused
 from parley_auth.openapi import OPENAPI_JSON, OPENAPI_YAML
 from parley_auth.schemas import (
-    CreateStaffRequest,
     IdentitySecretCreated,
     IdentitySecretList,
     IdentitySecretView,
@@ -40,7 +39,6 @@ from parley_auth.schemas import (
     Profile,
     ProfileUpdate,
     RefreshRequest,
-    StaffCreated,
 )
 from parley_auth.sessions import RefreshReused, Session, Sessions
 from parley_auth.settings import AuthSettings
@@ -147,9 +145,12 @@ class AuthApi:
             session = await self.sessions.rotate(body.refresh_token)
         except RefreshReused as reused:
             log.warning("auth.refresh_token_reused", user_id=reused.user_id, session_code=reused.session_code)
-            await self._announce_revoked(reused.user_id, reused.session_code)
+            await self.announce_revoked(reused.user_id, reused.session_code)
             raise
         user = await self.accounts.by_id(session.user_id)
+        if user.get("disabled"):  # its sessions were revoked; this closes a race with the disable
+            await self.sessions.revoke(session.code, "account disabled")
+            raise ParleyError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled; ask an admin")
         return self._answer(user, session)
 
     async def logout(self, call: Call) -> None:
@@ -166,7 +167,7 @@ class AuthApi:
             session = await self.sessions.session_of(body.refresh_token)
             user_id, code = session["user_id"], session["_id"]
         await self.sessions.revoke(code, "logged out")
-        await self._announce_revoked(user_id, code)
+        await self.announce_revoked(user_id, code)
 
     def _answer(self, user: dict[str, Any], session: Session) -> LoginResponse:
         ttl = self.settings.auth_access_token_ttl_seconds
@@ -200,7 +201,7 @@ class AuthApi:
             claims["verified_channel"] = user["channel_id"]
         return jwt.encode(claims, key, algorithm=ALGORITHM, headers={"kid": kid})
 
-    async def _announce_revoked(self, user_id: str, code: str) -> None:
+    async def announce_revoked(self, user_id: str, code: str) -> None:
         expires_at = int(time.time()) + self.sessions.access_tokens_live_seconds
         await self._announce(TokenRevoked(user_id=user_id, session_code=code, expires_at=expires_at))
 
@@ -228,11 +229,6 @@ class AuthApi:
         rotated = KeyRotated.model_validate(await self.keys.rotate())
         log.info("auth.key_rotated", kid=rotated.kid, active_from=rotated.active_from, by=call.user.sub)
         return rotated
-
-    async def create_user(self, call: Call) -> StaffCreated:
-        body: CreateStaffRequest = call.body
-        user = await self.accounts.create_staff(body.username, body.password, body.role, body.name)
-        return StaffCreated(uid=user["_id"], username=user["username"], role=user["role"])
 
     # ---- identity secrets (docs/client.md) ------------------------------------------------------
 

@@ -18,6 +18,7 @@ from parley_auth.keys import SigningKeys
 from parley_auth.login_limits import LoginLimits
 from parley_auth.sessions import Sessions
 from parley_auth.settings import AuthSettings
+from parley_auth.staff_api import StaffApi
 
 # Other replicas may rotate keys; re-reading them at least this often (and every half of the
 # publication delay when that is shorter) means a new key is in this replica's JWKS before
@@ -54,7 +55,8 @@ def build_service(settings: AuthSettings) -> Service:
     api = AuthApi(
         settings, accounts, keys, sessions, limits, verifier, service.bus, identities, identity_secrets, audit
     )
-    service.http.add_routes(HttpApi(ENDPOINTS, verifier, api).routes())
+    staff = StaffApi(accounts, sessions, api, limits, service.bus, audit)
+    service.http.add_routes(HttpApi(ENDPOINTS, verifier, api, staff).routes())
 
     @service.on_startup
     async def prepare() -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -140,3 +140,76 @@ class ErrorDetail(Model):
 
 class ErrorBody(Model):
     error: ErrorDetail
+
+
+# ---- staff lifecycle ----------------------------------------------------------------------------
+
+StaffRole = Literal["operator", "admin"]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+
+
+class StaffQuery(Model):
+    cursor: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = Field(
+        None, description="The `next_cursor` of the previous page."
+    )
+    limit: int = Field(50, ge=1, le=200)
+    role: StaffRole | None = None
+
+
+class StaffView(Model):
+    uid: str
+    username: str
+    name: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+
+
+class StaffList(Model):
+    users: list[StaffView]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last one.")
+
+
+class StaffUpdate(Model):
+    """Absent fields stay. A new role ends the account's sessions (their tokens carry the old one)."""
+
+    name: Name | None = None
+    role: StaffRole | None = None
+
+
+class SessionsEnded(Model):
+    ended: int = Field(description="Live sessions revoked; their connections are closed (4001).")
+
+
+class ResetIssued(Model):
+    code: str = Field(description="Works once, until `expires_at`; give it to the account's owner, not by chat.")
+    expires_at: datetime
+
+
+class PasswordReset(Model):
+    username: StaffUsername
+    code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    new_password: Password
+
+
+class PasswordChange(Model):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password
+
+
+class AuditQuery(Model):
+    target: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@-]{1,200}$")] | None = None
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z_.]{1,64}$")] | None = None
+    limit: int = Field(50, ge=1, le=500)
+
+
+class AuditEntryView(Model):
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+
+
+class AuditPage(Model):
+    entries: list[AuditEntryView] = Field(description="Newest first.")

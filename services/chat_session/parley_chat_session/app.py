@@ -19,7 +19,7 @@ from parley.contracts.commands import (
     SessionOpened,
     SetTyping,
 )
-from parley.contracts.events import ConversationClosed, PresenceChanged
+from parley.contracts.events import ConversationClosed, PresenceChanged, StaffRestored, StaffWithdrawn
 from parley.http_api import HttpApi
 from parley.runtime import Service
 from parley_chat_session.access import HttpChecks
@@ -33,6 +33,7 @@ from parley_chat_session.newest_seqs import register_newest_seqs
 from parley_chat_session.operator_removal import OperatorRemoval
 from parley_chat_session.queue_api import QueueApi
 from parley_chat_session.settings import ChatSessionSettings
+from parley_chat_session.staff_withdrawal import StaffWithdrawal
 
 
 def build_service(settings: ChatSessionSettings) -> Service:
@@ -52,6 +53,9 @@ def build_service(settings: ChatSessionSettings) -> Service:
     register_newest_seqs(service)
     register_conversation_access(service)
     _register_events(service, parts)
+    _register_staff_events(
+        service, StaffWithdrawal(parts.withdrawn, parts.channels, removal, parts.queue, parts.profiles)
+    )
     _register_background(service, settings, parts)
     return service
 
@@ -105,6 +109,17 @@ def _register_events(service: Service, parts: Components) -> None:
     service.bus.on_event(PresenceChanged, on_presence)
     service.bus.on_event(ConversationClosed, on_closed)
     service.bus.on_event(ContactCollected, on_contact)
+
+
+def _register_staff_events(service: Service, withdrawal: StaffWithdrawal) -> None:
+    async def on_withdrawn(event: StaffWithdrawn, envelope: Envelope) -> None:
+        await withdrawal.withdrawn(event, envelope.trace_id)
+
+    async def on_restored(event: StaffRestored, envelope: Envelope) -> None:
+        await withdrawal.restored(event, envelope.trace_id)
+
+    service.bus.on_event(StaffWithdrawn, on_withdrawn)
+    service.bus.on_event(StaffRestored, on_restored)
 
 
 def _register_background(service: Service, settings: ChatSessionSettings, parts: Components) -> None:

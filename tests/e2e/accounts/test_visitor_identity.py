@@ -7,20 +7,18 @@ from __future__ import annotations
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import jwt
-import pytest
 
 from parley_fleet import Fleet
-from tests.conftest import Infra
-from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.gateway_fleet import bearer, connect, fleet_with, login, post
+from tests.e2e.accounts.conftest import new_channel
+from tests.e2e.gateway_fleet import bearer, connect, login, post
 
-DOCS = Path(__file__).resolve().parents[2] / "docs" / "client.md"
+DOCS = Path(__file__).resolve().parents[3] / "docs" / "client.md"
 Signer = Callable[[str, str, str, str, str], str]
 
 
@@ -33,31 +31,6 @@ def documented_signer() -> Signer:
     exec(compile(found.group(1), str(DOCS), "exec"), scope)  # noqa: S102 - our own documentation
     signer: Signer = scope["parley_identity"]
     return signer
-
-
-@pytest.fixture(scope="module")
-async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
-    async with fleet_with(infra, "identity") as running:
-        yield running
-
-
-@pytest.fixture
-async def session() -> AsyncIterator[aiohttp.ClientSession]:
-    async with aiohttp.ClientSession() as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-async def admin(fleet: Fleet) -> str:
-    async with aiohttp.ClientSession() as client:
-        answer = await login(client, fleet, username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
-    return str(answer["token"])
-
-
-async def _channel(session: aiohttp.ClientSession, fleet: Fleet, admin: str) -> str:
-    status, channel = await post(session, f"{fleet.url('chat_session')}/channels", {"name": "Shop"}, **bearer(admin))
-    assert status == 201, channel
-    return str(channel["id"])
 
 
 async def _secret(session: aiohttp.ClientSession, fleet: Fleet, admin: str, channel_id: str) -> dict[str, Any]:
@@ -79,7 +52,7 @@ async def test_a_verified_customer_is_one_account_with_one_history_on_two_device
     session: aiohttp.ClientSession, fleet: Fleet, admin: str
 ) -> None:
     sign = documented_signer()
-    channel_id = await _channel(session, fleet, admin)
+    channel_id = await new_channel(session, fleet, admin)
     secret = await _secret(session, fleet, admin, channel_id)
     customer = f"cust-{uuid.uuid4().hex[:8]}"
     laptop_device, phone_device = _device(), _device()
@@ -130,7 +103,7 @@ async def test_each_bad_identity_is_refused_with_its_code(
     session: aiohttp.ClientSession, fleet: Fleet, admin: str
 ) -> None:
     sign = documented_signer()
-    channel_id, other_channel = await _channel(session, fleet, admin), await _channel(session, fleet, admin)
+    channel_id, other_channel = await new_channel(session, fleet, admin), await new_channel(session, fleet, admin)
     secret, other_secret = (
         await _secret(session, fleet, admin, channel_id),
         await _secret(session, fleet, admin, other_channel),
@@ -165,7 +138,7 @@ async def test_secrets_rotate_two_at_a_time_are_never_shown_again_and_only_admin
     session: aiohttp.ClientSession, fleet: Fleet, admin: str
 ) -> None:
     sign = documented_signer()
-    channel_id = await _channel(session, fleet, admin)
+    channel_id = await new_channel(session, fleet, admin)
     url = f"{fleet.url('auth')}/auth/channels/{channel_id}/identity-secrets"
     old, new = await _secret(session, fleet, admin, channel_id), await _secret(session, fleet, admin, channel_id)
     status, third = await post(session, url, {}, **bearer(admin))

@@ -20,6 +20,7 @@ from parley.contracts.base import new_id
 from parley.contracts.bot import bot_user_id, script_id_of
 from parley.contracts.commands import Caller, OpenSession, SessionOpened
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.http import origin_allowed
 from parley.stores import as_text_map
 from parley_chat_session.access import require_visitor
 from parley_chat_session.availability import Availability
@@ -109,6 +110,16 @@ def is_channel_bot(caller: Caller, channel: dict[str, Any]) -> bool:
     return caller.role == "bot" and script is not None and script_id_of(caller.user_id) == script
 
 
+def require_allowed_origin(channel: dict[str, Any], origin: str | None) -> None:
+    """A browser page may open the channel's sessions only from an origin the channel lists (when
+    it lists any: an empty list leaves the gateway's global list in force). Apps send no Origin."""
+    allowed = channel.get("allowed_origins") or []
+    if origin is not None and allowed and not origin_allowed(origin, allowed):
+        raise ParleyError(
+            ErrorCode.ORIGIN_NOT_ALLOWED, f"channel {channel['_id']!r} may not be embedded on {origin[:200]!r}"
+        )
+
+
 @dataclass(frozen=True)
 class Located:
     """Where a message goes: a stored conversation, or a temporary session's reservation."""
@@ -149,6 +160,7 @@ class Sessions:
 
     async def open(self, command: OpenSession) -> SessionOpened:
         channel = await self._channels.get(command.channel_id)
+        require_allowed_origin(channel, command.origin)
         caller = command.caller
         opened = {"channel_id": channel["_id"], "channel_name": channel["name"], "welcome": channel.get("welcome", "")}
         mode = await self._availability.mode(channel)

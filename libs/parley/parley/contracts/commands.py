@@ -66,6 +66,12 @@ class SessionOpened(Model):
 class OpenSession(Command[SessionOpened]):
     caller: Caller
     channel_id: str = Field(min_length=1, max_length=64)
+    origin: str | None = Field(
+        None,
+        max_length=200,
+        description="The browser page's Origin the socket was opened from (none for apps): the channel's "
+        "allowed_origins must list it when they list any (error 9106).",
+    )
 
 
 class CannedSuggestion(Model):

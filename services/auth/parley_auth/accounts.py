@@ -32,6 +32,8 @@ class Accounts:
 
     async def create_indexes(self) -> None:
         await self._users.create_index([("username", ASCENDING)], unique=True, name="username_unique")
+        # A verified visitor is found by the site's customer id (erase and export requests).
+        await self._users.create_index([("external_id", ASCENDING), ("channel_id", ASCENDING)], name="external_id")
 
     async def visitor(self, device_id: str) -> dict[str, Any]:
         """The visitor of this device, created on first sight."""
@@ -110,7 +112,12 @@ class Accounts:
         return user
 
     async def update_profile(self, user_id: str, changes: dict[str, str]) -> dict[str, Any]:
-        """Set a display name and/or email (a visitor who introduces themselves); returns the account."""
+        """Set a display name and/or email (a visitor who introduces themselves); returns the account.
+        A verified visitor's name and e-mail are the site's word, not theirs to change."""
+        if changes and (await self.by_id(user_id)).get("verified"):
+            raise ParleyError(
+                ErrorCode.BAD_ARGUMENT, "a verified visitor's name and e-mail come from the site that signed them"
+            )
         if changes:
             await self._users.update_one({"_id": user_id}, {"$set": {**changes, "updated_at": datetime.now(UTC)}})
         return await self.by_id(user_id)

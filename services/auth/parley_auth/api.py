@@ -228,6 +228,12 @@ class AuthApi:
     async def rotate_keys(self, call: Call) -> KeyRotated:
         rotated = KeyRotated.model_validate(await self.keys.rotate())
         log.info("auth.key_rotated", kid=rotated.kid, active_from=rotated.active_from, by=call.user.sub)
+        await self.audit.record(
+            actor=call.user.sub,
+            action="signing_key.rotate",
+            target=rotated.kid,
+            details={"active_from": rotated.active_from},
+        )
         return rotated
 
     # ---- identity secrets (docs/client.md) ------------------------------------------------------

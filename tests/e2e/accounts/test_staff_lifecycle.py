@@ -12,6 +12,7 @@ from typing import Any
 import aiohttp
 
 from parley_fleet import Fleet
+from tests.conftest import Infra
 from tests.e2e.accounts.conftest import new_channel, new_staff
 from tests.e2e.client import WsClient
 from tests.e2e.gateway_fleet import bearer, closed, connect, login, post
@@ -171,7 +172,7 @@ async def test_a_deleted_operators_conversations_go_back_to_the_queue_with_their
 
 
 async def test_passwords_are_changed_with_the_current_one_and_reset_once_and_sessions_end_on_demand(
-    session: aiohttp.ClientSession, fleet: Fleet, admin: str
+    session: aiohttp.ClientSession, fleet: Fleet, admin: str, infra: Infra, mongo: Any
 ) -> None:
     auth = fleet.url("auth")
     uid, username, password = await new_staff(session, fleet, admin)
@@ -191,6 +192,8 @@ async def test_passwords_are_changed_with_the_current_one_and_reset_once_and_ses
 
     status, issued = await post(session, f"{auth}/auth/users/{uid}/password-reset", {}, **bearer(admin))
     assert status == 201 and issued["code"]
+    stored = await mongo[infra.mongo_db]["users"].find_one({"_id": uid})
+    assert issued["code"] not in str(stored)  # only its hash
     assert (await _get(session, f"{auth}/auth/me", first["token"]))[0] == 401
     redeem = {"username": username, "code": "a-wrong-code", "new_password": "reset-password-1"}
     status, refused = await post(session, f"{auth}/auth/password/reset", redeem)

@@ -15,6 +15,7 @@ import aiohttp
 import jwt
 
 from parley_fleet import Fleet
+from tests.conftest import Infra
 from tests.e2e.accounts.conftest import new_channel
 from tests.e2e.gateway_fleet import bearer, connect, login, post
 
@@ -49,7 +50,7 @@ def _device() -> str:
 
 
 async def test_a_verified_customer_is_one_account_with_one_history_on_two_devices(
-    session: aiohttp.ClientSession, fleet: Fleet, admin: str
+    session: aiohttp.ClientSession, fleet: Fleet, admin: str, infra: Infra, mongo: Any
 ) -> None:
     sign = documented_signer()
     channel_id = await new_channel(session, fleet, admin)
@@ -62,6 +63,14 @@ async def test_a_verified_customer_is_one_account_with_one_history_on_two_device
     identity = sign(secret["id"], secret["secret"], customer, "Ada Lovelace", "ada@example.com")
     phone = await login(session, fleet, device_id=phone_device, channel_id=channel_id, identity=identity)
     assert laptop["uid"] == phone["uid"] and laptop["uname"] == "Ada Lovelace"
+    # Found by the site's id (what erase and export requests look accounts up by).
+    account = await mongo[infra.mongo_db]["users"].find_one({"external_id": customer, "channel_id": channel_id})
+    assert account is not None and account["_id"] == laptop["uid"]
+    assert (account["email"], account["verified"]) == ("ada@example.com", True)
+    async with session.patch(
+        f"{fleet.url('auth')}/auth/me", json={"email": "eve@example.com"}, headers=bearer(phone["token"])
+    ) as response:
+        assert response.status == 400  # the site's word, not the visitor's
 
     widget, _ = await connect(session, fleet.url("gateway"), laptop["token"])  # still valid: not replaced by the phone
     opened = await widget.request("session.open", {"channel_id": channel_id})

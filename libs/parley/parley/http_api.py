@@ -47,7 +47,7 @@ ERROR_STATUSES = {
     400: "Bad argument (9105): the message names the field or parameter",
     401: "Missing (9004), invalid, expired or revoked (7001) token; a refused visitor identity (7101-7104)",
     403: "Not allowed (9101): the caller's role, or not a member of the conversation or channel; "
-    "a disabled account (7110); an origin the channel does not allow (9106)",
+    "a disabled account (7110); an origin the channel does not allow (9114)",
     404: "Unknown channel (9103), conversation (9102) or other resource (9105)",
     409: "The conversation is closed (9104)",
     413: "Body larger than the service accepts (9002)",

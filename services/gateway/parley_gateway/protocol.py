@@ -177,8 +177,8 @@ class Protocol:
         self, connection: Connection, caller: Caller, frame: SessionOpenFrame, trace_id: str
     ) -> SessionOpened | None:
         """The session, or None when the page's origin is not one the channel allows: a page that
-        embeds another site's channel is told (9106) and its socket closed (4011), not served.
-        Counted as error 9106 and close 4011 (not a refusal before auth.ok)."""
+        embeds another site's channel is told (9114) and its socket closed (4011), not served.
+        Counted as error 9114 and close 4011 (not a refusal before auth.ok)."""
         command = OpenSession(caller=caller, channel_id=frame.data.channel_id, origin=connection.origin)
         try:
             return await self.bus.request(command, trace_id=trace_id)

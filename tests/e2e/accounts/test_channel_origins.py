@@ -39,7 +39,7 @@ async def test_a_page_opens_a_channel_only_from_an_origin_the_channel_lists(
     elsewhere = await _socket(session, fleet, visitor, ELSEWHERE)
     assert (await _open(elsewhere, unlisted))["type"] == "session.opened"  # no list: the global one ("*")
     refused = await _open(elsewhere, listed)
-    assert refused["type"] == "error" and refused["data"]["code"] == 9106, refused
+    assert refused["type"] == "error" and refused["data"]["code"] == 9114, refused
     assert await closed(elsewhere, timeout=5) == 4011
 
     for origin in (SHOP, None):  # the listed page, and an app (no Origin)

@@ -70,7 +70,7 @@ class OpenSession(Command[SessionOpened]):
         None,
         max_length=200,
         description="The browser page's Origin the socket was opened from (none for apps): the channel's "
-        "allowed_origins must list it when they list any (error 9106).",
+        "allowed_origins must list it when they list any (error 9114).",
     )
 
 

@@ -30,7 +30,7 @@ class ErrorCode(IntEnum):
     UNKNOWN_CHANNEL = 9103
     CONVERSATION_CLOSED = 9104
     BAD_ARGUMENT = 9105
-    ORIGIN_NOT_ALLOWED = 9106  # the page's origin is not one the channel lists
+    ORIGIN_NOT_ALLOWED = 9114  # the page's origin is not one the channel lists
     INTERNAL = 9500
     UNAVAILABLE = 9503
 

@@ -25,7 +25,7 @@
     9104: "This conversation has ended.",
     9102: "This conversation is no longer available.",
     9103: "This chat is not set up correctly (unknown channel).",
-    9106: "This chat is not set up for this website.",
+    9114: "This chat is not set up for this website.",
     9500: "Something went wrong on our side. Please try again.",
     9503: "The chat service is busy or unreachable. Please try again in a moment.",
     kickoff: "You opened the chat in another window or tab, so it is paused here.",

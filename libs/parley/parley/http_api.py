@@ -45,9 +45,9 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # What each refusal status means; the codes are docs/protocol.md's.
 ERROR_STATUSES = {
     400: "Bad argument (9105): the message names the field or parameter",
-    401: "Missing (9004), invalid, expired or revoked (7001) token",
+    401: "Missing (9004), invalid, expired or revoked (7001) token; a refused visitor identity (7101-7104)",
     403: "Not allowed (9101): the caller's role, or not a member of the conversation or channel; "
-    "a forged or altered download link (9110)",
+    "a disabled account (7110); an origin the channel does not allow (9114); a forged or altered download link (9110)",
     404: "Unknown channel (9103), conversation (9102), file (9113) or other resource (9105)",
     409: "The conversation is closed (9104), or the file is still being scanned (9112)",
     410: "The download link has expired (9111): ask for a new one",

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import secrets
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from pymongo import ASCENDING
+from pymongo import ASCENDING, ReturnDocument
 from pymongo.errors import DuplicateKeyError
 
 from parley.contracts.base import new_id
@@ -24,6 +25,10 @@ _hasher = PasswordHasher()
 VISITOR_PERSONAL_FIELDS = ("email", "external_id", "attributes", "verified_name")
 # What an account whose personal data expired is called.
 IDLE_VISITOR_NAME = "Visitor"
+STAFF_ROLES = ("operator", "admin")
+# A reset code is handed over by an admin out of band and used at once; an hour covers a
+# colleague reading it after a meeting, and bounds how long a leaked one is worth anything.
+RESET_CODE_SECONDS = 3600
 _DUMMY_HASH = _hasher.hash("parley-dummy-password")
 
 
@@ -33,6 +38,8 @@ class Accounts:
 
     async def create_indexes(self) -> None:
         await self._users.create_index([("username", ASCENDING)], unique=True, name="username_unique")
+        # A verified visitor is found by the site's customer id (erase and export requests).
+        await self._users.create_index([("external_id", ASCENDING), ("channel_id", ASCENDING)], name="external_id")
 
     async def visitor(self, device_id: str) -> dict[str, Any]:
         """The visitor of this device, created on first sight."""
@@ -62,6 +69,37 @@ class Accounts:
             return found
         return doc
 
+    async def verified_visitor(self, channel_id: str, external_id: str, profile: dict[str, Any]) -> dict[str, Any]:
+        """The one visitor account of the channel's customer ``external_id``, on every device,
+        created on first sight; ``profile`` (name, email, attributes as the site signed them) is
+        kept current. Its id derives from the channel and the external id, never from a device id,
+        so no device id can reach it."""
+        digest = hashlib.sha256(f"{channel_id}\n{external_id}".encode()).hexdigest()
+        user_id = f"vv_{digest[:24]}"
+        stamp = datetime.now(UTC)
+        changes = {**profile, "name": profile.get("name") or f"Customer {digest[:6]}", "updated_at": stamp}
+        created = {
+            "username": f"verified:{digest[:32]}",
+            "role": "visitor",
+            "verified": True,
+            "external_id": external_id,
+            "channel_id": channel_id,
+            "created_at": stamp,
+        }
+        for _attempt in range(2):  # two first logins racing: the loser's upsert finds the winner's account
+            try:
+                found = await self._users.find_one_and_update(
+                    {"_id": user_id},
+                    {"$set": changes, "$setOnInsert": created},
+                    upsert=True,
+                    return_document=ReturnDocument.AFTER,
+                )
+            except DuplicateKeyError:
+                continue
+            assert found is not None
+            return found
+        return await self.by_id(user_id)
+
     async def create_staff(self, username: str, password: str, role: str, name: str) -> dict[str, Any]:
         doc = {
             "_id": f"u_{new_id()[:24]}",
@@ -84,7 +122,12 @@ class Accounts:
         return user
 
     async def update_profile(self, user_id: str, changes: dict[str, str]) -> dict[str, Any]:
-        """Set a display name and/or email (a visitor who introduces themselves); returns the account."""
+        """Set a display name and/or email (a visitor who introduces themselves); returns the account.
+        A verified visitor's name and e-mail are the site's word, not theirs to change."""
+        if changes and (await self.by_id(user_id)).get("verified"):
+            raise ParleyError(
+                ErrorCode.BAD_ARGUMENT, "a verified visitor's name and e-mail come from the site that signed them"
+            )
         if changes:
             await self._users.update_one({"_id": user_id}, {"$set": {**changes, "updated_at": datetime.now(UTC)}})
         return await self.by_id(user_id)
@@ -133,4 +176,83 @@ class Accounts:
             raise ParleyError(ErrorCode.TOKEN_INVALID, "wrong username or password") from None
         if user is None:
             raise ParleyError(ErrorCode.TOKEN_INVALID, "wrong username or password")
+        if user.get("disabled"):  # said only to whoever knows the password
+            raise ParleyError(ErrorCode.ACCOUNT_DISABLED, "this account is disabled; ask an admin")
         return user
+
+    # ---- staff lifecycle ------------------------------------------------------------------------
+
+    async def staff(self, user_id: str) -> dict[str, Any]:
+        """A staff account that was not deleted; BAD_ARGUMENT otherwise (a visitor is not staff)."""
+        user = await self._users.find_one({"_id": user_id, "role": {"$in": list(STAFF_ROLES)}})
+        if user is None or user.get("deleted_at") is not None:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, f"no staff account {user_id!r}")
+        return user
+
+    async def list_staff(self, cursor: str | None, limit: int, role: str | None) -> list[dict[str, Any]]:
+        """A page of staff accounts in id order, after ``cursor`` (deleted ones left out)."""
+        query: dict[str, Any] = {"role": role or {"$in": list(STAFF_ROLES)}, "deleted_at": None}
+        if cursor is not None:
+            query["_id"] = {"$gt": cursor}
+        return await self._users.find(query).sort("_id", ASCENDING).limit(limit).to_list()
+
+    async def enabled_admins(self) -> int:
+        return await self._users.count_documents({"role": "admin", "disabled": {"$ne": True}, "deleted_at": None})
+
+    async def update_staff(self, user_id: str, changes: dict[str, Any]) -> dict[str, Any]:
+        found = await self._users.find_one_and_update(
+            {"_id": user_id, "deleted_at": None},
+            {"$set": {**changes, "updated_at": datetime.now(UTC)}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if found is None:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, f"no staff account {user_id!r}")
+        return found
+
+    async def delete_staff(self, user_id: str) -> None:
+        """Keep the account's id and name (transcripts name them), drop the way in: the password,
+        any reset code, and the username (free for a new account)."""
+        await self._users.update_one(
+            {"_id": user_id},
+            {
+                "$set": {"deleted_at": datetime.now(UTC), "disabled": True, "username": f"deleted:{user_id}"},
+                "$unset": {"password_hash": "", "reset": ""},
+            },
+        )
+
+    async def set_password(self, user_id: str, password: str) -> None:
+        await self.update_staff(user_id, {"password_hash": _hasher.hash(password)})
+
+    async def check_own_password(self, user_id: str, password: str) -> None:
+        user = await self.staff(user_id)
+        try:
+            _hasher.verify(user.get("password_hash", _DUMMY_HASH), password)
+        except (VerificationError, InvalidHashError):
+            raise ParleyError(ErrorCode.TOKEN_INVALID, "the current password is wrong") from None
+
+    async def start_reset(self, user_id: str) -> tuple[str, datetime]:
+        """A one-time reset code (only its hash is stored), valid ``RESET_CODE_SECONDS``."""
+        code = secrets.token_urlsafe(16)
+        expires_at = datetime.now(UTC) + timedelta(seconds=RESET_CODE_SECONDS)
+        await self.update_staff(user_id, {"reset": {"hash": _code_hash(code), "expires_at": expires_at}})
+        return code, expires_at
+
+    async def redeem_reset(self, username: str, code: str, password: str) -> dict[str, Any]:
+        """Set a new password with a reset code: once, before it expires, for an enabled account."""
+        spent = await self._users.find_one_and_update(
+            {
+                "username": username,
+                "deleted_at": None,
+                "reset.hash": _code_hash(code),
+                "reset.expires_at": {"$gt": datetime.now(UTC)},
+            },
+            {"$set": {"password_hash": _hasher.hash(password)}, "$unset": {"reset": ""}},
+            return_document=ReturnDocument.AFTER,
+        )
+        if spent is None:
+            raise ParleyError(ErrorCode.TOKEN_INVALID, "unknown, used or expired reset code")
+        return spent
+
+
+def _code_hash(code: str) -> str:
+    return hashlib.sha256(code.encode()).hexdigest()

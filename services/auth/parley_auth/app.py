@@ -13,11 +13,13 @@ from parley.runtime import Service
 from parley_auth.accounts import Accounts
 from parley_auth.api import AuthApi, OwnKeysVerifier
 from parley_auth.endpoints import ENDPOINTS
+from parley_auth.identity import IdentitySecrets, IdentityVerifier
 from parley_auth.keys import SigningKeys
 from parley_auth.login_limits import LoginLimits
 from parley_auth.privacy import PrivacyRequests
 from parley_auth.sessions import Sessions
 from parley_auth.settings import AuthSettings
+from parley_auth.staff_api import StaffApi
 
 # Other replicas may rotate keys; re-reading them at least this often (and every half of the
 # publication delay when that is shorter) means a new key is in this replica's JWKS before
@@ -46,16 +48,23 @@ def build_service(settings: AuthSettings) -> Service:
     )
     limits = LoginLimits(RateLimiter(service.redis, settings.redis_key_prefix), settings)
     verifier = OwnKeysVerifier(keys, revocations)
-    privacy = PrivacyRequests(service.db, sessions, service.bus, AuditLog(service.db), settings)
-    api = AuthApi(settings, accounts, keys, sessions, limits, verifier, service.bus, privacy)
-    service.http.add_routes(HttpApi(ENDPOINTS, verifier, api).routes())
+    identity_secrets = IdentitySecrets(service.db)
+    identities = IdentityVerifier(identity_secrets, service.redis, settings.redis_key_prefix)
+    audit = AuditLog(service.db)
+    privacy = PrivacyRequests(service.db, sessions, service.bus, audit, settings)
+    api = AuthApi(
+        settings, accounts, keys, sessions, limits, verifier, service.bus, identities, identity_secrets, audit, privacy
+    )
+    staff = StaffApi(accounts, sessions, api, limits, service.bus, audit)
+    service.http.add_routes(HttpApi(ENDPOINTS, verifier, api, staff).routes())
 
     @service.on_startup
     async def prepare() -> None:
         await accounts.create_indexes()
         await sessions.create_indexes()
         await privacy.create_indexes()
-        await AuditLog(service.db).ensure_indexes()
+        await identity_secrets.create_indexes()
+        await audit.ensure_indexes()
         await keys.load()
         admin, password = settings.auth_admin_username, settings.auth_admin_password.get_secret_value()
         if admin and password and not await accounts.exists(admin):

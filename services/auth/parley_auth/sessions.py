@@ -206,6 +206,20 @@ class Sessions:
         """Every stored session of the user, oldest first (an export)."""
         return aiter(self._sessions.find({"user_id": user_id}, {"secret": 0}).sort("created_at", ASCENDING))
 
+    async def revoke_all(self, user_id: str, reason: str, keep: str | None = None) -> list[str]:
+        """Revoke every live session of the user (but ``keep``), every client kind; their codes."""
+        now = datetime.now(UTC)
+        live = [
+            doc["_id"]
+            async for doc in self._sessions.find(
+                {"user_id": user_id, "revoked_at": None, "expires_at": {"$gt": now}}, {"_id": 1}
+            )
+            if doc["_id"] != keep
+        ]
+        for code in live:
+            await self.revoke(code, reason)
+        return live
+
     @property
     def access_tokens_live_seconds(self) -> int:
         """How long an access token issued now can still be used: the revocation entries' lifetime."""

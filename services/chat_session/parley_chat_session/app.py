@@ -21,7 +21,7 @@ from parley.contracts.commands import (
     SetTyping,
 )
 from parley.contracts.errors import ParleyError
-from parley.contracts.events import ConversationClosed, PresenceChanged
+from parley.contracts.events import ConversationClosed, PresenceChanged, StaffRestored, StaffWithdrawn
 from parley.http_api import HttpApi
 from parley.logs import get_logger
 from parley.runtime import Service
@@ -39,6 +39,7 @@ from parley_chat_session.operator_removal import OperatorRemoval
 from parley_chat_session.privacy import register_privacy
 from parley_chat_session.queue_api import QueueApi
 from parley_chat_session.settings import ChatSessionSettings
+from parley_chat_session.staff_withdrawal import StaffWithdrawal
 
 log = get_logger("parley.chat_session")
 
@@ -64,6 +65,9 @@ def build_service(settings: ChatSessionSettings) -> Service:
     register_conversation_access(service)
     register_privacy(service, parts.closing)
     _register_events(service, parts)
+    _register_staff_events(
+        service, StaffWithdrawal(parts.withdrawn, parts.channels, removal, parts.queue, parts.profiles)
+    )
     _register_background(service, settings, parts)
     return service
 
@@ -135,6 +139,17 @@ def _register_events(service: Service, parts: Components) -> None:
     service.bus.on_event(PresenceChanged, on_presence)
     service.bus.on_event(ConversationClosed, on_closed)
     service.bus.on_event(ContactCollected, on_contact)
+
+
+def _register_staff_events(service: Service, withdrawal: StaffWithdrawal) -> None:
+    async def on_withdrawn(event: StaffWithdrawn, envelope: Envelope) -> None:
+        await withdrawal.withdrawn(event, envelope.trace_id)
+
+    async def on_restored(event: StaffRestored, envelope: Envelope) -> None:
+        await withdrawal.restored(event, envelope.trace_id)
+
+    service.bus.on_event(StaffWithdrawn, on_withdrawn)
+    service.bus.on_event(StaffRestored, on_restored)
 
 
 def _register_background(service: Service, settings: ChatSessionSettings, parts: Components) -> None:

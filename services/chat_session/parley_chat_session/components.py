@@ -38,6 +38,7 @@ from parley_chat_session.settings import ChatSessionSettings
 from parley_chat_session.staffing import Staffing
 from parley_chat_session.transcript_mail import TranscriptMailer
 from parley_chat_session.transcripts import Transcripts
+from parley_chat_session.withdrawn_staff import WithdrawnStaff
 
 # Longest a replica may hold the assignment lock: a drain takes milliseconds per conversation,
 # and a replica that dies holding it blocks assignment for at most this long.
@@ -52,6 +53,7 @@ class Components:
     store: ConversationStore
     messages: MessageStore
     picker: OperatorPicker
+    withdrawn: WithdrawnStaff
     availability: Availability
     sessions: Sessions
     queue: OperatorQueue
@@ -90,7 +92,8 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
     messages = MessageStore(db, store)
     announcer = Announcer(service.bus, DeliveryPublisher(cache, prefix))
     clocks = ConversationClocks(cache, prefix)
-    picker = OperatorPicker(service.bus, store)
+    withdrawn = WithdrawnStaff(db)
+    picker = OperatorPicker(service.bus, store, withdrawn)
     availability = Availability(picker)
     mutex = RedisMutex(cache, f"{prefix}chat:assignment-lock", ASSIGNMENT_LEASE_SECONDS)
     sessions = Sessions(
@@ -136,6 +139,7 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         store=store,
         messages=messages,
         picker=picker,
+        withdrawn=withdrawn,
         availability=availability,
         sessions=sessions,
         queue=queue,

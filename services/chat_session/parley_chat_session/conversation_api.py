@@ -14,6 +14,7 @@ from parley.contracts.commands import Caller
 from parley.http import json_response
 from parley.http_api import Call
 from parley.tokens import Claims
+from parley.tokens import caller_of as caller_of_claims
 from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_views import ConversationDetail, ConversationList, MessagePage
 from parley_chat_session.member_state import MemberState
@@ -24,8 +25,7 @@ from parley_chat_session.transcripts import Transcripts
 
 
 def caller_of(call: Call) -> Caller:
-    claims = call.user
-    return Caller(user_id=claims.sub, role=claims.role, name=claims.name)
+    return caller_of_claims(call.user)
 
 
 class ConversationApi:

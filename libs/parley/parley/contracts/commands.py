@@ -42,6 +42,9 @@ class Caller(Model):
     user_id: UserId
     role: Role
     name: str = Field("", max_length=200)
+    verified_channel: str = Field(
+        "", max_length=64, description="The channel whose site signed this visitor's identity; empty: not verified."
+    )
 
 
 class SessionOpened(Model):
@@ -64,6 +67,12 @@ class SessionOpened(Model):
 class OpenSession(Command[SessionOpened]):
     caller: Caller
     channel_id: str = Field(min_length=1, max_length=64)
+    origin: str | None = Field(
+        None,
+        max_length=200,
+        description="The browser page's Origin the socket was opened from (none for apps): the channel's "
+        "allowed_origins must list it when they list any (error 9114).",
+    )
 
 
 class CannedSuggestion(Model):

@@ -12,6 +12,14 @@ from enum import IntEnum
 class ErrorCode(IntEnum):
     MAINTENANCE = 1002
     TOKEN_INVALID = 7001
+    # A signed visitor identity (docs/client.md) refused at login, one code per reason, so a site
+    # can tell a wrong secret from a clock problem or a page reload that replayed a token.
+    IDENTITY_FORGED = 7101
+    IDENTITY_OTHER_CHANNEL = 7102
+    IDENTITY_EXPIRED = 7103
+    IDENTITY_REPLAYED = 7104
+    IDENTITY_MALFORMED = 7105
+    ACCOUNT_DISABLED = 7110
     SENSITIVE_WORD = 8001
     INVALID_FRAME = 9001
     FRAME_TOO_LARGE = 9002
@@ -30,6 +38,7 @@ class ErrorCode(IntEnum):
     LINK_EXPIRED = 9111
     FILE_PENDING = 9112  # the virus scanner has not answered yet
     UNKNOWN_FILE = 9113
+    ORIGIN_NOT_ALLOWED = 9114  # the page's origin is not one the channel lists
     INTERNAL = 9500
     UNAVAILABLE = 9503
 
@@ -44,6 +53,7 @@ class CloseCode(IntEnum):
     KICKED_OFF = 4003
     HEARTBEAT_TIMEOUT = 4008
     UNSUPPORTED_PROTOCOL = 4010  # the client asked for a protocol version this gateway does not speak
+    ORIGIN_NOT_ALLOWED = 4011  # a browser page on an origin the visitor's channel does not list
 
 
 class ParleyError(Exception):

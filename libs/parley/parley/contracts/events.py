@@ -141,6 +141,24 @@ class TokenRevoked(Contract):
     expires_at: int = Field(description="unix time after which every token of the session has expired anyway")
 
 
+@contract("auth.staff_withdrawn")
+class StaffWithdrawn(Contract):
+    """A staff account was disabled or deleted (its sessions are revoked already): chat_session
+    hands its open conversations back to the queue and never assigns it again; a deleted one also
+    leaves every channel."""
+
+    user_id: str
+    name: str = Field("", max_length=200, description="Kept in transcripts and notices.")
+    deleted: bool = False
+
+
+@contract("auth.staff_restored")
+class StaffRestored(Contract):
+    """A disabled staff account was enabled again: routing may assign it once it is online."""
+
+    user_id: str
+
+
 @contract("client.frame")
 class ClientFrameEvent(Contract):
     """Any service asks notification to deliver one server frame to these users' live connections."""

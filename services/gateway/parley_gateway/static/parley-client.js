@@ -67,6 +67,10 @@
     this.clientKind = options.clientKind || "web";
     this.storage = options.storage || defaultStorage();
     this.storageKey = options.storageKey || "parley";
+    // A site that signs who its customer is (docs/client.md): a function resolving with a fresh
+    // identity token of channelId, asked at every visitor login (the token works once).
+    this.identity = options.identity || null;
+    this.channelId = options.channelId || null;
     this.status = "offline";
     this.user = null; // {uid, uname, role} after login
     this.events = new Emitter();
@@ -117,7 +121,13 @@
   };
 
   Client.prototype.loginVisitor = function () {
-    return this._login({ device_id: this.deviceId(), client_kind: this.clientKind });
+    var self = this;
+    var body = { device_id: this.deviceId(), client_kind: this.clientKind };
+    if (!this.identity || !this.channelId) return this._login(body);
+    return Promise.resolve(this.identity()).then(function (token) {
+      if (token) { body.identity = token; body.channel_id = self.channelId; }
+      return self._login(body);
+    });
   };
 
   Client.prototype.loginUser = function (username, password) {

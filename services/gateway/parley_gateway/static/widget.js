@@ -10,6 +10,8 @@
   var BASE = new URL(script.src, location.href).origin;
   var CHANNEL = script.getAttribute("data-channel");
   var HIDE_WHEN_OFFLINE = script.getAttribute("data-hide-when-offline") === "true";
+  // The site's own URL answering a fresh identity token of its logged-in customer (docs/client.md).
+  var IDENTITY_URL = script.getAttribute("data-identity-url");
   var STATE_KEY = "parley.widget." + CHANNEL; // {conversationId, open, stored}
   var TYPING_EVERY_MS = 3000; // at most one typing frame per 3 s while the visitor types
   var TYPING_SHOWN_MS = 6000; // the other side's "typing" fades if no stop arrives
@@ -23,6 +25,7 @@
     9104: "This conversation has ended.",
     9102: "This conversation is no longer available.",
     9103: "This chat is not set up correctly (unknown channel).",
+    9114: "This chat is not set up for this website.",
     9500: "Something went wrong on our side. Please try again.",
     9503: "The chat service is busy or unreachable. Please try again in a moment.",
     9106: "That file is too large for this chat.",
@@ -55,7 +58,12 @@
   function saveState(state) { try { localStorage.setItem(STATE_KEY, JSON.stringify(state)); } catch (e) { /* blocked */ } }
 
   var Widget = {
-    client: new window.Parley.Client({ baseUrl: BASE, clientKind: "web" }),
+    client: new window.Parley.Client({
+      baseUrl: BASE, clientKind: "web", channelId: CHANNEL,
+      identity: IDENTITY_URL ? function () {
+        return fetch(IDENTITY_URL, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : null; });
+      } : null,
+    }),
     state: loadState(),
     conversationId: null,
     lastOwnSeq: 0,

@@ -195,6 +195,8 @@
     if (!conversation) return;
     var summary = conversation.summary;
     byId("conversation-title").textContent = visitorName(summary);
+    // Signed by the channel's site (docs/client.md): the name is the site's customer, not typed in.
+    byId("conversation-verified").hidden = !summary.visitor_verified;
     byId("conversation-status").textContent = conversation.isOpen() ? "" : "Closed";
     byId("transfer-button").disabled = !conversation.isOpen();
     byId("close-button").disabled = !conversation.isOpen();

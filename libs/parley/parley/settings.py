@@ -112,7 +112,9 @@ class ServiceSettings(BaseSettings):
         description="Deliveries of a failing message before it is dead-lettered; with the default, its retries "
         "(0.1 s, 0.5 s, 1 s, 2 s, 5 s, then 10 s) span about 28 s, longer than a store or broker restart. "
         "Each retry waits in a delay queue, holding no consumer slot; a failure no retry can mend (a value the "
-        "database refuses, a model that does not validate) is answered and dead-lettered at once.",
+        "database refuses, a model that does not validate) is answered and dead-lettered at once. Returns of a "
+        "message by a consumer that died holding it count too (the quorum queue's x-delivery-limit is this - 1): "
+        "every node of a service needs the same value.",
     )
     bus_handler_timeout_seconds: float = Field(
         30.0, gt=0, description="A handler running longer than this counts as failed (and is retried)."

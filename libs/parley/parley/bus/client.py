@@ -16,7 +16,7 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from pydantic import ValidationError
 
 from parley import metrics
-from parley.bus import topology
+from parley.bus import queues, topology
 from parley.bus.consumer import Handler, QueueSpec, Subscription
 from parley.contracts.base import Command, Contract, Envelope, ResultT, new_id
 from parley.contracts.commands import Reply
@@ -131,8 +131,8 @@ class Bus:
             self._exchanges[name] = await self._publish_channel.declare_exchange(name, kind, durable=True)
         await self._declare_dead_letters()
         for milliseconds in topology.delay_milliseconds():
-            delay = await self._publish_channel.declare_queue(
-                topology.delay_queue(milliseconds), durable=True, arguments=topology.delay_queue_arguments(milliseconds)
+            delay = await queues.declare_durable(
+                self._publish_channel, topology.delay_queue(milliseconds), topology.delay_queue_arguments(milliseconds)
             )
             await delay.bind(self._exchanges[topology.DELAY], arguments=topology.delay_binding(milliseconds))
 
@@ -141,22 +141,10 @@ class Bus:
         await reply_queue.consume(self._on_reply, no_ack=True)
 
     async def _declare_dead_letters(self) -> None:
-        """The dead-letter queue, bounded. One declared by an earlier version without the bound
-        cannot be redeclared with it (the broker refuses changed arguments): it is used as it is,
-        with a warning, until an operator deletes it or sets a max-length policy."""
-        assert self._connection is not None
-        try:
-            queue = await self._publish_channel.declare_queue(
-                topology.DEAD_LETTERS_QUEUE, durable=True, arguments=topology.DEAD_LETTERS_ARGUMENTS
-            )
-        except aio_pika.exceptions.ChannelPreconditionFailed:
-            log.warning(
-                "bus.dead_letters_unbounded", queue=topology.DEAD_LETTERS_QUEUE, wanted=topology.DEAD_LETTERS_ARGUMENTS
-            )
-            self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-            for name, kind in topology.EXCHANGES.items():
-                self._exchanges[name] = await self._publish_channel.declare_exchange(name, kind, durable=True)
-            queue = await self._publish_channel.declare_queue(topology.DEAD_LETTERS_QUEUE, passive=True)
+        """The dead-letter queue: a bounded quorum queue (topology.DEAD_LETTERS_ARGUMENTS)."""
+        queue = await queues.declare_durable(
+            self._publish_channel, topology.DEAD_LETTERS_QUEUE, topology.DEAD_LETTERS_ARGUMENTS
+        )
         await queue.bind(self._exchanges[topology.DLX])
 
     async def start_consuming(self) -> None:

@@ -67,6 +67,9 @@ RECONNECT_MAX_SECONDS = 1.0
 # 30 s: all back in 19.4 s, as 606aec8 (bench idle,storm; docs/performance.md).
 HOLD_TIMEOUT_SECONDS = 30.0
 
+# KEYS[1]: the conversation's newest seq. ARGV: seq, ttl, the item, then the members' channels:
+# channels are not keys (PUBLISH reaches every node of a Redis Cluster), and passing them in KEYS
+# would ask for one slot for them all.
 _MESSAGE = """
 local seq, ttl, payload = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -76,7 +79,7 @@ else
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
 local reached = {}
-for i = 2, #KEYS do reached[i - 1] = redis.call('PUBLISH', KEYS[i], payload) end
+for i = 4, #ARGV do reached[i - 3] = redis.call('PUBLISH', ARGV[i], payload) end
 return reached
 """
 
@@ -127,10 +130,12 @@ class DeliveryPublisher:
         """Record ``seq`` as the conversation's newest (never lowered) and publish its
         ``message.new`` to every member, in one atomic script; returns the members some node holds."""
         members = list(dict.fromkeys(member_ids))
-        keys = [newest_key(self._prefix, conversation_id), *(user_channel(self._prefix, user) for user in members)]
+        channels = [user_channel(self._prefix, user) for user in members]
         item = encode("message.new", payload, conversation_id, seq)
         with timed("redis", "delivery_message"):
-            reached = await self._message(keys=keys, args=[seq, NEWEST_TTL_MS, item])
+            reached = await self._message(
+                keys=[newest_key(self._prefix, conversation_id)], args=[seq, NEWEST_TTL_MS, item, *channels]
+            )
         return {user for user, count in zip(members, reached, strict=True) if int(count) > 0}
 
     async def frame(

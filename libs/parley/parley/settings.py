@@ -79,7 +79,11 @@ class ServiceSettings(BaseSettings):
         '(docs/protocol.md, "Connection limits"). make up trusts its edge on 127.0.0.1; in Kubernetes, the Ingress '
         "controller's pod network. Empty: the socket's peer is the client (never trust a header anyone can write).",
     )
-    amqp_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (vhost in the path).")
+    amqp_url: str = Field(
+        "amqp://guest:guest@127.0.0.1:5672/",
+        description="RabbitMQ URL (vhost in the path); for a cluster, every node's, comma-separated: the bus "
+        "connects to one and moves to the next when it goes.",
+    )
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
     redis_key_prefix: str = Field(
         "parley:", description="Prefix of every Redis key, so tests and tenants can share a server."
@@ -140,6 +144,19 @@ class ServiceSettings(BaseSettings):
         for entry in value:
             ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names the bad entry
         return value
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _amqp_urls(cls, value: str) -> str:
+        for url in value.split(","):
+            if not url.strip().startswith(("amqp://", "amqps://")):
+                raise ValueError(f"not an AMQP URL: {url.strip()!r} (several are separated by commas)")
+        return value
+
+    @property
+    def amqp_urls(self) -> list[str]:
+        """Every node's URL, in the order given."""
+        return [url.strip() for url in self.amqp_url.split(",")]
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

@@ -1,7 +1,8 @@
 """The bus: one robust RabbitMQ connection per process, publish with confirms, request/reply.
 
-``connect_robust`` reconnects by itself after a broker restart and re-declares the exchanges,
-queues, bindings and consumers it had; :attr:`Bus.connected` follows it for readiness.
+The robust connection reconnects by itself after a broker restart, to the next node of a cluster
+when ``amqp_url`` lists several (``failover``), and re-declares the exchanges, queues, bindings
+and consumers it had; :attr:`Bus.connected` follows it for readiness.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pydantic import ValidationError
 from parley import metrics
 from parley.bus import queues, topology
 from parley.bus.consumer import Handler, QueueSpec, Subscription
+from parley.bus.failover import FailoverConnection
 from parley.contracts.base import Command, Contract, Envelope, ResultT, new_id
 from parley.contracts.commands import Reply
 from parley.contracts.errors import ErrorCode, ParleyError
@@ -107,16 +109,21 @@ class Bus:
         return connection is not None and not connection.is_closed and connection.connected.is_set()
 
     async def connect(self, stop: asyncio.Event | None = None) -> None:
-        """Connect (retrying until the broker answers) and declare the topology."""
+        """Connect (retrying, over every node of ``amqp_url``, until one answers) and declare the topology."""
+        attempt = 0
         while True:
             try:
-                self._connection = await aio_pika.connect_robust(
-                    self.settings.amqp_url,
+                connection = FailoverConnection(
+                    self.settings.amqp_urls,
+                    first=attempt,
                     reconnect_interval=RECONNECT_INTERVAL_SECONDS,
                     client_properties={"connection_name": self.source},
                 )
+                await connection.connect()
+                self._connection = connection
                 break
             except (OSError, aio_pika.exceptions.AMQPError) as error:
+                attempt += 1  # the next node first: one that is away must not hold up the start
                 log.warning("bus.connect_failed", error=str(error), retry_in=RECONNECT_INTERVAL_SECONDS)
                 if stop is not None and stop.is_set():
                     raise

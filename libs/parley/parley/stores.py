@@ -32,11 +32,22 @@ MongoDatabase = AsyncDatabase[Document]
 
 
 def mongo_client(settings: ServiceSettings, app_name: str) -> MongoClient:
-    """A client that connects lazily and fails fast when the server is away."""
+    """A client that connects lazily and fails fast when the server is away.
+
+    Production runs a replica set of three, whose primary can change (an election after a node
+    is lost or upgraded). A write is acknowledged only once a majority holds it (``w=majority``):
+    one acknowledged by a primary that then lost its election would be rolled back, and a message
+    the client was told is stored would be gone. A write or read that fails on a network error
+    or an election is retried once by the driver on the new primary (retryable writes and reads,
+    explicit here rather than left to driver defaults); past that, the bus's own retries take over.
+    A standalone server (FerretDB here) treats ``w=majority`` as its own acknowledgement."""
     timeout_ms = int(STORE_TIMEOUT_SECONDS * 1000)
     return AsyncMongoClient(
         settings.mongo_url,
         appname=app_name,
+        w="majority",
+        retryWrites=True,
+        retryReads=True,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         tz_aware=True,

@@ -37,7 +37,8 @@ from redis.exceptions import RedisError
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.logs import get_logger
-from parley.stores import timed
+from parley.settings import ServiceSettings
+from parley.stores import redis_link_pool, timed
 
 log = get_logger("parley.deliveries")
 
@@ -222,14 +223,19 @@ class DeliverySubscriber:
     """
 
     def __init__(
-        self, url: str, prefix: str, on_delivered: OnDelivered, on_resubscribed: Callable[[], None], *, name: str
+        self,
+        settings: ServiceSettings,
+        on_delivered: OnDelivered,
+        on_resubscribed: Callable[[], None],
+        *,
+        name: str,
     ) -> None:
         # ``name`` is the link's CLIENT SETNAME: an operator (or a test) finds a node's link by it.
         # RESP2: every reply, subscription confirmations and messages included, comes back from
-        # read_response in order (RESP3 hands push messages to a separate handler).
-        self._pool = redis.ConnectionPool.from_url(
-            url, socket_connect_timeout=DEAD_AFTER_SECONDS, client_name=name, protocol=2
-        )
+        # read_response in order (RESP3 hands push messages to a separate handler). Each new link
+        # goes to the current primary (with Sentinel: the one they name after a failover).
+        self._pool = redis_link_pool(settings, socket_connect_timeout=DEAD_AFTER_SECONDS, client_name=name, protocol=2)
+        prefix = settings.redis_key_prefix
         self._prefix = prefix
         self._channel_prefix = user_channel(prefix, "")
         self._on_delivered = on_delivered

@@ -84,7 +84,16 @@ class ServiceSettings(BaseSettings):
         description="RabbitMQ URL (vhost in the path); for a cluster, every node's, comma-separated: the bus "
         "connects to one and moves to the next when it goes.",
     )
-    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Redis URL; with redis_sentinels, only its password and database number are used.",
+    )
+    redis_sentinels: str = Field(
+        "",
+        description="host:port of each Redis Sentinel, comma-separated: when set, the services ask them for "
+        "the primary of redis_sentinel_primary, and again after a failover.",
+    )
+    redis_sentinel_primary: str = Field("parley", description="The name the Sentinels monitor Parley's Redis by.")
     redis_key_prefix: str = Field(
         "parley:", description="Prefix of every Redis key, so tests and tenants can share a server."
     )
@@ -152,6 +161,21 @@ class ServiceSettings(BaseSettings):
             if not url.strip().startswith(("amqp://", "amqps://")):
                 raise ValueError(f"not an AMQP URL: {url.strip()!r} (several are separated by commas)")
         return value
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinels(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            host, _, port = entry.rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"not host:port: {entry!r} (several are separated by commas)")
+        return value
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        """Every Sentinel's (host, port); empty: Redis is redis_url itself."""
+        entries = filter(None, (part.strip() for part in self.redis_sentinels.split(",")))
+        return [(host, int(port)) for host, _, port in (entry.rpartition(":") for entry in entries)]
 
     @property
     def amqp_urls(self) -> list[str]:

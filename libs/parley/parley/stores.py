@@ -11,11 +11,13 @@ import time
 from collections.abc import Awaitable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 
 from parley import metrics
 from parley.settings import ServiceSettings
@@ -111,19 +113,54 @@ def as_text_map(reply: Mapping[bytes, bytes] | Mapping[str, str] | Mapping[bytes
     return {as_text(key): as_text(value) for key, value in reply.items()}
 
 
+class BlockingSentinelPool(SentinelConnectionPool, redis.BlockingConnectionPool):
+    """Sentinel's pool (each new connection asks the Sentinels where the primary is, so a failover
+    moves the clients to the promoted replica) with the blocking pool's wait for a free connection."""
+
+
 def redis_client(settings: ServiceSettings) -> redis.Redis:
     # A blocking pool: redis-py's default pool raises "Too many connections" past 100 commands
     # in flight, which turned a burst of connects into refused revocation checks.
-    pool = redis.BlockingConnectionPool.from_url(
-        settings.redis_url,
-        max_connections=settings.redis_max_connections,
-        timeout=STORE_TIMEOUT_SECONDS,
-        decode_responses=True,
-        socket_timeout=STORE_TIMEOUT_SECONDS,
-        socket_connect_timeout=STORE_TIMEOUT_SECONDS,
-        health_check_interval=15,
-    )
+    options: dict[str, Any] = {
+        "max_connections": settings.redis_max_connections,
+        "timeout": STORE_TIMEOUT_SECONDS,
+        "decode_responses": True,
+        "socket_timeout": STORE_TIMEOUT_SECONDS,
+        "socket_connect_timeout": STORE_TIMEOUT_SECONDS,
+        "health_check_interval": 15,
+    }
+    if settings.sentinel_addresses:
+        primary: redis.Redis = _sentinels(settings).master_for(
+            settings.redis_sentinel_primary,
+            connection_pool_class=BlockingSentinelPool,
+            **_url_auth(settings),
+            **options,
+        )
+        return primary
+    pool = redis.BlockingConnectionPool.from_url(settings.redis_url, **options)
     return redis.Redis.from_pool(pool)  # owns the pool: closing the client closes it
+
+
+def redis_link_pool(settings: ServiceSettings, **options: Any) -> redis.ConnectionPool:
+    """A pool to make long-lived links from (a pub/sub subscriber's): to the primary the Sentinels
+    name at each new link, or to redis_url."""
+    if settings.sentinel_addresses:
+        return SentinelConnectionPool(  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+            settings.redis_sentinel_primary, _sentinels(settings), is_master=True, **_url_auth(settings), **options
+        )
+    return redis.ConnectionPool.from_url(settings.redis_url, **options)
+
+
+def _sentinels(settings: ServiceSettings) -> Sentinel:
+    timeouts = {"socket_timeout": STORE_TIMEOUT_SECONDS, "socket_connect_timeout": STORE_TIMEOUT_SECONDS}
+    return Sentinel(settings.sentinel_addresses, sentinel_kwargs=timeouts)  # type: ignore[no-untyped-call]
+
+
+def _url_auth(settings: ServiceSettings) -> dict[str, Any]:
+    """The password and database number of redis_url, for the primary the Sentinels name."""
+    parts = urlsplit(settings.redis_url)
+    database = parts.path.strip("/")
+    return {"password": parts.password, "username": parts.username, "db": int(database) if database else 0}
 
 
 async def redis_alive(client: redis.Redis) -> bool:

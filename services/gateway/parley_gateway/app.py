@@ -80,8 +80,7 @@ def build_service(settings: GatewaySettings) -> Service:
     # Frames published while the subscription link was down are gone: re-subscribed, the node
     # compares positions at once (docs/delivery.md).
     subscriber = DeliverySubscriber(
-        settings.redis_url,
-        settings.redis_key_prefix,
+        settings,
         _deliverer(connections, delivery),
         positions.after_reconnect,
         name=f"parley-gateway-{settings.node_id}",

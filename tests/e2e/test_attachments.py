@@ -22,7 +22,7 @@ from pymongo import AsyncMongoClient
 from parley_chat_session.files.signing import LinkGrant, LinkSigner
 from parley_fleet.edge import Edge
 from tests.conftest import MONGO_URL
-from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
+from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, send_files, upload, world_fixture
 from tests.kit.waiting import eventually
 
 URL_SECRET = "test-secret-" + uuid.uuid4().hex
@@ -51,24 +51,6 @@ PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>
 HTML = b"<!DOCTYPE html><html><body><script>alert(document.cookie)</script></body></html>"
 
 
-async def upload(
-    world: ChatWorld,
-    token: str | None,
-    conversation_id: str,
-    name: str,
-    body: Any,
-    *,
-    status: int = 201,
-    base: str = "",
-) -> dict[str, Any]:
-    headers = {"Authorization": f"Bearer {token}"} if token else {}
-    url = (base or world.chat_url) + f"/files/{conversation_id}"
-    async with world.session.post(url, params={"name": name}, data=body, headers=headers) as response:
-        answer = await response.json()
-        assert response.status == status, answer
-        return answer
-
-
 async def link(world: ChatWorld, token: str, conversation_id: str, file_id: str, *, status: int = 200) -> Any:
     return await world.call("GET", f"/files/{conversation_id}/{file_id}/link", token, status=status)
 
@@ -91,16 +73,6 @@ async def chat(world: ChatWorld) -> tuple[Person, Person, str, str]:
     conversation_id = await world.start_conversation(visitor, channel_id)
     await operator.ws.wait_for(of_type("message.new", conversation_id=conversation_id), WAIT_SECONDS)
     return visitor, operator, conversation_id, channel_id
-
-
-async def send_files(world: ChatWorld, person: Person, conversation_id: str, file_ids: list[str], key: str) -> Any:
-    data = {
-        "conversation_id": conversation_id,
-        "client_msg_id": key,
-        "kind": "file",
-        "body": {"file_ids": file_ids, "text": "see attached"},
-    }
-    return await person.ws.request("message.send", data, timeout=WAIT_SECONDS)
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ import yaml
 from pymongo import AsyncMongoClient
 
 from tests.conftest import REDIS_URL, Infra
-from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, world_fixture
+from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, send_files, upload, world_fixture
 from tests.e2e.client import login
 from tests.e2e.push_endpoint import Device
 from tests.integration.chatbot_harness import FLOW_STEPS
@@ -98,6 +98,8 @@ class Chat:
             "note": f"please call me after six {tag}",
             "comment": f"lovely chat {tag}",
             "push_endpoint": f"http://127.0.0.1:9/push/{tag}",
+            "file_name": f"scan-{tag}.pdf",
+            "file_text": f"passport number P{tag}",
         }
         self.device_id = f"device-{uuid.uuid4().hex}"
 
@@ -156,6 +158,13 @@ class Chat:
         await world.until(conversation_id, lambda doc: doc.get("operator_id") == operator.uid, "assigned")
         assert (await world.send(operator, conversation_id, "How can I help?"))["type"] == "message.accepted"
         assert (await world.send(visitor, conversation_id, said["note"]))["type"] == "message.accepted"
+        # A file too: its name in the uploads collection, its content in GridFS's chunks.
+        pdf = b"%PDF-1.4\n% " + said["file_text"].encode() + b"\n%%EOF\n"
+        stored = await upload(world, visitor.token, conversation_id, said["file_name"], pdf)
+        sent = await send_files(
+            world, visitor, conversation_id, [stored["file"]["file_id"]], f"file-{uuid.uuid4().hex}"
+        )
+        assert sent["type"] == "message.accepted", sent
         closed = await visitor.ws.request("conversation.close", {"conversation_id": conversation_id})
         assert closed["type"] != "error", closed
         rated = await visitor.ws.request(
@@ -216,8 +225,12 @@ async def test_an_erased_visitor_leaves_tombstones_and_no_trace(
     assert status == 200, export
     assert export["user_id"] == visitor.uid
     dumped = repr(export)
-    assert [value for value in values if value not in dumped] == []
+    # Everything but the file's bytes, which the export describes (name, size, type) rather than holds.
+    assert [value for value in values if value not in dumped] == [chat.secrets["file_text"]]
     chat_items = export["parts"]["chat_session"]
+    assert [(f["name"], f["conversation_id"]) for f in chat_items["files"]] == [
+        (chat.secrets["file_name"], conversation_id)
+    ]
     visitor_texts = [message["body"] for message in chat_items["messages"] if message["kind"] == "text"]
     assert visitor_texts == ["hi", *[chat.secrets[k] for k in ("bot_email", "phone", "story", "order", "note")]]
     assert [(r["rating"], r["comment"]) for r in chat_items["ratings"]] == [(5, chat.secrets["comment"])]
@@ -227,7 +240,8 @@ async def test_an_erased_visitor_leaves_tombstones_and_no_trace(
         chat.secrets["push_endpoint"]
     ]
     assert export["parts"]["auth"]["account"][0]["email"] == chat.secrets["account_email"]
-    assert await traces_of(world, values) != []  # the search finds what is there
+    before = await traces_of(world, values)  # the search finds what is there, the file's bytes too
+    assert any(t.startswith("mongo attachments.chunks") and chat.secrets["file_text"] in t for t in before), before
 
     status, request = await auth_call(
         world, "POST", "/privacy/erase", world.admin_token, json={"email": chat.secrets["account_email"]}
@@ -238,7 +252,8 @@ async def test_an_erased_visitor_leaves_tombstones_and_no_trace(
     assert {part: p["state"] for part, p in finished["parts"].items()} == dict.fromkeys(
         ("auth", "chat_session", "chatbot_engine", "notification", "presence"), "done"
     )
-    assert finished["parts"]["chat_session"]["erased"]["messages"] >= 6
+    assert finished["parts"]["chat_session"]["erased"]["messages"] >= 7
+    assert finished["parts"]["chat_session"]["erased"]["files"] == 1
 
     await eventually(lambda: visitor.ws.ws.closed, what="the erased visitor's socket closed")
     assert await traces_of(world, values) == []
@@ -247,7 +262,7 @@ async def test_an_erased_visitor_leaves_tombstones_and_no_trace(
     messages = history["messages"]
     assert [m["seq"] for m in messages] == list(range(1, len(messages) + 1))
     erased = [m for m in messages if m["author_id"] == visitor.uid]
-    assert len(erased) >= 6 and all((m["kind"], m["body"], m["author_name"]) == ("erased", "", "") for m in erased)
+    assert len(erased) >= 7 and all((m["kind"], m["body"], m["author_name"]) == ("erased", "", "") for m in erased)
     assert any(m["author_role"] == "bot" for m in messages) and any(m["author_id"] == operator.uid for m in messages)
     transcript = await world.call("GET", f"/conversations/{conversation_id}/transcript.json", operator.token)
     assert [m["seq"] for m in transcript["messages"]] == [m["seq"] for m in messages]

@@ -59,7 +59,7 @@ log = get_logger("parley.auth")
 
 AUTH_PART = "auth"
 # The parts of a request in the order they run; the parts of one phase run at once. Attachments
-# (issue 16) will be one more part named "attachments" in the second phase, with its commands below.
+# are chat_session's (it owns the files): its part erases and exports them with the messages.
 PHASES: tuple[tuple[str, ...], ...] = ((AUTH_PART,), ("chat_session", "chatbot_engine", "notification"), ("presence",))
 PARTS = tuple(part for phase in PHASES for part in phase)
 ERASE_COMMANDS: dict[str, type[ErasePart]] = {
@@ -110,7 +110,7 @@ class PrivacyRequests:
         await self._requests.create_index([("status", ASCENDING), ("next_attempt_at", ASCENDING)], name="due")
         await self._requests.create_index([("user_id", ASCENDING), ("status", ASCENDING)], name="user_status")
         await self._users.create_index([("email", ASCENDING)], name="email", sparse=True)
-        await self._users.create_index([("external_id", ASCENDING)], name="external_id", sparse=True)
+        # A lookup by external id uses the accounts' (external_id, channel_id) index.
 
     # ---- who -----------------------------------------------------------------------------------
 

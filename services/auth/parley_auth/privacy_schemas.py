@@ -60,7 +60,7 @@ class PrivacyRequestView(Model):
     finished_at: datetime | None = None
     parts: dict[str, PartProgress] = Field(
         description="One per service holding the person's data: auth, chat_session, chatbot_engine, notification, "
-        "presence (Redis); attachments joins when files exist."
+        "presence (Redis). chat_session's part covers the files the person uploaded."
     )
 
 

@@ -63,7 +63,7 @@ def build_service(settings: ChatSessionSettings) -> Service:
     register_history(service)
     register_newest_seqs(service)
     register_conversation_access(service)
-    register_privacy(service, parts.closing)
+    register_privacy(service, parts.closing, parts.uploads)
     _register_events(service, parts)
     _register_staff_events(
         service, StaffWithdrawal(parts.withdrawn, parts.channels, removal, parts.queue, parts.profiles)

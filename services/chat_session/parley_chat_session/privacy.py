@@ -4,8 +4,10 @@ Erase: the visitor's live conversations are closed (nobody could answer them any
 their messages becomes a tombstone (kind ``erased``, empty body and author name: its seq, author
 id and time stay, so the other members' histories and transcripts keep their seqs gap-free),
 their conversations lose the visitor's name and e-mail (in the document, its members map and its
-log), and their ratings go. Each step is a conditional update or a delete that finds nothing the
-second time, so a part asked again (a retry, a resumed request) is safe. No frame announces the
+log), their ratings go, and so do the files they uploaded (bytes, thumbnails and documents; the
+files operators sent them stay, as the operators' messages do). Each step is a conditional update
+or a delete that finds nothing the second time, so a part asked again (a retry, a resumed
+request) is safe. No frame announces the
 tombstones (the protocol has no frame for a changed message): a member sees them the next time
 the history is read, by a ``history.get`` or a ``resume``.
 """
@@ -22,6 +24,7 @@ from parley.runtime import Service
 from parley.stores import MongoDatabase
 from parley_chat_session.closing import Closing
 from parley_chat_session.conversation_store import LIVE, now
+from parley_chat_session.files.uploads import UploadStore
 
 log = get_logger("parley.chat_session")
 
@@ -32,11 +35,13 @@ VISITOR_FIELDS = ("visitor_name", "visitor_email")
 
 
 class ChatPrivacy:
-    def __init__(self, db: MongoDatabase, closing: Closing) -> None:
+    def __init__(self, db: MongoDatabase, closing: Closing, uploads: UploadStore) -> None:
         self._conversations = db["conversations"]
         self._messages = db["messages"]
         self._ratings = db["ratings"]
+        self._uploads_of = db["uploads"]
         self._closing = closing
+        self._uploads = uploads
 
     async def conversation_ids(self, user_id: str) -> list[str]:
         cursor = self._conversations.find({"visitor_id": user_id}, {"_id": 1}).sort("created_at", 1)
@@ -81,8 +86,23 @@ class ChatPrivacy:
             }
             async for doc in self._ratings.find({"visitor_id": user_id})
         ]
+        # What they uploaded, described (an admin downloads a file through its conversation's
+        # signed link, GET /files/{conversation_id}/{file_id}/link): the export stays one JSON document.
+        files = [
+            {
+                "file_id": doc["_id"],
+                "conversation_id": doc["conversation_id"],
+                "name": doc["name"],
+                "size": doc["size"],
+                "content_type": doc["content_type"],
+                "message_id": doc.get("message_id"),
+                "created_at": doc["created_at"].isoformat(),
+            }
+            async for doc in self._uploads_of.find({"uploader_id": user_id}).sort("created_at", 1)
+        ]
         return PartExported(
-            items={"conversations": conversations, "messages": messages, "ratings": ratings}, conversation_ids=ids
+            items={"conversations": conversations, "messages": messages, "ratings": ratings, "files": files},
+            conversation_ids=ids,
         )
 
     async def erase(self, user_id: str) -> PartErased:
@@ -97,12 +117,14 @@ class ChatPrivacy:
         for conversation_id in ids:
             await self._forget_visitor(conversation_id, user_id)
         ratings = await self._ratings.delete_many({"$or": [{"_id": {"$in": ids}}, {"visitor_id": user_id}]})
+        files = await self._uploads.delete_for_uploader(user_id)
         return PartErased(
             erased={
                 "conversations": len(ids),
                 "conversations_closed": closed,
                 "messages": tombstoned.modified_count,
                 "ratings": ratings.deleted_count,
+                "files": files,
             },
             conversation_ids=ids,
         )
@@ -130,9 +152,9 @@ class ChatPrivacy:
         )
 
 
-def register_privacy(service: Service, closing: Closing) -> ChatPrivacy:
+def register_privacy(service: Service, closing: Closing, uploads: UploadStore) -> ChatPrivacy:
     """Serve ``chat_session.privacy_erase`` and ``chat_session.privacy_export`` on the bus."""
-    privacy = ChatPrivacy(service.db, closing)
+    privacy = ChatPrivacy(service.db, closing, uploads)
 
     async def on_erase(command: EraseChatData, _envelope: Envelope) -> PartErased:
         erased = await privacy.erase(command.subject.user_id)

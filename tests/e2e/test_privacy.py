@@ -252,8 +252,8 @@ async def test_an_erased_visitor_leaves_tombstones_and_no_trace(
     assert {part: p["state"] for part, p in finished["parts"].items()} == dict.fromkeys(
         ("auth", "chat_session", "chatbot_engine", "notification", "presence"), "done"
     )
-    assert finished["parts"]["chat_session"]["erased"]["messages"] >= 7
-    assert finished["parts"]["chat_session"]["erased"]["files"] == 1
+    # What each part erased is not counted here: a part retried after a lost reply reports the
+    # second attempt's (nothing left). What is left is what counts, read below.
 
     await eventually(lambda: visitor.ws.ws.closed, what="the erased visitor's socket closed")
     assert await traces_of(world, values) == []

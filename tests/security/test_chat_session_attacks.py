@@ -351,6 +351,7 @@ async def test_no_endpoint_answers_500_to_random_input(world: ChatWorld, pair, e
             "channel_id": data.draw(path_ids(channel_id)),
             "user_id": data.draw(path_ids(operator.uid)),
             "shortcut": data.draw(path_ids("greeting")),
+            "file_id": data.draw(path_ids("f_0123456789abcdef01234567")),
         }
         path = endpoint.path.format(**{name: ids[name] for name in re.findall(r"{(\w+)}", endpoint.path)})
         query, body = data.draw(queries(endpoint)), data.draw(bodies_of(endpoint))
@@ -361,7 +362,11 @@ async def test_no_endpoint_answers_500_to_random_input(world: ChatWorld, pair, e
 
     # Every query parameter alone at each edge value, on the real ids: what a random draw may miss.
     real_path = endpoint.path.format(
-        conversation_id=conversation_id, channel_id=channel_id, user_id=operator.uid, shortcut="greeting"
+        conversation_id=conversation_id,
+        channel_id=channel_id,
+        user_id=operator.uid,
+        shortcut="greeting",
+        file_id="f_0123456789abcdef01234567",
     )
     properties = endpoint.query.model_json_schema()["properties"] if endpoint.query else {}
     for name, prop in properties.items():

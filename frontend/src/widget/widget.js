@@ -1,11 +1,17 @@
 /* Parley web widget. Embedded with one tag:
  *   <script src="https://<gateway>/widget.js" data-channel="<channel id>" async></script>
- * /widget.js is parley-client.js, widget-render.js and this file concatenated
- * (window.Parley.Client and Parley.widgetEvents are defined just above). Everything it draws lives in a shadow root, so the host page's styles cannot
- * reach it and its styles cannot leak out; its only global is window.Parley. */
-(function () {
-  "use strict";
-  var script = document.currentScript || document.querySelector("script[data-channel][src*='widget.js']");
+ * /widget.js is this module bundled by esbuild with the client and widget-render.js (build.mjs).
+ * Everything it draws lives in a shadow root, so the host page's styles cannot reach it and its
+ * styles cannot leak out; its only global is window.Parley. */
+import { Client } from "../client/parley-client.js";
+import { widgetEvents } from "./widget-render.js";
+
+/** Builds the widget for the script tag that loaded it (once per page). */
+export function mountWidget() {
+  /** @type {HTMLScriptElement | null} */
+  var script = /** @type {any} */ (
+    document.currentScript || document.querySelector("script[data-channel][src*='widget.js']")
+  );
   if (!script || !window.Parley || window.Parley.widget) return;
   var BASE = new URL(script.src, location.href).origin;
   var CHANNEL = script.getAttribute("data-channel");
@@ -42,15 +48,29 @@
       else if (key.slice(0, 2) === "on") node.addEventListener(key.slice(2), attrs[key]);
       else node.setAttribute(key, attrs[key]);
     });
-    (children || []).forEach(function (child) { if (child) node.appendChild(child); });
+    (children || []).forEach(function (child) {
+      if (child) node.appendChild(child);
+    });
     return node;
   }
 
-  function loadState() { try { return JSON.parse(localStorage.getItem(STATE_KEY) || "{}"); } catch (e) { return {}; } }
-  function saveState(state) { try { localStorage.setItem(STATE_KEY, JSON.stringify(state)); } catch (e) { /* blocked */ } }
+  function loadState() {
+    try {
+      return JSON.parse(localStorage.getItem(STATE_KEY) || "{}");
+    } catch (e) {
+      return {};
+    }
+  }
+  function saveState(state) {
+    try {
+      localStorage.setItem(STATE_KEY, JSON.stringify(state));
+    } catch (e) {
+      /* blocked */
+    }
+  }
 
   var Widget = {
-    client: new window.Parley.Client({ baseUrl: BASE, clientKind: "web" }),
+    client: new Client({ baseUrl: BASE, clientKind: "web" }),
     state: loadState(),
     conversationId: null,
     lastOwnSeq: 0,
@@ -64,27 +84,63 @@
     var host = el("div", { id: "parley-widget", style: "display:none" });
     var root = host.attachShadow({ mode: "open" });
     var css = el("link", { rel: "stylesheet", href: BASE + "/widget/widget.css" });
-    css.addEventListener("load", function () { host.style.display = ""; });
-    var ui = Widget.ui = {};
+    css.addEventListener("load", function () {
+      host.style.display = "";
+    });
+    /** @type {any} */
+    var ui = (Widget.ui = {});
     // Hidden until the channel's availability says what it should offer.
-    ui.launcher = el("button", { class: "launcher", type: "button", "aria-expanded": "false", onclick: toggle, text: "Chat with us", hidden: "" });
+    ui.launcher = el("button", {
+      class: "launcher",
+      type: "button",
+      "aria-expanded": "false",
+      onclick: toggle,
+      text: "Chat with us",
+      hidden: "",
+    });
     ui.title = el("span", { class: "title", text: "Chat" });
     ui.status = el("div", { class: "status", role: "status", "aria-live": "polite" });
     ui.banner = el("div", { class: "banner", role: "alert", hidden: "" });
     ui.log = el("ol", { class: "log", "aria-live": "polite", "aria-label": "Conversation" });
     ui.answers = el("div", { class: "answers" });
     ui.chips = el("div", { class: "chips" });
-    ui.input = el("textarea", { rows: "1", placeholder: "Write a message…", "aria-label": "Message", maxlength: "4000" });
+    ui.input = el("textarea", {
+      rows: "1",
+      placeholder: "Write a message…",
+      "aria-label": "Message",
+      maxlength: "4000",
+    });
     ui.input.addEventListener("keydown", onKey);
     ui.input.addEventListener("input", onTyping);
-    ui.form = el("form", { class: "compose", onsubmit: onSubmit }, [ui.input, el("button", { type: "submit", class: "send", text: "Send" })]);
+    ui.form = el("form", { class: "compose", onsubmit: onSubmit }, [
+      ui.input,
+      el("button", { type: "submit", class: "send", text: "Send" }),
+    ]);
     ui.end = el("button", { type: "button", class: "end", text: "End chat", onclick: endChat });
     ui.closing = el("div", { class: "closing", hidden: "" });
     ui.panel = el("section", { class: "panel", role: "dialog", "aria-label": "Chat", hidden: "" }, [
-      el("header", {}, [ui.title, ui.end, el("button", { type: "button", class: "minimize", "aria-label": "Close the chat window", text: "✕", onclick: toggle })]),
-      ui.status, ui.banner, ui.log, ui.answers, ui.closing, ui.chips, ui.form,
+      el("header", {}, [
+        ui.title,
+        ui.end,
+        el("button", {
+          type: "button",
+          class: "minimize",
+          "aria-label": "Close the chat window",
+          text: "✕",
+          onclick: toggle,
+        }),
+      ]),
+      ui.status,
+      ui.banner,
+      ui.log,
+      ui.answers,
+      ui.closing,
+      ui.chips,
+      ui.form,
     ]);
-    ui.panel.addEventListener("keydown", function (event) { if (event.key === "Escape") toggle(); });
+    ui.panel.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") toggle();
+    });
     root.appendChild(css);
     root.appendChild(el("div", { class: "parley" }, [ui.panel, ui.launcher]));
     document.body.appendChild(host);
@@ -93,20 +149,23 @@
   // ---- availability and opening --------------------------------------------------------------
 
   function checkAvailability() {
-    return fetch(BASE + "/channels/" + encodeURIComponent(CHANNEL) + "/availability").then(function (response) {
-      if (!response.ok) throw new Error("availability " + response.status);
-      return response.json();
-    }).then(function (view) {
-      Widget.availability = view;
-      Widget.ui.title.textContent = view.name;
-      var offline = !view.available;
-      Widget.ui.launcher.textContent = offline ? "Leave a message" : "Chat with us";
-      Widget.ui.launcher.setAttribute("data-availability", view.availability);
-      Widget.ui.launcher.hidden = (offline && HIDE_WHEN_OFFLINE) || !Widget.ui.panel.hidden;
-    }).catch(function (error) {
-      Widget.ui.launcher.hidden = true; // unknown channel or Parley unreachable: show nothing
-      if (window.console) console.warn("Parley widget: channel " + CHANNEL + " is not available", error);
-    });
+    return fetch(BASE + "/channels/" + encodeURIComponent(CHANNEL) + "/availability")
+      .then(function (response) {
+        if (!response.ok) throw new Error("availability " + response.status);
+        return response.json();
+      })
+      .then(function (view) {
+        Widget.availability = view;
+        Widget.ui.title.textContent = view.name;
+        var offline = !view.available;
+        Widget.ui.launcher.textContent = offline ? "Leave a message" : "Chat with us";
+        Widget.ui.launcher.setAttribute("data-availability", view.availability);
+        Widget.ui.launcher.hidden = (offline && HIDE_WHEN_OFFLINE) || !Widget.ui.panel.hidden;
+      })
+      .catch(function (error) {
+        Widget.ui.launcher.hidden = true; // unknown channel or Parley unreachable: show nothing
+        if (window.console) console.warn("Parley widget: channel " + CHANNEL + " is not available", error);
+      });
   }
 
   function toggle() {
@@ -116,7 +175,10 @@
     Widget.ui.launcher.hidden = opening;
     Widget.state.open = opening;
     saveState(Widget.state);
-    if (opening) { Widget.ui.input.focus(); start(); } else Widget.ui.launcher.focus();
+    if (opening) {
+      Widget.ui.input.focus();
+      start();
+    } else Widget.ui.launcher.focus();
   }
 
   /** Log in (or reuse the stored session), connect, and open this channel's session. */
@@ -124,26 +186,42 @@
     if (Widget.started) return;
     Widget.started = true;
     var client = Widget.client;
-    if (Widget.state.conversationId && Widget.state.stored) { // after a reload: the auth frame replays it all
+    if (Widget.state.conversationId && Widget.state.stored) {
+      // after a reload: the auth frame replays it all
       Widget.conversationId = Widget.state.conversationId;
       client.track(Widget.conversationId, 0);
     }
     var login = client.restoreSession() ? Promise.resolve() : client.loginVisitor();
-    Widget.opening = login.then(function () { return client.connect(); }).then(openSession);
-    Widget.opening.catch(function (error) { Widget.started = false; showBanner(plain(error)); });
+    Widget.opening = login
+      .then(function () {
+        return client.connect();
+      })
+      .then(openSession);
+    Widget.opening.catch(function (error) {
+      Widget.started = false;
+      showBanner(plain(error));
+    });
   }
 
   function openSession() {
     return Widget.client.request("session.open", { channel_id: CHANNEL }).then(function (opened) {
       if (Widget.conversationId && Widget.conversationId !== opened.conversation_id) resetLog();
       Widget.conversationId = opened.conversation_id;
-      if (opened.conversation_id !== Widget.state.conversationId) Widget.state = { conversationId: opened.conversation_id, open: true, stored: false };
+      if (opened.conversation_id !== Widget.state.conversationId)
+        Widget.state = { conversationId: opened.conversation_id, open: true, stored: false };
       if (opened.last_seq > 0) markStored();
       saveState(Widget.state);
       Widget.client.track(opened.conversation_id, Widget.state.stored ? undefined : 0);
       showWelcome(opened.welcome || (Widget.availability && Widget.availability.welcome));
-      if (opened.availability === "offline_form") systemLine(Widget.availability && Widget.availability.offline_message || "Nobody is available right now. Leave a message and we will get back to you.");
-      if (Widget.state.stored) Widget.client.request("status", { status: "online", conversation_id: opened.conversation_id }).catch(function () {});
+      if (opened.availability === "offline_form")
+        systemLine(
+          (Widget.availability && Widget.availability.offline_message) ||
+            "Nobody is available right now. Leave a message and we will get back to you.",
+        );
+      if (Widget.state.stored)
+        Widget.client
+          .request("status", { status: "online", conversation_id: opened.conversation_id })
+          .catch(function () {});
     });
   }
 
@@ -156,7 +234,10 @@
   // ---- sending ------------------------------------------------------------------------------
 
   function onKey(event) {
-    if (event.key === "Enter" && !event.shiftKey) { event.preventDefault(); onSubmit(event); }
+    if (event.key === "Enter" && !event.shiftKey) {
+      event.preventDefault();
+      onSubmit(event);
+    }
   }
 
   function onSubmit(event) {
@@ -168,8 +249,12 @@
   }
 
   function sendText(text) {
-    if (!Widget.conversationId) { // typed before the session was open: send it once it is
-      if (Widget.opening) Widget.opening.then(function () { sendText(text); });
+    if (!Widget.conversationId) {
+      // typed before the session was open: send it once it is
+      if (Widget.opening)
+        Widget.opening.then(function () {
+          sendText(text);
+        });
       return;
     }
     var clientMsgId = "web-" + Date.now() + "-" + Math.random().toString(36).slice(2, 8);
@@ -178,15 +263,18 @@
     scrollDown();
     hideBanner();
     Widget.typingSent = 0;
-    Widget.client.send(Widget.conversationId, text, { clientMsgId: clientMsgId }).then(function (accepted) {
-      markStored();
-      if (accepted.message === null && accepted.command) systemLine(accepted.command.text);
-      if (accepted.message === null) pending.remove();
-    }).catch(function (error) {
-      pending.classList.add("failed");
-      pending.appendChild(el("small", { class: "error", text: plain(error) }));
-      showBanner(plain(error));
-    });
+    Widget.client
+      .send(Widget.conversationId, text, { clientMsgId: clientMsgId })
+      .then(function (accepted) {
+        markStored();
+        if (accepted.message === null && accepted.command) systemLine(accepted.command.text);
+        if (accepted.message === null) pending.remove();
+      })
+      .catch(function (error) {
+        pending.classList.add("failed");
+        pending.appendChild(el("small", { class: "error", text: plain(error) }));
+        showBanner(plain(error));
+      });
   }
 
   function onTyping() {
@@ -200,45 +288,105 @@
 
   function endChat() {
     if (!Widget.conversationId || !Widget.state.stored) return toggle();
-    Widget.client.request("conversation.close", { conversation_id: Widget.conversationId })
-      .then(showClosing, function (error) { if (error.code === 9104) showClosing(); else showBanner(plain(error)); });
+    Widget.client
+      .request("conversation.close", { conversation_id: Widget.conversationId })
+      .then(showClosing, function (error) {
+        if (error.code === 9104) showClosing();
+        else showBanner(plain(error));
+      });
   }
 
   function showClosing() {
     var ui = Widget.ui;
     if (!ui.closing.hidden) return;
     var id = Widget.conversationId;
-    ui.form.hidden = true; ui.end.hidden = true; ui.answers.textContent = ""; ui.chips.textContent = "";
+    ui.form.hidden = true;
+    ui.end.hidden = true;
+    ui.answers.textContent = "";
+    ui.chips.textContent = "";
     var stars = el("div", { class: "stars", role: "group", "aria-label": "Rate this conversation" });
     [1, 2, 3, 4, 5].forEach(function (n) {
-      stars.appendChild(el("button", { type: "button", "data-rating": String(n), "aria-label": n + " out of 5", text: "★", onclick: function () { rate(n); } }));
+      stars.appendChild(
+        el("button", {
+          type: "button",
+          "data-rating": String(n),
+          "aria-label": n + " out of 5",
+          text: "★",
+          onclick: function () {
+            rate(n);
+          },
+        }),
+      );
     });
-    var comment = el("input", { type: "text", class: "comment", placeholder: "Anything to add? (optional)", "aria-label": "Comment", maxlength: "1000" });
+    var comment = el("input", {
+      type: "text",
+      class: "comment",
+      placeholder: "Anything to add? (optional)",
+      "aria-label": "Comment",
+      maxlength: "1000",
+    });
     function rate(n) {
-      Widget.client.request("conversation.rate", { conversation_id: id, rating: n, comment: comment.value }).then(function () {
-        stars.remove(); comment.remove(); ui.closing.querySelector(".ask").textContent = "Thank you for your feedback!";
-      }, function (error) { showBanner(plain(error)); });
+      Widget.client.request("conversation.rate", { conversation_id: id, rating: n, comment: comment.value }).then(
+        function () {
+          stars.remove();
+          comment.remove();
+          ui.closing.querySelector(".ask").textContent = "Thank you for your feedback!";
+        },
+        function (error) {
+          showBanner(plain(error));
+        },
+      );
     }
-    var link = el("a", { class: "transcript", href: "#", text: "Download the transcript", download: "transcript-" + id + ".html" });
-    link.addEventListener("click", function (event) { if (link.getAttribute("href") === "#") { event.preventDefault(); downloadTranscript(id, link); } });
+    var link = el("a", {
+      class: "transcript",
+      href: "#",
+      text: "Download the transcript",
+      download: "transcript-" + id + ".html",
+    });
+    link.addEventListener("click", function (event) {
+      if (link.getAttribute("href") === "#") {
+        event.preventDefault();
+        downloadTranscript(id, link);
+      }
+    });
     ui.closing.textContent = "";
     ui.closing.appendChild(el("p", { class: "ask", text: "The chat has ended. How did we do?" }));
-    [stars, comment, link, el("button", { type: "button", class: "again", text: "Start a new conversation", onclick: startAgain })].forEach(function (n) { ui.closing.appendChild(n); });
+    [
+      stars,
+      comment,
+      link,
+      el("button", { type: "button", class: "again", text: "Start a new conversation", onclick: startAgain }),
+    ].forEach(function (n) {
+      ui.closing.appendChild(n);
+    });
     ui.closing.hidden = false;
     prepareTranscript(id, link);
   }
 
   /** The transcript needs the bearer token, so it is fetched and offered as a file. */
   function prepareTranscript(id, link) {
-    Widget.client.authedFetch("/conversations/" + encodeURIComponent(id) + "/transcript.html").then(function (response) {
-      if (!response.ok) throw new Error("transcript " + response.status);
-      return response.blob();
-    }).then(function (blob) { link.href = URL.createObjectURL(blob); link.setAttribute("data-ready", "true"); })
-      .catch(function () { link.textContent = "The transcript is not available."; });
+    Widget.client
+      .authedFetch("/conversations/" + encodeURIComponent(id) + "/transcript.html")
+      .then(function (response) {
+        if (!response.ok) throw new Error("transcript " + response.status);
+        return response.blob();
+      })
+      .then(function (blob) {
+        link.href = URL.createObjectURL(blob);
+        link.setAttribute("data-ready", "true");
+      })
+      .catch(function () {
+        link.textContent = "The transcript is not available.";
+      });
   }
 
   function downloadTranscript(id, link) {
-    var once = new MutationObserver(function () { if (link.getAttribute("data-ready")) { once.disconnect(); link.click(); } });
+    var once = new MutationObserver(function () {
+      if (link.getAttribute("data-ready")) {
+        once.disconnect();
+        link.click();
+      }
+    });
     once.observe(link, { attributes: true });
   }
 
@@ -247,22 +395,39 @@
     Widget.state = { open: true };
     saveState(Widget.state);
     resetLog();
-    openSession().catch(function (error) { showBanner(plain(error)); });
+    openSession().catch(function (error) {
+      showBanner(plain(error));
+    });
   }
 
   function resetLog() {
     var ui = Widget.ui;
-    ui.log.textContent = ""; ui.answers.textContent = ""; ui.chips.textContent = ""; ui.closing.textContent = "";
-    ui.closing.hidden = true; ui.form.hidden = false; ui.end.hidden = false;
+    ui.log.textContent = "";
+    ui.answers.textContent = "";
+    ui.chips.textContent = "";
+    ui.closing.textContent = "";
+    ui.closing.hidden = true;
+    ui.form.hidden = false;
+    ui.end.hidden = false;
     Widget.conversationId = null;
   }
 
   // ---- small UI pieces ----------------------------------------------------------------------
 
-  function scrollDown() { Widget.ui.log.scrollTop = Widget.ui.log.scrollHeight; }
-  function showBanner(text) { Widget.ui.banner.textContent = text; Widget.ui.banner.hidden = false; }
-  function hideBanner() { Widget.ui.banner.hidden = true; }
-  function systemLine(text) { Widget.ui.log.appendChild(el("li", { class: "msg system", text: text })); scrollDown(); }
+  function scrollDown() {
+    Widget.ui.log.scrollTop = Widget.ui.log.scrollHeight;
+  }
+  function showBanner(text) {
+    Widget.ui.banner.textContent = text;
+    Widget.ui.banner.hidden = false;
+  }
+  function hideBanner() {
+    Widget.ui.banner.hidden = true;
+  }
+  function systemLine(text) {
+    Widget.ui.log.appendChild(el("li", { class: "msg system", text: text }));
+    scrollDown();
+  }
 
   function showWelcome(text) {
     if (!text || Widget.ui.log.querySelector(".welcome")) return;
@@ -270,16 +435,30 @@
   }
 
   Widget.render = {}; // filled by the rendering part below: message, step, typing, seen, queue
-  Widget.helpers = { el: el, plain: plain, PLAIN: PLAIN, sendText: sendText, showBanner: showBanner, hideBanner: hideBanner,
-    systemLine: systemLine, scrollDown: scrollDown, showClosing: showClosing, markStored: markStored, start: start,
-    TYPING_SHOWN_MS: TYPING_SHOWN_MS, toggle: toggle };
+  Widget.helpers = {
+    el: el,
+    plain: plain,
+    PLAIN: PLAIN,
+    sendText: sendText,
+    showBanner: showBanner,
+    hideBanner: hideBanner,
+    systemLine: systemLine,
+    scrollDown: scrollDown,
+    showClosing: showClosing,
+    markStored: markStored,
+    start: start,
+    TYPING_SHOWN_MS: TYPING_SHOWN_MS,
+    toggle: toggle,
+  };
 
   function boot() {
     build();
-    window.Parley.widgetEvents(Widget);
+    widgetEvents(Widget);
     var reopen = Widget.state.open; // the chat was open when the page was left: open it again
-    checkAvailability().then(function () { if (reopen && Widget.ui.panel.hidden && !Widget.ui.launcher.hidden) toggle(); });
+    checkAvailability().then(function () {
+      if (reopen && Widget.ui.panel.hidden && !Widget.ui.launcher.hidden) toggle();
+    });
   }
   if (document.body) boot();
   else document.addEventListener("DOMContentLoaded", boot);
-})();
+}

@@ -167,6 +167,7 @@ async def test_visitor_and_operator_through_bot_network_cuts_and_rating(
     # The visitor ends the chat and rates it; the console sees it closed.
     await visitor.locator(".end").click()
     await visitor.locator(".stars button[data-rating='5']").click()
+    await visitor.locator(".rate-send").click()
     await expect(console.locator("#conversation-status")).to_have_text("Closed", timeout=UI_TIMEOUT_MS)
     detail = await rated(world, conversation_id)
     await both(shot, visitor, console, "8-rated")

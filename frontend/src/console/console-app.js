@@ -153,15 +153,21 @@ function onMessage(message) {
 function onConversationUpdated(data) {
   var mine = data.member_ids.indexOf(state.me.uid) >= 0;
   var conversation = state.conversations.get(data.conversation_id);
+  if (data.reason === "rated") {
+    if (conversation) sync.loadRating(conversation).catch(function () {});
+    return;
+  }
   if (mine && data.status !== "closed" && !conversation) {
     sync.loadConversation(data.conversation_id).catch(function () {});
     return;
   }
   if (!conversation) return;
+  var wasOpen = conversation.isOpen();
   conversation.summary.status = mine ? data.status : "closed";
-  if (!conversation.isOpen()) {
+  if (wasOpen && !conversation.isOpen()) {
     client.untrack(conversation.id);
-    actions.note(conversation, mine ? "The conversation was closed." : "This conversation is no longer yours.");
+    // Closed: the conversation's own notice ("… closed the conversation") says it, once.
+    if (!mine) actions.note(conversation, "This conversation is no longer yours.");
   }
   redraw();
 }
@@ -206,7 +212,13 @@ function listen() {
     if (data.user_id === state.me.uid && data.available !== null) {
       state.available = data.available;
       redraw();
+      return;
     }
+    // A visitor of ours came back, hid the page or left (closed the tab, lost the network).
+    state.conversations.forEach(function (conversation) {
+      if (conversation.summary.visitor_id === data.user_id) conversation.visitorPresence = data.status;
+    });
+    redraw();
   });
 }
 

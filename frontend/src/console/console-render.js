@@ -38,8 +38,6 @@ function messageText(message) {
   if (typeof body === "string") return body;
   if (!body || typeof body !== "object") return "";
   if (message.kind === "action") return "[action: " + body.meaning + "]";
-  if (body.kind === "quick_replies")
-    return body.action === "show" ? "Quick replies: " + body.replies.join(" · ") : "(quick replies hidden)";
   return body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
 }
 
@@ -118,8 +116,18 @@ function renderList(state, onSelect) {
       [
         el("span", { className: "who", text: visitorName(conversation.summary) }),
         unread ? el("span", { className: "unread", text: String(unread), "aria-label": unread + " unread" }) : null,
-        el("span", { className: "preview", text: last ? messageText(last) : "" }),
         conversation.isOpen() ? null : el("span", { className: "closed-tag", text: "closed" }),
+        conversation.summary.rating
+          ? el("span", {
+              className: "rating-tag",
+              text: "★" + conversation.summary.rating.rating,
+              "aria-label": "rated " + conversation.summary.rating.rating + " out of 5",
+            })
+          : null,
+        conversation.isOpen() && conversation.visitorPresence === "offline"
+          ? el("span", { className: "left-tag", text: "left" })
+          : null,
+        el("span", { className: "preview", text: last ? messageText(last) : "" }),
       ],
     );
     if (conversation.id === state.selectedId) button.setAttribute("aria-current", "true");
@@ -200,6 +208,13 @@ function noteItem(note) {
   });
 }
 
+// What the visitor's presence means to the operator.
+var PRESENCE_WORDS = {
+  online: "Visitor online",
+  away: "Visitor away (chat not in view)",
+  offline: "Visitor left (closed the page or lost the connection)",
+};
+
 function renderConversation(state) {
   var conversation = state.selected();
   byId("empty-hint").hidden = !!conversation;
@@ -208,6 +223,30 @@ function renderConversation(state) {
   var summary = conversation.summary;
   byId("conversation-title").textContent = visitorName(summary);
   byId("conversation-status").textContent = conversation.isOpen() ? "" : "Closed";
+  var rating = summary.rating;
+  var rated = byId("conversation-rating");
+  rated.hidden = !rating;
+  rated.textContent = rating
+    ? "Rated " +
+      "★".repeat(rating.rating) +
+      "☆".repeat(5 - rating.rating) +
+      " " +
+      rating.rating +
+      "/5" +
+      (rating.comment ? " — “" + rating.comment + "”" : "")
+    : "";
+  rated.setAttribute(
+    "aria-label",
+    rating
+      ? "The visitor rated this conversation " +
+          rating.rating +
+          " out of 5" +
+          (rating.comment ? ": " + rating.comment : "")
+      : "",
+  );
+  var presence = byId("visitor-presence");
+  presence.textContent = conversation.isOpen() ? PRESENCE_WORDS[conversation.visitorPresence] || "" : "";
+  presence.dataset.presence = conversation.visitorPresence || "";
   byId("transfer-button").disabled = !conversation.isOpen();
   byId("close-button").disabled = !conversation.isOpen();
   byId("composer-input").disabled = !conversation.isOpen();

@@ -15,6 +15,7 @@ function Conversation(summary) {
   this.seenSeq =
     summary.unread === null || summary.unread === undefined ? 0 : Math.max(0, (summary.last_seq || 0) - summary.unread);
   this.partnerSeenSeq = 0; // the visitor's last seen seq: my messages up to it get "seen"
+  this.visitorPresence = null; // "online" | "away" | "offline" once a presence frame said so
   this.typing = null; // {name, until}
   this.outbox = new Map(); // client_msg_id -> {text, state: "sending"|"waiting"|"failed", error}
   this.notes = []; // local lines: command answers, errors ({text, afterSeq})
@@ -53,16 +54,26 @@ Conversation.prototype.add = function (message, myId) {
   return true;
 };
 
+/** The messages an operator reads, in seq order: the bot's quick-reply chips (shown to the
+ * visitor under the input, not said) are left out; the visitor's pick is a message of its own. */
 Conversation.prototype.sorted = function () {
-  return Array.from(this.messages.values()).sort(function (a, b) {
-    return a.seq - b.seq;
-  });
+  return Array.from(this.messages.values())
+    .filter(function (message) {
+      return !isQuickReplies(message);
+    })
+    .sort(function (a, b) {
+      return a.seq - b.seq;
+    });
 };
 
 Conversation.prototype.lastMessage = function () {
-  var last = this.lastSeq();
-  return this.messages.get(last) || null;
+  var shown = this.sorted();
+  return shown.length ? shown[shown.length - 1] : null;
 };
+
+function isQuickReplies(message) {
+  return message.kind === "bot" && message.body && message.body.kind === "quick_replies";
+}
 
 Conversation.prototype.isOpen = function () {
   return this.summary.status !== "closed";

@@ -105,6 +105,15 @@ Sync.prototype.loadAvailability = function () {
   });
 };
 
+/** The visitor's rating of a conversation (it comes after the close): read back and shown. */
+Sync.prototype.loadRating = function (conversation) {
+  var self = this;
+  return this.getJson("/conversations/" + encodeURIComponent(conversation.id)).then(function (detail) {
+    conversation.summary.rating = detail.rating;
+    self.redraw();
+  });
+};
+
 /** A conversation of this operator: its summary, the visitor's read position, its newest page. */
 Sync.prototype.loadConversation = function (conversationId) {
   var self = this;

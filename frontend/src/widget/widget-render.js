@@ -2,6 +2,7 @@
  * notices), bot steps with answer buttons, quick replies, typing, seen ticks, queue position,
  * the connection's state and errors in plain words. widget.js calls widgetEvents(widget) once it
  * has built its frame. */
+import { locale, t } from "./i18n.js";
 
 /** Wires the server's frames to the widget's frame (ui) once widget.js has built it. */
 export function widgetEvents(Widget) {
@@ -19,16 +20,101 @@ export function widgetEvents(Widget) {
   client.onMessage(function (message) {
     if (message.conversation_id !== Widget.conversationId) return;
     h.markStored();
+    // Whoever writes has read what came before (the server counts it so): an operator's message or
+    // notice means the visitor's messages up to it were seen.
+    if (!mine(message) && (message.author_role === "operator" || message.author_role === "admin"))
+      partnerSeen(message.seq);
+    if (message.kind === "notice") dropLiveNotice(String(message.body));
     var pending =
       message.client_msg_id && ui.log.querySelector('[data-client-msg-id="' + CSS.escape(message.client_msg_id) + '"]');
     if (pending) pending.remove();
     // Quick replies are chips under the input, not a bubble of their own.
+    // Anything but the bot's own words ends its offer: after the visitor's pick, an operator's
+    // word or a notice (replayed after a reload too), old choices would send into the human chat.
+    if (message.kind !== "bot") clearChoices();
     if (message.kind === "bot" && message.body.kind === "quick_replies") {
       showChips(message.body);
       ui.log.appendChild(el("li", { class: "msg meta", "data-seq": String(message.seq), hidden: "" })); // keeps its place in seq order
     } else ui.log.appendChild(messageItem(message));
     h.scrollDown();
+    if (!mine(message) && message.kind !== "notice") noteUnread(message);
+    h.reportRead();
   });
+
+  // ---- unread while minimised -------------------------------------------------------------
+
+  Widget.readSeq = 0; // the visitor has read up to here (sent as seen, or read back after a reload)
+  Widget.unread = []; // {seq, text} the other side wrote since
+  var PREVIEW_CHARS = 90;
+
+  function noteUnread(message) {
+    if (!ui.panel.hidden && !document.hidden) return; // read as it arrives
+    if (message.seq <= Widget.readSeq || message.body.kind === "quick_replies") return;
+    Widget.unread.push({ seq: message.seq, who: message.author_name, text: previewText(message) });
+    showUnread();
+  }
+
+  function previewText(message) {
+    var body = message.body;
+    var text = typeof body === "string" ? body : body.text || body.title || body.name || body.meaning || "";
+    return text.length > PREVIEW_CHARS ? text.slice(0, PREVIEW_CHARS - 1) + "…" : text;
+  }
+
+  function readUpTo(seq) {
+    Widget.readSeq = Math.max(Widget.readSeq, seq);
+    Widget.unread = Widget.unread.filter(function (item) {
+      return item.seq > Widget.readSeq;
+    });
+    showUnread();
+  }
+
+  function clearUnread() {
+    Widget.unread = [];
+    showUnread();
+  }
+
+  function showUnread() {
+    var count = Widget.unread.length;
+    var minimised = ui.panel.hidden;
+    ui.badge.hidden = !count || !minimised;
+    ui.badge.textContent = count > 9 ? "9+" : String(count);
+    ui.launcher.setAttribute("data-unread", String(count));
+    if (count && minimised)
+      ui.launcher.setAttribute(
+        "aria-label",
+        t("{label} ({count} unread)", { label: ui.launcher.textContent, count: count }),
+      );
+    else ui.launcher.removeAttribute("aria-label");
+    var last = Widget.unread[count - 1];
+    ui.preview.hidden = !last || !minimised;
+    ui.preview.textContent = "";
+    if (last && minimised) {
+      if (last.who) ui.preview.appendChild(el("strong", { text: last.who }));
+      ui.preview.appendChild(el("span", { text: last.text }));
+      ui.unreadLive.textContent = (last.who ? last.who + ": " : "") + last.text;
+    }
+  }
+  Widget.render.readUpTo = readUpTo;
+  Widget.render.clearUnread = clearUnread;
+
+  Widget.partnerSeenSeq = 0;
+  /** The other side has read up to seq: the visitor's messages up to it get ✓✓. */
+  function partnerSeen(seq) {
+    Widget.partnerSeenSeq = Math.max(Widget.partnerSeenSeq, seq);
+    ui.log.querySelectorAll(".msg.mine[data-seq]").forEach(function (item) {
+      if (Number(item.getAttribute("data-seq")) <= Widget.partnerSeenSeq) showTick(item, true);
+    });
+  }
+  Widget.render.partnerSeen = partnerSeen;
+
+  function showTick(item, seen) {
+    var tick = item.querySelector(".tick");
+    if (!tick) return;
+    item.classList.toggle("seen", seen);
+    tick.textContent = seen ? "✓✓" : "✓";
+    tick.setAttribute("aria-label", seen ? "seen" : "sent");
+    tick.setAttribute("title", seen ? t("Seen") : t("Sent"));
+  }
 
   function messageItem(message) {
     var who = mine(message) ? "mine" : message.kind === "notice" ? "system" : message.author_role;
@@ -37,12 +123,43 @@ export function widgetEvents(Widget) {
       item.textContent = message.body;
       return item;
     }
-    if (!mine(message)) item.appendChild(el("span", { class: "author", text: message.author_name }));
+    if (!mine(message)) {
+      // Who speaks, at a glance: the bot and the operator each with their avatar and colours.
+      var name = message.author_name || (message.author_role === "bot" ? t("Bot") : t("Support"));
+      item.appendChild(
+        el("span", {
+          class: "avatar",
+          "aria-hidden": "true",
+          text: initial(name),
+        }),
+      );
+      item.appendChild(
+        el("span", { class: "author", text: message.author_role === "bot" ? t("{name} · bot", { name: name }) : name }),
+      );
+    }
     if (message.kind === "bot") item.appendChild(botContent(message.body));
     else if (message.kind === "action") item.appendChild(el("p", { text: "[" + message.body.meaning + "]" }));
     else item.appendChild(el("p", { text: String(message.body) }));
-    if (mine(message)) item.appendChild(el("span", { class: "tick", "aria-label": "sent", text: "✓" }));
+    var meta = el("span", { class: "meta" }, [clock(message.created_at)]);
+    item.appendChild(meta);
+    if (mine(message)) {
+      meta.appendChild(el("span", { class: "tick" }));
+      showTick(item, message.seq <= Widget.partnerSeenSeq);
+    }
     return item;
+  }
+
+  function initial(name) {
+    return (name.trim().charAt(0) || "?").toUpperCase();
+  }
+
+  function clock(iso) {
+    var date = new Date(iso);
+    if (isNaN(date.getTime())) return null;
+    return el("time", {
+      datetime: iso,
+      text: date.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" }),
+    });
   }
 
   /** One rich content of a bot message (docs/protocol.md "Bot messages"). */
@@ -107,10 +224,32 @@ export function widgetEvents(Widget) {
     );
   }
 
+  /** The bot's offer is over (answered, or someone else spoke): no buttons or chips left behind. */
+  function clearChoices() {
+    ui.answers.textContent = "";
+    ui.chips.textContent = "";
+  }
+
+  function answerLabels() {
+    return Array.prototype.map.call(ui.answers.querySelectorAll(".answer"), function (button) {
+      return button.textContent;
+    });
+  }
+
+  /** Quick replies that repeat the step's answer buttons are not shown a second time. */
+  function dropChipsLikeAnswers() {
+    var labels = answerLabels();
+    ui.chips.querySelectorAll(".chip").forEach(function (chip) {
+      if (labels.indexOf(chip.textContent) >= 0) chip.remove();
+    });
+  }
+
   function showChips(content) {
     ui.chips.textContent = "";
     if (content.action !== "show") return;
+    var labels = answerLabels();
     content.replies.forEach(function (reply) {
+      if (labels.indexOf(reply) >= 0) return; // already an answer button
       ui.chips.appendChild(
         el("button", {
           type: "button",
@@ -135,30 +274,24 @@ export function widgetEvents(Widget) {
           class: "answer",
           "data-answer": answer.id,
           text: answer.label,
+          // The pick is said as the visitor's message (the bot matches an answer by its label),
+          // so it shows in the chat, the operator's history and the transcript like anything typed.
           onclick: function () {
-            ui.answers.textContent = "";
-            ui.chips.textContent = "";
-            client
-              .request("chatbot.answer", {
-                conversation_id: step.conversation_id,
-                step_id: step.step_id,
-                answer_id: answer.id,
-              })
-              .catch(function (error) {
-                h.showBanner(h.plain(error));
-              });
+            clearChoices();
+            h.sendText(answer.label);
           },
         }),
       );
     });
     if (step.quick_replies) showChips({ action: "show", replies: step.quick_replies });
+    else dropChipsLikeAnswers();
     h.scrollDown();
   });
 
   client.on("typing", function (data) {
     if (!ours(data) || mine({ author_id: data.user_id })) return;
     clearTimeout(Widget.typingTimer);
-    ui.status.textContent = data.active ? data.name + " is typing…" : statusText();
+    ui.status.textContent = data.active ? t("{name} is typing…", { name: data.name }) : statusText();
     if (data.active)
       Widget.typingTimer = setTimeout(function () {
         ui.status.textContent = statusText();
@@ -167,12 +300,7 @@ export function widgetEvents(Widget) {
 
   client.on("member.seen", function (data) {
     if (!ours(data) || mine({ author_id: data.user_id })) return;
-    ui.log.querySelectorAll(".msg.mine[data-seq]").forEach(function (item) {
-      if (Number(item.getAttribute("data-seq")) <= data.seq) {
-        item.classList.add("seen");
-        item.querySelector(".tick").textContent = "✓✓";
-      }
-    });
+    partnerSeen(data.seq);
   });
 
   client.on("queue.position", function (data) {
@@ -184,8 +312,23 @@ export function widgetEvents(Widget) {
   client.on("notice", function (notice) {
     if (notice.code === 1002) return h.showBanner(h.PLAIN[1002] + (notice.text ? " (" + notice.text + ")" : ""));
     if (notice.level === "info" && notice.code === null && /maintenance/i.test(notice.text)) h.hideBanner();
-    h.systemLine(notice.text);
+    // "Olivia joined the conversation" comes twice: live, and as a stored notice of the
+    // conversation (with its seq). Shown once: the live line goes when the stored one arrives.
+    if (storedNoticeShown(notice.text)) return;
+    h.systemLine(notice.text).classList.add("live-notice");
   });
+
+  function storedNoticeShown(text) {
+    return Array.prototype.some.call(ui.log.querySelectorAll(".msg.system[data-seq]"), function (item) {
+      return item.textContent === text;
+    });
+  }
+
+  function dropLiveNotice(text) {
+    ui.log.querySelectorAll(".live-notice").forEach(function (item) {
+      if (item.textContent === text) item.remove();
+    });
+  }
 
   client.on("conversation.updated", function (data) {
     if (ours(data) && data.status === "closed") h.showClosing();
@@ -199,9 +342,21 @@ export function widgetEvents(Widget) {
     kickedOff();
   });
 
+  function showConnection() {
+    var status = Widget.connection;
+    var offline = typeof navigator !== "undefined" && navigator.onLine === false;
+    var trouble = Widget.started && (status === "reconnecting" || offline);
+    ui.connection.hidden = !trouble;
+    ui.connection.setAttribute("data-state", offline ? "offline" : "reconnecting");
+    ui.connection.textContent = offline ? h.PLAIN.offline : t("Connection lost. Reconnecting…");
+  }
+  window.addEventListener("offline", showConnection);
+  window.addEventListener("online", showConnection);
+
   client.onStatusChange(function (status, detail) {
     Widget.connection = status;
     ui.status.textContent = statusText();
+    showConnection();
     if (status === "online") return h.hideBanner();
     var code = detail && detail.error && detail.error.code;
     if (status === "reconnecting" && code === 1002) h.showBanner(h.PLAIN[1002]);
@@ -210,14 +365,18 @@ export function widgetEvents(Widget) {
   });
 
   function statusText() {
-    if (Widget.connection === "reconnecting") return "Connection lost. Reconnecting…";
-    if (Widget.connection === "connecting") return "Connecting…";
-    if (Widget.connection === "offline") return "Disconnected.";
+    if (Widget.connection === "reconnecting") return t("Connection lost. Reconnecting…");
+    if (Widget.connection === "connecting") return t("Connecting…");
+    if (Widget.connection === "offline") return t("Disconnected.");
     if (Widget.queue) {
-      var wait = Widget.queue.estimated_wait_seconds
-        ? ", about " + Math.max(1, Math.round(Widget.queue.estimated_wait_seconds / 60)) + " min"
-        : "";
-      return "You are number " + Widget.queue.position + " in the queue" + wait + ".";
+      var position = Widget.queue.position;
+      if (!Widget.queue.estimated_wait_seconds)
+        return t("You are number {position} in the queue.", { position: position });
+      var minutes = Math.max(1, Math.round(Widget.queue.estimated_wait_seconds / 60));
+      return t("You are number {position} in the queue, about {minutes} min.", {
+        position: position,
+        minutes: minutes,
+      });
     }
     return "";
   }
@@ -230,7 +389,7 @@ export function widgetEvents(Widget) {
       el("button", {
         type: "button",
         class: "take-back",
-        text: "Continue here",
+        text: t("Continue here"),
         onclick: function () {
           h.hideBanner();
           Widget.started = false;

@@ -4,6 +4,7 @@
  * Everything it draws lives in a shadow root, so the host page's styles cannot reach it and its
  * styles cannot leak out; its only global is window.Parley. */
 import { Client } from "../client/parley-client.js";
+import { locale, pickLocale, setLocale, t } from "./i18n.js";
 import { widgetEvents } from "./widget-render.js";
 
 /** Builds the widget for the script tag that loaded it (once per page). */
@@ -16,24 +17,28 @@ export function mountWidget() {
   var BASE = new URL(script.src, location.href).origin;
   var CHANNEL = script.getAttribute("data-channel");
   var HIDE_WHEN_OFFLINE = script.getAttribute("data-hide-when-offline") === "true";
+  // The visitor's language: data-locale on the embed tag, else the browser's (English otherwise).
+  setLocale(pickLocale(script.getAttribute("data-locale"), navigator.languages || [navigator.language]));
   var STATE_KEY = "parley.widget." + CHANNEL; // {conversationId, open, stored}
   var TYPING_EVERY_MS = 3000; // at most one typing frame per 3 s while the visitor types
   var TYPING_SHOWN_MS = 6000; // the other side's "typing" fades if no stop arrives
+  // Messages arriving together (a resume, a bot's burst) are acknowledged and marked read once.
+  var READ_REPORT_DELAY_MS = 300;
 
   // Plain words for what can go wrong (docs/protocol.md error and close codes).
   var PLAIN = {
-    8001: "Your message contains a word that is not allowed, so it was not sent.",
-    1002: "The chat is down for maintenance. It will reconnect by itself when it is over.",
-    9003: "You are sending messages too quickly. Please wait a moment and try again.",
-    9002: "That message is too long. Please shorten it.",
-    9104: "This conversation has ended.",
-    9102: "This conversation is no longer available.",
-    9103: "This chat is not set up correctly (unknown channel).",
-    9500: "Something went wrong on our side. Please try again.",
-    9503: "The chat service is busy or unreachable. Please try again in a moment.",
-    kickoff: "You opened the chat in another window or tab, so it is paused here.",
-    1008: "The chat was disconnected. Reload the page to start again.",
-    offline: "You are offline. The chat will reconnect when the connection is back.",
+    8001: t("Your message contains a word that is not allowed, so it was not sent."),
+    1002: t("The chat is down for maintenance. It will reconnect by itself when it is over."),
+    9003: t("You are sending messages too quickly. Please wait a moment and try again."),
+    9002: t("That message is too long. Please shorten it."),
+    9104: t("This conversation has ended."),
+    9102: t("This conversation is no longer available."),
+    9103: t("This chat is not set up correctly (unknown channel)."),
+    9500: t("Something went wrong on our side. Please try again."),
+    9503: t("The chat service is busy or unreachable. Please try again in a moment."),
+    kickoff: t("You opened the chat in another window or tab, so it is paused here."),
+    1008: t("The chat was disconnected. Reload the page to start again."),
+    offline: t("You are offline. The chat will reconnect when the connection is back."),
   };
 
   function plain(error) {
@@ -95,41 +100,45 @@ export function mountWidget() {
       type: "button",
       "aria-expanded": "false",
       onclick: toggle,
-      text: "Chat with us",
+      text: t("Chat with us"),
       hidden: "",
     });
-    ui.title = el("span", { class: "title", text: "Chat" });
+    ui.title = el("span", { class: "title", text: t("Chat") });
     ui.status = el("div", { class: "status", role: "status", "aria-live": "polite" });
+    // Offline or reconnecting: said plainly at the top of the chat until the connection is back.
+    ui.connection = el("div", { class: "connection", role: "status", "aria-live": "polite", hidden: "" });
     ui.banner = el("div", { class: "banner", role: "alert", hidden: "" });
-    ui.log = el("ol", { class: "log", "aria-live": "polite", "aria-label": "Conversation" });
+    ui.log = el("ol", { class: "log", "aria-live": "polite", "aria-label": t("Conversation") });
     ui.answers = el("div", { class: "answers" });
     ui.chips = el("div", { class: "chips" });
     ui.input = el("textarea", {
       rows: "1",
-      placeholder: "Write a message…",
-      "aria-label": "Message",
+      placeholder: t("Write a message…"),
+      "aria-label": t("Message"),
       maxlength: "4000",
     });
     ui.input.addEventListener("keydown", onKey);
     ui.input.addEventListener("input", onTyping);
     ui.form = el("form", { class: "compose", onsubmit: onSubmit }, [
       ui.input,
-      el("button", { type: "submit", class: "send", text: "Send" }),
+      el("button", { type: "submit", class: "send", text: t("Send") }),
     ]);
-    ui.end = el("button", { type: "button", class: "end", text: "End chat", onclick: endChat });
+    // t("End chat") only once there is a chat to end (the first message stored it).
+    ui.end = el("button", { type: "button", class: "end", text: t("End chat"), onclick: endChat, hidden: "" });
     ui.closing = el("div", { class: "closing", hidden: "" });
-    ui.panel = el("section", { class: "panel", role: "dialog", "aria-label": "Chat", hidden: "" }, [
+    ui.panel = el("section", { class: "panel", role: "dialog", "aria-label": t("Chat"), hidden: "" }, [
       el("header", {}, [
         ui.title,
         ui.end,
         el("button", {
           type: "button",
           class: "minimize",
-          "aria-label": "Close the chat window",
+          "aria-label": t("Close the chat window"),
           text: "✕",
           onclick: toggle,
         }),
       ]),
+      ui.connection,
       ui.status,
       ui.banner,
       ui.log,
@@ -142,7 +151,18 @@ export function mountWidget() {
       if (event.key === "Escape") toggle();
     });
     root.appendChild(css);
-    root.appendChild(el("div", { class: "parley" }, [ui.panel, ui.launcher]));
+    // Minimised: what the other side wrote meanwhile, above the launcher, and how many.
+    ui.preview = el("button", { type: "button", class: "preview", hidden: "", onclick: toggle });
+    ui.badge = el("span", { class: "badge", hidden: "", "aria-hidden": "true" });
+    ui.unreadLive = el("span", { class: "visually-hidden", role: "status", "aria-live": "polite" });
+    root.appendChild(
+      el("div", { class: "parley", lang: locale() }, [
+        ui.panel,
+        ui.preview,
+        el("div", { class: "dock" }, [ui.launcher, ui.badge]),
+        ui.unreadLive,
+      ]),
+    );
     document.body.appendChild(host);
   }
 
@@ -158,7 +178,7 @@ export function mountWidget() {
         Widget.availability = view;
         Widget.ui.title.textContent = view.name;
         var offline = !view.available;
-        Widget.ui.launcher.textContent = offline ? "Leave a message" : "Chat with us";
+        Widget.ui.launcher.textContent = offline ? t("Leave a message") : t("Chat with us");
         Widget.ui.launcher.setAttribute("data-availability", view.availability);
         Widget.ui.launcher.hidden = (offline && HIDE_WHEN_OFFLINE) || !Widget.ui.panel.hidden;
       })
@@ -178,7 +198,50 @@ export function mountWidget() {
     if (opening) {
       Widget.ui.input.focus();
       start();
+      Widget.render.clearUnread();
+      reportRead();
     } else Widget.ui.launcher.focus();
+  }
+
+  /** ack what has arrived and, when the visitor can see it (panel open, page shown), seen: the
+   * operator's ticks turn ✓✓, and unread counts and pending pushes are cleared by reading. */
+  function reportRead() {
+    clearTimeout(Widget.readTimer);
+    Widget.readTimer = setTimeout(function () {
+      var id = Widget.conversationId;
+      if (!id || !Widget.state.stored || Widget.client.status !== "online") return;
+      var seq = Widget.client.lastSeq(id);
+      if (seq > (Widget.ackedSeq || 0)) {
+        Widget.ackedSeq = seq;
+        Widget.client.request("ack", { conversation_id: id, seq: seq }).catch(function () {
+          Widget.ackedSeq = 0; // told again with the next message or reconnect
+        });
+      }
+      if (Widget.ui.panel.hidden || document.hidden || seq <= (Widget.seenSent || 0)) return;
+      Widget.seenSent = seq;
+      Widget.render.readUpTo(seq);
+      Widget.client.request("seen", { conversation_id: id, seq: seq }).catch(function () {
+        Widget.seenSent = 0;
+      });
+    }, READ_REPORT_DELAY_MS);
+  }
+
+  /** After a reload: how far the other side has read, so ✓✓ stay ✓✓. */
+  function loadPartnerSeen(conversationId) {
+    Widget.client
+      .authedFetch("/conversations/" + encodeURIComponent(conversationId))
+      .then(function (response) {
+        return response.ok ? response.json() : null;
+      })
+      .then(function (detail) {
+        if (!detail || conversationId !== Widget.conversationId) return;
+        var me = Widget.client.user && Widget.client.user.uid;
+        detail.members.forEach(function (member) {
+          if (member.user_id !== me) Widget.render.partnerSeen(member.last_seen_seq);
+          else Widget.render.readUpTo(member.last_seen_seq);
+        });
+      })
+      .catch(function () {}); // ticks stay ✓ until the next member.seen
   }
 
   /** Log in (or reuse the stored session), connect, and open this channel's session. */
@@ -216,16 +279,20 @@ export function mountWidget() {
       if (opened.availability === "offline_form")
         systemLine(
           (Widget.availability && Widget.availability.offline_message) ||
-            "Nobody is available right now. Leave a message and we will get back to you.",
+            t("Nobody is available right now. Leave a message and we will get back to you."),
         );
-      if (Widget.state.stored)
+      if (Widget.state.stored) {
         Widget.client
           .request("status", { status: "online", conversation_id: opened.conversation_id })
           .catch(function () {});
+        loadPartnerSeen(opened.conversation_id);
+        reportRead();
+      }
     });
   }
 
   function markStored() {
+    if (Widget.ui.closing.hidden) Widget.ui.end.hidden = false;
     if (Widget.state.stored) return;
     Widget.state.stored = true;
     saveState(Widget.state);
@@ -304,43 +371,72 @@ export function mountWidget() {
     ui.end.hidden = true;
     ui.answers.textContent = "";
     ui.chips.textContent = "";
-    var stars = el("div", { class: "stars", role: "group", "aria-label": "Rate this conversation" });
-    [1, 2, 3, 4, 5].forEach(function (n) {
-      stars.appendChild(
-        el("button", {
-          type: "button",
-          "data-rating": String(n),
-          "aria-label": n + " out of 5",
-          text: "★",
-          onclick: function () {
-            rate(n);
-          },
-        }),
-      );
+    // Stars start empty; hovering (or focusing) one lights it and those before it; a click picks
+    // the rating; "Send" sends it with the comment, so the comment is not lost to a quick click.
+    var picked = 0;
+    var stars = el("div", { class: "stars", role: "radiogroup", "aria-label": t("Rate this conversation") });
+    var starButtons = [1, 2, 3, 4, 5].map(function (n) {
+      var star = el("button", {
+        type: "button",
+        role: "radio",
+        "aria-checked": "false",
+        "data-rating": String(n),
+        "aria-label": t("{n} out of 5", { n: n }),
+        text: "★",
+        onclick: function () {
+          picked = n;
+          send.disabled = false;
+          light(n);
+        },
+        onmouseenter: function () {
+          light(n);
+        },
+        onfocus: function () {
+          light(n);
+        },
+      });
+      stars.appendChild(star);
+      return star;
     });
-    var comment = el("input", {
-      type: "text",
+    stars.addEventListener("mouseleave", function () {
+      light(picked);
+    });
+    function light(upTo) {
+      starButtons.forEach(function (star, i) {
+        star.classList.toggle("lit", i < upTo);
+        star.setAttribute("aria-checked", String(i + 1 === picked));
+      });
+    }
+    var comment = el("textarea", {
       class: "comment",
-      placeholder: "Anything to add? (optional)",
-      "aria-label": "Comment",
+      rows: "2",
+      placeholder: t("Anything to add? (optional)"),
+      "aria-label": t("Comment"),
       maxlength: "1000",
     });
-    function rate(n) {
-      Widget.client.request("conversation.rate", { conversation_id: id, rating: n, comment: comment.value }).then(
-        function () {
-          stars.remove();
-          comment.remove();
-          ui.closing.querySelector(".ask").textContent = "Thank you for your feedback!";
-        },
-        function (error) {
-          showBanner(plain(error));
-        },
-      );
-    }
+    var send = el("button", { type: "button", class: "rate-send", text: t("Send rating"), disabled: "" });
+    send.addEventListener("click", function () {
+      if (!picked) return;
+      send.disabled = true;
+      Widget.client
+        .request("conversation.rate", { conversation_id: id, rating: picked, comment: comment.value.trim() })
+        .then(
+          function () {
+            stars.remove();
+            comment.remove();
+            send.remove();
+            ui.closing.querySelector(".ask").textContent = t("Thank you for your feedback!");
+          },
+          function (error) {
+            send.disabled = false;
+            showBanner(plain(error));
+          },
+        );
+    });
     var link = el("a", {
       class: "transcript",
       href: "#",
-      text: "Download the transcript",
+      text: t("Download the transcript"),
       download: "transcript-" + id + ".html",
     });
     link.addEventListener("click", function (event) {
@@ -350,12 +446,13 @@ export function mountWidget() {
       }
     });
     ui.closing.textContent = "";
-    ui.closing.appendChild(el("p", { class: "ask", text: "The chat has ended. How did we do?" }));
+    ui.closing.appendChild(el("p", { class: "ask", text: t("The chat has ended. How did we do?") }));
     [
       stars,
       comment,
+      send,
       link,
-      el("button", { type: "button", class: "again", text: "Start a new conversation", onclick: startAgain }),
+      el("button", { type: "button", class: "again", text: t("Start a new conversation"), onclick: startAgain }),
     ].forEach(function (n) {
       ui.closing.appendChild(n);
     });
@@ -376,7 +473,7 @@ export function mountWidget() {
         link.setAttribute("data-ready", "true");
       })
       .catch(function () {
-        link.textContent = "The transcript is not available.";
+        link.textContent = t("The transcript is not available.");
       });
   }
 
@@ -408,7 +505,7 @@ export function mountWidget() {
     ui.closing.textContent = "";
     ui.closing.hidden = true;
     ui.form.hidden = false;
-    ui.end.hidden = false;
+    ui.end.hidden = true;
     Widget.conversationId = null;
   }
 
@@ -425,8 +522,10 @@ export function mountWidget() {
     Widget.ui.banner.hidden = true;
   }
   function systemLine(text) {
-    Widget.ui.log.appendChild(el("li", { class: "msg system", text: text }));
+    var line = el("li", { class: "msg system", text: text });
+    Widget.ui.log.appendChild(line);
     scrollDown();
+    return line;
   }
 
   function showWelcome(text) {
@@ -448,12 +547,17 @@ export function mountWidget() {
     markStored: markStored,
     start: start,
     TYPING_SHOWN_MS: TYPING_SHOWN_MS,
+    reportRead: reportRead,
     toggle: toggle,
   };
 
   function boot() {
     build();
     widgetEvents(Widget);
+    document.addEventListener("visibilitychange", reportRead);
+    Widget.client.onStatusChange(function (status) {
+      if (status === "online") reportRead(); // what the resume brought back
+    });
     var reopen = Widget.state.open; // the chat was open when the page was left: open it again
     checkAvailability().then(function () {
       if (reopen && Widget.ui.panel.hidden && !Widget.ui.launcher.hidden) toggle();

@@ -663,6 +663,78 @@
     });
   }
 
+  // src/widget/i18n.js
+  var TRANSLATIONS = {
+    "zh-CN": {
+      "Your message contains a word that is not allowed, so it was not sent.": "您的消息包含不允许的词语，未能发送。",
+      "The chat is down for maintenance. It will reconnect by itself when it is over.": "聊天正在维护中，维护结束后会自动重新连接。",
+      "You are sending messages too quickly. Please wait a moment and try again.": "您发送消息太快了，请稍等片刻再试。",
+      "That message is too long. Please shorten it.": "消息太长，请缩短后再发送。",
+      "This conversation has ended.": "此对话已结束。",
+      "This conversation is no longer available.": "此对话已不可用。",
+      "This chat is not set up correctly (unknown channel).": "此聊天未正确配置（未知渠道）。",
+      "Something went wrong on our side. Please try again.": "我们这边出了点问题，请重试。",
+      "The chat service is busy or unreachable. Please try again in a moment.": "聊天服务繁忙或无法访问，请稍后再试。",
+      "You opened the chat in another window or tab, so it is paused here.": "您在另一个窗口或标签页中打开了聊天，此处已暂停。",
+      "The chat was disconnected. Reload the page to start again.": "聊天已断开，请刷新页面重新开始。",
+      "You are offline. The chat will reconnect when the connection is back.": "您已离线。网络恢复后聊天会自动重新连接。",
+      "Chat with us": "在线咨询",
+      "Leave a message": "留言",
+      Chat: "聊天",
+      Conversation: "对话",
+      "Write a message…": "输入消息…",
+      Message: "消息",
+      Send: "发送",
+      "End chat": "结束对话",
+      "Close the chat window": "关闭聊天窗口",
+      "Nobody is available right now. Leave a message and we will get back to you.": "目前没有客服在线。请留言，我们会尽快回复您。",
+      "Rate this conversation": "为本次对话评分",
+      "{n} out of 5": "{n} 星（满分 5 星）",
+      "Anything to add? (optional)": "还有什么想补充的吗？（可选）",
+      Comment: "评论",
+      "Send rating": "提交评分",
+      "Thank you for your feedback!": "感谢您的反馈！",
+      "Download the transcript": "下载聊天记录",
+      "The chat has ended. How did we do?": "对话已结束。您对我们的服务满意吗？",
+      "Start a new conversation": "开始新的对话",
+      "The transcript is not available.": "聊天记录暂不可用。",
+      Seen: "已读",
+      Sent: "已发送",
+      Bot: "机器人",
+      Support: "客服",
+      "{name} · bot": "{name} · 机器人",
+      "Connection lost. Reconnecting…": "连接已断开，正在重新连接…",
+      "Connecting…": "正在连接…",
+      "Disconnected.": "已断开连接。",
+      "You are number {position} in the queue.": "您在队列中排第 {position} 位。",
+      "You are number {position} in the queue, about {minutes} min.": "您在队列中排第 {position} 位，预计等待约 {minutes} 分钟。",
+      "{name} is typing…": "{name} 正在输入…",
+      "Continue here": "在此继续",
+      "{label} ({count} unread)": "{label}（{count} 条未读）"
+    }
+  };
+  var current = "en";
+  function pickLocale(explicit, browser) {
+    for (const tag of [explicit, ...browser]) {
+      if (!tag) continue;
+      const lower = tag.toLowerCase();
+      if (lower.startsWith("zh")) return "zh-CN";
+      if (lower.startsWith("en")) return "en";
+    }
+    return "en";
+  }
+  function setLocale(locale2) {
+    current = TRANSLATIONS[locale2] ? locale2 : "en";
+  }
+  function locale() {
+    return current;
+  }
+  function t(text, vars = {}) {
+    const table = TRANSLATIONS[current];
+    const words = table && table[text] || text;
+    return words.replace(/\{(\w+)\}/g, (whole, name) => name in vars ? String(vars[name]) : whole);
+  }
+
   // src/widget/widget-render.js
   function widgetEvents(Widget) {
     var h = Widget.helpers;
@@ -678,14 +750,84 @@
     client.onMessage(function(message) {
       if (message.conversation_id !== Widget.conversationId) return;
       h.markStored();
+      if (!mine(message) && (message.author_role === "operator" || message.author_role === "admin"))
+        partnerSeen(message.seq);
+      if (message.kind === "notice") dropLiveNotice(String(message.body));
       var pending = message.client_msg_id && ui.log.querySelector('[data-client-msg-id="' + CSS.escape(message.client_msg_id) + '"]');
       if (pending) pending.remove();
+      if (message.kind !== "bot") clearChoices();
       if (message.kind === "bot" && message.body.kind === "quick_replies") {
         showChips(message.body);
         ui.log.appendChild(el("li", { class: "msg meta", "data-seq": String(message.seq), hidden: "" }));
       } else ui.log.appendChild(messageItem(message));
       h.scrollDown();
+      if (!mine(message) && message.kind !== "notice") noteUnread(message);
+      h.reportRead();
     });
+    Widget.readSeq = 0;
+    Widget.unread = [];
+    var PREVIEW_CHARS = 90;
+    function noteUnread(message) {
+      if (!ui.panel.hidden && !document.hidden) return;
+      if (message.seq <= Widget.readSeq || message.body.kind === "quick_replies") return;
+      Widget.unread.push({ seq: message.seq, who: message.author_name, text: previewText(message) });
+      showUnread();
+    }
+    function previewText(message) {
+      var body = message.body;
+      var text = typeof body === "string" ? body : body.text || body.title || body.name || body.meaning || "";
+      return text.length > PREVIEW_CHARS ? text.slice(0, PREVIEW_CHARS - 1) + "…" : text;
+    }
+    function readUpTo(seq) {
+      Widget.readSeq = Math.max(Widget.readSeq, seq);
+      Widget.unread = Widget.unread.filter(function(item) {
+        return item.seq > Widget.readSeq;
+      });
+      showUnread();
+    }
+    function clearUnread() {
+      Widget.unread = [];
+      showUnread();
+    }
+    function showUnread() {
+      var count = Widget.unread.length;
+      var minimised = ui.panel.hidden;
+      ui.badge.hidden = !count || !minimised;
+      ui.badge.textContent = count > 9 ? "9+" : String(count);
+      ui.launcher.setAttribute("data-unread", String(count));
+      if (count && minimised)
+        ui.launcher.setAttribute(
+          "aria-label",
+          t("{label} ({count} unread)", { label: ui.launcher.textContent, count })
+        );
+      else ui.launcher.removeAttribute("aria-label");
+      var last = Widget.unread[count - 1];
+      ui.preview.hidden = !last || !minimised;
+      ui.preview.textContent = "";
+      if (last && minimised) {
+        if (last.who) ui.preview.appendChild(el("strong", { text: last.who }));
+        ui.preview.appendChild(el("span", { text: last.text }));
+        ui.unreadLive.textContent = (last.who ? last.who + ": " : "") + last.text;
+      }
+    }
+    Widget.render.readUpTo = readUpTo;
+    Widget.render.clearUnread = clearUnread;
+    Widget.partnerSeenSeq = 0;
+    function partnerSeen(seq) {
+      Widget.partnerSeenSeq = Math.max(Widget.partnerSeenSeq, seq);
+      ui.log.querySelectorAll(".msg.mine[data-seq]").forEach(function(item) {
+        if (Number(item.getAttribute("data-seq")) <= Widget.partnerSeenSeq) showTick(item, true);
+      });
+    }
+    Widget.render.partnerSeen = partnerSeen;
+    function showTick(item, seen) {
+      var tick = item.querySelector(".tick");
+      if (!tick) return;
+      item.classList.toggle("seen", seen);
+      tick.textContent = seen ? "✓✓" : "✓";
+      tick.setAttribute("aria-label", seen ? "seen" : "sent");
+      tick.setAttribute("title", seen ? t("Seen") : t("Sent"));
+    }
     function messageItem(message) {
       var who = mine(message) ? "mine" : message.kind === "notice" ? "system" : message.author_role;
       var item = el("li", { class: "msg " + who, "data-seq": String(message.seq) });
@@ -693,12 +835,40 @@
         item.textContent = message.body;
         return item;
       }
-      if (!mine(message)) item.appendChild(el("span", { class: "author", text: message.author_name }));
+      if (!mine(message)) {
+        var name = message.author_name || (message.author_role === "bot" ? t("Bot") : t("Support"));
+        item.appendChild(
+          el("span", {
+            class: "avatar",
+            "aria-hidden": "true",
+            text: initial(name)
+          })
+        );
+        item.appendChild(
+          el("span", { class: "author", text: message.author_role === "bot" ? t("{name} · bot", { name }) : name })
+        );
+      }
       if (message.kind === "bot") item.appendChild(botContent(message.body));
       else if (message.kind === "action") item.appendChild(el("p", { text: "[" + message.body.meaning + "]" }));
       else item.appendChild(el("p", { text: String(message.body) }));
-      if (mine(message)) item.appendChild(el("span", { class: "tick", "aria-label": "sent", text: "✓" }));
+      var meta = el("span", { class: "meta" }, [clock(message.created_at)]);
+      item.appendChild(meta);
+      if (mine(message)) {
+        meta.appendChild(el("span", { class: "tick" }));
+        showTick(item, message.seq <= Widget.partnerSeenSeq);
+      }
       return item;
+    }
+    function initial(name) {
+      return (name.trim().charAt(0) || "?").toUpperCase();
+    }
+    function clock(iso) {
+      var date = new Date(iso);
+      if (isNaN(date.getTime())) return null;
+      return el("time", {
+        datetime: iso,
+        text: date.toLocaleTimeString(locale(), { hour: "2-digit", minute: "2-digit" })
+      });
     }
     function botContent(body) {
       switch (body.kind) {
@@ -759,10 +929,27 @@
         )
       );
     }
+    function clearChoices() {
+      ui.answers.textContent = "";
+      ui.chips.textContent = "";
+    }
+    function answerLabels() {
+      return Array.prototype.map.call(ui.answers.querySelectorAll(".answer"), function(button) {
+        return button.textContent;
+      });
+    }
+    function dropChipsLikeAnswers() {
+      var labels = answerLabels();
+      ui.chips.querySelectorAll(".chip").forEach(function(chip) {
+        if (labels.indexOf(chip.textContent) >= 0) chip.remove();
+      });
+    }
     function showChips(content) {
       ui.chips.textContent = "";
       if (content.action !== "show") return;
+      var labels = answerLabels();
       content.replies.forEach(function(reply) {
+        if (labels.indexOf(reply) >= 0) return;
         ui.chips.appendChild(
           el("button", {
             type: "button",
@@ -786,27 +973,23 @@
             class: "answer",
             "data-answer": answer.id,
             text: answer.label,
+            // The pick is said as the visitor's message (the bot matches an answer by its label),
+            // so it shows in the chat, the operator's history and the transcript like anything typed.
             onclick: function() {
-              ui.answers.textContent = "";
-              ui.chips.textContent = "";
-              client.request("chatbot.answer", {
-                conversation_id: step.conversation_id,
-                step_id: step.step_id,
-                answer_id: answer.id
-              }).catch(function(error) {
-                h.showBanner(h.plain(error));
-              });
+              clearChoices();
+              h.sendText(answer.label);
             }
           })
         );
       });
       if (step.quick_replies) showChips({ action: "show", replies: step.quick_replies });
+      else dropChipsLikeAnswers();
       h.scrollDown();
     });
     client.on("typing", function(data) {
       if (!ours(data) || mine({ author_id: data.user_id })) return;
       clearTimeout(Widget.typingTimer);
-      ui.status.textContent = data.active ? data.name + " is typing…" : statusText();
+      ui.status.textContent = data.active ? t("{name} is typing…", { name: data.name }) : statusText();
       if (data.active)
         Widget.typingTimer = setTimeout(function() {
           ui.status.textContent = statusText();
@@ -814,12 +997,7 @@
     });
     client.on("member.seen", function(data) {
       if (!ours(data) || mine({ author_id: data.user_id })) return;
-      ui.log.querySelectorAll(".msg.mine[data-seq]").forEach(function(item) {
-        if (Number(item.getAttribute("data-seq")) <= data.seq) {
-          item.classList.add("seen");
-          item.querySelector(".tick").textContent = "✓✓";
-        }
-      });
+      partnerSeen(data.seq);
     });
     client.on("queue.position", function(data) {
       if (!ours(data)) return;
@@ -829,8 +1007,19 @@
     client.on("notice", function(notice) {
       if (notice.code === 1002) return h.showBanner(h.PLAIN[1002] + (notice.text ? " (" + notice.text + ")" : ""));
       if (notice.level === "info" && notice.code === null && /maintenance/i.test(notice.text)) h.hideBanner();
-      h.systemLine(notice.text);
+      if (storedNoticeShown(notice.text)) return;
+      h.systemLine(notice.text).classList.add("live-notice");
     });
+    function storedNoticeShown(text) {
+      return Array.prototype.some.call(ui.log.querySelectorAll(".msg.system[data-seq]"), function(item) {
+        return item.textContent === text;
+      });
+    }
+    function dropLiveNotice(text) {
+      ui.log.querySelectorAll(".live-notice").forEach(function(item) {
+        if (item.textContent === text) item.remove();
+      });
+    }
     client.on("conversation.updated", function(data) {
       if (ours(data) && data.status === "closed") h.showClosing();
     });
@@ -840,9 +1029,20 @@
     client.on("kickoff", function() {
       kickedOff();
     });
+    function showConnection() {
+      var status = Widget.connection;
+      var offline = typeof navigator !== "undefined" && navigator.onLine === false;
+      var trouble = Widget.started && (status === "reconnecting" || offline);
+      ui.connection.hidden = !trouble;
+      ui.connection.setAttribute("data-state", offline ? "offline" : "reconnecting");
+      ui.connection.textContent = offline ? h.PLAIN.offline : t("Connection lost. Reconnecting…");
+    }
+    window.addEventListener("offline", showConnection);
+    window.addEventListener("online", showConnection);
     client.onStatusChange(function(status, detail) {
       Widget.connection = status;
       ui.status.textContent = statusText();
+      showConnection();
       if (status === "online") return h.hideBanner();
       var code = detail && detail.error && detail.error.code;
       if (status === "reconnecting" && code === 1002) h.showBanner(h.PLAIN[1002]);
@@ -850,12 +1050,18 @@
       else if (status === "offline" && detail && detail.code === 1008) h.showBanner(h.PLAIN[1008]);
     });
     function statusText() {
-      if (Widget.connection === "reconnecting") return "Connection lost. Reconnecting…";
-      if (Widget.connection === "connecting") return "Connecting…";
-      if (Widget.connection === "offline") return "Disconnected.";
+      if (Widget.connection === "reconnecting") return t("Connection lost. Reconnecting…");
+      if (Widget.connection === "connecting") return t("Connecting…");
+      if (Widget.connection === "offline") return t("Disconnected.");
       if (Widget.queue) {
-        var wait = Widget.queue.estimated_wait_seconds ? ", about " + Math.max(1, Math.round(Widget.queue.estimated_wait_seconds / 60)) + " min" : "";
-        return "You are number " + Widget.queue.position + " in the queue" + wait + ".";
+        var position = Widget.queue.position;
+        if (!Widget.queue.estimated_wait_seconds)
+          return t("You are number {position} in the queue.", { position });
+        var minutes = Math.max(1, Math.round(Widget.queue.estimated_wait_seconds / 60));
+        return t("You are number {position} in the queue, about {minutes} min.", {
+          position,
+          minutes
+        });
       }
       return "";
     }
@@ -866,7 +1072,7 @@
         el("button", {
           type: "button",
           class: "take-back",
-          text: "Continue here",
+          text: t("Continue here"),
           onclick: function() {
             h.hideBanner();
             Widget.started = false;
@@ -894,22 +1100,24 @@
     var BASE = new URL(script.src, location.href).origin;
     var CHANNEL = script.getAttribute("data-channel");
     var HIDE_WHEN_OFFLINE = script.getAttribute("data-hide-when-offline") === "true";
+    setLocale(pickLocale(script.getAttribute("data-locale"), navigator.languages || [navigator.language]));
     var STATE_KEY = "parley.widget." + CHANNEL;
     var TYPING_EVERY_MS = 3e3;
     var TYPING_SHOWN_MS = 6e3;
+    var READ_REPORT_DELAY_MS = 300;
     var PLAIN = {
-      8001: "Your message contains a word that is not allowed, so it was not sent.",
-      1002: "The chat is down for maintenance. It will reconnect by itself when it is over.",
-      9003: "You are sending messages too quickly. Please wait a moment and try again.",
-      9002: "That message is too long. Please shorten it.",
-      9104: "This conversation has ended.",
-      9102: "This conversation is no longer available.",
-      9103: "This chat is not set up correctly (unknown channel).",
-      9500: "Something went wrong on our side. Please try again.",
-      9503: "The chat service is busy or unreachable. Please try again in a moment.",
-      kickoff: "You opened the chat in another window or tab, so it is paused here.",
-      1008: "The chat was disconnected. Reload the page to start again.",
-      offline: "You are offline. The chat will reconnect when the connection is back."
+      8001: t("Your message contains a word that is not allowed, so it was not sent."),
+      1002: t("The chat is down for maintenance. It will reconnect by itself when it is over."),
+      9003: t("You are sending messages too quickly. Please wait a moment and try again."),
+      9002: t("That message is too long. Please shorten it."),
+      9104: t("This conversation has ended."),
+      9102: t("This conversation is no longer available."),
+      9103: t("This chat is not set up correctly (unknown channel)."),
+      9500: t("Something went wrong on our side. Please try again."),
+      9503: t("The chat service is busy or unreachable. Please try again in a moment."),
+      kickoff: t("You opened the chat in another window or tab, so it is paused here."),
+      1008: t("The chat was disconnected. Reload the page to start again."),
+      offline: t("You are offline. The chat will reconnect when the connection is back.")
     };
     function plain(error) {
       if (!error) return PLAIN[9500];
@@ -961,41 +1169,43 @@
         type: "button",
         "aria-expanded": "false",
         onclick: toggle,
-        text: "Chat with us",
+        text: t("Chat with us"),
         hidden: ""
       });
-      ui.title = el("span", { class: "title", text: "Chat" });
+      ui.title = el("span", { class: "title", text: t("Chat") });
       ui.status = el("div", { class: "status", role: "status", "aria-live": "polite" });
+      ui.connection = el("div", { class: "connection", role: "status", "aria-live": "polite", hidden: "" });
       ui.banner = el("div", { class: "banner", role: "alert", hidden: "" });
-      ui.log = el("ol", { class: "log", "aria-live": "polite", "aria-label": "Conversation" });
+      ui.log = el("ol", { class: "log", "aria-live": "polite", "aria-label": t("Conversation") });
       ui.answers = el("div", { class: "answers" });
       ui.chips = el("div", { class: "chips" });
       ui.input = el("textarea", {
         rows: "1",
-        placeholder: "Write a message…",
-        "aria-label": "Message",
+        placeholder: t("Write a message…"),
+        "aria-label": t("Message"),
         maxlength: "4000"
       });
       ui.input.addEventListener("keydown", onKey);
       ui.input.addEventListener("input", onTyping);
       ui.form = el("form", { class: "compose", onsubmit: onSubmit }, [
         ui.input,
-        el("button", { type: "submit", class: "send", text: "Send" })
+        el("button", { type: "submit", class: "send", text: t("Send") })
       ]);
-      ui.end = el("button", { type: "button", class: "end", text: "End chat", onclick: endChat });
+      ui.end = el("button", { type: "button", class: "end", text: t("End chat"), onclick: endChat, hidden: "" });
       ui.closing = el("div", { class: "closing", hidden: "" });
-      ui.panel = el("section", { class: "panel", role: "dialog", "aria-label": "Chat", hidden: "" }, [
+      ui.panel = el("section", { class: "panel", role: "dialog", "aria-label": t("Chat"), hidden: "" }, [
         el("header", {}, [
           ui.title,
           ui.end,
           el("button", {
             type: "button",
             class: "minimize",
-            "aria-label": "Close the chat window",
+            "aria-label": t("Close the chat window"),
             text: "✕",
             onclick: toggle
           })
         ]),
+        ui.connection,
         ui.status,
         ui.banner,
         ui.log,
@@ -1008,7 +1218,17 @@
         if (event.key === "Escape") toggle();
       });
       root.appendChild(css);
-      root.appendChild(el("div", { class: "parley" }, [ui.panel, ui.launcher]));
+      ui.preview = el("button", { type: "button", class: "preview", hidden: "", onclick: toggle });
+      ui.badge = el("span", { class: "badge", hidden: "", "aria-hidden": "true" });
+      ui.unreadLive = el("span", { class: "visually-hidden", role: "status", "aria-live": "polite" });
+      root.appendChild(
+        el("div", { class: "parley", lang: locale() }, [
+          ui.panel,
+          ui.preview,
+          el("div", { class: "dock" }, [ui.launcher, ui.badge]),
+          ui.unreadLive
+        ])
+      );
       document.body.appendChild(host);
     }
     function checkAvailability() {
@@ -1019,7 +1239,7 @@
         Widget.availability = view;
         Widget.ui.title.textContent = view.name;
         var offline = !view.available;
-        Widget.ui.launcher.textContent = offline ? "Leave a message" : "Chat with us";
+        Widget.ui.launcher.textContent = offline ? t("Leave a message") : t("Chat with us");
         Widget.ui.launcher.setAttribute("data-availability", view.availability);
         Widget.ui.launcher.hidden = offline && HIDE_WHEN_OFFLINE || !Widget.ui.panel.hidden;
       }).catch(function(error) {
@@ -1037,7 +1257,42 @@
       if (opening) {
         Widget.ui.input.focus();
         start();
+        Widget.render.clearUnread();
+        reportRead();
       } else Widget.ui.launcher.focus();
+    }
+    function reportRead() {
+      clearTimeout(Widget.readTimer);
+      Widget.readTimer = setTimeout(function() {
+        var id = Widget.conversationId;
+        if (!id || !Widget.state.stored || Widget.client.status !== "online") return;
+        var seq = Widget.client.lastSeq(id);
+        if (seq > (Widget.ackedSeq || 0)) {
+          Widget.ackedSeq = seq;
+          Widget.client.request("ack", { conversation_id: id, seq }).catch(function() {
+            Widget.ackedSeq = 0;
+          });
+        }
+        if (Widget.ui.panel.hidden || document.hidden || seq <= (Widget.seenSent || 0)) return;
+        Widget.seenSent = seq;
+        Widget.render.readUpTo(seq);
+        Widget.client.request("seen", { conversation_id: id, seq }).catch(function() {
+          Widget.seenSent = 0;
+        });
+      }, READ_REPORT_DELAY_MS);
+    }
+    function loadPartnerSeen(conversationId) {
+      Widget.client.authedFetch("/conversations/" + encodeURIComponent(conversationId)).then(function(response) {
+        return response.ok ? response.json() : null;
+      }).then(function(detail) {
+        if (!detail || conversationId !== Widget.conversationId) return;
+        var me = Widget.client.user && Widget.client.user.uid;
+        detail.members.forEach(function(member) {
+          if (member.user_id !== me) Widget.render.partnerSeen(member.last_seen_seq);
+          else Widget.render.readUpTo(member.last_seen_seq);
+        });
+      }).catch(function() {
+      });
     }
     function start() {
       if (Widget.started) return;
@@ -1068,14 +1323,18 @@
         showWelcome(opened.welcome || Widget.availability && Widget.availability.welcome);
         if (opened.availability === "offline_form")
           systemLine(
-            Widget.availability && Widget.availability.offline_message || "Nobody is available right now. Leave a message and we will get back to you."
+            Widget.availability && Widget.availability.offline_message || t("Nobody is available right now. Leave a message and we will get back to you.")
           );
-        if (Widget.state.stored)
+        if (Widget.state.stored) {
           Widget.client.request("status", { status: "online", conversation_id: opened.conversation_id }).catch(function() {
           });
+          loadPartnerSeen(opened.conversation_id);
+          reportRead();
+        }
       });
     }
     function markStored() {
+      if (Widget.ui.closing.hidden) Widget.ui.end.hidden = false;
       if (Widget.state.stored) return;
       Widget.state.stored = true;
       saveState(Widget.state);
@@ -1139,43 +1398,68 @@
       ui.end.hidden = true;
       ui.answers.textContent = "";
       ui.chips.textContent = "";
-      var stars = el("div", { class: "stars", role: "group", "aria-label": "Rate this conversation" });
-      [1, 2, 3, 4, 5].forEach(function(n) {
-        stars.appendChild(
-          el("button", {
-            type: "button",
-            "data-rating": String(n),
-            "aria-label": n + " out of 5",
-            text: "★",
-            onclick: function() {
-              rate(n);
-            }
-          })
-        );
+      var picked = 0;
+      var stars = el("div", { class: "stars", role: "radiogroup", "aria-label": t("Rate this conversation") });
+      var starButtons = [1, 2, 3, 4, 5].map(function(n) {
+        var star = el("button", {
+          type: "button",
+          role: "radio",
+          "aria-checked": "false",
+          "data-rating": String(n),
+          "aria-label": t("{n} out of 5", { n }),
+          text: "★",
+          onclick: function() {
+            picked = n;
+            send.disabled = false;
+            light(n);
+          },
+          onmouseenter: function() {
+            light(n);
+          },
+          onfocus: function() {
+            light(n);
+          }
+        });
+        stars.appendChild(star);
+        return star;
       });
-      var comment = el("input", {
-        type: "text",
+      stars.addEventListener("mouseleave", function() {
+        light(picked);
+      });
+      function light(upTo) {
+        starButtons.forEach(function(star, i) {
+          star.classList.toggle("lit", i < upTo);
+          star.setAttribute("aria-checked", String(i + 1 === picked));
+        });
+      }
+      var comment = el("textarea", {
         class: "comment",
-        placeholder: "Anything to add? (optional)",
-        "aria-label": "Comment",
+        rows: "2",
+        placeholder: t("Anything to add? (optional)"),
+        "aria-label": t("Comment"),
         maxlength: "1000"
       });
-      function rate(n) {
-        Widget.client.request("conversation.rate", { conversation_id: id, rating: n, comment: comment.value }).then(
+      var send = el("button", { type: "button", class: "rate-send", text: t("Send rating"), disabled: "" });
+      send.addEventListener("click", function() {
+        if (!picked) return;
+        send.disabled = true;
+        Widget.client.request("conversation.rate", { conversation_id: id, rating: picked, comment: comment.value.trim() }).then(
           function() {
             stars.remove();
             comment.remove();
-            ui.closing.querySelector(".ask").textContent = "Thank you for your feedback!";
+            send.remove();
+            ui.closing.querySelector(".ask").textContent = t("Thank you for your feedback!");
           },
           function(error) {
+            send.disabled = false;
             showBanner(plain(error));
           }
         );
-      }
+      });
       var link = el("a", {
         class: "transcript",
         href: "#",
-        text: "Download the transcript",
+        text: t("Download the transcript"),
         download: "transcript-" + id + ".html"
       });
       link.addEventListener("click", function(event) {
@@ -1185,12 +1469,13 @@
         }
       });
       ui.closing.textContent = "";
-      ui.closing.appendChild(el("p", { class: "ask", text: "The chat has ended. How did we do?" }));
+      ui.closing.appendChild(el("p", { class: "ask", text: t("The chat has ended. How did we do?") }));
       [
         stars,
         comment,
+        send,
         link,
-        el("button", { type: "button", class: "again", text: "Start a new conversation", onclick: startAgain })
+        el("button", { type: "button", class: "again", text: t("Start a new conversation"), onclick: startAgain })
       ].forEach(function(n) {
         ui.closing.appendChild(n);
       });
@@ -1205,7 +1490,7 @@
         link.href = URL.createObjectURL(blob);
         link.setAttribute("data-ready", "true");
       }).catch(function() {
-        link.textContent = "The transcript is not available.";
+        link.textContent = t("The transcript is not available.");
       });
     }
     function downloadTranscript(id, link) {
@@ -1234,7 +1519,7 @@
       ui.closing.textContent = "";
       ui.closing.hidden = true;
       ui.form.hidden = false;
-      ui.end.hidden = false;
+      ui.end.hidden = true;
       Widget.conversationId = null;
     }
     function scrollDown() {
@@ -1248,8 +1533,10 @@
       Widget.ui.banner.hidden = true;
     }
     function systemLine(text) {
-      Widget.ui.log.appendChild(el("li", { class: "msg system", text }));
+      var line = el("li", { class: "msg system", text });
+      Widget.ui.log.appendChild(line);
       scrollDown();
+      return line;
     }
     function showWelcome(text) {
       if (!text || Widget.ui.log.querySelector(".welcome")) return;
@@ -1269,11 +1556,16 @@
       markStored,
       start,
       TYPING_SHOWN_MS,
+      reportRead,
       toggle
     };
     function boot() {
       build();
       widgetEvents(Widget);
+      document.addEventListener("visibilitychange", reportRead);
+      Widget.client.onStatusChange(function(status) {
+        if (status === "online") reportRead();
+      });
       var reopen = Widget.state.open;
       checkAvailability().then(function() {
         if (reopen && Widget.ui.panel.hidden && !Widget.ui.launcher.hidden) toggle();

@@ -816,8 +816,6 @@
     if (typeof body === "string") return body;
     if (!body || typeof body !== "object") return "";
     if (message.kind === "action") return "[action: " + body.meaning + "]";
-    if (body.kind === "quick_replies")
-      return body.action === "show" ? "Quick replies: " + body.replies.join(" · ") : "(quick replies hidden)";
     return body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
   }
   function clock(iso) {
@@ -890,8 +888,14 @@
         [
           el("span", { className: "who", text: visitorName(conversation.summary) }),
           unread ? el("span", { className: "unread", text: String(unread), "aria-label": unread + " unread" }) : null,
-          el("span", { className: "preview", text: last ? messageText(last) : "" }),
-          conversation.isOpen() ? null : el("span", { className: "closed-tag", text: "closed" })
+          conversation.isOpen() ? null : el("span", { className: "closed-tag", text: "closed" }),
+          conversation.summary.rating ? el("span", {
+            className: "rating-tag",
+            text: "★" + conversation.summary.rating.rating,
+            "aria-label": "rated " + conversation.summary.rating.rating + " out of 5"
+          }) : null,
+          conversation.isOpen() && conversation.visitorPresence === "offline" ? el("span", { className: "left-tag", text: "left" }) : null,
+          el("span", { className: "preview", text: last ? messageText(last) : "" })
         ]
       );
       if (conversation.id === state2.selectedId) button.setAttribute("aria-current", "true");
@@ -965,6 +969,11 @@
       text: note.text
     });
   }
+  var PRESENCE_WORDS = {
+    online: "Visitor online",
+    away: "Visitor away (chat not in view)",
+    offline: "Visitor left (closed the page or lost the connection)"
+  };
   function renderConversation(state2) {
     var conversation = state2.selected();
     byId("empty-hint").hidden = !!conversation;
@@ -973,6 +982,17 @@
     var summary = conversation.summary;
     byId("conversation-title").textContent = visitorName(summary);
     byId("conversation-status").textContent = conversation.isOpen() ? "" : "Closed";
+    var rating = summary.rating;
+    var rated = byId("conversation-rating");
+    rated.hidden = !rating;
+    rated.textContent = rating ? "Rated " + "★".repeat(rating.rating) + "☆".repeat(5 - rating.rating) + " " + rating.rating + "/5" + (rating.comment ? " — “" + rating.comment + "”" : "") : "";
+    rated.setAttribute(
+      "aria-label",
+      rating ? "The visitor rated this conversation " + rating.rating + " out of 5" + (rating.comment ? ": " + rating.comment : "") : ""
+    );
+    var presence = byId("visitor-presence");
+    presence.textContent = conversation.isOpen() ? PRESENCE_WORDS[conversation.visitorPresence] || "" : "";
+    presence.dataset.presence = conversation.visitorPresence || "";
     byId("transfer-button").disabled = !conversation.isOpen();
     byId("close-button").disabled = !conversation.isOpen();
     byId("composer-input").disabled = !conversation.isOpen();
@@ -1248,6 +1268,7 @@
     this.hasOlder = true;
     this.seenSeq = summary.unread === null || summary.unread === void 0 ? 0 : Math.max(0, (summary.last_seq || 0) - summary.unread);
     this.partnerSeenSeq = 0;
+    this.visitorPresence = null;
     this.typing = null;
     this.outbox = /* @__PURE__ */ new Map();
     this.notes = [];
@@ -1281,14 +1302,19 @@
     return true;
   };
   Conversation.prototype.sorted = function() {
-    return Array.from(this.messages.values()).sort(function(a, b) {
+    return Array.from(this.messages.values()).filter(function(message) {
+      return !isQuickReplies(message);
+    }).sort(function(a, b) {
       return a.seq - b.seq;
     });
   };
   Conversation.prototype.lastMessage = function() {
-    var last = this.lastSeq();
-    return this.messages.get(last) || null;
+    var shown = this.sorted();
+    return shown.length ? shown[shown.length - 1] : null;
   };
+  function isQuickReplies(message) {
+    return message.kind === "bot" && message.body && message.body.kind === "quick_replies";
+  }
   Conversation.prototype.isOpen = function() {
     return this.summary.status !== "closed";
   };
@@ -1421,6 +1447,13 @@
         return op.user_id === self.state.me.uid;
       })[0];
       if (me) self.state.available = me.accepting_chats;
+    });
+  };
+  Sync.prototype.loadRating = function(conversation) {
+    var self = this;
+    return this.getJson("/conversations/" + encodeURIComponent(conversation.id)).then(function(detail) {
+      conversation.summary.rating = detail.rating;
+      self.redraw();
     });
   };
   Sync.prototype.loadConversation = function(conversationId) {
@@ -1609,16 +1642,22 @@
   function onConversationUpdated(data) {
     var mine = data.member_ids.indexOf(state.me.uid) >= 0;
     var conversation = state.conversations.get(data.conversation_id);
+    if (data.reason === "rated") {
+      if (conversation) sync.loadRating(conversation).catch(function() {
+      });
+      return;
+    }
     if (mine && data.status !== "closed" && !conversation) {
       sync.loadConversation(data.conversation_id).catch(function() {
       });
       return;
     }
     if (!conversation) return;
+    var wasOpen = conversation.isOpen();
     conversation.summary.status = mine ? data.status : "closed";
-    if (!conversation.isOpen()) {
+    if (wasOpen && !conversation.isOpen()) {
       client.untrack(conversation.id);
-      actions.note(conversation, mine ? "The conversation was closed." : "This conversation is no longer yours.");
+      if (!mine) actions.note(conversation, "This conversation is no longer yours.");
     }
     redraw();
   }
@@ -1659,7 +1698,12 @@
       if (data.user_id === state.me.uid && data.available !== null) {
         state.available = data.available;
         redraw();
+        return;
       }
+      state.conversations.forEach(function(conversation) {
+        if (conversation.summary.visitor_id === data.user_id) conversation.visitorPresence = data.status;
+      });
+      redraw();
     });
   }
   function select(conversationId) {

@@ -347,6 +347,7 @@ export function widgetEvents(Widget) {
     var offline = typeof navigator !== "undefined" && navigator.onLine === false;
     var trouble = Widget.started && (status === "reconnecting" || offline);
     ui.connection.hidden = !trouble;
+    ui.status.hidden = trouble; // the notice says it: the status line would repeat it
     ui.connection.setAttribute("data-state", offline ? "offline" : "reconnecting");
     ui.connection.textContent = offline ? h.PLAIN.offline : t("Connection lost. Reconnecting…");
   }

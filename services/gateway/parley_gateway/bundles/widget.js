@@ -1034,6 +1034,7 @@
       var offline = typeof navigator !== "undefined" && navigator.onLine === false;
       var trouble = Widget.started && (status === "reconnecting" || offline);
       ui.connection.hidden = !trouble;
+      ui.status.hidden = trouble;
       ui.connection.setAttribute("data-state", offline ? "offline" : "reconnecting");
       ui.connection.textContent = offline ? h.PLAIN.offline : t("Connection lost. Reconnecting…");
     }

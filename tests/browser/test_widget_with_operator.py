@@ -257,6 +257,9 @@ async def test_rating_starts_empty_lights_on_hover_sends_with_the_comment_and_th
     await shot(visitor, "2-picked-three")
     await visitor.locator(".rate-send").click()
     await expect(visitor.locator(".ask")).to_have_text("Thank you for your feedback!", timeout=UI_TIMEOUT_MS)
+    # The visitor's own closure is a line of the conversation, not a bubble of theirs.
+    await expect(visitor.locator(".log .msg.system[data-seq]", has_text="closed the conversation")).to_have_count(1)
+    await expect(visitor.locator(".log .msg.mine", has_text="closed the conversation")).to_have_count(0)
     detail = await world.call("GET", f"/conversations/{conversation_id}")
     assert (detail["rating"]["rating"], detail["rating"]["comment"]) == (3, "Quick, but I had to wait.")
 

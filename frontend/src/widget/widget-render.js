@@ -117,7 +117,8 @@ export function widgetEvents(Widget) {
   }
 
   function messageItem(message) {
-    var who = mine(message) ? "mine" : message.kind === "notice" ? "system" : message.author_role;
+    // A notice is the conversation's, whoever caused it (the visitor's own "… closed" too).
+    var who = message.kind === "notice" ? "system" : mine(message) ? "mine" : message.author_role;
     var item = el("li", { class: "msg " + who, "data-seq": String(message.seq) });
     if (message.kind === "notice") {
       item.textContent = message.body;

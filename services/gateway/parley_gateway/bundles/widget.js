@@ -829,7 +829,7 @@
       tick.setAttribute("title", seen ? t("Seen") : t("Sent"));
     }
     function messageItem(message) {
-      var who = mine(message) ? "mine" : message.kind === "notice" ? "system" : message.author_role;
+      var who = message.kind === "notice" ? "system" : mine(message) ? "mine" : message.author_role;
       var item = el("li", { class: "msg " + who, "data-seq": String(message.seq) });
       if (message.kind === "notice") {
         item.textContent = message.body;

@@ -3,7 +3,7 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 
-import { memoryStorage } from "../src/client/parley-client.js";
+import { Client, memoryStorage } from "../src/client/parley-client.js";
 import { CloseCode } from "../src/protocol.js";
 import { FakeSocket, goOnline, message, settle, visitorClient } from "./fake-server.js";
 
@@ -108,9 +108,9 @@ test("a request made while reconnecting waits for the connection and is then sen
   client.close();
 });
 
-test("kicked off or refused by policy: no reconnect, the status says offline", async (t) => {
+test("kicked off, refused by policy or from a disallowed origin: no reconnect, the status says offline", async (t) => {
   t.mock.timers.enable({ apis: ["setTimeout", "setInterval"] });
-  for (const code of [CloseCode.KICKED_OFF, CloseCode.POLICY]) {
+  for (const code of [CloseCode.KICKED_OFF, CloseCode.POLICY, CloseCode.ORIGIN_NOT_ALLOWED]) {
     const client = visitorClient();
     const socket = await goOnline(client);
     const opened = FakeSocket.opened.length;
@@ -138,4 +138,50 @@ test("retry delays double with jitter, start later after 'try again later', and 
     const [busy] = delays(CloseCode.TRY_AGAIN_LATER, [1]);
     assert.ok(busy >= 2500 && busy <= 5000, `busy ${busy}`);
   }
+});
+
+/** Plays the HTTP server: answers each fetch with answer(url, init) -> [status, json]. */
+function fakeFetch(answer) {
+  const calls = [];
+  globalThis.fetch = /** @type {any} */ (
+    async (url, init = {}) => {
+      calls.push({ url: String(url), init });
+      const [status, json] = answer(String(url), init);
+      return new Response(JSON.stringify(json), { status, headers: { "Content-Type": "application/json" } });
+    }
+  );
+  return calls;
+}
+
+test("a site that signs its customer: the visitor login carries a fresh identity token and the channel", async () => {
+  const calls = fakeFetch(() => [200, { uid: "v1", uname: "Ann", role: "visitor", token: "t", expires_in: 900 }]);
+  const tokens = ["jwt-1", null];
+  const client = new Client({ baseUrl: "http://parley.test", storage: memoryStorage(), channelId: "ch_1" });
+  client.identity = () => Promise.resolve(tokens.shift());
+  await client.loginVisitor();
+  await client.loginVisitor(); // the site has no customer logged in: an anonymous visitor
+  const bodies = calls.map((call) => JSON.parse(call.init.body));
+  assert.equal(bodies[0].identity, "jwt-1");
+  assert.equal(bodies[0].channel_id, "ch_1");
+  assert.equal(bodies[1].identity, undefined);
+  assert.equal(bodies[1].channel_id, undefined);
+  client.close();
+});
+
+test("attachments: a refused upload is a ParleyError with its code; file links are absolute and reused", async () => {
+  const expires = new Date(Date.now() + 300_000).toISOString();
+  const calls = fakeFetch((url) =>
+    url.includes("/link")
+      ? [200, { url: "/files/c1/f1?sig=x", thumbnail_url: "/files/c1/f1/thumbnail?sig=y", expires_at: expires }]
+      : [413, { error: { code: 9106, message: "file too large" } }],
+  );
+  const client = visitorClient();
+  await assert.rejects(client.upload("c1", new Blob(["x"]), "big.png"), { name: "ParleyError", code: 9106 });
+  assert.equal(calls[0].url, "http://parley.test/files/c1?name=big.png");
+  const links = await client.fileLink("c1", "f1");
+  assert.equal(links.url, "http://parley.test/files/c1/f1?sig=x");
+  assert.equal(links.thumbnail_url, "http://parley.test/files/c1/f1/thumbnail?sig=y");
+  await client.fileLink("c1", "f1");
+  assert.equal(calls.filter((call) => call.url.includes("/link")).length, 1, "a live link is not asked for again");
+  client.close();
 });

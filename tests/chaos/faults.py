@@ -9,6 +9,8 @@ import signal
 import time
 from dataclasses import dataclass
 
+import redis.asyncio as redis
+
 from tests.chaos.phases import ChaosRun, Fault
 
 # How long a broker stays away, and a proxy fault lasts: longer than a bus reconnect interval
@@ -72,6 +74,17 @@ async def stop_mongo(run: ChaosRun) -> None:
         await run.brokers.up()
 
 
+async def flush_redis(run: ChaosRun) -> None:
+    """Redis loses everything at once, as a restart without persistence or a failover to an empty
+    replica does: the state kept only there must be rebuilt by the services themselves."""
+    client = redis.Redis.from_url(run.brokers.redis_url)
+    try:
+        await client.flushall()
+    finally:
+        await client.aclose()
+    await asyncio.sleep(OUTAGE_SECONDS)
+
+
 def latency(*proxies: str, milliseconds: int, jitter: int) -> Fault:
     async def slow(run: ChaosRun) -> None:
         for proxy in proxies:
@@ -108,6 +121,7 @@ SCENARIOS = [
     Scenario("kgw", "kill -9 a gateway", kill("gateway"), killed="gateway"),
     Scenario("redis", "Redis stopped (4 s)", stop_redis),
     Scenario("mongo", "MongoDB-wire server stopped (4 s)", stop_mongo),
+    Scenario("rflush", "Redis flushed (FLUSHALL)", flush_redis),
     Scenario("lat", "proxy: latency 200±100 ms to all brokers (8 s)", latency(*PROXIES, milliseconds=200, jitter=100)),
     Scenario("camqp", "proxy: RabbitMQ connections cut (4 s)", cut("amqp", GATEWAY_AMQP)),
     Scenario("cstore", "proxy: Redis and MongoDB connections cut (4 s)", cut("redis", GATEWAY_REDIS, "mongo")),

@@ -76,7 +76,7 @@ async def run_quiet_cut(run: ChaosRun, name: str, key: str, outage_seconds: floa
     await run.proxy.set_enabled(link, False)
     try:
         if link == GATEWAY_AMQP:  # from here what the bus routes to the node is unroutable
-            await _wait_queue_gone(run.brokers.management_url, topology.deliver_queue(node))
+            await _wait_queue_gone(run.brokers.management_url, topology.node_events_queue("gateway", node))
         # Toxiproxy closes the Redis link at once: what is published to the node's users is lost to it.
         cut_at = time.monotonic()
         pause = outage_seconds / (MESSAGES_PER_CONVERSATION + 1)

@@ -52,17 +52,18 @@ SERVICES: dict[str, dict[str, Any]] = {
     "notification": {"module": "parley_notification", "port": 8085, "label": "notification"},
 }
 
-BUS, REDIS, MONGO, VAPID = (
+BUS, REDIS, MONGO, VAPID, FILE_LINKS = (
     "PARLEY_AMQP_URL",
     "PARLEY_REDIS_URL",
     "PARLEY_MONGO_URL",
     "PARLEY_NOTIFICATION_VAPID_PRIVATE_KEY",
+    "PARLEY_CHAT_FILES_URL_SECRET",
 )
 # Least privilege: each service gets exactly the secrets it uses.
 EXPECTED_SECRET_KEYS = {
     "gateway": {BUS, REDIS},
     "auth": {BUS, REDIS, MONGO},
-    "chat-session": {BUS, REDIS, MONGO},
+    "chat-session": {BUS, REDIS, MONGO, FILE_LINKS},
     "chatbot-engine": {BUS, REDIS, MONGO},
     "presence": {BUS, REDIS},
     "notification": {BUS, REDIS, MONGO, VAPID},
@@ -575,7 +576,10 @@ def test_ingress_only_where_expected(docs: list[dict[str, Any]]) -> None:
 
 
 def test_ingress_routes_public_services_with_websocket_timeouts(docs: list[dict[str, Any]]) -> None:
-    (ingress,) = of_kind(docs, "Ingress")
+    ingresses = {doc["metadata"]["name"]: doc for doc in of_kind(docs, "Ingress")}
+    assert set(ingresses) == {"parley", "parley-files"}
+    ingress = ingresses["parley"]
+    assert ingress["spec"]["rules"][0]["host"] == ingresses["parley-files"]["spec"]["rules"][0]["host"]
     annotations = ingress["metadata"]["annotations"]
     assert int(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"]) >= 3600
     assert int(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"]) >= 3600
@@ -585,6 +589,19 @@ def test_ingress_routes_public_services_with_websocket_timeouts(docs: list[dict[
     assert backends == PUBLIC_SERVICES
     paths = [path["path"] for rule in ingress["spec"]["rules"] for path in rule["http"]["paths"]]
     assert "/ws" in paths and "/" not in paths, "route explicit paths; /metrics must stay internal"
+
+
+def test_uploads_have_their_own_ingress_body_limit_and_are_not_buffered(docs: list[dict[str, Any]]) -> None:
+    files = next(doc for doc in of_kind(docs, "Ingress") if doc["metadata"]["name"] == "parley-files")
+    annotations = files["metadata"]["annotations"]
+    assert annotations["nginx.ingress.kubernetes.io/proxy-body-size"] == "100m"
+    assert annotations["nginx.ingress.kubernetes.io/proxy-request-buffering"] == "off"
+    routes = [
+        (path["path"], path["backend"]["service"]["name"])
+        for rule in files["spec"]["rules"]
+        for path in rule["http"]["paths"]
+    ]
+    assert routes == [("/files", "chat-session")]
 
 
 # --------------------------------------------------------------------------- monitoring

@@ -206,3 +206,32 @@ def world_fixture(name: str, env: dict[str, str] | None = None, *, uses: tuple[s
         assert all(code == 0 for code in codes.values()), f"services did not stop cleanly: {codes}"
 
     return world
+
+
+# Attachments (docs/attachments.md): an upload of the raw body, and a message carrying uploads.
+async def upload(
+    world: ChatWorld,
+    token: str | None,
+    conversation_id: str,
+    name: str,
+    body: Any,
+    *,
+    status: int = 201,
+    base: str = "",
+) -> dict[str, Any]:
+    headers = {"Authorization": f"Bearer {token}"} if token else {}
+    url = (base or world.chat_url) + f"/files/{conversation_id}"
+    async with world.session.post(url, params={"name": name}, data=body, headers=headers) as response:
+        answer = await response.json()
+        assert response.status == status, answer
+        return answer
+
+
+async def send_files(world: ChatWorld, person: Person, conversation_id: str, file_ids: list[str], key: str) -> Any:
+    data = {
+        "conversation_id": conversation_id,
+        "client_msg_id": key,
+        "kind": "file",
+        "body": {"file_ids": file_ids, "text": "see attached"},
+    }
+    return await person.ws.request("message.send", data, timeout=WAIT_SECONDS)

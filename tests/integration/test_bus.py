@@ -11,6 +11,7 @@ import aio_pika
 import pytest
 
 from parley.bus import Bus, topology
+from parley.bus.queues import QueueMismatch
 from parley.contracts.base import Envelope
 from parley.contracts.bot import bot_user_id
 from parley.contracts.commands import LookupNodes, NodesOfUsers
@@ -19,7 +20,9 @@ from parley.contracts.events import WITH_BOT, MessageCreated, PresenceChanged
 from parley.contracts.messages import Message
 from parley.settings import ServiceSettings
 from parley_fleet import create_vhost, delete_vhost
+from parley_fleet.rabbitmq import queues
 from tests.conftest import MANAGEMENT_URL, Infra
+from tests.kit.waiting import eventually
 
 
 @pytest.fixture
@@ -329,7 +332,7 @@ async def test_a_binding_no_handler_takes_any_more_is_removed_at_start(infra: In
         channel = await connection.channel()
         events = await channel.declare_exchange(topology.EVENTS, aio_pika.ExchangeType.TOPIC, durable=True)
         old = await channel.declare_queue(
-            topology.events_queue("presence"), durable=True, arguments=topology.WORK_QUEUE_ARGUMENTS
+            topology.events_queue("presence"), durable=True, arguments=topology.work_queue_arguments(8)
         )
         await old.bind(events, routing_key="message.created")  # what the previous version bound
 
@@ -343,3 +346,101 @@ async def test_a_binding_no_handler_takes_any_more_is_removed_at_start(infra: In
     await publisher.publish_event(_message_created("c-after-upgrade", ["v1", "o1"]))
     await asyncio.sleep(0.5)
     assert await _dead_letters(infra) == []
+
+
+async def test_durable_queues_are_quorum_queues_and_a_node_s_own_stay_classic(infra: Infra, buses: list[Bus]) -> None:
+    async def ignore(_event: PresenceChanged, _envelope: Envelope) -> None:
+        return None
+
+    async def lookup(_command: LookupNodes, _envelope: Envelope) -> NodesOfUsers:
+        return NodesOfUsers(nodes={})
+
+    service = Bus(_settings(infra, bus_max_attempts=6), "svc")
+    service.on_event(PresenceChanged, ignore)
+    service.on_node_event(MessageCreated, ignore)
+    service.on_command(LookupNodes, lookup)
+    await _start(buses, service)
+    declared = await queues(MANAGEMENT_URL, infra.vhost)
+    durable = [topology.commands_queue("svc"), topology.events_queue("svc"), topology.DEAD_LETTERS_QUEUE]
+    durable += [topology.delay_queue(milliseconds) for milliseconds in topology.delay_milliseconds()]
+    assert {name: declared[name]["type"] for name in durable} == dict.fromkeys(durable, "quorum")
+    for work in durable[:2]:  # the broker's budget of returns agrees with the consumer's 6 attempts
+        assert declared[work]["arguments"]["x-delivery-limit"] == 5, declared[work]["arguments"]
+    own = [
+        topology.node_events_queue("svc", service.settings.node_id),
+        topology.reply_queue("svc", service.settings.node_id),
+    ]
+    assert {name: declared[name]["type"] for name in own} == dict.fromkeys(own, "classic")
+
+
+async def test_a_classic_queue_of_an_earlier_version_stops_the_bus_saying_what_to_do(infra: Infra) -> None:
+    connection = await aio_pika.connect(infra.amqp_url)
+    async with connection:
+        channel = await connection.channel()
+        await channel.declare_queue(
+            topology.events_queue("svc"), durable=True, arguments={"x-dead-letter-exchange": topology.DLX}
+        )
+
+    async def ignore(_event: PresenceChanged, _envelope: Envelope) -> None:
+        return None
+
+    upgraded = Bus(_settings(infra), "svc")
+    upgraded.on_event(PresenceChanged, ignore)
+    await upgraded.connect()
+    try:
+        with pytest.raises(QueueMismatch) as refused:
+            await upgraded.start_consuming()
+    finally:
+        await upgraded.close()
+    assert "'svc.events' is a classic queue" in str(refused.value)
+    assert "docs/operations.md" in str(refused.value)
+    assert (await queues(MANAGEMENT_URL, infra.vhost))["svc.events"]["type"] == "classic", "left as it was"
+
+
+async def test_a_message_that_kills_its_consumer_every_time_has_the_consumer_s_budget(
+    infra: Infra, buses: list[Bus]
+) -> None:
+    """A consumer that dies holding a message returns it to its queue: those returns count against
+    the same bus_max_attempts as the consumer's own retries, on the broker's side and on the bus's."""
+    await _dead_letters(infra)
+    declaring = Bus(_settings(infra, bus_max_attempts=3), "svc")
+    calls: list[str] = []
+
+    async def failing(event: PresenceChanged, _envelope: Envelope) -> None:
+        calls.append(event.user_id)
+        raise RuntimeError("a dependency is away")
+
+    declaring.on_event(PresenceChanged, failing)
+    await declaring.connect()
+    await declaring.start_consuming()
+    await declaring.stop_consuming(timeout=2)
+    await declaring.close()
+    publisher = await _start(buses, Bus(_settings(infra), "publisher"))
+    await publisher.publish_event(PresenceChanged(user_id="kills-its-consumer", status="away"))
+    await publisher.publish_event(PresenceChanged(user_id="returned-twice", status="away"))
+
+    async def take_and_die() -> str:
+        """What a consumer killed mid-handler does: take one message, never settle it."""
+        connection = await aio_pika.connect(infra.amqp_url)
+        channel = await connection.channel()
+        queue = await channel.get_queue(topology.events_queue("svc"), ensure=False)
+        message = await eventually(lambda: queue.get(fail=False), what="a message in svc.events")
+        await connection.close()  # the message goes back to its queue, one return more
+        return str(Envelope.model_validate_json(message.body).payload["user_id"])
+
+    taken = [await take_and_die() for _ in range(5)]  # quorum queues return a message at its place: the head
+    assert taken == ["kills-its-consumer"] * 3 + ["returned-twice"] * 2, (
+        "three deliveries of the first, then the broker dead-lettered it"
+    )
+    consumer = Bus(_settings(infra, bus_max_attempts=3), "svc")
+    consumer.on_event(PresenceChanged, failing)
+    await _start(buses, consumer)
+    dead: list[object] = []
+
+    async def both_dead() -> bool:
+        dead.extend(envelope.payload["user_id"] for envelope in await _dead_letters(infra))
+        return len(dead) >= 2
+
+    await eventually(both_dead, what="both messages dead-lettered")
+    assert sorted(map(str, dead)) == ["kills-its-consumer", "returned-twice"]
+    assert calls == ["returned-twice"], "its third delivery: failed once, no retry left"

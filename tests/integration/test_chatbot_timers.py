@@ -203,7 +203,7 @@ async def test_timers_come_back_after_redis_loses_its_data(cluster: Cluster) -> 
         store = TimerStore(client, cluster.slice.redis_prefix)
         assert "both_silent" in await store.deadlines(cid)
         # What a Redis restarted without persistence looks like to this slice: no timer keys at all.
-        lost = [key async for key in client.scan_iter(match=f"{cluster.slice.redis_prefix}chatbot:timer*")]
+        lost = [key async for key in client.scan_iter(match=f"{cluster.slice.redis_prefix}{{chatbot:timers}}:*")]
         assert lost and await client.delete(*lost) == len(lost)
         assert await store.deadlines(cid) == {}
         await cluster.chat.said(cid, 3, timeout=15)  # re-indexed from MongoDB within ~5 s, then fired

@@ -13,6 +13,7 @@ import pytest
 import redis.asyncio as redis
 
 from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber, current_states, newest_seqs
+from parley.settings import ServiceSettings
 from tests.conftest import REDIS_URL
 
 pytestmark = pytest.mark.integration
@@ -27,7 +28,10 @@ class Node:
         self.received: asyncio.Queue[Delivered] = asyncio.Queue()
         self.resubscribed = asyncio.Event()
         self.subscriber = DeliverySubscriber(
-            REDIS_URL, prefix, self.received.put_nowait, self.resubscribed.set, name=self.name
+            ServiceSettings(redis_url=REDIS_URL, redis_key_prefix=prefix),
+            self.received.put_nowait,
+            self.resubscribed.set,
+            name=self.name,
         )
         self.task = asyncio.create_task(self.subscriber.run())
 

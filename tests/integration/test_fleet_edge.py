@@ -23,6 +23,10 @@ def test_routes_come_from_the_ingress_manifest() -> None:
     assert routes[("/auth", "Prefix")] == "auth"
     assert routes[("/channels", "Prefix")] == "chat_session"  # chat-session in Kubernetes
     assert routes[("/push", "Prefix")] == "notification"
+    assert routes[("/files", "Prefix")] == "chat_session"
+    limits = {route.path: route.max_body_bytes for route in load_routes()}
+    assert limits["/files"] == 100 * 1024**2  # uploads: their own Ingress and body limit
+    assert limits["/channels"] == 64 * 1024
 
 
 @pytest.mark.parametrize(
@@ -118,6 +122,23 @@ async def test_http_is_forwarded_with_forwarded_headers(edge: tuple[Edge, web.Ap
         "forwarded_for": "127.0.0.1",
         "proto": "http",
     }
+
+
+async def test_a_body_over_the_routes_limit_is_refused(edge: tuple[Edge, web.Application]) -> None:
+    proxy, _ = edge
+    too_much = b"x" * (65 * 1024)  # /auth's Ingress: proxy-body-size 64k
+
+    async def streamed() -> AsyncIterator[bytes]:  # no Content-Length: cut as it passes the limit
+        for start in range(0, len(too_much), 4096):
+            yield too_much[start : start + 4096]
+
+    async with aiohttp.ClientSession() as session:
+        async with session.post(f"{proxy.url}/auth/login", data=too_much) as declared:
+            assert declared.status == 413
+        async with session.post(f"{proxy.url}/auth/login", data=streamed()) as chunked:
+            assert chunked.status == 413, await chunked.text()
+        async with session.post(f"{proxy.url}/auth/login", data=b"y" * (60 * 1024)) as fits:
+            assert fits.status == 201
 
 
 async def test_websocket_frames_and_close_codes_pass_both_ways(edge: tuple[Edge, web.Application]) -> None:

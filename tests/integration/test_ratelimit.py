@@ -40,8 +40,8 @@ async def test_tokens_come_back_at_the_rate(client: redis.Redis, prefix: str) ->
 
 async def test_several_buckets_are_all_or_nothing(client: redis.Redis, prefix: str) -> None:
     limiter = RateLimiter(client, prefix)
-    wide = Bucket("wide", capacity=10, per_second=0.01)
-    narrow = Bucket("narrow", capacity=1, per_second=0.01)
+    wide = Bucket("wide", capacity=10, per_second=0.01, group="pair")
+    narrow = Bucket("narrow", capacity=1, per_second=0.01, group="pair")
     assert (await limiter.take(wide, narrow)).allowed
     refused = await limiter.take(wide, narrow)
     assert not refused.allowed and refused.blocked_by is narrow
@@ -66,7 +66,7 @@ async def test_concurrent_takers_cannot_race_past_the_limit(client: redis.Redis,
 async def test_an_idle_bucket_expires(client: redis.Redis, prefix: str) -> None:
     limiter = RateLimiter(client, prefix)
     await limiter.take(Bucket("idle", capacity=2, per_second=100))
-    ttl_ms = await client.pttl(f"{prefix}ratelimit:idle")
+    ttl_ms = await client.pttl(f"{prefix}ratelimit:{{idle}}:idle")
     assert 0 < ttl_ms <= 1100  # full again within 10 ms, plus the one-second grace
 
 

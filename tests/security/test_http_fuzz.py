@@ -257,10 +257,11 @@ def path_values(seeded: dict[str, str]) -> st.SearchStrategy[str]:
     """A path parameter: a real id, one that names nothing, or anything, as one path segment."""
     # Not "{", "}" or "/" (even percent-encoded): aiohttp's router matches a parameter with
     # [^{}/]+, so such a segment names no route and never reaches the layer (the router answers
-    # its own plain-text 404). Not "." or "..": the client resolves them away.
-    random = st.text(st.characters(exclude_characters="{}/"), min_size=1, max_size=250).filter(
-        lambda s: s not in (".", "..")
-    )
+    # its own plain-text 404). Not "." or "..": the client resolves them away. No lone surrogate:
+    # it has no UTF-8 form, so no client can put one in a URL (quote() raises before sending).
+    random = st.text(
+        st.characters(exclude_characters="{}/", exclude_categories=["Cs"]), min_size=1, max_size=250
+    ).filter(lambda s: s not in (".", ".."))
     return st.one_of(st.sampled_from([*seeded.values(), UNKNOWN_ID]), random)
 
 

@@ -168,7 +168,7 @@ async def test_a_dribbled_body_is_dropped_before_it_completes_on_the_gateway(
 
 
 async def test_a_dribbled_body_is_dropped_before_it_completes_on_the_edge(fleet: Fleet) -> None:
-    """A login through the edge: the edge reads the whole body before passing it on."""
+    """A login through the edge: the edge streams the body on, and its body timeout still cuts a dribbler."""
     async with edge_before(fleet, fleet.url("gateway"), STRICT_EDGE) as edge:
         answer, progress = await _dribbled(edge.port, slow_body("POST", "/auth/login", DRIBBLED_PIECES))
     assert answer == b"", "the server answered: it waited for the whole slow body"

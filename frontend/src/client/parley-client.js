@@ -19,7 +19,12 @@ var REFRESH_MARGIN_MS = 60000;
 var REQUEST_TIMEOUT_MS = 15000;
 var MAX_RESUME = 100; // the auth frame takes at most 100 conversations to resume
 // Close codes after which the client must not reconnect by itself (docs/protocol.md).
-var NO_RECONNECT = { [CloseCode.POLICY]: "policy", [CloseCode.KICKED_OFF]: "kickoff" };
+// 4011: the page's origin is not one the channel allows; trying again cannot change that.
+var NO_RECONNECT = {
+  [CloseCode.POLICY]: "policy",
+  [CloseCode.KICKED_OFF]: "kickoff",
+  [CloseCode.ORIGIN_NOT_ALLOWED]: "origin",
+};
 
 function ParleyError(code, message, extra) {
   var error = /** @type {any} */ (new Error(message));
@@ -92,6 +97,10 @@ function Client(options) {
   this.clientKind = options.clientKind || "web";
   this.storage = options.storage || defaultStorage();
   this.storageKey = options.storageKey || "parley";
+  // A site that signs who its customer is (docs/client.md): a function resolving with a fresh
+  // identity token of channelId, asked at every visitor login (the token works once).
+  this.identity = options.identity || null;
+  this.channelId = options.channelId || null;
   this.status = "offline";
   this.user = null; // {uid, uname, role} after login
   this.events = new Emitter();
@@ -151,7 +160,16 @@ Client.prototype.deviceId = function () {
 };
 
 Client.prototype.loginVisitor = function () {
-  return this._login({ device_id: this.deviceId(), client_kind: this.clientKind });
+  var self = this;
+  var body = { device_id: this.deviceId(), client_kind: this.clientKind };
+  if (!this.identity || !this.channelId) return this._login(body);
+  return Promise.resolve(this.identity()).then(function (token) {
+    if (token) {
+      body.identity = token;
+      body.channel_id = self.channelId;
+    }
+    return self._login(body);
+  });
 };
 
 Client.prototype.loginUser = function (username, password) {
@@ -668,6 +686,72 @@ Client.prototype.send = function (conversationId, text, options) {
   };
   return this.request("message.send", data);
 };
+
+// ---- attachments (docs/attachments.md) ---------------------------------------------------
+
+/** Upload a File or Blob to a conversation; resolves to {file, status} (status "pending" while
+ * a virus scanner has not answered). The server decides the type from the bytes. */
+Client.prototype.upload = function (conversationId, blob, name) {
+  var path =
+    "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
+  return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+};
+
+/** Send uploaded files as one message of kind "file" (idempotent by clientMsgId, like send). */
+Client.prototype.sendFiles = function (conversationId, fileIds, options) {
+  options = options || {};
+  return this.send(
+    conversationId,
+    { file_ids: fileIds, text: options.text || "" },
+    { kind: "file", clientMsgId: options.clientMsgId },
+  );
+};
+
+// A link is reused until this long before it expires, so a redraw does not ask again.
+var LINK_MARGIN_MS = 30000;
+
+/** Short-lived signed links to a file: {url, thumbnail_url, expires_at}, absolute URLs. */
+Client.prototype.fileLink = function (conversationId, fileId) {
+  var self = this;
+  var cache = this._links || (this._links = {});
+  var kept = cache[fileId];
+  if (kept && kept.until - LINK_MARGIN_MS > Date.now()) return kept.promise;
+  var path = "/files/" + encodeURIComponent(conversationId) + "/" + encodeURIComponent(fileId) + "/link";
+  var promise = this.authedFetch(path)
+    .then(answerOf)
+    .then(function (links) {
+      var base = self.baseUrl || global.location.href;
+      return {
+        url: new URL(links.url, base).href,
+        expires_at: links.expires_at,
+        thumbnail_url: links.thumbnail_url ? new URL(links.thumbnail_url, base).href : null,
+      };
+    });
+  cache[fileId] = { promise: promise, until: Date.now() + 60000 };
+  promise.then(
+    function (links) {
+      cache[fileId].until = Date.parse(links.expires_at);
+    },
+    function () {
+      delete cache[fileId];
+    },
+  );
+  return promise;
+};
+
+/** An HTTP answer's JSON, or its documented error (docs/protocol.md) as a ParleyError. */
+function answerOf(response) {
+  return response
+    .json()
+    .catch(function () {
+      return {};
+    })
+    .then(function (answer) {
+      if (response.ok) return answer;
+      var error = answer.error || { code: ErrorCode.INTERNAL, message: "HTTP " + response.status };
+      throw ParleyError(error.code, error.message, { status: response.status });
+    });
+}
 
 Client.prototype.onMessage = function (cb) {
   return this.events.on("message", cb);

@@ -23,6 +23,9 @@ function byId(id) {
 
 var client = new Client({ clientKind: "console", storageKey: "parley-console" });
 var state = new ConsoleState();
+render.fileLink = function (conversationId, fileId) {
+  return client.fileLink(conversationId, fileId);
+};
 var drawPending = false;
 var sync = new Sync(client, state, redraw);
 var actions = new Actions(client, state, redraw);

@@ -34,10 +34,22 @@ function byId(id) {
 
 /** What a message says, in one line of text: bot bodies and actions included. */
 function messageText(message) {
+  if (message.kind === "erased") return "Message removed"; // a tombstone (docs/privacy.md)
   var body = message.body;
   if (typeof body === "string") return body;
   if (!body || typeof body !== "object") return "";
   if (message.kind === "action") return "[action: " + body.meaning + "]";
+  if (message.kind === "file")
+    return (
+      (body.text ? body.text + " " : "") +
+      "[" +
+      body.files
+        .map(function (file) {
+          return file.name;
+        })
+        .join(", ") +
+      "]"
+    );
   return body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
 }
 
@@ -141,8 +153,9 @@ function renderList(state, onSelect) {
 }
 
 function messageItem(message, conversation, myId) {
-  if (message.kind === "notice") {
-    // joined, left, transferred, closed: a line of the log, not a bubble
+  if (message.kind === "notice" || message.kind === "erased") {
+    // joined, left, transferred, closed: a line of the log, not a bubble; so is a tombstone (its
+    // author's data was erased on request, docs/privacy.md).
     return el("li", { className: "system", "data-seq": String(message.seq) }, [
       el("span", { className: "body", text: messageText(message) }),
       el("time", { datetime: message.created_at, text: " · " + clock(message.created_at) }),
@@ -163,9 +176,42 @@ function messageItem(message, conversation, myId) {
   return el("li", { className: "message from-" + role, "data-seq": String(message.seq) }, [
     el("span", { className: "author", text: mine ? "You" : message.author_name || message.author_role }),
     el("time", { datetime: message.created_at, text: clock(message.created_at) }),
-    el("p", { className: "body", text: messageText(message) }),
+    message.kind === "file" ? filesBody(message) : el("p", { className: "body", text: messageText(message) }),
     tick,
   ]);
+}
+
+/** A file message: images as thumbnails that open the original, other files as links; links are
+ * signed for minutes, asked for through render.fileLink (console-app sets it to the client's). */
+function filesBody(message) {
+  var box = el("div", { className: "body files" });
+  if (message.body.text) box.appendChild(el("p", { text: message.body.text }));
+  message.body.files.forEach(function (file) {
+    var link = el("a", { target: "_blank", rel: "noopener noreferrer", "data-file-id": file.file_id }, [
+      file.thumbnail
+        ? el("img", { alt: file.name, className: "thumbnail" })
+        : el("span", { text: "⬇ " + file.name + " (" + file.content_type + ")" }),
+    ]);
+    function fresh() {
+      var links = render.fileLink;
+      if (!links) return;
+      links(message.conversation_id, file.file_id).then(
+        function (signed) {
+          link.href = signed.url;
+          var img = link.querySelector("img");
+          if (img && img.getAttribute("src") !== signed.thumbnail_url) img.src = signed.thumbnail_url;
+        },
+        function () {
+          link.title = "This file is not available.";
+        },
+      );
+    }
+    link.addEventListener("mouseenter", fresh);
+    link.addEventListener("focus", fresh);
+    fresh();
+    box.appendChild(link);
+  });
+  return box;
 }
 
 var OUTBOX_WORDS = { sending: "Sending…", waiting: "Waiting for the connection…", failed: "Not sent" };
@@ -222,6 +268,8 @@ function renderConversation(state) {
   if (!conversation) return;
   var summary = conversation.summary;
   byId("conversation-title").textContent = visitorName(summary);
+  // Signed by the channel's site (docs/client.md): the name is the site's customer, not typed in.
+  byId("conversation-verified").hidden = !summary.visitor_verified;
   byId("conversation-status").textContent = conversation.isOpen() ? "" : "Closed";
   var rating = summary.rating;
   var rated = byId("conversation-rating");
@@ -277,4 +325,7 @@ export const render = {
   conversation: renderConversation,
   typing: renderTyping,
   banner: showBanner,
+  /** Signed links to a file ({url, thumbnail_url}); console-app sets it to its client's fileLink.
+   * @type {((conversationId: string, fileId: string) => Promise<any>) | null} */
+  fileLink: null,
 };

@@ -55,6 +55,17 @@ export const TRANSLATIONS = {
     "{name} is typing…": "{name} 正在输入…",
     "Continue here": "在此继续",
     "{label} ({count} unread)": "{label}（{count} 条未读）",
+    "This chat is not set up for this website.": "此聊天未为本网站配置。",
+    "That file is too large for this chat.": "文件太大，无法在此聊天中发送。",
+    "This chat does not accept that kind of file.": "此聊天不接受这种类型的文件。",
+    "That file could not be accepted (it is damaged or was refused by the virus scanner).":
+      "无法接受该文件（文件已损坏或被病毒扫描拒绝）。",
+    "You have sent as many files as you can today.": "您今天发送的文件已达上限。",
+    "The file is still being checked. Please try again in a moment.": "文件仍在检查中，请稍后再试。",
+    "Attach a file": "添加附件",
+    Retry: "重试",
+    "This file is not available.": "此文件不可用。",
+    "Message removed": "消息已删除",
   },
 };
 

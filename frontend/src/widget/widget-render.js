@@ -37,7 +37,7 @@ export function widgetEvents(Widget) {
       ui.log.appendChild(el("li", { class: "msg meta", "data-seq": String(message.seq), hidden: "" })); // keeps its place in seq order
     } else ui.log.appendChild(messageItem(message));
     h.scrollDown();
-    if (!mine(message) && message.kind !== "notice") noteUnread(message);
+    if (!mine(message) && message.kind !== "notice" && message.kind !== "erased") noteUnread(message);
     h.reportRead();
   });
 
@@ -57,6 +57,12 @@ export function widgetEvents(Widget) {
   function previewText(message) {
     var body = message.body;
     var text = typeof body === "string" ? body : body.text || body.title || body.name || body.meaning || "";
+    if (!text && message.kind === "file")
+      text = body.files
+        .map(function (file) {
+          return file.name;
+        })
+        .join(", ");
     return text.length > PREVIEW_CHARS ? text.slice(0, PREVIEW_CHARS - 1) + "…" : text;
   }
 
@@ -117,11 +123,13 @@ export function widgetEvents(Widget) {
   }
 
   function messageItem(message) {
-    // A notice is the conversation's, whoever caused it (the visitor's own "… closed" too).
-    var who = message.kind === "notice" ? "system" : mine(message) ? "mine" : message.author_role;
+    // A notice is the conversation's, whoever caused it (the visitor's own "… closed" too); so is
+    // a tombstone: its author's data was erased on request (docs/privacy.md).
+    var system = message.kind === "notice" || message.kind === "erased";
+    var who = system ? "system" : mine(message) ? "mine" : message.author_role;
     var item = el("li", { class: "msg " + who, "data-seq": String(message.seq) });
-    if (message.kind === "notice") {
-      item.textContent = message.body;
+    if (system) {
+      item.textContent = message.kind === "erased" ? t("Message removed") : message.body;
       return item;
     }
     if (!mine(message)) {
@@ -140,6 +148,7 @@ export function widgetEvents(Widget) {
     }
     if (message.kind === "bot") item.appendChild(botContent(message.body));
     else if (message.kind === "action") item.appendChild(el("p", { text: "[" + message.body.meaning + "]" }));
+    else if (message.kind === "file") item.appendChild(filesContent(message));
     else item.appendChild(el("p", { text: String(message.body) }));
     var meta = el("span", { class: "meta" }, [clock(message.created_at)]);
     item.appendChild(meta);
@@ -148,6 +157,35 @@ export function widgetEvents(Widget) {
       showTick(item, message.seq <= Widget.partnerSeenSeq);
     }
     return item;
+  }
+
+  /** A file message: each image as its thumbnail, each other file as a link; links are signed
+   * for minutes, so they are asked for when drawn (and again on hover or focus, if stale). */
+  function filesContent(message) {
+    var box = el("div", { class: "files" });
+    if (message.body.text) box.appendChild(el("p", { text: message.body.text }));
+    message.body.files.forEach(function (file) {
+      var link = el("a", { target: "_blank", rel: "noopener noreferrer", "data-file-id": file.file_id }, [
+        file.thumbnail ? el("img", { alt: file.name }) : el("span", { text: "⬇ " + file.name }),
+      ]);
+      function fresh() {
+        client.fileLink(message.conversation_id, file.file_id).then(
+          function (links) {
+            link.href = links.url;
+            var img = link.querySelector("img");
+            if (img && img.getAttribute("src") !== links.thumbnail_url) img.src = links.thumbnail_url;
+          },
+          function () {
+            link.title = t("This file is not available.");
+          },
+        );
+      }
+      link.addEventListener("mouseenter", fresh);
+      link.addEventListener("focus", fresh);
+      fresh();
+      box.appendChild(link);
+    });
+    return box;
   }
 
   function initial(name) {
@@ -364,6 +402,7 @@ export function widgetEvents(Widget) {
     if (status === "reconnecting" && code === 1002) h.showBanner(h.PLAIN[1002]);
     else if (status === "offline" && detail && detail.code === 4003) kickedOff();
     else if (status === "offline" && detail && detail.code === 1008) h.showBanner(h.PLAIN[1008]);
+    else if (status === "offline" && detail && detail.code === 4011) h.showBanner(h.PLAIN[9114]);
   });
 
   function statusText() {

@@ -17,6 +17,8 @@ export function mountWidget() {
   var BASE = new URL(script.src, location.href).origin;
   var CHANNEL = script.getAttribute("data-channel");
   var HIDE_WHEN_OFFLINE = script.getAttribute("data-hide-when-offline") === "true";
+  // The site's own URL answering a fresh identity token of its logged-in customer (docs/client.md).
+  var IDENTITY_URL = script.getAttribute("data-identity-url");
   // The visitor's language: data-locale on the embed tag, else the browser's (English otherwise).
   setLocale(pickLocale(script.getAttribute("data-locale"), navigator.languages || [navigator.language]));
   var STATE_KEY = "parley.widget." + CHANNEL; // {conversationId, open, stored}
@@ -34,8 +36,14 @@ export function mountWidget() {
     9104: t("This conversation has ended."),
     9102: t("This conversation is no longer available."),
     9103: t("This chat is not set up correctly (unknown channel)."),
+    9114: t("This chat is not set up for this website."),
     9500: t("Something went wrong on our side. Please try again."),
     9503: t("The chat service is busy or unreachable. Please try again in a moment."),
+    9106: t("That file is too large for this chat."),
+    9107: t("This chat does not accept that kind of file."),
+    9108: t("That file could not be accepted (it is damaged or was refused by the virus scanner)."),
+    9109: t("You have sent as many files as you can today."),
+    9112: t("The file is still being checked. Please try again in a moment."),
     kickoff: t("You opened the chat in another window or tab, so it is paused here."),
     1008: t("The chat was disconnected. Reload the page to start again."),
     offline: t("You are offline. The chat will reconnect when the connection is back."),
@@ -75,7 +83,18 @@ export function mountWidget() {
   }
 
   var Widget = {
-    client: new Client({ baseUrl: BASE, clientKind: "web" }),
+    client: new Client({
+      baseUrl: BASE,
+      clientKind: "web",
+      channelId: CHANNEL,
+      identity: IDENTITY_URL
+        ? function () {
+            return fetch(IDENTITY_URL, { credentials: "same-origin" }).then(function (r) {
+              return r.ok ? r.text() : null;
+            });
+          }
+        : null,
+    }),
     state: loadState(),
     conversationId: null,
     lastOwnSeq: 0,
@@ -119,7 +138,28 @@ export function mountWidget() {
     });
     ui.input.addEventListener("keydown", onKey);
     ui.input.addEventListener("input", onTyping);
+    ui.input.addEventListener("paste", onPaste);
+    ui.file = el("input", { type: "file", hidden: "", accept: "image/*,application/pdf,text/plain" });
+    ui.file.addEventListener("change", function () {
+      Array.prototype.forEach.call(ui.file.files, function (file) {
+        sendFile(file, file.name);
+      });
+      ui.file.value = "";
+    });
+    // A plain "+": an emoji paperclip is a missing-glyph box where no emoji font is installed.
+    ui.attach = el("button", {
+      type: "button",
+      class: "attach",
+      "aria-label": t("Attach a file"),
+      title: t("Attach a file"),
+      text: "+",
+      onclick: function () {
+        ui.file.click();
+      },
+    });
     ui.form = el("form", { class: "compose", onsubmit: onSubmit }, [
+      ui.attach,
+      ui.file,
       ui.input,
       el("button", { type: "submit", class: "send", text: t("Send") }),
     ]);
@@ -341,6 +381,71 @@ export function mountWidget() {
         pending.classList.add("failed");
         pending.appendChild(el("small", { class: "error", text: plain(error) }));
         showBanner(plain(error));
+      });
+  }
+
+  /** A pasted screenshot (or any pasted file) is sent as an attachment; pasted text stays text. */
+  function onPaste(event) {
+    var files = event.clipboardData && event.clipboardData.files;
+    if (!files || !files.length) return;
+    event.preventDefault();
+    Array.prototype.forEach.call(files, function (file) {
+      sendFile(file, file.name || "screenshot.png");
+    });
+  }
+
+  /** Upload one file and send it in a message of kind file, with a preview while it goes; a
+   * failure keeps the preview with the reason and a retry button. */
+  function sendFile(blob, name, pending) {
+    if (!Widget.conversationId) {
+      // attached before the session was open: sent once it is
+      if (Widget.opening)
+        Widget.opening.then(function () {
+          sendFile(blob, name, pending);
+        });
+      return;
+    }
+    var clientMsgId = "web-" + Date.now() + "-" + Math.random().toString(36).slice(2, 8);
+    if (pending) {
+      pending.className = "msg mine pending";
+      pending.querySelectorAll(".error, .retry").forEach(function (node) {
+        node.remove();
+      });
+    } else {
+      var isImage = /^image\//.test(blob.type || "");
+      pending = el("li", { class: "msg mine pending" }, [
+        isImage
+          ? el("img", { class: "upload-preview", alt: name, src: URL.createObjectURL(blob) })
+          : el("p", { text: name }),
+      ]);
+      Widget.ui.log.appendChild(pending);
+      scrollDown();
+    }
+    var item = pending;
+    item.setAttribute("data-client-msg-id", clientMsgId);
+    hideBanner();
+    var client = Widget.client;
+    client
+      .upload(Widget.conversationId, blob, name)
+      .then(function (uploaded) {
+        return client.sendFiles(Widget.conversationId, [uploaded.file.file_id], { clientMsgId: clientMsgId });
+      })
+      .then(function () {
+        markStored();
+      })
+      .catch(function (error) {
+        item.classList.add("failed");
+        item.appendChild(el("small", { class: "error", text: plain(error) }));
+        item.appendChild(
+          el("button", {
+            type: "button",
+            class: "retry",
+            text: t("Retry"),
+            onclick: function () {
+              sendFile(blob, name, item);
+            },
+          }),
+        );
       });
   }
 

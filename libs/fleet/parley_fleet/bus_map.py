@@ -2,8 +2,8 @@
 who takes it, read from the code itself.
 
 - The contracts and their types come from the registry (``parley.contracts.base.REGISTRY``).
-- Who takes one: each service's ``bus.on_command`` / ``on_event`` / ``on_node_event`` /
-  ``on_delivery`` registration of it; a command's reply is its handler's return annotation.
+- Who takes one: each service's ``bus.on_command`` / ``on_event`` / ``on_node_event``
+  registration of it; a command's reply is its handler's return annotation.
 - Who sends one: each service (or libs/parley) whose code constructs the contract's model.
 
 The services are read as source (``ast``), never imported: no settings, no brokers. A unit test
@@ -27,8 +27,8 @@ from parley.contracts.commands import Reply
 
 ROOT = Path(__file__).resolve().parents[3]
 DOC = ROOT / "docs" / "bus.md"
-CONTRACT_MODULES = ("commands", "events", "deliveries", "bot", "messages")
-REGISTRATIONS = {"on_command": "command", "on_event": "event", "on_node_event": "node event", "on_delivery": "delivery"}
+CONTRACT_MODULES = ("commands", "events", "bot", "messages")
+REGISTRATIONS = {"on_command": "command", "on_event": "event", "on_node_event": "node event"}
 SHARED = "libs/parley"
 
 
@@ -124,7 +124,6 @@ def render() -> str:
     commands_queue = topology.commands_queue("<service>")
     events_queue = topology.events_queue("<service>")
     node_events_queue = topology.node_events_queue("<service>", "<node>")
-    deliver_queue = topology.deliver_queue("<node>")
     reply_queue = topology.reply_queue("<service>", "<node>")
     out = [
         "# The bus: every contract, where it travels, who sends it and who takes it",
@@ -133,23 +132,20 @@ def render() -> str:
         "tests/unit/test_docs.py fails when this file differs. Do not edit by hand.",
         "",
         f"Exchanges: `{topology.COMMANDS}` (direct, key = command type), `{topology.EVENTS}` (topic, key = event",
-        (
-            f"type, maybe qualified), `{topology.DELIVER}` (direct, key = gateway node id), "
-            f"`{topology.DLX}` (dead letters),"
-        ),
-        f"`{topology.DELAY}` (retries waiting out their backoff). Queues: `{commands_queue}` (competing",
-        f"consumers), `{events_queue}` (one durable queue per service), `{node_events_queue}`",
-        f"and `{deliver_queue}` (exclusive per node). A command's answer is a `reply` (`Reply`: the result or",
-        f"an error code) sent through the default exchange to the asker's own queue `{reply_queue}`.",
+        f"type, maybe qualified), `{topology.DLX}` (dead letters), `{topology.DELAY}` (retries waiting out",
+        f"their backoff). Queues: `{commands_queue}` (competing consumers), `{events_queue}` (one durable",
+        f"queue per service), `{node_events_queue}` (exclusive per node). A command's answer is a `reply`",
+        "(`Reply`: the result or an error code) sent through the default exchange to the asker's own queue",
+        f"`{reply_queue}`. Frames for clients do not travel on the bus: they are published on the",
+        "recipients' Redis delivery channels (docs/delivery.md).",
         '"Sent by" lists each service whose code builds the model; "-" means only tests send it.',
     ]
     titles = {
         "command": ("Commands", "| type (version) | model | reply | routing key | sent by | handled by |"),
         "event": ("Events", "| type (version) | model | routing key | published by | consumed by |"),
-        "delivery": ("Deliveries", "| type (version) | model | routing key | delivered by | taken by |"),
         "unused": ("Registered but not on the bus", "| type (version) | model | built by |"),
     }
-    for kind in ("command", "event", "delivery", "unused"):
+    for kind in ("command", "event", "unused"):
         if not by_kind[kind]:
             continue
         title, header = titles[kind]
@@ -167,10 +163,8 @@ def _kind(model: type[Contract], usage: Usage) -> str:
         return "command"
     if "event" in usage.takers or "node event" in usage.takers:
         return "event"
-    if "delivery" in usage.takers:
-        return "delivery"
     module = model.__module__.rsplit(".", 1)[-1]
-    return {"commands": "command", "events": "event", "deliveries": "delivery"}.get(module, "unused")
+    return {"commands": "command", "events": "event"}.get(module, "unused")
 
 
 def _row(kind: str, name: str, model: type[Contract], usage: Usage) -> str:
@@ -186,8 +180,6 @@ def _row(kind: str, name: str, model: type[Contract], usage: Usage) -> str:
         takers += sorted(usage.takers.get("event", set()) - qualified)
         takers += sorted(usage.qualifiers)
         return f"| {type_} | `{name}` | `{model.TYPE}[.<qualifier>]` | {senders} | {', '.join(takers) or '-'} |"
-    if kind == "delivery":
-        return f"| {type_} | `{name}` | `<node id>` | {senders} | {_list(usage.takers.get('delivery', set()))} |"
     return f"| {type_} | `{name}` | {senders} |"
 
 

@@ -1,7 +1,8 @@
 """The local edge: one port that routes like the Kubernetes Ingress, so browsers see one origin
 locally as they do in a cluster (the widget, /ws, /auth, /channels... on the same host).
 
-HTTP is forwarded as it comes (bodies streamed, compressed bodies untouched); WebSockets are
+HTTP is forwarded as it comes (bodies streamed both ways, never read whole, each bounded by its
+Ingress's proxy-body-size; compressed bodies untouched); WebSockets are
 proxied frame by frame both ways and a close code on one side is passed to the other.
 ``cut_websockets`` drops every proxied WebSocket at once without a close frame, as a network
 drop would (the browser sees 1006), for the tests.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
 import aiohttp
@@ -60,6 +62,10 @@ CONNECT_TIMEOUT_SECONDS = 5.0
 GATEWAY_HARD_FRAME_BYTES = 64 * 1024 * 4
 
 
+class BodyTooLarge(Exception):
+    """A request body without a declared length went past its route's limit."""
+
+
 @dataclass(eq=False)
 class ProxiedSocket:
     request: web.Request
@@ -99,7 +105,7 @@ class Edge:
             cookie_jar=aiohttp.DummyCookieJar(),
             timeout=aiohttp.ClientTimeout(total=None, sock_connect=CONNECT_TIMEOUT_SECONDS),
         )
-        app = web.Application(client_max_size=1024**2)
+        app = web.Application()
         app.router.add_route("*", "/{tail:.*}", self._handle)
         guard = guard_app(app, self.limits)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False, **runner_options(self.limits))
@@ -139,7 +145,7 @@ class Edge:
         target = self.upstreams[route.service].rstrip("/") + forwardable(path) + question + query
         if request.headers.get("Upgrade", "").lower() == "websocket":
             return await self._websocket(request, target)
-        return await self._http(request, target)
+        return await self._http(request, target, route.max_body_bytes)
 
     def _forwarded(self, request: web.Request) -> dict[str, str]:
         earlier = request.headers.get("X-Forwarded-For")
@@ -150,14 +156,18 @@ class Edge:
             "X-Forwarded-Host": request.host,
         }
 
-    async def _http(self, request: web.Request, target: str) -> web.StreamResponse:
+    async def _http(self, request: web.Request, target: str, max_body_bytes: int) -> web.StreamResponse:
         assert self._session is not None
+        if (request.content_length or 0) > max_body_bytes:
+            return web.Response(status=413, text=f"request body larger than {max_body_bytes} bytes\n")
         headers = {k: v for k, v in request.headers.items() if k.lower() not in HOP_BY_HOP}
         headers.update(self._forwarded(request))
-        body = await request.read()
+        body = _bounded(request, max_body_bytes) if request.body_exists else None
+        if request.content_length is not None:
+            headers["Content-Length"] = str(request.content_length)
         try:
             async with self._session.request(
-                request.method, target, headers=headers, data=body or None, allow_redirects=False
+                request.method, target, headers=headers, data=body, allow_redirects=False
             ) as upstream:
                 answer_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in HOP_BY_HOP}
                 response = web.StreamResponse(status=upstream.status, reason=upstream.reason, headers=answer_headers)
@@ -167,6 +177,9 @@ class Edge:
                 await response.write_eof()
                 return response
         except aiohttp.ClientConnectionError as error:
+            # aiohttp reports a failing body as a failed send, the body's own error as its cause.
+            if isinstance(error.__cause__, BodyTooLarge):
+                return web.Response(status=413, text=f"{error.__cause__}\n")
             return web.Response(status=502, text=f"backend unreachable: {error}\n")
 
     async def _websocket(self, request: web.Request, target: str) -> web.StreamResponse:
@@ -208,6 +221,17 @@ class Edge:
         for task in (to_browser, to_backend):
             task.cancel()
         await asyncio.gather(to_browser, to_backend, return_exceptions=True)
+
+
+async def _bounded(request: web.Request, max_bytes: int) -> AsyncIterator[bytes]:
+    """The request's body as it arrives; past ``max_bytes`` (a body without a length that keeps
+    coming) the upload is cut, and the backend sees an incomplete body."""
+    seen = 0
+    async for chunk in request.content.iter_chunked(CHUNK_BYTES):
+        seen += len(chunk)
+        if seen > max_bytes:
+            raise BodyTooLarge(f"request body larger than {max_bytes} bytes")
+        yield chunk
 
 
 async def _pump(

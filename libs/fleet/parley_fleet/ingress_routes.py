@@ -15,6 +15,10 @@ INGRESS_MANIFEST = Path(__file__).resolve().parents[3] / "k8s" / "base" / "ingre
 FLEET_NAME_OF_SERVICE = {"chat-session": "chat_session"}
 
 PathType = Literal["Exact", "Prefix"]
+BODY_SIZE_ANNOTATION = "nginx.ingress.kubernetes.io/proxy-body-size"
+# ingress-nginx's own default when an Ingress sets no body size.
+DEFAULT_MAX_BODY_BYTES = 1024**2
+_SIZE_UNITS = {"": 1, "k": 1024, "m": 1024**2, "g": 1024**3}
 
 
 @dataclass(frozen=True)
@@ -22,6 +26,8 @@ class Route:
     path: str
     path_type: PathType
     service: str  # the fleet's name of the backend service
+    # The Ingress's proxy-body-size: a larger request body is refused (413), as nginx would.
+    max_body_bytes: int = DEFAULT_MAX_BODY_BYTES
 
     def matches(self, request_path: str) -> bool:
         """Kubernetes semantics: Exact is the whole path; Prefix matches element by element
@@ -38,16 +44,26 @@ def load_routes(manifest: Path = INGRESS_MANIFEST) -> list[Route]:
     for document in yaml.safe_load_all(manifest.read_text()):
         if not document or document.get("kind") != "Ingress":
             continue
+        annotations = document.get("metadata", {}).get("annotations") or {}
+        max_body = body_size(annotations.get(BODY_SIZE_ANNOTATION, "1m"))
         for rule in document["spec"]["rules"]:
             for entry in rule["http"]["paths"]:
                 name = entry["backend"]["service"]["name"]
                 path_type = entry.get("pathType", "Prefix")
                 if path_type not in ("Exact", "Prefix"):
                     raise ValueError(f"{manifest}: pathType {path_type} of {entry['path']} is not supported locally")
-                routes.append(Route(entry["path"], path_type, FLEET_NAME_OF_SERVICE.get(name, name)))
+                service = FLEET_NAME_OF_SERVICE.get(name, name)
+                routes.append(Route(entry["path"], path_type, service, max_body))
     if not routes:
         raise ValueError(f"{manifest}: no Ingress paths found")
     return routes
+
+
+def body_size(value: str) -> int:
+    """nginx's size syntax (``64k``, ``100m``, ``1g``, plain bytes) in bytes."""
+    text = value.strip().lower()
+    unit = text[-1] if text[-1:] in _SIZE_UNITS else ""
+    return int(text.removesuffix(unit)) * _SIZE_UNITS[unit]
 
 
 def pick_route(routes: list[Route], request_path: str) -> Route | None:

@@ -35,3 +35,14 @@ async def delete_vhost(management_url: str, vhost: str) -> None:
     ):
         if response.status not in (204, 404):
             response.raise_for_status()
+
+
+async def queues(management_url: str, vhost: str) -> dict[str, dict[str, object]]:
+    """The vhost's queues as the management API describes them (type, arguments, counts), by name."""
+    base, headers = _split(management_url)
+    async with (
+        aiohttp.ClientSession(headers=headers, timeout=aiohttp.ClientTimeout(total=10)) as session,
+        session.get(f"{base}/api/queues/{quote(vhost, safe='')}") as response,
+    ):
+        response.raise_for_status()
+        return {queue["name"]: queue for queue in await response.json()}

@@ -38,7 +38,8 @@ from redis.exceptions import RedisError
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.logs import get_logger
-from parley.stores import timed
+from parley.settings import ServiceSettings
+from parley.stores import redis_link_pool, timed
 
 log = get_logger("parley.deliveries")
 
@@ -68,6 +69,9 @@ RECONNECT_MAX_SECONDS = 1.0
 # 30 s: all back in 19.4 s, as 606aec8 (bench idle,storm; docs/performance.md).
 HOLD_TIMEOUT_SECONDS = 30.0
 
+# KEYS[1]: the conversation's newest seq. ARGV: seq, ttl, the item, then the members' channels:
+# channels are not keys (PUBLISH reaches every node of a Redis Cluster), and passing them in KEYS
+# would ask for one slot for them all.
 _MESSAGE = """
 local seq, ttl, payload = tonumber(ARGV[1]), ARGV[2], ARGV[3]
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
@@ -77,7 +81,7 @@ else
   redis.call('PEXPIRE', KEYS[1], ttl)
 end
 local reached = {}
-for i = 2, #KEYS do reached[i - 1] = redis.call('PUBLISH', KEYS[i], payload) end
+for i = 4, #ARGV do reached[i - 3] = redis.call('PUBLISH', ARGV[i], payload) end
 return reached
 """
 
@@ -138,10 +142,12 @@ class DeliveryPublisher:
         """Record ``seq`` as the conversation's newest (never lowered) and publish its
         ``message.new`` to every member, in one atomic script; returns the members some node holds."""
         members = list(dict.fromkeys(member_ids))
-        keys = [newest_key(self._prefix, conversation_id), *(user_channel(self._prefix, user) for user in members)]
+        channels = [user_channel(self._prefix, user) for user in members]
         item = encode("message.new", payload, conversation_id, seq)
         with timed("redis", "delivery_message"):
-            reached = await self._message(keys=keys, args=[seq, NEWEST_TTL_MS, item])
+            reached = await self._message(
+                keys=[newest_key(self._prefix, conversation_id)], args=[seq, NEWEST_TTL_MS, item, *channels]
+            )
         return {user for user, count in zip(members, reached, strict=True) if int(count) > 0}
 
     async def frame(
@@ -228,14 +234,19 @@ class DeliverySubscriber:
     """
 
     def __init__(
-        self, url: str, prefix: str, on_delivered: OnDelivered, on_resubscribed: Callable[[], None], *, name: str
+        self,
+        settings: ServiceSettings,
+        on_delivered: OnDelivered,
+        on_resubscribed: Callable[[], None],
+        *,
+        name: str,
     ) -> None:
         # ``name`` is the link's CLIENT SETNAME: an operator (or a test) finds a node's link by it.
         # RESP2: every reply, subscription confirmations and messages included, comes back from
-        # read_response in order (RESP3 hands push messages to a separate handler).
-        self._pool = redis.ConnectionPool.from_url(
-            url, socket_connect_timeout=DEAD_AFTER_SECONDS, client_name=name, protocol=2
-        )
+        # read_response in order (RESP3 hands push messages to a separate handler). Each new link
+        # goes to the current primary (with Sentinel: the one they name after a failover).
+        self._pool = redis_link_pool(settings, socket_connect_timeout=DEAD_AFTER_SECONDS, client_name=name, protocol=2)
+        prefix = settings.redis_key_prefix
         self._prefix = prefix
         self._channel_prefix = user_channel(prefix, "")
         self._on_delivered = on_delivered

@@ -45,13 +45,17 @@ ERROR_REF = {"$ref": "#/components/schemas/Error"}
 # What each refusal status means; the codes are docs/protocol.md's.
 ERROR_STATUSES = {
     400: "Bad argument (9105): the message names the field or parameter",
-    401: "Missing (9004), invalid, expired or revoked (7001) token",
-    403: "Not allowed (9101): the caller's role, or not a member of the conversation or channel",
-    404: "Unknown channel (9103), conversation (9102) or other resource (9105)",
-    409: "The conversation is closed (9104)",
-    413: "Body larger than the service accepts (9002)",
-    422: "Refused content: a sensitive word (8001), or an invalid script (9105, with every problem)",
-    429: "Too many requests (9003); Retry-After says when to try again",
+    401: "Missing (9004), invalid, expired or revoked (7001) token; a refused visitor identity (7101-7104)",
+    403: "Not allowed (9101): the caller's role, or not a member of the conversation or channel; "
+    "a disabled account (7110); an origin the channel does not allow (9114); a forged or altered download link (9110)",
+    404: "Unknown channel (9103), conversation (9102), file (9113) or other resource (9105)",
+    409: "The conversation is closed (9104), or the file is still being scanned (9112)",
+    410: "The download link has expired (9111): ask for a new one",
+    413: "Body larger than the service accepts (9002), or a file larger than the channel accepts (9106)",
+    415: "A file type (sniffed from its content) the channel does not accept (9107)",
+    422: "Refused content: a sensitive word (8001), an invalid script (9105, with every problem), "
+    "or a file that is not what its bytes say or is infected (9108)",
+    429: "Too many requests (9003); Retry-After says when to try again; or the daily upload quota is used (9109)",
     503: "A dependency is away, or this node is restarting (9503): try again shortly",
 }
 

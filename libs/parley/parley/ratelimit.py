@@ -58,11 +58,17 @@ return {1, tostring(lowest), 0}
 
 @dataclass(frozen=True)
 class Bucket:
-    """One limit: ``capacity`` actions at once (the burst), refilled at ``per_second``."""
+    """One limit: ``capacity`` actions at once (the burst), refilled at ``per_second``.
+
+    ``group``: the Redis Cluster hash tag of the bucket's key. Buckets taken together must share
+    it (one script touches them all, and a script's keys must live on one slot); it is the
+    narrowest thing they have in common (a connection's bucket and its user's: the user).
+    Without one, the bucket is its own group and is taken alone."""
 
     key: str
     capacity: float
     per_second: float
+    group: str = ""
 
     def __post_init__(self) -> None:
         if self.capacity < 1 or self.per_second <= 0:
@@ -78,7 +84,7 @@ class Verdict:
 
 
 class RateLimiter:
-    """Takes tokens from buckets kept in Redis under ``<prefix>ratelimit:<bucket key>``."""
+    """Takes tokens from buckets kept in Redis under ``<prefix>ratelimit:{<group>}:<bucket key>``."""
 
     def __init__(self, client: redis.Redis, prefix: str) -> None:
         self._redis = client
@@ -90,7 +96,7 @@ class RateLimiter:
         Redis does not answer (each caller decides whether to fail open or closed)."""
         if not buckets:
             return Verdict(True)
-        keys = [self._prefix + bucket.key for bucket in buckets]
+        keys = self.keys(buckets)
         args: list[float] = [cost]
         for bucket in buckets:
             args += [bucket.capacity, bucket.per_second]
@@ -103,7 +109,15 @@ class RateLimiter:
             return Verdict(True, tokens_left=float(amount))
         return Verdict(False, retry_after_seconds=float(amount), blocked_by=buckets[int(blocking) - 1])
 
+    def keys(self, buckets: tuple[Bucket, ...]) -> list[str]:
+        """The Redis keys of buckets taken together: ``<prefix>ratelimit:{<group>}:<key>``, one hash
+        tag, so the script that takes them runs on one Redis Cluster slot."""
+        groups = {bucket.group or bucket.key for bucket in buckets}
+        if len(groups) > 1:
+            raise ValueError(f"buckets taken together need one group, not {sorted(groups)}")
+        return [f"{self._prefix}{{{bucket.group or bucket.key}}}:{bucket.key}" for bucket in buckets]
+
     async def reset(self, *buckets: Bucket) -> None:
         """Forget the state of these buckets (they are full again)."""
-        if buckets:
-            await self._redis.delete(*(self._prefix + bucket.key for bucket in buckets))
+        for key in (self.keys((bucket,))[0] for bucket in buckets):  # one DEL per key: any slot
+            await self._redis.delete(key)

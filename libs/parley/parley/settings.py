@@ -79,8 +79,21 @@ class ServiceSettings(BaseSettings):
         '(docs/protocol.md, "Connection limits"). make up trusts its edge on 127.0.0.1; in Kubernetes, the Ingress '
         "controller's pod network. Empty: the socket's peer is the client (never trust a header anyone can write).",
     )
-    amqp_url: str = Field("amqp://guest:guest@127.0.0.1:5672/", description="RabbitMQ URL (vhost in the path).")
-    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
+    amqp_url: str = Field(
+        "amqp://guest:guest@127.0.0.1:5672/",
+        description="RabbitMQ URL (vhost in the path); for a cluster, every node's, comma-separated: the bus "
+        "connects to one and moves to the next when it goes.",
+    )
+    redis_url: str = Field(
+        "redis://127.0.0.1:6379/0",
+        description="Redis URL; with redis_sentinels, only its password and database number are used.",
+    )
+    redis_sentinels: str = Field(
+        "",
+        description="host:port of each Redis Sentinel, comma-separated: when set, the services ask them for "
+        "the primary of redis_sentinel_primary, and again after a failover.",
+    )
+    redis_sentinel_primary: str = Field("parley", description="The name the Sentinels monitor Parley's Redis by.")
     redis_key_prefix: str = Field(
         "parley:", description="Prefix of every Redis key, so tests and tenants can share a server."
     )
@@ -112,7 +125,9 @@ class ServiceSettings(BaseSettings):
         description="Deliveries of a failing message before it is dead-lettered; with the default, its retries "
         "(0.1 s, 0.5 s, 1 s, 2 s, 5 s, then 10 s) span about 28 s, longer than a store or broker restart. "
         "Each retry waits in a delay queue, holding no consumer slot; a failure no retry can mend (a value the "
-        "database refuses, a model that does not validate) is answered and dead-lettered at once.",
+        "database refuses, a model that does not validate) is answered and dead-lettered at once. Returns of a "
+        "message by a consumer that died holding it count too (the quorum queue's x-delivery-limit is this - 1): "
+        "every node of a service needs the same value.",
     )
     bus_handler_timeout_seconds: float = Field(
         30.0, gt=0, description="A handler running longer than this counts as failed (and is retried)."
@@ -138,6 +153,34 @@ class ServiceSettings(BaseSettings):
         for entry in value:
             ipaddress.ip_network(entry.strip(), strict=False)  # ValueError names the bad entry
         return value
+
+    @field_validator("amqp_url")
+    @classmethod
+    def _amqp_urls(cls, value: str) -> str:
+        for url in value.split(","):
+            if not url.strip().startswith(("amqp://", "amqps://")):
+                raise ValueError(f"not an AMQP URL: {url.strip()!r} (several are separated by commas)")
+        return value
+
+    @field_validator("redis_sentinels")
+    @classmethod
+    def _sentinels(cls, value: str) -> str:
+        for entry in filter(None, (part.strip() for part in value.split(","))):
+            host, _, port = entry.rpartition(":")
+            if not host or not port.isdigit():
+                raise ValueError(f"not host:port: {entry!r} (several are separated by commas)")
+        return value
+
+    @property
+    def sentinel_addresses(self) -> list[tuple[str, int]]:
+        """Every Sentinel's (host, port); empty: Redis is redis_url itself."""
+        entries = filter(None, (part.strip() for part in self.redis_sentinels.split(",")))
+        return [(host, int(port)) for host, _, port in (entry.rpartition(":") for entry in entries)]
+
+    @property
+    def amqp_urls(self) -> list[str]:
+        """Every node's URL, in the order given."""
+        return [url.strip() for url in self.amqp_url.split(",")]
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)

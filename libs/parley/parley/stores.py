@@ -11,11 +11,13 @@ import time
 from collections.abc import Awaitable, Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 
 from parley import metrics
 from parley.settings import ServiceSettings
@@ -32,11 +34,22 @@ MongoDatabase = AsyncDatabase[Document]
 
 
 def mongo_client(settings: ServiceSettings, app_name: str) -> MongoClient:
-    """A client that connects lazily and fails fast when the server is away."""
+    """A client that connects lazily and fails fast when the server is away.
+
+    Production runs a replica set of three, whose primary can change (an election after a node
+    is lost or upgraded). A write is acknowledged only once a majority holds it (``w=majority``):
+    one acknowledged by a primary that then lost its election would be rolled back, and a message
+    the client was told is stored would be gone. A write or read that fails on a network error
+    or an election is retried once by the driver on the new primary (retryable writes and reads,
+    explicit here rather than left to driver defaults); past that, the bus's own retries take over.
+    A standalone server (FerretDB here) treats ``w=majority`` as its own acknowledgement."""
     timeout_ms = int(STORE_TIMEOUT_SECONDS * 1000)
     return AsyncMongoClient(
         settings.mongo_url,
         appname=app_name,
+        w="majority",
+        retryWrites=True,
+        retryReads=True,
         serverSelectionTimeoutMS=timeout_ms,
         connectTimeoutMS=timeout_ms,
         tz_aware=True,
@@ -100,19 +113,54 @@ def as_text_map(reply: Mapping[bytes, bytes] | Mapping[str, str] | Mapping[bytes
     return {as_text(key): as_text(value) for key, value in reply.items()}
 
 
+class BlockingSentinelPool(SentinelConnectionPool, redis.BlockingConnectionPool):
+    """Sentinel's pool (each new connection asks the Sentinels where the primary is, so a failover
+    moves the clients to the promoted replica) with the blocking pool's wait for a free connection."""
+
+
 def redis_client(settings: ServiceSettings) -> redis.Redis:
     # A blocking pool: redis-py's default pool raises "Too many connections" past 100 commands
     # in flight, which turned a burst of connects into refused revocation checks.
-    pool = redis.BlockingConnectionPool.from_url(
-        settings.redis_url,
-        max_connections=settings.redis_max_connections,
-        timeout=STORE_TIMEOUT_SECONDS,
-        decode_responses=True,
-        socket_timeout=STORE_TIMEOUT_SECONDS,
-        socket_connect_timeout=STORE_TIMEOUT_SECONDS,
-        health_check_interval=15,
-    )
+    options: dict[str, Any] = {
+        "max_connections": settings.redis_max_connections,
+        "timeout": STORE_TIMEOUT_SECONDS,
+        "decode_responses": True,
+        "socket_timeout": STORE_TIMEOUT_SECONDS,
+        "socket_connect_timeout": STORE_TIMEOUT_SECONDS,
+        "health_check_interval": 15,
+    }
+    if settings.sentinel_addresses:
+        primary: redis.Redis = _sentinels(settings).master_for(
+            settings.redis_sentinel_primary,
+            connection_pool_class=BlockingSentinelPool,
+            **_url_auth(settings),
+            **options,
+        )
+        return primary
+    pool = redis.BlockingConnectionPool.from_url(settings.redis_url, **options)
     return redis.Redis.from_pool(pool)  # owns the pool: closing the client closes it
+
+
+def redis_link_pool(settings: ServiceSettings, **options: Any) -> redis.ConnectionPool:
+    """A pool to make long-lived links from (a pub/sub subscriber's): to the primary the Sentinels
+    name at each new link, or to redis_url."""
+    if settings.sentinel_addresses:
+        return SentinelConnectionPool(  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
+            settings.redis_sentinel_primary, _sentinels(settings), is_master=True, **_url_auth(settings), **options
+        )
+    return redis.ConnectionPool.from_url(settings.redis_url, **options)
+
+
+def _sentinels(settings: ServiceSettings) -> Sentinel:
+    timeouts = {"socket_timeout": STORE_TIMEOUT_SECONDS, "socket_connect_timeout": STORE_TIMEOUT_SECONDS}
+    return Sentinel(settings.sentinel_addresses, sentinel_kwargs=timeouts)  # type: ignore[no-untyped-call]
+
+
+def _url_auth(settings: ServiceSettings) -> dict[str, Any]:
+    """The password and database number of redis_url, for the primary the Sentinels name."""
+    parts = urlsplit(settings.redis_url)
+    database = parts.path.strip("/")
+    return {"password": parts.password, "username": parts.username, "db": int(database) if database else 0}
 
 
 async def redis_alive(client: redis.Redis) -> bool:

@@ -22,6 +22,7 @@ from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass
 
 from parley.contracts.base import ClientKind
+from parley.contracts.commands import Caller
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Role
 from parley.logs import get_logger
@@ -67,9 +68,17 @@ class Claims:
     jti: str
     name: str = ""
     kind: ClientKind = "web"  # a Literal's values are the module's constants: shared, like Interned
+    # A visitor whose identity the site of this channel signed (docs/client.md): set only by a
+    # login with a verified identity; empty for everyone else.
+    verified_channel: str = ""
 
 
 CLAIMS = TypeAdapter(Claims)
+
+
+def caller_of(claims: Claims) -> Caller:
+    """Who a command is on behalf of, from the bearer's verified claims (never from a frame)."""
+    return Caller(user_id=claims.sub, role=claims.role, name=claims.name, verified_channel=claims.verified_channel)
 
 
 class KeySet:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from parley.audit import AuditLog
 from parley.http_api import HttpApi
 from parley.logs import get_logger
 from parley.ratelimit import RateLimiter
@@ -12,17 +13,18 @@ from parley.runtime import Service
 from parley_auth.accounts import Accounts
 from parley_auth.api import AuthApi, OwnKeysVerifier
 from parley_auth.endpoints import ENDPOINTS
+from parley_auth.identity import IdentitySecrets, IdentityVerifier
 from parley_auth.keys import SigningKeys
 from parley_auth.login_limits import LoginLimits
+from parley_auth.privacy import PrivacyRequests
 from parley_auth.sessions import Sessions
 from parley_auth.settings import AuthSettings
+from parley_auth.staff_api import StaffApi
 
 # Other replicas may rotate keys; re-reading them at least this often (and every half of the
 # publication delay when that is shorter) means a new key is in this replica's JWKS before
 # anyone signs with it.
 KEY_RELOAD_MAX_SECONDS = 30.0
-# Ended sessions are looked for this often (one delete; sessions end after weeks, not minutes).
-EXPIRED_SESSIONS_SWEEP_SECONDS = 3600.0
 
 log = get_logger("parley.auth")
 
@@ -46,25 +48,40 @@ def build_service(settings: AuthSettings) -> Service:
     )
     limits = LoginLimits(RateLimiter(service.redis, settings.redis_key_prefix), settings)
     verifier = OwnKeysVerifier(keys, revocations)
-    api = AuthApi(settings, accounts, keys, sessions, limits, verifier, service.bus)
-    service.http.add_routes(HttpApi(ENDPOINTS, verifier, api).routes())
+    identity_secrets = IdentitySecrets(service.db)
+    identities = IdentityVerifier(identity_secrets, service.redis, settings.redis_key_prefix)
+    audit = AuditLog(service.db)
+    privacy = PrivacyRequests(service.db, sessions, service.bus, audit, settings)
+    api = AuthApi(
+        settings, accounts, keys, sessions, limits, verifier, service.bus, identities, identity_secrets, audit, privacy
+    )
+    staff = StaffApi(accounts, sessions, api, limits, service.bus, audit)
+    service.http.add_routes(HttpApi(ENDPOINTS, verifier, api, staff).routes())
 
     @service.on_startup
     async def prepare() -> None:
         await accounts.create_indexes()
         await sessions.create_indexes()
+        await privacy.create_indexes()
+        await identity_secrets.create_indexes()
+        await audit.ensure_indexes()
         await keys.load()
         admin, password = settings.auth_admin_username, settings.auth_admin_password.get_secret_value()
         if admin and password and not await accounts.exists(admin):
             await accounts.create_staff(admin, password, "admin", "Administrator")
 
     @service.background
-    async def forget_expired_sessions() -> None:
+    async def retention() -> None:
         while True:
             deleted = await sessions.forget_expired()
             if deleted:
                 log.info("auth.expired_sessions_deleted", sessions=deleted)
-            await asyncio.sleep(EXPIRED_SESSIONS_SWEEP_SECONDS)
+            forgotten = await accounts.forget_idle_visitors(settings.auth_visitor_retention_days, sessions.any_of)
+            if forgotten:
+                log.info("auth.retention_forgot", visitor_accounts=forgotten)
+            await asyncio.sleep(settings.auth_retention_sweep_seconds)
+
+    service.background(privacy.run)
 
     @service.background
     async def reload_keys() -> None:

@@ -5,20 +5,35 @@ from it (:mod:`parley_auth.openapi`)."""
 from __future__ import annotations
 
 from parley.http_api import PUBLIC, Endpoint, roles
+from parley_auth.privacy_schemas import PersonExport, PersonLookup, PrivacyRequestView
 from parley_auth.schemas import (
+    AuditPage,
+    AuditQuery,
     CreateStaffRequest,
+    IdentitySecretCreated,
+    IdentitySecretList,
     Jwks,
     KeyRotated,
     LoginRequest,
     LoginResponse,
     LogoutRequest,
+    PasswordChange,
+    PasswordReset,
     Profile,
     ProfileUpdate,
     RefreshRequest,
+    ResetIssued,
+    SessionsEnded,
     StaffCreated,
+    StaffList,
+    StaffQuery,
+    StaffUpdate,
+    StaffView,
 )
 
 ANY_USER = roles(rule="their own profile")
+USER = "/auth/users/{user_id}"
+UNKNOWN_STAFF = "400 (code 9105) for an id that is not a staff account, or a deleted one."
 ADMIN = roles("admin")
 
 ENDPOINTS = [
@@ -32,9 +47,11 @@ ENDPOINTS = [
         body=LoginRequest,
         response=LoginResponse,
         extra_statuses=(401, 429, 503),
-        description="401 (code 7001) for a wrong username or password. Wrong passwords never lock the account: "
-        "too many attempts for one account from one client address, or from one address, are refused with 429 "
-        "for a while, other addresses are not held.",
+        description="401 (code 7001) for a wrong username or password. A visitor's signed identity refused: 401 "
+        "with 7101 (forged: unknown or revoked secret, or a wrong signature), 7102 (a secret of another channel), "
+        "7103 (expired), 7104 (replayed: its jti was used), or 400 with 7105 (malformed). Wrong passwords never "
+        "lock the account: too many attempts for one account from one client address, or from one address, are "
+        "refused with 429 for a while, other addresses are not held.",
     ),
     Endpoint(
         "POST",
@@ -105,6 +122,199 @@ ENDPOINTS = [
         response=StaffCreated,
         status=201,
         description="400 (code 9105) when the username is taken.",
+    ),
+    Endpoint(
+        "POST",
+        "/privacy/erase",
+        "request_erase",
+        "Admins: erase a visitor's data across every service (GDPR art. 17); tracked as a request",
+        ADMIN,
+        tag="privacy",
+        body=PersonLookup,
+        response=PrivacyRequestView,
+        status=202,
+        description="Name the visitor by exactly one of user_id, external_id (with channel_id when several channels "
+        "know it) or email. Answers at once with the request (status pending): each service erases its part and "
+        "GET /privacy/requests/{request_id} follows it to done (or failed, with each part's last error). Asking "
+        "again while one is pending answers that one. Their messages become tombstones (kind erased), their "
+        "sessions are revoked (live connections closed) and the account can never log in again. 400 (9105) for "
+        "an unknown, ambiguous or staff account.",
+    ),
+    Endpoint(
+        "GET",
+        "/privacy/requests/{request_id}",
+        "privacy_request",
+        "Admins: an erase request's progress, part by part",
+        ADMIN,
+        tag="privacy",
+        response=PrivacyRequestView,
+        description="400 (9105) for an unknown request id.",
+    ),
+    Endpoint(
+        "GET",
+        "/privacy/export",
+        "export_person",
+        "Admins: every item the fleet holds of a visitor, as one JSON document (GDPR art. 15 and 20)",
+        ADMIN,
+        tag="privacy",
+        query=PersonLookup,
+        response=PersonExport,
+        extra_statuses=(503,),
+        description="The visitor is named as for an erase (query parameters). Answered in the call: every service "
+        "is asked for its part; 503 (9503) when one does not answer in time. The export is audit-logged (counts).",
+    ),
+    Endpoint(
+        "GET",
+        "/auth/users",
+        "list_users",
+        "Admins: staff accounts (operators and admins), a page at a time in id order",
+        ADMIN,
+        tag="staff",
+        query=StaffQuery,
+        response=StaffList,
+    ),
+    Endpoint(
+        "GET",
+        USER,
+        "get_user",
+        "Admins: one staff account",
+        ADMIN,
+        tag="staff",
+        response=StaffView,
+        description=UNKNOWN_STAFF,
+    ),
+    Endpoint(
+        "PATCH",
+        USER,
+        "update_user",
+        "Admins: rename a staff account or change its role (a new role ends its sessions)",
+        ADMIN,
+        tag="staff",
+        body=StaffUpdate,
+        response=StaffView,
+        description=f"{UNKNOWN_STAFF} Channels an operator answers are set on the channel (chat_session's "
+        "`PUT/DELETE /channels/{id}/operators/{user}`). An admin cannot change their own role, nor demote the last "
+        "enabled admin (9105).",
+    ),
+    Endpoint(
+        "POST",
+        f"{USER}/disable",
+        "disable_user",
+        "Admins: disable an account: its sessions end, its connections close, routing never assigns it again",
+        ADMIN,
+        tag="staff",
+        response=StaffView,
+        extra_statuses=(503,),
+        description=f"{UNKNOWN_STAFF} Its open conversations go back to their queues. Logging in answers 403 (7110). "
+        "Not one's own account, nor the last enabled admin (9105). Idempotent: retry after a 503.",
+    ),
+    Endpoint(
+        "POST",
+        f"{USER}/enable",
+        "enable_user",
+        "Admins: enable a disabled account again (it logs in anew)",
+        ADMIN,
+        tag="staff",
+        response=StaffView,
+        extra_statuses=(503,),
+        description=UNKNOWN_STAFF,
+    ),
+    Endpoint(
+        "DELETE",
+        USER,
+        "delete_user",
+        "Admins: delete an account: as disabled, and off every channel; its name stays in transcripts",
+        ADMIN,
+        tag="staff",
+        status=204,
+        extra_statuses=(503,),
+        description=f"{UNKNOWN_STAFF} The username is free again. Not one's own account, nor the last enabled "
+        "admin (9105).",
+    ),
+    Endpoint(
+        "POST",
+        f"{USER}/sessions/end",
+        "end_user_sessions",
+        "Admins: end every session of an account (its connections close with 4001); it may log in again",
+        ADMIN,
+        tag="staff",
+        response=SessionsEnded,
+        description=UNKNOWN_STAFF,
+    ),
+    Endpoint(
+        "POST",
+        f"{USER}/password-reset",
+        "reset_password",
+        "Admins: a one-time code for the account's owner to set a new password (valid an hour); its sessions end",
+        ADMIN,
+        tag="staff",
+        response=ResetIssued,
+        status=201,
+        description=f"{UNKNOWN_STAFF} Only the code's hash is stored; a new code replaces an unused one.",
+    ),
+    Endpoint(
+        "POST",
+        "/auth/password/reset",
+        "redeem_reset",
+        "Set a new password with a reset code an admin gave (once, before it expires)",
+        PUBLIC,
+        tag="staff",
+        body=PasswordReset,
+        status=204,
+        extra_statuses=(401, 429),
+        description="401 (7001) for an unknown, used or expired code; attempts count as logins of the account (429).",
+    ),
+    Endpoint(
+        "POST",
+        "/auth/password",
+        "change_password",
+        "Staff: change one's own password (with the current one); one's other sessions end",
+        roles("operator", "admin", rule="their own account"),
+        tag="staff",
+        body=PasswordChange,
+        status=204,
+        description="401 (7001) for a wrong current password.",
+    ),
+    Endpoint(
+        "GET",
+        "/auth/audit",
+        "audit_log",
+        "Admins: the audit log, newest first: who did what to whom, and when",
+        ADMIN,
+        tag="staff",
+        query=AuditQuery,
+        response=AuditPage,
+    ),
+    Endpoint(
+        "POST",
+        "/auth/channels/{channel_id}/identity-secrets",
+        "create_identity_secret",
+        "Admins: a new secret the channel's site signs visitor identities with (shown once; two live at most)",
+        ADMIN,
+        tag="identity",
+        response=IdentitySecretCreated,
+        status=201,
+        description="The answer is the only time the secret is shown. A rotation: create the next secret, move the "
+        "site to it, revoke the old one; both verify meanwhile. 400 (code 9105) when two are live already.",
+    ),
+    Endpoint(
+        "GET",
+        "/auth/channels/{channel_id}/identity-secrets",
+        "list_identity_secrets",
+        "Admins: the channel's live identity secrets (id, first characters, creation time; never the secret)",
+        ADMIN,
+        tag="identity",
+        response=IdentitySecretList,
+    ),
+    Endpoint(
+        "DELETE",
+        "/auth/channels/{channel_id}/identity-secrets/{secret_id}",
+        "revoke_identity_secret",
+        "Admins: revoke an identity secret; identity tokens it signs are refused from now on (7101)",
+        ADMIN,
+        tag="identity",
+        status=204,
+        description="400 (code 9105) for a secret that is not a live one of this channel.",
     ),
     Endpoint("GET", "/auth/openapi.json", "openapi_json", "This document (JSON)", PUBLIC, tag="meta"),
     Endpoint(

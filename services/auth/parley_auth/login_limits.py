@@ -54,18 +54,25 @@ class LoginLimits:
             return limited_address(forwarded[-hops])
         return limited_address(request.remote or "unknown")
 
-    async def attempt(self, request: web.Request, account: str) -> None:
-        """Count one login attempt for ``account`` from this request; raise LoginRefused when over."""
+    def buckets(self, account: str, address: str) -> tuple[Bucket, Bucket]:
+        """The account-from-this-address bucket and the address's, one group (the pair is the address's)."""
         settings = self._settings
-        address = self.client_address(request)
+        group = f"login:address:{address}"
         by_pair = Bucket(
             f"login:pair:{_digest(account, address)}",
             settings.auth_login_account_burst,
             settings.auth_login_account_per_minute / 60,
+            group=group,
         )
         by_address = Bucket(
-            f"login:address:{address}", settings.auth_login_address_burst, settings.auth_login_address_per_minute / 60
+            group, settings.auth_login_address_burst, settings.auth_login_address_per_minute / 60, group=group
         )
+        return by_pair, by_address
+
+    async def attempt(self, request: web.Request, account: str) -> None:
+        """Count one login attempt for ``account`` from this request; raise LoginRefused when over."""
+        settings = self._settings
+        by_pair, by_address = self.buckets(account, self.client_address(request))
         verdict = await self._limiter.take(by_pair, by_address)
         if not verdict.allowed:
             retry_after = max(1, math.ceil(verdict.retry_after_seconds))

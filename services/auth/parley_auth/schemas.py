@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, StringConstraints, model_validator
 
@@ -18,10 +19,20 @@ StaffUsername = Annotated[str, StringConstraints(min_length=1, max_length=64, pa
 Email = Annotated[str, StringConstraints(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
+ChannelId = Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")]
+
+
 class LoginRequest(Model):
-    """Visitors log in with a device id; operators and admins with username and password."""
+    """Visitors log in with a device id (and, on a site that signs who its customer is, an identity
+    token of the channel); operators and admins with username and password."""
 
     device_id: Annotated[str, StringConstraints(min_length=8, max_length=128)] | None = None
+    identity: Annotated[str, StringConstraints(min_length=1, max_length=8192)] | None = Field(
+        None,
+        description="A visitor's identity signed by the site's server (HS256 JWT, docs/client.md): the visitor logs "
+        "in as the channel's customer, on every device the same account. Needs device_id and channel_id.",
+    )
+    channel_id: ChannelId | None = Field(None, description="The channel whose secret signed `identity`.")
     username: Name | None = None
     password: Annotated[str, StringConstraints(min_length=1, max_length=256)] | None = None
     client_kind: ClientKind = Field("web", description="The session's kind: a new login of the same kind replaces it.")
@@ -30,6 +41,8 @@ class LoginRequest(Model):
     def one_way_in(self) -> LoginRequest:
         if (self.device_id is None) == (self.username is None or self.password is None):
             raise ValueError("give either device_id, or username and password")
+        if (self.identity is None) != (self.channel_id is None) or (self.identity and self.device_id is None):
+            raise ValueError("identity goes with channel_id and device_id")
         return self
 
 
@@ -86,6 +99,24 @@ class KeyRotated(Model):
     active_from: str = Field(description="When tokens start being signed with it (ISO 8601).")
 
 
+class IdentitySecretCreated(Model):
+    id: str = Field(description="The secret's id: the `kid` header of the identity tokens it signs.")
+    channel_id: str
+    secret: str = Field(description="Shown this once: keep it on the site's server, never in a page.")
+    created_at: datetime
+
+
+class IdentitySecretView(Model):
+    id: str
+    channel_id: str
+    prefix: str = Field(description="The secret's first characters, to tell which one a site holds.")
+    created_at: datetime
+
+
+class IdentitySecretList(Model):
+    secrets: list[IdentitySecretView] = Field(description="The live secrets, oldest first (two during a rotation).")
+
+
 class Jwk(Model):
     kty: str
     crv: str
@@ -109,3 +140,76 @@ class ErrorDetail(Model):
 
 class ErrorBody(Model):
     error: ErrorDetail
+
+
+# ---- staff lifecycle ----------------------------------------------------------------------------
+
+StaffRole = Literal["operator", "admin"]
+Password = Annotated[str, StringConstraints(min_length=8, max_length=256)]
+
+
+class StaffQuery(Model):
+    cursor: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_-]{1,64}$")] | None = Field(
+        None, description="The `next_cursor` of the previous page."
+    )
+    limit: int = Field(50, ge=1, le=200)
+    role: StaffRole | None = None
+
+
+class StaffView(Model):
+    uid: str
+    username: str
+    name: str
+    role: Role
+    disabled: bool
+    created_at: datetime
+
+
+class StaffList(Model):
+    users: list[StaffView]
+    next_cursor: str | None = Field(None, description="Pass as `cursor` for the next page; null on the last one.")
+
+
+class StaffUpdate(Model):
+    """Absent fields stay. A new role ends the account's sessions (their tokens carry the old one)."""
+
+    name: Name | None = None
+    role: StaffRole | None = None
+
+
+class SessionsEnded(Model):
+    ended: int = Field(description="Live sessions revoked; their connections are closed (4001).")
+
+
+class ResetIssued(Model):
+    code: str = Field(description="Works once, until `expires_at`; give it to the account's owner, not by chat.")
+    expires_at: datetime
+
+
+class PasswordReset(Model):
+    username: StaffUsername
+    code: Annotated[str, StringConstraints(min_length=1, max_length=64)]
+    new_password: Password
+
+
+class PasswordChange(Model):
+    current_password: Annotated[str, StringConstraints(min_length=1, max_length=256)]
+    new_password: Password
+
+
+class AuditQuery(Model):
+    target: Annotated[str, StringConstraints(pattern=r"^[A-Za-z0-9_.:@-]{1,200}$")] | None = None
+    action: Annotated[str, StringConstraints(pattern=r"^[a-z_.]{1,64}$")] | None = None
+    limit: int = Field(50, ge=1, le=500)
+
+
+class AuditEntryView(Model):
+    at: datetime
+    actor: str
+    action: str
+    target: str
+    details: dict[str, Any]
+
+
+class AuditPage(Model):
+    entries: list[AuditEntryView] = Field(description="Newest first.")

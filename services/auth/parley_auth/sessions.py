@@ -17,6 +17,7 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -192,6 +193,32 @@ class Sessions:
         for code in others:
             await self.revoke(code, reason)
         return others
+
+    async def any_of(self, user_id: str) -> bool:
+        """Whether the user has a stored session (live, or ended less than a day ago)."""
+        return await self._sessions.count_documents({"user_id": user_id}, limit=1) > 0
+
+    async def live_codes(self, user_id: str) -> list[str]:
+        """The codes of the user's sessions not revoked (expired ones included: revoking them is harmless)."""
+        return [doc["_id"] async for doc in self._sessions.find({"user_id": user_id, "revoked_at": None}, {"_id": 1})]
+
+    def of_user(self, user_id: str) -> AsyncIterator[dict[str, Any]]:
+        """Every stored session of the user, oldest first (an export)."""
+        return aiter(self._sessions.find({"user_id": user_id}, {"secret": 0}).sort("created_at", ASCENDING))
+
+    async def revoke_all(self, user_id: str, reason: str, keep: str | None = None) -> list[str]:
+        """Revoke every live session of the user (but ``keep``), every client kind; their codes."""
+        now = datetime.now(UTC)
+        live = [
+            doc["_id"]
+            async for doc in self._sessions.find(
+                {"user_id": user_id, "revoked_at": None, "expires_at": {"$gt": now}}, {"_id": 1}
+            )
+            if doc["_id"] != keep
+        ]
+        for code in live:
+            await self.revoke(code, reason)
+        return live
 
     @property
     def access_tokens_live_seconds(self) -> int:

@@ -67,3 +67,39 @@ class AuthSettings(ServiceSettings):
         "so every auth replica (re-reading keys every half of it) and every verifier knows it first. "
         "Keep it above 5 s, the verifiers' shortest JWKS refresh interval.",
     )
+    auth_privacy_part_timeout_seconds: float = Field(
+        30.0,
+        gt=0,
+        description="How long an erase or export waits for one service's part (a visitor with years of history "
+        "takes a while); an erase part that does not answer is retried, an export answers 503.",
+    )
+    auth_privacy_retry_seconds: float = Field(
+        2.0,
+        gt=0,
+        description="Wait before an erase part that failed is tried again, doubling with each attempt (at most 5 min).",
+    )
+    auth_privacy_max_attempts: int = Field(
+        12, ge=1, description="Attempts of one erase part before it (and its request) is marked failed."
+    )
+    auth_privacy_lease_seconds: float = Field(
+        60.0,
+        gt=0,
+        description="An auth replica coordinating an erase request holds it this long per phase; another replica "
+        "takes it up when the holder died (the holder itself at once, when restarted).",
+    )
+    auth_privacy_poll_seconds: float = Field(
+        5.0,
+        gt=0,
+        description="How often unfinished erase requests are looked for (retries that became due, requests whose "
+        "coordinator died); a new request starts at once.",
+    )
+    auth_visitor_retention_days: float = Field(
+        365.0,
+        ge=0,
+        description="A visitor account created this many days ago with no session left (none opened since its last "
+        "one expired) loses its name, e-mail and external id (the id stays: their conversations name it); 0 keeps "
+        "them forever.",
+    )
+    auth_retention_sweep_seconds: float = Field(
+        3600.0, gt=0, description="Interval of the pass deleting ended sessions and idle visitor accounts."
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import secrets
 
 from parley.contracts.base import Envelope
 from parley.contracts.bot import ContactCollected
@@ -19,20 +20,28 @@ from parley.contracts.commands import (
     SessionOpened,
     SetTyping,
 )
-from parley.contracts.events import ConversationClosed, PresenceChanged
+from parley.contracts.errors import ParleyError
+from parley.contracts.events import ConversationClosed, PresenceChanged, StaffRestored, StaffWithdrawn
 from parley.http_api import HttpApi
+from parley.logs import get_logger
 from parley.runtime import Service
 from parley_chat_session.access import HttpChecks
 from parley_chat_session.channel_api import ChannelApi
 from parley_chat_session.components import Components, build_components
 from parley_chat_session.conversation_access import register_conversation_access
 from parley_chat_session.conversation_api import ConversationApi
+from parley_chat_session.files.api import FilesApi
+from parley_chat_session.files.signing import LinkSigner
 from parley_chat_session.history import register_history
 from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.newest_seqs import register_newest_seqs
 from parley_chat_session.operator_removal import OperatorRemoval
+from parley_chat_session.privacy import register_privacy
 from parley_chat_session.queue_api import QueueApi
 from parley_chat_session.settings import ChatSessionSettings
+from parley_chat_session.staff_withdrawal import StaffWithdrawal
+
+log = get_logger("parley.chat_session")
 
 
 def build_service(settings: ChatSessionSettings) -> Service:
@@ -40,10 +49,13 @@ def build_service(settings: ChatSessionSettings) -> Service:
     parts = build_components(service, settings)
     removal = OperatorRemoval(parts.queue.routing, parts.queue)
     channel_api = ChannelApi(parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, removal)
-    conversation_api = ConversationApi(parts.transcripts, parts.members, parts.sessions, parts.channels)
     queue_api = QueueApi(parts.queue, parts.store, parts.channels)
     checks = HttpChecks(parts.store, parts.channels, parts.sessions)
-    api = HttpApi(ENDPOINTS, parts.verifier, channel_api, conversation_api, queue_api, checks)
+    files_api = _files_api(settings, parts)
+    conversation_api = ConversationApi(
+        parts.transcripts, parts.members, parts.sessions, parts.channels, files_api.link_maker
+    )
+    api = HttpApi(ENDPOINTS, parts.verifier, channel_api, conversation_api, queue_api, checks, files_api)
     service.http.add_routes(api.routes())
     service.on_startup(parts.create_indexes)
     service.on_stop(parts.verifier.close)
@@ -51,9 +63,31 @@ def build_service(settings: ChatSessionSettings) -> Service:
     register_history(service)
     register_newest_seqs(service)
     register_conversation_access(service)
+    register_privacy(service, parts.closing, parts.uploads)
     _register_events(service, parts)
+    _register_staff_events(
+        service, StaffWithdrawal(parts.withdrawn, parts.channels, removal, parts.queue, parts.profiles)
+    )
     _register_background(service, settings, parts)
     return service
+
+
+def _files_api(settings: ChatSessionSettings, parts: Components) -> FilesApi:
+    # Without a configured key, one per process: links work on the replica that made them only.
+    secret = settings.chat_files_url_secret.get_secret_value().encode() or secrets.token_bytes(32)
+    return FilesApi(
+        uploads=parts.uploads,
+        receiver=parts.receiver,
+        sessions=parts.sessions,
+        store=parts.store,
+        channels=parts.channels,
+        signer=LinkSigner(secret),
+        revocations=parts.revocations,
+        verifier=parts.verifier,
+        limits=parts.file_limits,
+        link_ttl_seconds=settings.chat_files_link_ttl_seconds,
+        download_base_url=settings.chat_files_download_base_url,
+    )
 
 
 def _register_commands(service: Service, parts: Components) -> None:
@@ -107,6 +141,17 @@ def _register_events(service: Service, parts: Components) -> None:
     service.bus.on_event(ContactCollected, on_contact)
 
 
+def _register_staff_events(service: Service, withdrawal: StaffWithdrawal) -> None:
+    async def on_withdrawn(event: StaffWithdrawn, envelope: Envelope) -> None:
+        await withdrawal.withdrawn(event, envelope.trace_id)
+
+    async def on_restored(event: StaffRestored, envelope: Envelope) -> None:
+        await withdrawal.restored(event, envelope.trace_id)
+
+    service.bus.on_event(StaffWithdrawn, on_withdrawn)
+    service.bus.on_event(StaffRestored, on_restored)
+
+
 def _register_background(service: Service, settings: ChatSessionSettings, parts: Components) -> None:
     @service.background
     async def sweep_queues() -> None:
@@ -123,7 +168,17 @@ def _register_background(service: Service, settings: ChatSessionSettings, parts:
     @service.background
     async def retention() -> None:
         while True:
-            await parts.retention.sweep()
+            try:
+                await parts.retention.sweep()
+            except ParleyError as error:  # the bus is away: the next pass goes on from the checkpoint
+                log.warning("chat_session.retention_interrupted", error=error.message)
             await asyncio.sleep(settings.chat_retention_sweep_seconds)
+
+    @service.background
+    async def unsent_files() -> None:
+        while True:
+            await asyncio.sleep(settings.chat_files_sweep_seconds)
+            await parts.uploads.sweep_unsent(settings.chat_files_unsent_ttl_seconds)
+            await parts.receiver.rescan_pending()
 
     service.background(parts.watch.run)

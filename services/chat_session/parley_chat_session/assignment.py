@@ -19,6 +19,7 @@ from parley.contracts.errors import ParleyError
 from parley.logs import get_logger
 from parley_chat_session.channels import DEFAULT_CAPACITY
 from parley_chat_session.conversation_store import ConversationStore
+from parley_chat_session.withdrawn_staff import WithdrawnStaff
 
 log = get_logger("parley.chat_session")
 
@@ -47,12 +48,14 @@ def choose(routing: str, operator_ids: list[str], candidates: list[Candidate], l
 
 
 class OperatorPicker:
-    def __init__(self, bus: Bus, conversations: ConversationStore) -> None:
+    def __init__(self, bus: Bus, conversations: ConversationStore, withdrawn: WithdrawnStaff) -> None:
         self._bus = bus
         self._conversations = conversations
+        self._withdrawn = withdrawn
 
     async def available(self, operator_ids: list[str]) -> set[str]:
-        """Of these operators, the ones online and toggled available (empty if presence is away)."""
+        """Of these operators, the ones online and toggled available (empty if presence is away),
+        never a disabled or deleted account (presence may not have seen their console close yet)."""
         if not operator_ids:
             return set()
         try:
@@ -63,7 +66,8 @@ class OperatorPicker:
             log.warning("chat_session.available_operators_unanswered", error=error.message)
             return set()
         states = reply.operators
-        return {state.user_id for state in states if state.status == "online" and state.available}
+        online = {state.user_id for state in states if state.status == "online" and state.available}
+        return online - await self._withdrawn.among(sorted(online))
 
     async def roster(self, channel: dict[str, Any]) -> Roster:
         """Who of the channel can take a conversation now, to pick from repeatedly (one presence call)."""

@@ -14,6 +14,7 @@ from parley.contracts.bot import SCRIPT_ID_PATTERN
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.stores import MongoDatabase
 from parley_chat_session.business_hours import BusinessHours
+from parley_chat_session.files.limits import FilePolicy
 
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -65,6 +66,14 @@ class ChannelSpec(Model):
     inactivity_timeout_minutes: float = Field(
         DEFAULT_INACTIVITY_MINUTES, ge=0, le=7 * 24 * 60, description="Close after this much silence (0: never)."
     )
+    files: FilePolicy | None = Field(None, description="Attachment limits; None: the service's defaults.")
+    retention_days: float | None = Field(
+        None,
+        ge=0,
+        le=36_500,
+        description="Closed conversations idle this many days are deleted with everything kept of them "
+        "(docs/privacy.md); None: the service default (PARLEY_CHAT_RETENTION_DAYS); 0: kept forever.",
+    )
 
 
 class ChannelPatch(Model):
@@ -82,6 +91,8 @@ class ChannelPatch(Model):
     business_hours: BusinessHours | None = None
     response_target_seconds: float | None = None
     inactivity_timeout_minutes: float | None = None
+    files: FilePolicy | None = None
+    retention_days: float | None = None
 
 
 class ChannelView(ChannelSpec):

@@ -18,6 +18,12 @@ from parley_chat_session.closing import Closing
 from parley_chat_session.conversation_clocks import ConversationClocks
 from parley_chat_session.conversation_store import ConversationStore
 from parley_chat_session.deadline_watch import DeadlineWatch
+from parley_chat_session.files.limits import FileLimits
+from parley_chat_session.files.quota import UploadQuota
+from parley_chat_session.files.receiving import Receiver
+from parley_chat_session.files.scanning import ClamdScanner
+from parley_chat_session.files.storage import GridFsStorage
+from parley_chat_session.files.uploads import UploadStore
 from parley_chat_session.handover import Handover
 from parley_chat_session.locks import RedisMutex
 from parley_chat_session.member_state import MemberState
@@ -32,6 +38,7 @@ from parley_chat_session.settings import ChatSessionSettings
 from parley_chat_session.staffing import Staffing
 from parley_chat_session.transcript_mail import TranscriptMailer
 from parley_chat_session.transcripts import Transcripts
+from parley_chat_session.withdrawn_staff import WithdrawnStaff
 
 # Longest a replica may hold the assignment lock: a drain takes milliseconds per conversation,
 # and a replica that dies holding it blocks assignment for at most this long.
@@ -46,6 +53,7 @@ class Components:
     store: ConversationStore
     messages: MessageStore
     picker: OperatorPicker
+    withdrawn: WithdrawnStaff
     availability: Availability
     sessions: Sessions
     queue: OperatorQueue
@@ -59,12 +67,17 @@ class Components:
     watch: DeadlineWatch
     staffing: Staffing
     verifier: JwksVerifier
+    revocations: RevocationList
+    uploads: UploadStore
+    receiver: Receiver
+    file_limits: FileLimits
 
     async def create_indexes(self) -> None:
         await self.channels.create_indexes()
         await self.canned.create_indexes()
         await self.store.create_indexes()
         await self.messages.create_indexes()
+        await self.uploads.create_indexes()
 
 
 def build_components(service: Service, settings: ChatSessionSettings) -> Components:
@@ -72,10 +85,15 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
     db, cache, prefix = service.db, service.redis, settings.redis_key_prefix
     channels, canned, profiles = Channels(db), CannedResponses(db), OperatorProfiles(db)
     store = ConversationStore(db)
+    uploads = UploadStore(db, GridFsStorage(db))
+    file_limits = FileLimits(
+        settings.chat_files_max_bytes, settings.chat_files_per_message, frozenset(settings.chat_files_allowed_types)
+    )
     messages = MessageStore(db, store)
     announcer = Announcer(service.bus, DeliveryPublisher(cache, prefix))
     clocks = ConversationClocks(cache, prefix)
-    picker = OperatorPicker(service.bus, store)
+    withdrawn = WithdrawnStaff(db)
+    picker = OperatorPicker(service.bus, store, withdrawn)
     availability = Availability(picker)
     mutex = RedisMutex(cache, f"{prefix}chat:assignment-lock", ASSIGNMENT_LEASE_SECONDS)
     sessions = Sessions(
@@ -98,8 +116,22 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         notices=notices,
         cache=cache,
         key_prefix=prefix,
+        uploads=uploads,
+        file_limits=file_limits,
     )
     transcripts = Transcripts(db, store, messages, closing)
+    revocations = RevocationList(cache, prefix)
+    scanner = (
+        ClamdScanner(settings.chat_files_clamd_socket, settings.chat_files_clamd_timeout_seconds)
+        if settings.chat_files_clamd_socket
+        else None
+    )
+    quota = UploadQuota(
+        cache,
+        prefix,
+        uploads_per_minute=settings.chat_files_uploads_per_minute,
+        daily_bytes=settings.chat_files_daily_quota_bytes,
+    )
     return Components(
         channels=channels,
         canned=canned,
@@ -107,6 +139,7 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         store=store,
         messages=messages,
         picker=picker,
+        withdrawn=withdrawn,
         availability=availability,
         sessions=sessions,
         queue=queue,
@@ -116,8 +149,12 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         members=MemberState(store, announcer),
         transcripts=transcripts,
         mailer=TranscriptMailer(settings, store, channels, transcripts),
-        retention=Retention(db, messages, closing, settings.chat_retention_days),
+        retention=Retention(db, messages, closing, uploads, service.bus, settings.chat_retention_days),
         watch=DeadlineWatch(clocks, store, channels, handover, closing, settings.chat_timer_poll_seconds),
         staffing=Staffing(channels, picker, store),
-        verifier=JwksVerifier(settings.auth_jwks_url, RevocationList(cache, prefix)),
+        verifier=JwksVerifier(settings.auth_jwks_url, revocations),
+        revocations=revocations,
+        uploads=uploads,
+        receiver=Receiver(uploads, quota, scanner),
+        file_limits=file_limits,
     )

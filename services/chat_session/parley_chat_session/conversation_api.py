@@ -5,6 +5,7 @@ is checked before the handler runs, from the endpoint table (:mod:`parley_chat_s
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -12,23 +13,33 @@ from aiohttp import web
 from parley.contracts.commands import Caller
 from parley.http import json_response
 from parley.http_api import Call
+from parley.tokens import Claims
+from parley.tokens import caller_of as caller_of_claims
 from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_views import ConversationDetail, ConversationList, MessagePage
 from parley_chat_session.member_state import MemberState
 from parley_chat_session.openapi import openapi_yaml
 from parley_chat_session.sessions import Sessions
-from parley_chat_session.transcript_html import render_html
+from parley_chat_session.transcript_html import LinkMaker, render_html
 from parley_chat_session.transcripts import Transcripts
 
 
 def caller_of(call: Call) -> Caller:
-    claims = call.user
-    return Caller(user_id=claims.sub, role=claims.role, name=claims.name)
+    return caller_of_claims(call.user)
 
 
 class ConversationApi:
-    def __init__(self, transcripts: Transcripts, members: MemberState, sessions: Sessions, channels: Channels) -> None:
+    def __init__(
+        self,
+        transcripts: Transcripts,
+        members: MemberState,
+        sessions: Sessions,
+        channels: Channels,
+        file_links: Callable[[Claims, str], LinkMaker] | None = None,
+    ) -> None:
         self.transcripts = transcripts
+        # Signed links for the reader of an HTML transcript (FilesApi.link_maker).
+        self.file_links = file_links
         self.members = members
         self.sessions = sessions
         self.channels = channels
@@ -59,7 +70,9 @@ class ConversationApi:
         doc = await self._conversation(call)
         transcript = await self.transcripts.transcript(doc)
         channel = await self.channels.get(doc["channel_id"], archived_too=True)
-        html = render_html(transcript.conversation, transcript.messages, f"Conversation on {channel['name']}")
+        title = f"Conversation on {channel['name']}"
+        links = self.file_links(call.user, doc["_id"]) if self.file_links is not None else None
+        html = render_html(transcript.conversation, transcript.messages, title, links)
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 
     async def set_email(self, call: Call) -> None:

@@ -41,6 +41,10 @@ class ConversationSummary(Model):
     status: Literal["open", "queued", "closed"]
     visitor_id: str
     visitor_name: str
+    visitor_verified: bool = Field(
+        False,
+        description="The channel's site signed the visitor's identity (docs/client.md): not a guessable device id.",
+    )
     operator_id: str | None
     member_ids: list[str]
     last_seq: int
@@ -90,6 +94,7 @@ def summary(doc: dict[str, Any], for_user: str | None = None) -> ConversationSum
         status=doc["status"],
         visitor_id=doc["visitor_id"],
         visitor_name=doc.get("visitor_name", ""),
+        visitor_verified=bool(doc.get("visitor_verified", False)),
         operator_id=doc.get("operator_id"),
         member_ids=doc["member_ids"],
         last_seq=doc.get("last_seq", 0),

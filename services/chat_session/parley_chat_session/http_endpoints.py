@@ -24,6 +24,7 @@ from parley_chat_session.conversation_views import (
     MessagePage,
     Transcript,
 )
+from parley_chat_session.files.api import FileLinks, UploadQuery, UploadView
 from parley_chat_session.transcripts import PageQuery, SearchQuery
 
 # An address with a local part, one @ and a dotted domain: the mail server has the final word.
@@ -85,9 +86,27 @@ CHANNEL_OPERATOR = roles(
     "operator", rule="only an operator of the conversation's channel", check="conversation_channel_operator"
 )
 ANYONE = roles(rule="only their own conversations")
+FILE_UPLOADERS = roles(
+    rule="a member of the conversation (its visitor also while it is a temporary session), an operator of its "
+    "channel, or an admin",
+    check="file_uploader",
+)
+FILE_READERS = roles(
+    rule="whoever may read the conversation (its visitor, an operator of its channel, an admin); an unsent "
+    "upload only its uploader",
+    check="file_reader",
+)
+DOWNLOAD_DESCRIPTION = (
+    "Only with the query of a link from GET .../link (u, r, s, e, sig): a missing, altered or forged one is "
+    "refused with 403 (9110), an expired one with 410 (9111); the link's user must still be allowed to read the "
+    "conversation (9101) and their login session not revoked (7001). A bearer token, when also sent, must be that "
+    "user's. Answered with Content-Disposition attachment (inline only for PNG, JPEG, GIF and WebP images), "
+    "X-Content-Type-Options nosniff and a Content-Security-Policy that runs nothing."
+)
 
 CHANNEL = "/channels/{channel_id}"
 CONVERSATION = "/conversations/{conversation_id}"
+FILES = "/files/{conversation_id}"
 
 ENDPOINTS: list[Endpoint] = [
     Endpoint(
@@ -309,6 +328,58 @@ ENDPOINTS: list[Endpoint] = [
         tag="conversations",
         body=VisitorEmail,
         status=204,
+    ),
+    Endpoint(
+        "POST",
+        FILES,
+        "upload_file",
+        "Upload a file to send in a message of the conversation",
+        FILE_UPLOADERS,
+        tag="files",
+        query=UploadQuery,
+        response=UploadView,
+        status=201,
+        raw_body_types=("application/octet-stream",),
+        extra_statuses=(409, 413, 415, 422, 429),
+        description="The body is the file, streamed (any Content-Type: the type is sniffed from the content). "
+        "Refused: larger than the channel accepts (413, 9106), a type it does not accept (415, 9107), an image "
+        "that does not decode or an infected file (422, 9108), too many uploads (429, 9003) or the daily quota "
+        "used (429, 9109), an empty file (400, 9105), a closed conversation (409, 9104). Send it with a message "
+        "of kind file (its file_id) within the unsent-upload time, or it is deleted.",
+    ),
+    Endpoint(
+        "GET",
+        f"{FILES}/{{file_id}}/link",
+        "file_link",
+        "Short-lived signed download links to a file and its thumbnail",
+        FILE_READERS,
+        tag="files",
+        response=FileLinks,
+        extra_statuses=(409,),
+        description="409 (9112) while the virus scanner has not answered; 404 (9113) for a file of another "
+        "conversation, or another's unsent upload.",
+    ),
+    Endpoint(
+        "GET",
+        f"{FILES}/{{file_id}}",
+        "download_file",
+        "Download a file through a signed link",
+        PUBLIC,
+        tag="files",
+        content_type="application/octet-stream",
+        extra_statuses=(401, 403, 409, 410),
+        description=DOWNLOAD_DESCRIPTION,
+    ),
+    Endpoint(
+        "GET",
+        f"{FILES}/{{file_id}}/thumbnail",
+        "download_thumbnail",
+        "Download an image's thumbnail (JPEG) through a signed link",
+        PUBLIC,
+        tag="files",
+        content_type="image/jpeg",
+        extra_statuses=(401, 403, 409, 410),
+        description=DOWNLOAD_DESCRIPTION,
     ),
     Endpoint(
         "GET",

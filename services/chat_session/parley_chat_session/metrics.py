@@ -24,3 +24,14 @@ OPERATOR_LOAD_RATIO = Gauge(
     "parley_operator_load_ratio",
     "Open conversations of the available operators over their capacity (1 = every available operator is full).",
 )
+FILE_UPLOADS = Counter(
+    "parley_file_uploads_total",
+    "Uploads by outcome: stored, or why they were refused (too_large, type, not_decodable, infected, quota, "
+    "rate, empty, aborted).",
+    ["outcome"],
+)
+FILE_BYTES_STORED = Counter("parley_file_bytes_stored_total", "Bytes of uploaded files stored (thumbnails excluded).")
+FILE_BYTES_DELETED = Counter(
+    "parley_file_bytes_deleted_total",
+    "Bytes of uploaded files deleted (unsent, retention, erasure); stored minus deleted is what storage holds.",
+)

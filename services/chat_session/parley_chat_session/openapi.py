@@ -24,8 +24,10 @@ def _refusal(text: str) -> dict[str, Any]:
 
 
 RESPONSES = {
-    "413": _refusal(f"Body larger than {MAX_BODY_BYTES // 1024} KiB (9002)"),
-    "422": _refusal("A sensitive word (8001)"),
+    "413": _refusal(
+        f"Body larger than {MAX_BODY_BYTES // 1024} KiB (9002); an upload larger than its channel accepts (9106)"
+    ),
+    "422": _refusal("A sensitive word (8001); an upload that is not what its bytes say, or infected (9108)"),
 }
 
 

@@ -38,6 +38,13 @@ class OperatorRemoval(RoutingPart):
                 )
         await self._queue.drain(channel_id, trace_id)
 
+    async def released(self, channel_id: str, operator_id: str, trace_id: str | None = None) -> None:
+        """The operator stays on the channel but hands back what they hold (a disabled account):
+        each open conversation goes back to the queue, and the queue is served again."""
+        async with self._mutex.hold():
+            await self._release_held(channel_id, operator_id, trace_id)
+        await self._queue.drain(channel_id, trace_id)
+
     async def _release_held(self, channel_id: str, operator_id: str, trace_id: str | None) -> None:
         """Every open conversation of the channel the operator holds waits for another operator."""
         name = await self._profiles.name(operator_id)

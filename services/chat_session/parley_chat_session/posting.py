@@ -15,13 +15,15 @@ import redis.asyncio as redis
 
 from parley.contracts.commands import Caller, CommandResult, MessageAccepted, SendMessage
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.contracts.messages import Message
+from parley.contracts.messages import FileBody, Message, SentFileBody
 from parley_chat_session.access import is_member, require_channel_operator, require_member
 from parley_chat_session.announcements import Announcer
 from parley_chat_session.channels import Channels
 from parley_chat_session.chat_commands import STAFF, CannedLookup, ChatCommands, Command, classify
 from parley_chat_session.conversation_clocks import ConversationClocks
 from parley_chat_session.conversation_store import ConversationStore, ReplyClock
+from parley_chat_session.files.limits import FileLimits
+from parley_chat_session.files.uploads import UploadStore
 from parley_chat_session.message_store import MessageStore
 from parley_chat_session.notices import Notices
 from parley_chat_session.operator_profiles import OperatorProfiles
@@ -52,7 +54,7 @@ def require_access(caller: Caller, located: Located) -> None:
 def reply_clock(doc: dict[str, Any], caller: Caller, kind: str) -> ReplyClock:
     """What this message does to the operator's response clock: the conversation's operator
     answering stops it; the visitor speaking to an assigned operator starts it, unless it runs."""
-    if caller.user_id == doc.get("operator_id") and kind in ("text", "action"):
+    if caller.user_id == doc.get("operator_id") and kind in ("text", "action", "file"):
         return "stop"
     if (
         caller.role == "visitor"
@@ -62,6 +64,11 @@ def reply_clock(doc: dict[str, Any], caller: Caller, kind: str) -> ReplyClock:
     ):
         return "start"
     return None
+
+
+def _claim(command: SendMessage) -> str:
+    """What an upload is claimed by: the message, named by its idempotency key."""
+    return f"{command.caller.user_id}:{command.client_msg_id}"
 
 
 class Posting:
@@ -80,6 +87,8 @@ class Posting:
         notices: Notices,
         cache: redis.Redis,
         key_prefix: str,
+        uploads: UploadStore,
+        file_limits: FileLimits,
     ) -> None:
         self._sessions = sessions
         self._store = store
@@ -94,6 +103,8 @@ class Posting:
         self._cache = cache
         self._prefix = key_prefix
         self._words = SensitiveWords()
+        self._uploads = uploads
+        self._file_limits = file_limits
 
     async def send(self, command: SendMessage, trace_id: str | None = None) -> MessageAccepted:
         located = await self._sessions.locate(command.caller, command.conversation_id)
@@ -151,7 +162,11 @@ class Posting:
             )
         if caller.role in STAFF:
             await self._profiles.remember(caller.user_id, caller.name)
-        body = command.body if isinstance(command.body, str) else command.body.model_dump(mode="json")
+        body: Any
+        if isinstance(command.body, SentFileBody):
+            body = await self._file_body(command, command.body, channel)
+        else:
+            body = command.body if isinstance(command.body, str) else command.body.model_dump(mode="json")
         if isinstance(body, str):
             interpreted = await self._interpret(
                 body, caller, doc, command.conversation_id, command.client_msg_id, trace_id
@@ -162,6 +177,16 @@ class Posting:
         if caller.role != "bot" and self._words.first_match(channel.get("sensitive_words", []), texts_of(body)):
             raise ParleyError(ErrorCode.SENSITIVE_WORD, "the message contains a word this channel does not accept")
         return body
+
+    async def _file_body(self, command: SendMessage, sent: SentFileBody, channel: dict[str, Any]) -> dict[str, Any]:
+        """The files of a ``file`` message, read from the sender's uploads (claimed at the store)."""
+        most = self._file_limits.of_channel(channel).max_per_message
+        if len(sent.file_ids) > most:
+            raise ParleyError(ErrorCode.BAD_ARGUMENT, f"file_ids: this channel takes at most {most} files per message")
+        files = await self._uploads.to_attach(
+            command.conversation_id, command.caller.user_id, sent.file_ids, _claim(command)
+        )
+        return FileBody(files=files, text=sent.text).model_dump(mode="json")
 
     async def _first_message(
         self, command: SendMessage, located: Located, body: Any, trace_id: str | None
@@ -219,6 +244,9 @@ class Posting:
             "client_msg_id": command.client_msg_id,
         }
         clock = reply_clock(doc, caller, command.kind)
+        file_ids = [file["file_id"] for file in body["files"]] if command.kind == "file" else []
+        if file_ids:  # each upload goes out in one message only: this one (its retries claim it again)
+            await self._uploads.claim(file_ids, _claim(command))
         message, duplicate = await self._messages.append(
             doc["_id"],
             fields,
@@ -226,6 +254,8 @@ class Posting:
             known_last_seq=doc.get("last_seq"),
             reply_clock=clock,
         )
+        if file_ids:
+            await self._uploads.sent(file_ids, message.id)
         if not duplicate:
             await self._track_clocks(doc, channel, message, clock)
         return MessageAccepted(message=message, duplicate=duplicate)

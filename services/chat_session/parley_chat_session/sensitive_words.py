@@ -122,9 +122,12 @@ class SensitiveWords:
 
 def texts_of(body: Any) -> list[str]:
     """Every string a message body carries: a text; an action's meaning, and every key and string
-    of its parameters (a key is shown to the other side as much as a value is)."""
+    of its parameters (a key is shown to the other side as much as a value is); a file message's
+    caption and file names."""
     if isinstance(body, str):
         return [body]
+    if "files" in body:
+        return [body.get("text", ""), *(file["name"] for file in body["files"])]
     return [body.get("meaning", ""), *_strings_in(body.get("params", {}))]
 
 

@@ -20,6 +20,7 @@ from parley.contracts.base import new_id
 from parley.contracts.bot import bot_user_id, script_id_of
 from parley.contracts.commands import Caller, OpenSession, SessionOpened
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.http import origin_allowed
 from parley.stores import as_text_map
 from parley_chat_session.access import require_visitor
 from parley_chat_session.availability import Availability
@@ -34,7 +35,8 @@ MAX_RESERVATIONS_PER_VISITOR = 10
 # Reuse the visitor's reservation of the channel, or make one if the visitor holds fewer than the
 # cap; atomic, so two tabs opening at once get the same one. KEYS: the visitor's reservation of
 # this channel (its conversation id), the visitor's reservations (a sorted set by expiry), the new
-# reservation. ARGV: new id, ttl, now, cap, reservation key prefix, visitor id, name, channel id.
+# reservation. ARGV: new id, ttl, now, cap, reservation key prefix, visitor id, name, channel id,
+# "1" when the channel's site verified the visitor's identity (else "").
 _RESERVE = """
 local current = redis.call('GET', KEYS[1])
 if current then
@@ -54,7 +56,8 @@ end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
   return {'full', ''}
 end
-redis.call('HSET', KEYS[3], 'visitor_id', ARGV[6], 'visitor_name', ARGV[7], 'channel_id', ARGV[8])
+redis.call('HSET', KEYS[3], 'visitor_id', ARGV[6], 'visitor_name', ARGV[7], 'channel_id', ARGV[8],
+  'visitor_verified', ARGV[9])
 redis.call('EXPIRE', KEYS[3], ARGV[2])
 redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 redis.call('ZADD', KEYS[2], ARGV[3] + ARGV[2], ARGV[1])
@@ -78,6 +81,8 @@ def new_conversation(conversation_id: str, channel: dict[str, Any], reservation:
         "visitor_id": visitor_id,
         "visitor_name": visitor_name,
         "visitor_email": reservation.get("email") or None,
+        # The channel's site signed who this visitor is (a verified identity), shown to operators.
+        "visitor_verified": reservation.get("visitor_verified") == "1",
         "status": "queued" if needs_operator else "open",
         "queued_at": stamp if needs_operator else None,
         "queue_position": None,
@@ -103,6 +108,16 @@ def is_channel_bot(caller: Caller, channel: dict[str, Any]) -> bool:
     """Whether the caller is the bot of the channel's chatbot script (a member wherever it posts)."""
     script = channel.get("chatbot_script_id")
     return caller.role == "bot" and script is not None and script_id_of(caller.user_id) == script
+
+
+def require_allowed_origin(channel: dict[str, Any], origin: str | None) -> None:
+    """A browser page may open the channel's sessions only from an origin the channel lists (when
+    it lists any: an empty list leaves the gateway's global list in force). Apps send no Origin."""
+    allowed = channel.get("allowed_origins") or []
+    if origin is not None and allowed and not origin_allowed(origin, allowed):
+        raise ParleyError(
+            ErrorCode.ORIGIN_NOT_ALLOWED, f"channel {channel['_id']!r} may not be embedded on {origin[:200]!r}"
+        )
 
 
 @dataclass(frozen=True)
@@ -145,6 +160,7 @@ class Sessions:
 
     async def open(self, command: OpenSession) -> SessionOpened:
         channel = await self._channels.get(command.channel_id)
+        require_allowed_origin(channel, command.origin)
         caller = command.caller
         opened = {"channel_id": channel["_id"], "channel_name": channel["name"], "welcome": channel.get("welcome", "")}
         mode = await self._availability.mode(channel)
@@ -166,7 +182,10 @@ class Sessions:
         args: list[str | int] = [fresh, self._ttl, int(time.time()), MAX_RESERVATIONS_PER_VISITOR, self._key("")]
         outcome: str
         conversation_id: str  # the script answers [outcome, conversation id]
-        outcome, conversation_id = await self._reserve(keys=keys, args=[*args, caller.user_id, caller.name, channel_id])
+        outcome, conversation_id = await self._reserve(
+            keys=keys,
+            args=[*args, caller.user_id, caller.name, channel_id, "1" if caller.verified_channel == channel_id else ""],
+        )
         if outcome == "full":
             raise ParleyError(
                 ErrorCode.RATE_LIMITED,

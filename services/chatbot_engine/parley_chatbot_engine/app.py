@@ -14,6 +14,7 @@ from parley_chatbot_engine.faq import FaqStore
 from parley_chatbot_engine.handlers import BusHandlers
 from parley_chatbot_engine.openapi import openapi_yaml
 from parley_chatbot_engine.outbox import Outbox
+from parley_chatbot_engine.privacy import register_privacy
 from parley_chatbot_engine.script_store import ScriptStore
 from parley_chatbot_engine.settings import ChatbotEngineSettings
 from parley_chatbot_engine.states import BotStates
@@ -28,6 +29,7 @@ def build_service(settings: ChatbotEngineSettings) -> Service:
     locks = ConversationLocks(service.redis, settings.redis_key_prefix)
     engine = Engine(settings, service.bus, stores, outbox, locks)
     BusHandlers(engine).register(service.bus)
+    register_privacy(service.bus, service.db)
     verifier = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
     readers = ConversationReaders(service.bus)
     api = ChatbotApi(stores.scripts, stores.faq, stores.states, openapi_yaml())

@@ -57,10 +57,19 @@ class DueTimer:
 class TimerStore:
     def __init__(self, client: redis.Redis, key_prefix: str) -> None:
         self._redis = client
-        self._pending = f"{key_prefix}chatbot:timers"
-        self._leases = f"{key_prefix}chatbot:timer_leases"
-        self._marker = f"{key_prefix}chatbot:timers_indexed"
+        # One hash tag: the claim script and the indexing transaction touch all three, and on a
+        # Redis Cluster a script's or a MULTI's keys must share a slot. (Renamed from the untagged
+        # names of before issue 23: the marker is missing under its new name, so the first engine
+        # to start re-indexes every pending deadline from MongoDB.)
+        self._pending = f"{key_prefix}{{chatbot:timers}}:pending"
+        self._leases = f"{key_prefix}{{chatbot:timers}}:leases"
+        self._marker = f"{key_prefix}{{chatbot:timers}}:indexed"
         self._claim = client.register_script(_CLAIM)
+
+    @property
+    def keys(self) -> tuple[str, str, str]:
+        """Every key of the store (pending, leases, marker)."""
+        return self._pending, self._leases, self._marker
 
     async def apply(self, conversation_id: str, deadlines: dict[TimerKind, float], cleared: list[TimerKind]) -> None:
         """Set the deadlines of some timers of a conversation and remove others."""

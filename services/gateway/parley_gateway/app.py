@@ -7,11 +7,8 @@ import asyncio
 import time
 from collections.abc import Callable
 
-import orjson
-
 from parley.contracts.base import Envelope
 from parley.contracts.commands import GetHistory, History
-from parley.contracts.deliveries import DeliverFrame
 from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.events import Heartbeats, SessionReplaced, TokenRevoked
 from parley.contracts.frames import Kickoff, Notice, server_frame
@@ -83,8 +80,7 @@ def build_service(settings: GatewaySettings) -> Service:
     # Frames published while the subscription link was down are gone: re-subscribed, the node
     # compares positions at once (docs/delivery.md).
     subscriber = DeliverySubscriber(
-        settings.redis_url,
-        settings.redis_key_prefix,
+        settings,
         _deliverer(connections, delivery),
         positions.after_reconnect,
         name=f"parley-gateway-{settings.node_id}",
@@ -94,7 +90,7 @@ def build_service(settings: GatewaySettings) -> Service:
     )
     pages = (WebSocketRoute(endpoint), StaticFiles(), MaintenanceApi(maintenance))  # the table's handlers
     service.http.add_routes(HttpApi(ENDPOINTS, verifier, *pages).routes())
-    _subscribe(service, connections, delivery)
+    _subscribe(service, connections)
     service.bus.on_reconnected(positions.after_reconnect)  # node events and state sent while it was down are gone
     service.background(subscriber.run)
     service.on_stop(subscriber.close)
@@ -129,20 +125,7 @@ def build_service(settings: GatewaySettings) -> Service:
     return service
 
 
-def _subscribe(service: Service, connections: Connections, delivery: OrderedDelivery) -> None:
-    async def on_delivery(body: DeliverFrame, envelope: Envelope) -> None:
-        received = time.perf_counter()
-        frame_type = str(body.frame.get("type", "unknown"))
-        payload = orjson.dumps(body.frame).decode()  # serialised once for every local recipient
-        seq_info = _seq_of(body)
-        for user_id in body.user_ids:
-            for connection in connections.of_user(user_id):
-                if seq_info is None:
-                    connection.send(frame_type, payload)
-                elif delivery.deliver(connection, seq_info[0], seq_info[1], payload):
-                    metrics.MESSAGE_SECONDS.observe(max(0.0, time.time() - envelope.occurred_at.timestamp()))
-        metrics.DELIVERY_SECONDS.observe(time.perf_counter() - received)
-
+def _subscribe(service: Service, connections: Connections) -> None:
     async def on_session_replaced(event: SessionReplaced, _envelope: Envelope) -> None:
         kickoff = server_frame("kickoff", Kickoff(reason="logged in elsewhere", client_kind=event.client_kind)).decode()
         for connection in connections.of_user(event.user_id):
@@ -158,7 +141,6 @@ def _subscribe(service: Service, connections: Connections, delivery: OrderedDeli
             connection.send_error(ErrorCode.TOKEN_INVALID, "session revoked (logged out); log in again")
             connection.close(CloseCode.UNAUTHENTICATED, "session revoked")
 
-    service.bus.on_delivery(DeliverFrame, on_delivery)
     service.bus.on_node_event(SessionReplaced, on_session_replaced)
     service.bus.on_node_event(TokenRevoked, on_token_revoked)
 
@@ -167,6 +149,7 @@ def _deliverer(connections: Connections, delivery: OrderedDelivery) -> Callable[
     def deliver(item: Delivered) -> None:
         """One frame off the user's delivery channel, already encoded: written to each of the
         user's sockets here, a message.new through its conversation's ordered stream."""
+        received = time.perf_counter()
         metrics.DELIVERIES_IN.labels(metrics.frame_label(item.frame_type)).inc()
         for connection in connections.of_user(item.user_id):
             if item.seq is None:
@@ -174,18 +157,9 @@ def _deliverer(connections: Connections, delivery: OrderedDelivery) -> Callable[
             elif delivery.deliver(connection, item.conversation_id, item.seq, item.payload) and item.sent_at:
                 # Written now (not held behind a gap): publisher's clock to this write.
                 metrics.MESSAGE_SECONDS.observe(max(0.0, time.time() - item.sent_at))
+        metrics.DELIVERY_SECONDS.observe(time.perf_counter() - received)
 
     return deliver
-
-
-def _seq_of(delivery: DeliverFrame) -> tuple[str, int] | None:
-    if delivery.frame.get("type") != "message.new":
-        return None
-    data = delivery.frame.get("data", {})
-    try:
-        return str(data["conversation_id"]), int(data["seq"])
-    except (KeyError, TypeError, ValueError):
-        return None  # not a well-formed message.new: passed on as it is
 
 
 def _announcer(connections: Connections) -> Callable[[str | None], None]:

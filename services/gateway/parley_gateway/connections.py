@@ -90,6 +90,9 @@ class Connection:
     claims: Claims
     client_kind: ClientKind
     max_queued: int = 1000
+    # The page's Origin (None for apps and servers), interned: a site's thousands of sockets share
+    # one string. chat_session checks it against the channel at each session.open.
+    origin: str | None = None
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     opened_at: float = field(default_factory=time.monotonic)
     heard_at: float = field(default_factory=time.monotonic)  # the last frame from the client

@@ -53,15 +53,20 @@ class FrameLimits:
                 f"frame of {size} bytes; the limit is {self.settings.gateway_max_frame_bytes}",
             )
 
+    def buckets(self, connection: Connection) -> tuple[Bucket, Bucket]:
+        """The connection's frame bucket and its user's, one group (a connection is its user's)."""
+        settings = self.settings
+        user = f"gw:user:{connection.user_id}"
+        per_connection = Bucket(
+            f"gw:conn:{connection.id}", settings.gateway_frame_burst, settings.gateway_frames_per_second, group=user
+        )
+        per_user = Bucket(user, settings.gateway_user_frame_burst, settings.gateway_user_frames_per_second, group=user)
+        return per_connection, per_user
+
     async def take(self, connection: Connection) -> None:
         """Count one frame; raise ParleyError(RATE_LIMITED), or Flooding when refusals pile up."""
         settings = self.settings
-        per_connection = Bucket(
-            f"gw:conn:{connection.id}", settings.gateway_frame_burst, settings.gateway_frames_per_second
-        )
-        per_user = Bucket(
-            f"gw:user:{connection.user_id}", settings.gateway_user_frame_burst, settings.gateway_user_frames_per_second
-        )
+        per_connection, per_user = self.buckets(connection)
         try:
             verdict = await self.limiter.take(per_connection, per_user)
         except ParleyError as error:

@@ -42,7 +42,7 @@ DELIVERIES_IN = Counter(
 )
 DELIVERY_SECONDS = Histogram(
     "parley_gateway_delivery_latency_seconds",
-    "From a delivery's receipt off the bus to the last socket write.",
+    "From a frame's receipt off a delivery channel to its hand-off to the recipients' sockets (queued for write).",
     buckets=LATENCY_BUCKETS,
 )
 MESSAGE_SECONDS = Histogram(

@@ -23,6 +23,7 @@ from parley.contracts.commands import (
     OpenSession,
     RateConversation,
     SendMessage,
+    SessionOpened,
     SetAvailability,
     SetTyping,
 )
@@ -51,6 +52,7 @@ from parley.contracts.frames import (
     server_frame,
 )
 from parley.logs import bind_context, get_logger
+from parley.tokens import caller_of
 from parley_gateway import metrics
 from parley_gateway.activity import ActivityReports
 from parley_gateway.authentication import Authenticator
@@ -171,9 +173,26 @@ class Protocol:
                 log.exception("gateway.frame_failed")
                 connection.send_error(ErrorCode.INTERNAL, "internal error", frame.id)
 
+    async def _open_session(
+        self, connection: Connection, caller: Caller, frame: SessionOpenFrame, trace_id: str
+    ) -> SessionOpened | None:
+        """The session, or None when the page's origin is not one the channel allows: a page that
+        embeds another site's channel is told (9114) and its socket closed (4011), not served.
+        Counted as error 9114 and close 4011 (not a refusal before auth.ok)."""
+        command = OpenSession(caller=caller, channel_id=frame.data.channel_id, origin=connection.origin)
+        try:
+            return await self.bus.request(command, trace_id=trace_id)
+        except ParleyError as error:
+            if error.code != ErrorCode.ORIGIN_NOT_ALLOWED:
+                raise
+            log.warning("gateway.channel_origin_refused", channel_id=frame.data.channel_id, origin=connection.origin)
+            connection.send_error(error.code, error.message, frame.id)
+            connection.close(CloseCode.ORIGIN_NOT_ALLOWED, "origin not allowed for this channel")
+            return None
+
     async def _dispatch(self, connection: Connection, frame: Any, trace_id: str) -> None:
         claims = connection.claims
-        caller = Caller(user_id=claims.sub, role=claims.role, name=claims.name)
+        caller = caller_of(claims)
         command = forwarded_command(frame, caller)
         if command is not None:
             await self.bus.request(command, trace_id=trace_id)
@@ -184,9 +203,9 @@ class Protocol:
             case AuthFrame():
                 await self._reauthenticate(connection, frame)
             case SessionOpenFrame():
-                session = await self.bus.request(
-                    OpenSession(caller=caller, channel_id=frame.data.channel_id), trace_id=trace_id
-                )
+                session = await self._open_session(connection, caller, frame, trace_id)
+                if session is None:
+                    return
                 # Followed from here, so even its first message.new is caught up if lost.
                 self.delivery.track(connection, session.conversation_id, session.last_seq)
                 reply(connection, "session.opened", session, frame.id)

@@ -67,8 +67,8 @@ class GatewaySettings(ServiceSettings):
     gateway_allowed_origins: list[str] = Field(
         default_factory=lambda: ["*"],
         description='Browser origins allowed to open /ws (JSON list; ["*"]: any); others get HTTP 403. '
-        "Clients without an Origin header (apps, servers) are not concerned. Channels will carry their own allowed "
-        "origins later.",
+        "Clients without an Origin header (apps, servers) are not concerned. A visitor's page must also be one of "
+        "its channel's allowed_origins when the channel lists any (checked at session.open: 9114, close 4011).",
     )
     gateway_maintenance_poll_seconds: float = Field(
         2.0, gt=0, description="How often each node reads the maintenance flag from Redis (how late a switch can be)."

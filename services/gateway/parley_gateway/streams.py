@@ -20,11 +20,12 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 
-from parley.contracts.commands import Caller, GetHistory, History
+from parley.contracts.commands import GetHistory, History
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.frames import MAX_PAGE, MessageNew, server_frame
 from parley.contracts.messages import Message
 from parley.logs import get_logger
+from parley.tokens import caller_of
 from parley_gateway import metrics
 from parley_gateway.connections import Connection, SeenSeqs
 
@@ -256,7 +257,7 @@ class OrderedDelivery:
         self, connection: Connection, stream: ConversationStream, conversation_id: str, cursor: int
     ) -> None:
         claims = connection.claims
-        caller = Caller(user_id=claims.sub, role=claims.role, name=claims.name)
+        caller = caller_of(claims)
         for _ in range(MAX_FILL_ROUNDS):
             while True:
                 page = await self.history(

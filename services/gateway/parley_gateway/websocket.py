@@ -13,6 +13,7 @@ auth frame are replayed, and frames are read.
 from __future__ import annotations
 
 import asyncio
+import sys
 import time
 
 from aiohttp import WSMsgType, web
@@ -126,7 +127,11 @@ class WebSocketEndpoint:
             await ws.close(code=CloseCode.UNAUTHENTICATED, message=b"no auth frame in time")
             return ws
         connection = Connection(
-            ws=ws, claims=claims, client_kind=claims.kind, max_queued=self.settings.gateway_send_queue_frames
+            ws=ws,
+            claims=claims,
+            client_kind=claims.kind,
+            max_queued=self.settings.gateway_send_queue_frames,
+            origin=sys.intern(origin) if origin is not None else None,
         )
         await self._serve(connection, positions, auth_frame_id)
         return ws

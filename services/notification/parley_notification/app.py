@@ -6,6 +6,8 @@ the members' delivery channels (docs/delivery.md); notification keeps only the m
 
 from __future__ import annotations
 
+import asyncio
+
 from parley.contracts.base import Envelope
 from parley.contracts.events import (
     ClientFrameEvent,
@@ -26,6 +28,7 @@ from parley_notification.escalation import Escalation
 from parley_notification.fanout import Fanout
 from parley_notification.memberships import Memberships
 from parley_notification.pending_pushes import PendingPushes
+from parley_notification.privacy import register_privacy, sweep_subscriptions
 from parley_notification.push_api import ENDPOINTS, PushApi
 from parley_notification.push_endpoints import EndpointRule
 from parley_notification.push_queue import PushQueue
@@ -53,6 +56,13 @@ def build_service(settings: NotificationSettings) -> Service:
     if escalation is not None:
         _push_handlers(service, escalation)
     _conversation_handlers(service, memberships)
+    register_privacy(service.bus, service.db)
+
+    @service.background
+    async def retention() -> None:
+        while True:
+            await sweep_subscriptions(service.db, settings.notification_subscription_retention_days)
+            await asyncio.sleep(settings.notification_retention_sweep_seconds)
 
     async def on_client_frame(event: ClientFrameEvent, _envelope: Envelope) -> None:
         await fanout.send(event.user_ids, event_frames.checked(event.frame))

@@ -13,7 +13,7 @@ from pydantic import Field
 
 from parley.contracts.base import Model
 from parley.contracts.bot import TextContent
-from parley.contracts.messages import ActionBody, Message
+from parley.contracts.messages import ActionBody, FileBody, Message
 
 # RFC 8291: a push message is one aes128gcm record of at most 4096 bytes, of which 86 are the
 # header (16 salt, 4 record size, 1 + 65 key id), 16 the AEAD tag and 1 the padding delimiter.
@@ -42,6 +42,8 @@ def preview_of(message: Message) -> str:
         return body
     if isinstance(body, ActionBody):
         return f"[{body.meaning}]"
+    if isinstance(body, FileBody):
+        return body.text or f"[{', '.join(file.name for file in body.files)}]"
     # A bot's rich content: its text when it is a text, else its kind (a card, a menu...).
     return body.text if isinstance(body, TextContent) else f"[{body.kind}]"
 

@@ -51,6 +51,15 @@ class NotificationSettings(ServiceSettings):
         description="Accept http:// push endpoints (local tests and development only; browsers' push services "
         "are always https).",
     )
+    notification_subscription_retention_days: float = Field(
+        180.0,
+        ge=0,
+        description="A push subscription its device has not registered again for this many days is deleted "
+        "(the widget registers on every visit); 0 keeps them until the push service says they are gone.",
+    )
+    notification_retention_sweep_seconds: float = Field(
+        3600.0, gt=0, description="Interval of the push subscriptions' retention pass."
+    )
     notification_push_allowed_hosts: list[str] = Field(
         default_factory=list,
         description="Hosts (names or IP addresses, JSON list) push endpoints may name although they are not public, "

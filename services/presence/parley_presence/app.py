@@ -22,10 +22,12 @@ from parley.contracts.events import (
     ConversationClosed,
     Heartbeats,
 )
+from parley.redis_traces import RedisTraces
 from parley.runtime import Service
 from parley_presence import metrics
 from parley_presence.announcer import Announcer, sweep
 from parley_presence.operators import Operators
+from parley_presence.privacy import register_privacy
 from parley_presence.registry import ConnectionRegistry
 from parley_presence.scripts import PresenceScripts
 from parley_presence.settings import PresenceSettings
@@ -56,6 +58,7 @@ def build_service(settings: PresenceSettings) -> Service:
 
     service.bus.on_command(LookupNodes, lookup_nodes)
     service.bus.on_command(GetUserStatus, user_status)
+    register_privacy(service.bus, RedisTraces(service.redis, settings.redis_key_prefix))
 
     @service.background
     async def sweeper() -> None:

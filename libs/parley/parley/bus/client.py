@@ -1,7 +1,8 @@
 """The bus: one robust RabbitMQ connection per process, publish with confirms, request/reply.
 
-``connect_robust`` reconnects by itself after a broker restart and re-declares the exchanges,
-queues, bindings and consumers it had; :attr:`Bus.connected` follows it for readiness.
+The robust connection reconnects by itself after a broker restart, to the next node of a cluster
+when ``amqp_url`` lists several (``failover``), and re-declares the exchanges, queues, bindings
+and consumers it had; :attr:`Bus.connected` follows it for readiness.
 """
 
 from __future__ import annotations
@@ -16,8 +17,9 @@ from aio_pika.abc import AbstractIncomingMessage, AbstractRobustConnection
 from pydantic import ValidationError
 
 from parley import metrics
-from parley.bus import topology
+from parley.bus import queues, topology
 from parley.bus.consumer import Handler, QueueSpec, Subscription
+from parley.bus.failover import FailoverConnection
 from parley.contracts.base import Command, Contract, Envelope, ResultT, new_id
 from parley.contracts.commands import Reply
 from parley.contracts.errors import ErrorCode, ParleyError
@@ -69,11 +71,6 @@ class Bus:
         key = topology.event_binding(contract.TYPE, None)
         self._subscribe(name, topology.EVENTS, contract, handler, routing_key=key, exclusive=True)
 
-    def on_delivery(self, contract: type[Contract], handler: Handler) -> None:
-        """Handle deliveries addressed to this node (exclusive queue, routing key = node id)."""
-        name = topology.deliver_queue(self.settings.node_id)
-        self._subscribe(name, topology.DELIVER, contract, handler, routing_key=self.settings.node_id, exclusive=True)
-
     def _subscribe(
         self,
         queue: str,
@@ -107,16 +104,21 @@ class Bus:
         return connection is not None and not connection.is_closed and connection.connected.is_set()
 
     async def connect(self, stop: asyncio.Event | None = None) -> None:
-        """Connect (retrying until the broker answers) and declare the topology."""
+        """Connect (retrying, over every node of ``amqp_url``, until one answers) and declare the topology."""
+        attempt = 0
         while True:
             try:
-                self._connection = await aio_pika.connect_robust(
-                    self.settings.amqp_url,
+                connection = FailoverConnection(
+                    self.settings.amqp_urls,
+                    first=attempt,
                     reconnect_interval=RECONNECT_INTERVAL_SECONDS,
                     client_properties={"connection_name": self.source},
                 )
+                await connection.connect()
+                self._connection = connection
                 break
             except (OSError, aio_pika.exceptions.AMQPError) as error:
+                attempt += 1  # the next node first: one that is away must not hold up the start
                 log.warning("bus.connect_failed", error=str(error), retry_in=RECONNECT_INTERVAL_SECONDS)
                 if stop is not None and stop.is_set():
                     raise
@@ -131,8 +133,8 @@ class Bus:
             self._exchanges[name] = await self._publish_channel.declare_exchange(name, kind, durable=True)
         await self._declare_dead_letters()
         for milliseconds in topology.delay_milliseconds():
-            delay = await self._publish_channel.declare_queue(
-                topology.delay_queue(milliseconds), durable=True, arguments=topology.delay_queue_arguments(milliseconds)
+            delay = await queues.declare_durable(
+                self._publish_channel, topology.delay_queue(milliseconds), topology.delay_queue_arguments(milliseconds)
             )
             await delay.bind(self._exchanges[topology.DELAY], arguments=topology.delay_binding(milliseconds))
 
@@ -141,22 +143,10 @@ class Bus:
         await reply_queue.consume(self._on_reply, no_ack=True)
 
     async def _declare_dead_letters(self) -> None:
-        """The dead-letter queue, bounded. One declared by an earlier version without the bound
-        cannot be redeclared with it (the broker refuses changed arguments): it is used as it is,
-        with a warning, until an operator deletes it or sets a max-length policy."""
-        assert self._connection is not None
-        try:
-            queue = await self._publish_channel.declare_queue(
-                topology.DEAD_LETTERS_QUEUE, durable=True, arguments=topology.DEAD_LETTERS_ARGUMENTS
-            )
-        except aio_pika.exceptions.ChannelPreconditionFailed:
-            log.warning(
-                "bus.dead_letters_unbounded", queue=topology.DEAD_LETTERS_QUEUE, wanted=topology.DEAD_LETTERS_ARGUMENTS
-            )
-            self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
-            for name, kind in topology.EXCHANGES.items():
-                self._exchanges[name] = await self._publish_channel.declare_exchange(name, kind, durable=True)
-            queue = await self._publish_channel.declare_queue(topology.DEAD_LETTERS_QUEUE, passive=True)
+        """The dead-letter queue: a bounded quorum queue (topology.DEAD_LETTERS_ARGUMENTS)."""
+        queue = await queues.declare_durable(
+            self._publish_channel, topology.DEAD_LETTERS_QUEUE, topology.DEAD_LETTERS_ARGUMENTS
+        )
         await queue.bind(self._exchanges[topology.DLX])
 
     async def start_consuming(self) -> None:
@@ -202,10 +192,6 @@ class Bus:
 
     async def send_command(self, command: Contract, *, trace_id: str | None = None) -> None:
         await self._publish(command, topology.COMMANDS, command.TYPE, trace_id=trace_id, mandatory=True)
-
-    async def deliver(self, node: str, body: Contract, *, trace_id: str | None = None) -> None:
-        # Transient: a delivery is only useful to a live socket; missed ones are recovered by resume.
-        await self._publish(body, topology.DELIVER, node, trace_id=trace_id, persistent=False)
 
     async def request(
         self, command: Command[ResultT], *, trace_id: str | None = None, timeout: float | None = None

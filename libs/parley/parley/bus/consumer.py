@@ -22,7 +22,7 @@ from aio_pika.abc import AbstractIncomingMessage
 from pydantic import BaseModel, ValidationError
 
 from parley import metrics
-from parley.bus import failures, topology
+from parley.bus import failures, queues, topology
 from parley.contracts.base import Contract, Envelope, UnknownContract
 from parley.contracts.commands import Reply, ReplyError
 from parley.contracts.errors import ErrorCode, ParleyError
@@ -67,13 +67,13 @@ class Subscription:
 
     async def start(self, channel: Any) -> None:
         exchange = await channel.get_exchange(self.spec.exchange, ensure=False)
-        self._queue = await channel.declare_queue(
-            self.spec.name,
-            durable=not self.spec.exclusive,
-            exclusive=self.spec.exclusive,
-            auto_delete=self.spec.exclusive,
-            arguments=topology.WORK_QUEUE_ARGUMENTS,
-        )
+        if self.spec.exclusive:
+            self._queue = await channel.declare_queue(
+                self.spec.name, exclusive=True, auto_delete=True, arguments=topology.NODE_QUEUE_ARGUMENTS
+            )
+        else:
+            arguments = topology.work_queue_arguments(self.bus.settings.bus_max_attempts)
+            self._queue = await queues.declare_durable(channel, self.spec.name, arguments)
         for key in sorted(self.spec.routing_keys):
             await self._queue.bind(exchange, routing_key=key)
         for key in topology.RETIRED_BINDINGS.get(self.spec.name, ()):
@@ -147,8 +147,7 @@ class Subscription:
             metrics.BUS_CONSUMED.labels(self.spec.name, "ack").inc()
 
     async def _failed(self, message: AbstractIncomingMessage, envelope: Envelope, error: Exception) -> None:
-        header = (message.headers or {}).get(topology.ATTEMPT_HEADER, 1)
-        attempt = int(header) if isinstance(header, int | str) else 1  # we set it: an int
+        attempt = _attempt(message)
         max_attempts = self.bus.settings.bus_max_attempts
         log.warning(
             "bus.handler_failed",
@@ -214,3 +213,14 @@ class Subscription:
             exchange="",
             routing_key=message.reply_to,
         )
+
+
+def _attempt(message: AbstractIncomingMessage) -> int:
+    """Which delivery of the message this is: the retries the consumer made (ATTEMPT_HEADER on its
+    republished copy) plus the times this copy went back to its quorum queue unsettled (the broker's
+    ``x-delivery-count``: a consumer that lost its connection or died holding it). One budget for
+    both, as the queue's x-delivery-limit has (topology.delivery_limit)."""
+    headers = message.headers or {}
+    retried, returned = headers.get(topology.ATTEMPT_HEADER, 1), headers.get("x-delivery-count", 0)
+    attempt = int(retried) if isinstance(retried, int | str) else 1  # we set it: an int
+    return attempt + (int(returned) if isinstance(returned, int) else 0)

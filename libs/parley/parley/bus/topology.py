@@ -6,7 +6,6 @@ from aio_pika import ExchangeType
 
 COMMANDS = "parley.commands"  # direct: routing key = command type ("<service>.<command>")
 EVENTS = "parley.events"  # topic: routing key = event type ("<aggregate>.<event>"), maybe qualified
-DELIVER = "parley.deliver"  # direct: routing key = gateway node id
 DLX = "parley.dlx"  # fanout: everything that failed repeatedly or could not be read
 DEAD_LETTERS_QUEUE = "parley.dead_letters"
 DELAY = "parley.delay"  # headers: a failed message waits out its backoff here, then returns to its queue
@@ -14,19 +13,55 @@ DELAY = "parley.delay"  # headers: a failed message waits out its backoff here, 
 EXCHANGES: dict[str, ExchangeType] = {
     COMMANDS: ExchangeType.DIRECT,
     EVENTS: ExchangeType.TOPIC,
-    DELIVER: ExchangeType.DIRECT,
     DLX: ExchangeType.FANOUT,
     DELAY: ExchangeType.HEADERS,
 }
 
-# Arguments of every work queue: failures go to the dead-letter exchange, never back in a loop.
-WORK_QUEUE_ARGUMENTS = {"x-dead-letter-exchange": DLX}
+# Every durable queue is a quorum queue: replicated by Raft on a majority of the cluster's nodes,
+# so a node that goes takes none of its messages along (a classic queue lives on one node, and
+# classic mirroring no longer exists). Exclusive queues (a node's own deliveries, node events and
+# replies) stay classic: a quorum queue cannot be exclusive, and they die with their node anyway.
+QUORUM = {"x-queue-type": "quorum"}
+
+# A quorum queue dead-letters at most once by default: a message whose dead-letter target is
+# away at that moment (its leader on the node that just went) is dropped. At least once keeps it
+# in the source queue until the target confirmed it; RabbitMQ requires reject-publish overflow
+# for that (these queues have no length limit, so nothing is ever refused for it).
+AT_LEAST_ONCE_DEAD_LETTERING = {"x-dead-letter-strategy": "at-least-once", "x-overflow": "reject-publish"}
+
+
+def delivery_limit(max_attempts: int) -> int:
+    """The broker's own count of a message's returns before it dead-letters it.
+
+    The consumer retries a failure by republishing a copy (counted in ATTEMPT_HEADER) after its
+    backoff; the broker counts something else: the times one copy went back to the queue
+    unsettled, because the consumer holding it lost its connection or died mid-handler. A message
+    that kills its consumer every time would loop forever without this limit. The consumer adds
+    those returns to its own count (``x-delivery-count``), so one message gets ``max_attempts``
+    deliveries in all whichever way it fails; the broker allows a copy its first delivery and
+    ``max_attempts - 1`` returns, the same budget, for the case the consumer never sees the end."""
+    return max_attempts - 1
+
+
+def work_queue_arguments(max_attempts: int) -> dict[str, object]:
+    """A service's durable commands or events queue: failures go to the dead-letter exchange,
+    never back in a loop."""
+    return {
+        **QUORUM,
+        "x-dead-letter-exchange": DLX,
+        **AT_LEAST_ONCE_DEAD_LETTERING,
+        "x-delivery-limit": delivery_limit(max_attempts),
+    }
+
+
+# A node's exclusive queues: classic (see QUORUM), failures dead-lettered like the others'.
+NODE_QUEUE_ARGUMENTS = {"x-dead-letter-exchange": DLX}
 
 # The dead letters are kept for a person to look at, not forever: a flood of poison messages
 # must not grow the broker's memory without bound. 10,000 is days of an incident's worth; past
 # it the oldest go first (the alert ParleyDeadLettersGrowing has fired long before).
 DEAD_LETTERS_MAX_LENGTH = 10_000
-DEAD_LETTERS_ARGUMENTS = {"x-max-length": DEAD_LETTERS_MAX_LENGTH, "x-overflow": "drop-head"}
+DEAD_LETTERS_ARGUMENTS = {**QUORUM, "x-max-length": DEAD_LETTERS_MAX_LENGTH, "x-overflow": "drop-head"}
 
 # Backoff before a failed message is tried again: the first retries come quickly, so a transient
 # failure costs the user well under a second; the later ones wait longer, so with the default 8
@@ -52,7 +87,8 @@ def delay_milliseconds() -> list[int]:
 
 
 def delay_queue_arguments(milliseconds: int) -> dict[str, object]:
-    return {"x-message-ttl": milliseconds, "x-dead-letter-exchange": ""}
+    # Quorum too: a message waiting out its backoff is as accepted as one in its work queue.
+    return {**QUORUM, "x-message-ttl": milliseconds, "x-dead-letter-exchange": "", **AT_LEAST_ONCE_DEAD_LETTERING}
 
 
 def delay_binding(milliseconds: int) -> dict[str, object]:
@@ -93,10 +129,6 @@ def events_queue(service: str) -> str:
 
 def node_events_queue(service: str, node: str) -> str:
     return f"{service}.events.{node}"
-
-
-def deliver_queue(node: str) -> str:
-    return f"gateway.deliver.{node}"
 
 
 def reply_queue(service: str, node: str) -> str:

@@ -5,7 +5,7 @@ anywhere.
 """
 
 # Imported for their effect: each module registers its contracts in REGISTRY.
-from parley.contracts import commands, deliveries, events, frames
+from parley.contracts import commands, events, frames, privacy
 from parley.contracts.base import REGISTRY, Contract, Envelope, Model, UnknownContract, contract
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
 
@@ -20,7 +20,7 @@ __all__ = [
     "UnknownContract",
     "commands",
     "contract",
-    "deliveries",
     "events",
     "frames",
+    "privacy",
 ]

@@ -15,6 +15,7 @@ from parley.contracts.messages import (
     Message,
     Role,
     SentActionBody,
+    SentFileBody,
     TextBody,
     UserId,
     check_body_fits_kind,
@@ -41,6 +42,9 @@ class Caller(Model):
     user_id: UserId
     role: Role
     name: str = Field("", max_length=200)
+    verified_channel: str = Field(
+        "", max_length=64, description="The channel whose site signed this visitor's identity; empty: not verified."
+    )
 
 
 class SessionOpened(Model):
@@ -63,6 +67,12 @@ class SessionOpened(Model):
 class OpenSession(Command[SessionOpened]):
     caller: Caller
     channel_id: str = Field(min_length=1, max_length=64)
+    origin: str | None = Field(
+        None,
+        max_length=200,
+        description="The browser page's Origin the socket was opened from (none for apps): the channel's "
+        "allowed_origins must list it when they list any (error 9114).",
+    )
 
 
 class CannedSuggestion(Model):
@@ -97,8 +107,8 @@ class SendMessage(Command[MessageAccepted]):
     caller: Caller
     conversation_id: ConversationId
     client_msg_id: ClientMsgId
-    kind: Literal["text", "action", "bot"] = Field(description="bot: a chatbot's post (caller.role bot)")
-    body: TextBody | SentActionBody | BotContent
+    kind: Literal["text", "action", "file", "bot"] = Field(description="bot: a chatbot's post (caller.role bot)")
+    body: TextBody | SentActionBody | SentFileBody | BotContent
 
     @model_validator(mode="after")
     def _body_fits_kind(self) -> SendMessage:

@@ -12,6 +12,14 @@ from enum import IntEnum
 class ErrorCode(IntEnum):
     MAINTENANCE = 1002
     TOKEN_INVALID = 7001
+    # A signed visitor identity (docs/client.md) refused at login, one code per reason, so a site
+    # can tell a wrong secret from a clock problem or a page reload that replayed a token.
+    IDENTITY_FORGED = 7101
+    IDENTITY_OTHER_CHANNEL = 7102
+    IDENTITY_EXPIRED = 7103
+    IDENTITY_REPLAYED = 7104
+    IDENTITY_MALFORMED = 7105
+    ACCOUNT_DISABLED = 7110
     SENSITIVE_WORD = 8001
     INVALID_FRAME = 9001
     FRAME_TOO_LARGE = 9002
@@ -22,6 +30,15 @@ class ErrorCode(IntEnum):
     UNKNOWN_CHANNEL = 9103
     CONVERSATION_CLOSED = 9104
     BAD_ARGUMENT = 9105
+    FILE_TOO_LARGE = 9106
+    FILE_TYPE_REFUSED = 9107
+    FILE_REFUSED = 9108  # not what its sniffed type says (an image that does not decode), or infected
+    FILE_QUOTA_EXCEEDED = 9109
+    LINK_INVALID = 9110
+    LINK_EXPIRED = 9111
+    FILE_PENDING = 9112  # the virus scanner has not answered yet
+    UNKNOWN_FILE = 9113
+    ORIGIN_NOT_ALLOWED = 9114  # the page's origin is not one the channel lists
     INTERNAL = 9500
     UNAVAILABLE = 9503
 
@@ -36,6 +53,7 @@ class CloseCode(IntEnum):
     KICKED_OFF = 4003
     HEARTBEAT_TIMEOUT = 4008
     UNSUPPORTED_PROTOCOL = 4010  # the client asked for a protocol version this gateway does not speak
+    ORIGIN_NOT_ALLOWED = 4011  # a browser page on an origin the visitor's channel does not list
 
 
 class ParleyError(Exception):

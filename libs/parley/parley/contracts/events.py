@@ -105,6 +105,16 @@ class ConversationClosed(Contract):
     reason: str
 
 
+@contract("conversations.expired")
+class ConversationsExpired(Contract):
+    """chat_session's retention is deleting these closed conversations (their channel's retention
+    ran out): every service deletes what it keeps of them (docs/privacy.md). Published before the
+    delete, so a retention pass that dies half-way announces them again."""
+
+    conversation_ids: list[str] = Field(min_length=1, max_length=1000)
+    visitor_ids: list[str] = Field(default_factory=list, max_length=1000)
+
+
 @contract("member.seen")
 class MemberSeenEvent(Contract):
     conversation_id: str
@@ -129,6 +139,24 @@ class TokenRevoked(Contract):
     user_id: str
     session_code: str
     expires_at: int = Field(description="unix time after which every token of the session has expired anyway")
+
+
+@contract("auth.staff_withdrawn")
+class StaffWithdrawn(Contract):
+    """A staff account was disabled or deleted (its sessions are revoked already): chat_session
+    hands its open conversations back to the queue and never assigns it again; a deleted one also
+    leaves every channel."""
+
+    user_id: str
+    name: str = Field("", max_length=200, description="Kept in transcripts and notices.")
+    deleted: bool = False
+
+
+@contract("auth.staff_restored")
+class StaffRestored(Contract):
+    """A disabled staff account was enabled again: routing may assign it once it is online."""
+
+    user_id: str
 
 
 @contract("client.frame")

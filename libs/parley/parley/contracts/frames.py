@@ -23,6 +23,7 @@ from parley.contracts.messages import (
     Message,
     Role,
     SentActionBody,
+    SentFileBody,
     TextBody,
     check_body_fits_kind,
 )
@@ -84,8 +85,8 @@ class SessionOpenFrame(_ClientFrame):
 class MessageSendData(Model):
     conversation_id: ConversationId
     client_msg_id: ClientMsgId
-    kind: Literal["text", "action"] = "text"
-    body: TextBody | SentActionBody
+    kind: Literal["text", "action", "file"] = "text"
+    body: TextBody | SentActionBody | SentFileBody
 
     @model_validator(mode="after")
     def _body_fits_kind(self) -> MessageSendData:

@@ -4,6 +4,12 @@
   var ErrorCode = Object.freeze({
     MAINTENANCE: 1002,
     TOKEN_INVALID: 7001,
+    IDENTITY_FORGED: 7101,
+    IDENTITY_OTHER_CHANNEL: 7102,
+    IDENTITY_EXPIRED: 7103,
+    IDENTITY_REPLAYED: 7104,
+    IDENTITY_MALFORMED: 7105,
+    ACCOUNT_DISABLED: 7110,
     SENSITIVE_WORD: 8001,
     INVALID_FRAME: 9001,
     FRAME_TOO_LARGE: 9002,
@@ -14,6 +20,15 @@
     UNKNOWN_CHANNEL: 9103,
     CONVERSATION_CLOSED: 9104,
     BAD_ARGUMENT: 9105,
+    FILE_TOO_LARGE: 9106,
+    FILE_TYPE_REFUSED: 9107,
+    FILE_REFUSED: 9108,
+    FILE_QUOTA_EXCEEDED: 9109,
+    LINK_INVALID: 9110,
+    LINK_EXPIRED: 9111,
+    FILE_PENDING: 9112,
+    UNKNOWN_FILE: 9113,
+    ORIGIN_NOT_ALLOWED: 9114,
     INTERNAL: 9500,
     UNAVAILABLE: 9503
   });
@@ -26,7 +41,8 @@
     TOKEN_EXPIRED: 4002,
     KICKED_OFF: 4003,
     HEARTBEAT_TIMEOUT: 4008,
-    UNSUPPORTED_PROTOCOL: 4010
+    UNSUPPORTED_PROTOCOL: 4010,
+    ORIGIN_NOT_ALLOWED: 4011
   });
   var CLIENT_FRAME_TYPES = Object.freeze([
     "auth",
@@ -70,7 +86,9 @@
     "text",
     "action",
     "notice",
-    "bot"
+    "bot",
+    "file",
+    "erased"
   ]);
 
   // src/client/parley-client.js
@@ -82,7 +100,11 @@
   var REFRESH_MARGIN_MS = 6e4;
   var REQUEST_TIMEOUT_MS = 15e3;
   var MAX_RESUME = 100;
-  var NO_RECONNECT = { [CloseCode.POLICY]: "policy", [CloseCode.KICKED_OFF]: "kickoff" };
+  var NO_RECONNECT = {
+    [CloseCode.POLICY]: "policy",
+    [CloseCode.KICKED_OFF]: "kickoff",
+    [CloseCode.ORIGIN_NOT_ALLOWED]: "origin"
+  };
   function ParleyError(code, message, extra) {
     var error = (
       /** @type {any} */
@@ -150,6 +172,8 @@
     this.clientKind = options.clientKind || "web";
     this.storage = options.storage || defaultStorage();
     this.storageKey = options.storageKey || "parley";
+    this.identity = options.identity || null;
+    this.channelId = options.channelId || null;
     this.status = "offline";
     this.user = null;
     this.events = new Emitter();
@@ -199,7 +223,16 @@
     return id;
   };
   Client.prototype.loginVisitor = function() {
-    return this._login({ device_id: this.deviceId(), client_kind: this.clientKind });
+    var self = this;
+    var body = { device_id: this.deviceId(), client_kind: this.clientKind };
+    if (!this.identity || !this.channelId) return this._login(body);
+    return Promise.resolve(this.identity()).then(function(token) {
+      if (token) {
+        body.identity = token;
+        body.channel_id = self.channelId;
+      }
+      return self._login(body);
+    });
   };
   Client.prototype.loginUser = function(username, password) {
     return this._login({ username, password, client_kind: this.clientKind });
@@ -639,6 +672,53 @@
     };
     return this.request("message.send", data);
   };
+  Client.prototype.upload = function(conversationId, blob, name) {
+    var path = "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
+    return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+  };
+  Client.prototype.sendFiles = function(conversationId, fileIds, options) {
+    options = options || {};
+    return this.send(
+      conversationId,
+      { file_ids: fileIds, text: options.text || "" },
+      { kind: "file", clientMsgId: options.clientMsgId }
+    );
+  };
+  var LINK_MARGIN_MS = 3e4;
+  Client.prototype.fileLink = function(conversationId, fileId) {
+    var self = this;
+    var cache = this._links || (this._links = {});
+    var kept = cache[fileId];
+    if (kept && kept.until - LINK_MARGIN_MS > Date.now()) return kept.promise;
+    var path = "/files/" + encodeURIComponent(conversationId) + "/" + encodeURIComponent(fileId) + "/link";
+    var promise = this.authedFetch(path).then(answerOf).then(function(links) {
+      var base = self.baseUrl || global.location.href;
+      return {
+        url: new URL(links.url, base).href,
+        expires_at: links.expires_at,
+        thumbnail_url: links.thumbnail_url ? new URL(links.thumbnail_url, base).href : null
+      };
+    });
+    cache[fileId] = { promise, until: Date.now() + 6e4 };
+    promise.then(
+      function(links) {
+        cache[fileId].until = Date.parse(links.expires_at);
+      },
+      function() {
+        delete cache[fileId];
+      }
+    );
+    return promise;
+  };
+  function answerOf(response) {
+    return response.json().catch(function() {
+      return {};
+    }).then(function(answer) {
+      if (response.ok) return answer;
+      var error = answer.error || { code: ErrorCode.INTERNAL, message: "HTTP " + response.status };
+      throw ParleyError(error.code, error.message, { status: response.status });
+    });
+  }
   Client.prototype.onMessage = function(cb) {
     return this.events.on("message", cb);
   };

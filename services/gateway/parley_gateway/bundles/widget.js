@@ -4,6 +4,12 @@
   var ErrorCode = Object.freeze({
     MAINTENANCE: 1002,
     TOKEN_INVALID: 7001,
+    IDENTITY_FORGED: 7101,
+    IDENTITY_OTHER_CHANNEL: 7102,
+    IDENTITY_EXPIRED: 7103,
+    IDENTITY_REPLAYED: 7104,
+    IDENTITY_MALFORMED: 7105,
+    ACCOUNT_DISABLED: 7110,
     SENSITIVE_WORD: 8001,
     INVALID_FRAME: 9001,
     FRAME_TOO_LARGE: 9002,
@@ -14,6 +20,15 @@
     UNKNOWN_CHANNEL: 9103,
     CONVERSATION_CLOSED: 9104,
     BAD_ARGUMENT: 9105,
+    FILE_TOO_LARGE: 9106,
+    FILE_TYPE_REFUSED: 9107,
+    FILE_REFUSED: 9108,
+    FILE_QUOTA_EXCEEDED: 9109,
+    LINK_INVALID: 9110,
+    LINK_EXPIRED: 9111,
+    FILE_PENDING: 9112,
+    UNKNOWN_FILE: 9113,
+    ORIGIN_NOT_ALLOWED: 9114,
     INTERNAL: 9500,
     UNAVAILABLE: 9503
   });
@@ -26,7 +41,8 @@
     TOKEN_EXPIRED: 4002,
     KICKED_OFF: 4003,
     HEARTBEAT_TIMEOUT: 4008,
-    UNSUPPORTED_PROTOCOL: 4010
+    UNSUPPORTED_PROTOCOL: 4010,
+    ORIGIN_NOT_ALLOWED: 4011
   });
   var CLIENT_FRAME_TYPES = Object.freeze([
     "auth",
@@ -70,7 +86,9 @@
     "text",
     "action",
     "notice",
-    "bot"
+    "bot",
+    "file",
+    "erased"
   ]);
 
   // src/client/parley-client.js
@@ -82,7 +100,11 @@
   var REFRESH_MARGIN_MS = 6e4;
   var REQUEST_TIMEOUT_MS = 15e3;
   var MAX_RESUME = 100;
-  var NO_RECONNECT = { [CloseCode.POLICY]: "policy", [CloseCode.KICKED_OFF]: "kickoff" };
+  var NO_RECONNECT = {
+    [CloseCode.POLICY]: "policy",
+    [CloseCode.KICKED_OFF]: "kickoff",
+    [CloseCode.ORIGIN_NOT_ALLOWED]: "origin"
+  };
   function ParleyError(code, message, extra) {
     var error = (
       /** @type {any} */
@@ -150,6 +172,8 @@
     this.clientKind = options.clientKind || "web";
     this.storage = options.storage || defaultStorage();
     this.storageKey = options.storageKey || "parley";
+    this.identity = options.identity || null;
+    this.channelId = options.channelId || null;
     this.status = "offline";
     this.user = null;
     this.events = new Emitter();
@@ -199,7 +223,16 @@
     return id;
   };
   Client.prototype.loginVisitor = function() {
-    return this._login({ device_id: this.deviceId(), client_kind: this.clientKind });
+    var self = this;
+    var body = { device_id: this.deviceId(), client_kind: this.clientKind };
+    if (!this.identity || !this.channelId) return this._login(body);
+    return Promise.resolve(this.identity()).then(function(token) {
+      if (token) {
+        body.identity = token;
+        body.channel_id = self.channelId;
+      }
+      return self._login(body);
+    });
   };
   Client.prototype.loginUser = function(username, password) {
     return this._login({ username, password, client_kind: this.clientKind });
@@ -639,6 +672,53 @@
     };
     return this.request("message.send", data);
   };
+  Client.prototype.upload = function(conversationId, blob, name) {
+    var path = "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
+    return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+  };
+  Client.prototype.sendFiles = function(conversationId, fileIds, options) {
+    options = options || {};
+    return this.send(
+      conversationId,
+      { file_ids: fileIds, text: options.text || "" },
+      { kind: "file", clientMsgId: options.clientMsgId }
+    );
+  };
+  var LINK_MARGIN_MS = 3e4;
+  Client.prototype.fileLink = function(conversationId, fileId) {
+    var self = this;
+    var cache = this._links || (this._links = {});
+    var kept = cache[fileId];
+    if (kept && kept.until - LINK_MARGIN_MS > Date.now()) return kept.promise;
+    var path = "/files/" + encodeURIComponent(conversationId) + "/" + encodeURIComponent(fileId) + "/link";
+    var promise = this.authedFetch(path).then(answerOf).then(function(links) {
+      var base = self.baseUrl || global.location.href;
+      return {
+        url: new URL(links.url, base).href,
+        expires_at: links.expires_at,
+        thumbnail_url: links.thumbnail_url ? new URL(links.thumbnail_url, base).href : null
+      };
+    });
+    cache[fileId] = { promise, until: Date.now() + 6e4 };
+    promise.then(
+      function(links) {
+        cache[fileId].until = Date.parse(links.expires_at);
+      },
+      function() {
+        delete cache[fileId];
+      }
+    );
+    return promise;
+  };
+  function answerOf(response) {
+    return response.json().catch(function() {
+      return {};
+    }).then(function(answer) {
+      if (response.ok) return answer;
+      var error = answer.error || { code: ErrorCode.INTERNAL, message: "HTTP " + response.status };
+      throw ParleyError(error.code, error.message, { status: response.status });
+    });
+  }
   Client.prototype.onMessage = function(cb) {
     return this.events.on("message", cb);
   };
@@ -710,7 +790,17 @@
       "You are number {position} in the queue, about {minutes} min.": "您在队列中排第 {position} 位，预计等待约 {minutes} 分钟。",
       "{name} is typing…": "{name} 正在输入…",
       "Continue here": "在此继续",
-      "{label} ({count} unread)": "{label}（{count} 条未读）"
+      "{label} ({count} unread)": "{label}（{count} 条未读）",
+      "This chat is not set up for this website.": "此聊天未为本网站配置。",
+      "That file is too large for this chat.": "文件太大，无法在此聊天中发送。",
+      "This chat does not accept that kind of file.": "此聊天不接受这种类型的文件。",
+      "That file could not be accepted (it is damaged or was refused by the virus scanner).": "无法接受该文件（文件已损坏或被病毒扫描拒绝）。",
+      "You have sent as many files as you can today.": "您今天发送的文件已达上限。",
+      "The file is still being checked. Please try again in a moment.": "文件仍在检查中，请稍后再试。",
+      "Attach a file": "添加附件",
+      Retry: "重试",
+      "This file is not available.": "此文件不可用。",
+      "Message removed": "消息已删除"
     }
   };
   var current = "en";
@@ -761,7 +851,7 @@
         ui.log.appendChild(el("li", { class: "msg meta", "data-seq": String(message.seq), hidden: "" }));
       } else ui.log.appendChild(messageItem(message));
       h.scrollDown();
-      if (!mine(message) && message.kind !== "notice") noteUnread(message);
+      if (!mine(message) && message.kind !== "notice" && message.kind !== "erased") noteUnread(message);
       h.reportRead();
     });
     Widget.readSeq = 0;
@@ -776,6 +866,10 @@
     function previewText(message) {
       var body = message.body;
       var text = typeof body === "string" ? body : body.text || body.title || body.name || body.meaning || "";
+      if (!text && message.kind === "file")
+        text = body.files.map(function(file) {
+          return file.name;
+        }).join(", ");
       return text.length > PREVIEW_CHARS ? text.slice(0, PREVIEW_CHARS - 1) + "…" : text;
     }
     function readUpTo(seq) {
@@ -829,10 +923,11 @@
       tick.setAttribute("title", seen ? t("Seen") : t("Sent"));
     }
     function messageItem(message) {
-      var who = message.kind === "notice" ? "system" : mine(message) ? "mine" : message.author_role;
+      var system = message.kind === "notice" || message.kind === "erased";
+      var who = system ? "system" : mine(message) ? "mine" : message.author_role;
       var item = el("li", { class: "msg " + who, "data-seq": String(message.seq) });
-      if (message.kind === "notice") {
-        item.textContent = message.body;
+      if (system) {
+        item.textContent = message.kind === "erased" ? t("Message removed") : message.body;
         return item;
       }
       if (!mine(message)) {
@@ -850,6 +945,7 @@
       }
       if (message.kind === "bot") item.appendChild(botContent(message.body));
       else if (message.kind === "action") item.appendChild(el("p", { text: "[" + message.body.meaning + "]" }));
+      else if (message.kind === "file") item.appendChild(filesContent(message));
       else item.appendChild(el("p", { text: String(message.body) }));
       var meta = el("span", { class: "meta" }, [clock(message.created_at)]);
       item.appendChild(meta);
@@ -858,6 +954,32 @@
         showTick(item, message.seq <= Widget.partnerSeenSeq);
       }
       return item;
+    }
+    function filesContent(message) {
+      var box = el("div", { class: "files" });
+      if (message.body.text) box.appendChild(el("p", { text: message.body.text }));
+      message.body.files.forEach(function(file) {
+        var link = el("a", { target: "_blank", rel: "noopener noreferrer", "data-file-id": file.file_id }, [
+          file.thumbnail ? el("img", { alt: file.name }) : el("span", { text: "⬇ " + file.name })
+        ]);
+        function fresh() {
+          client.fileLink(message.conversation_id, file.file_id).then(
+            function(links) {
+              link.href = links.url;
+              var img = link.querySelector("img");
+              if (img && img.getAttribute("src") !== links.thumbnail_url) img.src = links.thumbnail_url;
+            },
+            function() {
+              link.title = t("This file is not available.");
+            }
+          );
+        }
+        link.addEventListener("mouseenter", fresh);
+        link.addEventListener("focus", fresh);
+        fresh();
+        box.appendChild(link);
+      });
+      return box;
     }
     function initial(name) {
       return (name.trim().charAt(0) || "?").toUpperCase();
@@ -1049,6 +1171,7 @@
       if (status === "reconnecting" && code === 1002) h.showBanner(h.PLAIN[1002]);
       else if (status === "offline" && detail && detail.code === 4003) kickedOff();
       else if (status === "offline" && detail && detail.code === 1008) h.showBanner(h.PLAIN[1008]);
+      else if (status === "offline" && detail && detail.code === 4011) h.showBanner(h.PLAIN[9114]);
     });
     function statusText() {
       if (Widget.connection === "reconnecting") return t("Connection lost. Reconnecting…");
@@ -1101,6 +1224,7 @@
     var BASE = new URL(script.src, location.href).origin;
     var CHANNEL = script.getAttribute("data-channel");
     var HIDE_WHEN_OFFLINE = script.getAttribute("data-hide-when-offline") === "true";
+    var IDENTITY_URL = script.getAttribute("data-identity-url");
     setLocale(pickLocale(script.getAttribute("data-locale"), navigator.languages || [navigator.language]));
     var STATE_KEY = "parley.widget." + CHANNEL;
     var TYPING_EVERY_MS = 3e3;
@@ -1114,8 +1238,14 @@
       9104: t("This conversation has ended."),
       9102: t("This conversation is no longer available."),
       9103: t("This chat is not set up correctly (unknown channel)."),
+      9114: t("This chat is not set up for this website."),
       9500: t("Something went wrong on our side. Please try again."),
       9503: t("The chat service is busy or unreachable. Please try again in a moment."),
+      9106: t("That file is too large for this chat."),
+      9107: t("This chat does not accept that kind of file."),
+      9108: t("That file could not be accepted (it is damaged or was refused by the virus scanner)."),
+      9109: t("You have sent as many files as you can today."),
+      9112: t("The file is still being checked. Please try again in a moment."),
       kickoff: t("You opened the chat in another window or tab, so it is paused here."),
       1008: t("The chat was disconnected. Reload the page to start again."),
       offline: t("You are offline. The chat will reconnect when the connection is back.")
@@ -1150,7 +1280,16 @@
       }
     }
     var Widget = {
-      client: new Client({ baseUrl: BASE, clientKind: "web" }),
+      client: new Client({
+        baseUrl: BASE,
+        clientKind: "web",
+        channelId: CHANNEL,
+        identity: IDENTITY_URL ? function() {
+          return fetch(IDENTITY_URL, { credentials: "same-origin" }).then(function(r) {
+            return r.ok ? r.text() : null;
+          });
+        } : null
+      }),
       state: loadState(),
       conversationId: null,
       lastOwnSeq: 0,
@@ -1188,7 +1327,27 @@
       });
       ui.input.addEventListener("keydown", onKey);
       ui.input.addEventListener("input", onTyping);
+      ui.input.addEventListener("paste", onPaste);
+      ui.file = el("input", { type: "file", hidden: "", accept: "image/*,application/pdf,text/plain" });
+      ui.file.addEventListener("change", function() {
+        Array.prototype.forEach.call(ui.file.files, function(file) {
+          sendFile(file, file.name);
+        });
+        ui.file.value = "";
+      });
+      ui.attach = el("button", {
+        type: "button",
+        class: "attach",
+        "aria-label": t("Attach a file"),
+        title: t("Attach a file"),
+        text: "+",
+        onclick: function() {
+          ui.file.click();
+        }
+      });
       ui.form = el("form", { class: "compose", onsubmit: onSubmit }, [
+        ui.attach,
+        ui.file,
         ui.input,
         el("button", { type: "submit", class: "send", text: t("Send") })
       ]);
@@ -1375,6 +1534,59 @@
         pending.classList.add("failed");
         pending.appendChild(el("small", { class: "error", text: plain(error) }));
         showBanner(plain(error));
+      });
+    }
+    function onPaste(event) {
+      var files = event.clipboardData && event.clipboardData.files;
+      if (!files || !files.length) return;
+      event.preventDefault();
+      Array.prototype.forEach.call(files, function(file) {
+        sendFile(file, file.name || "screenshot.png");
+      });
+    }
+    function sendFile(blob, name, pending) {
+      if (!Widget.conversationId) {
+        if (Widget.opening)
+          Widget.opening.then(function() {
+            sendFile(blob, name, pending);
+          });
+        return;
+      }
+      var clientMsgId = "web-" + Date.now() + "-" + Math.random().toString(36).slice(2, 8);
+      if (pending) {
+        pending.className = "msg mine pending";
+        pending.querySelectorAll(".error, .retry").forEach(function(node) {
+          node.remove();
+        });
+      } else {
+        var isImage = /^image\//.test(blob.type || "");
+        pending = el("li", { class: "msg mine pending" }, [
+          isImage ? el("img", { class: "upload-preview", alt: name, src: URL.createObjectURL(blob) }) : el("p", { text: name })
+        ]);
+        Widget.ui.log.appendChild(pending);
+        scrollDown();
+      }
+      var item = pending;
+      item.setAttribute("data-client-msg-id", clientMsgId);
+      hideBanner();
+      var client = Widget.client;
+      client.upload(Widget.conversationId, blob, name).then(function(uploaded) {
+        return client.sendFiles(Widget.conversationId, [uploaded.file.file_id], { clientMsgId });
+      }).then(function() {
+        markStored();
+      }).catch(function(error) {
+        item.classList.add("failed");
+        item.appendChild(el("small", { class: "error", text: plain(error) }));
+        item.appendChild(
+          el("button", {
+            type: "button",
+            class: "retry",
+            text: t("Retry"),
+            onclick: function() {
+              sendFile(blob, name, item);
+            }
+          })
+        );
       });
     }
     function onTyping() {

@@ -4,6 +4,12 @@
   var ErrorCode = Object.freeze({
     MAINTENANCE: 1002,
     TOKEN_INVALID: 7001,
+    IDENTITY_FORGED: 7101,
+    IDENTITY_OTHER_CHANNEL: 7102,
+    IDENTITY_EXPIRED: 7103,
+    IDENTITY_REPLAYED: 7104,
+    IDENTITY_MALFORMED: 7105,
+    ACCOUNT_DISABLED: 7110,
     SENSITIVE_WORD: 8001,
     INVALID_FRAME: 9001,
     FRAME_TOO_LARGE: 9002,
@@ -14,6 +20,15 @@
     UNKNOWN_CHANNEL: 9103,
     CONVERSATION_CLOSED: 9104,
     BAD_ARGUMENT: 9105,
+    FILE_TOO_LARGE: 9106,
+    FILE_TYPE_REFUSED: 9107,
+    FILE_REFUSED: 9108,
+    FILE_QUOTA_EXCEEDED: 9109,
+    LINK_INVALID: 9110,
+    LINK_EXPIRED: 9111,
+    FILE_PENDING: 9112,
+    UNKNOWN_FILE: 9113,
+    ORIGIN_NOT_ALLOWED: 9114,
     INTERNAL: 9500,
     UNAVAILABLE: 9503
   });
@@ -26,7 +41,8 @@
     TOKEN_EXPIRED: 4002,
     KICKED_OFF: 4003,
     HEARTBEAT_TIMEOUT: 4008,
-    UNSUPPORTED_PROTOCOL: 4010
+    UNSUPPORTED_PROTOCOL: 4010,
+    ORIGIN_NOT_ALLOWED: 4011
   });
   var CLIENT_FRAME_TYPES = Object.freeze([
     "auth",
@@ -70,7 +86,9 @@
     "text",
     "action",
     "notice",
-    "bot"
+    "bot",
+    "file",
+    "erased"
   ]);
 
   // src/client/parley-client.js
@@ -82,7 +100,11 @@
   var REFRESH_MARGIN_MS = 6e4;
   var REQUEST_TIMEOUT_MS = 15e3;
   var MAX_RESUME = 100;
-  var NO_RECONNECT = { [CloseCode.POLICY]: "policy", [CloseCode.KICKED_OFF]: "kickoff" };
+  var NO_RECONNECT = {
+    [CloseCode.POLICY]: "policy",
+    [CloseCode.KICKED_OFF]: "kickoff",
+    [CloseCode.ORIGIN_NOT_ALLOWED]: "origin"
+  };
   function ParleyError(code, message, extra) {
     var error = (
       /** @type {any} */
@@ -150,6 +172,8 @@
     this.clientKind = options.clientKind || "web";
     this.storage = options.storage || defaultStorage();
     this.storageKey = options.storageKey || "parley";
+    this.identity = options.identity || null;
+    this.channelId = options.channelId || null;
     this.status = "offline";
     this.user = null;
     this.events = new Emitter();
@@ -199,7 +223,16 @@
     return id;
   };
   Client.prototype.loginVisitor = function() {
-    return this._login({ device_id: this.deviceId(), client_kind: this.clientKind });
+    var self = this;
+    var body = { device_id: this.deviceId(), client_kind: this.clientKind };
+    if (!this.identity || !this.channelId) return this._login(body);
+    return Promise.resolve(this.identity()).then(function(token) {
+      if (token) {
+        body.identity = token;
+        body.channel_id = self.channelId;
+      }
+      return self._login(body);
+    });
   };
   Client.prototype.loginUser = function(username, password) {
     return this._login({ username, password, client_kind: this.clientKind });
@@ -639,6 +672,53 @@
     };
     return this.request("message.send", data);
   };
+  Client.prototype.upload = function(conversationId, blob, name) {
+    var path = "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
+    return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+  };
+  Client.prototype.sendFiles = function(conversationId, fileIds, options) {
+    options = options || {};
+    return this.send(
+      conversationId,
+      { file_ids: fileIds, text: options.text || "" },
+      { kind: "file", clientMsgId: options.clientMsgId }
+    );
+  };
+  var LINK_MARGIN_MS = 3e4;
+  Client.prototype.fileLink = function(conversationId, fileId) {
+    var self = this;
+    var cache = this._links || (this._links = {});
+    var kept = cache[fileId];
+    if (kept && kept.until - LINK_MARGIN_MS > Date.now()) return kept.promise;
+    var path = "/files/" + encodeURIComponent(conversationId) + "/" + encodeURIComponent(fileId) + "/link";
+    var promise = this.authedFetch(path).then(answerOf).then(function(links) {
+      var base = self.baseUrl || global.location.href;
+      return {
+        url: new URL(links.url, base).href,
+        expires_at: links.expires_at,
+        thumbnail_url: links.thumbnail_url ? new URL(links.thumbnail_url, base).href : null
+      };
+    });
+    cache[fileId] = { promise, until: Date.now() + 6e4 };
+    promise.then(
+      function(links) {
+        cache[fileId].until = Date.parse(links.expires_at);
+      },
+      function() {
+        delete cache[fileId];
+      }
+    );
+    return promise;
+  };
+  function answerOf(response) {
+    return response.json().catch(function() {
+      return {};
+    }).then(function(answer) {
+      if (response.ok) return answer;
+      var error = answer.error || { code: ErrorCode.INTERNAL, message: "HTTP " + response.status };
+      throw ParleyError(error.code, error.message, { status: response.status });
+    });
+  }
   Client.prototype.onMessage = function(cb) {
     return this.events.on("message", cb);
   };
@@ -812,10 +892,15 @@
     return document.getElementById(id);
   }
   function messageText(message) {
+    if (message.kind === "erased") return "Message removed";
     var body = message.body;
     if (typeof body === "string") return body;
     if (!body || typeof body !== "object") return "";
     if (message.kind === "action") return "[action: " + body.meaning + "]";
+    if (message.kind === "file")
+      return (body.text ? body.text + " " : "") + "[" + body.files.map(function(file) {
+        return file.name;
+      }).join(", ") + "]";
     return body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
   }
   function clock(iso) {
@@ -908,7 +993,7 @@
     byId("no-conversations").hidden = state2.conversations.size > 0;
   }
   function messageItem(message, conversation, myId) {
-    if (message.kind === "notice") {
+    if (message.kind === "notice" || message.kind === "erased") {
       return el("li", { className: "system", "data-seq": String(message.seq) }, [
         el("span", { className: "body", text: messageText(message) }),
         el("time", { datetime: message.created_at, text: " · " + clock(message.created_at) })
@@ -929,9 +1014,37 @@
     return el("li", { className: "message from-" + role, "data-seq": String(message.seq) }, [
       el("span", { className: "author", text: mine ? "You" : message.author_name || message.author_role }),
       el("time", { datetime: message.created_at, text: clock(message.created_at) }),
-      el("p", { className: "body", text: messageText(message) }),
+      message.kind === "file" ? filesBody(message) : el("p", { className: "body", text: messageText(message) }),
       tick
     ]);
+  }
+  function filesBody(message) {
+    var box = el("div", { className: "body files" });
+    if (message.body.text) box.appendChild(el("p", { text: message.body.text }));
+    message.body.files.forEach(function(file) {
+      var link = el("a", { target: "_blank", rel: "noopener noreferrer", "data-file-id": file.file_id }, [
+        file.thumbnail ? el("img", { alt: file.name, className: "thumbnail" }) : el("span", { text: "⬇ " + file.name + " (" + file.content_type + ")" })
+      ]);
+      function fresh() {
+        var links = render.fileLink;
+        if (!links) return;
+        links(message.conversation_id, file.file_id).then(
+          function(signed) {
+            link.href = signed.url;
+            var img = link.querySelector("img");
+            if (img && img.getAttribute("src") !== signed.thumbnail_url) img.src = signed.thumbnail_url;
+          },
+          function() {
+            link.title = "This file is not available.";
+          }
+        );
+      }
+      link.addEventListener("mouseenter", fresh);
+      link.addEventListener("focus", fresh);
+      fresh();
+      box.appendChild(link);
+    });
+    return box;
   }
   var OUTBOX_WORDS = { sending: "Sending…", waiting: "Waiting for the connection…", failed: "Not sent" };
   function outboxItem(clientMsgId, entry) {
@@ -981,6 +1094,7 @@
     if (!conversation) return;
     var summary = conversation.summary;
     byId("conversation-title").textContent = visitorName(summary);
+    byId("conversation-verified").hidden = !summary.visitor_verified;
     byId("conversation-status").textContent = conversation.isOpen() ? "" : "Closed";
     var rating = summary.rating;
     var rated = byId("conversation-rating");
@@ -1019,7 +1133,10 @@
     list: renderList,
     conversation: renderConversation,
     typing: renderTyping,
-    banner: showBanner
+    banner: showBanner,
+    /** Signed links to a file ({url, thumbnail_url}); console-app sets it to its client's fileLink.
+     * @type {((conversationId: string, fileId: string) => Promise<any>) | null} */
+    fileLink: null
   };
 
   // src/console/console-composer.js
@@ -1536,6 +1653,9 @@
   }
   var client = new Client({ clientKind: "console", storageKey: "parley-console" });
   var state = new ConsoleState();
+  render.fileLink = function(conversationId, fileId) {
+    return client.fileLink(conversationId, fileId);
+  };
   var drawPending = false;
   var sync = new Sync(client, state, redraw);
   var actions = new Actions(client, state, redraw);

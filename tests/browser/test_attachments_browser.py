@@ -1,0 +1,107 @@
+"""Issue 21 in the browser: a visitor on a phone pastes a screenshot into the widget; it is
+uploaded, sent, shown as a thumbnail on the phone and in the operator's console, and opens the
+original. Screenshots land in test-artifacts/browser/test_visitor_pastes_a_screenshot_the_operator_sees_it/."""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import io
+import re
+import time
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from PIL import Image
+from playwright.async_api import expect
+
+from tests.browser.conftest import NewPage, RunningDemo, Shot
+from tests.browser.console_steps import UI_TIMEOUT_MS, ConsoleWorld, Staff, sign_in
+from tests.browser.widget_steps import open_widget
+from tests.e2e.client import login
+
+PHONE = {"viewport": {"width": 390, "height": 844}}
+# Fires a real paste event carrying a PNG file, as the browser does for a copied screenshot.
+PASTE = """(textarea, b64) => {
+  const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+  const data = new DataTransfer();
+  data.items.add(new File([bytes], "image.png", { type: "image/png" }));
+  textarea.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
+}"""
+
+
+@pytest.fixture
+async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        admin = await login(session, demo.edge_url, username=demo.admin.username, password=demo.admin.password)
+        running = ConsoleWorld(demo.edge_url, session, admin["token"])
+        yield running
+        await running.close()
+
+
+async def wait_available(world: ConsoleWorld, channel_id: str, staff: Staff) -> None:
+    deadline = time.monotonic() + 15
+    while True:
+        listed = await world.call("GET", f"/channels/{channel_id}/operators")
+        if any(op["user_id"] == staff.uid and op["available"] for op in listed["operators"]):
+            return
+        assert time.monotonic() < deadline, listed
+        await asyncio.sleep(0.2)
+
+
+def screenshot_png() -> str:
+    image = Image.new("RGB", (640, 360), (245, 245, 245))
+    image.paste((220, 40, 40), (40, 40, 600, 120))  # a red "error" bar, visible in the thumbnail
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return base64.b64encode(out.getvalue()).decode()
+
+
+async def test_visitor_pastes_a_screenshot_the_operator_sees_it(
+    demo: RunningDemo, new_page: NewPage, shot: Shot, world: ConsoleWorld
+) -> None:
+    olivia = await world.operator("Olivia")
+    site_channel = await world.call("GET", f"/channels/{demo.channel_id}")
+    channel_id = await world.channel([olivia], allowed_origins=site_channel["allowed_origins"])  # no bot
+    console = await new_page("console")
+    await sign_in(console, demo.console_url, olivia)
+    await wait_available(world, channel_id, olivia)
+
+    visitor = await new_page("visitor", **PHONE)
+    await open_widget(visitor, demo.site_for(channel_id))
+    textarea = visitor.locator(".compose textarea")
+    await textarea.fill("Hello, the checkout page breaks")
+    await textarea.press("Enter")
+    await expect(visitor.locator(".log .msg[data-seq]", has_text="checkout")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+    await textarea.evaluate(PASTE, screenshot_png())
+    sent = visitor.locator(".log .msg.mine[data-seq] .files img")
+    await expect(sent).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    thumbnail_link = re.compile(re.escape(demo.edge_url) + r"/files/c_\w+/f_\w+/thumbnail\?")
+    await expect(sent).to_have_attribute("src", thumbnail_link, timeout=UI_TIMEOUT_MS)
+    await expect(visitor.locator(".log .pending")).to_have_count(0)
+    await visitor.wait_for_function(
+        "() => { const host = document.getElementById('parley-widget');"
+        " const img = host.shadowRoot.querySelector('.files img'); return img && img.naturalWidth > 0; }",
+        timeout=UI_TIMEOUT_MS,
+    )
+    await shot(visitor, "visitor-phone")
+
+    row = console.locator("#conversation-list li.conversation button").first
+    await expect(row).to_be_visible(timeout=UI_TIMEOUT_MS)
+    await row.click()
+    thumbnail = console.locator("#message-list li.message[data-seq] .files img.thumbnail")
+    await expect(thumbnail).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    await expect(thumbnail).to_have_attribute("src", thumbnail_link, timeout=UI_TIMEOUT_MS)
+    await console.wait_for_function(  # loaded: a 640 px screenshot's thumbnail is 320 px wide
+        "() => { const img = document.querySelector('#message-list .files img.thumbnail');"
+        " return img && img.naturalWidth === 320; }",
+        timeout=UI_TIMEOUT_MS,
+    )
+    original = await thumbnail.evaluate("img => img.closest('a').href")
+    async with world.session.get(original) as response:
+        assert response.status == 200
+        assert response.headers["Content-Type"] == "image/png"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+    await shot(console, "console")

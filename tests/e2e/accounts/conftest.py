@@ -1,0 +1,53 @@
+"""One fleet for the accounts tests (verified visitors, staff lifecycle, per-channel origins):
+started once for the package, since starting it costs more than all their steps together."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+from typing import Any
+
+import aiohttp
+import pytest
+
+from parley_fleet import Fleet
+from tests.conftest import Infra
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.e2e.gateway_fleet import bearer, fleet_with, login, post
+
+
+@pytest.fixture(scope="package")
+async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
+    async with fleet_with(infra, "accounts") as running:
+        yield running
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as client:
+        yield client
+
+
+@pytest.fixture(scope="package")
+async def admin(fleet: Fleet) -> str:
+    async with aiohttp.ClientSession() as client:
+        answer = await login(client, fleet, username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
+    return str(answer["token"])
+
+
+async def new_channel(session: aiohttp.ClientSession, fleet: Fleet, admin: str, **spec: Any) -> str:
+    body = {"name": "Shop", **spec}
+    status, channel = await post(session, f"{fleet.url('chat_session')}/channels", body, **bearer(admin))
+    assert status == 201, channel
+    return str(channel["id"])
+
+
+async def new_staff(
+    session: aiohttp.ClientSession, fleet: Fleet, admin: str, role: str = "operator"
+) -> tuple[str, str, str]:
+    """A new staff account: (uid, username, password)."""
+    username, password = f"{role}-{uuid.uuid4().hex[:8]}", "a-good-password"
+    body = {"username": username, "password": password, "role": role, "name": f"Olivia {username[-4:]}"}
+    status, created = await post(session, f"{fleet.url('auth')}/auth/users", body, **bearer(admin))
+    assert status == 201, created
+    return str(created["uid"]), username, password

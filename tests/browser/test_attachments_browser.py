@@ -91,6 +91,7 @@ async def test_visitor_pastes_a_screenshot_the_operator_sees_it(
     row = console.locator("#conversation-list li.conversation button").first
     await expect(row).to_be_visible(timeout=UI_TIMEOUT_MS)
     await row.click()
+    await expect(console.locator("#conversation-verified")).to_be_hidden()  # an anonymous visitor
     thumbnail = console.locator("#message-list li.message[data-seq] .files img.thumbnail")
     await expect(thumbnail).to_have_count(1, timeout=UI_TIMEOUT_MS)
     await expect(thumbnail).to_have_attribute("src", thumbnail_link, timeout=UI_TIMEOUT_MS)

@@ -7,7 +7,7 @@ UV := $(shell command -v uv 2>/dev/null || echo .venv-uv/bin/uv)
 PYTHON := .venv/bin/python
 PYTEST_ARGS ?=
 
-.PHONY: help install infra infra-down tools up down test test-unit check clean bench
+.PHONY: help install infra infra-down tools up down test test-unit check clean bench frontend frontend-deps
 
 help:
 	@echo "make up          infra, then all six services; prints their URLs (Ctrl-C stops)"
@@ -16,6 +16,7 @@ help:
 	@echo "make infra       start RabbitMQ, Redis and a MongoDB-wire server (idempotent)"
 	@echo "make infra-down  stop what 'make infra' started"
 	@echo "make down        stop a fleet started by 'make up' in another terminal"
+	@echo "make frontend    rebuild the widget and console bundles from frontend/src (after editing them)"
 	@echo "make bench       benchmarks, ~10 min (BENCH_ARGS=--full for full sizes; see bench/README.md)"
 
 # uv installs the workspace from uv.lock; it is bootstrapped into a venv of its own when the
@@ -29,6 +30,24 @@ install: $(if $(findstring .venv-uv,$(UV)),.venv-uv/bin/uv)
 
 infra:
 	bash deploy/infra/up.sh
+
+# The browser code's node tools (esbuild, eslint, prettier, tsc; axe-core for the browser tests),
+# exactly as frontend/package-lock.json pins them. node and npm come from the machine; the
+# tools script installs Debian's when they are missing. The stamp is npm's own record of the
+# install, so `npm ci` runs again only when the lock file changes.
+FRONTEND_DEPS := frontend/node_modules/.package-lock.json
+$(FRONTEND_DEPS): frontend/package-lock.json
+	@command -v npm >/dev/null 2>&1 || bash deploy/infra/tools.sh node npm
+	cd frontend && npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+frontend-deps: $(FRONTEND_DEPS)
+
+# The served bundles (services/gateway/parley_gateway/bundles/) are committed, so `make up` and
+# the images need no node; after editing frontend/src, rebuild them (`make check` fails until then).
+frontend: frontend-deps
+	$(PYTHON) -m tools.js_protocol
+	cd frontend && node build.mjs
 
 infra-down:
 	bash deploy/infra/down.sh
@@ -49,7 +68,7 @@ down:
 
 # The tiers run as two pytest processes side by side (tests/run_tiers.py); one tier alone:
 # .venv/bin/python -m pytest tests/<tier>.
-test: install infra tools
+test: install infra tools frontend-deps
 	$(PYTHON) -m tests.run_tiers $(PYTEST_ARGS)
 
 # Benchmarks on a fleet of their own (bench/README.md); never part of `make test`.
@@ -68,13 +87,17 @@ test-unit: install
 # which failed.
 NO_INFRA := PARLEY_AMQP_URL=amqp://guest:guest@127.0.0.1:9/ PARLEY_AMQP_MANAGEMENT_URL=http://127.0.0.1:9/ \
 	PARLEY_REDIS_URL=redis://127.0.0.1:9/0 PARLEY_MONGO_URL=mongodb://127.0.0.1:9/
-check: install
+check: install frontend-deps
 	@failed=""; \
 	echo "check: ruff check"; .venv/bin/ruff check . || failed="$$failed lint"; \
 	echo "check: ruff format --check"; .venv/bin/ruff format --check . || failed="$$failed format"; \
 	echo "check: mypy"; .venv/bin/mypy || failed="$$failed types"; \
 	echo "check: pytest -m unit"; $(NO_INFRA) $(PYTHON) -m pytest -m unit -q $(PYTEST_ARGS) || failed="$$failed unit"; \
+	echo "check: frontend eslint + prettier"; (cd frontend && npm run -s lint) || failed="$$failed js-lint"; \
+	echo "check: frontend tsc --checkJs"; (cd frontend && npm run -s typecheck) || failed="$$failed js-types"; \
+	echo "check: frontend unit tests"; (cd frontend && npm run -s test) || failed="$$failed js-unit"; \
+	echo "check: frontend bundles current"; (cd frontend && npm run -s build:check) || failed="$$failed js-bundles"; \
 	if [ -n "$$failed" ]; then echo "check: FAILED:$$failed"; exit 1; fi; echo "check: all passed"
 
 clean:
-	rm -rf .venv .venv-uv .artifacts .pytest_cache
+	rm -rf .venv .venv-uv .artifacts .pytest_cache frontend/node_modules

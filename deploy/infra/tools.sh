@@ -5,6 +5,8 @@
 #   promtool        (Debian package prometheus; checks the Prometheus rules and config)
 #   chromium, chromedriver (Debian packages chromium, chromium-driver; the browser tests drive
 #                   /usr/bin/chromium with Playwright: no browser download)
+#   node, npm       (Debian packages nodejs, npm; the front-end's tools, frontend/package.json;
+#                   node 20 or newer: `bash deploy/infra/tools.sh node npm` installs just those)
 # Idempotent: does nothing, not even `apt-get update`, when everything is present.
 # --no-install-recommends: docker-compose would otherwise pull in the docker.io engine and
 # prometheus the node exporter, neither of which the tests need.
@@ -21,8 +23,11 @@ declare -A PACKAGE_OF=(
     [promtool]=prometheus
     [chromium]=chromium
     [chromedriver]=chromium-driver
+    [node]=nodejs
+    [npm]=npm
 )
-COMMANDS=(docker-compose promtool chromium chromedriver)
+# Arguments: only these commands (the Makefile's frontend-deps asks for node and npm alone).
+if [ "$#" -gt 0 ]; then COMMANDS=("$@"); else COMMANDS=(docker-compose promtool chromium chromedriver node npm); fi
 
 missing=()
 for cmd in "${COMMANDS[@]}"; do

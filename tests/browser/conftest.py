@@ -28,6 +28,9 @@ from tests.conftest import Infra
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
 FLEET_LOGS = Path(__file__).resolve().parents[2] / ".artifacts"
+# Six services importing at once on a shared 2-core machine: a loaded machine has been measured
+# taking just over the fleet's default 60 s, so the browser tier waits longer before giving up.
+FLEET_READY_SECONDS = 180.0
 
 NewPage = Callable[..., Awaitable[Page]]
 Shot = Callable[[Page, str], Awaitable[Path]]
@@ -60,7 +63,7 @@ async def demo(infra: Infra) -> AsyncIterator[RunningDemo]:
     fleet = Fleet(env=env, log_dir=log_dir, ports={name: free_port() for name in SERVICES})
     running = Demo(fleet, edge_port, site_port)
     try:
-        await fleet.start()
+        await fleet.start(ready_timeout=FLEET_READY_SECONDS)
         await running.start()
         assert running.seeded is not None
         yield RunningDemo(

@@ -106,6 +106,17 @@ class ConsoleWorld:
             await ws.close()
 
 
+async def wait_busy(world: ConsoleWorld, channel_id: str, staff: Staff) -> None:
+    """Until chat_session sees the operator as not available (the toggle travels through presence)."""
+    deadline = asyncio.get_running_loop().time() + 15
+    while True:
+        listed = await world.call("GET", f"/channels/{channel_id}/operators")
+        if not any(op["user_id"] == staff.uid and op["available"] for op in listed["operators"]):
+            return
+        assert asyncio.get_running_loop().time() < deadline, listed
+        await asyncio.sleep(0.2)
+
+
 async def sign_in(page: Page, console_url: str, staff: Staff) -> None:
     """Open the console, sign in, and wait until it is online."""
     await page.goto(console_url)

@@ -91,6 +91,7 @@ async def test_visitor_pastes_a_screenshot_the_operator_sees_it(
     row = console.locator("#conversation-list li.conversation button").first
     await expect(row).to_be_visible(timeout=UI_TIMEOUT_MS)
     await row.click()
+    await expect(console.locator("#conversation-verified")).to_be_hidden()  # an anonymous visitor
     thumbnail = console.locator("#message-list li.message[data-seq] .files img.thumbnail")
     await expect(thumbnail).to_have_count(1, timeout=UI_TIMEOUT_MS)
     await expect(thumbnail).to_have_attribute("src", thumbnail_link, timeout=UI_TIMEOUT_MS)
@@ -105,3 +106,27 @@ async def test_visitor_pastes_a_screenshot_the_operator_sees_it(
         assert response.headers["Content-Type"] == "image/png"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
     await shot(console, "console")
+
+
+async def test_a_refused_file_is_said_in_plain_words_with_a_retry(demo: RunningDemo, new_page: NewPage) -> None:
+    """The attach button (+): a ZIP is not among the channel's types, so the preview stays with
+    the widget's words for 9107 and a Retry that asks again in the same place."""
+    visitor = await new_page("visitor", **PHONE)
+    await open_widget(visitor, demo.site_url)
+    textarea = visitor.locator(".compose textarea")
+    await textarea.fill("Here are the logs")
+    await textarea.press("Enter")
+    await expect(visitor.locator(".log .msg.mine[data-seq]", has_text="logs")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+    zipped = b"PK\x03\x04" + bytes(60)  # a ZIP's magic: sniffed as application/zip
+    async with visitor.expect_file_chooser() as chooser:
+        await visitor.locator(".compose .attach").click()
+    await (await chooser.value).set_files({"name": "logs.zip", "mimeType": "application/zip", "buffer": zipped})
+    refused = visitor.locator(".log .msg.mine.failed")
+    await expect(refused).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    await expect(refused.locator(".error")).to_have_text("This chat does not accept that kind of file.")
+    async with visitor.expect_request(lambda r: r.method == "POST" and "/files/" in r.url):  # uploaded again
+        await refused.locator(".retry").click()
+    await expect(refused.locator(".error")).to_have_count(1, timeout=UI_TIMEOUT_MS)  # said once, in place
+    await expect(refused.locator(".retry")).to_have_count(1)
+    await expect(visitor.locator(".log .msg.mine.pending")).to_have_count(1)

@@ -13,8 +13,8 @@ import pytest
 from playwright.async_api import expect
 
 from parley_fleet.demo import DemoSeed
-from tests.browser.conftest import NewPage, RunningDemo
-from tests.browser.widget_steps import WAIT_MS, open_widget
+from tests.browser.conftest import NewPage, RunningDemo, Shot
+from tests.browser.widget_steps import PHONE, WAIT_MS, open_widget, say
 
 
 async def test_the_sample_site_embeds_the_widget_with_one_script_tag(demo: RunningDemo) -> None:
@@ -28,6 +28,34 @@ async def test_the_sample_site_embeds_the_widget_with_one_script_tag(demo: Runni
             etag = widget.headers["ETag"]
         async with session.get(f"{demo.edge_url}/widget.js", headers={"If-None-Match": etag}) as again:
             assert again.status == 304
+
+
+async def test_the_demo_page_on_a_phone_keeps_the_launcher_and_the_open_chat_on_screen(
+    demo: RunningDemo, new_page: NewPage, shot: Shot
+) -> None:
+    page = await new_page("phone", **PHONE)
+    await page.goto(demo.site_url)
+    launcher = page.locator(".launcher")
+    await expect(launcher).to_be_visible(timeout=WAIT_MS)
+    # Nothing on the page is wider than the screen, so the phone does not zoom out or stretch.
+    assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+    box = await launcher.bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390 and box["y"] + box["height"] <= 844
+    await shot(page, "phone-page")
+    await open_widget(page, demo.site_url)
+    panel = await page.locator(".panel").bounding_box()
+    assert panel is not None and (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, 390, 844)
+    # The panel is the chat, not a blank sheet: the welcome and the reply box are on screen.
+    for part in (".msg.welcome", ".compose textarea", ".send"):
+        part_box = await page.locator(part).bounding_box()
+        assert (
+            part_box is not None
+            and part_box["x"] + part_box["width"] <= 390
+            and part_box["y"] + part_box["height"] <= 844
+        ), part
+    await say(page, "hi")
+    await expect(page.locator(".msg.mine", has_text="hi")).to_be_visible(timeout=WAIT_MS)
+    await shot(page, "phone-chat")
 
 
 async def test_cross_origin_settings_allow_the_site_and_refuse_others(demo: RunningDemo) -> None:

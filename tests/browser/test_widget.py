@@ -8,7 +8,7 @@ from playwright.async_api import expect
 
 from parley_fleet.demo import DEMO_SENSITIVE_WORD, DEMO_WELCOME
 from tests.browser.conftest import NewPage, RunningDemo, Shot
-from tests.browser.widget_steps import WAIT_MS, create_channel, open_widget, say, start_bot
+from tests.browser.widget_steps import BOT_QUESTION, PHONE, WAIT_MS, create_channel, open_widget, say, start_bot
 
 
 async def test_launcher_shows_availability_and_opens_with_the_welcome(
@@ -59,13 +59,19 @@ async def test_the_bot_greets_asks_and_its_answer_buttons_work(
     demo: RunningDemo, new_page: NewPage, shot: Shot
 ) -> None:
     page = await new_page("visitor")
-    await start_bot(page, demo.site_url)
+    await open_widget(page, demo.site_url)
+    await expect(page.locator(".end")).to_be_hidden()  # nothing to end before the first message
+    await say(page, "hi")
+    await expect(page.locator(".msg.bot", has_text=BOT_QUESTION)).to_be_visible(timeout=WAIT_MS)
+    await expect(page.locator(".answer")).to_have_count(3, timeout=WAIT_MS)
+    await expect(page.locator(".end")).to_be_visible()
     await expect(page.locator(".msg.bot", has_text="I'm Sam, the support bot")).to_be_visible()
     await expect(page.locator(".answer")).to_have_text(["Billing", "Something is broken", "Talk to a person"])
-    await expect(page.locator(".chip")).to_have_count(3)  # the step's quick replies
+    await expect(page.locator(".chip")).to_have_count(0)  # the step's quick replies repeat the answers: shown once
     await expect(page.locator(".msg.mine .tick")).to_have_text("✓")
     await shot(page, "1-first-step")
     await page.locator(".answer", has_text="Billing").click()
+    await expect(page.locator(".msg.mine[data-seq]", has_text="Billing")).to_be_visible(timeout=WAIT_MS)  # the pick
     await expect(page.locator(".msg.bot a.article", has_text="Where to find your invoices")).to_be_visible(
         timeout=WAIT_MS
     )
@@ -73,13 +79,14 @@ async def test_the_bot_greets_asks_and_its_answer_buttons_work(
     await shot(page, "2-after-billing")
 
 
-async def test_a_quick_reply_is_sent_as_the_visitors_message(demo: RunningDemo, new_page: NewPage) -> None:
+async def test_a_picked_answer_is_sent_as_the_visitors_message(demo: RunningDemo, new_page: NewPage) -> None:
     page = await new_page("visitor")
     await start_bot(page, demo.site_url)
-    await page.locator(".chip", has_text="Something is broken").click()
+    await page.locator(".answer", has_text="Something is broken").click()
     await expect(page.locator(".msg.mine", has_text="Something is broken")).to_be_visible(timeout=WAIT_MS)
     await expect(page.locator(".msg.bot", has_text="Please describe what happened")).to_be_visible(timeout=WAIT_MS)
     await expect(page.locator(".chip")).to_have_count(0)
+    await expect(page.locator(".answer")).to_have_count(0)
 
 
 async def test_a_refused_word_is_explained_in_plain_words(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
@@ -136,3 +143,18 @@ async def set_maintenance(demo: RunningDemo, enabled: bool) -> None:
             f"{demo.fleet.url('gateway')}/admin/maintenance", json=spec, headers=headers
         ) as response:
             assert response.status == 200, await response.text()
+
+
+async def test_the_widget_speaks_chinese_to_a_chinese_browser(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:
+    page = await new_page("visitor", **PHONE, locale="zh-CN")
+    await page.goto(demo.site_url)
+    launcher = page.locator(".launcher")
+    await expect(launcher).to_have_text("在线咨询", timeout=WAIT_MS)
+    await launcher.click()
+    await expect(page.locator(".compose textarea")).to_have_attribute("placeholder", "输入消息…")
+    await expect(page.locator(".send")).to_have_text("发送")
+    await expect(page.locator(".parley")).to_have_attribute("lang", "zh-CN")
+    await say(page, "你好")
+    await expect(page.locator(".end")).to_have_text("结束对话", timeout=WAIT_MS)
+    await expect(page.locator(".msg.bot .author").first).to_contain_text("机器人", timeout=WAIT_MS)
+    await shot(page, "zh-CN-phone")

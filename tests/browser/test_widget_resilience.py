@@ -176,6 +176,7 @@ async def test_closing_asks_for_a_rating_and_offers_the_transcript(
     assert download.suggested_filename.startswith("transcript-c_")
     await closing.locator(".comment").fill("Quick and helpful")
     await closing.locator("[data-rating='4']").click()
+    await closing.locator(".rate-send").click()
     await expect(closing.locator(".ask")).to_have_text("Thank you for your feedback!", timeout=WAIT_MS)
     await shot(page, "2-rated")
     await closing.locator(".again").click()

@@ -6,6 +6,15 @@ from playwright.async_api import Page, expect
 
 WAIT_MS = 20_000  # generous: the fleet shares a 2-core machine with other test runs
 BOT_QUESTION = "What is your question about?"  # the example support_triage script's first question
+# Browser contexts as a visitor meets the widget: a laptop, and a phone as Chromium emulates one
+# (is_mobile: a page wider than the screen stretches the layout viewport, as on a real phone).
+DESKTOP: dict[str, object] = {"viewport": {"width": 1280, "height": 800}}
+PHONE: dict[str, object] = {
+    "viewport": {"width": 390, "height": 844},
+    "is_mobile": True,
+    "has_touch": True,
+    "device_scale_factor": 3,
+}
 
 
 async def open_widget(page: Page, url: str) -> None:

@@ -14,7 +14,7 @@ from pydantic import TypeAdapter
 from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.frames import CLIENT_FRAME, SERVER_FRAME_DATA
 from parley_fleet import bus_map
-from tools import settings_doc
+from tools import js_protocol, settings_doc
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -81,4 +81,10 @@ def test_protocol_code_tables_list_exactly_the_codes_the_server_uses(title: str,
 def test_bus_map_is_generated_from_the_code() -> None:
     assert (ROOT / "docs" / "bus.md").read_text() == bus_map.render(), (
         "docs/bus.md is stale: run .venv/bin/python -m parley_fleet.bus_map --write"
+    )
+
+
+def test_the_browser_codes_protocol_constants_are_generated_from_the_contracts() -> None:
+    assert js_protocol.TARGET.read_text() == js_protocol.rendered(), (
+        "frontend/src/protocol.js is stale: run python -m tools.js_protocol"
     )

@@ -17,8 +17,7 @@ from parley_gateway.static_files import STATIC_ROOT, StaticFiles
 @pytest.fixture
 async def client(tmp_path: Path):  # type: ignore[no-untyped-def]
     (tmp_path / "parley-client.js").write_text("window.Parley = {};")
-    (tmp_path / "widget-render.js").write_text("Parley.widgetEvents = 1;")
-    (tmp_path / "widget.js").write_text("Parley.widget = 1;")
+    (tmp_path / "widget.js").write_text("window.Parley = {}; Parley.widget = 1;")
     (tmp_path / "widget.css").write_text(".parley {}")
     (tmp_path / "console").mkdir()
     (tmp_path / "console" / "index.html").write_text("<h1>console</h1>")
@@ -31,11 +30,11 @@ async def client(tmp_path: Path):  # type: ignore[no-untyped-def]
         yield test_client
 
 
-async def test_widget_js_is_the_client_and_the_widget_in_one_script(client: TestClient) -> None:
+async def test_widget_js_is_the_widget_bundle(client: TestClient) -> None:
     response = await client.get("/widget.js")
     assert response.status == 200
     assert response.headers["Content-Type"] == "text/javascript; charset=utf-8"
-    assert await response.text() == "window.Parley = {};\nParley.widgetEvents = 1;\nParley.widget = 1;"
+    assert await response.text() == "window.Parley = {}; Parley.widget = 1;"
     assert response.headers["Cache-Control"] == "public, max-age=300"
     assert response.headers["ETag"].startswith('"') and response.headers["Last-Modified"].endswith("GMT")
 
@@ -92,6 +91,6 @@ async def test_no_file_outside_static_and_no_missing_file(client: TestClient, pa
     assert "secret" not in await response.text()
 
 
-def test_the_real_static_directory_has_every_widget_part() -> None:
-    for part in ("parley-client.js", "widget-render.js", "widget.js", "widget.css"):
+def test_the_real_bundle_directory_has_every_served_entry() -> None:
+    for part in ("parley-client.js", "widget.js", "widget.css", "console/index.html", "console/console.js"):
         assert (STATIC_ROOT / part).is_file(), part

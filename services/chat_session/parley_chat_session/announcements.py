@@ -66,6 +66,21 @@ class Announcer:
         update = ConversationUpdated(**event.model_dump())
         await self._to_live([*doc["member_ids"], *removed], "conversation.updated", update)
 
+    async def rated(self, doc: dict[str, Any]) -> None:
+        """The visitor rated the conversation: ``conversation.updated`` (reason ``rated``) to its
+        operators, present and past, who read the rating back. No bus event: nothing else acts on it."""
+        operators = [*doc.get("past_operator_ids", []), doc.get("operator_id")]
+        targets = list(dict.fromkeys(user for user in operators if user and user != doc["visitor_id"]))
+        update = ConversationUpdated(
+            conversation_id=doc["_id"],
+            channel_id=doc["channel_id"],
+            member_ids=doc["member_ids"],
+            status=doc["status"],
+            operator_id=doc.get("operator_id"),
+            reason="rated",
+        )
+        await self._to_live(targets, "conversation.updated", update)
+
     async def message(self, message: Message, member_ids: list[str], trace_id: str | None = None) -> None:
         """``message.new`` to every member's channel with the conversation's newest seq recorded
         (one Redis script), then ``message.created`` for web push (which members no node held)

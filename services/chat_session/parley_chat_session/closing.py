@@ -79,6 +79,7 @@ class Closing:
             },
             upsert=True,
         )
+        await self._announce.rated(doc)
 
     async def rating_of(self, conversation_id: str) -> dict[str, Any] | None:
         return await self._ratings.find_one({"_id": conversation_id})

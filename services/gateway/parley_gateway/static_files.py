@@ -1,9 +1,10 @@
 """The browser files the gateway serves: the embeddable widget (``/widget.js``), its assets and
 the JS client (``/widget/...``), and the operator console (``/console``).
 
-``/widget.js`` is the JS client and the widget's two files concatenated, so an embedding site needs one
-script tag and the browser one request. Files are read from ``static/`` when they change (no
-restart to pick up an edit) and answered with an ETag and Last-Modified; a matching
+They are the bundles ``frontend/build.mjs`` builds from ``frontend/src`` into ``bundles/``
+(committed; ``make check`` fails when one is stale). ``/widget.js`` is the JS client and the
+widget in one script, so an embedding site needs one tag and the browser one request. Files are
+read again when they change (a rebuild needs no restart) and answered with an ETag and Last-Modified; a matching
 If-None-Match or If-Modified-Since gets 304. Entry points (``/widget.js``, the console page)
 are cached briefly so a release reaches every site within minutes; the other files longer.
 """
@@ -20,8 +21,8 @@ from aiohttp import web
 
 from parley.http_api import Call
 
-STATIC_ROOT = Path(__file__).parent / "static"
-WIDGET_PARTS = ("parley-client.js", "widget-render.js", "widget.js")
+STATIC_ROOT = Path(__file__).parent / "bundles"
+WIDGET_BUNDLE = "widget.js"
 CONSOLE_DIR = "console"
 # Entry points: a new release reaches every embedding site within 5 minutes.
 ENTRY_MAX_AGE_SECONDS = 300
@@ -54,9 +55,7 @@ class StaticFiles:
     # The routes are in the gateway's table (http_endpoints.py).
 
     async def widget(self, call: Call) -> web.StreamResponse:
-        return self._answer(
-            call.request, self._load(tuple(self.root / part for part in WIDGET_PARTS)), ENTRY_MAX_AGE_SECONDS
-        )
+        return self._answer(call.request, self._load((self.root / WIDGET_BUNDLE,)), ENTRY_MAX_AGE_SECONDS)
 
     async def widget_file(self, call: Call) -> web.StreamResponse:
         path = self._inside(self.root, call.param("path"))

@@ -1,0 +1,766 @@
+/* Parley JS client: login, one WebSocket with reconnect and resume, requests and events.
+ * An ES module with no dependencies; the widget and the console import it, and the build also
+ * serves it alone as a classic script defining window.Parley (docs/client.md). The protocol it
+ * speaks is docs/protocol.md; its codes come from ./protocol.js, generated from the contracts. */
+import { CloseCode, ErrorCode } from "../protocol.js";
+
+/** @type {any} the browser's window, or node's globalThis in the unit tests */
+const global = globalThis;
+
+// Reconnect delays (docs/protocol.md "Heartbeats and reconnecting", bm-aichat): 2 s after an
+// abnormal close, doubling with jitter, capped so a long outage is retried twice a minute.
+var FIRST_RETRY_MS = 2000;
+var MAX_RETRY_MS = 30000;
+var BUSY_RETRY_MS = 5000; // 1013 "try again later": at least 5 s
+// The server closes a socket silent for 60 s; a ping every 20 s leaves room for two losses.
+var PING_EVERY_MS = 20000;
+// Refresh the access token this long before it expires, so a slow refresh never lets it lapse.
+var REFRESH_MARGIN_MS = 60000;
+var REQUEST_TIMEOUT_MS = 15000;
+var MAX_RESUME = 100; // the auth frame takes at most 100 conversations to resume
+// Close codes after which the client must not reconnect by itself (docs/protocol.md).
+// 4011: the page's origin is not one the channel allows; trying again cannot change that.
+var NO_RECONNECT = {
+  [CloseCode.POLICY]: "policy",
+  [CloseCode.KICKED_OFF]: "kickoff",
+  [CloseCode.ORIGIN_NOT_ALLOWED]: "origin",
+};
+
+function ParleyError(code, message, extra) {
+  var error = /** @type {any} */ (new Error(message));
+  error.name = "ParleyError";
+  error.code = code;
+  if (extra) for (var key in extra) error[key] = extra[key];
+  return error;
+}
+
+function Emitter() {
+  this.handlers = {};
+}
+Emitter.prototype.on = function (type, cb) {
+  var list = this.handlers[type] || (this.handlers[type] = []);
+  list.push(cb);
+  return function off() {
+    var i = list.indexOf(cb);
+    if (i >= 0) list.splice(i, 1);
+  };
+};
+Emitter.prototype.emit = function (type, a, b) {
+  var list = (this.handlers[type] || []).slice();
+  for (var i = 0; i < list.length; i++) {
+    try {
+      list[i](a, b);
+    } catch (error) {
+      if (global.console) console.error("parley handler", error);
+    }
+  }
+};
+
+function randomId(bytes) {
+  var values = new Uint8Array(bytes);
+  (global.crypto || global.msCrypto).getRandomValues(values);
+  return Array.prototype.map
+    .call(values, function (v) {
+      return ("0" + v.toString(16)).slice(-2);
+    })
+    .join("");
+}
+
+function memoryStorage() {
+  var data = {};
+  return {
+    getItem: function (k) {
+      return Object.prototype.hasOwnProperty.call(data, k) ? data[k] : null;
+    },
+    setItem: function (k, v) {
+      data[k] = String(v);
+    },
+    removeItem: function (k) {
+      delete data[k];
+    },
+  };
+}
+
+function defaultStorage() {
+  try {
+    global.localStorage.setItem("parley.probe", "1");
+    global.localStorage.removeItem("parley.probe");
+    return global.localStorage;
+  } catch (e) {
+    return memoryStorage();
+  } // private mode or storage blocked: forget on reload
+}
+
+function Client(options) {
+  options = options || {};
+  this.baseUrl = (options.baseUrl || global.location.origin).replace(/\/+$/, "");
+  this.clientKind = options.clientKind || "web";
+  this.storage = options.storage || defaultStorage();
+  this.storageKey = options.storageKey || "parley";
+  // A site that signs who its customer is (docs/client.md): a function resolving with a fresh
+  // identity token of channelId, asked at every visitor login (the token works once).
+  this.identity = options.identity || null;
+  this.channelId = options.channelId || null;
+  this.status = "offline";
+  this.user = null; // {uid, uname, role} after login
+  this.events = new Emitter();
+  this.pending = {}; // request id -> {resolve, reject, timer}
+  this.nextId = 1;
+  this.ws = null;
+  this.wanted = false; // connect() called and close() not: keep a connection up
+  this.attempt = 0;
+  this.timers = {};
+  this.streams = {}; // conversation id -> {last, held: {seq: message}, filling}
+  this.serverTimeoutMs = 60000;
+  this.session = this._read("session");
+  this._loadTracked();
+  this._watchVisibility();
+}
+
+// ---- storage ------------------------------------------------------------------------------
+
+Client.prototype._key = function (name) {
+  // The device id is the browser's; sessions and positions are per client kind, so a console
+  // and a widget on one origin do not log each other out.
+  return name === "device" ? this.storageKey + ".device" : this.storageKey + "." + this.clientKind + "." + name;
+};
+Client.prototype._read = function (name) {
+  try {
+    return JSON.parse(this.storage.getItem(this._key(name)) || "null");
+  } catch (e) {
+    return null;
+  }
+};
+Client.prototype._write = function (name, value) {
+  try {
+    if (value === null) this.storage.removeItem(this._key(name));
+    else this.storage.setItem(this._key(name), JSON.stringify(value));
+  } catch (e) {
+    /* storage full or blocked: the session lives in memory only */
+  }
+};
+Client.prototype._loadTracked = function () {
+  var saved = this._read("seq") || {};
+  this.savedSeq = saved;
+};
+Client.prototype._saveSeq = function (conversationId, seq) {
+  this.savedSeq[conversationId] = seq;
+  this._write("seq", this.savedSeq);
+};
+
+// ---- login and tokens ---------------------------------------------------------------------
+
+Client.prototype.deviceId = function () {
+  var id = this._read("device");
+  if (!id) {
+    id = "web-" + randomId(16);
+    this._write("device", id);
+  }
+  return id;
+};
+
+Client.prototype.loginVisitor = function () {
+  var self = this;
+  var body = { device_id: this.deviceId(), client_kind: this.clientKind };
+  if (!this.identity || !this.channelId) return this._login(body);
+  return Promise.resolve(this.identity()).then(function (token) {
+    if (token) {
+      body.identity = token;
+      body.channel_id = self.channelId;
+    }
+    return self._login(body);
+  });
+};
+
+Client.prototype.loginUser = function (username, password) {
+  return this._login({ username: username, password: password, client_kind: this.clientKind });
+};
+
+Client.prototype._login = function (body) {
+  var self = this;
+  return this._postJson("/auth/login", body).then(function (answer) {
+    return self._keep(answer);
+  });
+};
+
+Client.prototype._keep = function (answer) {
+  var now = Date.now();
+  this.session = {
+    uid: answer.uid,
+    uname: answer.uname,
+    role: answer.role,
+    token: answer.token,
+    refreshToken: answer.refresh_token,
+    sessionCode: answer.sessionCode,
+    expiresAt: now + answer.expires_in * 1000,
+    refreshExpiresAt: now + answer.refresh_expires_in * 1000,
+  };
+  this._write("session", this.session);
+  this.user = { uid: answer.uid, uname: answer.uname, role: answer.role };
+  this._scheduleRefresh();
+  return this.user;
+};
+
+/** True if a stored session can still be used (its token is valid or can be refreshed). */
+Client.prototype.restoreSession = function () {
+  var stored = this._read("session");
+  if (!stored || !stored.refreshExpiresAt || stored.refreshExpiresAt <= Date.now()) return false;
+  this.session = stored;
+  this.user = { uid: stored.uid, uname: stored.uname, role: stored.role };
+  this._scheduleRefresh();
+  return true;
+};
+
+Client.prototype.logout = function () {
+  var self = this;
+  var done = this.session
+    ? this.authedFetch("/auth/logout", { method: "POST" }).catch(function () {})
+    : Promise.resolve();
+  return done.then(function () {
+    self.close();
+    self.session = null;
+    self.user = null;
+    self._write("session", null);
+  });
+};
+
+Client.prototype._postJson = function (path, body, headers) {
+  var init = {
+    method: "POST",
+    body: JSON.stringify(body),
+    headers: Object.assign({ "Content-Type": "application/json" }, headers || {}),
+  };
+  return global.fetch(this.baseUrl + path, init).then(function (response) {
+    return response
+      .json()
+      .catch(function () {
+        return {};
+      })
+      .then(function (json) {
+        if (response.ok) return json;
+        var error = json.error || { code: response.status, message: response.statusText || "request failed" };
+        throw ParleyError(error.code, error.message, {
+          status: response.status,
+          retryAfter: Number(response.headers.get("Retry-After")) || null,
+        });
+      });
+  });
+};
+
+/** A fresh access token: the stored one, or refreshed when it is about to expire. */
+Client.prototype.token = function () {
+  var stored = this._read("session"); // another tab may have refreshed already
+  if (stored && this.session && stored.uid === this.session.uid && stored.expiresAt > this.session.expiresAt)
+    this.session = stored;
+  if (!this.session) return Promise.reject(ParleyError(ErrorCode.NOT_AUTHENTICATED, "not logged in"));
+  if (this.session.expiresAt - Date.now() > REFRESH_MARGIN_MS) return Promise.resolve(this.session.token);
+  return this.refresh().then(function (session) {
+    return session.token;
+  });
+};
+
+Client.prototype.refresh = function () {
+  var self = this;
+  if (this.refreshing) return this.refreshing;
+  this.refreshing = this._postJson("/auth/refresh", { refresh_token: this.session.refreshToken })
+    .then(function (answer) {
+      self._keep(answer);
+      return self.session;
+    })
+    .finally(function () {
+      self.refreshing = null;
+    });
+  return this.refreshing;
+};
+
+Client.prototype._scheduleRefresh = function () {
+  var self = this;
+  clearTimeout(this.timers.refresh);
+  if (!this.session) return;
+  var due = Math.max(1000, this.session.expiresAt - Date.now() - REFRESH_MARGIN_MS);
+  this.timers.refresh = setTimeout(
+    function () {
+      self._refreshLive();
+    },
+    Math.min(due, 2147483000),
+  );
+};
+
+/** Refresh before expiry and hand the new token to the live connection (an auth frame). */
+Client.prototype._refreshLive = function () {
+  var self = this;
+  this.refresh()
+    .then(function (session) {
+      if (self.status === "online") return self.request("auth", { token: session.token });
+    })
+    .catch(function (error) {
+      if (error && error.code === ErrorCode.TOKEN_INVALID && self.user && self.user.role === "visitor")
+        return self.loginVisitor();
+      self.events.emit("error", error);
+    });
+};
+
+/** fetch() on baseUrl with the bearer token; one refresh and retry on 401. */
+Client.prototype.authedFetch = function (path, init) {
+  var self = this;
+  function go(token) {
+    var options = Object.assign({}, init || {});
+    options.headers = Object.assign({}, options.headers || {}, { Authorization: "Bearer " + token });
+    return global.fetch(self.baseUrl + path, options);
+  }
+  return this.token()
+    .then(go)
+    .then(function (response) {
+      if (response.status !== 401) return response;
+      return self.refresh().then(function (session) {
+        return go(session.token);
+      });
+    });
+};
+
+// ---- the connection -----------------------------------------------------------------------
+
+Client.prototype._setStatus = function (status, detail) {
+  if (this.status === status && detail === undefined) return;
+  this.status = status;
+  this.events.emit("status", status, detail);
+};
+
+/** Open /ws and authenticate; resolves on auth.ok. Keeps the connection up until close(). */
+Client.prototype.connect = function () {
+  var self = this;
+  this.wanted = true;
+  if (this.status === "online") return Promise.resolve(this.user);
+  if (!this.connecting) {
+    this.connecting = new Promise(function (resolve, reject) {
+      self._connected = resolve;
+      self._failed = reject;
+    });
+    this.connecting.catch(function () {}); // a caller that never awaits does not get an unhandled rejection
+    this._open();
+  }
+  return this.connecting;
+};
+
+Client.prototype._wsUrl = function () {
+  return this.baseUrl.replace(/^http/, "ws") + "/ws";
+};
+
+Client.prototype._open = function () {
+  var self = this;
+  clearTimeout(this.timers.retry);
+  if (this.ws && this.ws.readyState <= 1) return; // a socket is already opening or open
+  this._setStatus(this.attempt ? "reconnecting" : "connecting");
+  this.token()
+    .then(function (token) {
+      if (!self.wanted) return;
+      var ws = new global.WebSocket(self._wsUrl());
+      self.ws = ws;
+      ws.onopen = function () {
+        self._authenticate(ws, token);
+      };
+      ws.onmessage = function (event) {
+        if (ws === self.ws) self._receive(event.data);
+      };
+      ws.onclose = function (event) {
+        if (ws === self.ws) self._closed(event.code, event.reason);
+      };
+    })
+    .catch(function (error) {
+      self._loginLost(error);
+    });
+};
+
+Client.prototype._authenticate = function (ws, token) {
+  var self = this;
+  var resume = Object.keys(this.streams)
+    .slice(0, MAX_RESUME)
+    .map(function (id) {
+      return { conversation_id: id, after_seq: self.streams[id].last };
+    });
+  var data = { token: token, client_kind: this.clientKind };
+  if (resume.length) data.resume = resume;
+  this._call("auth", data, ws)
+    .then(function (ok) {
+      self.attempt = 0;
+      self.user = { uid: ok.uid, uname: ok.uname, role: ok.role };
+      self.serverTimeoutMs = (ok.heartbeat_timeout_seconds || 60) * 1000;
+      self._startPings();
+      self._setStatus("online");
+      self._sendVisibility();
+      if (self._connected) {
+        self._connected(self.user);
+        self._connected = self._failed = null;
+        self.connecting = null;
+      }
+    })
+    .catch(function (error) {
+      self.lastError = error;
+    }); // the close that follows decides what to do
+};
+
+Client.prototype._startPings = function () {
+  var self = this;
+  clearInterval(this.timers.ping);
+  var every = Math.min(PING_EVERY_MS, this.serverTimeoutMs / 3);
+  this.timers.ping = setInterval(function () {
+    self._call("ping", {}).catch(function () {});
+  }, every);
+};
+
+Client.prototype._closed = function (code, reason) {
+  clearInterval(this.timers.ping);
+  this.ws = null;
+  this._failPending(ParleyError(ErrorCode.UNAVAILABLE, "connection lost"));
+  var detail = { code: code, reason: reason, error: this.lastError || null };
+  this.lastError = null;
+  if (!this.wanted) return this._setStatus("closed", detail);
+  if (NO_RECONNECT[code]) return this._giveUp(detail);
+  if (code === CloseCode.UNAUTHENTICATED) return this._relogin(detail);
+  if (code === CloseCode.TOKEN_EXPIRED)
+    return this.refresh().then(this._retry.bind(this, detail, 0), this._loginLost.bind(this));
+  this.attempt += 1;
+  this._retry(detail, this._delay(code));
+};
+
+Client.prototype._delay = function (code) {
+  var base = code === CloseCode.TRY_AGAIN_LATER ? BUSY_RETRY_MS : FIRST_RETRY_MS;
+  var grown = Math.min(MAX_RETRY_MS, base * Math.pow(2, Math.max(0, this.attempt - 1)));
+  return grown / 2 + (Math.random() * grown) / 2; // jitter: a node's clients do not return together
+};
+
+Client.prototype._retry = function (detail, delayMs) {
+  var self = this;
+  this._setStatus("reconnecting", detail);
+  clearTimeout(this.timers.retry);
+  this.timers.retry = setTimeout(function () {
+    // A hidden page waits until it is shown again (bm-aichat isVisible): no background retries.
+    if (self._hidden()) {
+      self.waitingForVisible = true;
+      return;
+    }
+    self._open();
+  }, delayMs);
+};
+
+Client.prototype._giveUp = function (detail) {
+  this.wanted = false;
+  this._setStatus("offline", detail);
+  if (this._failed) {
+    this._failed(ParleyError(detail.code, detail.reason || "disconnected"));
+    this._connected = this._failed = null;
+    this.connecting = null;
+  }
+};
+
+/** 4001: the session is gone. A visitor logs in again with its device id; users must. */
+Client.prototype._relogin = function (detail) {
+  var self = this;
+  this.session = null;
+  this._write("session", null);
+  if (this.clientKind !== "console" && this.user && this.user.role === "visitor") {
+    this.loginVisitor().then(
+      function () {
+        self._retry(detail, 0);
+      },
+      function (error) {
+        self._loginLost(error);
+      },
+    );
+  } else {
+    this._giveUp(Object.assign({}, detail, { loginRequired: true }));
+  }
+};
+
+Client.prototype._loginLost = function (error) {
+  if (error && error.code === ErrorCode.NOT_AUTHENTICATED)
+    return this._giveUp({ code: CloseCode.UNAUTHENTICATED, reason: "not logged in", loginRequired: true });
+  if (error && error.code === ErrorCode.TOKEN_INVALID)
+    return this._relogin({ code: CloseCode.UNAUTHENTICATED, reason: error.message, error: error });
+  this.attempt += 1; // auth unreachable: try again later like any drop
+  this._retry({ code: 0, reason: "login failed", error: error }, this._delay(0));
+};
+
+/** Close for good: no reconnect. */
+Client.prototype.close = function () {
+  this.wanted = false;
+  clearTimeout(this.timers.retry);
+  clearTimeout(this.timers.refresh);
+  clearInterval(this.timers.ping);
+  if (this.ws) this.ws.close(1000, "closed by the client");
+  else this._setStatus("closed");
+  if (this._failed) {
+    this._failed(ParleyError(1000, "closed"));
+    this._connected = this._failed = null;
+    this.connecting = null;
+  }
+};
+
+// ---- page visibility ----------------------------------------------------------------------
+
+Client.prototype._hidden = function () {
+  return typeof document !== "undefined" && document.hidden;
+};
+
+Client.prototype._watchVisibility = function () {
+  if (typeof document === "undefined") return;
+  var self = this;
+  function shown() {
+    self._sendVisibility();
+    if (!self._hidden() && self.waitingForVisible && self.wanted) {
+      self.waitingForVisible = false;
+      self._open();
+    }
+  }
+  document.addEventListener("visibilitychange", shown);
+  global.addEventListener("focus", shown);
+  global.addEventListener("online", function () {
+    if (self.status === "reconnecting" && !self._hidden()) self._open();
+  });
+};
+
+Client.prototype._sendVisibility = function () {
+  if (this.status !== "online") return;
+  var status = this._hidden() ? "hidden" : "visible";
+  if (status === this.sentVisibility) return;
+  this.sentVisibility = status;
+  this._call("status", { status: status }).catch(function () {});
+};
+
+// ---- frames -------------------------------------------------------------------------------
+
+Client.prototype._call = function (type, data, ws) {
+  var self = this;
+  var socket = ws || this.ws;
+  var id = "c" + this.nextId++;
+  return new Promise(function (resolve, reject) {
+    if (!socket || socket.readyState !== 1) return reject(ParleyError(ErrorCode.UNAVAILABLE, "not connected"));
+    var timer = setTimeout(function () {
+      delete self.pending[id];
+      reject(ParleyError(ErrorCode.UNAVAILABLE, type + ": no answer in time"));
+    }, REQUEST_TIMEOUT_MS);
+    self.pending[id] = { resolve: resolve, reject: reject, timer: timer };
+    socket.send(JSON.stringify({ type: type, id: id, data: data }));
+  });
+};
+
+/** Any request frame; waits for the connection when it is (re)connecting. */
+Client.prototype.request = function (type, data) {
+  var self = this;
+  if (this.status === "online") return this._call(type, data || {});
+  if (!this.wanted) return Promise.reject(ParleyError(ErrorCode.UNAVAILABLE, "not connected"));
+  return this._whenOnline().then(function () {
+    return self._call(type, data || {});
+  });
+};
+
+Client.prototype._whenOnline = function () {
+  var self = this;
+  return new Promise(
+    /** @param {(value?: unknown) => void} resolve */ function (resolve, reject) {
+      var timer = setTimeout(function () {
+        off();
+        reject(ParleyError(ErrorCode.UNAVAILABLE, "not connected"));
+      }, REQUEST_TIMEOUT_MS);
+      var off = self.events.on("status", function (status) {
+        if (status === "online") {
+          clearTimeout(timer);
+          off();
+          resolve();
+        }
+        if (status === "offline" || status === "closed") {
+          clearTimeout(timer);
+          off();
+          reject(ParleyError(ErrorCode.UNAVAILABLE, "not connected"));
+        }
+      });
+    },
+  );
+};
+
+Client.prototype._failPending = function (error) {
+  var pending = this.pending;
+  this.pending = {};
+  Object.keys(pending).forEach(function (id) {
+    clearTimeout(pending[id].timer);
+    pending[id].reject(error);
+  });
+};
+
+Client.prototype._receive = function (text) {
+  var frame;
+  try {
+    frame = JSON.parse(text);
+  } catch (e) {
+    return;
+  }
+  var waiting = frame.id && this.pending[frame.id];
+  if (waiting) {
+    delete this.pending[frame.id];
+    clearTimeout(waiting.timer);
+    if (frame.type === "error") waiting.reject(ParleyError(frame.data.code, frame.data.message));
+    else waiting.resolve(frame.data);
+    if (frame.type !== "resume.done") return; // an auth frame's resumes answer with its id again
+  }
+  if (frame.type === "message.new") return this._message(frame.data);
+  if (frame.type === "kickoff")
+    this.lastError = ParleyError(CloseCode.KICKED_OFF, frame.data.reason, { kickoff: true });
+  if (frame.type === "error") this.lastError = ParleyError(frame.data.code, frame.data.message);
+  if (frame.type === "pong") return;
+  this.events.emit(frame.type, frame.data, frame);
+};
+
+// ---- messages in seq order, each once ------------------------------------------------------
+
+/** Resume this conversation from lastSeq (default: the stored position, else 0) on every reconnect. */
+Client.prototype.track = function (conversationId, lastSeq) {
+  if (lastSeq === undefined || lastSeq === null) lastSeq = this.savedSeq[conversationId] || 0;
+  var stream = this.streams[conversationId];
+  if (!stream) this.streams[conversationId] = { last: lastSeq, held: {} };
+  else if (lastSeq > stream.last) stream.last = lastSeq;
+  this._saveSeq(conversationId, this.streams[conversationId].last);
+};
+
+Client.prototype.untrack = function (conversationId) {
+  delete this.streams[conversationId];
+  delete this.savedSeq[conversationId];
+  this._write("seq", this.savedSeq);
+};
+
+Client.prototype.lastSeq = function (conversationId) {
+  var stream = this.streams[conversationId];
+  return stream ? stream.last : this.savedSeq[conversationId] || 0;
+};
+
+Client.prototype._message = function (data) {
+  var stream = this.streams[data.conversation_id];
+  if (!stream) {
+    // first sight of a conversation nobody tracked: follow it from here
+    stream = this.streams[data.conversation_id] = { last: data.seq - 1, held: {} };
+  }
+  if (data.seq <= stream.last) return; // already shown
+  stream.held[data.seq] = data.message;
+  this._drain(data.conversation_id, stream);
+  if (Object.keys(stream.held).length) this._fillGap(data.conversation_id, stream);
+};
+
+Client.prototype._drain = function (conversationId, stream) {
+  while (stream.held[stream.last + 1] !== undefined) {
+    var message = stream.held[stream.last + 1];
+    delete stream.held[stream.last + 1];
+    stream.last += 1;
+    this.events.emit("message", message);
+  }
+  this._saveSeq(conversationId, stream.last);
+};
+
+/** A message above a missing seq: fetch what is missing from the history. */
+Client.prototype._fillGap = function (conversationId, stream) {
+  var self = this;
+  if (stream.filling) return;
+  stream.filling = true;
+  this.request("history.get", { conversation_id: conversationId, after_seq: stream.last, limit: 200 })
+    .then(function (page) {
+      page.messages.forEach(function (message) {
+        if (message.seq > stream.last) stream.held[message.seq] = message;
+      });
+      self._drain(conversationId, stream);
+    })
+    .catch(function () {
+      /* the next reconnect's resume fills it */
+    })
+    .finally(function () {
+      stream.filling = false;
+    });
+};
+
+// ---- the method set (bm-aichat) -----------------------------------------------------------
+
+Client.prototype.send = function (conversationId, text, options) {
+  options = options || {};
+  var data = {
+    conversation_id: conversationId,
+    kind: options.kind || "text",
+    body: text,
+    client_msg_id: options.clientMsgId || this.clientKind + "-" + Date.now() + "-" + randomId(4),
+  };
+  return this.request("message.send", data);
+};
+
+// ---- attachments (docs/attachments.md) ---------------------------------------------------
+
+/** Upload a File or Blob to a conversation; resolves to {file, status} (status "pending" while
+ * a virus scanner has not answered). The server decides the type from the bytes. */
+Client.prototype.upload = function (conversationId, blob, name) {
+  var path =
+    "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
+  return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+};
+
+/** Send uploaded files as one message of kind "file" (idempotent by clientMsgId, like send). */
+Client.prototype.sendFiles = function (conversationId, fileIds, options) {
+  options = options || {};
+  return this.send(
+    conversationId,
+    { file_ids: fileIds, text: options.text || "" },
+    { kind: "file", clientMsgId: options.clientMsgId },
+  );
+};
+
+// A link is reused until this long before it expires, so a redraw does not ask again.
+var LINK_MARGIN_MS = 30000;
+
+/** Short-lived signed links to a file: {url, thumbnail_url, expires_at}, absolute URLs. */
+Client.prototype.fileLink = function (conversationId, fileId) {
+  var self = this;
+  var cache = this._links || (this._links = {});
+  var kept = cache[fileId];
+  if (kept && kept.until - LINK_MARGIN_MS > Date.now()) return kept.promise;
+  var path = "/files/" + encodeURIComponent(conversationId) + "/" + encodeURIComponent(fileId) + "/link";
+  var promise = this.authedFetch(path)
+    .then(answerOf)
+    .then(function (links) {
+      var base = self.baseUrl || global.location.href;
+      return {
+        url: new URL(links.url, base).href,
+        expires_at: links.expires_at,
+        thumbnail_url: links.thumbnail_url ? new URL(links.thumbnail_url, base).href : null,
+      };
+    });
+  cache[fileId] = { promise: promise, until: Date.now() + 60000 };
+  promise.then(
+    function (links) {
+      cache[fileId].until = Date.parse(links.expires_at);
+    },
+    function () {
+      delete cache[fileId];
+    },
+  );
+  return promise;
+};
+
+/** An HTTP answer's JSON, or its documented error (docs/protocol.md) as a ParleyError. */
+function answerOf(response) {
+  return response
+    .json()
+    .catch(function () {
+      return {};
+    })
+    .then(function (answer) {
+      if (response.ok) return answer;
+      var error = answer.error || { code: ErrorCode.INTERNAL, message: "HTTP " + response.status };
+      throw ParleyError(error.code, error.message, { status: response.status });
+    });
+}
+
+Client.prototype.onMessage = function (cb) {
+  return this.events.on("message", cb);
+};
+Client.prototype.onStatusChange = function (cb) {
+  return this.events.on("status", cb);
+};
+Client.prototype.on = function (type, cb) {
+  return this.events.on(type, cb);
+};
+
+export { Client, ParleyError, Emitter, randomId, memoryStorage };

@@ -1,0 +1,338 @@
+/* Parley operator console: start-up, sign-in and sign-out, what the server pushes, and the
+ * page's buttons and keys. The other console-*.js files hold the state, the drawing, the
+ * server reads and the operator's actions; the WebSocket is the shared Parley client's. */
+import { Client } from "../client/parley-client.js";
+import { Actions, plainError } from "./console-actions.js";
+import { Composer } from "./console-composer.js";
+import { dialogs } from "./console-dialogs.js";
+import { render } from "./console-render.js";
+import { ConsoleState } from "./console-state.js";
+import { Sync } from "./console-sync.js";
+
+/** @type {any} */
+const global = window;
+
+var STAFF_ROLES = { operator: true, admin: true };
+// A notice (operator joined, a conversation passed to you...) stays this long on the banner.
+var NOTICE_SHOWN_MS = 8000;
+
+/** @returns {any} the page's element (an input, a dialog...) */
+function byId(id) {
+  return document.getElementById(id);
+}
+
+var client = new Client({ clientKind: "console", storageKey: "parley-console" });
+var state = new ConsoleState();
+render.fileLink = function (conversationId, fileId) {
+  return client.fileLink(conversationId, fileId);
+};
+var drawPending = false;
+var sync = new Sync(client, state, redraw);
+var actions = new Actions(client, state, redraw);
+var composer;
+var everOnline = false;
+
+/** Draw everything once per frame, however many changes came in it. */
+function redraw() {
+  if (drawPending) return;
+  drawPending = true;
+  global.requestAnimationFrame(function () {
+    drawPending = false;
+    render.header(state);
+    render.queues(state, take);
+    render.list(state, select);
+    render.conversation(state);
+  });
+}
+
+function pageIsRead() {
+  return document.visibilityState === "visible" && document.hasFocus();
+}
+
+function markSelectedSeen() {
+  var conversation = state.selected();
+  if (conversation && pageIsRead()) actions.markSeen(conversation);
+}
+
+// ---- sign-in -----------------------------------------------------------------------------
+
+function loginWords(error) {
+  if (error && error.status === 401) return "Wrong username or password.";
+  if (error && error.status === 429) return "Too many attempts. Wait a minute, then try again.";
+  if (error instanceof TypeError) return "Parley cannot be reached. Check your connection and try again.";
+  return plainError(error);
+}
+
+function showLogin(message) {
+  byId("app-view").hidden = true;
+  byId("login-view").hidden = false;
+  byId("login-error").textContent = message || "";
+  byId("login-username").focus();
+}
+
+function onLoginSubmit(event) {
+  event.preventDefault();
+  var button = byId("login-submit");
+  button.disabled = true;
+  byId("login-error").textContent = "";
+  client
+    .loginUser(byId("login-username").value.trim(), byId("login-password").value)
+    .then(enter, function (error) {
+      showLogin(loginWords(error));
+    })
+    .finally(function () {
+      button.disabled = false;
+      byId("login-password").value = "";
+    });
+}
+
+function enter(user) {
+  if (!STAFF_ROLES[user.role]) {
+    client.logout();
+    return showLogin("This account is not an operator's. Sign in with an operator account.");
+  }
+  state.me = user;
+  byId("login-view").hidden = true;
+  byId("app-view").hidden = false;
+  redraw();
+  return client
+    .connect()
+    .then(function () {
+      return sync.loadAll();
+    })
+    .catch(function (error) {
+      if (error && error.code === 4001) return showLogin("Your session has ended. Sign in again.");
+      render.banner("Could not load your conversations: " + plainError(error), "warning");
+    });
+}
+
+function signOut() {
+  client.logout().then(function () {
+    global.location.reload();
+  });
+}
+
+// ---- what the server pushes -----------------------------------------------------------------
+
+function onStatus(status, detail) {
+  state.connection = status;
+  if (status === "online") {
+    render.banner("");
+    if (everOnline) resynchronise();
+    everOnline = true;
+  } else if (status === "reconnecting") {
+    render.banner("Connection lost. Reconnecting… Replies you write are sent when it is back.", "warning");
+  } else if (status === "offline" && detail && detail.loginRequired) {
+    showLogin("Your session has ended. Sign in again.");
+  } else if (status === "offline" && detail && detail.code === 4003) {
+    render.banner(
+      "This console was disconnected: you signed in on another one. Reload to use this one again.",
+      "warning",
+    );
+  }
+  redraw();
+}
+
+/** Back online: the client resumed the tracked conversations; lists and pushes may have moved. */
+function resynchronise() {
+  actions.flushOutbox();
+  sync.loadAll().catch(function (error) {
+    render.banner("Could not refresh: " + plainError(error), "warning");
+  });
+}
+
+function onMessage(message) {
+  var conversation = state.conversations.get(message.conversation_id);
+  if (!conversation) {
+    // A conversation given to this operator whose update has not come yet: read it whole.
+    sync.loadConversation(message.conversation_id).catch(function () {});
+    return;
+  }
+  conversation.add(message, state.me.uid);
+  if (conversation.id === state.selectedId) markSelectedSeen();
+  redraw();
+}
+
+function onConversationUpdated(data) {
+  var mine = data.member_ids.indexOf(state.me.uid) >= 0;
+  var conversation = state.conversations.get(data.conversation_id);
+  if (data.reason === "rated") {
+    if (conversation) sync.loadRating(conversation).catch(function () {});
+    return;
+  }
+  if (mine && data.status !== "closed" && !conversation) {
+    sync.loadConversation(data.conversation_id).catch(function () {});
+    return;
+  }
+  if (!conversation) return;
+  var wasOpen = conversation.isOpen();
+  conversation.summary.status = mine ? data.status : "closed";
+  if (wasOpen && !conversation.isOpen()) {
+    client.untrack(conversation.id);
+    // Closed: the conversation's own notice ("… closed the conversation") says it, once.
+    if (!mine) actions.note(conversation, "This conversation is no longer yours.");
+  }
+  redraw();
+}
+
+function onSeen(data) {
+  var conversation = state.conversations.get(data.conversation_id);
+  if (!conversation) return;
+  if (data.user_id === state.me.uid) conversation.seenSeq = Math.max(conversation.seenSeq, data.seq);
+  else conversation.partnerSeenSeq = Math.max(conversation.partnerSeenSeq, data.seq);
+  redraw();
+}
+
+function onTyping(data) {
+  var conversation = state.conversations.get(data.conversation_id);
+  if (!conversation || data.user_id === state.me.uid) return;
+  conversation.setTyping(data.name || "The visitor", data.active, Date.now());
+  render.typing(state);
+  setTimeout(function () {
+    render.typing(state);
+  }, 6500); // fades if no "stopped" comes
+}
+
+function onNotice(data) {
+  render.banner(data.text, data.level);
+  var shown = data.text;
+  setTimeout(function () {
+    if (byId("banner").textContent === shown) render.banner("");
+  }, NOTICE_SHOWN_MS);
+}
+
+function listen() {
+  client.onStatusChange(onStatus);
+  client.onMessage(onMessage);
+  client.on("conversation.updated", onConversationUpdated);
+  client.on("member.seen", onSeen);
+  client.on("typing", onTyping);
+  client.on("notice", onNotice);
+  client.on("queue.changed", function (data) {
+    sync.queueChanged(data.channel_id);
+  });
+  client.on("presence", function (data) {
+    if (data.user_id === state.me.uid && data.available !== null) {
+      state.available = data.available;
+      redraw();
+      return;
+    }
+    // A visitor of ours came back, hid the page or left (closed the tab, lost the network).
+    state.conversations.forEach(function (conversation) {
+      if (conversation.summary.visitor_id === data.user_id) conversation.visitorPresence = data.status;
+    });
+    redraw();
+  });
+}
+
+// ---- the operator's buttons and keys ----------------------------------------------------------
+
+function select(conversationId) {
+  if (conversationId === state.selectedId) return;
+  composer.reset(); // a "stopped typing" for the conversation being left
+  state.selectedId = conversationId;
+  redraw();
+  markSelectedSeen();
+  global.requestAnimationFrame(function () {
+    byId("composer-input").focus();
+  });
+}
+
+function take(conversationId, button) {
+  button.disabled = true;
+  sync
+    .take(conversationId)
+    .then(
+      function () {
+        select(conversationId);
+      },
+      function (error) {
+        render.banner("Could not accept: " + plainError(error), "warning");
+        sync.queueChanged(findChannelOf(conversationId));
+      },
+    )
+    .finally(redraw);
+}
+
+function findChannelOf(conversationId) {
+  var found = null;
+  state.queues.forEach(function (list, channelId) {
+    if (
+      list.some(function (waiting) {
+        return waiting.id === conversationId;
+      })
+    )
+      found = channelId;
+  });
+  return found;
+}
+
+function toggleAvailability() {
+  var wanted = byId("availability").checked;
+  client
+    .request("operator.availability", { available: wanted })
+    .then(
+      function () {
+        state.available = wanted;
+      },
+      function (error) {
+        render.banner("Could not change your availability: " + plainError(error), "warning");
+      },
+    )
+    .finally(redraw);
+}
+
+function onMessagesScroll() {
+  var conversation = state.selected();
+  if (conversation && byId("messages").scrollTop < 40) sync.loadOlder(conversation).catch(function () {});
+}
+
+/** Alt+ArrowUp / Alt+ArrowDown: the previous or next conversation of the list. */
+function onKey(event) {
+  if (!event.altKey || (event.key !== "ArrowUp" && event.key !== "ArrowDown")) return;
+  var ids = state.ordered().map(function (conversation) {
+    return conversation.id;
+  });
+  if (!ids.length) return;
+  event.preventDefault();
+  var index = ids.indexOf(state.selectedId);
+  var next = event.key === "ArrowDown" ? index + 1 : index - 1;
+  select(ids[(next + ids.length) % ids.length]);
+}
+
+function wire() {
+  byId("login-form").addEventListener("submit", onLoginSubmit);
+  byId("logout").addEventListener("click", signOut);
+  byId("availability").addEventListener("change", toggleAvailability);
+  byId("messages").addEventListener("scroll", onMessagesScroll);
+  byId("load-older").addEventListener("click", function () {
+    sync.loadOlder(state.selected()).catch(function () {});
+  });
+  document.addEventListener("keydown", onKey);
+  document.addEventListener("visibilitychange", markSelectedSeen);
+  global.addEventListener("focus", markSelectedSeen);
+  dialogs.wire(state, actions, sync);
+  composer = new Composer({
+    form: byId("composer"),
+    input: byId("composer-input"),
+    suggestions: byId("suggestions"),
+    onSubmit: function (text) {
+      actions.submit(state.selected(), text);
+    },
+    onTyping: function (active) {
+      actions.typing(state.selected(), active);
+    },
+    lookupCanned: function (prefix) {
+      return actions.cannedLike(state.selected(), prefix);
+    },
+  });
+}
+
+function start() {
+  wire();
+  listen();
+  if (client.restoreSession()) enter(client.user);
+  else showLogin("");
+}
+
+start();

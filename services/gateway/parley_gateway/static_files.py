@@ -73,8 +73,9 @@ class StaticFiles:
 
     @staticmethod
     def _inside(base: Path, relative: str) -> Path:
-        """The file ``relative`` names below ``base``; 404 for anything else (``..``, hidden files)."""
-        if any(part.startswith(".") or part == "" for part in relative.split("/")):
+        """The file ``relative`` names below ``base``; 404 for anything else (``..``, hidden files,
+        a NUL, which no file name holds and the OS refuses with an error, not an answer)."""
+        if "\x00" in relative or any(part.startswith(".") or part == "" for part in relative.split("/")):
             raise web.HTTPNotFound()
         path = (base / relative).resolve()
         if not path.is_relative_to(base.resolve()) or not path.is_file():

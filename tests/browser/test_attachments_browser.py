@@ -130,3 +130,65 @@ async def test_a_refused_file_is_said_in_plain_words_with_a_retry(demo: RunningD
     await expect(refused.locator(".error")).to_have_count(1, timeout=UI_TIMEOUT_MS)  # said once, in place
     await expect(refused.locator(".retry")).to_have_count(1)
     await expect(visitor.locator(".log .msg.mine.pending")).to_have_count(1)
+
+
+# Fires a drag of a file over an element and its drop, as the browser does for a file from the desktop.
+DROP = """(target, b64) => {
+  const bytes = Uint8Array.from(atob(b64), c => c.charCodeAt(0));
+  const data = new DataTransfer();
+  data.items.add(new File([bytes], "invoice.pdf", { type: "application/pdf" }));
+  for (const type of ["dragover", "drop"]) {
+    target.dispatchEvent(new DragEvent(type, { dataTransfer: data, bubbles: true, cancelable: true }));
+  }
+}"""
+PDF = base64.b64encode(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n").decode()
+
+
+async def test_a_dropped_file_and_an_operator_s_image_in_the_lightbox(
+    demo: RunningDemo, new_page: NewPage, shot: Shot, world: ConsoleWorld
+) -> None:
+    """The visitor drops a PDF on the chat; the operator attaches an image from the console's
+    composer, which reaches the visitor, and opens it in the console's lightbox."""
+    olivia = await world.operator("Olivia")
+    site_channel = await world.call("GET", f"/channels/{demo.channel_id}")
+    channel_id = await world.channel([olivia], allowed_origins=site_channel["allowed_origins"])  # no bot
+    console = await new_page("console")
+    await sign_in(console, demo.console_url, olivia)
+    await wait_available(world, channel_id, olivia)
+
+    visitor = await new_page("visitor", **PHONE)
+    await open_widget(visitor, demo.site_for(channel_id))
+    textarea = visitor.locator(".compose textarea")
+    await textarea.fill("My invoice is wrong")
+    await textarea.press("Enter")
+    await expect(visitor.locator(".log .msg[data-seq]", has_text="invoice")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    await visitor.locator(".panel").evaluate(DROP, PDF)
+    await expect(visitor.locator(".log .msg.mine[data-seq] .files a", has_text="invoice.pdf")).to_have_count(
+        1, timeout=UI_TIMEOUT_MS
+    )
+
+    row = console.locator("#conversation-list li.conversation button").first
+    await expect(row).to_be_visible(timeout=UI_TIMEOUT_MS)
+    await row.click()
+    await expect(console.locator("#message-list .files a", has_text="invoice.pdf")).to_have_count(
+        1, timeout=UI_TIMEOUT_MS
+    )
+    await console.locator("#attach-input").set_input_files(
+        {"name": "label.png", "mimeType": "image/png", "buffer": base64.b64decode(screenshot_png())}
+    )
+    mine = console.locator("#message-list li.message[data-seq] .files img.thumbnail")
+    await expect(mine).to_have_count(1, timeout=UI_TIMEOUT_MS)
+    await expect(visitor.locator(".log .msg[data-seq]:not(.mine) .files img")).to_have_count(1, timeout=UI_TIMEOUT_MS)
+
+    await expect(mine).to_have_attribute("src", re.compile("/thumbnail"), timeout=UI_TIMEOUT_MS)
+    await mine.click()
+    lightbox = console.locator("#lightbox")
+    await expect(lightbox).to_be_visible(timeout=UI_TIMEOUT_MS)
+    await console.wait_for_function(  # the original, not the thumbnail: 640 px wide
+        "() => { const img = document.getElementById('lightbox-image'); return img && img.naturalWidth === 640; }",
+        timeout=UI_TIMEOUT_MS,
+    )
+    await shot(console, "console-lightbox")
+    await console.keyboard.press("Escape")
+    await expect(lightbox).to_be_hidden()
+    await shot(visitor, "visitor-phone")

@@ -690,12 +690,58 @@ Client.prototype.send = function (conversationId, text, options) {
 // ---- attachments (docs/attachments.md) ---------------------------------------------------
 
 /** Upload a File or Blob to a conversation; resolves to {file, status} (status "pending" while
- * a virus scanner has not answered). The server decides the type from the bytes. */
-Client.prototype.upload = function (conversationId, blob, name) {
+ * a virus scanner has not answered). The server decides the type from the bytes.
+ * `options.onProgress(sent, total)` follows the upload (through XMLHttpRequest: fetch cannot
+ * report an upload's progress). */
+Client.prototype.upload = function (conversationId, blob, name, options) {
   var path =
     "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
-  return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+  var onProgress = options && options.onProgress;
+  if (!onProgress || !global.XMLHttpRequest) {
+    return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+  }
+  var self = this;
+  var url = this.baseUrl + path;
+  return this.token()
+    .then(function (token) {
+      return postWithProgress(url, token, blob, onProgress);
+    })
+    .then(function (response) {
+      if (response.status !== 401) return response;
+      return self.refresh().then(function (session) {
+        return postWithProgress(url, session.token, blob, onProgress);
+      });
+    })
+    .then(answerOf);
 };
+
+/** POST `blob` with a bearer token, reporting progress; resolves to what answerOf reads. */
+function postWithProgress(url, token, blob, onProgress) {
+  return new Promise(function (resolve, reject) {
+    var xhr = new global.XMLHttpRequest();
+    xhr.open("POST", url);
+    xhr.setRequestHeader("Authorization", "Bearer " + token);
+    xhr.upload.onprogress = function (event) {
+      onProgress(event.loaded, event.lengthComputable ? event.total : blob.size);
+    };
+    xhr.onload = function () {
+      var text = xhr.responseText;
+      resolve({
+        status: xhr.status,
+        ok: xhr.status >= 200 && xhr.status < 300,
+        json: function () {
+          return Promise.resolve().then(function () {
+            return JSON.parse(text);
+          });
+        },
+      });
+    };
+    xhr.onerror = function () {
+      reject(ParleyError(ErrorCode.UNAVAILABLE, "the upload did not reach the server"));
+    };
+    xhr.send(blob);
+  });
+}
 
 /** Send uploaded files as one message of kind "file" (idempotent by clientMsgId, like send). */
 Client.prototype.sendFiles = function (conversationId, fileIds, options) {

@@ -47,6 +47,32 @@ Actions.prototype.submit = function (conversation, text) {
   this.deliver(conversation, clientMsgId);
 };
 
+/** Files the operator attached: each uploaded (the server sniffs and checks it), then all sent in
+ * one message of kind file; a refusal is a note in the conversation, in plain words. */
+Actions.prototype.sendFiles = function (conversation, files) {
+  var self = this;
+  if (!conversation) return Promise.resolve();
+  self.note(conversation, "Uploading " + files.map((file) => file.name || "file").join(", ") + "…");
+  return Promise.all(
+    files.map(function (file) {
+      return self.client.upload(conversation.id, file, file.name || "file");
+    }),
+  )
+    .then(function (uploaded) {
+      var ids = uploaded.map(function (answer) {
+        return answer.file.file_id;
+      });
+      return self.client.sendFiles(conversation.id, ids, { clientMsgId: newClientMsgId() });
+    })
+    .then(function (accepted) {
+      if (accepted.message) conversation.add(accepted.message, self.state.me.uid);
+      self.redraw();
+    })
+    .catch(function (error) {
+      self.note(conversation, "Not sent: " + plainError(error), true);
+    });
+};
+
 Actions.prototype.deliver = function (conversation, clientMsgId) {
   var self = this;
   var entry = conversation.outbox.get(clientMsgId);

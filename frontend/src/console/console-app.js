@@ -26,6 +26,18 @@ var state = new ConsoleState();
 render.fileLink = function (conversationId, fileId) {
   return client.fileLink(conversationId, fileId);
 };
+// The lightbox: a <dialog> (Escape and the close button close it, focus returns where it was).
+render.showImage = function (url, name) {
+  /** @type {any} */
+  var box = byId("lightbox");
+  var image = byId("lightbox-image");
+  image.setAttribute("src", url);
+  image.setAttribute("alt", name);
+  box.showModal();
+};
+byId("lightbox-close").addEventListener("click", function () {
+  /** @type {any} */ (byId("lightbox")).close();
+});
 var drawPending = false;
 var sync = new Sync(client, state, redraw);
 var actions = new Actions(client, state, redraw);
@@ -325,6 +337,11 @@ function wire() {
     lookupCanned: function (prefix) {
       return actions.cannedLike(state.selected(), prefix);
     },
+    onFiles: function (files) {
+      actions.sendFiles(state.selected(), files);
+    },
+    attachButton: byId("attach-button"),
+    fileInput: byId("attach-input"),
   });
 }
 

@@ -18,6 +18,9 @@ function Composer(options) {
   this.onSubmit = options.onSubmit; // (text) -> void
   this.onTyping = options.onTyping; // (active) -> void
   this.lookupCanned = options.lookupCanned; // (prefix) -> Promise<[{shortcut, text}]>
+  this.onFiles = options.onFiles; // ([File]) -> void: attached, pasted or dropped
+  this.attachButton = options.attachButton;
+  this.fileInput = options.fileInput;
   this.typingSentAt = 0;
   this.typingActive = false;
   this.suggestions = [];
@@ -40,6 +43,34 @@ Composer.prototype._listen = function () {
   });
   this.input.addEventListener("blur", function () {
     self._stopTyping();
+  });
+  if (!this.onFiles) return;
+  var files = function (list) {
+    if (list && list.length && !self.input.disabled) self.onFiles(Array.prototype.slice.call(list));
+  };
+  this.attachButton.addEventListener("click", function () {
+    self.fileInput.click();
+  });
+  this.fileInput.addEventListener("change", function () {
+    files(self.fileInput.files);
+    self.fileInput.value = "";
+  });
+  // A pasted screenshot is sent as a file; pasted text stays text.
+  this.input.addEventListener("paste", function (event) {
+    var pasted = event.clipboardData && event.clipboardData.files;
+    if (!pasted || !pasted.length) return;
+    event.preventDefault();
+    files(pasted);
+  });
+  this.form.addEventListener("dragover", function (event) {
+    if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") !== -1) {
+      event.preventDefault();
+    }
+  });
+  this.form.addEventListener("drop", function (event) {
+    if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+    event.preventDefault();
+    files(event.dataTransfer.files);
   });
 };
 

@@ -208,6 +208,14 @@ function filesBody(message) {
     }
     link.addEventListener("mouseenter", fresh);
     link.addEventListener("focus", fresh);
+    if (file.thumbnail) {
+      // An image opens in the page's lightbox (render.showImage); a new tab with a modifier key.
+      link.addEventListener("click", function (event) {
+        if (!render.showImage || !link.href || event.ctrlKey || event.metaKey || event.shiftKey) return;
+        event.preventDefault();
+        render.showImage(link.href, file.name);
+      });
+    }
     fresh();
     box.appendChild(link);
   });
@@ -328,4 +336,6 @@ export const render = {
   /** Signed links to a file ({url, thumbnail_url}); console-app sets it to its client's fileLink.
    * @type {((conversationId: string, fileId: string) => Promise<any>) | null} */
   fileLink: null,
+  /** Show an image over the console (url, name); console-app sets it to its lightbox. */
+  showImage: null,
 };

@@ -64,6 +64,7 @@ export const TRANSLATIONS = {
     "The file is still being checked. Please try again in a moment.": "文件仍在检查中，请稍后再试。",
     "Attach a file": "添加附件",
     Retry: "重试",
+    Uploading: "正在上传",
     "This file is not available.": "此文件不可用。",
     "Message removed": "消息已删除",
   },

@@ -190,6 +190,23 @@ export function mountWidget() {
     ui.panel.addEventListener("keydown", function (event) {
       if (event.key === "Escape") toggle();
     });
+    // Files dragged onto the open chat are sent like attached ones.
+    ui.panel.addEventListener("dragover", function (event) {
+      if (!hasFiles(event)) return;
+      event.preventDefault();
+      ui.panel.classList.add("dropping");
+    });
+    ui.panel.addEventListener("dragleave", function (event) {
+      if (event.target === ui.panel) ui.panel.classList.remove("dropping");
+    });
+    ui.panel.addEventListener("drop", function (event) {
+      ui.panel.classList.remove("dropping");
+      if (!hasFiles(event)) return;
+      event.preventDefault();
+      Array.prototype.forEach.call(event.dataTransfer.files, function (file) {
+        sendFile(file, file.name);
+      });
+    });
     root.appendChild(css);
     // Minimised: what the other side wrote meanwhile, above the launcher, and how many.
     ui.preview = el("button", { type: "button", class: "preview", hidden: "", onclick: toggle });
@@ -384,6 +401,12 @@ export function mountWidget() {
       });
   }
 
+  /** @param {DragEvent} event */
+  function hasFiles(event) {
+    var types = event.dataTransfer ? Array.prototype.slice.call(event.dataTransfer.types) : [];
+    return types.indexOf("Files") !== -1;
+  }
+
   /** A pasted screenshot (or any pasted file) is sent as an attachment; pasted text stays text. */
   function onPaste(event) {
     var files = event.clipboardData && event.clipboardData.files;
@@ -423,17 +446,25 @@ export function mountWidget() {
     }
     var item = pending;
     item.setAttribute("data-client-msg-id", clientMsgId);
+    var progress = el("progress", { class: "upload-progress", max: "1", value: "0", "aria-label": t("Uploading") });
+    item.appendChild(progress);
     hideBanner();
     var client = Widget.client;
     client
-      .upload(Widget.conversationId, blob, name)
+      .upload(Widget.conversationId, blob, name, {
+        onProgress: function (sent, total) {
+          progress.value = total ? sent / total : 0;
+        },
+      })
       .then(function (uploaded) {
+        progress.remove();
         return client.sendFiles(Widget.conversationId, [uploaded.file.file_id], { clientMsgId: clientMsgId });
       })
       .then(function () {
         markStored();
       })
       .catch(function (error) {
+        progress.remove();
         item.classList.add("failed");
         item.appendChild(el("small", { class: "error", text: plain(error) }));
         item.appendChild(

@@ -672,10 +672,49 @@
     };
     return this.request("message.send", data);
   };
-  Client.prototype.upload = function(conversationId, blob, name) {
+  Client.prototype.upload = function(conversationId, blob, name, options) {
     var path = "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
-    return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+    var onProgress = options && options.onProgress;
+    if (!onProgress || !global.XMLHttpRequest) {
+      return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+    }
+    var self = this;
+    var url = this.baseUrl + path;
+    return this.token().then(function(token) {
+      return postWithProgress(url, token, blob, onProgress);
+    }).then(function(response) {
+      if (response.status !== 401) return response;
+      return self.refresh().then(function(session) {
+        return postWithProgress(url, session.token, blob, onProgress);
+      });
+    }).then(answerOf);
   };
+  function postWithProgress(url, token, blob, onProgress) {
+    return new Promise(function(resolve, reject) {
+      var xhr = new global.XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("Authorization", "Bearer " + token);
+      xhr.upload.onprogress = function(event) {
+        onProgress(event.loaded, event.lengthComputable ? event.total : blob.size);
+      };
+      xhr.onload = function() {
+        var text = xhr.responseText;
+        resolve({
+          status: xhr.status,
+          ok: xhr.status >= 200 && xhr.status < 300,
+          json: function() {
+            return Promise.resolve().then(function() {
+              return JSON.parse(text);
+            });
+          }
+        });
+      };
+      xhr.onerror = function() {
+        reject(ParleyError(ErrorCode.UNAVAILABLE, "the upload did not reach the server"));
+      };
+      xhr.send(blob);
+    });
+  }
   Client.prototype.sendFiles = function(conversationId, fileIds, options) {
     options = options || {};
     return this.send(

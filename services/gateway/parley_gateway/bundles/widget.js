@@ -672,10 +672,49 @@
     };
     return this.request("message.send", data);
   };
-  Client.prototype.upload = function(conversationId, blob, name) {
+  Client.prototype.upload = function(conversationId, blob, name, options) {
     var path = "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
-    return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+    var onProgress = options && options.onProgress;
+    if (!onProgress || !global.XMLHttpRequest) {
+      return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+    }
+    var self = this;
+    var url = this.baseUrl + path;
+    return this.token().then(function(token) {
+      return postWithProgress(url, token, blob, onProgress);
+    }).then(function(response) {
+      if (response.status !== 401) return response;
+      return self.refresh().then(function(session) {
+        return postWithProgress(url, session.token, blob, onProgress);
+      });
+    }).then(answerOf);
   };
+  function postWithProgress(url, token, blob, onProgress) {
+    return new Promise(function(resolve, reject) {
+      var xhr = new global.XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("Authorization", "Bearer " + token);
+      xhr.upload.onprogress = function(event) {
+        onProgress(event.loaded, event.lengthComputable ? event.total : blob.size);
+      };
+      xhr.onload = function() {
+        var text = xhr.responseText;
+        resolve({
+          status: xhr.status,
+          ok: xhr.status >= 200 && xhr.status < 300,
+          json: function() {
+            return Promise.resolve().then(function() {
+              return JSON.parse(text);
+            });
+          }
+        });
+      };
+      xhr.onerror = function() {
+        reject(ParleyError(ErrorCode.UNAVAILABLE, "the upload did not reach the server"));
+      };
+      xhr.send(blob);
+    });
+  }
   Client.prototype.sendFiles = function(conversationId, fileIds, options) {
     options = options || {};
     return this.send(
@@ -799,6 +838,7 @@
       "The file is still being checked. Please try again in a moment.": "文件仍在检查中，请稍后再试。",
       "Attach a file": "添加附件",
       Retry: "重试",
+      Uploading: "正在上传",
       "This file is not available.": "此文件不可用。",
       "Message removed": "消息已删除"
     }
@@ -1377,6 +1417,22 @@
       ui.panel.addEventListener("keydown", function(event) {
         if (event.key === "Escape") toggle();
       });
+      ui.panel.addEventListener("dragover", function(event) {
+        if (!hasFiles(event)) return;
+        event.preventDefault();
+        ui.panel.classList.add("dropping");
+      });
+      ui.panel.addEventListener("dragleave", function(event) {
+        if (event.target === ui.panel) ui.panel.classList.remove("dropping");
+      });
+      ui.panel.addEventListener("drop", function(event) {
+        ui.panel.classList.remove("dropping");
+        if (!hasFiles(event)) return;
+        event.preventDefault();
+        Array.prototype.forEach.call(event.dataTransfer.files, function(file) {
+          sendFile(file, file.name);
+        });
+      });
       root.appendChild(css);
       ui.preview = el("button", { type: "button", class: "preview", hidden: "", onclick: toggle });
       ui.badge = el("span", { class: "badge", hidden: "", "aria-hidden": "true" });
@@ -1536,6 +1592,10 @@
         showBanner(plain(error));
       });
     }
+    function hasFiles(event) {
+      var types = event.dataTransfer ? Array.prototype.slice.call(event.dataTransfer.types) : [];
+      return types.indexOf("Files") !== -1;
+    }
     function onPaste(event) {
       var files = event.clipboardData && event.clipboardData.files;
       if (!files || !files.length) return;
@@ -1568,13 +1628,21 @@
       }
       var item = pending;
       item.setAttribute("data-client-msg-id", clientMsgId);
+      var progress = el("progress", { class: "upload-progress", max: "1", value: "0", "aria-label": t("Uploading") });
+      item.appendChild(progress);
       hideBanner();
       var client = Widget.client;
-      client.upload(Widget.conversationId, blob, name).then(function(uploaded) {
+      client.upload(Widget.conversationId, blob, name, {
+        onProgress: function(sent, total) {
+          progress.value = total ? sent / total : 0;
+        }
+      }).then(function(uploaded) {
+        progress.remove();
         return client.sendFiles(Widget.conversationId, [uploaded.file.file_id], { clientMsgId });
       }).then(function() {
         markStored();
       }).catch(function(error) {
+        progress.remove();
         item.classList.add("failed");
         item.appendChild(el("small", { class: "error", text: plain(error) }));
         item.appendChild(

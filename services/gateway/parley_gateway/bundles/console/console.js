@@ -672,10 +672,49 @@
     };
     return this.request("message.send", data);
   };
-  Client.prototype.upload = function(conversationId, blob, name) {
+  Client.prototype.upload = function(conversationId, blob, name, options) {
     var path = "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
-    return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+    var onProgress = options && options.onProgress;
+    if (!onProgress || !global.XMLHttpRequest) {
+      return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+    }
+    var self = this;
+    var url = this.baseUrl + path;
+    return this.token().then(function(token) {
+      return postWithProgress(url, token, blob, onProgress);
+    }).then(function(response) {
+      if (response.status !== 401) return response;
+      return self.refresh().then(function(session) {
+        return postWithProgress(url, session.token, blob, onProgress);
+      });
+    }).then(answerOf);
   };
+  function postWithProgress(url, token, blob, onProgress) {
+    return new Promise(function(resolve, reject) {
+      var xhr = new global.XMLHttpRequest();
+      xhr.open("POST", url);
+      xhr.setRequestHeader("Authorization", "Bearer " + token);
+      xhr.upload.onprogress = function(event) {
+        onProgress(event.loaded, event.lengthComputable ? event.total : blob.size);
+      };
+      xhr.onload = function() {
+        var text = xhr.responseText;
+        resolve({
+          status: xhr.status,
+          ok: xhr.status >= 200 && xhr.status < 300,
+          json: function() {
+            return Promise.resolve().then(function() {
+              return JSON.parse(text);
+            });
+          }
+        });
+      };
+      xhr.onerror = function() {
+        reject(ParleyError(ErrorCode.UNAVAILABLE, "the upload did not reach the server"));
+      };
+      xhr.send(blob);
+    });
+  }
   Client.prototype.sendFiles = function(conversationId, fileIds, options) {
     options = options || {};
     return this.send(
@@ -761,6 +800,26 @@
     conversation.outbox.set(clientMsgId, { text, state: "sending", error: null });
     this.redraw();
     this.deliver(conversation, clientMsgId);
+  };
+  Actions.prototype.sendFiles = function(conversation, files) {
+    var self = this;
+    if (!conversation) return Promise.resolve();
+    self.note(conversation, "Uploading " + files.map((file) => file.name || "file").join(", ") + "…");
+    return Promise.all(
+      files.map(function(file) {
+        return self.client.upload(conversation.id, file, file.name || "file");
+      })
+    ).then(function(uploaded) {
+      var ids = uploaded.map(function(answer) {
+        return answer.file.file_id;
+      });
+      return self.client.sendFiles(conversation.id, ids, { clientMsgId: newClientMsgId() });
+    }).then(function(accepted) {
+      if (accepted.message) conversation.add(accepted.message, self.state.me.uid);
+      self.redraw();
+    }).catch(function(error) {
+      self.note(conversation, "Not sent: " + plainError(error), true);
+    });
   };
   Actions.prototype.deliver = function(conversation, clientMsgId) {
     var self = this;
@@ -1041,6 +1100,13 @@
       }
       link.addEventListener("mouseenter", fresh);
       link.addEventListener("focus", fresh);
+      if (file.thumbnail) {
+        link.addEventListener("click", function(event) {
+          if (!render.showImage || !link.href || event.ctrlKey || event.metaKey || event.shiftKey) return;
+          event.preventDefault();
+          render.showImage(link.href, file.name);
+        });
+      }
       fresh();
       box.appendChild(link);
     });
@@ -1136,7 +1202,9 @@
     banner: showBanner,
     /** Signed links to a file ({url, thumbnail_url}); console-app sets it to its client's fileLink.
      * @type {((conversationId: string, fileId: string) => Promise<any>) | null} */
-    fileLink: null
+    fileLink: null,
+    /** Show an image over the console (url, name); console-app sets it to its lightbox. */
+    showImage: null
   };
 
   // src/console/console-composer.js
@@ -1151,6 +1219,9 @@
     this.onSubmit = options.onSubmit;
     this.onTyping = options.onTyping;
     this.lookupCanned = options.lookupCanned;
+    this.onFiles = options.onFiles;
+    this.attachButton = options.attachButton;
+    this.fileInput = options.fileInput;
     this.typingSentAt = 0;
     this.typingActive = false;
     this.suggestions = [];
@@ -1172,6 +1243,33 @@
     });
     this.input.addEventListener("blur", function() {
       self._stopTyping();
+    });
+    if (!this.onFiles) return;
+    var files = function(list) {
+      if (list && list.length && !self.input.disabled) self.onFiles(Array.prototype.slice.call(list));
+    };
+    this.attachButton.addEventListener("click", function() {
+      self.fileInput.click();
+    });
+    this.fileInput.addEventListener("change", function() {
+      files(self.fileInput.files);
+      self.fileInput.value = "";
+    });
+    this.input.addEventListener("paste", function(event) {
+      var pasted = event.clipboardData && event.clipboardData.files;
+      if (!pasted || !pasted.length) return;
+      event.preventDefault();
+      files(pasted);
+    });
+    this.form.addEventListener("dragover", function(event) {
+      if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") !== -1) {
+        event.preventDefault();
+      }
+    });
+    this.form.addEventListener("drop", function(event) {
+      if (!event.dataTransfer || !event.dataTransfer.files.length) return;
+      event.preventDefault();
+      files(event.dataTransfer.files);
     });
   };
   Composer.prototype._key = function(event) {
@@ -1656,6 +1754,16 @@
   render.fileLink = function(conversationId, fileId) {
     return client.fileLink(conversationId, fileId);
   };
+  render.showImage = function(url, name) {
+    var box = byId3("lightbox");
+    var image = byId3("lightbox-image");
+    image.setAttribute("src", url);
+    image.setAttribute("alt", name);
+    box.showModal();
+  };
+  byId3("lightbox-close").addEventListener("click", function() {
+    byId3("lightbox").close();
+  });
   var drawPending = false;
   var sync = new Sync(client, state, redraw);
   var actions = new Actions(client, state, redraw);
@@ -1910,7 +2018,12 @@
       },
       lookupCanned: function(prefix) {
         return actions.cannedLike(state.selected(), prefix);
-      }
+      },
+      onFiles: function(files) {
+        actions.sendFiles(state.selected(), files);
+      },
+      attachButton: byId3("attach-button"),
+      fileInput: byId3("attach-input")
     });
   }
   function start() {

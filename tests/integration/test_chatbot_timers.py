@@ -201,7 +201,11 @@ async def test_timers_come_back_after_redis_loses_its_data(cluster: Cluster) -> 
     client = redis.Redis.from_url(REDIS_URL)
     try:
         store = TimerStore(client, cluster.slice.redis_prefix)
-        assert "both_silent" in await store.deadlines(cid)
+
+        async def scheduled() -> bool:  # the engine stores the timer after its greeting: it may lag
+            return "both_silent" in await store.deadlines(cid)
+
+        await eventually(scheduled, what="the conversation's silence timer in Redis")
         # What a Redis restarted without persistence looks like to this slice: no timer keys at all.
         lost = [key async for key in client.scan_iter(match=f"{cluster.slice.redis_prefix}{{chatbot:timers}}:*")]
         assert lost and await client.delete(*lost) == len(lost)

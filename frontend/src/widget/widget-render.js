@@ -20,10 +20,10 @@ export function widgetEvents(Widget) {
   client.onMessage(function (message) {
     if (message.conversation_id !== Widget.conversationId) return;
     h.markStored();
-    // Whoever writes has read what came before (the server counts it so): an operator's message or
-    // notice means the visitor's messages up to it were seen.
-    if (!mine(message) && (message.author_role === "operator" || message.author_role === "admin"))
-      partnerSeen(message.seq);
+    // Whoever writes has read what came before (the server counts it so, and a reload reads the
+    // members' seen seqs back): an operator's or the bot's message or notice means the visitor's
+    // messages up to it were seen. Live and after a reload, the ticks then agree.
+    if (!mine(message) && ["operator", "admin", "bot"].indexOf(message.author_role) !== -1) partnerSeen(message.seq);
     if (message.kind === "notice") dropLiveNotice(String(message.body));
     var pending =
       message.client_msg_id && ui.log.querySelector('[data-client-msg-id="' + CSS.escape(message.client_msg_id) + '"]');

@@ -880,8 +880,7 @@
     client.onMessage(function(message) {
       if (message.conversation_id !== Widget.conversationId) return;
       h.markStored();
-      if (!mine(message) && (message.author_role === "operator" || message.author_role === "admin"))
-        partnerSeen(message.seq);
+      if (!mine(message) && ["operator", "admin", "bot"].indexOf(message.author_role) !== -1) partnerSeen(message.seq);
       if (message.kind === "notice") dropLiveNotice(String(message.body));
       var pending = message.client_msg_id && ui.log.querySelector('[data-client-msg-id="' + CSS.escape(message.client_msg_id) + '"]');
       if (pending) pending.remove();

@@ -20,7 +20,8 @@ from parley.bus import Bus
 from parley.contracts.base import Envelope
 from parley.contracts.commands import LookupNodes, NodesOfUsers
 from parley.settings import ServiceSettings
-from tests.conftest import Infra
+from parley_fleet import create_vhost, delete_vhost
+from tests.conftest import MANAGEMENT_URL, Infra
 from tests.kit.waiting import eventually
 
 
@@ -73,22 +74,31 @@ async def nodes(infra: Infra) -> AsyncIterator[list[Node]]:
             node.kill()
 
 
-def _urls(infra: Infra, *ports: int) -> str:
-    vhost = urlsplit(infra.amqp_url).path
-    return ",".join(f"amqp://guest:guest@127.0.0.1:{port}{vhost}" for port in ports)
+def _urls(vhost: str, *ports: int) -> str:
+    return ",".join(f"amqp://guest:guest@127.0.0.1:{port}/{vhost}" for port in ports)
+
+
+@pytest.fixture
+async def vhost() -> AsyncIterator[str]:
+    """A vhost of this test alone: in the run's shared one, another test's service may have bound
+    the same command (presence's lookup) and answer first."""
+    name = f"parley-failover-{uuid.uuid4().hex[:10]}"
+    await create_vhost(MANAGEMENT_URL, name)
+    yield name
+    await delete_vhost(MANAGEMENT_URL, name)
 
 
 async def _answer(command: LookupNodes, _envelope: Envelope) -> NodesOfUsers:
     return NodesOfUsers(nodes={"node-1": command.user_ids})
 
 
-async def test_the_bus_moves_to_another_node_when_its_node_goes(infra: Infra, nodes: list[Node]) -> None:
+async def test_the_bus_moves_to_another_node_when_its_node_goes(vhost: str, nodes: list[Node]) -> None:
     first, second = nodes
     service = f"svc-{uuid.uuid4().hex[:6]}"
-    server = Bus(ServiceSettings(amqp_url=_urls(infra, first.port, second.port), node_id="n1"), service)
+    server = Bus(ServiceSettings(amqp_url=_urls(vhost, first.port, second.port), node_id="n1"), service)
     server.on_command(LookupNodes, _answer)
     client = Bus(
-        ServiceSettings(amqp_url=_urls(infra, second.port), node_id="n2", bus_request_timeout_seconds=1.0), "c"
+        ServiceSettings(amqp_url=_urls(vhost, second.port), node_id="n2", bus_request_timeout_seconds=1.0), "c"
     )
     reconnected = asyncio.Event()
     server.on_reconnected(reconnected.set)
@@ -117,10 +127,10 @@ async def test_the_bus_moves_to_another_node_when_its_node_goes(infra: Infra, no
         await client.close()
 
 
-async def test_the_bus_starts_while_the_first_node_listed_is_away(infra: Infra, nodes: list[Node]) -> None:
+async def test_the_bus_starts_while_the_first_node_listed_is_away(vhost: str, nodes: list[Node]) -> None:
     first, second = nodes
     first.kill()
-    bus = Bus(ServiceSettings(amqp_url=_urls(infra, first.port, second.port), node_id="n3"), "starter")
+    bus = Bus(ServiceSettings(amqp_url=_urls(vhost, first.port, second.port), node_id="n3"), "starter")
     try:
         await asyncio.wait_for(bus.connect(), 10)
         assert bus.connected and second.clients == 1

@@ -17,13 +17,16 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import aiohttp
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from parley_fleet.demo import DEMO_ADMIN, DEMO_OPERATOR, Account, Demo
 from parley_fleet.edge import Edge
 from parley_fleet.processes import SERVICES, Fleet, free_port
+from tests.browser.console_steps import ConsoleWorld
 from tests.conftest import Infra
+from tests.e2e.client import login
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -129,3 +132,13 @@ def shot(request: pytest.FixtureRequest) -> Shot:
         return path
 
     return take
+
+
+@pytest.fixture
+async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:
+    """The demo fleet driven over HTTP as its admin: staff, channels and checks beside the pages."""
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
+        admin = await login(session, demo.edge_url, username=demo.admin.username, password=demo.admin.password)
+        running = ConsoleWorld(demo.edge_url, session, admin["token"])
+        yield running
+        await running.close()

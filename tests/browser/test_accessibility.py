@@ -7,29 +7,17 @@ labels): those are looked at by hand."""
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.console_steps import UI_TIMEOUT_MS, ConsoleWorld, set_available, sign_in, wait_busy
 from tests.browser.widget_steps import DESKTOP, PHONE, WAIT_MS, open_widget, say
-from tests.e2e.client import login
 
 AXE = Path(__file__).resolve().parents[2] / "frontend" / "node_modules" / "axe-core" / "axe.min.js"
 BLOCKING = ("serious", "critical")
-
-
-@pytest.fixture
-async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        admin = await login(session, demo.edge_url, username=demo.admin.username, password=demo.admin.password)
-        running = ConsoleWorld(demo.edge_url, session, admin["token"])
-        yield running
-        await running.close()
 
 
 async def blocking_violations(page: Page, context: str) -> list[dict]:

@@ -9,17 +9,13 @@ import base64
 import io
 import re
 import time
-from collections.abc import AsyncIterator
 
-import aiohttp
-import pytest
 from PIL import Image
 from playwright.async_api import expect
 
 from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.console_steps import UI_TIMEOUT_MS, ConsoleWorld, Staff, sign_in
 from tests.browser.widget_steps import open_widget
-from tests.e2e.client import login
 
 PHONE = {"viewport": {"width": 390, "height": 844}}
 # Fires a real paste event carrying a PNG file, as the browser does for a copied screenshot.
@@ -29,15 +25,6 @@ PASTE = """(textarea, b64) => {
   data.items.add(new File([bytes], "image.png", { type: "image/png" }));
   textarea.dispatchEvent(new ClipboardEvent("paste", { clipboardData: data, bubbles: true, cancelable: true }));
 }"""
-
-
-@pytest.fixture
-async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        admin = await login(session, demo.edge_url, username=demo.admin.username, password=demo.admin.password)
-        running = ConsoleWorld(demo.edge_url, session, admin["token"])
-        yield running
-        await running.close()
 
 
 async def wait_available(world: ConsoleWorld, channel_id: str, staff: Staff) -> None:

@@ -6,25 +6,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
-import aiohttp
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.console_steps import UI_TIMEOUT_MS, ConsoleWorld, Staff, message_bodies, set_available, sign_in
 from tests.e2e.chat_harness import of_type
-from tests.e2e.client import login
-
-
-@pytest.fixture
-async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        admin = await login(session, demo.edge_url, username=demo.admin.username, password=demo.admin.password)
-        running = ConsoleWorld(demo.edge_url, session, admin["token"])
-        yield running
-        await running.close()
 
 
 async def wait_busy(world: ConsoleWorld, channel_id: str, staff: Staff) -> None:

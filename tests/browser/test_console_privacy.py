@@ -5,28 +5,15 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
-import aiohttp
 import jwt
-import pytest
 from playwright.async_api import expect
 
 from tests.browser.conftest import NewPage, RunningDemo
 from tests.browser.console_steps import UI_TIMEOUT_MS, ConsoleWorld, sign_in
 from tests.browser.test_attachments_browser import wait_available
-from tests.e2e.client import login
 from tests.e2e.gateway_fleet import bearer, connect, post
-
-
-@pytest.fixture
-async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        admin = await login(session, demo.edge_url, username=demo.admin.username, password=demo.admin.password)
-        running = ConsoleWorld(demo.edge_url, session, admin["token"])
-        yield running
-        await running.close()
 
 
 def identity(secret: dict[str, Any], customer: str) -> str:

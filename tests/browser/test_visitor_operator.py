@@ -16,24 +16,11 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
 
-import aiohttp
-import pytest
 from playwright.async_api import Locator, Page, expect
 
 from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.console_steps import UI_TIMEOUT_MS, ConsoleWorld, Staff, set_available, sign_in
-from tests.e2e.client import login
-
-
-@pytest.fixture
-async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        admin = await login(session, demo.edge_url, username=demo.admin.username, password=demo.admin.password)
-        running = ConsoleWorld(demo.edge_url, session, admin["token"])
-        yield running
-        await running.close()
 
 
 async def both(shot: Shot, visitor: Page, console: Page, step: str) -> None:

@@ -11,10 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
-import aiohttp
-import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import NewPage, RunningDemo, Shot
@@ -23,15 +20,6 @@ from tests.browser.widget_steps import WAIT_MS, open_widget, say, seqs, start_bo
 from tests.e2e.client import WsClient, login
 
 RECONNECTING = "Connection lost. Reconnecting…"
-
-
-@pytest.fixture
-async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        admin = await login(session, demo.edge_url, username=demo.admin.username, password=demo.admin.password)
-        running = ConsoleWorld(demo.edge_url, session, admin["token"])
-        yield running
-        await running.close()
 
 
 async def operator_desk(world: ConsoleWorld, demo: RunningDemo) -> tuple[Staff, str, WsClient]:

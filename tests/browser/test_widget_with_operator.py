@@ -12,25 +12,13 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import AsyncIterator
 
-import aiohttp
 import pytest
 from playwright.async_api import Page, expect
 
 from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.console_steps import UI_TIMEOUT_MS, ConsoleWorld, set_available, sign_in, wait_busy
 from tests.browser.widget_steps import DESKTOP, PHONE, say
-from tests.e2e.client import login
-
-
-@pytest.fixture
-async def world(demo: RunningDemo) -> AsyncIterator[ConsoleWorld]:
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-        admin = await login(session, demo.edge_url, username=demo.admin.username, password=demo.admin.password)
-        running = ConsoleWorld(demo.edge_url, session, admin["token"])
-        yield running
-        await running.close()
 
 
 async def visitor_member(world: ConsoleWorld, conversation_id: str, delivered: int) -> dict:

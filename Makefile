@@ -25,8 +25,13 @@ help:
 	python3 -m venv .venv-uv
 	.venv-uv/bin/pip install --quiet uv==$(UV_VERSION)
 
+# Bytecode is compiled at install: this machine's environment sets PYTHONDONTWRITEBYTECODE, so
+# without it every process compiles every module it imports from source, every time it starts:
+# 2.7-3.4 s of CPU per service start instead of 1.2 s, six services per fleet, dozens of fleets
+# per test run. A source edited later only falls back to compiling that module in memory.
 install: $(if $(findstring .venv-uv,$(UV)),.venv-uv/bin/uv)
-	$(UV) sync --frozen --all-packages
+	$(UV) sync --frozen --all-packages --compile-bytecode
+	$(PYTHON) -m compileall -q -j 0 libs services tools bench >/dev/null
 
 infra:
 	bash deploy/infra/up.sh

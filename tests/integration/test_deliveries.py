@@ -9,10 +9,18 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 
+import orjson
 import pytest
 import redis.asyncio as redis
 
-from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber, current_states, newest_seqs
+from parley.deliveries import (
+    Delivered,
+    DeliveryPublisher,
+    DeliverySubscriber,
+    current_states,
+    newest_seqs,
+    state_key,
+)
 from parley.settings import ServiceSettings
 from tests.conftest import REDIS_URL
 
@@ -122,3 +130,19 @@ async def test_a_state_frame_is_recorded_as_the_conversation_s_current_one_and_o
         ("robot.status", ["v1", "o1"], '{"status":1}'),
     ]
     assert "c2" not in states
+
+
+async def test_a_recorded_robot_status_counts_its_offline_seconds_up_to_now(client: redis.Redis, prefix: str) -> None:
+    publisher = DeliveryPublisher(client, prefix)
+    await publisher.frame(["v1"], "robot.status", '{"status":2,"offline_seconds":40}', conversation_id="c1")
+    await publisher.frame(["v1"], "queue.position", '{"position":2}', conversation_id="c1")
+    # The frames as if recorded 25 s ago, when the node that re-sends them lost its link.
+    key = state_key(prefix, "c1")
+    for frame_type, raw in (await client.hgetall(key)).items():
+        record = orjson.loads(raw)
+        await client.hset(key, frame_type, orjson.dumps({**record, "at": record["at"] - 25}))
+    states = {
+        state.frame_type: orjson.loads(state.payload) for state in (await current_states(client, prefix, ["c1"]))["c1"]
+    }
+    assert 65 <= states["robot.status"]["offline_seconds"] <= 67, "40 s offline when recorded, 25 s ago"
+    assert states["queue.position"] == {"position": 2}, "no other frame changes with age"

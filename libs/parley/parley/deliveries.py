@@ -165,7 +165,8 @@ class DeliveryPublisher:
             async with self._client.pipeline(transaction=False) as pipe:
                 if recorded:
                     key = state_key(self._prefix, str(conversation_id))
-                    pipe.hset(key, frame_type, orjson.dumps({"users": users, "payload": payload}))
+                    record = {"users": users, "payload": payload, "at": time.time()}
+                    pipe.hset(key, frame_type, orjson.dumps(record))
                     pipe.pexpire(key, STATE_TTL_MS)
                 for user in users:
                     pipe.publish(user_channel(self._prefix, user), item)
@@ -210,10 +211,26 @@ async def current_states(client: redis.Redis, prefix: str, conversation_ids: lis
             frames = []
             for frame_type, raw in sorted(fields.items()):
                 recorded = orjson.loads(raw)
-                frames.append(StateFrame(str(frame_type), list(recorded["users"]), str(recorded["payload"])))
+                payload = _aged(
+                    str(frame_type), str(recorded["payload"]), time.time() - recorded.get("at", time.time())
+                )
+                frames.append(StateFrame(str(frame_type), list(recorded["users"]), payload))
             if frames:
                 found[conversation_id] = frames
     return found
+
+
+def _aged(frame_type: str, payload: str, age_seconds: float) -> str:
+    """A recorded state frame as it reads now: a robot's ``offline_seconds`` counts the time since
+    it was recorded too (a frame re-sent after an outage must not say the robot left less long ago
+    than it did)."""
+    if frame_type != "robot.status" or age_seconds < 1:
+        return payload
+    data = orjson.loads(payload)
+    if isinstance(data, dict) and isinstance(data.get("offline_seconds"), int):
+        data["offline_seconds"] += int(age_seconds)
+        return orjson.dumps(data).decode()
+    return payload
 
 
 OnDelivered = Callable[[Delivered], None]

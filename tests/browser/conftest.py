@@ -12,7 +12,6 @@ Chromium is Debian's (/usr/bin/chromium, installed by ``make tools``); Playwrigh
 from __future__ import annotations
 
 import re
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,10 +22,11 @@ from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
 from parley_fleet.demo import DEMO_ADMIN, DEMO_OPERATOR, Account, Demo
 from parley_fleet.edge import Edge
-from parley_fleet.processes import SERVICES, Fleet, free_port
+from parley_fleet.processes import Fleet, free_port
 from tests.browser.console_steps import ConsoleWorld
 from tests.conftest import Infra
 from tests.e2e.client import login
+from tests.kit.fleet import fleet_for
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -61,26 +61,25 @@ class RunningDemo:
 @pytest.fixture(scope="session")
 async def demo(infra: Infra) -> AsyncIterator[RunningDemo]:
     edge_port, site_port = free_port(), free_port()
-    env = {**infra.env(), **Demo.env(edge_port, site_port), "PARLEY_NODE_ID_PREFIX": f"browser-{infra.run_id}"}
-    log_dir = FLEET_LOGS / f"fleet-browser-{infra.run_id}-{uuid.uuid4().hex[:4]}"
-    fleet = Fleet(env=env, log_dir=log_dir, ports={name: free_port() for name in SERVICES})
-    running = Demo(fleet, edge_port, site_port)
-    try:
-        await fleet.start(ready_timeout=FLEET_READY_SECONDS)
-        await running.start()
-        assert running.seeded is not None
-        yield RunningDemo(
-            fleet,
-            running.edge,
-            running.edge.url,
-            running.site.url,
-            running.seeded.channel_id,
-            DEMO_OPERATOR,
-            DEMO_ADMIN,
-        )
-    finally:
-        await running.stop()
-        await fleet.stop()
+    settings = Demo.env(edge_port, site_port)
+    async with fleet_for(
+        infra, "fleet-browser", ready_timeout=FLEET_READY_SECONDS, log_root=FLEET_LOGS, **settings
+    ) as fleet:
+        running = Demo(fleet, edge_port, site_port)
+        try:
+            await running.start()
+            assert running.seeded is not None
+            yield RunningDemo(
+                fleet,
+                running.edge,
+                running.edge.url,
+                running.site.url,
+                running.seeded.channel_id,
+                DEMO_OPERATOR,
+                DEMO_ADMIN,
+            )
+        finally:
+            await running.stop()
 
 
 @pytest.fixture(scope="session")

@@ -12,7 +12,6 @@ import asyncio
 import time
 import uuid
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -20,21 +19,17 @@ import pytest
 
 from parley.bus import Bus
 from parley.settings import ServiceSettings
-from parley_fleet import SERVICES, Fleet, free_port
+from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.client import Frame, WsClient, login
+from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME, fleet_for
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts"
 # Generous: other test runs share this 2-core machine.
 WAIT_SECONDS = 15.0
 
-ADMIN_USERNAME = "chat-admin"
-ADMIN_PASSWORD = "chat-admin-" + uuid.uuid4().hex[:12]
 # Settings every chat module runs with: queues swept and deadlines polled often (tests wait on
 # them), and login rate limits out of the way of a test that signs in dozens of users.
 CHAT_ENV = {
-    "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
-    "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
     "PARLEY_AUTH_LOGIN_ADDRESS_BURST": "100000",
     "PARLEY_AUTH_LOGIN_ADDRESS_PER_MINUTE": "100000",
     "PARLEY_CHAT_QUEUE_SWEEP_SECONDS": "1",
@@ -72,17 +67,8 @@ class ChatWorld:
         self._sockets: list[WsClient] = []
 
     @classmethod
-    async def start(cls, infra: Infra, name: str, env: dict[str, str] | None = None) -> ChatWorld:
-        fleet = Fleet(
-            env={**infra.env(), "PARLEY_NODE_ID_PREFIX": f"{name}-{infra.run_id}", **CHAT_ENV, **(env or {})},
-            log_dir=ARTIFACTS / f"{name}-{infra.run_id}-{uuid.uuid4().hex[:4]}",
-            ports={service: free_port() for service in SERVICES},
-        )
-        try:
-            await fleet.start()
-        except BaseException:
-            await fleet.stop()
-            raise
+    async def of(cls, infra: Infra, fleet: Fleet) -> ChatWorld:
+        """The world of a running fleet: the admin signed in, a bus connection of the test's own."""
         session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
         admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
         bus = Bus(
@@ -92,12 +78,11 @@ class ChatWorld:
         await bus.connect()
         return cls(infra, fleet, session, admin["token"], bus)
 
-    async def stop(self) -> dict[str, int | None]:
+    async def close(self) -> None:
         for ws in self._sockets:
             await ws.close()
         await self.bus.close()
         await self.session.close()
-        return await self.fleet.stop()
 
     @property
     def chat_url(self) -> str:
@@ -200,10 +185,12 @@ def world_fixture(name: str, env: dict[str, str] | None = None, *, uses: tuple[s
     @pytest.fixture(scope="module")
     async def world(infra: Infra, request: pytest.FixtureRequest):
         extra = env(*(request.getfixturevalue(fixture) for fixture in uses)) if callable(env) else env
-        running = await ChatWorld.start(infra, name, extra)
-        yield running
-        codes = await running.stop()
-        assert all(code == 0 for code in codes.values()), f"services did not stop cleanly: {codes}"
+        async with fleet_for(infra, name, **CHAT_ENV, **(extra or {})) as fleet:
+            running = await ChatWorld.of(infra, fleet)
+            try:
+                yield running
+            finally:
+                await running.close()
 
     return world
 

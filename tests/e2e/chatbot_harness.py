@@ -1,6 +1,5 @@
 """Helpers, no tests: an admin who sets chatbots up over HTTP, a visitor who talks to them over
-the gateway's WebSocket as a widget would, and one more engine replica beside a fleet's.
-(The fleet itself: ``tests.e2e.presence_harness.running_fleet`` with :data:`ADMIN_ENV`.)
+the gateway's WebSocket as a widget would. (The fleet itself: ``tests.kit.fleet.fleet_for``.)
 """
 
 from __future__ import annotations
@@ -12,25 +11,12 @@ from typing import Any
 import aiohttp
 import yaml
 
-from parley_fleet import Fleet, free_port
-from parley_fleet.processes import ServiceProcess
+from parley_fleet import Fleet
 from tests.e2e.client import Frame, WsClient, login
+from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME
 
-ADMIN_USERNAME = "chatbot-admin"
-ADMIN_PASSWORD = "chatbot-admin-" + uuid.uuid4().hex[:12]
 # Generous: other test runs share this 2-core machine.
 WAIT_SECONDS = 20.0
-
-
-ADMIN_ENV = {"PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME, "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD}
-
-
-def another_engine(running: Fleet, label: str) -> ServiceProcess:
-    """One more chatbot_engine replica beside the fleet's (its own port and node id)."""
-    port = free_port()
-    base = running.services["chatbot_engine"].env
-    env = {**base, "PARLEY_HTTP_PORT": str(port), "PARLEY_NODE_ID": f"{base['PARLEY_NODE_ID']}-{label}"}
-    return ServiceProcess("chatbot_engine", port, env, running.log_dir / f"chatbot_engine-{label}.log")
 
 
 class Admin:

@@ -6,43 +6,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
 
 import aiohttp
 
-from parley_fleet import SERVICES, Fleet, free_port
-from parley_fleet.processes import ServiceProcess
-from tests.conftest import Infra
+from parley_fleet import Fleet
 from tests.e2e.client import WsClient
-from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ARTIFACTS
-
-
-@asynccontextmanager
-async def fleet_with(infra: Infra, name: str, **settings: str) -> AsyncIterator[Fleet]:
-    """The six services on this run's infrastructure, with extra PARLEY_* settings."""
-    env = {
-        **infra.env(),
-        "PARLEY_NODE_ID_PREFIX": f"{name}-{infra.run_id}",
-        "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
-        "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        **settings,
-    }
-    log_dir = ARTIFACTS / f"{name}-{infra.run_id}-{uuid.uuid4().hex[:4]}"
-    running = Fleet(env=env, log_dir=log_dir, ports={service: free_port() for service in SERVICES})
-    try:
-        await running.start()
-        yield running
-    finally:
-        codes = await running.stop()
-    assert all(code == 0 for code in codes.values()), f"services did not stop cleanly: {codes}"
-
-
-async def extra_gateway(fleet: Fleet, **settings: str) -> ServiceProcess:
-    """A second gateway node of the fleet (its own port, node id and delivery queue), started and ready."""
-    return await fleet.add_replica("gateway", **settings)
 
 
 def ws_url(http_url: str) -> str:

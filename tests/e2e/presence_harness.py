@@ -1,9 +1,8 @@
 """Helpers, no tests: what the presence, notification and push end-to-end modules share.
 
-- :func:`running_fleet`: the six services as processes, with settings of the module's choosing
-  (short heartbeat intervals and TTLs keep these tests fast).
-- :func:`start_gateway`: one more gateway process (its own port and node id), to have
-  recipients on several nodes or a node to kill.
+(The fleet: ``tests.kit.fleet.fleet_for(..., own_vhost=True)`` with settings of the module's
+choosing, short heartbeat intervals and TTLs; one more gateway node: ``fleet.add_replica``.)
+
 - :class:`Probe`: the test's own connection to the fleet's bus, watching events on a queue of
   its own and asking presence what it knows, exactly as a service would.
 """
@@ -13,8 +12,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -25,9 +23,8 @@ from parley.bus import Bus
 from parley.contracts.base import Contract, Envelope
 from parley.contracts.commands import LookupNodes, NodesOfUsers
 from parley.settings import ServiceSettings
-from parley_fleet import SERVICES, Fleet, create_vhost, delete_vhost, free_port
+from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
-from tests.conftest import MANAGEMENT_URL, Infra
 from tests.e2e.client import WsClient, login
 from tests.kit.waiting import eventually
 
@@ -35,55 +32,6 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts"
 ContractT = TypeVar("ContractT", bound=Contract)
 # Generous: other test runs share this 2-core machine.
 WAIT_SECONDS = 30.0
-
-
-@asynccontextmanager
-async def running_fleet(infra: Infra, name: str, env: dict[str, str]) -> AsyncIterator[Fleet]:
-    """The fleet with ``env`` added (PARLEY_* settings), on a vhost and Redis prefix of its own
-    (no other module's fleet leaves messages or connections behind for it); on leaving, every
-    service must stop cleanly."""
-    vhost = f"{infra.vhost}-{name}"
-    await create_vhost(MANAGEMENT_URL, vhost)
-    running = Fleet(
-        env={
-            **infra.env(),
-            "PARLEY_AMQP_URL": infra.amqp_url.rsplit("/", 1)[0] + "/" + vhost,
-            "PARLEY_REDIS_KEY_PREFIX": f"{infra.redis_prefix}{name}:",
-            "PARLEY_NODE_ID_PREFIX": f"{name}-{infra.run_id}",
-            **env,
-        },
-        log_dir=ARTIFACTS / f"{name}-{infra.run_id}-{uuid.uuid4().hex[:4]}",
-        ports={service: free_port() for service in SERVICES},
-    )
-    try:
-        await running.start()
-        yield running
-    finally:
-        codes = await running.stop()
-        await delete_vhost(MANAGEMENT_URL, vhost)
-    assert all(code == 0 for code in codes.values()), f"services did not stop cleanly: {codes}"
-
-
-async def start_gateway(fleet: Fleet, label: str) -> ServiceProcess:
-    """Another gateway node beside the fleet's, ready to take connections."""
-    port = free_port()
-    base = fleet.services["gateway"].env
-    node = f"{base['PARLEY_NODE_ID']}-{label}"
-    env = {**base, "PARLEY_HTTP_PORT": str(port), "PARLEY_NODE_ID": node}
-    gateway = ServiceProcess("gateway", port, env, fleet.log_dir / f"gateway-{label}.log")
-    await gateway.start()
-    deadline = time.monotonic() + 60
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
-        while time.monotonic() < deadline:
-            try:
-                async with session.get(f"{gateway.url}/readyz") as response:
-                    if response.status == 200:
-                        return gateway
-            except (aiohttp.ClientError, TimeoutError):
-                pass
-            await asyncio.sleep(0.2)
-    gateway.kill()
-    raise TimeoutError(f"extra gateway {label} not ready; see {gateway.log_path}")
 
 
 def node_of(gateway: ServiceProcess) -> str:

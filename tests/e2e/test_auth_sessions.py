@@ -19,7 +19,8 @@ from parley.tokens import JWKS_REFRESH_MIN_INTERVAL_SECONDS
 from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.gateway_fleet import bearer, closed, connect, fleet_with, post
+from tests.e2e.gateway_fleet import bearer, closed, connect, post
+from tests.kit.fleet import fleet_for
 
 ROOT = Path(__file__).resolve().parents[2]
 ALLOWED_ORIGIN = "https://shop.example"
@@ -30,7 +31,7 @@ CLIENT_ADDRESSES = (f"198.51.100.{host}" for host in itertools.count(1))
 
 @pytest.fixture(scope="module")
 async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
-    async with fleet_with(
+    async with fleet_for(
         infra,
         "auth",
         PARLEY_AUTH_KEY_PUBLISH_SECONDS="1",

@@ -5,7 +5,6 @@ entries, and who may do what.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from typing import Any
@@ -15,13 +14,9 @@ import pytest
 import yaml
 
 from parley_chatbot_engine.load_script import example_script_files
-from parley_fleet import create_vhost, delete_vhost, free_port
-from parley_fleet.processes import ServiceProcess
-from tests.conftest import MANAGEMENT_URL, Infra
-from tests.e2e.chatbot_harness import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.conftest import Infra
 from tests.e2e.client import login
-from tests.e2e.presence_harness import ARTIFACTS
-from tests.integration.chatbot_harness import start_ready
+from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME, fleet_for
 
 
 class Api:
@@ -48,35 +43,12 @@ class Api:
 @pytest.fixture(scope="module")
 async def api(infra: Infra) -> AsyncIterator[Api]:
     """auth and chatbot_engine only: the admin API needs nothing else."""
-    vhost = f"{infra.vhost}-cbapi{uuid.uuid4().hex[:4]}"
-    await create_vhost(MANAGEMENT_URL, vhost)
-    log_dir = ARTIFACTS / f"chatbot-api-{infra.run_id}-{uuid.uuid4().hex[:4]}"
-    log_dir.mkdir(parents=True, exist_ok=True)
-    auth_port, engine_port = free_port(), free_port()
-    env = {
-        **os.environ,
-        **infra.env(),
-        "PARLEY_AMQP_URL": infra.amqp_url.rsplit("/", 1)[0] + "/" + vhost,
-        "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
-        "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        "PARLEY_AUTH_JWKS_URL": f"http://127.0.0.1:{auth_port}/auth/jwks.json",
-        "PARLEY_LOG_FORMAT": "json",
-    }
-    auth = ServiceProcess("auth", auth_port, {**env, "PARLEY_HTTP_PORT": str(auth_port)}, log_dir / "auth.log")
-    engine = ServiceProcess(
-        "chatbot_engine", engine_port, {**env, "PARLEY_HTTP_PORT": str(engine_port)}, log_dir / "engine.log"
-    )
-    session = aiohttp.ClientSession()
-    try:
-        await start_ready(auth)
-        await start_ready(engine)
-        admin = await login(session, auth.url, username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
-        yield Api(session, auth.url, engine.url, admin["token"])
-    finally:
-        await session.close()
-        await engine.stop()
-        await auth.stop()
-        await delete_vhost(MANAGEMENT_URL, vhost)
+    async with (
+        fleet_for(infra, "chatbot-api", services=("auth", "chatbot_engine"), own_vhost=True) as fleet,
+        aiohttp.ClientSession() as session,
+    ):
+        admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
+        yield Api(session, fleet.url("auth"), fleet.url("chatbot_engine"), admin["token"])
 
 
 def script(*steps: dict[str, Any], script_id: str = "probe") -> dict[str, Any]:

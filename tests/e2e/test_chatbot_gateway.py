@@ -19,10 +19,10 @@ from parley.contracts.bot import bot_user_id
 from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import Infra
-from tests.e2e.chatbot_harness import ADMIN_ENV, Admin, Visitor, another_engine
+from tests.e2e.chatbot_harness import Admin, Visitor
 from tests.e2e.client import WsClient, login
-from tests.e2e.presence_harness import running_fleet
-from tests.integration.chatbot_harness import FLOW_STEPS, start_ready
+from tests.integration.chatbot_harness import FLOW_STEPS
+from tests.kit.fleet import fleet_for
 
 HOLD = 3.0
 NEVER = {"both_silent_seconds": 600, "user_silent_seconds": 600, "unresponsive_seconds": 600}
@@ -120,13 +120,15 @@ class Bots:
 @pytest.fixture(scope="module")
 async def bots(infra: Infra) -> AsyncIterator[Bots]:
     env = {
-        **ADMIN_ENV,
         "PARLEY_CHATBOT_GREETING_HOLD_SECONDS": str(HOLD),
         "PARLEY_CHATBOT_DEBOUNCE_SECONDS": "1.0",
         "PARLEY_CHATBOT_TIMER_POLL_SECONDS": "0.1",
         "PARLEY_CHATBOT_TIMER_LEASE_SECONDS": "3",
     }
-    async with running_fleet(infra, f"chatbots{SUFFIX}", env) as fleet, aiohttp.ClientSession() as session:
+    async with (
+        fleet_for(infra, f"chatbots{SUFFIX}", own_vhost=True, **env) as fleet,
+        aiohttp.ClientSession() as session,
+    ):
         running = Bots(fleet, session)
         try:
             await running.set_up()
@@ -247,9 +249,7 @@ async def test_faq_answers_suggests_or_hands_over(bots: Bots) -> None:
 
 
 async def test_idle_timers_fire_once_each_with_two_engine_replicas(bots: Bots) -> None:
-    replica = another_engine(bots.fleet, "b")
-    bots.extra.append(replica)
-    await start_ready(replica)
+    bots.extra.append(await bots.fleet.add_replica("chatbot_engine"))
     quiet = [await bots.visitor("quiet") for _ in range(3)]
     askers = [await bots.visitor("asker") for _ in range(3)]
     for visitor in quiet + askers:

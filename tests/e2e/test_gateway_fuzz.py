@@ -20,7 +20,8 @@ from parley.contracts.frames import CLIENT_FRAME
 from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.client import WsClient
-from tests.e2e.gateway_fleet import connect, fleet_with, login
+from tests.e2e.gateway_fleet import connect, login
+from tests.kit.fleet import fleet_for
 
 FRAME_TYPES = [
     "auth",
@@ -99,7 +100,7 @@ raw_frames = st.one_of(
 
 @pytest.fixture(scope="module")
 async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
-    async with fleet_with(
+    async with fleet_for(
         infra,
         "fuzz",
         PARLEY_GATEWAY_FRAMES_PER_SECOND="5000",

@@ -17,7 +17,8 @@ from parley_fleet import Fleet
 from tests.conftest import REDIS_URL, Infra
 from tests.e2e.client import WsClient
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.gateway_fleet import bearer, closed, connect, fleet_with, login, post, ws_url
+from tests.e2e.gateway_fleet import bearer, closed, connect, login, post, ws_url
+from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
 
 ORIGIN = "https://shop.example"
@@ -27,7 +28,7 @@ HEARTBEAT = 4.0
 
 @pytest.fixture(scope="module")
 async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
-    async with fleet_with(
+    async with fleet_for(
         infra,
         "limits",
         PARLEY_AUTH_ACCESS_TOKEN_TTL_SECONDS=str(TOKEN_TTL),

@@ -19,7 +19,8 @@ from parley_fleet.processes import ServiceProcess
 from tests.conftest import Infra
 from tests.e2e.client import WsClient
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.gateway_fleet import Chat, closed, connect, extra_gateway, fleet_with, login, start_chat, ws_url
+from tests.e2e.gateway_fleet import Chat, closed, connect, login, start_chat, ws_url
+from tests.kit.fleet import fleet_for
 
 BURST = 80
 
@@ -27,7 +28,7 @@ BURST = 80
 @pytest.fixture(scope="module")
 async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
     # A burst of sends from one console is the point here, not the rate limits.
-    async with fleet_with(
+    async with fleet_for(
         infra,
         "resume",
         PARLEY_GATEWAY_FRAMES_PER_SECOND="500",
@@ -40,7 +41,7 @@ async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
 
 @pytest.fixture(scope="module")
 async def second_gateway(fleet: Fleet) -> AsyncIterator[ServiceProcess]:
-    process = await extra_gateway(fleet)
+    process = await fleet.add_replica("gateway")
     yield process
     assert await process.stop() == 0
 
@@ -210,7 +211,7 @@ async def test_a_draining_gateway_keeps_delivering_then_sends_clients_elsewhere(
 ) -> None:
     chat = await start_chat(session, fleet, admin)
     console, _ = await connect(session, fleet.url("gateway"), chat.operator["token"])
-    draining = await extra_gateway(fleet, PARLEY_GATEWAY_DRAIN_SECONDS="6")  # slots at 0, 2 and 4 s
+    draining = await fleet.add_replica("gateway", PARLEY_GATEWAY_DRAIN_SECONDS="6")  # slots at 0, 2 and 4 s
     others = []
     for _ in range(2):  # the oldest connections are told first: these go before the widget
         other = await login(session, fleet, device_id=f"device-{uuid.uuid4().hex}")

@@ -26,16 +26,8 @@ from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import REDIS_URL, Infra
 from tests.e2e.client import WsClient
-from tests.e2e.presence_harness import (
-    WAIT_SECONDS,
-    Probe,
-    connect,
-    metric,
-    running_fleet,
-    start_gateway,
-    visitor,
-    wait_connected,
-)
+from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, metric, visitor, wait_connected
+from tests.kit.fleet import fleet_for
 
 # A delivery that was going to arrive has arrived well within this (they take milliseconds).
 QUIET_SECONDS = 1.0
@@ -43,14 +35,14 @@ QUIET_SECONDS = 1.0
 
 @pytest.fixture(scope="module")
 async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
-    async with running_fleet(infra, "fanout", {}) as running:
+    async with fleet_for(infra, "fanout", own_vhost=True) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
 async def gateways(fleet: Fleet) -> AsyncIterator[list[ServiceProcess]]:
     """Three gateway nodes: the fleet's and two more."""
-    extra = [await start_gateway(fleet, "b"), await start_gateway(fleet, "c")]
+    extra = [await fleet.add_replica("gateway"), await fleet.add_replica("gateway")]
     yield [fleet.services["gateway"], *extra]
     for gateway in extra:
         await gateway.stop()

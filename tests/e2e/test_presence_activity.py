@@ -19,7 +19,8 @@ from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
-from tests.e2e.presence_harness import Probe, connect, node_of, running_fleet, visitor
+from tests.e2e.presence_harness import Probe, connect, node_of, visitor
+from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
 
 BATCH_SECONDS = 3.0
@@ -39,7 +40,7 @@ IMMEDIATE_SECONDS = BATCH_SECONDS / 2
 
 @pytest.fixture(scope="module")
 async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
-    async with running_fleet(infra, "activity", FLEET_ENV) as running:
+    async with fleet_for(infra, "activity", own_vhost=True, **FLEET_ENV) as running:
         yield running
 
 

@@ -33,15 +33,8 @@ from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.presence_harness import (
-    Probe,
-    connect,
-    node_of,
-    running_fleet,
-    start_gateway,
-    visitor,
-    wait_connected,
-)
+from tests.e2e.presence_harness import Probe, connect, node_of, visitor, wait_connected
+from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
 
 BATCH_SECONDS = 0.5
@@ -57,7 +50,7 @@ FLEET_ENV = {
 
 @pytest.fixture(scope="module")
 async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
-    async with running_fleet(infra, "presence", FLEET_ENV) as running:
+    async with fleet_for(infra, "presence", own_vhost=True, **FLEET_ENV) as running:
         yield running
 
 
@@ -132,7 +125,7 @@ async def test_heartbeats_are_one_message_per_node_per_interval(fleet: Fleet, pr
 
 
 async def test_users_of_a_killed_gateway_go_offline_within_the_ttl(fleet: Fleet, probe: Probe) -> None:
-    doomed = await start_gateway(fleet, "doomed")
+    doomed = await fleet.add_replica("gateway")
     try:
         async with aiohttp.ClientSession() as session:
             only_there, also_elsewhere = await visitor(session, fleet), await visitor(session, fleet)

@@ -28,16 +28,9 @@ from tests.conftest import REDIS_URL, Infra
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
-from tests.e2e.presence_harness import (
-    WAIT_SECONDS,
-    Probe,
-    connect,
-    metric,
-    running_fleet,
-    visitor,
-    wait_connected,
-)
+from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, metric, visitor, wait_connected
 from tests.e2e.push_endpoint import SUBJECT, Device, PushService, b64
+from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
 
 MERGE_SECONDS = 0.5
@@ -78,7 +71,7 @@ async def fleet(infra: Infra, vapid: Vapid, push_service: PushService) -> AsyncI
         "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
         "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
     }
-    async with running_fleet(infra, "push", env) as running:
+    async with fleet_for(infra, "push", own_vhost=True, **env) as running:
         yield running
 
 

@@ -15,7 +15,8 @@ import pytest
 from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.gateway_fleet import bearer, fleet_with, post
+from tests.e2e.gateway_fleet import bearer, post
+from tests.kit.fleet import fleet_for
 
 ATTACKER_64 = "2001:db8:66:1::"  # the guesser's IPv6 /64
 OWNER_ELSEWHERE = "198.51.100.23"
@@ -25,7 +26,7 @@ ADDRESS_BURST = 12
 
 @pytest.fixture(scope="module")
 async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
-    async with fleet_with(
+    async with fleet_for(
         infra,
         "auth-attacks",
         PARLEY_AUTH_LOGIN_ACCOUNT_BURST=str(PAIR_BURST),

@@ -33,7 +33,7 @@ from tests.conftest import Infra
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel, stored_conversation
-from tests.e2e.gateway_fleet import fleet_with
+from tests.kit.fleet import fleet_for
 from tests.security.tables import all_endpoints, case_id, path_parameters
 
 # Bounded so the whole module runs in about two minutes on a loaded 2-core machine: each example
@@ -282,7 +282,7 @@ async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
     whole API rather than the 9503 of a server without push."""
     vapid = Vapid()
     vapid.generate_keys()
-    async with fleet_with(
+    async with fleet_for(
         infra,
         "http-fuzz",
         PARLEY_NOTIFICATION_VAPID_PRIVATE_KEY=vapid.private_pem().decode(),

@@ -17,9 +17,10 @@ from pymongo import AsyncMongoClient
 from parley.contracts.events import MessageCreated
 from parley_fleet import Fleet
 from tests.conftest import Infra
-from tests.e2e.presence_harness import Probe, metric, running_fleet, visitor
+from tests.e2e.presence_harness import Probe, metric, visitor
 from tests.e2e.push_endpoint import SUBJECT, PushService, b64
 from tests.e2e.test_push_delivery import message
+from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
 
 
@@ -49,7 +50,7 @@ async def fleet(infra: Infra, vapid: Vapid) -> AsyncIterator[Fleet]:
         "PARLEY_NOTIFICATION_PUSH_ALLOW_INSECURE_ENDPOINTS": "true",
         "PARLEY_NOTIFICATION_PUSH_MERGE_SECONDS": "0",
     }
-    async with running_fleet(infra, "notification-attacks", env) as running:
+    async with fleet_for(infra, "notification-attacks", own_vhost=True, **env) as running:
         yield running
 
 

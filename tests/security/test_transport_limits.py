@@ -31,7 +31,7 @@ from parley_fleet import SERVICES, Fleet
 from parley_fleet.edge import Edge
 from parley_fleet.processes import ServiceProcess
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.gateway_fleet import extra_gateway, login
+from tests.e2e.gateway_fleet import login
 from tests.security.wire import (
     OPCODE_BINARY,
     Dribble,
@@ -69,8 +69,8 @@ BOMB_MEMORY_ALLOWANCE_BYTES = 32 * 1024 * 1024
 async def strict_gateway(fleet: Fleet) -> ServiceProcess:
     """A gateway node with 1 s header, body and idle timeouts and 2 sockets per address, which
     believes the X-Forwarded-For of the local edge (127.0.0.1) only."""
-    return await extra_gateway(
-        fleet,
+    return await fleet.add_replica(
+        "gateway",
         PARLEY_HTTP_HEADER_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS),
         PARLEY_HTTP_BODY_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS),
         PARLEY_HTTP_IDLE_TIMEOUT_SECONDS=str(TIMEOUT_SECONDS),

@@ -8,6 +8,8 @@ import signal
 import socket
 import sys
 import time
+from collections.abc import AsyncIterator, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -42,13 +44,15 @@ class ServiceProcess:
     module: str = ""  # the Python module run with -m; empty: parley_<name>
     # True from stop() on: the process is meant to end, so a supervisor must not restart it.
     stopped: bool = False
+    # True from kill() until the next start(): its exit code is the kill's, not a shutdown's.
+    killed: bool = False
 
     @property
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
     async def start(self) -> None:
-        self.stopped = False
+        self.stopped = self.killed = False
         log = self.log_path.open("ab")
         self.process = await asyncio.create_subprocess_exec(
             sys.executable, "-m", self.module or f"parley_{self.name}", env=self.env, stdout=log, stderr=log
@@ -67,6 +71,7 @@ class ServiceProcess:
             return await self.process.wait()
 
     def kill(self) -> None:
+        self.killed = True
         if self.process is not None and self.process.returncode is None:
             self.process.kill()
 
@@ -82,8 +87,9 @@ class Fleet:
 
     def __post_init__(self) -> None:
         self.log_dir.mkdir(parents=True, exist_ok=True)
-        auth_url = f"http://127.0.0.1:{self.ports['auth']}"
-        for name in SERVICES:
+        auth_url = f"http://127.0.0.1:{self.ports.get('auth', DEFAULT_PORTS['auth'])}"
+        # The services named in ``ports``, in start order: a test of two services runs only those.
+        for name in (name for name in SERVICES if name in self.ports):
             env = {
                 **os.environ,
                 **self.env,
@@ -141,9 +147,27 @@ class Fleet:
         """SIGTERM every service (gateway first: it drains clients) and collect exit codes."""
         codes: dict[str, int | None] = {}
         replicas = [name for name in self.services if name not in SERVICES]
-        for name in (*replicas, *reversed(SERVICES)):
+        for name in (*replicas, *(name for name in reversed(SERVICES) if name in self.services)):
             codes[name] = await self.services[name].stop()
         return codes
+
+
+@asynccontextmanager
+async def running_fleet(
+    env: dict[str, str], log_dir: Path, *, services: Iterable[str] = SERVICES, ready_timeout: float = 60.0
+) -> AsyncIterator[Fleet]:
+    """``services`` (on free ports, with ``env`` added to each one's) started and ready for the
+    block, and stopped after it; a service that does not stop cleanly (exit code other than 0,
+    unless the block killed it) fails the block: a shutdown bug the tests must not hide."""
+    fleet = Fleet(env=env, log_dir=log_dir, ports={name: free_port() for name in services})
+    try:
+        await fleet.start(ready_timeout)
+        yield fleet
+    finally:
+        codes = await fleet.stop()
+    unclean = {name: code for name, code in codes.items() if code != 0 and not fleet.services[name].killed}
+    if unclean:
+        raise RuntimeError(f"services did not stop cleanly: {unclean} (logs: {log_dir})")
 
 
 async def _ready(session: aiohttp.ClientSession, url: str) -> bool:

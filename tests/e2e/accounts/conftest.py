@@ -13,12 +13,13 @@ import pytest
 from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.gateway_fleet import bearer, fleet_with, login, post
+from tests.e2e.gateway_fleet import bearer, login, post
+from tests.kit.fleet import fleet_for
 
 
 @pytest.fixture(scope="package")
 async def fleet(infra: Infra) -> AsyncIterator[Fleet]:
-    async with fleet_with(infra, "accounts") as running:
+    async with fleet_for(infra, "accounts") as running:
         yield running
 
 

@@ -13,6 +13,7 @@ from playwright.async_api import Page, expect
 
 from parley.contracts.errors import ErrorCode
 from tests.e2e.client import WsClient, login
+from tests.kit.seeding import Seeder, Staff
 
 # Generous: the fleet shares a 2-core machine with other test runs.
 UI_TIMEOUT_MS = 20_000
@@ -20,14 +21,6 @@ UI_TIMEOUT_MS = 20_000
 # connection's bucket refills 10 frames a second).
 RATE_LIMITED_PAUSE_SECONDS = 0.2
 RATE_LIMITED_ATTEMPTS = 20
-
-
-@dataclass
-class Staff:
-    username: str
-    password: str
-    uid: str
-    name: str
 
 
 @dataclass
@@ -43,6 +36,7 @@ class ConsoleWorld:
         self.edge_url = edge_url
         self.session = session
         self.admin_token = admin_token
+        self.seed = Seeder(session, edge_url, admin_token)
         self.sockets: list[WsClient] = []
 
     async def call(self, method: str, path: str, *, token: str | None = None, status: int = 200, **kwargs: Any) -> Any:
@@ -53,10 +47,7 @@ class ConsoleWorld:
             return await response.json() if response.content_type == "application/json" else body
 
     async def operator(self, name: str) -> Staff:
-        username, password = f"op-{uuid.uuid4().hex[:8]}", "operator-password-1"
-        spec = {"username": username, "password": password, "role": "operator", "name": name}
-        created = await self.call("POST", "/auth/users", json=spec, status=201)
-        return Staff(username, password, created["uid"], name)
+        return await self.seed.staff(name=name)
 
     async def channel(self, operators: list[Staff], *, like: str | None = None, **fields: Any) -> str:
         """A channel of these operators; ``like``: copy that channel's bot and allowed origins."""
@@ -65,10 +56,10 @@ class ConsoleWorld:
         if like is not None:
             model = await self.call("GET", f"/channels/{like}")
             body |= {"chatbot_script_id": model["chatbot_script_id"], "allowed_origins": model["allowed_origins"]}
-        channel = await self.call("POST", "/channels", json=body, status=201)
+        channel_id = await self.seed.channel(**body)
         for op in operators:  # display names, for notices and /transfer
-            await self.call("PUT", f"/channels/{channel['id']}/operators/{op.uid}", json={"name": op.name})
-        return channel["id"]
+            await self.call("PUT", f"/channels/{channel_id}/operators/{op.uid}", json={"name": op.name})
+        return channel_id
 
     async def canned(self, channel_id: str, shortcut: str, text: str) -> None:
         await self.call("PUT", f"/channels/{channel_id}/canned-responses/{shortcut}", json={"text": text})

@@ -23,6 +23,7 @@ from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.client import Frame, WsClient, login
 from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME, fleet_for
+from tests.kit.seeding import Seeder
 
 # Generous: other test runs share this 2-core machine.
 WAIT_SECONDS = 15.0
@@ -64,6 +65,7 @@ class ChatWorld:
         self.session = session
         self.admin_token = admin_token
         self.bus = bus  # the test's own connection to the fleet's bus, to send commands as a service would
+        self.seed = Seeder(session, fleet, admin_token)
         self._sockets: list[WsClient] = []
 
     @classmethod
@@ -107,14 +109,8 @@ class ChatWorld:
         return ws
 
     async def operator(self, name: str) -> Person:
-        username, password = f"op-{uuid.uuid4().hex[:8]}", "operator-password-1"
-        async with self.session.post(
-            f"{self.fleet.url('auth')}/auth/users",
-            json={"username": username, "password": password, "role": "operator", "name": name},
-            headers={"Authorization": f"Bearer {self.admin_token}"},
-        ) as response:
-            assert response.status == 201, await response.text()
-        signed_in = await login(self.session, self.fleet.url("auth"), username=username, password=password)
+        staff = await self.seed.staff(name=name)
+        signed_in = await login(self.session, self.fleet.url("auth"), username=staff.username, password=staff.password)
         return Person(signed_in["uid"], signed_in["token"], name, await self.connect(signed_in["token"]))
 
     async def visitor(self) -> Person:
@@ -122,16 +118,12 @@ class ChatWorld:
         return Person(signed_in["uid"], signed_in["token"], signed_in["uname"], await self.connect(signed_in["token"]))
 
     async def channel(self, operators: list[Person], **fields: Any) -> str:
-        body = {
-            "name": "Support",
-            "welcome": "Hi! How can we help?",
-            "operator_ids": [op.uid for op in operators],
-            **fields,
-        }
-        channel = await self.admin("POST", "/channels", json=body, status=201)
+        channel_id = await self.seed.channel(
+            [op.uid for op in operators], **{"welcome": "Hi! How can we help?", **fields}
+        )
         for op in operators:  # their display names, for notices and /transfer
-            await self.admin("PUT", f"/channels/{channel['id']}/operators/{op.uid}", json={"name": op.name})
-        return channel["id"]
+            await self.admin("PUT", f"/channels/{channel_id}/operators/{op.uid}", json={"name": op.name})
+        return channel_id
 
     async def wait_available(self, channel_id: str, *operators: Person, available: bool = True) -> None:
         """Until the channel sees these operators as available (presence learns of sockets by events)."""

@@ -14,6 +14,7 @@ import yaml
 from parley_fleet import Fleet
 from tests.e2e.client import Frame, WsClient, login
 from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.kit.seeding import Seeder
 
 # Generous: other test runs share this 2-core machine.
 WAIT_SECONDS = 20.0
@@ -26,6 +27,7 @@ class Admin:
         self.session = session
         self.fleet = running
         self.headers = {"Authorization": f"Bearer {token}"}
+        self.seed = Seeder(session, running, token)
 
     @classmethod
     async def login(cls, session: aiohttp.ClientSession, running: Fleet) -> Admin:
@@ -51,21 +53,11 @@ class Admin:
         assert status in (200, 201), body
 
     async def operator(self) -> tuple[str, str, str]:
-        username, password = f"op-{uuid.uuid4().hex[:8]}", "operator-password-1"
-        status, body = await self.call(
-            "POST",
-            "auth",
-            "/auth/users",
-            json={"username": username, "password": password, "role": "operator", "name": "Olivia"},
-        )
-        assert status == 201, body
-        return body["uid"], username, password
+        staff = await self.seed.staff(name="Olivia")
+        return staff.uid, staff.username, staff.password
 
     async def channel(self, script_id: str, operator_ids: list[str] | None = None) -> str:
-        spec = {"name": f"Bot {script_id}", "chatbot_script_id": script_id, "operator_ids": operator_ids or []}
-        status, body = await self.call("POST", "chat_session", "/channels", json=spec)
-        assert status == 201, body
-        return body["id"]
+        return await self.seed.channel(operator_ids or [], name=f"Bot {script_id}", chatbot_script_id=script_id)
 
     async def faq(self, channel_id: str, question: str, answer: str, **extra: Any) -> None:
         status, body = await self.call(

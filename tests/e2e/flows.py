@@ -11,29 +11,15 @@ import aiohttp
 
 from parley_fleet import Fleet
 from tests.e2e.client import WsClient, login
-from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.kit.seeding import Seeder
 
 
 async def staff_and_channel(session: aiohttp.ClientSession, fleet: Fleet) -> tuple[str, str, str]:
     """Create an operator (as the bootstrap admin) and a channel they serve; returns names and ids."""
-    admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
-    headers = {"Authorization": f"Bearer {admin['token']}"}
-    username, password = f"op-{uuid.uuid4().hex[:8]}", "operator-password-1"
-    async with session.post(
-        f"{fleet.url('auth')}/auth/users",
-        json={"username": username, "password": password, "role": "operator", "name": "Olivia Operator"},
-        headers=headers,
-    ) as response:
-        assert response.status == 201, await response.text()
-        operator_id = (await response.json())["uid"]
-    async with session.post(
-        f"{fleet.url('chat_session')}/channels",
-        json={"name": "Support", "welcome": "Hi! How can we help?", "operator_ids": [operator_id]},
-        headers=headers,
-    ) as response:
-        assert response.status == 201, await response.text()
-        channel_id = (await response.json())["id"]
-    return username, password, channel_id
+    seed = await Seeder.signed_in(session, fleet)
+    operator = await seed.staff()
+    channel_id = await seed.channel([operator.uid], welcome="Hi! How can we help?")
+    return operator.username, operator.password, channel_id
 
 
 @asynccontextmanager

@@ -13,6 +13,7 @@ import aiohttp
 
 from parley_fleet import Fleet
 from tests.e2e.client import WsClient
+from tests.kit.seeding import Seeder
 
 
 def ws_url(http_url: str) -> str:
@@ -64,27 +65,15 @@ class Chat:
 async def start_chat(session: aiohttp.ClientSession, fleet: Fleet, admin_token: str) -> Chat:
     """An operator (online on the fleet's gateway while the first message is posted), a channel,
     a visitor and the conversation their first message creates."""
-    username = f"op-{uuid.uuid4().hex[:8]}"
-    status, created = await post(
-        session,
-        f"{fleet.url('auth')}/auth/users",
-        {"username": username, "password": "operator-password-1", "role": "operator", "name": "Olivia"},
-        **bearer(admin_token),
-    )
-    assert status == 201, created
-    status, channel = await post(
-        session,
-        f"{fleet.url('chat_session')}/channels",
-        {"name": "Support", "operator_ids": [created["uid"]]},
-        **bearer(admin_token),
-    )
-    assert status == 201, channel
-    operator = await login(session, fleet, username=username, password="operator-password-1")
+    seed = Seeder(session, fleet, admin_token)
+    staff = await seed.staff(name="Olivia")
+    channel_id = await seed.channel([staff.uid])
+    operator = await login(session, fleet, username=staff.username, password=staff.password)
     console, _ = await connect(session, fleet.url("gateway"), operator["token"])
     visitor = await login(session, fleet, device_id=f"device-{uuid.uuid4().hex}")
     widget, _ = await connect(session, fleet.url("gateway"), visitor["token"])
     try:
-        opened = await widget.request("session.open", {"channel_id": channel["id"]})
+        opened = await widget.request("session.open", {"channel_id": channel_id})
         conversation_id = opened["data"]["conversation_id"]
         await asyncio.sleep(0.5)  # presence learns of the console from a bus event
         sent = await widget.request(
@@ -97,4 +86,4 @@ async def start_chat(session: aiohttp.ClientSession, fleet: Fleet, admin_token: 
     finally:
         await widget.close()
         await console.close()
-    return Chat(conversation_id, visitor, operator, channel["id"])
+    return Chat(conversation_id, visitor, operator, channel_id)

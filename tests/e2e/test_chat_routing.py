@@ -5,7 +5,6 @@ after the response target, /transfer and /leave, and a chatbot asking for an ope
 from __future__ import annotations
 
 import asyncio
-import uuid
 
 import pytest
 
@@ -87,16 +86,9 @@ async def test_queue_serves_oldest_first_and_updates_positions(world: ChatWorld)
 
 
 async def test_offline_form_then_assignment_when_an_operator_comes_online(world: ChatWorld) -> None:
-    username, password = f"op-{uuid.uuid4().hex[:8]}", "operator-password-1"
-    async with world.session.post(
-        f"{world.fleet.url('auth')}/auth/users",
-        json={"username": username, "password": password, "role": "operator", "name": "Late"},
-        headers={"Authorization": f"Bearer {world.admin_token}"},
-    ) as response:
-        operator_id = (await response.json())["uid"]
-    channel_id = (
-        await world.admin("POST", "/channels", json={"name": "Night", "operator_ids": [operator_id]}, status=201)
-    )["id"]
+    staff = await world.seed.staff(name="Late")
+    operator_id = staff.uid
+    channel_id = await world.seed.channel([operator_id], name="Night")
     availability = await world.call("GET", f"/channels/{channel_id}/availability")
     assert (availability["available"], availability["availability"]) == (False, "offline_form")
 
@@ -108,7 +100,7 @@ async def test_offline_form_then_assignment_when_an_operator_comes_online(world:
     assert sent["data"]["message"]["seq"] == 1  # stored for the operators' queue, not lost
     assert (await world.conversation(conversation_id))["status"] == "queued"
 
-    signed_in = await login(world.session, world.fleet.url("auth"), username=username, password=password)
+    signed_in = await login(world.session, world.fleet.url("auth"), username=staff.username, password=staff.password)
     late = await world.connect(signed_in["token"])
     await late.wait_for(of_type("conversation.updated", conversation_id=conversation_id, status="open"), WAIT_SECONDS)
     assert await operator_of(world, conversation_id) == operator_id

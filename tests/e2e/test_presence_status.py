@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import time
-import uuid
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -35,6 +34,7 @@ from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.presence_harness import Probe, connect, node_of, visitor, wait_connected
 from tests.kit.fleet import fleet_for
+from tests.kit.seeding import Seeder
 from tests.kit.waiting import eventually
 
 BATCH_SECONDS = 0.5
@@ -220,10 +220,5 @@ def _assigned(conversation_id: str, operator_id: str) -> ConversationChanged:
 
 
 async def _new_operator(session: aiohttp.ClientSession, fleet: Fleet, admin_token: str) -> dict:
-    username = f"op-{uuid.uuid4().hex[:8]}"
-    account = {"username": username, "password": "operator-password-1", "role": "operator", "name": "Olivia"}
-    async with session.post(
-        f"{fleet.url('auth')}/auth/users", json=account, headers={"Authorization": f"Bearer {admin_token}"}
-    ) as response:
-        assert response.status == 201, await response.text()
-    return await login(session, fleet.url("auth"), username=username, password=account["password"])
+    staff = await Seeder(session, fleet, admin_token).staff(name="Olivia")
+    return await login(session, fleet.url("auth"), username=staff.username, password=staff.password)

@@ -14,9 +14,9 @@ import pytest
 
 from parley_fleet import Fleet
 from tests.conftest import Infra
-from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.gateway_fleet import bearer, post
+from tests.e2e.gateway_fleet import post
 from tests.kit.fleet import fleet_for
+from tests.kit.seeding import Seeder
 
 ATTACKER_64 = "2001:db8:66:1::"  # the guesser's IPv6 /64
 OWNER_ELSEWHERE = "198.51.100.23"
@@ -45,15 +45,9 @@ def _from(address: str) -> aiohttp.ClientSession:
 
 async def _operator(fleet: Fleet) -> tuple[str, str]:
     async with _from("192.0.2.10") as session:
-        status, admin = await post(
-            session, f"{fleet.url('auth')}/auth/login", {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
-        )
-        assert status == 200, admin
-        username, password = f"op-{uuid.uuid4().hex[:8]}", "the-owners-password"
-        body = {"username": username, "password": password, "role": "operator", "name": "Owen"}
-        status, created = await post(session, f"{fleet.url('auth')}/auth/users", body, **bearer(admin["token"]))
-        assert status == 201, created
-    return username, password
+        seed = await Seeder.signed_in(session, fleet)
+        owner = await seed.staff(name="Owen", password="the-owners-password")
+    return owner.username, owner.password
 
 
 def _refused(status: int, answer: dict[str, Any], expected_status: int, expected_code: int) -> bool:

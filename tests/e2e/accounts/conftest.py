@@ -3,7 +3,6 @@ started once for the package, since starting it costs more than all their steps 
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -13,8 +12,9 @@ import pytest
 from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
-from tests.e2e.gateway_fleet import bearer, login, post
+from tests.e2e.gateway_fleet import login
 from tests.kit.fleet import fleet_for
+from tests.kit.seeding import Seeder
 
 
 @pytest.fixture(scope="package")
@@ -37,18 +37,12 @@ async def admin(fleet: Fleet) -> str:
 
 
 async def new_channel(session: aiohttp.ClientSession, fleet: Fleet, admin: str, **spec: Any) -> str:
-    body = {"name": "Shop", **spec}
-    status, channel = await post(session, f"{fleet.url('chat_session')}/channels", body, **bearer(admin))
-    assert status == 201, channel
-    return str(channel["id"])
+    return await Seeder(session, fleet, admin).channel(**{"name": "Shop", **spec})
 
 
 async def new_staff(
     session: aiohttp.ClientSession, fleet: Fleet, admin: str, role: str = "operator"
 ) -> tuple[str, str, str]:
     """A new staff account: (uid, username, password)."""
-    username, password = f"{role}-{uuid.uuid4().hex[:8]}", "a-good-password"
-    body = {"username": username, "password": password, "role": role, "name": f"Olivia {username[-4:]}"}
-    status, created = await post(session, f"{fleet.url('auth')}/auth/users", body, **bearer(admin))
-    assert status == 201, created
-    return str(created["uid"]), username, password
+    staff = await Seeder(session, fleet, admin).staff(role, "Olivia Staff", password="a-good-password")
+    return staff.uid, staff.username, staff.password

@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import cast
 
 from parley.contracts.events import ConnectionOpened
+from parley.stores import get_many
 from parley_presence.scripts import Change, PresenceScripts, Status, changes_from
 
 # Connection ids per heartbeat script call: a 10,000-connection node's batch becomes ten short
@@ -83,5 +84,5 @@ class ConnectionRegistry:
         if not unique:
             return {}
         keys = [f"{self.scripts.prefix}user:{user_id}:status" for user_id in unique]
-        values = await self.scripts.redis.mget(keys)
+        values = await get_many(self.scripts.redis, keys)
         return {user_id: cast(Status, value or "offline") for user_id, value in zip(unique, values, strict=True)}

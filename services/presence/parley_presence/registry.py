@@ -12,7 +12,7 @@ delayed (a broker outage longer than the TTL) gets its connections back with its
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from parley.contracts.events import ConnectionOpened
 from parley.stores import get_many
@@ -40,15 +40,16 @@ class ConnectionRegistry:
     async def closed(self, connection_id: str, user_id: str) -> list[Change]:
         return await self.scripts.changes("close", connection_id, user_id)
 
-    async def heartbeat(self, connection_ids: list[str]) -> tuple[int, list[Change]]:
+    async def heartbeat(self, connection_ids: list[str]) -> tuple[list[str], list[Change]]:
         """Extend every listed connection's deadline, reviving any the sweeper had expired
-        while the node still held it; returns (ids presence did not know, changes)."""
-        unknown, changes = 0, []
+        while the node still held it; returns (the ids presence has no record of, changes)."""
+        unknown: list[str] = []
+        changes: list[Change] = []
         for start in range(0, len(connection_ids), HEARTBEAT_CHUNK):
             reply = cast(
-                list[str], await self.scripts.run("heartbeat", *connection_ids[start : start + HEARTBEAT_CHUNK])
+                list[Any], await self.scripts.run("heartbeat", *connection_ids[start : start + HEARTBEAT_CHUNK])
             )
-            unknown += int(reply[0])
+            unknown += [str(connection_id) for connection_id in reply[0]]
             changes += changes_from(reply[1:])
         return unknown, changes
 

@@ -27,7 +27,7 @@ from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber
 from parley.stores import redis_client
 from tests.chaos.ledger import Row
 from tests.chaos.table import TABLE
-from tests.kit.redis_cluster import RedisClusterNodes, redis_cluster
+from tests.kit.redis_servers import RedisClusterNodes, redis_cluster
 from tests.kit.waiting import eventually
 
 LEAD_IN = 50  # writes before the kill, and as many after the old primary is back

@@ -1,10 +1,13 @@
-"""Cluster mode (PARLEY_REDIS_CLUSTER_NODES) against a real Redis Cluster of three primaries and
-their replicas (tests/kit/redis_cluster.py): the client parley.stores builds sends each command
-to its slot's node, the cluster-ready scripts run there, reads of many keys span nodes, and the
+"""The Redis-heavy plumbing in the modes other than one server (the rest of the tier runs it on
+one): Cluster mode (PARLEY_REDIS_CLUSTER_NODES) against a real Redis Cluster of three primaries
+and their replicas, and Sentinel mode (PARLEY_REDIS_SENTINELS) against a primary and a replica
+under three Sentinels (tests/kit/redis_servers.py). The client parley.stores builds sends each
+command to its node, the cluster-ready scripts run there, reads of many keys span nodes, and the
 delivery link receives what is published on any node.
 
 Keys are spread over the three primaries on purpose (many conversations, users and buckets), so
-a script or a read that assumed one server would fail here."""
+a script or a read that assumed one server would fail on the cluster. Each mode's servers start
+once for the module (~3 s each)."""
 
 from __future__ import annotations
 
@@ -20,9 +23,10 @@ from redis.crc import key_slot
 
 from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber, current_states, newest_seqs
 from parley.ratelimit import Bucket, RateLimiter
+from parley.settings import ServiceSettings
 from parley.stores import get_many, is_cluster, redis_client
 from parley_chatbot_engine.timer_store import TimerStore
-from tests.kit.redis_cluster import RedisClusterNodes, redis_cluster
+from tests.kit.redis_servers import RedisClusterNodes, Sentinels, redis_cluster, redis_sentinels
 from tests.kit.waiting import eventually
 
 WAIT_SECONDS = 5.0
@@ -35,13 +39,33 @@ async def nodes() -> AsyncIterator[RedisClusterNodes]:
         yield started
 
 
+@pytest.fixture(scope="module")
+async def sentinels() -> AsyncIterator[Sentinels]:
+    async with redis_sentinels() as started:
+        yield started
+
+
 @pytest.fixture
 def prefix() -> str:
     return f"parley-test:{uuid.uuid4().hex[:8]}:"
 
 
+@pytest.fixture(params=["cluster", "sentinel"])
+def settings(request: pytest.FixtureRequest, prefix: str) -> ServiceSettings:
+    """The settings of one mode; its servers start when a test first asks for that mode."""
+    servers = request.getfixturevalue("nodes" if request.param == "cluster" else "sentinels")
+    return cast(ServiceSettings, servers.settings(prefix))
+
+
 @pytest.fixture
-async def client(nodes: RedisClusterNodes, prefix: str) -> AsyncIterator[redis.Redis]:
+async def client(settings: ServiceSettings) -> AsyncIterator[redis.Redis]:
+    connection = redis_client(settings)
+    yield connection
+    await connection.aclose()
+
+
+@pytest.fixture
+async def cluster_client(nodes: RedisClusterNodes, prefix: str) -> AsyncIterator[redis.Redis]:
     connection = redis_client(nodes.settings(prefix))
     yield connection
     await connection.aclose()
@@ -52,7 +76,8 @@ def _primaries_of(client: redis.Redis, keys: list[str]) -> set[int]:
     return {cluster.get_node_from_key(key).port for key in keys}
 
 
-async def test_the_client_is_a_cluster_client_and_keys_spread_over_the_primaries(client: redis.Redis) -> None:
+async def test_the_client_is_a_cluster_client_and_keys_spread_over_the_primaries(cluster_client: redis.Redis) -> None:
+    client = cluster_client
     assert is_cluster(client)
     await client.ping()
     assert len(_primaries_of(client, [f"delivery:newest:{conversation}" for conversation in CONVERSATIONS])) == 3
@@ -94,10 +119,10 @@ async def test_state_frames_are_recorded_and_read_back_across_nodes(client: redi
 
 
 async def test_the_delivery_link_receives_what_is_published_on_any_node(
-    nodes: RedisClusterNodes, client: redis.Redis, prefix: str
+    settings: ServiceSettings, client: redis.Redis, prefix: str
 ) -> None:
     received: asyncio.Queue[Delivered] = asyncio.Queue()
-    subscriber = DeliverySubscriber(nodes.settings(prefix), received.put_nowait, lambda: None, name="cluster-node")
+    subscriber = DeliverySubscriber(settings, received.put_nowait, lambda: None, name="cluster-node")
     link = asyncio.create_task(subscriber.run())
     users = [f"user-{n}" for n in range(6)]
     try:
@@ -124,9 +149,10 @@ async def test_the_delivery_link_receives_what_is_published_on_any_node(
         await subscriber.close()
 
 
-async def test_a_lost_delivery_link_is_dialled_to_the_next_node_and_resubscribed(
-    nodes: RedisClusterNodes, client: redis.Redis, prefix: str
+async def test_a_lost_cluster_delivery_link_is_dialled_to_the_next_node_and_resubscribed(
+    nodes: RedisClusterNodes, cluster_client: redis.Redis, prefix: str
 ) -> None:
+    client = cluster_client
     received: asyncio.Queue[Delivered] = asyncio.Queue()
     resubscribed = asyncio.Event()
     name = f"cluster-link-{uuid.uuid4().hex[:6]}"

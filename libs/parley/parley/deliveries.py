@@ -165,9 +165,8 @@ class DeliveryPublisher:
         channels = [user_channel(self._prefix, user) for user in users]
         with timed("redis", "delivery_frame"):
             if self._cluster:
-                reached = await self._frame_on_cluster(
-                    frame_type, payload, conversation_id if recorded else None, users
-                )
+                recorded_for = str(conversation_id) if recorded else None
+                reached = await self._frame_on_cluster(frame_type, payload, recorded_for, users, channels, item)
             else:
                 async with self._client.pipeline(transaction=False) as pipe:
                     if recorded:
@@ -181,7 +180,7 @@ class DeliveryPublisher:
         return {user for user, count in zip(users, reached, strict=True) if int(count) > 0}
 
     async def _frame_on_cluster(
-        self, frame_type: str, payload: str, recorded_for: str | None, users: list[str]
+        self, frame_type: str, payload: str, recorded_for: str | None, users: list[str], channels: list[str], item: str
     ) -> list[int]:
         """frame() on a Redis Cluster, whose client refuses PUBLISH in a pipeline: the state is
         recorded first (one key: one node), then each channel is published to, concurrently."""
@@ -191,8 +190,6 @@ class DeliveryPublisher:
                 pipe.hset(key, frame_type, orjson.dumps({"users": users, "payload": payload}))
                 pipe.pexpire(key, STATE_TTL_MS)
                 await pipe.execute()
-        item = encode(frame_type, payload)
-        channels = [user_channel(self._prefix, user) for user in users]
         return list(await asyncio.gather(*(self._client.publish(channel, item) for channel in channels)))
 
 

@@ -21,11 +21,14 @@ import redis.asyncio as redis
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
+from parley.contracts.errors import ErrorCode, ParleyError
 from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber, current_states, newest_seqs
 from parley.ratelimit import Bucket, RateLimiter
+from parley.revocations import RevocationList
 from parley.settings import ServiceSettings
 from parley.stores import get_many, is_cluster, redis_client
 from parley_chatbot_engine.timer_store import TimerStore
+from parley_gateway.admission import ConnectionCaps
 from tests.kit.redis_servers import RedisClusterNodes, Sentinels, redis_cluster, redis_sentinels
 from tests.kit.waiting import eventually
 
@@ -202,3 +205,22 @@ async def test_the_chatbot_timer_index_runs_its_script_and_transaction_on_one_no
     assert await store.deadlines("c1") == {"both_silent": 20.0}
     await store.mark_indexed()
     assert await store.indexed()
+
+
+async def test_connection_admission_counts_refuses_over_the_cap_and_reads_the_revocation(
+    client: redis.Redis, prefix: str
+) -> None:
+    revocations = RevocationList(client, prefix)
+    caps = ConnectionCaps(client, prefix, limit=2, ttl_seconds=30)
+    await revocations.revoke("s-revoked", 60, "logged out")
+    for user in ("u-1", "u-2", "u-3", "u-4"):  # their sets on several slots, the entries on others
+        await caps.admit(user, f"{user}-a", revocations.key("s-live"))
+        await caps.admit(user, f"{user}-b", revocations.key("s-live"))
+        with pytest.raises(ParleyError) as full:
+            await caps.admit(user, f"{user}-c", revocations.key("s-live"))
+        assert full.value.code == ErrorCode.RATE_LIMITED
+        await caps.release(user, f"{user}-a")
+        with pytest.raises(ParleyError) as refused:
+            await caps.admit(user, f"{user}-d", revocations.key("s-revoked"))
+        assert refused.value.code == ErrorCode.TOKEN_INVALID
+        await caps.admit(user, f"{user}-e", revocations.key("s-live"))  # the released place

@@ -66,7 +66,10 @@ kill9() {
         pid="$(tr -dc '0-9' <"$pidfile")"
         if kill -0 "$pid" 2>/dev/null && tr '\0' ' ' <"/proc/$pid/cmdline" | grep -- redis >/dev/null; then
             kill -KILL "$pid"
-            while kill -0 "$pid" 2>/dev/null; do sleep 0.05; done
+            # Gone, or a zombie its parent has not reaped yet (its port is free either way).
+            while kill -0 "$pid" 2>/dev/null && [ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" != Z ]; do
+                sleep 0.05
+            done
             log "killed the server on port $1 (pid $pid)"
         fi
     done

@@ -21,43 +21,21 @@ import pytest
 from redis.exceptions import RedisError
 
 from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber
-from parley.settings import ServiceSettings
 from parley.stores import redis_client
-from tests.chaos.brokers import ROOT, free_port_with, run_script
 from tests.chaos.ledger import Row
 from tests.chaos.table import TABLE
+from tests.kit.redis_servers import Sentinels, redis_sentinels
 from tests.kit.waiting import eventually
 
-SCRIPT = "redis-sentinel.sh"
 LEAD_IN = 50  # writes before the kill, and as many after the old primary is back
 WRITE_INTERVAL_SECONDS = 0.02
 QUIET_SECONDS = 2.0
 
 
-class Sentinels:
-    def __init__(self) -> None:
-        self.port = free_port_with(1, 2, 3, 4)
-        self.env = {
-            "PARLEY_REDIS_SENTINEL_DIR": str(ROOT / ".infra" / f"chaos-sentinel-{uuid.uuid4().hex[:8]}"),
-            "PARLEY_REDIS_SENTINEL_PORT": str(self.port),
-        }
-
-    def settings(self, prefix: str) -> ServiceSettings:
-        sentinels = ",".join(f"127.0.0.1:{self.port + offset}" for offset in (2, 3, 4))
-        return ServiceSettings(redis_sentinels=sentinels, redis_key_prefix=prefix)
-
-    async def run(self, *args: str) -> str:
-        return await run_script(SCRIPT, self.env, *args, timeout=60)
-
-
 @pytest.fixture(scope="module")
 async def sentinels() -> AsyncIterator[Sentinels]:
-    started = Sentinels()
-    try:
-        await started.run("up")
+    async with redis_sentinels() as started:
         yield started
-    finally:
-        await started.run("destroy")
 
 
 async def test_the_redis_primary_killed_under_sentinel_is_replaced_by_itself(sentinels: Sentinels) -> None:

@@ -527,6 +527,26 @@ def test_prod_declares_its_infrastructure(rendered: dict[str, list[dict[str, Any
     assert not dev_kinds & {"RabbitmqCluster", "MongoDBCommunity", "RedisReplication", "RedisSentinel", "StatefulSet"}
 
 
+def test_prod_infrastructure_is_what_the_code_expects(rendered: dict[str, list[dict[str, Any]]]) -> None:
+    """Issue 23: the clusters the code is written for. Quorum queues (declared quorum by the
+    code itself, x-queue-type: no policy needed or able to change a type) need an odd number of
+    nodes, three or more, to survive one; a partition pauses the minority. Redis: a primary and
+    replicas watched by three Sentinels, quorum two. MongoDB: a replica set of three (w=majority
+    survives one member lost)."""
+    prod = rendered["prod"]
+    (rabbitmq,) = of_kind(prod, "RabbitmqCluster")
+    assert rabbitmq["spec"]["replicas"] >= 3 and rabbitmq["spec"]["replicas"] % 2 == 1
+    assert "cluster_partition_handling = pause_minority" in rabbitmq["spec"]["rabbitmq"]["additionalConfig"]
+    (replication,) = of_kind(prod, "RedisReplication")
+    (sentinel,) = of_kind(prod, "RedisSentinel")
+    assert replication["spec"]["clusterSize"] >= 2  # a primary and at least one replica to promote
+    assert sentinel["spec"]["clusterSize"] == 3
+    assert sentinel["spec"]["redisSentinelConfig"]["quorum"] == "2"
+    assert sentinel["spec"]["redisSentinelConfig"]["redisReplicationName"] == replication["metadata"]["name"]
+    (mongodb,) = of_kind(prod, "MongoDBCommunity")
+    assert (mongodb["spec"]["type"], mongodb["spec"]["members"]) == ("ReplicaSet", 3)
+
+
 # --------------------------------------------------------------------------- network
 
 

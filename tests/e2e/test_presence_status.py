@@ -14,6 +14,7 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
+import redis.asyncio as redis
 
 from parley.contracts.commands import (
     AvailableOperators,
@@ -29,7 +30,7 @@ from parley.contracts.commands import (
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.events import ConversationChanged, ConversationClosed, Heartbeats, PresenceChanged
 from parley_fleet import Fleet
-from tests.conftest import Infra
+from tests.conftest import REDIS_URL, Infra
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.presence_harness import Probe, connect, node_of, visitor, wait_connected
@@ -166,6 +167,47 @@ async def test_users_of_a_killed_gateway_go_offline_within_the_ttl(fleet: Fleet,
             await survivor.close()
     finally:
         await doomed.stop()
+
+
+async def test_presence_comes_back_from_the_next_heartbeat_batch_after_redis_lost_its_data(
+    fleet: Fleet, probe: Probe, infra: Infra
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        users = [await visitor(session, fleet) for _ in range(3)]
+        for user in users:
+            await connect(session, fleet.url("gateway"), user["token"])
+        uids = [user["uid"] for user in users]
+        await wait_connected(probe, *uids)
+        # This fleet's whole keyspace gone, as after a Redis restarted without persistence.
+        client = redis.Redis.from_url(REDIS_URL)
+        try:
+            deleted = await client.delete(
+                *[key async for key in client.scan_iter(match=f"{infra.redis_prefix}presence:*")]
+            )
+        finally:
+            await client.aclose()
+        lost_at = time.monotonic()
+        assert deleted > 0
+
+        # The next batch names connections presence has no record of; their gateway announces
+        # them again, and presence announces each user online a second time (from no record).
+        await probe.wait_for(
+            PresenceChanged,
+            lambda _: all(len(probe.events(PresenceChanged, lambda e, uid=uid: e.user_id == uid)) >= 2 for uid in uids),
+            timeout=4 * BATCH_SECONDS + 3.0,
+        )
+        rebuilt_after = time.monotonic() - lost_at
+        assert set((await statuses(probe, *uids)).values()) == {"online"}
+        for uid in uids:
+            assert [e.status for e in probe.events(PresenceChanged, lambda e, uid=uid: e.user_id == uid)] == [
+                "online"
+            ] * 2
+        reply = await probe.bus.request(LookupNodes(user_ids=uids))
+        nodes = NodesOfUsers.model_validate(reply).nodes
+        assert {node: sorted(users) for node, users in nodes.items()} == {
+            node_of(fleet.services["gateway"]): sorted(uids)
+        }
+        assert rebuilt_after <= 4 * BATCH_SECONDS + 3.0
 
 
 async def test_operator_toggle_and_load_drive_available_operators(fleet: Fleet, probe: Probe) -> None:

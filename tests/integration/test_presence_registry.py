@@ -82,7 +82,7 @@ async def test_heartbeats_keep_connections_and_silence_expires_them(client: redi
     await registry.opened(_opened("dropped", "u-dropped", node="dead-node"))
     for _ in range(4):  # two TTLs of heartbeats for one connection only
         await asyncio.sleep(TTL / 2)
-        assert await registry.heartbeat(["kept", "never-opened"]) == (1, [])  # one unknown id
+        assert await registry.heartbeat(["kept", "never-opened"]) == (["never-opened"], [])  # unknown: returned
         expired, changes = await registry.sweep()
         if changes:
             assert (expired, [(c.user_id, c.status) for c in changes]) == (1, [("u-dropped", "offline")])
@@ -98,6 +98,21 @@ async def test_a_connection_expired_while_heartbeats_were_delayed_comes_back(cli
     assert _statuses((await registry.heartbeat(["c1"]))[1]) == ["online"]  # the node still holds it
     assert await registry.nodes_of(["u1"]) == {"node-a": ["u1"]}
     assert (await registry.heartbeat(["c1"]))[1] == []
+
+
+async def test_after_redis_lost_its_data_a_heartbeat_names_the_connections_to_announce_again(
+    client: redis.Redis, prefix: str
+) -> None:
+    registry = ConnectionRegistry(_scripts(client, prefix))
+    await registry.opened(_opened("c1", "u1"))
+    await registry.opened(_opened("c2", "u2", node="node-b"))
+    await client.delete(*[key async for key in client.scan_iter(match=f"{prefix}*")])  # Redis lost it all
+    assert await registry.statuses(["u1", "u2"]) == {"u1": "offline", "u2": "offline"}
+    assert await registry.heartbeat(["c1"]) == (["c1"], [])  # nothing to revive: the node is asked
+    assert _statuses(await registry.opened(_opened("c1", "u1"))) == ["online"]  # its node's answer
+    assert await registry.heartbeat(["c1"]) == ([], [])
+    assert await registry.statuses(["u1"]) == {"u1": "online"}
+    assert await registry.nodes_of(["u1"]) == {"node-a": ["u1"]}
 
 
 async def test_idle_users_become_away_and_activity_brings_them_back(client: redis.Redis, prefix: str) -> None:

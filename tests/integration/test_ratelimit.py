@@ -110,3 +110,12 @@ async def test_a_ping_after_a_quiet_second_is_not_counted_but_hurried_pings_are(
     assert refused.value.code == ErrorCode.RATE_LIMITED
     with pytest.raises(FrameRefused):  # and so is any other frame after a quiet time
         await limits.read(connection, '{"type": "history", "data": {"conversation_id": "c_1"}}', quiet_seconds=25.0)
+
+
+async def test_after_redis_lost_its_data_every_bucket_starts_full_again(client: redis.Redis, prefix: str) -> None:
+    """Lenient for a moment, never stricter: a lost bucket is a full one, not a refusal."""
+    limiter = RateLimiter(client, prefix)
+    bucket = Bucket("lost", capacity=2, per_second=0.001)
+    assert [(await limiter.take(bucket)).allowed for _ in range(3)] == [True, True, False]
+    await client.delete(*[key async for key in client.scan_iter(match=f"{prefix}*")])
+    assert [(await limiter.take(bucket)).allowed for _ in range(3)] == [True, True, False]

@@ -32,3 +32,13 @@ def test_a_bad_value_stops_the_process_naming_the_variable(
 
 def test_every_field_is_documented() -> None:
     assert all(field.description for field in ServiceSettings.model_fields.values())
+
+
+def test_redis_cluster_nodes_are_read_as_host_port_pairs_and_exclude_sentinels() -> None:
+    settings = ServiceSettings(redis_cluster_nodes=" redis-0:7000, 10.0.0.2:7001 ,")
+    assert settings.cluster_node_addresses == [("redis-0", 7000), ("10.0.0.2", 7001)]
+    assert ServiceSettings().cluster_node_addresses == []
+    with pytest.raises(ValueError, match="host:port"):
+        ServiceSettings(redis_cluster_nodes="redis-0")
+    with pytest.raises(ValueError, match="not both"):
+        ServiceSettings(redis_cluster_nodes="redis-0:7000", redis_sentinels="s-0:26379")

@@ -39,7 +39,7 @@ from redis.exceptions import RedisError
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.logs import get_logger
 from parley.settings import ServiceSettings
-from parley.stores import redis_link_pool, timed
+from parley.stores import get_many, is_cluster, redis_link_pool, timed
 
 log = get_logger("parley.deliveries")
 
@@ -137,6 +137,7 @@ class DeliveryPublisher:
         self._client = client
         self._prefix = prefix
         self._message = client.register_script(_MESSAGE)
+        self._cluster = is_cluster(client)
 
     async def message(self, conversation_id: str, seq: int, member_ids: list[str], payload: str) -> set[str]:
         """Record ``seq`` as the conversation's newest (never lowered) and publish its
@@ -161,18 +162,35 @@ class DeliveryPublisher:
             return set()
         item = encode(frame_type, payload)
         recorded = conversation_id is not None and frame_type in STATE_FRAMES
+        channels = [user_channel(self._prefix, user) for user in users]
         with timed("redis", "delivery_frame"):
-            async with self._client.pipeline(transaction=False) as pipe:
-                if recorded:
-                    key = state_key(self._prefix, str(conversation_id))
-                    record = {"users": users, "payload": payload, "at": time.time()}
-                    pipe.hset(key, frame_type, orjson.dumps(record))
-                    pipe.pexpire(key, STATE_TTL_MS)
-                for user in users:
-                    pipe.publish(user_channel(self._prefix, user), item)
-                replies = await pipe.execute()
-        reached = replies[2:] if recorded else replies
+            if self._cluster:
+                recorded_for = str(conversation_id) if recorded else None
+                reached = await self._frame_on_cluster(frame_type, payload, recorded_for, users, channels, item)
+            else:
+                async with self._client.pipeline(transaction=False) as pipe:
+                    if recorded:
+                        key = state_key(self._prefix, str(conversation_id))
+                        pipe.hset(key, frame_type, _state_record(users, payload))
+                        pipe.pexpire(key, STATE_TTL_MS)
+                    for channel in channels:
+                        pipe.publish(channel, item)
+                    replies = await pipe.execute()
+                reached = replies[2:] if recorded else replies
         return {user for user, count in zip(users, reached, strict=True) if int(count) > 0}
+
+    async def _frame_on_cluster(
+        self, frame_type: str, payload: str, recorded_for: str | None, users: list[str], channels: list[str], item: str
+    ) -> list[int]:
+        """frame() on a Redis Cluster, whose client refuses PUBLISH in a pipeline: the state is
+        recorded first (one key: one node), then each channel is published to, concurrently."""
+        if recorded_for is not None:
+            key = state_key(self._prefix, recorded_for)
+            async with self._client.pipeline(transaction=True) as pipe:
+                pipe.hset(key, frame_type, _state_record(users, payload))
+                pipe.pexpire(key, STATE_TTL_MS)
+                await pipe.execute()
+        return list(await asyncio.gather(*(self._client.publish(channel, item) for channel in channels)))
 
 
 async def newest_seqs(client: redis.Redis, prefix: str, conversation_ids: list[str]) -> dict[str, int]:
@@ -181,7 +199,7 @@ async def newest_seqs(client: redis.Redis, prefix: str, conversation_ids: list[s
     for start in range(0, len(conversation_ids), NEWEST_BATCH):
         batch = conversation_ids[start : start + NEWEST_BATCH]
         with timed("redis", "delivery_newest"):
-            values = await client.mget([newest_key(prefix, conversation_id) for conversation_id in batch])
+            values = await get_many(client, [newest_key(prefix, conversation_id) for conversation_id in batch])
         found.update(
             {conversation_id: int(value) for conversation_id, value in zip(batch, values, strict=True) if value}
         )
@@ -218,6 +236,11 @@ async def current_states(client: redis.Redis, prefix: str, conversation_ids: lis
             if frames:
                 found[conversation_id] = frames
     return found
+
+
+def _state_record(users: list[str], payload: str) -> bytes:
+    """A state frame as recorded: who it is for, and when (a re-sent one is aged, see _aged)."""
+    return orjson.dumps({"users": users, "payload": payload, "at": time.time()})
 
 
 def _aged(frame_type: str, payload: str, age_seconds: float) -> str:

@@ -13,9 +13,9 @@ import ipaddress
 import os
 import socket
 import sys
-from typing import Literal, TypeVar
+from typing import Literal, Self, TypeVar
 
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "PARLEY_"
@@ -94,6 +94,11 @@ class ServiceSettings(BaseSettings):
         "the primary of redis_sentinel_primary, and again after a failover.",
     )
     redis_sentinel_primary: str = Field("parley", description="The name the Sentinels monitor Parley's Redis by.")
+    redis_cluster_nodes: str = Field(
+        "",
+        description="host:port of Redis Cluster nodes, comma-separated (a few are enough: the client learns the "
+        "rest): when set, Redis is a cluster, and redis_url gives only its password.",
+    )
     redis_key_prefix: str = Field(
         "parley:", description="Prefix of every Redis key, so tests and tenants can share a server."
     )
@@ -162,20 +167,32 @@ class ServiceSettings(BaseSettings):
                 raise ValueError(f"not an AMQP URL: {url.strip()!r} (several are separated by commas)")
         return value
 
-    @field_validator("redis_sentinels")
+    @field_validator("redis_sentinels", "redis_cluster_nodes")
     @classmethod
-    def _sentinels(cls, value: str) -> str:
+    def _host_ports(cls, value: str) -> str:
         for entry in filter(None, (part.strip() for part in value.split(","))):
             host, _, port = entry.rpartition(":")
             if not host or not port.isdigit():
                 raise ValueError(f"not host:port: {entry!r} (several are separated by commas)")
         return value
 
+    @model_validator(mode="after")
+    def _one_redis_mode(self) -> Self:
+        if self.redis_sentinels.strip() and self.redis_cluster_nodes.strip():
+            raise ValueError(
+                "redis_sentinels and redis_cluster_nodes: a Redis is a cluster or under Sentinel, not both"
+            )
+        return self
+
     @property
     def sentinel_addresses(self) -> list[tuple[str, int]]:
         """Every Sentinel's (host, port); empty: Redis is redis_url itself."""
-        entries = filter(None, (part.strip() for part in self.redis_sentinels.split(",")))
-        return [(host, int(port)) for host, _, port in (entry.rpartition(":") for entry in entries)]
+        return _addresses(self.redis_sentinels)
+
+    @property
+    def cluster_node_addresses(self) -> list[tuple[str, int]]:
+        """The Redis Cluster nodes given, (host, port); empty: Redis is not a cluster."""
+        return _addresses(self.redis_cluster_nodes)
 
     @property
     def amqp_urls(self) -> list[str]:
@@ -184,6 +201,11 @@ class ServiceSettings(BaseSettings):
 
 
 SettingsT = TypeVar("SettingsT", bound=ServiceSettings)
+
+
+def _addresses(value: str) -> list[tuple[str, int]]:
+    entries = filter(None, (part.strip() for part in value.split(",")))
+    return [(host, int(port)) for host, _, port in (entry.rpartition(":") for entry in entries)]
 
 
 def load_settings(settings_class: type[SettingsT]) -> SettingsT:

@@ -7,16 +7,19 @@ cannot run MongoDB).
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Awaitable, Iterator, Mapping
 from contextlib import contextmanager
-from typing import Any
+from typing import Any, cast
 from urllib.parse import urlsplit
 
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient, monitoring
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.asyncio.connection import AbstractConnection, Connection
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 
 from parley import metrics
@@ -129,6 +132,8 @@ def redis_client(settings: ServiceSettings) -> redis.Redis:
         "socket_connect_timeout": STORE_TIMEOUT_SECONDS,
         "health_check_interval": 15,
     }
+    if settings.cluster_node_addresses:
+        return _cluster_client(settings, options)
     if settings.sentinel_addresses:
         primary: redis.Redis = _sentinels(settings).master_for(
             settings.redis_sentinel_primary,
@@ -141,9 +146,64 @@ def redis_client(settings: ServiceSettings) -> redis.Redis:
     return redis.Redis.from_pool(pool)  # owns the pool: closing the client closes it
 
 
+def _cluster_client(settings: ServiceSettings, options: dict[str, Any]) -> redis.Redis:
+    """A Redis Cluster client: each command goes to the node owning its keys' slot, and a MOVED
+    reply (a replica promoted, a slot migrated) refreshes its map of the cluster.
+
+    It is handed out as a ``redis.Redis``: the commands Parley uses have the same signatures on
+    both (one-slot scripts and transactions, pipelines, pub/sub's PUBLISH), and the few that
+    differ are wrapped here (:func:`get_many`). The blocking pool's wait has no equivalent: each
+    node's pool holds max_connections, and a command finding them all busy fails (the bus retries)."""
+    parts = urlsplit(settings.redis_url)
+    cluster = RedisCluster(
+        startup_nodes=[ClusterNode(host, port) for host, port in settings.cluster_node_addresses],
+        username=parts.username,
+        password=parts.password,
+        max_connections=options["max_connections"],
+        decode_responses=True,
+        socket_timeout=STORE_TIMEOUT_SECONDS,
+        socket_connect_timeout=STORE_TIMEOUT_SECONDS,
+        health_check_interval=options["health_check_interval"],
+    )
+    return cast(redis.Redis, cluster)
+
+
+def is_cluster(client: redis.Redis) -> bool:
+    return isinstance(client, RedisCluster)
+
+
+async def get_many(client: redis.Redis, keys: list[str]) -> list[str | None]:
+    """GET of each key, in one round trip per node: MGET on one server, whose keys a cluster
+    would refuse when they span slots (each is then sent to its own node)."""
+    if is_cluster(client):
+        values = await cast(RedisCluster, client).mget_nonatomic(keys)
+    else:
+        values = await client.mget(keys)
+    return [None if value is None else as_text(value) for value in values]
+
+
+class ClusterLinkPool(redis.ConnectionPool):
+    """Links for a pub/sub subscriber on a Redis Cluster: a PUBLISH reaches the subscribers of
+    every node (the cluster bus carries it), so a link may go to any node; each new link dials
+    the next node given, so one lost sends the subscriber to another."""
+
+    def __init__(self, nodes: list[tuple[str, int]], **options: Any) -> None:
+        super().__init__(**options)
+        self._nodes = itertools.cycle(nodes)
+
+    def make_connection(self) -> AbstractConnection:
+        host, port = next(self._nodes)
+        return Connection(host=host, port=port, **self.connection_kwargs)
+
+
 def redis_link_pool(settings: ServiceSettings, **options: Any) -> redis.ConnectionPool:
     """A pool to make long-lived links from (a pub/sub subscriber's): to the primary the Sentinels
-    name at each new link, or to redis_url."""
+    name at each new link, to the cluster's nodes in turn, or to redis_url."""
+    if settings.cluster_node_addresses:
+        parts = urlsplit(settings.redis_url)
+        return ClusterLinkPool(
+            settings.cluster_node_addresses, username=parts.username, password=parts.password, **options
+        )
     if settings.sentinel_addresses:
         return SentinelConnectionPool(  # type: ignore[no-untyped-call]  # redis-py leaves it unannotated
             settings.redis_sentinel_primary, _sentinels(settings), is_master=True, **_url_auth(settings), **options

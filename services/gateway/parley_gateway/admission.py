@@ -4,7 +4,8 @@ A sorted set per user in Redis: member = connection id, score = when it expires 
 node refreshes it (every presence batch). Admission prunes the expired entries (connections of
 a node that died without saying goodbye), counts, and adds in one Lua step, so two nodes
 admitting the same user at once cannot both slip under the cap. The same step first reads the
-session's revocation entry: a connect costs the gateway one Redis round trip, not two.
+session's revocation entry: a connect costs the gateway one Redis round trip, not two (two on a
+Redis Cluster, where the entry and the set live on different slots).
 """
 
 from __future__ import annotations
@@ -17,15 +18,18 @@ from redis.exceptions import RedisError
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.revocations import revoked
-from parley.stores import timed
+from parley.stores import as_text, is_cluster, timed
 
-# KEYS[1]: the user's set; KEYS[2]: the session's revocation entry (single-shard Redis: both keys
-# in one script). ARGV: now, expiry of the new entry, cap, connection id, key ttl.
-# Returns {"revoked", why}, {"full"} or {"admitted"}.
+# KEYS[1]: the user's set; KEYS[2], on one server: the session's revocation entry, read in the
+# same step. On a Redis Cluster the two live on different slots: the entry is read first, and
+# the script is given KEYS[1] alone. ARGV: now, expiry of the new entry, cap, connection id, key
+# ttl. Returns {"revoked", why}, {"full"} or {"admitted"}.
 _ADMIT = """
-local why = redis.call('GET', KEYS[2])
-if why then
-  return {'revoked', why}
+if KEYS[2] then
+  local why = redis.call('GET', KEYS[2])
+  if why then
+    return {'revoked', why}
+  end
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', ARGV[1])
 if redis.call('ZCARD', KEYS[1]) >= tonumber(ARGV[3]) then
@@ -44,6 +48,7 @@ class ConnectionCaps:
         self._limit = limit
         self._ttl = ttl_seconds
         self._admit = client.register_script(_ADMIT)
+        self._cluster = is_cluster(client)
 
     async def admit(self, user_id: str, connection_id: str, revocation_key: str) -> None:
         """Count the connection in unless its session is revoked (``revocation_key``: the session's
@@ -52,9 +57,14 @@ class ConnectionCaps:
         now = time.time()
         try:
             with timed("redis", "connection_admit"):
+                keys = [self._prefix + user_id, revocation_key]
+                if self._cluster:
+                    why = await self._redis.get(revocation_key)
+                    if why is not None:
+                        raise revoked(as_text(why))
+                    keys = keys[:1]
                 verdict = await self._admit(
-                    keys=[self._prefix + user_id, revocation_key],
-                    args=[now, now + self._ttl, self._limit, connection_id, int(self._ttl) + 1],
+                    keys=keys, args=[now, now + self._ttl, self._limit, connection_id, int(self._ttl) + 1]
                 )
         except RedisError as error:
             raise ParleyError(

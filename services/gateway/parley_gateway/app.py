@@ -10,7 +10,7 @@ from collections.abc import Callable
 from parley.contracts.base import Envelope
 from parley.contracts.commands import GetHistory, History
 from parley.contracts.errors import CloseCode, ErrorCode
-from parley.contracts.events import Heartbeats, SessionReplaced, TokenRevoked
+from parley.contracts.events import ConnectionsUnknown, Heartbeats, SessionReplaced, TokenRevoked
 from parley.contracts.frames import Kickoff, Notice, server_frame
 from parley.deliveries import Delivered, DeliverySubscriber, StateFrame, current_states, newest_seqs
 from parley.http_api import HttpApi
@@ -141,8 +141,20 @@ def _subscribe(service: Service, connections: Connections) -> None:
             connection.send_error(ErrorCode.TOKEN_INVALID, "session revoked (logged out); log in again")
             connection.close(CloseCode.UNAUTHENTICATED, "session revoked")
 
+    async def on_connections_unknown(event: ConnectionsUnknown, envelope: Envelope) -> None:
+        # Presence lost its record of these (Redis lost its data): announced again, as at connect.
+        # A connection closed since is not held any more, and stays closed.
+        if event.node != node:
+            return
+        held = connections.with_ids(event.connection_ids)
+        for connection in held:
+            await service.bus.publish_event(connection.opened(node), trace_id=envelope.trace_id)
+        log.info("gateway.connections_reannounced", asked=len(event.connection_ids), held=len(held))
+
+    node = service.settings.node_id
     service.bus.on_node_event(SessionReplaced, on_session_replaced)
     service.bus.on_node_event(TokenRevoked, on_token_revoked)
+    service.bus.on_node_event(ConnectionsUnknown, on_connections_unknown)
 
 
 def _deliverer(connections: Connections, delivery: OrderedDelivery) -> Callable[[Delivered], None]:

@@ -18,6 +18,7 @@ from aiohttp import WSCloseCode, web
 
 from parley.contracts.base import ClientKind
 from parley.contracts.errors import CloseCode, ErrorCode
+from parley.contracts.events import ConnectionOpened
 from parley.contracts.frames import ErrorData, server_frame
 from parley.logs import get_logger
 from parley.tokens import Claims
@@ -108,6 +109,13 @@ class Connection:
     @property
     def user_id(self) -> str:
         return self.claims.sub
+
+    def opened(self, node: str) -> ConnectionOpened:
+        """The event that tells presence this connection is live on ``node``."""
+        # A token's kind is one auth issued (a ClientKind); the event model validates it.
+        return ConnectionOpened(
+            connection_id=self.id, node=node, user_id=self.user_id, role=self.claims.role, client_kind=self.client_kind
+        )
 
     def send(self, frame_type: str, payload: str) -> bool:
         """Queue one serialised frame; False when the connection is closing (nothing is queued)."""
@@ -218,6 +226,10 @@ class Connections:
 
     def all(self) -> list[Connection]:
         return list(self._all)
+
+    def with_ids(self, connection_ids: list[str]) -> list[Connection]:
+        wanted = set(connection_ids)
+        return [connection for connection in self._all if connection.id in wanted]
 
     def __len__(self) -> int:
         return len(self._all)

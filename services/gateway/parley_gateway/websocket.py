@@ -21,7 +21,7 @@ from pydantic import ValidationError
 
 from parley.bus import Bus
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
-from parley.contracts.events import ConnectionClosed, ConnectionOpened
+from parley.contracts.events import ConnectionClosed
 from parley.contracts.frames import SUPPORTED_PROTOCOLS, AuthFrame, ResumeData, server_frame
 from parley.deliveries import DeliverySubscriber
 from parley.http import json_response, origin_allowed
@@ -220,16 +220,7 @@ class WebSocketEndpoint:
 
     async def _open(self, connection: Connection, auth_frame_id: str | None) -> None:
         try:
-            await self.bus.publish_event(
-                ConnectionOpened(
-                    connection_id=connection.id,
-                    node=self.settings.node_id,
-                    user_id=connection.user_id,
-                    role=connection.claims.role,
-                    # A token's kind is one auth issued (a ClientKind); the event model validates it.
-                    client_kind=connection.client_kind,
-                )
-            )
+            await self.bus.publish_event(connection.opened(self.settings.node_id))
         except ParleyError as error:
             # Without presence knowing it, nothing would be delivered to this connection.
             raise Refusal("unavailable", error.code, error.message, CloseCode.TRY_AGAIN_LATER) from None

@@ -16,7 +16,7 @@ from typing import cast
 
 import redis.asyncio as redis
 
-from parley.stores import timed
+from parley.stores import get_many, timed
 
 # KEYS: none (names are built from the prefix; single-shard Redis). ARGV: prefix, then below.
 # Per user and conversation: ``unread:<u>:<c>`` (newest seq, its author, preview and arrival
@@ -138,5 +138,5 @@ class PendingPushes:
         if not keys:
             return []
         names = [f"{self.prefix}seen:{user}:{conversation}" for user, conversation, _ in keys]
-        seen = await self.redis.mget(names)
+        seen = await get_many(self.redis, names)
         return [int(value or 0) >= seq for value, (_, _, seq) in zip(seen, keys, strict=True)]

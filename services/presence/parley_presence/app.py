@@ -18,6 +18,7 @@ from parley.contracts.events import (
     ClientStatusChanged,
     ConnectionClosed,
     ConnectionOpened,
+    ConnectionsUnknown,
     ConversationChanged,
     ConversationClosed,
     Heartbeats,
@@ -77,7 +78,11 @@ def _connection_handlers(service: Service, registry: ConnectionRegistry, announc
     async def on_heartbeats(event: Heartbeats, envelope: Envelope) -> None:
         unknown, revived = await registry.heartbeat(event.connection_ids)
         if unknown:
-            metrics.UNKNOWN_HEARTBEATS.inc(unknown)
+            metrics.UNKNOWN_HEARTBEATS.inc(len(unknown))
+            # Redis lost them (or their open was lost): their node announces them again.
+            await service.bus.publish_event(
+                ConnectionsUnknown(node=event.node, connection_ids=unknown), trace_id=envelope.trace_id
+            )
         # Sending, reading and typing (reported by the gateway): an away user is online again.
         back = await registry.activity(event.active_user_ids)
         await announcer.announce([*revived, *back], trace_id=envelope.trace_id)

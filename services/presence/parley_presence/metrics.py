@@ -12,5 +12,6 @@ EXPIRED = Counter(
 )
 UNKNOWN_HEARTBEATS = Counter(
     "parley_presence_unknown_heartbeats_total",
-    "Connection ids in heartbeat batches that presence did not know (never opened, or already expired).",
+    "Connection ids in heartbeat batches that presence had no record of (Redis lost its data, or the open was "
+    "lost): their node is asked to announce them again.",
 )

@@ -12,9 +12,10 @@ delayed (a broker outage longer than the TTL) gets its connections back with its
 
 from __future__ import annotations
 
-from typing import cast
+from typing import Any, cast
 
 from parley.contracts.events import ConnectionOpened
+from parley.stores import get_many
 from parley_presence.scripts import Change, PresenceScripts, Status, changes_from
 
 # Connection ids per heartbeat script call: a 10,000-connection node's batch becomes ten short
@@ -39,15 +40,16 @@ class ConnectionRegistry:
     async def closed(self, connection_id: str, user_id: str) -> list[Change]:
         return await self.scripts.changes("close", connection_id, user_id)
 
-    async def heartbeat(self, connection_ids: list[str]) -> tuple[int, list[Change]]:
+    async def heartbeat(self, connection_ids: list[str]) -> tuple[list[str], list[Change]]:
         """Extend every listed connection's deadline, reviving any the sweeper had expired
-        while the node still held it; returns (ids presence did not know, changes)."""
-        unknown, changes = 0, []
+        while the node still held it; returns (the ids presence has no record of, changes)."""
+        unknown: list[str] = []
+        changes: list[Change] = []
         for start in range(0, len(connection_ids), HEARTBEAT_CHUNK):
             reply = cast(
-                list[str], await self.scripts.run("heartbeat", *connection_ids[start : start + HEARTBEAT_CHUNK])
+                list[Any], await self.scripts.run("heartbeat", *connection_ids[start : start + HEARTBEAT_CHUNK])
             )
-            unknown += int(reply[0])
+            unknown += [str(connection_id) for connection_id in reply[0]]
             changes += changes_from(reply[1:])
         return unknown, changes
 
@@ -83,5 +85,5 @@ class ConnectionRegistry:
         if not unique:
             return {}
         keys = [f"{self.scripts.prefix}user:{user_id}:status" for user_id in unique]
-        values = await self.scripts.redis.mget(keys)
+        values = await get_many(self.scripts.redis, keys)
         return {user_id: cast(Status, value or "offline") for user_id, value in zip(unique, values, strict=True)}

@@ -73,6 +73,16 @@ class PresenceChanged(Contract):
     available: bool | None = Field(None, description="Operators and admins: their manual toggle; None for other roles.")
 
 
+@contract("presence.connections_unknown")
+class ConnectionsUnknown(Contract):
+    """Connections a gateway node reported live in its heartbeat batch that presence has no record
+    of (Redis lost its data, or the node's connection_opened was lost): that node announces each
+    one it still holds again (gateway.connection_opened), and presence rebuilds them."""
+
+    node: str
+    connection_ids: list[str]
+
+
 @contract("gateway.client_status")
 class ClientStatusChanged(Contract):
     """bm-aichat client status from a connection (``online`` = "user online")."""

@@ -1,8 +1,9 @@
 -- A gateway node's batch of live connections. ARGV[5..]: connection ids.
 -- A connection the sweeper expired (its heartbeats were lost for longer than the TTL, e.g.
 -- during a broker outage) but whose node still reports it is live again: it is revived and
--- its user's status settled. Returns how many ids were unknown, then the changes.
-local unknown, revived = 0, {}
+-- its user's status settled. One with no record at all (Redis lost its data) is returned for its
+-- node to announce again. Returns the unknown ids (a list), then the changes.
+local unknown, revived = {}, {}
 for i = 5, #ARGV do
   local cid = ARGV[i]
   local key = conn_key(cid)
@@ -19,7 +20,7 @@ for i = 5, #ARGV do
     redis.call('PEXPIRE', conns_key(uid), TTL + KEEP)
     redis.call('PEXPIRE', role_key(uid), KEEP)
   else
-    unknown = unknown + 1
+    unknown[#unknown + 1] = cid
   end
 end
 local changes = {}

@@ -73,6 +73,9 @@ export const CLIENT_FRAME_TYPES = Object.freeze([
   "conversation.close",
   "conversation.rate",
   "operator.availability",
+  "program.result",
+  "expression.notice",
+  "location",
 ]);
 
 /** Frames the server sends (`type`). */

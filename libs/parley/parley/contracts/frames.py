@@ -13,7 +13,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
-from parley.contracts.agents import Controller
+from parley.contracts.agents import Controller, ProgramResultData, VisitorLocation
 from parley.contracts.base import ClientKind, Model
 from parley.contracts.bot import RobotStatus
 from parley.contracts.bounded import MessageSeq, Seq
@@ -219,6 +219,38 @@ class AvailabilityFrame(_ClientFrame):
     data: AvailabilityData
 
 
+class ProgramResultFrame(_ClientFrame):
+    """The answer to a bot's program action (the ``action`` message at ``seq``)."""
+
+    type: Literal["program.result"]
+    data: ProgramResultData
+
+
+class ExpressionNoticeData(Model):
+    """bm-aichat expression notice: the client rendered the expression at ``seq`` (``status`` 1)."""
+
+    conversation_id: ConversationId
+    seq: MessageSeq
+    status: Literal[1] = 1
+
+
+class ExpressionNoticeFrame(_ClientFrame):
+    type: Literal["expression.notice"]
+    data: ExpressionNoticeData
+
+
+class LocationData(Model):
+    conversation_id: ConversationId
+    location: VisitorLocation
+
+
+class LocationFrame(_ClientFrame):
+    """bm-aichat ``getLocation``: where the visitor is, for the operators and the bot."""
+
+    type: Literal["location"]
+    data: LocationData
+
+
 ClientFrame = Annotated[
     AuthFrame
     | PingFrame
@@ -234,7 +266,10 @@ ClientFrame = Annotated[
     | TimersFrame
     | CloseFrame
     | RateFrame
-    | AvailabilityFrame,
+    | AvailabilityFrame
+    | ProgramResultFrame
+    | ExpressionNoticeFrame
+    | LocationFrame,
     Field(discriminator="type"),
 ]
 CLIENT_FRAME: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)

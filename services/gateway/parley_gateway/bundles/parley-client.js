@@ -69,7 +69,10 @@
     "timers",
     "conversation.close",
     "conversation.rate",
-    "operator.availability"
+    "operator.availability",
+    "program.result",
+    "expression.notice",
+    "location"
   ]);
   var SERVER_FRAME_TYPES = Object.freeze([
     "auth.ok",

@@ -2,6 +2,7 @@
  * notices), bot steps with answer buttons, quick replies, typing, seen ticks, queue position,
  * the connection's state and errors in plain words. widget.js calls widgetEvents(widget) once it
  * has built its frame. */
+import { agentContent, draftBubbles, noticeExpression } from "./agent-render.js";
 import { locale, t } from "./i18n.js";
 
 /** Wires the server's frames to the widget's frame (ui) once widget.js has built it. */
@@ -36,6 +37,7 @@ export function widgetEvents(Widget) {
       showChips(message.body);
       ui.log.appendChild(el("li", { class: "msg meta", "data-seq": String(message.seq), hidden: "" })); // keeps its place in seq order
     } else ui.log.appendChild(messageItem(message));
+    if (!mine(message)) noticeExpression(client, message);
     h.scrollDown();
     if (!mine(message) && message.kind !== "notice" && message.kind !== "erased") noteUnread(message);
     h.reportRead();
@@ -240,7 +242,10 @@ export function widgetEvents(Widget) {
       case "suggestions":
         return choiceList(body.text, body.suggestions);
       default:
-        return el("p", { class: "aside", text: body.text || body.code || body.mood || body.attitude || "" });
+        return (
+          agentContent(body, el, h.sendText) ||
+          el("p", { class: "aside", text: body.text || body.code || body.mood || body.attitude || "" })
+        );
     }
   }
 
@@ -302,6 +307,11 @@ export function widgetEvents(Widget) {
       );
     });
   }
+
+  var onDelta = draftBubbles(el, ui.log, h.scrollDown);
+  client.on("message.delta", function (data) {
+    if (ours(data)) onDelta(data);
+  });
 
   client.on("bot.step", function (step) {
     if (!ours(step)) return;

@@ -937,6 +937,39 @@
     });
   };
 
+  // src/console/console-agents.js
+  function agentText(body) {
+    switch (body.kind) {
+      case "list":
+        return (body.text ? body.text + " " : "") + body.items.map(function(item) {
+          return "• " + item.title;
+        }).join(" ");
+      case "site_info":
+        return "📍 " + body.name + (body.address ? ", " + body.address : "");
+      case "rich_text":
+        return new DOMParser().parseFromString(body.html, "text/html").body.textContent || "";
+      case "related":
+      case "everyone_asking":
+        return (body.text ? body.text + ": " : "") + body.questions.join(" · ");
+      default:
+        return null;
+    }
+  }
+  function agentNote(summary) {
+    var parts = [];
+    var place = summary.visitor_location;
+    if (place) {
+      var where = [place.name, place.street, place.district, place.city, place.province, place.country].filter(Boolean);
+      parts.push("📍 " + (where.length ? where.join(", ") : place.latitude + ", " + place.longitude));
+    }
+    if (summary.handoff)
+      parts.push(
+        "Bot hand-off: " + summary.handoff.reason + (summary.handoff.summary ? " — " + summary.handoff.summary : "")
+      );
+    if (summary.controller === "bot") parts.push("The bot is answering");
+    return parts.join(" · ");
+  }
+
   // src/console/console-render.js
   var CONNECTION_WORDS = {
     connecting: "Connecting…",
@@ -974,7 +1007,7 @@
       return (body.text ? body.text + " " : "") + "[" + body.files.map(function(file) {
         return file.name;
       }).join(", ") + "]";
-    return body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
+    return agentText(body) || body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
   }
   function clock(iso) {
     var date = new Date(iso);
@@ -1175,6 +1208,9 @@
     var summary = conversation.summary;
     byId("conversation-title").textContent = visitorName(summary);
     byId("conversation-verified").hidden = !summary.visitor_verified;
+    var note = agentNote(summary);
+    byId("conversation-agent").hidden = !note;
+    byId("conversation-agent").textContent = note;
     byId("conversation-status").textContent = conversation.isOpen() ? "" : "Closed";
     var rating = summary.rating;
     var rated = byId("conversation-rating");
@@ -1886,6 +1922,12 @@
     var conversation = state.conversations.get(data.conversation_id);
     if (data.reason === "rated") {
       if (conversation) sync.loadRating(conversation).catch(function() {
+      });
+      return;
+    }
+    if (conversation && data.controller) conversation.summary.controller = data.controller;
+    if (data.reason === "visitor_location" || data.reason === "bot_handoff") {
+      if (conversation) sync.loadConversation(conversation.id).catch(function() {
       });
       return;
     }

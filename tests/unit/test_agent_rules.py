@@ -41,7 +41,11 @@ def conversation(**fields: Any) -> dict[str, Any]:
         ({"bot_in_control": False, "operator_id": "u_1"}, "human"),
         ({"bot_in_control": False, "status": "closed", "operator_id": "u_1"}, "closed"),
         ({"status": "closed"}, "closed"),
-        ({"agent_id": None}, None),  # no external bot: no controller
+        ({"agent_id": None}, None),  # no bot: no controller
+        # A scripted bot: the same model, without the flag.
+        ({"agent_id": None, "bot_in_control": False, "member_ids": ["v_1", "bot_faq"]}, "bot"),
+        ({"agent_id": None, "member_ids": ["v_1", "bot_faq"], "status": "queued"}, "queued"),
+        ({"agent_id": None, "member_ids": ["v_1", "bot_faq", "u_1"], "operator_id": "u_1"}, "human"),
     ],
 )
 def test_the_controller_follows_the_flag_the_status_and_the_operator(fields: dict[str, Any], controller: str) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from parley.contracts.agents import Controller, agent_bot_id
+from parley.contracts.bot import script_id_of
 from parley.contracts.errors import ErrorCode, ParleyError
 
 
@@ -20,16 +21,24 @@ def agent_of(doc: dict[str, Any]) -> str | None:
     return agent_bot_id(agent) if isinstance(agent, str) else None
 
 
+def has_script_bot(doc: dict[str, Any]) -> bool:
+    return any(script_id_of(member) is not None for member in doc.get("member_ids", []))
+
+
 def controller_of(doc: dict[str, Any]) -> Controller | None:
-    """The conversation's controller; None when no external bot serves it."""
-    if agent_of(doc) is None:
+    """The conversation's controller; None when no bot serves it.
+
+    A scripted bot (chatbot_engine) is the same model without the flag: it answers while the
+    conversation is open and no operator holds it (its forward step queues it for a human)."""
+    external = agent_of(doc) is not None
+    if not external and not has_script_bot(doc):
         return None
     if doc["status"] == "closed":
         return "closed"
-    if doc.get("bot_in_control"):
-        return "bot"
     if doc.get("operator_id"):
         return "human"
+    if doc.get("bot_in_control") if external else doc["status"] == "open":
+        return "bot"
     return "queued"
 
 

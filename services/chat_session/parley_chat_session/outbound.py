@@ -61,8 +61,12 @@ def event(
 
 
 def created(doc: dict[str, Any]) -> list[OutboundEvent]:
-    """conversation.created for every subscriber; conversation.started for its bot, if it has it."""
+    """conversation.created (and visitor.identified for a signed identity) for every subscriber;
+    conversation.started for its bot, if it has it."""
     events = [event(doc, "conversation.created", "0", occurred_at=doc.get("created_at"))]
+    if doc.get("visitor_verified"):  # the channel's site signed who the visitor is (docs/client.md)
+        data = {"visitor_name": doc.get("visitor_name", "")}
+        events.append(event(doc, "visitor.identified", "verified", data, occurred_at=doc.get("created_at")))
     bot_id = bot_controlling(doc)
     if bot_id is not None:
         location = doc.get("visitor_location")

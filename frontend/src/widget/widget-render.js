@@ -342,9 +342,13 @@ export function widgetEvents(Widget) {
     clearTimeout(Widget.typingTimer);
     ui.status.textContent = data.active ? t("{name} is typing…", { name: data.name }) : statusText();
     if (data.active)
-      Widget.typingTimer = setTimeout(function () {
-        ui.status.textContent = statusText();
-      }, h.TYPING_SHOWN_MS);
+      Widget.typingTimer = setTimeout(
+        function () {
+          ui.status.textContent = statusText();
+        },
+        // A bot's typing says how long it lasts (docs/bots.md): a slow bot renews it.
+        data.ttl_seconds ? data.ttl_seconds * 1000 : h.TYPING_SHOWN_MS,
+      );
   });
 
   client.on("member.seen", function (data) {

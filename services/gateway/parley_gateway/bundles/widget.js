@@ -1295,9 +1295,13 @@
       clearTimeout(Widget.typingTimer);
       ui.status.textContent = data.active ? t("{name} is typing…", { name: data.name }) : statusText();
       if (data.active)
-        Widget.typingTimer = setTimeout(function() {
-          ui.status.textContent = statusText();
-        }, h.TYPING_SHOWN_MS);
+        Widget.typingTimer = setTimeout(
+          function() {
+            ui.status.textContent = statusText();
+          },
+          // A bot's typing says how long it lasts (docs/bots.md): a slow bot renews it.
+          data.ttl_seconds ? data.ttl_seconds * 1e3 : h.TYPING_SHOWN_MS
+        );
     });
     client.on("member.seen", function(data) {
       if (!ours(data) || mine({ author_id: data.user_id })) return;

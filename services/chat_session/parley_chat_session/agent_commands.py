@@ -82,7 +82,7 @@ class AgentCommands:
 
     async def open_draft(self, command: AgentOpenDraft) -> DraftState:
         doc = await self.conversation_of(command.bot_id, command.conversation_id)
-        earlier = await self._keys.claim(command.bot_id, command.idempotency_key, command.TYPE, doc["_id"])
+        earlier = await self._keys.claim(command.bot_id, command.idempotency_key, command.TYPE, doc["_id"]) or {}
         if earlier.get("draft_id"):
             return await self._draft_state(str(earlier["draft_id"]), doc["_id"], duplicate=True)
         require_control(doc, command.bot_id)

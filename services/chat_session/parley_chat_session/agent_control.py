@@ -63,11 +63,17 @@ class AgentControl:
     async def handoff(self, command: AgentHandoff, trace_id: str | None) -> ControlState:
         doc = await self._commands.conversation_of(command.bot_id, command.conversation_id)
         earlier = await self._keys.claim(command.bot_id, command.idempotency_key, command.TYPE, doc["_id"])
-        if earlier.get("done"):  # a retry: its event again (same id), the state as it is now
+        if earlier is not None and earlier.get("done"):  # a retry: its event again (same id), the state now
             await self._announce.outbound(self._handoff_event(doc, command.idempotency_key, earlier), trace_id)
             return control_state(doc, duplicate=True)
-        require_control(doc, command.bot_id)
-        handed = await self._hand_off(doc, command.bot_id, command.reason, command.summary, trace_id)
+        if earlier is not None and doc.get("handoff") and not doc.get("bot_in_control"):
+            # The first attempt died after its write: routing is asked again (it answers what it
+            # did if it did), and the event goes out, instead of refusing the retry with 9202.
+            await self._queue.request(doc["_id"], trace_id)
+            handed = await self._store.get(doc["_id"])
+        else:
+            require_control(doc, command.bot_id)
+            handed = await self._hand_off(doc, command.bot_id, command.reason, command.summary, trace_id)
         record = {"done": True, "reason": command.reason, "summary": command.summary}
         await self._keys.done(command.bot_id, command.idempotency_key, **record)
         await self._announce.outbound(self._handoff_event(handed, command.idempotency_key, record), trace_id)

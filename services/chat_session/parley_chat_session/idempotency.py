@@ -27,11 +27,12 @@ class IdempotencyKeys:
     def _key(self, bot_id: str, key: str) -> str:
         return f"{self._prefix}chat:agent-key:{bot_id}:{key}"
 
-    async def claim(self, bot_id: str, key: str, command_type: str, conversation_id: str) -> dict[str, Any]:
-        """What an earlier use of the key recorded ({} the first time); 9208 for another command's key."""
+    async def claim(self, bot_id: str, key: str, command_type: str, conversation_id: str) -> dict[str, Any] | None:
+        """None the first time; then what an earlier use of the key recorded ({}: it was claimed,
+        and may have died half-way). 9208 for a key of another command or conversation."""
         record = {"type": command_type, "conversation_id": conversation_id}
         if await self._cache.set(self._key(bot_id, key), orjson.dumps(record), nx=True, ex=KEY_TTL_SECONDS):
-            return {}
+            return None
         raw = await self._cache.get(self._key(bot_id, key))
         earlier: dict[str, Any] = orjson.loads(raw) if raw else record
         if earlier.get("type") != command_type or earlier.get("conversation_id") != conversation_id:

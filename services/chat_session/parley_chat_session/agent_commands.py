@@ -33,6 +33,7 @@ from parley_chat_session.draft_stream import DeltaStream
 from parley_chat_session.drafts import DraftStore
 from parley_chat_session.idempotency import IdempotencyKeys
 from parley_chat_session.message_store import MessageStore
+from parley_chat_session.metrics import DELTAS_APPENDED
 from parley_chat_session.rich_text import sanitised_html
 
 
@@ -99,6 +100,7 @@ class AgentCommands:
         require_control(doc, command.bot_id)
         appended = await self._drafts.append(command.draft_id, command.bot_id, doc["_id"], command.index, command.delta)
         if not appended.duplicate:
+            DELTAS_APPENDED.inc()
             name = author_name(doc, command.bot_id)
             author = agent_user_id(command.bot_id)
             await self._stream.add(doc, command.draft_id, author, name, appended.offset, command.delta)

@@ -19,6 +19,7 @@ from parley.logs import get_logger
 from parley_chat_session.announcements import Announcer
 from parley_chat_session.delta_batching import DraftBuffer, Piece
 from parley_chat_session.drafts import DRAFT_IDLE_SECONDS
+from parley_chat_session.metrics import DELTA_FRAMES
 
 log = get_logger("parley.chat_session")
 
@@ -86,6 +87,7 @@ class DeltaStream:
                 text=piece.text,
             )
             await self._announce.delta(target.doc, delta)
+            DELTA_FRAMES.inc()
 
     def _forget_idle(self) -> None:
         """Drafts whose bot went quiet (expired in Redis too) are dropped from memory."""

@@ -6,9 +6,9 @@ the refusals an attacker meets.
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -23,6 +23,7 @@ from parley.contracts.agents import (
     AgentProgramAction,
     AgentTakeBack,
     AgentTyping,
+    BotFailed,
 )
 from parley.contracts.base import Envelope
 from parley.contracts.errors import ErrorCode, ParleyError
@@ -224,6 +225,24 @@ async def test_hand_off_to_an_operator_and_back(world: ChatWorld, setup: dict[st
     assert [e.data["reason"] for e in handoffs] == ["asked for a person"]
 
 
+async def test_a_bot_the_integrations_service_gave_up_on_is_handed_off(
+    world: ChatWorld, setup: dict[str, Any], outbound: Outbound
+) -> None:
+    _, conversation_id = await bot_conversation(world, setup)
+    failed = BotFailed(
+        bot_id=setup["bot_id"],
+        conversation_id=conversation_id,
+        event_id="ev_x",
+        reason="timeout",
+        detail="5 attempts",
+        occurred_at=datetime.now(UTC),
+    )
+    await world.bus.publish_event(failed)
+    await world.until(conversation_id, lambda c: c["controller"] in ("human", "queued"), "handed off")
+    handoffs = await eventually(lambda: outbound.of(conversation_id, "bot.handoff"), what="bot.handoff")
+    assert handoffs[0].data["reason"] == "bot_failed"
+
+
 async def test_a_program_action_round_trip_location_and_expression_notice(
     world: ChatWorld, setup: dict[str, Any], outbound: Outbound
 ) -> None:
@@ -301,4 +320,3 @@ async def test_what_an_attacker_meets(world: ChatWorld, setup: dict[str, Any]) -
     ] == ErrorCode.UNKNOWN_ACTION
     far = {"conversation_id": conversation_id, "location": {"latitude": 91, "longitude": 0}}
     assert (await visitor.ws.request("location", far, timeout=WAIT_SECONDS))["data"]["code"] == ErrorCode.INVALID_FRAME
-    await asyncio.sleep(0)

@@ -78,7 +78,8 @@ class Announcer:
 
     async def rated(self, doc: dict[str, Any], rating: int, comment: str) -> None:
         """The visitor rated the conversation: ``conversation.updated`` (reason ``rated``) to its
-        operators, present and past, who read the rating back. No bus event: nothing else acts on it."""
+        operators, present and past, who read the rating back, and ``rating.created`` for webhooks
+        (no other bus event: no service acts on it)."""
         operators = [*doc.get("past_operator_ids", []), doc.get("operator_id")]
         targets = list(dict.fromkeys(user for user in operators if user and user != doc["visitor_id"]))
         update = ConversationUpdated(

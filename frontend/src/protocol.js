@@ -29,6 +29,16 @@ export const ErrorCode = Object.freeze({
   FILE_PENDING: 9112,
   UNKNOWN_FILE: 9113,
   ORIGIN_NOT_ALLOWED: 9114,
+  BOT_NOT_A_MEMBER: 9201,
+  BOT_NOT_IN_CONTROL: 9202,
+  UNKNOWN_DRAFT: 9203,
+  DRAFT_OUT_OF_ORDER: 9204,
+  DRAFT_TOO_LONG: 9205,
+  DRAFT_FINISHED: 9206,
+  TOO_MANY_DRAFTS: 9207,
+  IDEMPOTENCY_KEY_REUSED: 9208,
+  HELD_BY_HUMAN: 9209,
+  UNKNOWN_ACTION: 9210,
   INTERNAL: 9500,
   UNAVAILABLE: 9503,
 });
@@ -63,6 +73,9 @@ export const CLIENT_FRAME_TYPES = Object.freeze([
   "conversation.close",
   "conversation.rate",
   "operator.availability",
+  "program.result",
+  "expression.notice",
+  "location",
 ]);
 
 /** Frames the server sends (`type`). */
@@ -78,6 +91,7 @@ export const SERVER_FRAME_TYPES = Object.freeze([
   "typing",
   "history",
   "resume.done",
+  "message.delta",
   "queue.position",
   "queue.changed",
   "robot.status",

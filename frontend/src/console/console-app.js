@@ -172,6 +172,12 @@ function onConversationUpdated(data) {
     if (conversation) sync.loadRating(conversation).catch(function () {});
     return;
   }
+  if (conversation && data.controller) conversation.summary.controller = data.controller;
+  if (data.reason === "visitor_location" || data.reason === "bot_handoff") {
+    // The location or the bot's hand-off note is on the conversation's detail: read it again.
+    if (conversation) sync.loadConversation(conversation.id).catch(function () {});
+    return;
+  }
   if (mine && data.status !== "closed" && !conversation) {
     sync.loadConversation(data.conversation_id).catch(function () {});
     return;

@@ -1,5 +1,6 @@
 /* Parley operator console: drawing the state into the page. Every text from the network goes
  * in through textContent, never as HTML. */
+import { agentNote, agentText } from "./console-agents.js";
 
 var CONNECTION_WORDS = {
   connecting: "Connecting…",
@@ -50,7 +51,7 @@ function messageText(message) {
         .join(", ") +
       "]"
     );
-  return body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
+  return agentText(body) || body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
 }
 
 function clock(iso) {
@@ -278,6 +279,9 @@ function renderConversation(state) {
   byId("conversation-title").textContent = visitorName(summary);
   // Signed by the channel's site (docs/client.md): the name is the site's customer, not typed in.
   byId("conversation-verified").hidden = !summary.visitor_verified;
+  var note = agentNote(summary);
+  byId("conversation-agent").hidden = !note;
+  byId("conversation-agent").textContent = note;
   byId("conversation-status").textContent = conversation.isOpen() ? "" : "Closed";
   var rating = summary.rating;
   var rated = byId("conversation-rating");

@@ -2,6 +2,7 @@
  * notices), bot steps with answer buttons, quick replies, typing, seen ticks, queue position,
  * the connection's state and errors in plain words. widget.js calls widgetEvents(widget) once it
  * has built its frame. */
+import { agentContent, draftBubbles, noticeExpression } from "./agent-render.js";
 import { locale, t } from "./i18n.js";
 
 /** Wires the server's frames to the widget's frame (ui) once widget.js has built it. */
@@ -36,6 +37,7 @@ export function widgetEvents(Widget) {
       showChips(message.body);
       ui.log.appendChild(el("li", { class: "msg meta", "data-seq": String(message.seq), hidden: "" })); // keeps its place in seq order
     } else ui.log.appendChild(messageItem(message));
+    if (!mine(message)) noticeExpression(client, message);
     h.scrollDown();
     if (!mine(message) && message.kind !== "notice" && message.kind !== "erased") noteUnread(message);
     h.reportRead();
@@ -240,7 +242,10 @@ export function widgetEvents(Widget) {
       case "suggestions":
         return choiceList(body.text, body.suggestions);
       default:
-        return el("p", { class: "aside", text: body.text || body.code || body.mood || body.attitude || "" });
+        return (
+          agentContent(body, el, h.sendText) ||
+          el("p", { class: "aside", text: body.text || body.code || body.mood || body.attitude || "" })
+        );
     }
   }
 
@@ -303,6 +308,11 @@ export function widgetEvents(Widget) {
     });
   }
 
+  var onDelta = draftBubbles(el, ui.log, h.scrollDown);
+  client.on("message.delta", function (data) {
+    if (ours(data)) onDelta(data);
+  });
+
   client.on("bot.step", function (step) {
     if (!ours(step)) return;
     ui.answers.textContent = "";
@@ -332,9 +342,13 @@ export function widgetEvents(Widget) {
     clearTimeout(Widget.typingTimer);
     ui.status.textContent = data.active ? t("{name} is typing…", { name: data.name }) : statusText();
     if (data.active)
-      Widget.typingTimer = setTimeout(function () {
-        ui.status.textContent = statusText();
-      }, h.TYPING_SHOWN_MS);
+      Widget.typingTimer = setTimeout(
+        function () {
+          ui.status.textContent = statusText();
+        },
+        // A bot's typing says how long it lasts (docs/bots.md): a slow bot renews it.
+        data.ttl_seconds ? data.ttl_seconds * 1000 : h.TYPING_SHOWN_MS,
+      );
   });
 
   client.on("member.seen", function (data) {

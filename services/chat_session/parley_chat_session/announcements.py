@@ -25,14 +25,18 @@ from parley.contracts.events import (
 from parley.contracts.frames import (
     ConversationUpdated,
     MemberSeen,
+    MessageDelta,
     MessageNew,
     Notice,
     QueuePosition,
     Typing,
     server_frame,
 )
+from parley.contracts.integrations import OutboundEvent
 from parley.contracts.messages import Message
 from parley.deliveries import DeliveryPublisher
+from parley_chat_session import outbound
+from parley_chat_session.controller import controller_of
 
 
 class Announcer:
@@ -45,7 +49,10 @@ class Announcer:
             conversation_id=doc["_id"], channel_id=doc["channel_id"], member_ids=doc["member_ids"]
         )
         await self._bus.publish_event(event, trace_id=trace_id)
-        await self._to_live(doc["member_ids"], "conversation.updated", ConversationUpdated(**event.model_dump()))
+        update = ConversationUpdated(**event.model_dump(), controller=controller_of(doc))
+        await self._to_live(doc["member_ids"], "conversation.updated", update)
+        for happened in outbound.created(doc):
+            await self.outbound(happened, trace_id)
 
     async def updated(
         self, doc: dict[str, Any], reason: str, also_tell: Iterable[str] = (), trace_id: str | None = None
@@ -63,12 +70,16 @@ class Announcer:
         await self._bus.publish_event(event, trace_id=trace_id)
         removed = [user for user in also_tell if user not in doc["member_ids"]]
         # The members, and those who just stopped being members (their last word of it).
-        update = ConversationUpdated(**event.model_dump())
+        update = ConversationUpdated(**event.model_dump(), controller=controller_of(doc))
         await self._to_live([*doc["member_ids"], *removed], "conversation.updated", update)
+        happened = outbound.updated(doc, reason)
+        if happened is not None:
+            await self.outbound(happened, trace_id)
 
-    async def rated(self, doc: dict[str, Any]) -> None:
+    async def rated(self, doc: dict[str, Any], rating: int, comment: str) -> None:
         """The visitor rated the conversation: ``conversation.updated`` (reason ``rated``) to its
-        operators, present and past, who read the rating back. No bus event: nothing else acts on it."""
+        operators, present and past, who read the rating back, and ``rating.created`` for webhooks
+        (no other bus event: no service acts on it)."""
         operators = [*doc.get("past_operator_ids", []), doc.get("operator_id")]
         targets = list(dict.fromkeys(user for user in operators if user and user != doc["visitor_id"]))
         update = ConversationUpdated(
@@ -78,18 +89,24 @@ class Announcer:
             status=doc["status"],
             operator_id=doc.get("operator_id"),
             reason="rated",
+            controller=controller_of(doc),
         )
         await self._to_live(targets, "conversation.updated", update)
+        await self.outbound(outbound.rated(doc, rating, comment))
 
-    async def message(self, message: Message, member_ids: list[str], trace_id: str | None = None) -> None:
+    async def message(
+        self, message: Message, member_ids: list[str], trace_id: str | None = None, *, doc: dict[str, Any]
+    ) -> None:
         """``message.new`` to every member's channel with the conversation's newest seq recorded
         (one Redis script), then ``message.created`` for web push (which members no node held)
-        and the chatbot."""
+        and the chatbot, then the outbound ``message.created`` (webhooks; the conversation's
+        bot for a visitor's message while it controls ``doc``, the conversation as it was read)."""
         frame = MessageNew(conversation_id=message.conversation_id, seq=message.seq, message=message)
         payload = server_frame("message.new", frame).decode()
         reached = await self._live.message(message.conversation_id, message.seq, member_ids, payload)
         event = MessageCreated(message=message, member_ids=member_ids, live_member_ids=sorted(reached))
         await self._bus.publish_event(event, trace_id=trace_id)
+        await self.outbound(outbound.message_created(doc, message), trace_id)
 
     async def closed(self, doc: dict[str, Any], trace_id: str | None = None) -> None:
         event = ConversationClosed(
@@ -100,8 +117,19 @@ class Announcer:
             reason=doc.get("close_reason") or "closed",
         )
         await self._bus.publish_event(event, trace_id=trace_id)
-        closed = ConversationUpdated(**event.model_dump(exclude={"closed_by"}), status="closed")
+        closed = ConversationUpdated(
+            **event.model_dump(exclude={"closed_by"}), status="closed", controller=controller_of(doc)
+        )
         await self._to_live(doc["member_ids"], "conversation.updated", closed)
+        await self.outbound(outbound.closed(doc), trace_id)
+
+    async def outbound(self, event: OutboundEvent, trace_id: str | None = None) -> None:
+        """For webhooks and the conversation's external bot (the integrations service delivers it)."""
+        await self._bus.publish_event(event, trace_id=trace_id)
+
+    async def delta(self, doc: dict[str, Any], delta: MessageDelta) -> None:
+        """A piece of a bot's streamed reply, to the members (no bus event: the finished message is one)."""
+        await self._to_live(doc["member_ids"], "message.delta", delta)
 
     async def notice(
         self,
@@ -128,13 +156,19 @@ class Announcer:
         )
 
     async def typing(
-        self, doc: dict[str, Any], user_id: str, name: str, active: bool, trace_id: str | None = None
+        self,
+        doc: dict[str, Any],
+        user_id: str,
+        name: str,
+        active: bool,
+        trace_id: str | None = None,
+        *,
+        ttl_seconds: int | None = None,
     ) -> None:
         """Relayed to the other members only (nobody needs to see their own typing); no bus event."""
         others = [member for member in doc["member_ids"] if member != user_id]
-        await self._to_live(
-            others, "typing", Typing(conversation_id=doc["_id"], user_id=user_id, name=name, active=active)
-        )
+        typing = Typing(conversation_id=doc["_id"], user_id=user_id, name=name, active=active, ttl_seconds=ttl_seconds)
+        await self._to_live(others, "typing", typing)
 
     async def to_users(self, user_ids: list[str], frame: dict[str, Any], trace_id: str | None = None) -> None:
         """A declared server frame, given as a dict, to these users' live connections."""

@@ -5,9 +5,24 @@ from __future__ import annotations
 import asyncio
 import secrets
 
+from parley.contracts.agents import (
+    AgentAppendDraft,
+    AgentFinishDraft,
+    AgentHandoff,
+    AgentOpenDraft,
+    AgentPosted,
+    AgentPostMessage,
+    AgentProgramAction,
+    AgentTakeBack,
+    AgentTyping,
+    BotFailed,
+    ControlState,
+    DraftState,
+)
 from parley.contracts.base import Envelope
 from parley.contracts.bot import ContactCollected
 from parley.contracts.commands import (
+    AttachLocation,
     Caller,
     CloseConversation,
     MarkSeen,
@@ -19,9 +34,11 @@ from parley.contracts.commands import (
     SendMessage,
     SessionOpened,
     SetTyping,
+    SubmitProgramResult,
 )
 from parley.contracts.errors import ParleyError
 from parley.contracts.events import ConversationClosed, PresenceChanged, StaffRestored, StaffWithdrawn
+from parley.contracts.integrations import BotChanged
 from parley.http_api import HttpApi
 from parley.logs import get_logger
 from parley.runtime import Service
@@ -60,11 +77,13 @@ def build_service(settings: ChatSessionSettings) -> Service:
     service.on_startup(parts.create_indexes)
     service.on_stop(parts.verifier.close)
     _register_commands(service, parts)
-    register_history(service)
+    register_history(service, parts.drafts)
     register_newest_seqs(service)
     register_conversation_access(service)
     register_privacy(service, parts.closing, parts.uploads)
     _register_events(service, parts)
+    _register_agents(service, parts)
+    service.on_stop(parts.deltas.stop)
     _register_staff_events(
         service, StaffWithdrawal(parts.withdrawn, parts.channels, removal, parts.queue, parts.profiles)
     )
@@ -139,6 +158,61 @@ def _register_events(service: Service, parts: Components) -> None:
     service.bus.on_event(PresenceChanged, on_presence)
     service.bus.on_event(ConversationClosed, on_closed)
     service.bus.on_event(ContactCollected, on_contact)
+
+
+def _register_agents(service: Service, parts: Components) -> None:
+    """The agents commands an external bot's API calls become (docs/bots.md), what the visitor's
+    client sends for the bot, and what the integrations service reports."""
+    agents, control, inputs = parts.agents, parts.agent_control, parts.visitor_inputs
+
+    async def post(command: AgentPostMessage, envelope: Envelope) -> AgentPosted:
+        return await agents.post(command, envelope.trace_id)
+
+    async def program_action(command: AgentProgramAction, envelope: Envelope) -> AgentPosted:
+        return await agents.program_action(command, envelope.trace_id)
+
+    async def open_draft(command: AgentOpenDraft, _envelope: Envelope) -> DraftState:
+        return await agents.open_draft(command)
+
+    async def append(command: AgentAppendDraft, _envelope: Envelope) -> DraftState:
+        return await agents.append(command)
+
+    async def finish(command: AgentFinishDraft, envelope: Envelope) -> AgentPosted:
+        return await agents.finish(command, envelope.trace_id)
+
+    async def typing(command: AgentTyping, _envelope: Envelope) -> None:
+        await agents.typing(command)
+
+    async def handoff(command: AgentHandoff, envelope: Envelope) -> ControlState:
+        return await control.handoff(command, envelope.trace_id)
+
+    async def take_back(command: AgentTakeBack, envelope: Envelope) -> ControlState:
+        return await control.take_back(command, envelope.trace_id)
+
+    async def program_result(command: SubmitProgramResult, envelope: Envelope) -> None:
+        await inputs.program_result(command, envelope.trace_id)
+
+    async def location(command: AttachLocation, envelope: Envelope) -> None:
+        await inputs.location(command, envelope.trace_id)
+
+    async def on_bot_changed(event: BotChanged, _envelope: Envelope) -> None:
+        await parts.agent_registry.apply(event)
+
+    async def on_bot_failed(event: BotFailed, envelope: Envelope) -> None:
+        await control.bot_failed(event, envelope.trace_id)
+
+    service.bus.on_command(AgentPostMessage, post)
+    service.bus.on_command(AgentProgramAction, program_action)
+    service.bus.on_command(AgentOpenDraft, open_draft)
+    service.bus.on_command(AgentAppendDraft, append)
+    service.bus.on_command(AgentFinishDraft, finish)
+    service.bus.on_command(AgentTyping, typing)
+    service.bus.on_command(AgentHandoff, handoff)
+    service.bus.on_command(AgentTakeBack, take_back)
+    service.bus.on_command(SubmitProgramResult, program_result)
+    service.bus.on_command(AttachLocation, location)
+    service.bus.on_event(BotChanged, on_bot_changed)
+    service.bus.on_event(BotFailed, on_bot_failed)
 
 
 def _register_staff_events(service: Service, withdrawal: StaffWithdrawal) -> None:

@@ -33,7 +33,7 @@ class Availability:
         self._picker = picker
 
     async def mode(self, channel: dict[str, Any]) -> Mode:
-        if channel.get("chatbot_script_id"):
+        if channel.get("chatbot_script_id") or channel.get("agent"):
             return "chatbot"
         if not open_now(channel.get("business_hours"), now()):
             return "offline_form"

@@ -183,6 +183,15 @@ class Channels:
     async def set_operators(self, channel_id: str, operator_ids: list[str]) -> dict[str, Any]:
         return await self.update(channel_id, {"operator_ids": operator_ids})
 
+    async def serve_by_agent(self, bot_id: str, agent: dict[str, Any] | None, channel_ids: list[str]) -> None:
+        """The external bot ``bot_id`` serves exactly ``channel_ids`` now (none when ``agent`` is None):
+        its entry is set on them and removed from every other channel that named it."""
+        served = channel_ids if agent is not None else []
+        if served:
+            await self._channels.update_many({"_id": {"$in": served}}, {"$set": {"agent": agent}})
+        await self._channels.update_many({"agent.bot_id": bot_id, "_id": {"$nin": served}}, {"$unset": {"agent": ""}})
+        self._copies.clear()  # this replica's copies; another's is at most CHANNEL_COPY_SECONDS old
+
     async def remember_round_robin(self, channel_id: str, operator_id: str) -> None:
         """Round-robin's cursor: the next pick starts after this operator."""
         await self._channels.update_one({"_id": channel_id}, {"$set": {"round_robin_last": operator_id}})

@@ -79,7 +79,7 @@ class Closing:
             },
             upsert=True,
         )
-        await self._announce.rated(doc)
+        await self._announce.rated(doc, rating, comment)
 
     async def rating_of(self, conversation_id: str) -> dict[str, Any] | None:
         return await self._ratings.find_one({"_id": conversation_id})

@@ -8,6 +8,9 @@ from parley.deliveries import DeliveryPublisher
 from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
+from parley_chat_session.agent_commands import AgentCommands
+from parley_chat_session.agent_control import AgentControl
+from parley_chat_session.agent_registry import AgentRegistry
 from parley_chat_session.announcements import Announcer
 from parley_chat_session.assignment import OperatorPicker
 from parley_chat_session.availability import Availability
@@ -18,6 +21,8 @@ from parley_chat_session.closing import Closing
 from parley_chat_session.conversation_clocks import ConversationClocks
 from parley_chat_session.conversation_store import ConversationStore
 from parley_chat_session.deadline_watch import DeadlineWatch
+from parley_chat_session.draft_stream import DeltaStream
+from parley_chat_session.drafts import DraftStore
 from parley_chat_session.files.limits import FileLimits
 from parley_chat_session.files.quota import UploadQuota
 from parley_chat_session.files.receiving import Receiver
@@ -25,6 +30,7 @@ from parley_chat_session.files.scanning import ClamdScanner
 from parley_chat_session.files.storage import GridFsStorage
 from parley_chat_session.files.uploads import UploadStore
 from parley_chat_session.handover import Handover
+from parley_chat_session.idempotency import IdempotencyKeys
 from parley_chat_session.locks import RedisMutex
 from parley_chat_session.member_state import MemberState
 from parley_chat_session.message_store import MessageStore
@@ -38,6 +44,7 @@ from parley_chat_session.settings import ChatSessionSettings
 from parley_chat_session.staffing import Staffing
 from parley_chat_session.transcript_mail import TranscriptMailer
 from parley_chat_session.transcripts import Transcripts
+from parley_chat_session.visitor_inputs import VisitorInputs
 from parley_chat_session.withdrawn_staff import WithdrawnStaff
 
 # Longest a replica may hold the assignment lock: a drain takes milliseconds per conversation,
@@ -71,6 +78,12 @@ class Components:
     uploads: UploadStore
     receiver: Receiver
     file_limits: FileLimits
+    agents: AgentCommands
+    agent_control: AgentControl
+    agent_registry: AgentRegistry
+    visitor_inputs: VisitorInputs
+    drafts: DraftStore
+    deltas: DeltaStream
 
     async def create_indexes(self) -> None:
         await self.channels.create_indexes()
@@ -120,6 +133,8 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         file_limits=file_limits,
     )
     transcripts = Transcripts(db, store, messages, closing)
+    drafts, deltas, keys = DraftStore(cache, prefix), DeltaStream(announcer), IdempotencyKeys(cache, prefix)
+    agents = AgentCommands(store, messages, announcer, drafts, deltas, keys)
     revocations = RevocationList(cache, prefix)
     scanner = (
         ClamdScanner(settings.chat_files_clamd_socket, settings.chat_files_clamd_timeout_seconds)
@@ -157,4 +172,10 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         uploads=uploads,
         receiver=Receiver(uploads, quota, scanner),
         file_limits=file_limits,
+        agents=agents,
+        agent_control=AgentControl(agents, store, channels, queue, announcer, notices, keys),
+        agent_registry=AgentRegistry(channels),
+        visitor_inputs=VisitorInputs(store, messages, announcer, cache, prefix),
+        drafts=drafts,
+        deltas=deltas,
     )

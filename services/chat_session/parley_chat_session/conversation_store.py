@@ -130,6 +130,37 @@ class ConversationStore:
             {"$addToSet": {"member_ids": user_id}, "$set": {f"members.{user_id}": member_entry(role, name)}},
         )
 
+    async def hand_off(self, conversation_id: str, agent_id: str, reason: str, summary: str) -> dict[str, Any] | None:
+        """The external bot gives the conversation up (docs/bots.md); None if it did not hold it."""
+        handoff = {"reason": reason, "summary": summary, "at": now().isoformat()}
+        return await self._change(
+            {"_id": conversation_id, "agent_id": agent_id, "bot_in_control": True, "status": {"$in": LIVE}},
+            {
+                "$set": {"bot_in_control": False, "handoff": handoff},
+                "$push": {"history": history_entry("handed_off", agent_id, detail=reason)},
+            },
+        )
+
+    async def take_back(self, conversation_id: str, agent_id: str) -> dict[str, Any] | None:
+        """The external bot controls the conversation again, out of the queue; None while an
+        operator holds it (or it is closed, or the bot holds it already)."""
+        return await self._change(
+            {
+                "_id": conversation_id,
+                "agent_id": agent_id,
+                "bot_in_control": False,
+                "operator_id": None,
+                "status": {"$in": LIVE},
+            },
+            {
+                "$set": {"bot_in_control": True, "status": "open", "queued_at": None, "queue_position": None},
+                "$push": {"history": history_entry("taken_back", agent_id)},
+            },
+        )
+
+    async def set_visitor_location(self, conversation_id: str, location: dict[str, Any]) -> dict[str, Any] | None:
+        return await self._change({"_id": conversation_id}, {"$set": {"visitor_location": location}})
+
     async def enqueue(self, conversation_id: str, since: datetime) -> dict[str, Any] | None:
         """Put a conversation without operator in its channel's queue; None if it has one or is closed."""
         return await self._change(

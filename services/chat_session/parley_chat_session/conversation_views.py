@@ -7,8 +7,10 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from parley.contracts.agents import Controller, VisitorLocation
 from parley.contracts.base import Model
 from parley.contracts.messages import Message
+from parley_chat_session.controller import controller_of
 
 
 class MemberView(Model):
@@ -23,7 +25,10 @@ class MemberView(Model):
 
 class HistoryEntry(Model):
     at: datetime
-    event: str = Field(description="opened, joined, left, removed (from the channel), transferred, reassigned, closed")
+    event: str = Field(
+        description="opened, joined, left, removed (from the channel), transferred, reassigned, closed, handed_off "
+        "and taken_back (by an external bot)"
+    )
     user_id: str
     name: str = ""
     detail: str = ""
@@ -57,6 +62,9 @@ class ConversationSummary(Model):
     unread: int | None = Field(
         None, description="Messages after the asking member's last seen seq (their own lists only)."
     )
+    controller: Controller | None = Field(
+        None, description="Who answers the visitor when an external bot serves the conversation (docs/bots.md)."
+    )
 
 
 class ConversationDetail(ConversationSummary):
@@ -64,6 +72,8 @@ class ConversationDetail(ConversationSummary):
     history: list[HistoryEntry]
     visitor_email: str | None = None
     rating: RatingView | None = None
+    visitor_location: VisitorLocation | None = Field(None, description="Where the visitor's client said it is.")
+    handoff: dict[str, str] | None = Field(None, description="The bot's hand-off: its reason and summary.")
 
 
 class ConversationList(Model):
@@ -105,6 +115,7 @@ def summary(doc: dict[str, Any], for_user: str | None = None) -> ConversationSum
         closed_by=doc.get("closed_by"),
         close_reason=doc.get("close_reason"),
         unread=unread,
+        controller=controller_of(doc),
     )
 
 
@@ -119,4 +130,6 @@ def detail(doc: dict[str, Any], rating: dict[str, Any] | None) -> ConversationDe
         history=[HistoryEntry(**entry) for entry in doc.get("history", [])],
         visitor_email=doc.get("visitor_email"),
         rating=RatingView(**{key: rating[key] for key in RatingView.model_fields}) if rating else None,
+        visitor_location=doc.get("visitor_location"),
+        handoff=doc.get("handoff"),
     )

@@ -14,15 +14,17 @@ from parley.logs import get_logger
 from parley.runtime import Service
 from parley_chat_session.access import is_member, require_member
 from parley_chat_session.conversation_store import ConversationStore
+from parley_chat_session.drafts import DraftStore
 from parley_chat_session.message_store import MessageStore
 
 log = get_logger("parley.chat_session")
 
 
 class HistoryReader:
-    def __init__(self, conversations: ConversationStore, messages: MessageStore) -> None:
+    def __init__(self, conversations: ConversationStore, messages: MessageStore, drafts: DraftStore) -> None:
         self._conversations = conversations
         self._messages = messages
+        self._drafts = drafts
 
     async def read(self, command: GetHistory) -> History:
         """The page ``command`` asks for; NOT_A_MEMBER / UNKNOWN_CONVERSATION refusals are logged."""
@@ -60,13 +62,18 @@ class HistoryReader:
         )
         # The conversation's counter is raised just after each insert: the stored newest may be ahead.
         last_seq = max(int(conversation.get("last_seq", 0)), await self._messages.newest_seq(conversation_id))
-        return History(conversation_id=conversation_id, messages=messages, has_more=has_more, last_seq=last_seq)
+        # A bot's replies still streaming, read after the page: one finished meanwhile is in a
+        # later page as its message, never lost between the two reads.
+        drafts = await self._drafts.open_of(conversation_id) if conversation.get("agent_id") else []
+        return History(
+            conversation_id=conversation_id, messages=messages, has_more=has_more, last_seq=last_seq, drafts=drafts
+        )
 
 
-def register_history(service: Service) -> HistoryReader:
+def register_history(service: Service, drafts: DraftStore) -> HistoryReader:
     """Serve ``chat_session.history`` on the service's bus."""
     conversations = ConversationStore(service.db)
-    reader = HistoryReader(conversations, MessageStore(service.db, conversations))
+    reader = HistoryReader(conversations, MessageStore(service.db, conversations), drafts)
 
     async def on_history(command: GetHistory, _envelope: Envelope) -> History:
         return await reader.read(command)

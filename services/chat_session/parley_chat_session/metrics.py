@@ -35,3 +35,8 @@ FILE_BYTES_DELETED = Counter(
     "parley_file_bytes_deleted_total",
     "Bytes of uploaded files deleted (unsent, retention, erasure); stored minus deleted is what storage holds.",
 )
+DELTA_FRAMES = Counter(
+    "parley_message_delta_frames_total",
+    "message.delta frames sent for bots' streamed replies (after batching: compare with deltas appended).",
+)
+DELTAS_APPENDED = Counter("parley_draft_deltas_appended_total", "Deltas bots appended to their streamed replies.")

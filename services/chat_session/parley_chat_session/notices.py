@@ -27,5 +27,5 @@ class Notices:
         fields = {"author_id": author_id, "author_role": role, "author_name": name, "kind": "notice", "body": text}
         fields["client_msg_id"] = key
         await self._messages.append(
-            doc["_id"], fields, lambda message: self._announce.message(message, doc["member_ids"], trace_id)
+            doc["_id"], fields, lambda message: self._announce.message(message, doc["member_ids"], trace_id, doc=doc)
         )

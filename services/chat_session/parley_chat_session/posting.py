@@ -146,7 +146,7 @@ class Posting:
             existing = await self._messages.by_client_id(located.doc["_id"], caller.user_id, command.client_msg_id)
             if existing is not None:  # only ever the caller's own message of this conversation
                 # Announced again: the first attempt may have died before its event went out.
-                await self._announce.message(existing, located.doc["member_ids"], trace_id)
+                await self._announce.message(existing, located.doc["member_ids"], trace_id, doc=located.doc)
                 return MessageAccepted(message=existing, duplicate=True)
         answered = await self._answered_command(caller, command.conversation_id, command.client_msg_id)
         return MessageAccepted(command=answered) if answered is not None else None
@@ -250,7 +250,7 @@ class Posting:
         message, duplicate = await self._messages.append(
             doc["_id"],
             fields,
-            lambda stored: self._announce.message(stored, doc["member_ids"], trace_id),
+            lambda stored: self._announce.message(stored, doc["member_ids"], trace_id, doc=doc),
             known_last_seq=doc.get("last_seq"),
             reply_clock=clock,
         )

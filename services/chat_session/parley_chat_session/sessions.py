@@ -71,9 +71,13 @@ def new_conversation(conversation_id: str, channel: dict[str, Any], reservation:
     stamp = now()
     visitor_id, visitor_name = reservation["visitor_id"], reservation.get("visitor_name", "")
     script = channel.get("chatbot_script_id")
-    needs_operator = not script
+    # An external bot (docs/bots.md) takes the channel's conversations before any script.
+    agent = channel.get("agent")
+    needs_operator = not script and not agent
     members = {visitor_id: member_entry("visitor", visitor_name)}
-    if script:  # the channel's chatbot is there from the start: it answers first
+    if agent:
+        members[agent["user_id"]] = member_entry("bot", agent.get("name", ""))
+    elif script:  # the channel's chatbot is there from the start: it answers first
         members[bot_user_id(script)] = member_entry("bot", "")
     return {
         "_id": conversation_id,
@@ -101,6 +105,9 @@ def new_conversation(conversation_id: str, channel: dict[str, Any], reservation:
         "close_reason": None,
         "transcript_emailed_at": None,
         "history": [history_entry("opened", visitor_id, visitor_name)],
+        # The external bot serving it and whether it answers now (controller.py derives the rest).
+        "agent_id": agent["user_id"] if agent else None,
+        "bot_in_control": bool(agent),
     }
 
 

@@ -14,6 +14,7 @@ from typing import Any
 from parley.bus import Bus
 from parley.contracts.base import Command, new_id
 from parley.contracts.commands import (
+    AttachLocation,
     Caller,
     ChatbotAnswer,
     CloseConversation,
@@ -26,6 +27,7 @@ from parley.contracts.commands import (
     SessionOpened,
     SetAvailability,
     SetTyping,
+    SubmitProgramResult,
 )
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
 from parley.contracts.events import ClientStatusChanged, Heartbeats
@@ -37,10 +39,13 @@ from parley.contracts.frames import (
     ChatbotAnswerFrame,
     CloseFrame,
     Empty,
+    ExpressionNoticeFrame,
     HistoryFrame,
+    LocationFrame,
     MessageSendFrame,
     PingFrame,
     Pong,
+    ProgramResultFrame,
     RateFrame,
     ResumeDone,
     ResumeFrame,
@@ -96,6 +101,14 @@ def forwarded_command(frame: Any, caller: Caller) -> Command[Any] | None:
             return ChatbotAnswer(caller=caller, **frame.data.model_dump())
         case TimersFrame():
             return ControlTimers(caller=caller, **frame.data.model_dump())
+        case ExpressionNoticeFrame():
+            # bm-aichat's expression notice says the client rendered the expression: a delivery ack.
+            notice = frame.data
+            return MarkSeen(caller=caller, conversation_id=notice.conversation_id, seq=notice.seq, delivered_only=True)
+        case ProgramResultFrame():
+            return SubmitProgramResult(caller=caller, result=frame.data)
+        case LocationFrame():
+            return AttachLocation(caller=caller, **frame.data.model_dump())
     return None
 
 

@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 
 from parley.contracts.commands import GetHistory, History
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.contracts.frames import MAX_PAGE, MessageNew, server_frame
+from parley.contracts.frames import MAX_PAGE, MessageDelta, MessageNew, server_frame
 from parley.contracts.messages import Message
 from parley.logs import get_logger
 from parley.tokens import caller_of
@@ -274,7 +274,23 @@ class OrderedDelivery:
                 if not (page.has_more and page.messages):
                     break
             if not any(seq > cursor for seq in stream.held):
+                self._write_drafts(connection, page)
                 return
+
+    @staticmethod
+    def _write_drafts(connection: Connection, page: History) -> None:
+        """A bot's replies still streaming, whole so far (offset 0): the client shows them, and
+        the live deltas that follow extend them (docs/protocol.md, ``message.delta``)."""
+        for draft in page.drafts:
+            delta = MessageDelta(
+                conversation_id=draft.conversation_id,
+                draft_id=draft.draft_id,
+                author_id=draft.author_id,
+                author_name=draft.author_name,
+                offset=0,
+                text=draft.text,
+            )
+            connection.send("message.delta", server_frame("message.delta", delta).decode())
 
     def _write(self, connection: Connection, stream: ConversationStream, seq: int, payload: str) -> None:
         stream.held.pop(seq, None)

@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from parley.contracts.agents import DraftSnapshot, ProgramResultData, VisitorLocation
 from parley.contracts.base import Command, Contract, Model, contract
 from parley.contracts.bot import BotContent
 from parley.contracts.bounded import MessageSeq, Seq
@@ -135,6 +136,9 @@ class History(Model):
     messages: list[Message]
     has_more: bool
     last_seq: int = Field(description="The conversation's newest seq when the page was read.")
+    drafts: list[DraftSnapshot] = Field(
+        default_factory=list, description="A bot's streamed replies not finished yet (their text so far)."
+    )
 
 
 @contract("chat_session.history")
@@ -292,3 +296,25 @@ class ControlTimers(Command[None]):
     caller: Caller
     conversation_id: ConversationId
     action: Literal["pause", "resume", "stop"]
+
+
+# ---- what a visitor's client sends back to an external bot (docs/bots.md) -------------------
+
+
+@contract("chat_session.program_result")
+class SubmitProgramResult(Command[None]):
+    """The visitor's client answers a program action (bm-aichat ``M``); the bot gets a
+    ``program.result`` event. Refused (9210) when ``seq`` is no bot's program action, or was answered."""
+
+    caller: Caller
+    result: ProgramResultData
+
+
+@contract("chat_session.location")
+class AttachLocation(Command[None]):
+    """bm-aichat ``getLocation``: the visitor's client attaches where the visitor is; operators see
+    it on the conversation and the conversation's external bot gets it (a ``visitor.status`` event)."""
+
+    caller: Caller
+    conversation_id: ConversationId
+    location: VisitorLocation

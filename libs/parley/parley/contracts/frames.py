@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
+from parley.contracts.agents import Controller, ProgramResultData, VisitorLocation
 from parley.contracts.base import ClientKind, Model
 from parley.contracts.bot import RobotStatus
 from parley.contracts.bounded import MessageSeq, Seq
@@ -218,6 +219,38 @@ class AvailabilityFrame(_ClientFrame):
     data: AvailabilityData
 
 
+class ProgramResultFrame(_ClientFrame):
+    """The answer to a bot's program action (the ``action`` message at ``seq``)."""
+
+    type: Literal["program.result"]
+    data: ProgramResultData
+
+
+class ExpressionNoticeData(Model):
+    """bm-aichat expression notice: the client rendered the expression at ``seq`` (``status`` 1)."""
+
+    conversation_id: ConversationId
+    seq: MessageSeq
+    status: Literal[1] = 1
+
+
+class ExpressionNoticeFrame(_ClientFrame):
+    type: Literal["expression.notice"]
+    data: ExpressionNoticeData
+
+
+class LocationData(Model):
+    conversation_id: ConversationId
+    location: VisitorLocation
+
+
+class LocationFrame(_ClientFrame):
+    """bm-aichat ``getLocation``: where the visitor is, for the operators and the bot."""
+
+    type: Literal["location"]
+    data: LocationData
+
+
 ClientFrame = Annotated[
     AuthFrame
     | PingFrame
@@ -233,7 +266,10 @@ ClientFrame = Annotated[
     | TimersFrame
     | CloseFrame
     | RateFrame
-    | AvailabilityFrame,
+    | AvailabilityFrame
+    | ProgramResultFrame
+    | ExpressionNoticeFrame
+    | LocationFrame,
     Field(discriminator="type"),
 ]
 CLIENT_FRAME: TypeAdapter[ClientFrame] = TypeAdapter(ClientFrame)
@@ -273,6 +309,9 @@ class ConversationUpdated(Model):
     status: Literal["open", "queued", "closed"] = "open"
     operator_id: str | None = None
     reason: str = ""
+    controller: Controller | None = Field(
+        None, description="Who answers the visitor, for a conversation a bot serves (None: no bot, or not said)."
+    )
 
 
 class MemberSeen(Model):
@@ -286,6 +325,23 @@ class Typing(Model):
     user_id: str
     name: str = ""
     active: bool
+    ttl_seconds: int | None = Field(
+        None, ge=1, description="A bot's typing: stop showing it after this long unless renewed."
+    )
+
+
+class MessageDelta(Model):
+    """A piece of a bot's streamed reply (a draft). ``offset`` is how many characters of the draft
+    precede ``text``: a client that has fewer has missed a piece and asks history (which gives
+    open drafts) instead of showing a gap; one that has more ignores what it has already. The
+    finished reply arrives as ``message.new`` whose ``client_msg_id`` is the ``draft_id``."""
+
+    conversation_id: str
+    draft_id: str
+    author_id: str
+    author_name: str = ""
+    offset: int = Field(ge=0)
+    text: str
 
 
 class ResumeDone(Model):
@@ -358,6 +414,7 @@ SERVER_FRAME_DATA: dict[str, type[Model]] = {
     "typing": Typing,
     "history": History,
     "resume.done": ResumeDone,
+    "message.delta": MessageDelta,
     "queue.position": QueuePosition,
     "queue.changed": QueueChanged,
     "robot.status": RobotStatus,

@@ -29,6 +29,16 @@
     FILE_PENDING: 9112,
     UNKNOWN_FILE: 9113,
     ORIGIN_NOT_ALLOWED: 9114,
+    BOT_NOT_A_MEMBER: 9201,
+    BOT_NOT_IN_CONTROL: 9202,
+    UNKNOWN_DRAFT: 9203,
+    DRAFT_OUT_OF_ORDER: 9204,
+    DRAFT_TOO_LONG: 9205,
+    DRAFT_FINISHED: 9206,
+    TOO_MANY_DRAFTS: 9207,
+    IDEMPOTENCY_KEY_REUSED: 9208,
+    HELD_BY_HUMAN: 9209,
+    UNKNOWN_ACTION: 9210,
     INTERNAL: 9500,
     UNAVAILABLE: 9503
   });
@@ -59,7 +69,10 @@
     "timers",
     "conversation.close",
     "conversation.rate",
-    "operator.availability"
+    "operator.availability",
+    "program.result",
+    "expression.notice",
+    "location"
   ]);
   var SERVER_FRAME_TYPES = Object.freeze([
     "auth.ok",
@@ -73,6 +86,7 @@
     "typing",
     "history",
     "resume.done",
+    "message.delta",
     "queue.position",
     "queue.changed",
     "robot.status",

@@ -29,6 +29,16 @@
     FILE_PENDING: 9112,
     UNKNOWN_FILE: 9113,
     ORIGIN_NOT_ALLOWED: 9114,
+    BOT_NOT_A_MEMBER: 9201,
+    BOT_NOT_IN_CONTROL: 9202,
+    UNKNOWN_DRAFT: 9203,
+    DRAFT_OUT_OF_ORDER: 9204,
+    DRAFT_TOO_LONG: 9205,
+    DRAFT_FINISHED: 9206,
+    TOO_MANY_DRAFTS: 9207,
+    IDEMPOTENCY_KEY_REUSED: 9208,
+    HELD_BY_HUMAN: 9209,
+    UNKNOWN_ACTION: 9210,
     INTERNAL: 9500,
     UNAVAILABLE: 9503
   });
@@ -59,7 +69,10 @@
     "timers",
     "conversation.close",
     "conversation.rate",
-    "operator.availability"
+    "operator.availability",
+    "program.result",
+    "expression.notice",
+    "location"
   ]);
   var SERVER_FRAME_TYPES = Object.freeze([
     "auth.ok",
@@ -73,6 +86,7 @@
     "typing",
     "history",
     "resume.done",
+    "message.delta",
     "queue.position",
     "queue.changed",
     "robot.status",
@@ -865,6 +879,130 @@
     return words.replace(/\{(\w+)\}/g, (whole, name) => name in vars ? String(vars[name]) : whole);
   }
 
+  // src/widget/agent-render.js
+  var RICH_TAGS = [
+    "P",
+    "BR",
+    "B",
+    "STRONG",
+    "I",
+    "EM",
+    "U",
+    "UL",
+    "OL",
+    "LI",
+    "A",
+    "BLOCKQUOTE",
+    "CODE",
+    "PRE",
+    "H3",
+    "H4"
+  ];
+  var LINK_SCHEMES = ["http:", "https:", "mailto:"];
+  function agentContent(body, el, sendText) {
+    switch (body.kind) {
+      case "list":
+        return el("div", { class: "list" }, [
+          body.text ? el("p", { text: body.text }) : null,
+          el(
+            body.ordered ? "ol" : "ul",
+            {},
+            body.items.map(function(item) {
+              var title = item.url ? el("a", { href: item.url, target: "_blank", rel: "noopener", text: item.title }) : el("strong", { text: item.title });
+              return el("li", {}, [title, item.text ? el("span", { text: " " + item.text }) : null]);
+            })
+          )
+        ]);
+      case "site_info":
+        return el("div", { class: "site-info" }, [
+          el("strong", { text: body.name }),
+          body.address ? el("span", { text: body.address }) : null,
+          body.phone ? el("a", { href: "tel:" + body.phone, text: body.phone }) : null,
+          el("a", {
+            href: "https://www.openstreetmap.org/?mlat=" + body.latitude + "&mlon=" + body.longitude,
+            target: "_blank",
+            rel: "noopener",
+            text: "Map"
+          })
+        ]);
+      case "rich_text":
+        return richText(body.html, el);
+      case "related":
+      case "everyone_asking":
+        return el(
+          "div",
+          { class: "choices " + body.kind },
+          [body.text ? el("p", { text: body.text }) : null].concat(
+            body.questions.map(function(question) {
+              return el("button", {
+                type: "button",
+                class: "choice",
+                text: question,
+                onclick: function() {
+                  sendText(question);
+                }
+              });
+            })
+          )
+        );
+      default:
+        return null;
+    }
+  }
+  function richText(html, el) {
+    var box = el("div", { class: "rich-text" });
+    var parsed = new DOMParser().parseFromString(html, "text/html").body;
+    Array.prototype.forEach.call(parsed.childNodes, function(node) {
+      var kept = keep(node, el);
+      if (kept) box.appendChild(kept);
+    });
+    return box;
+  }
+  function keep(node, el) {
+    if (node.nodeType === 3) return document.createTextNode(node.textContent || "");
+    if (node.nodeType !== 1 || RICH_TAGS.indexOf(node.tagName) < 0) return null;
+    var attrs = {};
+    if (node.tagName === "A") {
+      var href = node.getAttribute("href") || "";
+      try {
+        if (LINK_SCHEMES.indexOf(new URL(href, location.href).protocol) >= 0) attrs.href = href;
+      } catch (e) {
+      }
+      attrs.target = "_blank";
+      attrs.rel = "noopener noreferrer nofollow";
+    }
+    var copy = el(node.tagName.toLowerCase(), attrs);
+    Array.prototype.forEach.call(node.childNodes, function(child) {
+      var kept = keep(child, el);
+      if (kept) copy.appendChild(kept);
+    });
+    return copy;
+  }
+  function draftBubbles(el, log, scrollDown) {
+    var texts = {};
+    return function onDelta(data) {
+      var bubble = log.querySelector('[data-client-msg-id="' + CSS.escape(data.draft_id) + '"]');
+      var known = texts[data.draft_id] || "";
+      if (data.offset > known.length) return;
+      known = known.slice(0, data.offset) + data.text;
+      texts[data.draft_id] = known;
+      if (!bubble) {
+        bubble = el("li", { class: "msg bot draft", "data-client-msg-id": data.draft_id, "aria-busy": "true" }, [
+          el("span", { class: "author", text: data.author_name || "Bot" }),
+          el("p", { class: "draft-text" })
+        ]);
+        log.appendChild(bubble);
+      }
+      bubble.querySelector(".draft-text").textContent = known;
+      scrollDown();
+    };
+  }
+  function noticeExpression(client, message) {
+    if (message.kind !== "bot" || message.body.kind !== "expression") return;
+    client.request("expression.notice", { conversation_id: message.conversation_id, seq: message.seq, status: 1 }).catch(function() {
+    });
+  }
+
   // src/widget/widget-render.js
   function widgetEvents(Widget) {
     var h = Widget.helpers;
@@ -889,6 +1027,7 @@
         showChips(message.body);
         ui.log.appendChild(el("li", { class: "msg meta", "data-seq": String(message.seq), hidden: "" }));
       } else ui.log.appendChild(messageItem(message));
+      if (!mine(message)) noticeExpression(client, message);
       h.scrollDown();
       if (!mine(message) && message.kind !== "notice" && message.kind !== "erased") noteUnread(message);
       h.reportRead();
@@ -1069,7 +1208,7 @@
         case "suggestions":
           return choiceList(body.text, body.suggestions);
         default:
-          return el("p", { class: "aside", text: body.text || body.code || body.mood || body.attitude || "" });
+          return agentContent(body, el, h.sendText) || el("p", { class: "aside", text: body.text || body.code || body.mood || body.attitude || "" });
       }
     }
     function choiceList(text, options) {
@@ -1124,6 +1263,10 @@
         );
       });
     }
+    var onDelta = draftBubbles(el, ui.log, h.scrollDown);
+    client.on("message.delta", function(data) {
+      if (ours(data)) onDelta(data);
+    });
     client.on("bot.step", function(step) {
       if (!ours(step)) return;
       ui.answers.textContent = "";
@@ -1152,9 +1295,13 @@
       clearTimeout(Widget.typingTimer);
       ui.status.textContent = data.active ? t("{name} is typing…", { name: data.name }) : statusText();
       if (data.active)
-        Widget.typingTimer = setTimeout(function() {
-          ui.status.textContent = statusText();
-        }, h.TYPING_SHOWN_MS);
+        Widget.typingTimer = setTimeout(
+          function() {
+            ui.status.textContent = statusText();
+          },
+          // A bot's typing says how long it lasts (docs/bots.md): a slow bot renews it.
+          data.ttl_seconds ? data.ttl_seconds * 1e3 : h.TYPING_SHOWN_MS
+        );
     });
     client.on("member.seen", function(data) {
       if (!ours(data) || mine({ author_id: data.user_id })) return;

@@ -29,6 +29,16 @@
     FILE_PENDING: 9112,
     UNKNOWN_FILE: 9113,
     ORIGIN_NOT_ALLOWED: 9114,
+    BOT_NOT_A_MEMBER: 9201,
+    BOT_NOT_IN_CONTROL: 9202,
+    UNKNOWN_DRAFT: 9203,
+    DRAFT_OUT_OF_ORDER: 9204,
+    DRAFT_TOO_LONG: 9205,
+    DRAFT_FINISHED: 9206,
+    TOO_MANY_DRAFTS: 9207,
+    IDEMPOTENCY_KEY_REUSED: 9208,
+    HELD_BY_HUMAN: 9209,
+    UNKNOWN_ACTION: 9210,
     INTERNAL: 9500,
     UNAVAILABLE: 9503
   });
@@ -59,7 +69,10 @@
     "timers",
     "conversation.close",
     "conversation.rate",
-    "operator.availability"
+    "operator.availability",
+    "program.result",
+    "expression.notice",
+    "location"
   ]);
   var SERVER_FRAME_TYPES = Object.freeze([
     "auth.ok",
@@ -73,6 +86,7 @@
     "typing",
     "history",
     "resume.done",
+    "message.delta",
     "queue.position",
     "queue.changed",
     "robot.status",
@@ -923,6 +937,39 @@
     });
   };
 
+  // src/console/console-agents.js
+  function agentText(body) {
+    switch (body.kind) {
+      case "list":
+        return (body.text ? body.text + " " : "") + body.items.map(function(item) {
+          return "• " + item.title;
+        }).join(" ");
+      case "site_info":
+        return "📍 " + body.name + (body.address ? ", " + body.address : "");
+      case "rich_text":
+        return new DOMParser().parseFromString(body.html, "text/html").body.textContent || "";
+      case "related":
+      case "everyone_asking":
+        return (body.text ? body.text + ": " : "") + body.questions.join(" · ");
+      default:
+        return null;
+    }
+  }
+  function agentNote(summary) {
+    var parts = [];
+    var place = summary.visitor_location;
+    if (place) {
+      var where = [place.name, place.street, place.district, place.city, place.province, place.country].filter(Boolean);
+      parts.push("📍 " + (where.length ? where.join(", ") : place.latitude + ", " + place.longitude));
+    }
+    if (summary.handoff)
+      parts.push(
+        "Bot hand-off: " + summary.handoff.reason + (summary.handoff.summary ? " — " + summary.handoff.summary : "")
+      );
+    if (summary.controller === "bot") parts.push("The bot is answering");
+    return parts.join(" · ");
+  }
+
   // src/console/console-render.js
   var CONNECTION_WORDS = {
     connecting: "Connecting…",
@@ -960,7 +1007,7 @@
       return (body.text ? body.text + " " : "") + "[" + body.files.map(function(file) {
         return file.name;
       }).join(", ") + "]";
-    return body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
+    return agentText(body) || body.text || body.title || body.caption || body.name || body.alt || "[" + body.kind + "]";
   }
   function clock(iso) {
     var date = new Date(iso);
@@ -1161,6 +1208,9 @@
     var summary = conversation.summary;
     byId("conversation-title").textContent = visitorName(summary);
     byId("conversation-verified").hidden = !summary.visitor_verified;
+    var note = agentNote(summary);
+    byId("conversation-agent").hidden = !note;
+    byId("conversation-agent").textContent = note;
     byId("conversation-status").textContent = conversation.isOpen() ? "" : "Closed";
     var rating = summary.rating;
     var rated = byId("conversation-rating");
@@ -1872,6 +1922,12 @@
     var conversation = state.conversations.get(data.conversation_id);
     if (data.reason === "rated") {
       if (conversation) sync.loadRating(conversation).catch(function() {
+      });
+      return;
+    }
+    if (conversation && data.controller) conversation.summary.controller = data.controller;
+    if (data.reason === "visitor_location" || data.reason === "bot_handoff") {
+      if (conversation) sync.loadConversation(conversation.id).catch(function() {
       });
       return;
     }

@@ -22,7 +22,7 @@ from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ARTIFACTS
 
 @asynccontextmanager
 async def fleet_with(infra: Infra, name: str, **settings: str) -> AsyncIterator[Fleet]:
-    """The six services on this run's infrastructure, with extra PARLEY_* settings."""
+    """The seven services on this run's infrastructure, with extra PARLEY_* settings."""
     env = {
         **infra.env(),
         "PARLEY_NODE_ID_PREFIX": f"{name}-{infra.run_id}",

@@ -1,6 +1,6 @@
 """Helpers, no tests: what the presence, notification and push end-to-end modules share.
 
-- :func:`running_fleet`: the six services as processes, with settings of the module's choosing
+- :func:`running_fleet`: the seven services as processes, with settings of the module's choosing
   (short heartbeat intervals and TTLs keep these tests fast).
 - :func:`start_gateway`: one more gateway process (its own port and node id), to have
   recipients on several nodes or a node to kill.

@@ -1,4 +1,4 @@
-"""``make up``: start the six services on their default ports, print where they are, stop on Ctrl-C."""
+"""``make up``: start the seven services on their default ports, print where they are, stop on Ctrl-C."""
 
 from __future__ import annotations
 

@@ -62,6 +62,9 @@ def demo_env(edge_url: str, site_url: str) -> dict[str, str]:
         # The edge on 127.0.0.1 forwards for the browsers: the services count their sockets per
         # browser address (X-Forwarded-For), not all of them under the edge's one address.
         "PARLEY_HTTP_TRUSTED_PROXIES": json.dumps(["127.0.0.1"]),
+        # Local webhook receivers and bots (the example agent) listen on http://127.0.0.1.
+        "PARLEY_INTEGRATIONS_ALLOW_INSECURE_URLS": "true",
+        "PARLEY_INTEGRATIONS_ALLOWED_HOSTS": json.dumps(["127.0.0.1"]),
     }
 
 

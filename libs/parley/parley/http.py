@@ -52,6 +52,11 @@ HTTP_STATUS = {
     ErrorCode.LINK_EXPIRED: 410,
     ErrorCode.FILE_PENDING: 409,
     ErrorCode.UNKNOWN_FILE: 404,
+    ErrorCode.ENDPOINT_REFUSED: 400,
+    ErrorCode.UNKNOWN_BOT: 404,
+    ErrorCode.UNKNOWN_WEBHOOK: 404,
+    ErrorCode.UNKNOWN_DELIVERY: 404,
+    ErrorCode.DELIVERY_PENDING: 409,
     ErrorCode.INTERNAL: 500,
     ErrorCode.UNAVAILABLE: 503,
 }

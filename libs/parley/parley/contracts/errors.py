@@ -39,6 +39,12 @@ class ErrorCode(IntEnum):
     FILE_PENDING = 9112  # the virus scanner has not answered yet
     UNKNOWN_FILE = 9113
     ORIGIN_NOT_ALLOWED = 9114  # the page's origin is not one the channel lists
+    # The integrations service (issue 20): its registries of outside parties and their deliveries.
+    ENDPOINT_REFUSED = 9301  # a webhook or bot URL that is not a public https host
+    UNKNOWN_BOT = 9302
+    UNKNOWN_WEBHOOK = 9303
+    UNKNOWN_DELIVERY = 9304
+    DELIVERY_PENDING = 9305  # a redelivery asked of a delivery still being attempted
     INTERNAL = 9500
     UNAVAILABLE = 9503
 

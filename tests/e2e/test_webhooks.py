@@ -1,0 +1,363 @@
+"""Webhooks and external bots' deliveries end to end (issue 20): the integrations service as a
+real process (with auth for tokens), OutboundEvents published on the real broker as chat_session
+publishes them, and a real receiver (tests/e2e/webhook_receiver.py) that checks every signature
+and keeps a ledger by ``webhook-id``. Only auth and integrations run: nothing else is needed to
+publish an event and receive its delivery."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+import uuid
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from typing import Any
+
+import aiohttp
+import pytest
+
+from parley.contracts.integrations import BotChanged, OutboundEvent
+from parley_fleet import SERVICES, Fleet, free_port
+from parley_integrations import signing
+from parley_integrations.outbox import delivery_id
+from tests.conftest import Infra
+from tests.e2e.client import login
+from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ARTIFACTS
+from tests.e2e.presence_harness import Probe
+from tests.e2e.webhook_receiver import Receiver
+from tests.kit.waiting import eventually
+
+MAX_ATTEMPTS = 4
+RUNNING = ("auth", "integrations")
+SETTINGS = {
+    "PARLEY_INTEGRATIONS_ALLOW_INSECURE_URLS": "true",
+    "PARLEY_INTEGRATIONS_ALLOWED_HOSTS": '["127.0.0.1"]',
+    "PARLEY_INTEGRATIONS_MAX_ATTEMPTS": str(MAX_ATTEMPTS),
+    # Retries 0.1-0.2 s, 0.2-0.4 s, 0.4-0.5 s apart: a dead letter within about a second.
+    "PARLEY_INTEGRATIONS_RETRY_BASE_SECONDS": "0.2",
+    "PARLEY_INTEGRATIONS_RETRY_MAX_SECONDS": "0.5",
+    "PARLEY_INTEGRATIONS_POLL_SECONDS": "0.1",
+    # A delivery claimed by a killed process comes back this soon (its attempt times out first).
+    "PARLEY_INTEGRATIONS_CLAIM_SECONDS": "3",
+    "PARLEY_INTEGRATIONS_DELIVERY_TIMEOUT_SECONDS": "2",
+    # Failing receivers are the point here; the circuit is unit-tested (tests/unit/test_integrations_retries.py).
+    "PARLEY_INTEGRATIONS_BREAKER_FAILURES": "1000",
+}
+
+
+class World:
+    def __init__(self, fleet: Fleet, session: aiohttp.ClientSession, admin: str, probe: Probe) -> None:
+        self.fleet = fleet
+        self.session = session
+        self.admin = admin
+        self.probe = probe
+
+    async def call(
+        self, method: str, path: str, *, token: str | None = "admin", status: int = 200, **kwargs: Any
+    ) -> Any:
+        bearer = self.admin if token == "admin" else token
+        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        async with self.session.request(
+            method, self.fleet.url("integrations") + path, headers=headers, **kwargs
+        ) as response:
+            text = await response.text()
+            assert response.status == status, f"{method} {path}: {response.status} {text}"
+            return json.loads(text) if text else None
+
+    async def subscribe(self, receiver: Receiver, event_types: list[str], channel_ids: list[str]) -> dict[str, Any]:
+        webhook = await self.call(
+            "POST",
+            "/integrations/webhooks",
+            status=201,
+            json={"url": receiver.url, "event_types": event_types, "channel_ids": channel_ids},
+        )
+        receiver.secrets.append(webhook["secret"])
+        return webhook
+
+    async def publish(self, event_type: str, channel_id: str, *, event_id: str = "", **fields: Any) -> OutboundEvent:
+        event = OutboundEvent(
+            event_id=event_id or f"ev-{uuid.uuid4().hex}",
+            event_type=event_type,  # type: ignore[arg-type]
+            channel_id=channel_id,
+            conversation_id=fields.pop("conversation_id", f"c-{uuid.uuid4().hex[:8]}"),
+            occurred_at=datetime.now(UTC),
+            data=fields.pop("data", {"text": "hello"}),
+            **fields,
+        )
+        await self.probe.bus.publish_event(event)
+        return event
+
+    async def delivery(self, delivery: str) -> dict[str, Any]:
+        answer: dict[str, Any] = await self.call("GET", f"/integrations/deliveries/{delivery}")
+        return answer
+
+
+@pytest.fixture(scope="module")
+async def world(infra: Infra) -> AsyncIterator[World]:
+    env = {
+        **infra.env(),
+        "PARLEY_NODE_ID_PREFIX": f"e2e-{infra.run_id}",
+        "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
+        "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
+        **SETTINGS,
+    }
+    fleet = Fleet(
+        env=env,
+        log_dir=ARTIFACTS / f"fleet-{infra.run_id}-webhooks-{uuid.uuid4().hex[:4]}",
+        ports={name: free_port() for name in SERVICES},
+    )
+    for name in RUNNING:
+        await fleet.services[name].start()
+    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
+    probe = Probe(fleet, BotChanged)
+    try:
+        await fleet.wait_ready(names=RUNNING)
+        await probe.start()
+        admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
+        yield World(fleet, session, admin["token"], probe)
+    finally:
+        await probe.close()
+        await session.close()
+        codes = await fleet.stop()
+    assert all(codes[name] == 0 for name in RUNNING), f"services did not stop cleanly: {codes}"
+
+
+@pytest.fixture
+async def receiver() -> AsyncIterator[Receiver]:
+    running = await Receiver().start()
+    yield running
+    await running.stop()
+    assert running.problems == [], "a request without a valid signature arrived"
+
+
+async def test_every_event_arrives_once_signed_although_the_first_attempts_fail(
+    world: World, receiver: Receiver
+) -> None:
+    receiver.fail_first = 2
+    channel, other = f"ch-{uuid.uuid4().hex[:8]}", f"ch-{uuid.uuid4().hex[:8]}"
+    webhook = await world.subscribe(receiver, ["message.created"], [channel])
+    wanted = [await world.publish("message.created", channel) for _ in range(8)]
+    for event in wanted[:3]:  # published again (a publisher's retry): the same deliveries
+        await world.publish("message.created", channel, event_id=event.event_id)
+    await world.publish("message.created", other)  # another channel
+    await world.publish("rating.created", channel, data={"score": 5})  # a type not subscribed
+
+    await eventually(lambda: len(receiver.processed_events()) >= len(wanted), what="every event processed")
+    assert receiver.processed_events() == {event.event_id: 1 for event in wanted}
+    for event in wanted:
+        delivery = delivery_id(event.event_id, "webhook", webhook["id"])
+        assert receiver.attempts[delivery] == 3, "two failed attempts and the one that succeeded, under one id"
+        record = await world.delivery(delivery)
+        assert record["state"] == "delivered"
+        assert [attempt["status"] for attempt in record["log"]] == [503, 503, 200]
+    first = receiver.processed[delivery_id(wanted[0].event_id, "webhook", webhook["id"])][0]
+    assert first.body["type"] == "message.created"
+    assert first.body["data"]["channel_id"] == channel
+    assert first.body["data"]["text"] == "hello"
+
+
+async def test_a_dead_letter_is_listed_with_its_attempts_and_redelivered_under_its_id(
+    world: World, receiver: Receiver
+) -> None:
+    receiver.always = 500
+    channel = f"ch-{uuid.uuid4().hex[:8]}"
+    webhook = await world.subscribe(receiver, ["conversation.closed"], [channel])
+    events = [await world.publish("conversation.closed", channel) for _ in range(3)]
+    query = f"/integrations/deliveries?state=dead&endpoint_id={webhook['id']}"
+
+    async def dead() -> list[dict[str, Any]]:
+        listed: list[dict[str, Any]] = (await world.call("GET", query))["deliveries"]
+        return listed if len(listed) == len(events) else []
+
+    listed = await eventually(dead, what="three dead letters")
+    for record in listed:
+        assert record["attempts"] == MAX_ATTEMPTS
+        assert [attempt["status"] for attempt in record["log"]] == [500] * MAX_ATTEMPTS
+        assert all(attempt["response"] == "failing on purpose (500)" for attempt in record["log"])
+    assert receiver.processed_events() == {}
+
+    receiver.always = None  # the receiver is back
+    first = delivery_id(events[0].event_id, "webhook", webhook["id"])
+    redelivered = await world.call("POST", f"/integrations/deliveries/{first}/redeliver")
+    assert redelivered["state"] == "pending"
+    await eventually(lambda: receiver.processed.get(first), what="the redelivery")
+    assert receiver.attempts[first] == MAX_ATTEMPTS + 1, "the same id as every failed attempt"
+    bulk = await world.call("POST", "/integrations/deliveries/redeliver", json={"endpoint_id": webhook["id"]})
+    assert bulk == {"count": 2}
+    await eventually(lambda: len(receiver.processed_events()) == 3, what="the bulk redelivery")
+    assert receiver.processed_events() == {event.event_id: 1 for event in events}
+    assert (await world.delivery(first))["state"] == "delivered"
+    await world.call("POST", f"/integrations/deliveries/{first}/redeliver")  # a delivered one may be sent again
+    await eventually(lambda: len(receiver.processed[first]) == 2, what="the second send of a delivered one")
+
+
+async def test_a_refusal_4xx_is_not_retried(world: World, receiver: Receiver) -> None:
+    receiver.always = 422
+    channel = f"ch-{uuid.uuid4().hex[:8]}"
+    webhook = await world.subscribe(receiver, ["visitor.identified"], [channel])
+    event = await world.publish("visitor.identified", channel)
+    delivery = delivery_id(event.event_id, "webhook", webhook["id"])
+
+    async def dead() -> dict[str, Any] | None:
+        record = await world.call("GET", f"/integrations/deliveries?endpoint_id={webhook['id']}")
+        found = [entry for entry in record["deliveries"] if entry["id"] == delivery and entry["state"] == "dead"]
+        return found[0] if found else None
+
+    record = await eventually(dead, what="the refused delivery dead-lettered")
+    assert record["attempts"] == 1
+    assert receiver.attempts[delivery] == 1
+
+
+async def test_a_rotated_secret_signs_beside_the_previous_one(world: World, receiver: Receiver) -> None:
+    channel = f"ch-{uuid.uuid4().hex[:8]}"
+    webhook = await world.subscribe(receiver, ["message.created"], [channel])
+    old = receiver.secrets[0]  # the receiver keeps only the old secret: it must still verify
+    new = (await world.call("POST", f"/integrations/webhooks/{webhook['id']}/secret"))["secret"]
+    assert new.startswith("whsec_") and new != old
+    event = await world.publish("message.created", channel)
+    delivery = delivery_id(event.event_id, "webhook", webhook["id"])
+    await eventually(lambda: receiver.processed.get(delivery), what="the delivery after the rotation")
+    received = receiver.processed[delivery][0]
+    assert len(received.headers["webhook-signature"].split(" ")) == 2
+    assert signing.verify(new, received.headers, received.raw, time.time())
+    assert signing.verify(old, received.headers, received.raw, time.time())
+    assert not signing.verify(signing.new_secret(), received.headers, received.raw, time.time())
+    view = await world.call("GET", f"/integrations/webhooks/{webhook['id']}")
+    assert "secret" not in view and view["previous_secret_valid_until"] is not None
+
+
+async def test_a_bot_gets_the_events_of_its_conversations_and_its_changes_are_announced(
+    world: World, receiver: Receiver
+) -> None:
+    channel = f"ch-{uuid.uuid4().hex[:8]}"
+    bot = await world.call(
+        "POST",
+        "/integrations/bots",
+        status=201,
+        json={"name": "Ada", "webhook_url": receiver.url, "channel_ids": [channel], "failure_policy": "apologise"},
+    )
+    receiver.secrets.append(bot["secret"])
+    assert bot["account_id"] == f"agent_{bot['id']}"
+    announced = await world.probe.wait_for(BotChanged, lambda event: event.bot_id == bot["id"])
+    assert announced.channel_ids == [channel] and announced.active and announced.failure_policy == "apologise"
+
+    started = await world.publish("conversation.started", channel, bot_id=bot["id"])
+    await world.publish("conversation.started", channel)  # no bot named: a bot-only event goes nowhere
+    delivery = delivery_id(started.event_id, "bot", bot["id"])
+    await eventually(lambda: receiver.processed.get(delivery), what="the bot's event")
+    assert receiver.processed[delivery][0].body["data"]["bot_id"] == bot["id"]
+    assert len(receiver.arrived) == 1
+
+    await world.call("PATCH", f"/integrations/bots/{bot['id']}", json={"channel_ids": []})
+    await world.probe.wait_for(BotChanged, lambda event: event.bot_id == bot["id"] and event.channel_ids == [])
+    await world.call("DELETE", f"/integrations/bots/{bot['id']}", status=204)
+    await world.probe.wait_for(BotChanged, lambda event: event.bot_id == bot["id"] and not event.active)
+    await world.call("GET", f"/integrations/bots/{bot['id']}", status=404)
+
+
+async def test_a_delivery_in_flight_when_the_service_dies_is_sent_after_its_restart(
+    world: World, receiver: Receiver
+) -> None:
+    receiver.hold = asyncio.Event()
+    channel = f"ch-{uuid.uuid4().hex[:8]}"
+    webhook = await world.subscribe(receiver, ["conversation.assigned"], [channel])
+    event = await world.publish("conversation.assigned", channel)
+    delivery = delivery_id(event.event_id, "webhook", webhook["id"])
+    await eventually(lambda: receiver.attempts[delivery] == 1, what="the first attempt in flight")
+    service = world.fleet.services["integrations"]
+    service.kill()
+    assert service.process is not None
+    await service.process.wait()
+    receiver.hold.set()
+    await service.start()
+    await world.fleet.wait_ready(names=("integrations",))
+
+    async def delivered() -> bool:
+        return bool((await world.delivery(delivery))["state"] == "delivered")
+
+    await eventually(delivered, what="the delivery sent again by the restarted service")
+    assert receiver.attempts[delivery] >= 2, "attempted again, under the same id"
+    assert set(receiver.attempts) == {delivery}
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://10.0.0.5/hook",  # private
+        "https://169.254.169.254/latest/meta-data/",  # link-local: cloud metadata
+        "https://localhost/hook",
+        "https://[::1]/hook",
+        "https://127.0.0.2/hook",  # loopback, and not the test's allowed host
+        "https://2130706433/hook",  # 127.0.0.1 spelt as one number: still not an allowed host name
+        "https://intranet/hook",  # a name without a dot
+        "https://user:pw@hooks.example.com/x",
+        "ftp://hooks.example.com/x",
+    ],
+)
+async def test_a_url_parley_must_not_call_is_refused_when_registered(world: World, url: str) -> None:
+    refused = await world.call(
+        "POST", "/integrations/webhooks", status=400, json={"url": url, "event_types": ["message.created"]}
+    )
+    assert refused["error"]["code"] in (9301, 9105), refused  # 9105: not even an http(s) URL
+    bot = {"name": "Eve", "webhook_url": url}
+    assert (await world.call("POST", "/integrations/bots", status=400, json=bot))["error"]["code"] in (9301, 9105)
+
+
+async def test_the_admin_api_refuses_what_it_does_not_serve_with_documented_codes(world: World) -> None:
+    async with world.session.post(
+        world.fleet.url("auth") + "/auth/users",
+        json={"username": f"op-{uuid.uuid4().hex[:8]}", "password": "operator-password-1", "role": "operator"},
+        headers={"Authorization": f"Bearer {world.admin}"},
+    ) as response:
+        assert response.status == 201, await response.text()
+        username = (await response.json())["username"]
+    operator = await login(world.session, world.fleet.url("auth"), username=username, password="operator-password-1")
+    body = {"url": "https://hooks.example.com/x", "event_types": ["message.created"]}
+    assert (await world.call("POST", "/integrations/webhooks", token=None, status=401, json=body))["error"][
+        "code"
+    ] == 9004
+    forbidden = await world.call("POST", "/integrations/webhooks", token=operator["token"], status=403, json=body)
+    assert forbidden["error"]["code"] == 9101
+    await world.call("GET", "/integrations/deliveries", token=operator["token"], status=403)
+    for bad in (
+        {**body, "channel_ids": ["$where"]},  # an operator-laden id
+        {**body, "channel_ids": ["a.b", {"$ne": 1}]},
+        {**body, "event_types": ["conversation.started"]},  # bot-only: not subscribable
+        {**body, "event_types": []},
+        {**body, "channel_ids": [f"c{n}" for n in range(101)]},
+        {**body, "url": "https://hooks.example.com/" + "x" * 2000},
+        {**body, "extra": 1},
+    ):
+        assert (await world.call("POST", "/integrations/webhooks", status=400, json=bad))["error"]["code"] == 9105
+    too_long = {"name": "n" * 101, "webhook_url": "https://bots.example.com/x"}
+    assert (await world.call("POST", "/integrations/bots", status=400, json=too_long))["error"]["code"] == 9105
+    assert (await world.call("GET", "/integrations/bots/bot_nothere", status=404))["error"]["code"] == 9302
+    assert (await world.call("PATCH", "/integrations/webhooks/wh_nothere", status=404, json={}))["error"][
+        "code"
+    ] == 9303
+    assert (await world.call("GET", "/integrations/deliveries/msg_nothere", status=404))["error"]["code"] == 9304
+    await world.call("GET", "/integrations/deliveries?limit=0", status=400)
+    await world.call("GET", "/integrations/deliveries?endpoint_id[$ne]=1", status=400)
+    await world.call("GET", "/integrations/deliveries?state=lost", status=400)
+    # A public host: stored; its deliveries would go out over https only.
+    created = await world.call("POST", "/integrations/webhooks", status=201, json=body)
+    await world.call("DELETE", f"/integrations/webhooks/{created['id']}", status=204)
+    await world.call("DELETE", f"/integrations/webhooks/{created['id']}", status=404)
+
+
+async def test_a_delivery_still_pending_is_not_redelivered(world: World) -> None:
+    holding = Receiver(hold=asyncio.Event())
+    await holding.start()
+    try:
+        channel = f"ch-{uuid.uuid4().hex[:8]}"
+        webhook = await world.subscribe(holding, ["message.created"], [channel])
+        event = await world.publish("message.created", channel)
+        delivery = delivery_id(event.event_id, "webhook", webhook["id"])
+        await eventually(lambda: holding.attempts[delivery] == 1, what="the attempt in flight")
+        refused = await world.call("POST", f"/integrations/deliveries/{delivery}/redeliver", status=409)
+        assert refused["error"]["code"] == 9305
+    finally:
+        assert holding.hold is not None
+        holding.hold.set()
+        await holding.stop()

@@ -47,6 +47,11 @@ def test_every_kind_is_documented_with_an_example_that_validates_and_round_trips
             "expression",
             "mood",
             "attitude",
+            "list",
+            "site_info",
+            "rich_text",
+            "related",
+            "everyone_asking",
         }
     )
     for body in bodies:

@@ -5,7 +5,7 @@ anywhere.
 """
 
 # Imported for their effect: each module registers its contracts in REGISTRY.
-from parley.contracts import commands, events, frames, integrations, privacy
+from parley.contracts import agents, commands, events, frames, integrations, privacy
 from parley.contracts.base import REGISTRY, Contract, Envelope, Model, UnknownContract, contract
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
 
@@ -18,6 +18,7 @@ __all__ = [
     "Model",
     "ParleyError",
     "UnknownContract",
+    "agents",
     "commands",
     "contract",
     "events",

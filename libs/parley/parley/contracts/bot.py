@@ -2,7 +2,8 @@
 
 A bot message is a chat message of ``kind: "bot"`` whose body is one :data:`BotContent`:
 a discriminated union on ``kind`` (text, article, image, video, file, cards, menu,
-quick_replies, suggestions, expression, mood, attitude). Every content also carries a ``class``
+quick_replies, suggestions, expression, mood, attitude, list, site_info, rich_text, related,
+everyone_asking). Every content also carries a ``class``
 saying what the bot is doing with it (bm-aichat's message class): a greeting, a question, an
 imperative (an instruction the user is expected to follow), an answer, a proactive message
 (the bot speaks first after a silence) or a nudge (the user did not answer a question).
@@ -181,6 +182,65 @@ class AttitudeContent(_Content):
     text: ShortText = ""
 
 
+class ListItem(Model):
+    title: Label
+    text: ShortText = ""
+    image: Url | None = None
+    url: Url | None = None
+
+
+class ListContent(_Content):
+    """bm-aichat list: a vertical list of items (unlike a carousel, all shown at once)."""
+
+    kind: Literal["list"]
+    text: ShortText = ""
+    items: list[ListItem] = Field(min_length=1, max_length=MAX_ITEMS)
+    ordered: bool = False
+
+
+class SiteInfoContent(_Content):
+    """bm-aichat site_info: a location card (a shop, an office) the client shows with a map link."""
+
+    kind: Literal["site_info"]
+    name: Label
+    address: ShortText = ""
+    latitude: float = Field(ge=-90, le=90)
+    longitude: float = Field(ge=-180, le=180)
+    phone: Annotated[str, StringConstraints(max_length=50)] = ""
+    url: Url | None = None
+    image: Url | None = None
+
+
+# HTML of a rich_text message before sanitising: room for a formatted answer of MAX_TEXT_LENGTH
+# characters of text with its tags, still far under a frame's 64 KiB.
+MAX_RICH_TEXT_HTML = 16_000
+
+
+class RichTextContent(_Content):
+    """bm-aichat rich_text: a small HTML subset (paragraphs, emphasis, lists, links). chat_session
+    sanitises ``html`` before storing it (docs/bots.md lists what survives): clients may render
+    the stored value as HTML."""
+
+    kind: Literal["rich_text"]
+    html: Annotated[str, StringConstraints(min_length=1, max_length=MAX_RICH_TEXT_HTML)]
+
+
+class RelatedContent(_Content):
+    """bm-aichat related questions: tapping one sends it as the user's message."""
+
+    kind: Literal["related"]
+    text: ShortText = ""
+    questions: list[Label] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
+class EveryoneAskingContent(_Content):
+    """bm-aichat "everyone is asking": popular questions; tapping one sends it as the user's message."""
+
+    kind: Literal["everyone_asking"]
+    text: ShortText = ""
+    questions: list[Label] = Field(min_length=1, max_length=MAX_ITEMS)
+
+
 BotContent = Annotated[
     TextContent
     | ArticleContent
@@ -193,7 +253,12 @@ BotContent = Annotated[
     | SuggestionsContent
     | ExpressionContent
     | MoodContent
-    | AttitudeContent,
+    | AttitudeContent
+    | ListContent
+    | SiteInfoContent
+    | RichTextContent
+    | RelatedContent
+    | EveryoneAskingContent,
     Field(discriminator="kind"),
 ]
 

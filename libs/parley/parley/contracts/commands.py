@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
+from parley.contracts.agents import DraftSnapshot
 from parley.contracts.base import Command, Contract, Model, contract
 from parley.contracts.bot import BotContent
 from parley.contracts.bounded import MessageSeq, Seq
@@ -135,6 +136,9 @@ class History(Model):
     messages: list[Message]
     has_more: bool
     last_seq: int = Field(description="The conversation's newest seq when the page was read.")
+    drafts: list[DraftSnapshot] = Field(
+        default_factory=list, description="A bot's streamed replies not finished yet (their text so far)."
+    )
 
 
 @contract("chat_session.history")

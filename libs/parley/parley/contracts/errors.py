@@ -39,6 +39,17 @@ class ErrorCode(IntEnum):
     FILE_PENDING = 9112  # the virus scanner has not answered yet
     UNKNOWN_FILE = 9113
     ORIGIN_NOT_ALLOWED = 9114  # the page's origin is not one the channel lists
+    # External bots (docs/bots.md): what chat_session refuses an agents command for.
+    BOT_NOT_A_MEMBER = 9201  # the bot is not a member of the conversation (or not active on its channel)
+    BOT_NOT_IN_CONTROL = 9202  # the conversation is queued for or held by a human, or closed
+    UNKNOWN_DRAFT = 9203
+    DRAFT_OUT_OF_ORDER = 9204  # a delta's index is past the next one: an earlier delta is missing
+    DRAFT_TOO_LONG = 9205
+    DRAFT_FINISHED = 9206  # appended to after it was finished (or after it expired)
+    TOO_MANY_DRAFTS = 9207
+    IDEMPOTENCY_KEY_REUSED = 9208  # the key was used for another command or another conversation
+    HELD_BY_HUMAN = 9209  # take-back while an operator holds the conversation
+    UNKNOWN_ACTION = 9210  # a program result for a seq that is no program action, or one answered already
     # The integrations service (issue 20): its registries of outside parties and their deliveries.
     ENDPOINT_REFUSED = 9301  # a webhook or bot URL that is not a public https host
     UNKNOWN_BOT = 9302

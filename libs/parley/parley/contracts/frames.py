@@ -13,6 +13,7 @@ from typing import Annotated, Any, Literal
 import orjson
 from pydantic import Field, StringConstraints, TypeAdapter, model_validator
 
+from parley.contracts.agents import Controller
 from parley.contracts.base import ClientKind, Model
 from parley.contracts.bot import RobotStatus
 from parley.contracts.bounded import MessageSeq, Seq
@@ -273,6 +274,9 @@ class ConversationUpdated(Model):
     status: Literal["open", "queued", "closed"] = "open"
     operator_id: str | None = None
     reason: str = ""
+    controller: Controller | None = Field(
+        None, description="Who answers the visitor, for a conversation a bot serves (None: no bot, or not said)."
+    )
 
 
 class MemberSeen(Model):
@@ -286,6 +290,23 @@ class Typing(Model):
     user_id: str
     name: str = ""
     active: bool
+    ttl_seconds: int | None = Field(
+        None, ge=1, description="A bot's typing: stop showing it after this long unless renewed."
+    )
+
+
+class MessageDelta(Model):
+    """A piece of a bot's streamed reply (a draft). ``offset`` is how many characters of the draft
+    precede ``text``: a client that has fewer has missed a piece and asks history (which gives
+    open drafts) instead of showing a gap; one that has more ignores what it has already. The
+    finished reply arrives as ``message.new`` whose ``client_msg_id`` is the ``draft_id``."""
+
+    conversation_id: str
+    draft_id: str
+    author_id: str
+    author_name: str = ""
+    offset: int = Field(ge=0)
+    text: str
 
 
 class ResumeDone(Model):
@@ -358,6 +379,7 @@ SERVER_FRAME_DATA: dict[str, type[Model]] = {
     "typing": Typing,
     "history": History,
     "resume.done": ResumeDone,
+    "message.delta": MessageDelta,
     "queue.position": QueuePosition,
     "queue.changed": QueueChanged,
     "robot.status": RobotStatus,

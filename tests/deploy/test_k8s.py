@@ -68,7 +68,7 @@ EXPECTED_SECRET_KEYS = {
     "chatbot-engine": {BUS, REDIS, MONGO},
     "presence": {BUS, REDIS},
     "notification": {BUS, REDIS, MONGO, VAPID},
-    "integrations": {BUS, REDIS, MONGO},
+    "integrations": {BUS, REDIS, MONGO, "PARLEY_INTEGRATIONS_REPLY_TOKEN_KEY"},
 }
 
 # Who talks to whom, as the egress TCP/UDP ports each service's pods may open.
@@ -85,7 +85,7 @@ EXPECTED_EGRESS_PORTS = {
 }
 INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx"
 # Services the ingress routes to (the ingress controller may reach only these).
-PUBLIC_SERVICES = {"gateway", "auth", "chat-session", "notification"}
+PUBLIC_SERVICES = {"gateway", "auth", "chat-session", "notification", "integrations"}
 
 
 # --------------------------------------------------------------------------- rendering

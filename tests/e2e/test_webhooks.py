@@ -1,4 +1,4 @@
-"""Webhooks and external bots' deliveries end to end (issue 20): the integrations service as a
+"""Webhooks, external bots' deliveries and the bot API end to end (issue 20): the integrations service as a
 real process (with auth for tokens), OutboundEvents published on the real broker as chat_session
 publishes them, and a real receiver (tests/e2e/webhook_receiver.py) that checks every signature
 and keeps a ledger by ``webhook-id``. Only auth and integrations run: nothing else is needed to
@@ -17,10 +17,24 @@ from typing import Any
 import aiohttp
 import pytest
 
+from parley.bus import Bus
+from parley.contracts.agents import (
+    AgentHandoff,
+    AgentOpenDraft,
+    AgentTakeBack,
+    AgentTyping,
+    BotFailed,
+    ControlState,
+    DraftState,
+)
+from parley.contracts.base import Envelope
+from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.integrations import BotChanged, OutboundEvent
+from parley.settings import ServiceSettings
 from parley_fleet import SERVICES, Fleet, free_port
 from parley_integrations import signing
 from parley_integrations.outbox import delivery_id
+from parley_integrations.reply_tokens import ReplyTokens
 from tests.conftest import Infra
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ARTIFACTS
@@ -29,6 +43,7 @@ from tests.e2e.webhook_receiver import Receiver
 from tests.kit.waiting import eventually
 
 MAX_ATTEMPTS = 4
+REPLY_TOKEN_KEY = "e2e-reply-token-key-" + uuid.uuid4().hex
 RUNNING = ("auth", "integrations")
 SETTINGS = {
     "PARLEY_INTEGRATIONS_ALLOW_INSECURE_URLS": "true",
@@ -43,6 +58,7 @@ SETTINGS = {
     "PARLEY_INTEGRATIONS_DELIVERY_TIMEOUT_SECONDS": "2",
     # Failing receivers are the point here; the circuit is unit-tested (tests/unit/test_integrations_retries.py).
     "PARLEY_INTEGRATIONS_BREAKER_FAILURES": "1000",
+    "PARLEY_INTEGRATIONS_REPLY_TOKEN_KEY": REPLY_TOKEN_KEY,
 }
 
 
@@ -57,7 +73,7 @@ class World:
         self, method: str, path: str, *, token: str | None = "admin", status: int = 200, **kwargs: Any
     ) -> Any:
         bearer = self.admin if token == "admin" else token
-        headers = {"Authorization": f"Bearer {bearer}"} if bearer else {}
+        headers = kwargs.pop("headers", {}) | ({"Authorization": f"Bearer {bearer}"} if bearer else {})
         async with self.session.request(
             method, self.fleet.url("integrations") + path, headers=headers, **kwargs
         ) as response:
@@ -110,7 +126,7 @@ async def world(infra: Infra) -> AsyncIterator[World]:
     for name in RUNNING:
         await fleet.services[name].start()
     session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    probe = Probe(fleet, BotChanged)
+    probe = Probe(fleet, BotChanged, BotFailed)
     try:
         await fleet.wait_ready(names=RUNNING)
         await probe.start()
@@ -361,3 +377,121 @@ async def test_a_delivery_still_pending_is_not_redelivered(world: World) -> None
         assert holding.hold is not None
         holding.hold.set()
         await holding.stop()
+
+
+class StandInChatSession:
+    """Answers the agents commands on the real broker as chat_session will (its handlers are the
+    bots branch's, not merged yet): records each command and answers with a fixed state."""
+
+    def __init__(self, amqp_url: str) -> None:
+        self.bus = Bus(ServiceSettings(amqp_url=amqp_url, node_id=uuid.uuid4().hex[:8]), "chat_session")
+        self.commands: list[Any] = []
+        self.bus.on_command(AgentOpenDraft, self.open_draft)
+        self.bus.on_command(AgentTyping, self.typing)
+        self.bus.on_command(AgentHandoff, self.handoff)
+        self.bus.on_command(AgentTakeBack, self.take_back)
+
+    async def open_draft(self, command: AgentOpenDraft, _envelope: Envelope) -> DraftState:
+        self.commands.append(command)
+        return DraftState(draft_id="draft:0a1b", conversation_id=command.conversation_id, length=0, next_index=0)
+
+    async def typing(self, command: AgentTyping, _envelope: Envelope) -> None:
+        self.commands.append(command)
+
+    async def handoff(self, command: AgentHandoff, _envelope: Envelope) -> ControlState:
+        self.commands.append(command)
+        return ControlState(conversation_id=command.conversation_id, controller="queued", queue_position=1)
+
+    async def take_back(self, command: AgentTakeBack, _envelope: Envelope) -> ControlState:
+        self.commands.append(command)
+        raise ParleyError(ErrorCode.HELD_BY_HUMAN, "an operator holds the conversation")
+
+
+async def test_a_bot_calls_the_api_with_the_reply_token_of_its_webhook(world: World, receiver: Receiver) -> None:
+    chat_session = StandInChatSession(world.fleet.env["PARLEY_AMQP_URL"])
+    await chat_session.bus.connect()
+    await chat_session.bus.start_consuming()
+    try:
+        await _bot_api_calls(world, receiver, chat_session)
+    finally:
+        await chat_session.bus.stop_consuming(timeout=5)
+        await chat_session.bus.close()
+
+
+async def _bot_api_calls(world: World, receiver: Receiver, chat_session: StandInChatSession) -> None:
+    channel, conversation = f"ch-{uuid.uuid4().hex[:8]}", f"c-{uuid.uuid4().hex[:8]}"
+    bot = await world.call(
+        "POST",
+        "/integrations/bots",
+        status=201,
+        json={"name": "Ada", "webhook_url": receiver.url, "channel_ids": [channel]},
+    )
+    receiver.secrets.append(bot["secret"])
+    event = await world.publish("visitor.status", channel, bot_id=bot["id"], conversation_id=conversation)
+    delivery = delivery_id(event.event_id, "bot", bot["id"])
+    await eventually(lambda: receiver.processed.get(delivery), what="the bot's webhook")
+    token = receiver.processed[delivery][0].body["reply_token"]
+    base = f"/bot/v1/conversations/{conversation}"
+
+    def key(name: str) -> dict[str, str]:
+        return {"Idempotency-Key": f"{name}-{uuid.uuid4().hex[:8]}"}
+
+    opened = await world.call("POST", base + "/drafts", token=token, json={"text": "Hel"}, headers=key("open"))
+    assert opened["draft_id"] == "draft:0a1b"
+    command = chat_session.commands[-1]
+    assert isinstance(command, AgentOpenDraft)
+    assert (command.bot_id, command.conversation_id, command.text) == (bot["id"], conversation, "Hel")
+    await world.call("POST", base + "/typing", token=token, status=204, json={"ttl_seconds": 20})
+    assert isinstance(chat_session.commands[-1], AgentTyping) and chat_session.commands[-1].ttl_seconds == 20
+    handed = await world.call(
+        "POST", base + "/handoff", token=token, json={"reason": "asked for a person"}, headers=key("handoff")
+    )
+    assert handed["controller"] == "queued"
+    held = await world.call("POST", base + "/take-back", token=token, status=409, headers=key("back"))
+    assert held["error"]["code"] == ErrorCode.HELD_BY_HUMAN
+
+    def code(answer: dict[str, Any]) -> int:
+        return int(answer["error"]["code"])
+
+    assert code(await world.call("POST", base + "/drafts", token=token, status=400, json={})) == 9105, "no key"
+    bad_key = {"Idempotency-Key": "a b"}
+    assert code(await world.call("POST", base + "/drafts", token=token, status=400, json={}, headers=bad_key)) == 9105
+    path = base + "/drafts/not-a-draft/finish"
+    assert code(await world.call("POST", path, token=token, status=400, headers=key("finish"))) == 9105
+    other = f"/bot/v1/conversations/c-{uuid.uuid4().hex[:8]}/drafts"
+    assert code(await world.call("POST", other, token=token, status=403, json={}, headers=key("x"))) == 9101
+    assert code(await world.call("POST", base + "/drafts", token=None, status=401, json={})) == 9004
+    assert code(await world.call("POST", base + "/drafts", status=403, json={}, headers=key("x"))) == 9101, "admin"
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    assert code(await world.call("POST", base + "/drafts", token=tampered, status=401, json={})) == 7001
+    expired = ReplyTokens(REPLY_TOKEN_KEY, 60).mint(bot["id"], conversation, now=time.time() - 120)
+    assert code(await world.call("POST", base + "/drafts", token=expired, status=401, json={})) == 7001
+    forged = ReplyTokens("another key", 60).mint(bot["id"], conversation)
+    assert code(await world.call("POST", base + "/drafts", token=forged, status=401, json={})) == 7001
+    assert code(await world.call("GET", "/integrations/bots", token=token, status=403)) == 9101, "a bot is no admin"
+    await world.call("PATCH", f"/integrations/bots/{bot['id']}", json={"active": False})
+    assert code(await world.call("POST", base + "/drafts", token=token, status=403, json={}, headers=key("x"))) == 9101
+    assert len(chat_session.commands) == 4, "no refused call reached chat_session"
+
+
+async def test_a_bot_that_is_down_gets_its_event_dead_lettered_and_its_failure_announced(
+    world: World, receiver: Receiver
+) -> None:
+    receiver.always = 503
+    channel, conversation = f"ch-{uuid.uuid4().hex[:8]}", f"c-{uuid.uuid4().hex[:8]}"
+    bot = await world.call(
+        "POST",
+        "/integrations/bots",
+        status=201,
+        json={"name": "Bob", "webhook_url": receiver.url, "channel_ids": [channel]},
+    )
+    receiver.secrets.append(bot["secret"])
+    event = await world.publish("message.created", channel, bot_id=bot["id"], conversation_id=conversation)
+    failed = await world.probe.wait_for(BotFailed, lambda found: found.bot_id == bot["id"])
+    assert (failed.conversation_id, failed.event_id, failed.reason) == (conversation, event.event_id, "unreachable")
+    delivery = delivery_id(event.event_id, "bot", bot["id"])
+    assert receiver.attempts[delivery] == MAX_ATTEMPTS
+    receiver.always = None  # back up: redelivered under the same id, with a fresh reply token
+    await world.call("POST", f"/integrations/deliveries/{delivery}/redeliver")
+    await eventually(lambda: receiver.processed.get(delivery), what="the redelivery to the bot")
+    assert receiver.processed[delivery][0].body["reply_token"].startswith("pbt1.")

@@ -13,6 +13,7 @@ from parley.bus import Bus
 from parley.contracts.base import Model
 from parley.http_api import Call, Endpoint, roles
 from parley_integrations import outbox as deliveries
+from parley_integrations.bot_api import BOT_ENDPOINTS
 from parley_integrations.outbox import DeliveryState, DeliveryView, Outbox
 from parley_integrations.registry import (
     BotCreated,
@@ -77,7 +78,7 @@ SIGNING_NOTE = (
 )
 
 
-ENDPOINTS = [
+ADMIN_ENDPOINTS = [
     Endpoint("GET", "/integrations/bots", "list_bots", "List the external bots", ADMIN, tag="bots", response=BotList),
     Endpoint(
         "POST",
@@ -227,6 +228,8 @@ ENDPOINTS = [
         description=f"At most {deliveries.MAX_BULK_REDELIVERY} at once; call again for the rest.",
     ),
 ]
+
+ENDPOINTS = ADMIN_ENDPOINTS + BOT_ENDPOINTS
 
 
 class IntegrationsApi:

@@ -18,8 +18,10 @@ from parley.runtime import Service
 from parley.tokens import JwksVerifier
 from parley_integrations import metrics
 from parley_integrations.api import ENDPOINTS, IntegrationsApi
+from parley_integrations.bot_api import BotApi
 from parley_integrations.outbox import EndpointKind, Outbox
 from parley_integrations.registry import BOTS, WEBHOOKS, Registry, bot_changed, serving_bot, subscribed_webhooks
+from parley_integrations.reply_tokens import BotOrUserVerifier, ReplyTokens
 from parley_integrations.sender import Sender
 from parley_integrations.settings import IntegrationsSettings
 
@@ -50,11 +52,15 @@ def build_service(settings: IntegrationsSettings) -> Service:
         secret_overlap=overlap,
     )
     outbox = Outbox(service.db)
-    sender = Sender(outbox, {"bot": bots, "webhook": webhooks}, rule, settings)
-    verifier = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
+    reply_tokens = ReplyTokens(
+        settings.integrations_reply_token_key.get_secret_value(), settings.integrations_reply_token_seconds
+    )
+    sender = Sender(outbox, {"bot": bots, "webhook": webhooks}, rule, settings, reply_tokens, service.bus)
+    users = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
     api = IntegrationsApi(bots, webhooks, outbox, sender, service.bus)
-    service.http.add_routes(HttpApi(ENDPOINTS, verifier, api).routes())
-    service.on_stop(verifier.close)
+    bot_api = BotApi(bots, service.bus)
+    service.http.add_routes(HttpApi(ENDPOINTS, BotOrUserVerifier(reply_tokens, users), api, bot_api).routes())
+    service.on_stop(users.close)
 
     @service.on_startup
     async def start() -> None:

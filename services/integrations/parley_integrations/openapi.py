@@ -22,8 +22,11 @@ DESCRIPTION = (
     "(docs/webhooks.md) gets the event types it chose, of its channels. Both are delivered by one "
     "machinery: a durable outbox, Standard Webhooks signatures, retries with backoff, dead letters "
     "listed and redelivered here.\n\n"
-    f"Served by the integrations service on its HTTP port ({PORT}), not routed by the ingress. "
-    "Every endpoint needs an admin's access token as `Authorization: Bearer <token>`."
+    f"Served by the integrations service on its HTTP port ({PORT}). The admin API (`/integrations/...`) "
+    "is not routed by the ingress and needs an admin's access token as `Authorization: Bearer <token>`. "
+    "The bot API (`/bot/v1/...`, routed by the ingress) needs the reply token of the conversation's newest "
+    "webhook instead (`reply_token` in its body: bound to that bot and conversation, expiring) and an "
+    "`Idempotency-Key` header."
 )
 
 

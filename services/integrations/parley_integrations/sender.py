@@ -17,15 +17,19 @@ import contextlib
 import time
 from collections import defaultdict
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
 import aiohttp
+import orjson
 
+from parley.bus import Bus
+from parley.contracts.agents import BotFailed
 from parley.logs import get_logger
 from parley.outbound_urls import EndpointRefused, EndpointRule, guarded_session
 from parley_integrations import metrics, signing
 from parley_integrations.outbox import MAX_RESPONSE_EXCERPT, Attempt, DeliveryState, Outbox
 from parley_integrations.registry import Registry
+from parley_integrations.reply_tokens import ReplyTokens
 from parley_integrations.retries import Circuit, TokenBucket, backoff, retry_after, verdict
 from parley_integrations.settings import IntegrationsSettings
 
@@ -35,9 +39,17 @@ USER_AGENT = "Parley-Webhooks/1"
 
 class Sender:
     def __init__(
-        self, outbox: Outbox, registries: dict[str, Registry], rule: EndpointRule, settings: IntegrationsSettings
+        self,
+        outbox: Outbox,
+        registries: dict[str, Registry],
+        rule: EndpointRule,
+        settings: IntegrationsSettings,
+        reply_tokens: ReplyTokens,
+        bus: Bus,
     ) -> None:
         self.outbox = outbox
+        self.reply_tokens = reply_tokens
+        self.bus = bus
         self.registries = registries
         self.rule = rule
         self.settings = settings
@@ -132,7 +144,7 @@ class Sender:
             await self.outbox.postpone(document, started_at + timedelta(seconds=1))
             return
         circuit.started()
-        body = document["body"].encode()
+        body = self._body(document)
         headers = signing.headers(endpoint.secrets, document["_id"], int(started_at.timestamp()), body)
         headers |= {"content-type": "application/json", "user-agent": USER_AGENT}
         status: int | None = None
@@ -186,18 +198,40 @@ class Sender:
             return
         await self._finish(document, kind, attempt, "delivered" if outcome == "delivered" else "dead")
 
+    def _body(self, document: dict[str, Any]) -> bytes:
+        """What this attempt sends: the stored body, and for a bot a fresh reply token of the
+        conversation (an old attempt's token may have expired by a late retry)."""
+        body: str = document["body"]
+        conversation = document.get("conversation_id")
+        if document["endpoint_kind"] != "bot" or not conversation:
+            return body.encode()
+        token = self.reply_tokens.mint(document["endpoint_id"], conversation)
+        return orjson.dumps({**orjson.loads(body), "reply_token": token})
+
     async def _finish(self, document: dict[str, Any], kind: str, attempt: Attempt, state: DeliveryState) -> None:
         await self.outbox.record(document, attempt, state, None)
         if state == "delivered":
             metrics.SENT.labels(kind).inc()
-        else:
-            metrics.DEAD.labels(kind).inc()
-            log.warning(
-                "integrations.dead_lettered",
-                delivery=document["_id"],
-                endpoint=document["endpoint_id"],
-                error=attempt.error,
+            return
+        metrics.DEAD.labels(kind).inc()
+        if kind == "bot" and document.get("conversation_id"):
+            # chat_session applies the bot's failure policy to the conversation.
+            await self.bus.publish_event(
+                BotFailed(
+                    bot_id=document["endpoint_id"],
+                    conversation_id=document["conversation_id"],
+                    event_id=document["event_id"],
+                    reason=_failure_reason(attempt),
+                    detail=f"{document['attempts'] + 1} attempts; last: {attempt.error}"[:1000],
+                    occurred_at=attempt.at,
+                )
             )
+        log.warning(
+            "integrations.dead_lettered",
+            delivery=document["_id"],
+            endpoint=document["endpoint_id"],
+            error=attempt.error,
+        )
 
     async def finish(self, timeout: float) -> None:
         """Lets attempts in flight end (up to ``timeout``); one cut short stays claimed and comes
@@ -207,3 +241,9 @@ class Sender:
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def _failure_reason(attempt: Attempt) -> Literal["unreachable", "timeout", "refused"]:
+    if attempt.status is None:
+        return "timeout" if attempt.error.startswith("no answer") else "unreachable"
+    return "refused" if 400 <= attempt.status < 500 and attempt.status != 429 else "unreachable"

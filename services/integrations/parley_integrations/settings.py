@@ -1,4 +1,4 @@
-from pydantic import Field
+from pydantic import Field, SecretStr
 
 from parley.settings import ServiceSettings
 
@@ -78,6 +78,18 @@ class IntegrationsSettings(ServiceSettings):
     )
     integrations_delivered_retention_days: float = Field(
         7.0, gt=0, description="Delivered deliveries are deleted after this long; dead-lettered ones are kept."
+    )
+    integrations_reply_token_key: SecretStr = Field(
+        SecretStr(""),
+        description="Key of the reply tokens bots call the bot API with (HMAC-SHA256; 32 random bytes or more, shared "
+        "by every replica). Empty: a key of this process alone (one replica; tokens die with a restart).",
+    )
+    integrations_reply_token_seconds: float = Field(
+        3600.0,
+        gt=0,
+        le=86_400,
+        description="How long a reply token stays valid after the delivery that carried it was sent: a slow bot "
+        "replies within it; every new event brings a fresh one.",
     )
     integrations_backlog_refresh_seconds: float = Field(
         5.0, gt=0, description="Interval of the backlog gauges (pending deliveries, age of the oldest)."

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
+import sys
 import time
 import uuid
 from collections.abc import AsyncIterator
@@ -19,8 +21,12 @@ import pytest
 
 from parley.bus import Bus
 from parley.contracts.agents import (
+    AgentAppendDraft,
+    AgentFinishDraft,
     AgentHandoff,
     AgentOpenDraft,
+    AgentPosted,
+    AgentPostMessage,
     AgentTakeBack,
     AgentTyping,
     BotFailed,
@@ -30,6 +36,7 @@ from parley.contracts.agents import (
 from parley.contracts.base import Envelope
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.integrations import BotChanged, OutboundEvent
+from parley.contracts.messages import Message
 from parley.settings import ServiceSettings
 from parley_fleet import SERVICES, Fleet, free_port
 from parley_integrations import signing
@@ -390,6 +397,42 @@ class StandInChatSession:
         self.bus.on_command(AgentTyping, self.typing)
         self.bus.on_command(AgentHandoff, self.handoff)
         self.bus.on_command(AgentTakeBack, self.take_back)
+        self.bus.on_command(AgentPostMessage, self.post)
+        self.bus.on_command(AgentAppendDraft, self.append)
+        self.bus.on_command(AgentFinishDraft, self.finish)
+        self.drafts: dict[str, str] = {}
+
+    def _message(self, command: Any, body: Any) -> AgentPosted:
+        message = Message(
+            id=uuid.uuid4().hex,
+            conversation_id=command.conversation_id,
+            seq=len(self.commands),
+            author_id=f"agent_{command.bot_id}",
+            author_role="bot",
+            kind="bot" if not isinstance(body, str) else "text",
+            body=body,
+            created_at=datetime.now(UTC),
+        )
+        return AgentPosted(message=message)
+
+    async def post(self, command: AgentPostMessage, _envelope: Envelope) -> AgentPosted:
+        self.commands.append(command)
+        return self._message(command, command.content)
+
+    async def append(self, command: AgentAppendDraft, _envelope: Envelope) -> DraftState:
+        self.commands.append(command)
+        text = self.drafts.get(command.draft_id, "") + command.delta
+        self.drafts[command.draft_id] = text
+        return DraftState(
+            draft_id=command.draft_id,
+            conversation_id=command.conversation_id,
+            length=len(text),
+            next_index=command.index + 1,
+        )
+
+    async def finish(self, command: AgentFinishDraft, _envelope: Envelope) -> AgentPosted:
+        self.commands.append(command)
+        return self._message(command, self.drafts[command.draft_id])
 
     async def open_draft(self, command: AgentOpenDraft, _envelope: Envelope) -> DraftState:
         self.commands.append(command)
@@ -495,3 +538,78 @@ async def test_a_bot_that_is_down_gets_its_event_dead_lettered_and_its_failure_a
     await world.call("POST", f"/integrations/deliveries/{delivery}/redeliver")
     await eventually(lambda: receiver.processed.get(delivery), what="the redelivery to the bot")
     assert receiver.processed[delivery][0].body["reply_token"].startswith("pbt1.")
+
+
+async def test_the_example_agent_greets_streams_its_answer_word_by_word_and_hands_off(world: World) -> None:
+    chat_session = StandInChatSession(world.fleet.env["PARLEY_AMQP_URL"])
+    await chat_session.bus.connect()
+    await chat_session.bus.start_consuming()
+    port = free_port()
+    channel, conversation = f"ch-{uuid.uuid4().hex[:8]}", f"c-{uuid.uuid4().hex[:8]}"
+    bot = await world.call(
+        "POST",
+        "/integrations/bots",
+        status=201,
+        json={"name": "Example", "webhook_url": f"http://127.0.0.1:{port}/parley", "channel_ids": [channel]},
+    )
+    env = {
+        **os.environ,
+        "AGENT_SECRET": bot["secret"],
+        "AGENT_PORT": str(port),
+        "AGENT_WORD_SECONDS": "0",
+        "PARLEY_BOT_API": world.fleet.url("integrations"),
+    }
+    log = (ARTIFACTS / f"example-agent-{port}.log").open("ab")
+    agent = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "examples.agent", env=env, stdout=log, stderr=log
+    )
+    try:
+
+        async def up() -> bool:
+            try:
+                async with world.session.get(f"http://127.0.0.1:{port}/healthz") as response:
+                    return response.status == 200
+            except aiohttp.ClientError:
+                return False
+
+        await eventually(up, what="the example agent listening")
+        await world.publish("conversation.started", channel, bot_id=bot["id"], conversation_id=conversation)
+
+        def posted() -> list[Any]:
+            return [c for c in chat_session.commands if isinstance(c, AgentPostMessage)]
+
+        await eventually(lambda: len(posted()) == 2, what="the greeting and its mood")
+        assert [c.content.kind for c in posted()] == ["mood", "text"]
+
+        data = {"sender_role": "visitor", "text": "where is my order"}
+        await world.publish("message.created", channel, bot_id=bot["id"], conversation_id=conversation, data=data)
+        finished = await eventually(
+            lambda: [c for c in chat_session.commands if isinstance(c, AgentFinishDraft)], what="the streamed answer"
+        )
+        deltas = [c for c in chat_session.commands if isinstance(c, AgentAppendDraft)]
+        assert [c.index for c in deltas] == list(range(len(deltas))) and len(deltas) > 5, "one delta per word, in order"
+        assert chat_session.drafts[finished[0].draft_id].startswith("You wrote: where is my order.")
+        assert any(isinstance(c, AgentTyping) for c in chat_session.commands)
+
+        data = {"sender_role": "visitor", "text": "I want to talk to a person please"}
+        await world.publish("message.created", channel, bot_id=bot["id"], conversation_id=conversation, data=data)
+        handoff = await eventually(
+            lambda: [c for c in chat_session.commands if isinstance(c, AgentHandoff)], what="the hand-off"
+        )
+        assert handoff[0].reason == "asked for a person" and "talk to a person" in handoff[0].summary
+        assert {c.bot_id for c in chat_session.commands} == {bot["id"]}
+        assert {c.conversation_id for c in chat_session.commands} == {conversation}
+
+        # A webhook not signed with the bot's secret is refused by the agent.
+        async with world.session.post(
+            f"http://127.0.0.1:{port}/parley",
+            data=b"{}",
+            headers={"webhook-id": "msg_x", "webhook-timestamp": str(int(time.time())), "webhook-signature": "v1,AAAA"},
+        ) as response:
+            assert response.status == 401
+    finally:
+        agent.terminate()
+        await agent.wait()
+        log.close()
+        await chat_session.bus.stop_consuming(timeout=5)
+        await chat_session.bus.close()

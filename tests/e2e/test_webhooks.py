@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import sys
 import time
 import uuid
@@ -40,6 +41,7 @@ from parley.contracts.messages import Message
 from parley.settings import ServiceSettings
 from parley_fleet import SERVICES, Fleet, free_port
 from parley_integrations import signing
+from parley_integrations.api import ENDPOINTS
 from parley_integrations.outbox import delivery_id
 from parley_integrations.reply_tokens import ReplyTokens
 from tests.conftest import Infra
@@ -178,6 +180,18 @@ async def test_every_event_arrives_once_signed_although_the_first_attempts_fail(
     assert first.body["type"] == "message.created"
     assert first.body["data"]["channel_id"] == channel
     assert first.body["data"]["text"] == "hello"
+
+
+async def test_a_subscription_without_channels_gets_every_channel(world: World, receiver: Receiver) -> None:
+    webhook = await world.subscribe(receiver, ["bot.handoff"], [])
+    events = [await world.publish("bot.handoff", f"ch-{uuid.uuid4().hex[:8]}") for _ in range(2)]
+    ids = [delivery_id(event.event_id, "webhook", webhook["id"]) for event in events]
+    await eventually(lambda: all(receiver.processed.get(found) for found in ids), what="both channels' events")
+    await world.call("PATCH", f"/integrations/webhooks/{webhook['id']}", json={"active": False})
+    silenced = await world.publish("bot.handoff", "ch-any")
+    await world.call("DELETE", f"/integrations/webhooks/{webhook['id']}", status=204)
+    listed = await world.call("GET", f"/integrations/deliveries?endpoint_id={webhook['id']}")
+    assert silenced.event_id not in {entry["event_id"] for entry in listed["deliveries"]}
 
 
 async def test_a_dead_letter_is_listed_with_its_attempts_and_redelivered_under_its_id(
@@ -367,6 +381,37 @@ async def test_the_admin_api_refuses_what_it_does_not_serve_with_documented_code
     created = await world.call("POST", "/integrations/webhooks", status=201, json=body)
     await world.call("DELETE", f"/integrations/webhooks/{created['id']}", status=204)
     await world.call("DELETE", f"/integrations/webhooks/{created['id']}", status=404)
+
+
+async def test_every_endpoint_refuses_the_wrong_callers_with_documented_codes(world: World) -> None:
+    """What the security tier derives from the table (tests/security), on this module's small fleet:
+    no token, a visitor's, an operator's, a logged-out token; each endpoint with the codes its
+    access says."""
+    auth = world.fleet.url("auth")
+    visitor = (await login(world.session, auth, device_id=f"device-{uuid.uuid4().hex}"))["token"]
+    username = f"op-{uuid.uuid4().hex[:8]}"
+    async with world.session.post(
+        auth + "/auth/users",
+        json={"username": username, "password": "operator-password-1", "role": "operator"},
+        headers={"Authorization": f"Bearer {world.admin}"},
+    ) as response:
+        assert response.status == 201, await response.text()
+    operator = (await login(world.session, auth, username=username, password="operator-password-1"))["token"]
+    revoked = (await login(world.session, auth, device_id=f"device-{uuid.uuid4().hex}"))["token"]
+    async with world.session.post(
+        auth + "/auth/logout", json={}, headers={"Authorization": f"Bearer {revoked}"}
+    ) as response:
+        assert response.status == 204, await response.text()
+    for endpoint in ENDPOINTS:
+        path = re.sub(r"{(\w+)}", "0123456789abcdef", endpoint.documented_path)
+        for token, expected in (
+            (None, (401, 9004)),
+            (visitor, (403, 9101)),
+            (operator, (403, 9101)),
+            (revoked, (401, 7001)),
+        ):
+            answer = await world.call(endpoint.method, path, token=token, status=expected[0], json={})
+            assert answer["error"]["code"] == expected[1], (endpoint.path, token is None, answer)
 
 
 async def test_a_delivery_still_pending_is_not_redelivered(world: World) -> None:

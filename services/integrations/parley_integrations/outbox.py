@@ -109,6 +109,8 @@ class Outbox:
     async def create_indexes(self) -> None:
         await self.collection.create_index([("state", ASCENDING), ("next_attempt_at", ASCENDING)])
         await self.collection.create_index([("endpoint_id", ASCENDING), ("state", ASCENDING)])
+        # The backlog's oldest pending delivery, read every few seconds.
+        await self.collection.create_index([("state", ASCENDING), ("created_at", ASCENDING)])
 
     async def add(self, event: OutboundEvent, endpoints: list[tuple[EndpointKind, str]]) -> int:
         """One pending delivery per endpoint; those already there (the same event again) are kept

@@ -1,7 +1,7 @@
 """The Parley fleet under test, on a slice of the shared infrastructure that is the bench's alone.
 
 Like tests/e2e: a fresh RabbitMQ vhost, MongoDB database and Redis key prefix per run, free
-ports for the six services (never 8080-8085), all removed again at the end. The admin the
+ports for the seven services (never 8080-8087), all removed again at the end. The admin the
 bench uses to create operators and channels is bootstrapped through auth's settings.
 """
 
@@ -79,7 +79,7 @@ async def _patiently(call: Callable[[], Awaitable[None]], what: str, budget: flo
 
 
 class ParleyUnderTest:
-    """Start the six services on an isolated slice; admin helpers; stop and clean up."""
+    """Start the seven services on an isolated slice; admin helpers; stop and clean up."""
 
     def __init__(
         self,

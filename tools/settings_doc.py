@@ -25,6 +25,7 @@ from parley_auth.settings import AuthSettings
 from parley_chat_session.settings import ChatSessionSettings
 from parley_chatbot_engine.settings import ChatbotEngineSettings
 from parley_gateway.settings import GatewaySettings
+from parley_integrations.settings import IntegrationsSettings
 from parley_notification.settings import NotificationSettings
 from parley_presence.settings import PresenceSettings
 
@@ -41,6 +42,7 @@ SETTINGS: tuple[tuple[str, type[ServiceSettings]], ...] = (
     ("chatbot_engine", ChatbotEngineSettings),
     ("presence", PresenceSettings),
     ("notification", NotificationSettings),
+    ("integrations", IntegrationsSettings),
 )
 
 

@@ -116,6 +116,7 @@ SCENARIOS = [
     Scenario("rmq", "RabbitMQ restart (4 s)", restart_rabbitmq),
     Scenario("kcs", "kill -9 chat_session", kill("chat_session"), killed="chat_session"),
     Scenario("kno", "kill -9 notification", kill("notification"), killed="notification"),
+    Scenario("kin", "kill -9 integrations", kill("integrations"), killed="integrations"),
     Scenario("kpr", "kill -9 presence", kill("presence"), killed="presence"),
     Scenario("kbot", "kill -9 chatbot_engine", kill("chatbot_engine"), killed="chatbot_engine"),
     Scenario("kgw", "kill -9 a gateway", kill("gateway"), killed="gateway"),

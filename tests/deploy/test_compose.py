@@ -39,6 +39,7 @@ SERVICE_PORTS = {
     "chatbot_engine": 8083,
     "presence": 8084,
     "notification": 8085,
+    "integrations": 8087,
 }
 
 

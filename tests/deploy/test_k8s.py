@@ -50,6 +50,7 @@ SERVICES: dict[str, dict[str, Any]] = {
     "chatbot-engine": {"module": "parley_chatbot_engine", "port": 8083, "label": "chatbot_engine"},
     "presence": {"module": "parley_presence", "port": 8084, "label": "presence"},
     "notification": {"module": "parley_notification", "port": 8085, "label": "notification"},
+    "integrations": {"module": "parley_integrations", "port": 8087, "label": "integrations"},
 }
 
 BUS, REDIS, MONGO, VAPID, FILE_LINKS = (
@@ -67,6 +68,7 @@ EXPECTED_SECRET_KEYS = {
     "chatbot-engine": {BUS, REDIS, MONGO},
     "presence": {BUS, REDIS},
     "notification": {BUS, REDIS, MONGO, VAPID},
+    "integrations": {BUS, REDIS, MONGO, "PARLEY_INTEGRATIONS_REPLY_TOKEN_KEY"},
 }
 
 # Who talks to whom, as the egress TCP/UDP ports each service's pods may open.
@@ -78,10 +80,12 @@ EXPECTED_EGRESS_PORTS = {
     "chatbot-engine": {DNS, AMQP, REDIS_PORT, MONGO_PORT},
     "presence": {DNS, AMQP, REDIS_PORT},
     "notification": {DNS, AMQP, REDIS_PORT, MONGO_PORT, HTTPS},
+    # Webhook receivers and external bots: public https hosts on 443.
+    "integrations": {DNS, AMQP, REDIS_PORT, MONGO_PORT, HTTPS},
 }
 INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx"
 # Services the ingress routes to (the ingress controller may reach only these).
-PUBLIC_SERVICES = {"gateway", "auth", "chat-session", "notification"}
+PUBLIC_SERVICES = {"gateway", "auth", "chat-session", "notification", "integrations"}
 
 
 # --------------------------------------------------------------------------- rendering

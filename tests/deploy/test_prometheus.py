@@ -45,6 +45,9 @@ COUNTERS = {
     "parley_push_sent_total",
     "parley_push_failed_total",
     "parley_chatbot_steps_total",
+    "parley_integrations_deliveries_sent_total",
+    "parley_integrations_attempts_failed_total",
+    "parley_integrations_deliveries_dead_total",
 }
 GAUGES = {
     "parley_bus_connected",
@@ -53,6 +56,10 @@ GAUGES = {
     "parley_gateway_connections",
     "parley_operator_load_ratio",
     "parley_operators_available",
+    "parley_integrations_backlog",
+    "parley_integrations_backlog_age_seconds",
+    "parley_integrations_dead_letters",
+    "parley_integrations_circuits_open",
     # rabbitmq_prometheus plugin (per-object endpoint)
     "rabbitmq_queue_messages_ready",
 }
@@ -63,6 +70,7 @@ HISTOGRAMS = {
     "parley_message_delivery_latency_seconds",
     "parley_store_operation_duration_seconds",
     "parley_visitor_queue_wait_seconds",
+    "parley_integrations_delivery_seconds",
 }
 EXPOSED = COUNTERS | GAUGES | {f"{h}{suffix}" for h in HISTOGRAMS for suffix in ("_bucket", "_sum", "_count")}
 # Prometheus' own per-target series, usable in rules (dashboards use recorded service:up:*).
@@ -75,6 +83,7 @@ SERVICE_PORTS = {
     "chatbot_engine": 8083,
     "presence": 8084,
     "notification": 8085,
+    "integrations": 8087,
 }
 REQUIRED_ALERTS = {
     "ParleyServiceDown",

@@ -8,7 +8,7 @@ from collections.abc import AsyncIterator
 import pytest
 from aiohttp import web
 
-from parley_notification.push_endpoints import EndpointRefused, EndpointRule, guarded_session
+from parley.outbound_urls import EndpointRefused, EndpointRule, guarded_session
 
 
 @pytest.fixture

@@ -11,6 +11,7 @@ from parley_auth.endpoints import ENDPOINTS as AUTH_ENDPOINTS
 from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_SESSION_ENDPOINTS
 from parley_chatbot_engine.api import ENDPOINTS as CHATBOT_ENDPOINTS
 from parley_gateway.http_endpoints import ENDPOINTS as GATEWAY_ENDPOINTS
+from parley_integrations.api import ENDPOINTS as INTEGRATIONS_ENDPOINTS
 from parley_notification.push_api import ENDPOINTS as NOTIFICATION_ENDPOINTS
 
 # Service name (as parley_fleet.Fleet.url knows it) -> the endpoints it serves.
@@ -19,6 +20,7 @@ TABLES: dict[str, list[Endpoint]] = {
     "chat_session": CHAT_SESSION_ENDPOINTS,
     "chatbot_engine": CHATBOT_ENDPOINTS,
     "notification": NOTIFICATION_ENDPOINTS,
+    "integrations": INTEGRATIONS_ENDPOINTS,
     "gateway": GATEWAY_ENDPOINTS,
 }
 

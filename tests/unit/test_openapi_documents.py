@@ -30,6 +30,10 @@ from parley_gateway import openapi as gateway_openapi
 from parley_gateway.app import build_service as build_gateway
 from parley_gateway.http_endpoints import ENDPOINTS as GATEWAY_ENDPOINTS
 from parley_gateway.settings import GatewaySettings
+from parley_integrations import openapi as integrations_openapi
+from parley_integrations.api import ENDPOINTS as INTEGRATIONS_ENDPOINTS
+from parley_integrations.app import build_service as build_integrations
+from parley_integrations.settings import IntegrationsSettings
 from parley_notification import openapi as notification_openapi
 from parley_notification.app import build_service as build_notification
 from parley_notification.push_api import ENDPOINTS as NOTIFICATION_ENDPOINTS
@@ -70,6 +74,13 @@ SERVICES: dict[str, tuple[str, Callable[[], str], list[Endpoint], Callable[[], S
         notification_openapi.openapi_yaml,
         NOTIFICATION_ENDPOINTS,
         lambda: build_notification(NotificationSettings()),
+        set(),
+    ),
+    "integrations": (
+        "integrations-openapi.yaml",
+        integrations_openapi.openapi_yaml,
+        INTEGRATIONS_ENDPOINTS,
+        lambda: build_integrations(IntegrationsSettings()),
         set(),
     ),
 }

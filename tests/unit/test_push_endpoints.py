@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from parley_notification.push_endpoints import EndpointRefused, EndpointRule, PublicAddressResolver
+from parley.outbound_urls import EndpointRefused, EndpointRule, PublicAddressResolver
 
 STRICT = EndpointRule()
 

@@ -1,4 +1,4 @@
-"""``make up``: start the six services on their default ports, print where they are, stop on Ctrl-C."""
+"""``make up``: start the seven services on their default ports, print where they are, stop on Ctrl-C."""
 
 from __future__ import annotations
 
@@ -19,7 +19,8 @@ async def run() -> int:
     edge_port = int(os.environ.get("PARLEY_FLEET_EDGE_PORT", "8090"))
     site_port = int(os.environ.get("PARLEY_FLEET_DEMO_PORT", "8091"))
     fleet = Fleet(env=Demo.env(edge_port, site_port), log_dir=log_dir)
-    demo = Demo(fleet, edge_port, site_port)
+    agent_port = int(os.environ.get("PARLEY_FLEET_AGENT_PORT", "8095"))
+    demo = Demo(fleet, edge_port, site_port, agent_port)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):

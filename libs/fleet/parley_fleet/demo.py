@@ -9,8 +9,10 @@ allowed WebSocket origins, and the channel's ``allowed_origins`` (its public ava
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,7 +21,7 @@ import aiohttp
 from aiohttp import web
 
 from parley_fleet.edge import Edge
-from parley_fleet.processes import SERVICES, Fleet
+from parley_fleet.processes import SERVICES, Fleet, free_port
 
 REPO_ROOT = Path(__file__).resolve().parents[3]
 DEMO_SCRIPT = REPO_ROOT / "services" / "chatbot_engine" / "scripts" / "support_triage.yaml"
@@ -28,6 +30,9 @@ DEMO_CHANNEL_NAME = "Acme Plants support"
 DEMO_WELCOME = "Hi! Welcome to Acme Plants. Ask us anything."
 # A word the demo channel refuses (error 8001), so the widget's refusal can be tried out.
 DEMO_SENSITIVE_WORD = "badword"
+# The example external bot (examples/agent) and the channel it serves (docs/bots.md).
+DEMO_AGENT_NAME = "Example agent"
+DEMO_AGENT_CHANNEL_NAME = "Acme Plants (example agent)"
 
 
 @dataclass(frozen=True)
@@ -62,6 +67,9 @@ def demo_env(edge_url: str, site_url: str) -> dict[str, str]:
         # The edge on 127.0.0.1 forwards for the browsers: the services count their sockets per
         # browser address (X-Forwarded-For), not all of them under the edge's one address.
         "PARLEY_HTTP_TRUSTED_PROXIES": json.dumps(["127.0.0.1"]),
+        # Local webhook receivers and bots (the example agent) listen on http://127.0.0.1.
+        "PARLEY_INTEGRATIONS_ALLOW_INSECURE_URLS": "true",
+        "PARLEY_INTEGRATIONS_ALLOWED_HOSTS": json.dumps(["127.0.0.1"]),
     }
 
 
@@ -69,15 +77,20 @@ def demo_env(edge_url: str, site_url: str) -> dict[str, str]:
 class Seeded:
     channel_id: str
     operator_id: str
+    agent_channel_id: str = ""
+    agent_secret: str = ""
 
 
 class DemoSeed:
     """Creates (or brings up to date) the demo's script, operator and channel over HTTP as the admin."""
 
-    def __init__(self, fleet: Fleet, session: aiohttp.ClientSession, site_url: str) -> None:
+    def __init__(
+        self, fleet: Fleet, session: aiohttp.ClientSession, site_url: str, agent_url: str = "http://127.0.0.1:8095"
+    ) -> None:
         self.fleet = fleet
         self.session = session
         self.site_url = site_url
+        self.agent_url = agent_url
         self.headers: dict[str, str] = {}
 
     async def run(self) -> Seeded:
@@ -90,7 +103,9 @@ class DemoSeed:
         script_id = await self._script()
         operator_id = await self._operator()
         channel_id = await self._channel(script_id, operator_id)
-        return Seeded(channel_id, operator_id)
+        agent_channel_id = await self._agent_channel(operator_id)
+        agent_secret = await self._agent(agent_channel_id)
+        return Seeded(channel_id, operator_id, agent_channel_id, agent_secret)
 
     async def _call(self, method: str, service: str, path: str, **kwargs: Any) -> tuple[int, Any]:
         headers = {**self.headers, **kwargs.pop("headers", {})}
@@ -145,6 +160,40 @@ class DemoSeed:
             _expect(status == 201, "create the demo channel", body)
         return str(body["id"])
 
+    async def _agent_channel(self, operator_id: str) -> str:
+        spec = {
+            "name": DEMO_AGENT_CHANNEL_NAME,
+            "welcome": DEMO_WELCOME,
+            "allowed_origins": origins_of(self.site_url),
+            "operator_ids": [operator_id],
+        }
+        status, body = await self._call("GET", "chat_session", "/channels")
+        _expect(status == 200, "list the channels", body)
+        existing = [channel for channel in body["channels"] if channel["name"] == DEMO_AGENT_CHANNEL_NAME]
+        if existing:
+            return str(existing[0]["id"])
+        status, body = await self._call("POST", "chat_session", "/channels", json=spec)
+        _expect(status == 201, "create the example agent's channel", body)
+        return str(body["id"])
+
+    async def _agent(self, channel_id: str) -> str:
+        """The example agent registered for its channel; answers its signing secret (a registered
+        one's is rotated: a secret is shown only when it is made)."""
+        spec = {"name": DEMO_AGENT_NAME, "webhook_url": f"{self.agent_url}/parley", "channel_ids": [channel_id]}
+        status, body = await self._call("GET", "integrations", "/integrations/bots")
+        _expect(status == 200, "list the bots", body)
+        existing = [bot for bot in body["bots"] if bot["name"] == DEMO_AGENT_NAME]
+        if not existing:
+            status, body = await self._call("POST", "integrations", "/integrations/bots", json=spec)
+            _expect(status == 201, "register the example agent", body)
+            return str(body["secret"])
+        bot_id = existing[0]["id"]
+        status, body = await self._call("PATCH", "integrations", f"/integrations/bots/{bot_id}", json=spec)
+        _expect(status == 200, "update the example agent", body)
+        status, body = await self._call("POST", "integrations", f"/integrations/bots/{bot_id}/secret")
+        _expect(status == 200, "rotate the example agent's secret", body)
+        return str(body["secret"])
+
 
 def _expect(ok: bool, what: str, body: Any) -> None:
     if not ok:
@@ -191,8 +240,10 @@ async def _no_icon(_request: web.Request) -> web.Response:
 class Demo:
     """The edge, the sample site and the seed around a fleet (started and stopped by the caller)."""
 
-    def __init__(self, fleet: Fleet, edge_port: int, site_port: int) -> None:
+    def __init__(self, fleet: Fleet, edge_port: int, site_port: int, agent_port: int | None = None) -> None:
         self.fleet = fleet
+        self.agent_port = agent_port or free_port()
+        self.agent: asyncio.subprocess.Process | None = None
         self.edge = Edge({name: fleet.url(name) for name in SERVICES}, port=edge_port)
         self.site = SampleSite(site_port, f"http://127.0.0.1:{edge_port}")
         self.seeded: Seeded | None = None
@@ -205,11 +256,33 @@ class Demo:
         """Once the fleet is ready: the edge, the seed, then the page that needs the channel id."""
         await self.edge.start()
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session:
-            self.seeded = await DemoSeed(self.fleet, session, self.site.url).run()
+            self.seeded = await DemoSeed(self.fleet, session, self.site.url, self.agent_url).run()
         self.site.channel_id = self.seeded.channel_id
         await self.site.start()
+        await self._start_agent(self.seeded.agent_secret)
+
+    @property
+    def agent_url(self) -> str:
+        return f"http://127.0.0.1:{self.agent_port}"
+
+    async def _start_agent(self, secret: str) -> None:
+        """The example external bot (examples/agent), a process of its own as a customer's would be."""
+        env = {
+            **os.environ,
+            "AGENT_SECRET": secret,
+            "AGENT_PORT": str(self.agent_port),
+            "PARLEY_BOT_API": self.fleet.url("integrations"),
+        }
+        log = (self.fleet.log_dir / "example-agent.log").open("ab")
+        self.agent = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "examples.agent", env=env, stdout=log, stderr=log, cwd=REPO_ROOT
+        )
+        log.close()
 
     async def stop(self) -> None:
+        if self.agent is not None and self.agent.returncode is None:
+            self.agent.terminate()
+            await self.agent.wait()
         await self.site.stop()
         await self.edge.stop()
 
@@ -222,4 +295,6 @@ class Demo:
             f"  demo admin:        {DEMO_ADMIN.username} / {DEMO_ADMIN.password}",
             f"  demo channel:      {self.seeded.channel_id if self.seeded else '?'} "
             f"({DEMO_CHANNEL_NAME}, bot: support_triage)",
+            f"  agent channel:     {self.seeded.agent_channel_id if self.seeded else '?'} "
+            f"({DEMO_AGENT_CHANNEL_NAME}, the example agent at {self.agent_url}; ?channel=<id> on the demo site)",
         ]

@@ -1,4 +1,4 @@
-"""Start, watch and stop the six service processes."""
+"""Start, watch and stop the seven service processes."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ import aiohttp
 
 # Start order: auth first (the gateway and chat_session fetch its JWKS), presence before the
 # services that ask it who is online. Each still waits for its own dependencies by itself.
-SERVICES = ("auth", "presence", "chat_session", "chatbot_engine", "notification", "gateway")
+SERVICES = ("auth", "presence", "chat_session", "chatbot_engine", "notification", "integrations", "gateway")
 DEFAULT_PORTS = {
     "gateway": 8080,
     "auth": 8081,
@@ -25,6 +25,7 @@ DEFAULT_PORTS = {
     "chatbot_engine": 8083,
     "presence": 8084,
     "notification": 8085,
+    "integrations": 8087,
 }
 
 
@@ -78,7 +79,7 @@ class ServiceProcess:
 
 @dataclass
 class Fleet:
-    """The six services with one shared environment; ``ports`` picks each one's HTTP port."""
+    """The seven services with one shared environment; ``ports`` picks each one's HTTP port."""
 
     env: dict[str, str]
     log_dir: Path

@@ -20,6 +20,7 @@ from parley.contracts.events import (
 )
 from parley.deliveries import DeliveryPublisher
 from parley.http_api import HttpApi
+from parley.outbound_urls import EndpointRule
 from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
@@ -30,7 +31,6 @@ from parley_notification.memberships import Memberships
 from parley_notification.pending_pushes import PendingPushes
 from parley_notification.privacy import register_privacy, sweep_subscriptions
 from parley_notification.push_api import ENDPOINTS, PushApi
-from parley_notification.push_endpoints import EndpointRule
 from parley_notification.push_queue import PushQueue
 from parley_notification.push_sender import PushSender
 from parley_notification.settings import NotificationSettings

@@ -20,8 +20,8 @@ from py_vapid import Vapid02
 from pywebpush import WebPushException, webpush_async
 
 from parley.logs import get_logger
+from parley.outbound_urls import EndpointRefused, guarded_session
 from parley_notification import metrics
-from parley_notification.push_endpoints import EndpointRefused, guarded_session
 from parley_notification.subscriptions import Subscription, Subscriptions
 
 log = get_logger("parley.notification")

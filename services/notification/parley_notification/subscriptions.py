@@ -23,8 +23,8 @@ from pymongo import ASCENDING
 from parley.contracts.base import Model
 from parley.contracts.bounded import MAX_SAFE_INTEGER
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.outbound_urls import EndpointRule
 from parley.stores import MongoDatabase
-from parley_notification.push_endpoints import EndpointRule
 
 DeviceId = Annotated[
     str,
@@ -169,7 +169,7 @@ class Subscriptions:
         await self._collection.delete_one({"_id": subscription.id, "endpoint": subscription.endpoint})
 
     def _checked_endpoint(self, endpoint: str) -> str:
-        """The endpoint, if notification may call it (push_endpoints: no internal addresses)."""
+        """The endpoint, if notification may call it (parley.outbound_urls: no internal addresses)."""
         problem = self.endpoint_rule.problem(endpoint)
         if problem is not None:
             raise ParleyError(

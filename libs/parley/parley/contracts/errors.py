@@ -50,6 +50,12 @@ class ErrorCode(IntEnum):
     IDEMPOTENCY_KEY_REUSED = 9208  # the key was used for another command or another conversation
     HELD_BY_HUMAN = 9209  # take-back while an operator holds the conversation
     UNKNOWN_ACTION = 9210  # a program result for a seq that is no program action, or one answered already
+    # The integrations service (issue 20): its registries of outside parties and their deliveries.
+    ENDPOINT_REFUSED = 9301  # a webhook or bot URL that is not a public https host
+    UNKNOWN_BOT = 9302
+    UNKNOWN_WEBHOOK = 9303
+    UNKNOWN_DELIVERY = 9304
+    DELIVERY_PENDING = 9305  # a redelivery asked of a delivery still being attempted
     INTERNAL = 9500
     UNAVAILABLE = 9503
 

@@ -1,8 +1,9 @@
-"""Which push endpoints notification may call: public HTTPS hosts only (no SSRF).
+"""Which outside URLs a service may call: public HTTPS hosts only (no SSRF).
 
-A push subscription's endpoint is a URL the browser gave, so anyone with a token chooses where
-notification's requests go. Left unchecked, ``https://169.254.169.254/...`` (cloud metadata),
-``https://10.0.0.5:6379/`` or ``https://[::1]:15672/`` would make notification call the
+Every outbound URL Parley calls was given by someone outside: a push subscription's endpoint (the
+browser's, notification), a webhook's or an external bot's URL (an admin's, integrations). Whoever
+sets it chooses where the service's requests go. Left unchecked, ``https://169.254.169.254/...`` (cloud metadata),
+``https://10.0.0.5:6379/`` or ``https://[::1]:15672/`` would make the service call the
 infrastructure on the attacker's behalf. Two checks close it:
 
 - When a subscription is stored, :meth:`EndpointRule.problem` refuses a URL that is not https,
@@ -19,9 +20,10 @@ The resolver is the connector's, so the address checked is the address connected
 no window between a check and a later resolution that an attacker's DNS (answering public, then
 private) could use. TLS still verifies the certificate against the host name.
 
-Browsers' push services (FCM, Mozilla autopush, Apple, WNS) are all public https on port 443.
-``allowed_hosts`` (empty by default) exempts named hosts from the address and port rules, for a
-local push service in tests and development.
+Browsers' push services (FCM, Mozilla autopush, Apple, WNS) are all public https on port 443, and
+so must webhook receivers and bots be (the pods' egress allows 443 only). ``allowed_hosts`` (empty
+by default) exempts named hosts from the address and port rules, for a local push service or
+webhook receiver in tests and development.
 """
 
 from __future__ import annotations
@@ -39,6 +41,7 @@ from aiohttp import (
     ClientRequest,
     ClientResponse,
     ClientSession,
+    ClientTimeout,
     TCPConnector,
 )
 from aiohttp.abc import AbstractResolver, ResolveResult
@@ -54,8 +57,8 @@ SPECIAL_USE_SUFFIXES = (".localhost", ".local", ".internal", ".home.arpa", ".inv
 
 
 class EndpointRefused(ClientError):
-    """A push endpoint (or a redirect's target, or an address its name resolves to) is not a
-    public HTTPS push service; raised instead of making the request."""
+    """An endpoint (or a redirect's target, or an address its name resolves to) is not a public
+    HTTPS host; raised instead of making the request."""
 
 
 def is_public_address(address: IpAddress) -> bool:
@@ -84,7 +87,7 @@ def ip_literal(host: str) -> IpAddress | None:
 
 @dataclass(frozen=True)
 class EndpointRule:
-    """What a push endpoint URL must look like; ``allowed_hosts`` are exempt from the public-address
+    """What an endpoint URL must look like; ``allowed_hosts`` are exempt from the public-address
     and port rules (lower case, IP literals or names)."""
 
     allowed_hosts: frozenset[str] = frozenset()
@@ -98,7 +101,7 @@ class EndpointRule:
         return host.lower().rstrip(".").strip("[]") in self.allowed_hosts
 
     def problem(self, url: str) -> str | None:
-        """Why notification must not call ``url``, or None when it may."""
+        """Why the service must not call ``url``, or None when it may."""
         try:
             parts = urlsplit(url)
             port = parts.port
@@ -115,12 +118,12 @@ class EndpointRule:
         if self.allows_host(host):
             return None
         if port not in (None, PUSH_SERVICE_PORT):
-            return f"port {port} is not the push services' port ({PUSH_SERVICE_PORT})"
+            return f"port {port} is not the https port ({PUSH_SERVICE_PORT})"
         return host_problem(host)
 
 
 def host_problem(host: str) -> str | None:
-    """Why ``host`` (an IP literal or a name, lower case) cannot be a public push service, or None."""
+    """Why ``host`` (an IP literal or a name, lower case) cannot be a public host, or None."""
     address = ip_literal(host)
     if address is not None:
         return None if is_public_address(address) else f"{host} is not a public address"
@@ -149,7 +152,7 @@ class PublicAddressResolver(AbstractResolver):
             return resolved
         public = [entry for entry in resolved if is_public_address(ipaddress.ip_address(entry["host"]))]
         if not public:
-            raise EndpointRefused(f"push endpoint host {host} resolves to no public address")
+            raise EndpointRefused(f"endpoint host {host} resolves to no public address")
         return public
 
     async def close(self) -> None:
@@ -163,15 +166,16 @@ def checking_middleware(rule: EndpointRule) -> ClientMiddlewareType:
     async def middleware(request: ClientRequest, handler: ClientHandlerType) -> ClientResponse:
         problem = rule.problem(str(request.url))
         if problem is not None:
-            raise EndpointRefused(f"push endpoint refused: {problem}")
+            raise EndpointRefused(f"endpoint refused: {problem}")
         return await handler(request)
 
     return middleware
 
 
-def guarded_session(rule: EndpointRule) -> ClientSession:
+def guarded_session(rule: EndpointRule, *, timeout: ClientTimeout | None = None) -> ClientSession:
     """An HTTP client that calls only what ``rule`` allows: every request (a redirect's too) is
     checked, and host names resolve to their public addresses only."""
-    return ClientSession(
-        connector=TCPConnector(resolver=PublicAddressResolver(rule)), middlewares=(checking_middleware(rule),)
-    )
+    connector = TCPConnector(resolver=PublicAddressResolver(rule))
+    if timeout is None:
+        return ClientSession(connector=connector, middlewares=(checking_middleware(rule),))
+    return ClientSession(connector=connector, middlewares=(checking_middleware(rule),), timeout=timeout)

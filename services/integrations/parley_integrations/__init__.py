@@ -1,0 +1,1 @@
+"""Parley integrations: external bots, webhook subscriptions and the deliveries to them (issue 20)."""

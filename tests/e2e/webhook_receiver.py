@@ -1,0 +1,90 @@
+"""Helpers, no tests: a real webhook receiver for the integrations end-to-end tests.
+
+:class:`Receiver` is a local HTTP server standing for an outside system: it checks every request's
+Standard Webhooks signature against the secrets it was given (a request none verifies is recorded
+as a problem, never processed), keeps a ledger of what it processed by ``webhook-id`` (an
+idempotent receiver: a second success of the same id would be a duplicate), and answers as the
+test tells it: fail each id's first attempts, answer one status always, or hold a request.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+from parley_fleet import free_port
+from parley_integrations import signing
+
+
+@dataclass
+class Received:
+    delivery_id: str
+    raw: bytes
+    body: dict[str, Any]
+    headers: dict[str, str]
+    answered: int
+
+
+@dataclass
+class Receiver:
+    secrets: list[str] = field(default_factory=list)
+    # Every id's first `fail_first` attempts are answered `fail_status`.
+    fail_first: int = 0
+    fail_status: int = 503
+    # When set, every request is answered this (after the first failures).
+    always: int | None = None
+    # Requests wait for this event before they are answered (None: answered at once).
+    hold: asyncio.Event | None = None
+    port: int = field(default_factory=free_port)
+    attempts: Counter[str] = field(default_factory=Counter)
+    processed: dict[str, list[Received]] = field(default_factory=lambda: defaultdict(list))
+    problems: list[str] = field(default_factory=list)
+    arrived: list[Received] = field(default_factory=list)
+    _runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hook"
+
+    async def start(self) -> Receiver:
+        app = web.Application()
+        app.router.add_post("/hook", self._serve)
+        self._runner = web.AppRunner(app)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+        return self
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _serve(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        headers = {name.lower(): value for name, value in request.headers.items()}
+        delivery_id = headers.get("webhook-id", "")
+        if not any(signing.verify(secret, headers, body, time.time()) for secret in self.secrets):
+            self.problems.append(f"unverified request {delivery_id!r}: {headers.get('webhook-signature')!r}")
+            return web.Response(status=401)
+        self.attempts[delivery_id] += 1
+        if self.hold is not None:
+            await self.hold.wait()
+        status = 200
+        if self.attempts[delivery_id] <= self.fail_first:
+            status = self.fail_status
+        elif self.always is not None:
+            status = self.always
+        received = Received(delivery_id, body, orjson.loads(body), headers, status)
+        self.arrived.append(received)
+        if 200 <= status < 300:
+            self.processed[delivery_id].append(received)
+        return web.Response(status=status, text="ok" if status < 300 else f"failing on purpose ({status})")
+
+    def processed_events(self) -> Counter[str]:
+        """How many times each event id was processed (an idempotent receiver: once each)."""
+        return Counter(entry.body["data"]["event_id"] for entries in self.processed.values() for entry in entries)

@@ -4,6 +4,7 @@
  * Everything it draws lives in a shadow root, so the host page's styles cannot reach it and its
  * styles cannot leak out; its only global is window.Parley. */
 import { Client } from "../client/parley-client.js";
+import { ErrorCode } from "../protocol.js";
 import { locale, pickLocale, setLocale, t } from "./i18n.js";
 import { widgetEvents } from "./widget-render.js";
 
@@ -26,6 +27,7 @@ export function mountWidget() {
   var TYPING_SHOWN_MS = 6000; // the other side's "typing" fades if no stop arrives
   // Messages arriving together (a resume, a bot's burst) are acknowledged and marked read once.
   var READ_REPORT_DELAY_MS = 300;
+  var READ_RETRY_MS = 1000; // first pause before a refused or unanswered ack/seen is sent again
 
   // Plain words for what can go wrong (docs/protocol.md error and close codes).
   var PLAIN = {
@@ -261,26 +263,43 @@ export function mountWidget() {
   }
 
   /** ack what has arrived and, when the visitor can see it (panel open, page shown), seen: the
-   * operator's ticks turn ✓✓, and unread counts and pending pushes are cleared by reading. */
-  function reportRead() {
+   * operator's ticks turn ✓✓, and unread counts and pending pushes are cleared by reading.
+   * A report the server did not take (no answer in time, a busy bus, a dropped link) is tried
+   * again after a growing pause: nothing else would tell it, as the next message may never come. */
+  function reportRead(delay) {
     clearTimeout(Widget.readTimer);
-    Widget.readTimer = setTimeout(function () {
-      var id = Widget.conversationId;
-      if (!id || !Widget.state.stored || Widget.client.status !== "online") return;
-      var seq = Widget.client.lastSeq(id);
-      if (seq > (Widget.ackedSeq || 0)) {
-        Widget.ackedSeq = seq;
-        Widget.client.request("ack", { conversation_id: id, seq: seq }).catch(function () {
-          Widget.ackedSeq = 0; // told again with the next message or reconnect
+    Widget.readTimer = setTimeout(
+      function () {
+        var id = Widget.conversationId;
+        if (!id || !Widget.state.stored || Widget.client.status !== "online") return;
+        var seq = Widget.client.lastSeq(id);
+        if (seq > (Widget.ackedSeq || 0)) {
+          Widget.ackedSeq = seq;
+          Widget.client.request("ack", { conversation_id: id, seq: seq }).then(readReported, function (error) {
+            if (Widget.ackedSeq === seq) Widget.ackedSeq = 0;
+            readNotReported(id, error);
+          });
+        }
+        if (Widget.ui.panel.hidden || document.hidden || seq <= (Widget.seenSent || 0)) return;
+        Widget.seenSent = seq;
+        Widget.render.readUpTo(seq);
+        Widget.client.request("seen", { conversation_id: id, seq: seq }).then(readReported, function (error) {
+          if (Widget.seenSent === seq) Widget.seenSent = 0;
+          readNotReported(id, error);
         });
-      }
-      if (Widget.ui.panel.hidden || document.hidden || seq <= (Widget.seenSent || 0)) return;
-      Widget.seenSent = seq;
-      Widget.render.readUpTo(seq);
-      Widget.client.request("seen", { conversation_id: id, seq: seq }).catch(function () {
-        Widget.seenSent = 0;
-      });
-    }, READ_REPORT_DELAY_MS);
+      },
+      typeof delay === "number" ? delay : READ_REPORT_DELAY_MS,
+    );
+  }
+  function readReported() {
+    Widget.readRetries = 0;
+  }
+  /** Only a passing trouble is worth another try; a refusal (closed, not a member) would stay one. */
+  var PASSING = [ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.RATE_LIMITED];
+  function readNotReported(conversationId, error) {
+    if (conversationId !== Widget.conversationId || PASSING.indexOf(error && error.code) === -1) return;
+    Widget.readRetries = Math.min((Widget.readRetries || 0) + 1, 5);
+    reportRead(READ_RETRY_MS * Math.pow(2, Widget.readRetries - 1)); // 1, 2, 4, 8, then 16 s
   }
 
   /** After a reload: how far the other side has read, so ✓✓ stay ✓✓. */

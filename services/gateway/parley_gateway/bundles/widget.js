@@ -1269,6 +1269,7 @@
     var TYPING_EVERY_MS = 3e3;
     var TYPING_SHOWN_MS = 6e3;
     var READ_REPORT_DELAY_MS = 300;
+    var READ_RETRY_MS = 1e3;
     var PLAIN = {
       8001: t("Your message contains a word that is not allowed, so it was not sent."),
       1002: t("The chat is down for maintenance. It will reconnect by itself when it is over."),
@@ -1476,25 +1477,39 @@
         reportRead();
       } else Widget.ui.launcher.focus();
     }
-    function reportRead() {
+    function reportRead(delay) {
       clearTimeout(Widget.readTimer);
-      Widget.readTimer = setTimeout(function() {
-        var id = Widget.conversationId;
-        if (!id || !Widget.state.stored || Widget.client.status !== "online") return;
-        var seq = Widget.client.lastSeq(id);
-        if (seq > (Widget.ackedSeq || 0)) {
-          Widget.ackedSeq = seq;
-          Widget.client.request("ack", { conversation_id: id, seq }).catch(function() {
-            Widget.ackedSeq = 0;
+      Widget.readTimer = setTimeout(
+        function() {
+          var id = Widget.conversationId;
+          if (!id || !Widget.state.stored || Widget.client.status !== "online") return;
+          var seq = Widget.client.lastSeq(id);
+          if (seq > (Widget.ackedSeq || 0)) {
+            Widget.ackedSeq = seq;
+            Widget.client.request("ack", { conversation_id: id, seq }).then(readReported, function(error) {
+              if (Widget.ackedSeq === seq) Widget.ackedSeq = 0;
+              readNotReported(id, error);
+            });
+          }
+          if (Widget.ui.panel.hidden || document.hidden || seq <= (Widget.seenSent || 0)) return;
+          Widget.seenSent = seq;
+          Widget.render.readUpTo(seq);
+          Widget.client.request("seen", { conversation_id: id, seq }).then(readReported, function(error) {
+            if (Widget.seenSent === seq) Widget.seenSent = 0;
+            readNotReported(id, error);
           });
-        }
-        if (Widget.ui.panel.hidden || document.hidden || seq <= (Widget.seenSent || 0)) return;
-        Widget.seenSent = seq;
-        Widget.render.readUpTo(seq);
-        Widget.client.request("seen", { conversation_id: id, seq }).catch(function() {
-          Widget.seenSent = 0;
-        });
-      }, READ_REPORT_DELAY_MS);
+        },
+        typeof delay === "number" ? delay : READ_REPORT_DELAY_MS
+      );
+    }
+    function readReported() {
+      Widget.readRetries = 0;
+    }
+    var PASSING = [ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.RATE_LIMITED];
+    function readNotReported(conversationId, error) {
+      if (conversationId !== Widget.conversationId || PASSING.indexOf(error && error.code) === -1) return;
+      Widget.readRetries = Math.min((Widget.readRetries || 0) + 1, 5);
+      reportRead(READ_RETRY_MS * Math.pow(2, Widget.readRetries - 1));
     }
     function loadPartnerSeen(conversationId) {
       Widget.client.authedFetch("/conversations/" + encodeURIComponent(conversationId)).then(function(response) {

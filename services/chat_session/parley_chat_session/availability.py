@@ -1,9 +1,9 @@
 """Whether a channel can answer now, as Odoo computes it, and the public endpoint's view of it.
 
 A channel is available when it has a chatbot (the bot answers at any hour), or when it is
-within business hours and at least one of its operators is online, available and under
-capacity. Otherwise the widget shows the offline form and what the visitor writes waits in
-the operators' queue: never a dead widget.
+within business hours and at least one of its operators is online: free, or busy (toggled
+busy or at capacity), when the visitor is told the queue position. Otherwise the widget shows
+the offline form and what the visitor writes waits in the operators' queue: never a dead widget.
 """
 
 from __future__ import annotations
@@ -37,8 +37,8 @@ class Availability:
             return "chatbot"
         if not open_now(channel.get("business_hours"), now()):
             return "offline_form"
-        if await self._picker.candidates(channel):
-            return "operators"
+        if await self._picker.candidates(channel) or await self._picker.staffed(channel):
+            return "operators"  # someone is free, or busy at work: the visitor waits in the queue
         return "offline_form"
 
     async def view(self, channel: dict[str, Any]) -> AvailabilityView:

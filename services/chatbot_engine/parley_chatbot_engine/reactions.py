@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from parley.contracts.messages import Message
 from parley_chatbot_engine import faq, machine, timer_rules
@@ -18,8 +17,6 @@ from parley_chatbot_engine.script import Script
 from parley_chatbot_engine.states import BotState
 from parley_chatbot_engine.timer_rules import Durations, TimerKind
 from parley_chatbot_engine.turns import Turn, bot_text
-
-OperatorStatus = Literal["assigned", "queued", "unavailable"]
 
 
 @dataclass(frozen=True)
@@ -103,15 +100,17 @@ def button(state: BotState, ctx: Context, *, step_id: str, answer_id: str, key: 
     return turn.result()
 
 
-def operator_answered(state: BotState, ctx: Context, *, status: OperatorStatus, key: str) -> BotState:
+def operator_answered(state: BotState, ctx: Context, *, status: machine.OperatorStatus, key: str) -> BotState:
     """chat_session answered the bot's request for an operator.
 
-    Only an assigned operator ends the script: a queued conversation has nobody yet, so the
-    script goes on (Odoo's forward_operator) until chat_session assigns someone from the queue.
+    An assigned operator, or a queue the team is at work to serve, ends a script's part (the
+    widget shows the queue position); when nobody can answer now (unavailable: nobody online, or
+    outside business hours) the script goes on (Odoo's forward_operator) with its own words for
+    that case. A handover asked by an unmatched question says which of the three it came to.
     """
     faq_handover = state.progress.step_id is None
     turn = Turn(state, ctx.durations, ctx.now, key=key)
-    outcome = machine.operator_result(ctx.script, state.progress, handed_over=status == "assigned")
+    outcome = machine.operator_result(ctx.script, state.progress, status=status)
     turn.apply(ctx.script, outcome)
     if faq_handover:
         texts = {"assigned": ctx.script.handover_text, "queued": ctx.script.queued_text}

@@ -100,6 +100,20 @@ def button(state: BotState, ctx: Context, *, step_id: str, answer_id: str, key: 
     return turn.result()
 
 
+def visitor_typing(state: BotState, ctx: Context, *, active: bool) -> BotState | None:
+    """The visitor types while the bot collects a free_input_multi answer: it waits for the rest,
+    so a second message is never taken as the answer to the next step. Nothing otherwise."""
+    step = machine.waiting_step(ctx.script, state.progress)
+    if step is None or step.type != "free_input_multi" or not state.progress.pending_lines:
+        return None
+    timers = timer_rules.while_typing(state.timers, ctx.durations, ctx.now, active)
+    if timers == state.timers:
+        return None
+    turn = Turn(state, ctx.durations, ctx.now, key="typing")
+    turn.timers(timers)
+    return turn.result(remember=False)
+
+
 def operator_answered(state: BotState, ctx: Context, *, status: machine.OperatorStatus, key: str) -> BotState:
     """chat_session answered the bot's request for an operator.
 

@@ -4,7 +4,8 @@ The team at work (an operator online, even toggled busy): the visitor who asks f
 told the queue position, and the bot stops there: none of the script's words for when nobody
 answers ("… within one business day", "Have a good day!"), so the operator who accepts a moment
 later contradicts nothing. The team away (nobody online): no queue position, which nobody would
-keep; the script goes on with its own words for that case."""
+keep; the script goes on with its own words for that case. While the bot answers, the widget
+says so under its title (robot.status); handed over, it does not."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ async def ask_for_a_person(visitor: Page, site_url: str) -> None:
     await say(visitor, "Hello")
     talk = visitor.locator(".answers button[data-answer='human']")
     await expect(visitor.locator(".log", has_text=BOT_QUESTION)).to_be_visible(timeout=UI_TIMEOUT_MS)
+    # robot.status (issue 22 item 13): the bot answering is said under the chat's title.
+    await expect(visitor.locator("header .robot")).to_have_text("Assistant online", timeout=UI_TIMEOUT_MS)
     await expect(talk).to_be_visible(timeout=UI_TIMEOUT_MS)
     await talk.click()
 
@@ -47,6 +50,8 @@ async def test_a_busy_team_gives_the_queue_position_and_the_bot_says_nothing_aga
     await expect(waiting).to_have_count(1, timeout=UI_TIMEOUT_MS)
     await shot(visitor, "1-phone-queued")
     await expect(visitor.locator(".log")).not_to_contain_text(NOBODY_WORDS)
+    # Handed over: the bot went quiet, and no longer says it is there.
+    await expect(visitor.locator("header .robot")).to_be_hidden(timeout=UI_TIMEOUT_MS)
 
     await waiting.get_by_role("button", name="Accept").click()
     await expect(visitor.locator(".log", has_text="Olivia joined the conversation")).to_be_visible(

@@ -6,6 +6,8 @@
 import { Client } from "../client/parley-client.js";
 import { ErrorCode } from "../protocol.js";
 import { locale, pickLocale, setLocale, t } from "./i18n.js";
+import { robotStatus } from "./robot-status.js";
+import { applyTheme, launcherText } from "./theme.js";
 import { widgetEvents } from "./widget-render.js";
 
 /** Builds the widget for the script tag that loaded it (once per page). */
@@ -125,6 +127,8 @@ export function mountWidget() {
       hidden: "",
     });
     ui.title = el("span", { class: "title", text: t("Chat") });
+    ui.robot = el("span", { class: "robot", hidden: "" }); // robot-status.js
+    ui.avatar = el("img", { class: "avatar-image", alt: "", hidden: "" }); // the channel's (theme.js)
     ui.status = el("div", { class: "status", role: "status", "aria-live": "polite" });
     // Offline or reconnecting: said plainly at the top of the chat until the connection is back.
     ui.connection = el("div", { class: "connection", role: "status", "aria-live": "polite", hidden: "" });
@@ -170,7 +174,8 @@ export function mountWidget() {
     ui.closing = el("div", { class: "closing", hidden: "" });
     ui.panel = el("section", { class: "panel", role: "dialog", "aria-label": t("Chat"), hidden: "" }, [
       el("header", {}, [
-        ui.title,
+        ui.avatar,
+        el("div", { class: "heading" }, [ui.title, ui.robot]),
         ui.end,
         el("button", {
           type: "button",
@@ -214,14 +219,13 @@ export function mountWidget() {
     ui.preview = el("button", { type: "button", class: "preview", hidden: "", onclick: toggle });
     ui.badge = el("span", { class: "badge", hidden: "", "aria-hidden": "true" });
     ui.unreadLive = el("span", { class: "visually-hidden", role: "status", "aria-live": "polite" });
-    root.appendChild(
-      el("div", { class: "parley", lang: locale() }, [
-        ui.panel,
-        ui.preview,
-        el("div", { class: "dock" }, [ui.launcher, ui.badge]),
-        ui.unreadLive,
-      ]),
-    );
+    ui.frame = el("div", { class: "parley", lang: locale() }, [
+      ui.panel,
+      ui.preview,
+      el("div", { class: "dock" }, [ui.launcher, ui.badge]),
+      ui.unreadLive,
+    ]);
+    root.appendChild(ui.frame);
     document.body.appendChild(host);
   }
 
@@ -237,7 +241,12 @@ export function mountWidget() {
         Widget.availability = view;
         Widget.ui.title.textContent = view.name;
         var offline = !view.available;
-        Widget.ui.launcher.textContent = offline ? t("Leave a message") : t("Chat with us");
+        applyTheme(Widget.ui, view.theme);
+        Widget.ui.launcher.textContent = launcherText(
+          view.theme,
+          offline ? t("Leave a message") : t("Chat with us"),
+          offline,
+        );
         Widget.ui.launcher.setAttribute("data-availability", view.availability);
         Widget.ui.launcher.hidden = (offline && HIDE_WHEN_OFFLINE) || !Widget.ui.panel.hidden;
       })
@@ -709,6 +718,7 @@ export function mountWidget() {
   function boot() {
     build();
     widgetEvents(Widget);
+    robotStatus(Widget);
     document.addEventListener("visibilitychange", reportRead);
     Widget.client.onStatusChange(function (status) {
       if (status === "online") reportRead(); // what the resume brought back

@@ -14,6 +14,7 @@ from parley.contracts.base import Model
 from parley_chat_session.assignment import OperatorPicker
 from parley_chat_session.business_hours import open_now
 from parley_chat_session.conversation_store import now
+from parley_chat_session.widget_theme import WidgetTheme
 
 Mode = Literal["operators", "chatbot", "offline_form"]
 
@@ -26,6 +27,7 @@ class AvailabilityView(Model):
     within_business_hours: bool
     welcome: str
     offline_message: str
+    theme: WidgetTheme | None = None
 
 
 class Availability:
@@ -51,4 +53,5 @@ class Availability:
             within_business_hours=open_now(channel.get("business_hours"), now()),
             welcome=channel.get("welcome", ""),
             offline_message=channel.get("offline_message", ""),
+            theme=channel.get("theme"),
         )

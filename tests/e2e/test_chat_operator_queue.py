@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 
+from parley.contracts.commands import OperatorRequestResult, RequestOperator
 from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
 
 world = world_fixture("chat-queue")
@@ -76,3 +77,28 @@ async def test_a_waiting_conversation_closed_leaves_the_queue_lists(world: ChatW
     assert [(c["id"], c["queue_position"]) for c in listed["conversations"]] == [(second_id, 1)]
     gone = await world.call("POST", f"/conversations/{first_id}/take", olivia.token, status=409)
     assert gone["error"]["code"] == 9104
+
+
+async def test_the_queue_position_is_told_while_the_team_is_at_work_never_while_it_is_away(world: ChatWorld) -> None:
+    """Issue 22 item 3: "number 1 in the queue, about 5 min" only when someone of the team is at
+    work (online, even toggled busy, within business hours); away, the visitor gets the offline
+    form, a bot's forward hears "unavailable" (its script says when the team will write back),
+    and the position is told once the team is back."""
+    olivia = await busy_operator(world, "Olivia")
+    channel_id = await world.channel([olivia], business_hours={"timezone": "UTC", "weekly": {}})  # never open
+    await world.wait_available(channel_id, olivia, available=False)
+    availability = f"/channels/{channel_id}/availability"
+    assert (await world.call("GET", availability))["availability"] == "offline_form"
+    visitor, conversation_id = await queued_conversation(world, channel_id)
+    asked = RequestOperator(conversation_id=conversation_id, requested_by="bot_helper")
+    assert OperatorRequestResult.model_validate(await world.bus.request(asked)).status == "unavailable"
+    # Waiting all the same: Olivia's queue lists it, to answer when the team is back.
+    await olivia.ws.wait_for(of_type("queue.changed", channel_id=channel_id, waiting=1), timeout=WAIT_SECONDS)
+    told_while_away = len(visitor.ws.frames)
+
+    await world.admin("PATCH", f"/channels/{channel_id}", json={"business_hours": None})  # open: Olivia is at work
+    assert (await world.call("GET", availability))["availability"] == "operators"  # busy, yet there
+    await visitor.ws.wait_for(of_type("queue.position", conversation_id=conversation_id, position=1), WAIT_SECONDS)
+    assert [f for f in visitor.ws.frames[:told_while_away] if f["type"] == "queue.position"] == []
+    result = OperatorRequestResult.model_validate(await world.bus.request(asked))
+    assert (result.status, result.queue_position) == ("queued", 1)

@@ -18,6 +18,7 @@ from aiosmtpd.controller import Controller
 from parley_fleet import free_port
 from tests.conftest import Infra
 from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, of_type, world_fixture
+from tests.kit.waiting import eventually
 
 ROOT = Path(__file__).resolve().parents[2]
 NASTY = '<script>alert("x")</script> & <b>bold</b>'
@@ -224,7 +225,14 @@ async def test_availability_follows_operators_bot_and_business_hours(world: Chat
     busy = await operator.ws.request("operator.availability", {"available": False})
     assert busy["type"] != "error", busy
     await world.wait_available(channel_id, operator, available=False)
-    assert (await world.call("GET", path))["availability"] == "offline_form"
+    # Busy but at work: visitors chat and wait in the queue, told their position (issue 22 item 3).
+    assert (await world.call("GET", path))["availability"] == "operators"
+    await operator.ws.close()  # gone: nobody of the team is online
+
+    async def offline_form() -> bool:
+        return (await world.call("GET", path))["availability"] == "offline_form"
+
+    await eventually(offline_form, what="the offline form once nobody is online")
     bot_channel = await world.channel([], chatbot_script_id="helper", business_hours=never_open)
     assert (await world.call("GET", f"/channels/{bot_channel}/availability"))["availability"] == "chatbot"
     await world.call("GET", "/channels/ch_missing/availability", status=404)

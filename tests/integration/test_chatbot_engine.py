@@ -17,7 +17,7 @@ from pymongo import AsyncMongoClient
 from parley.contracts.bot import GetRobotStatus, bot_user_id
 from parley.contracts.commands import Caller, ChatbotAnswer
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.contracts.events import MessageCreated
+from parley.contracts.events import MessageCreated, VisitorTyping
 from parley_chatbot_engine.faq import FaqEntrySpec, FaqStore
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import Infra
@@ -43,6 +43,7 @@ ENGINE_ENV = {
     "PARLEY_CHATBOT_USER_SILENT_SECONDS": "600",
     "PARLEY_CHATBOT_UNRESPONSIVE_SECONDS": "600",
     "PARLEY_CHATBOT_DEBOUNCE_SECONDS": "1.0",
+    "PARLEY_CHATBOT_TYPING_HOLD_SECONDS": "3.0",
     "PARLEY_CHATBOT_TIMER_POLL_SECONDS": "0.1",
 }
 
@@ -183,6 +184,33 @@ async def test_forward_with_an_operator_assigned_hands_over_and_the_bot_goes_qui
     robot = await chat.chat.request(GetRobotStatus(conversation_id=cid))
     assert robot.status == 2 and robot.bot_id == BOT
     assert chat.texts(cid) == ["Hello!", "Topic?"] and chat.operator_requests.count(cid) == 1
+
+
+async def test_a_visitor_still_typing_is_waited_for_before_the_lines_are_one_answer(
+    running: Running, infra: Infra, mongo: AsyncMongoClient
+) -> None:
+    """Issue 22 item 2: "use several messages; I'll wait until you're done" waits while typing
+    frames come, past the quiet spell (1 s here), so the second line is not the next answer."""
+    chat, (cid, visitor) = running.chat, new_conversation()
+    await chat.open(cid, visitor, BOT)
+    await chat.visitor_says(cid, visitor, BOT, "hi")
+    await chat.said(cid, 2)
+    await click(chat, cid, visitor, "topic", "bug")
+    assert (await chat.said(cid, 3))[2] == "Describe."
+    await chat.visitor_says(cid, visitor, BOT, "it broke")
+    # The visitor types the next line for 2.4 s, a typing frame every 0.6 s (the widget's pace,
+    # sped up): twice the quiet spell without a message.
+    for _ in range(5):
+        await chat.chat.publish_event(VisitorTyping(conversation_id=cid, user_id=visitor, active=True))
+        await asyncio.sleep(0.6)
+    assert chat.texts(cid) == ["Hello!", "Topic?", "Describe."], "the first line was taken alone"
+    await chat.visitor_says(cid, visitor, BOT, "after the update")
+    assert (await chat.said(cid, 4))[3] == "Order?"
+    state = await settled_state_of(infra, mongo, cid)
+    assert [(a["step_id"], a["text"]) for a in state["progress"]["answers"]][-1] == (
+        "describe",
+        "it broke\nafter the update",
+    )
 
 
 async def test_buttons_for_closed_steps_or_from_strangers_are_refused(running: Running) -> None:

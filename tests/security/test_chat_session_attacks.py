@@ -260,6 +260,10 @@ async def test_bad_http_input_is_a_400_never_a_500(world: ChatWorld, pair) -> No
         ("PATCH", channel, {"retention_days": -1}),
         ("POST", "/channels", {"name": "x", "retention_days": {"$gt": 0}}),
         ("PATCH", channel, {"operator_ids": ["a.b"]}),
+        ("PATCH", channel, {"theme": {"accent": "#ffeb3b"}}),  # white on yellow: unreadable (issue 22)
+        ("PATCH", channel, {"theme": {"avatar_url": "javascript:alert(1)"}}),
+        ("POST", "/channels", {"name": "x", "theme": {"accent": {"$gt": ""}}}),
+        ("POST", "/channels", {"name": "x", "theme": {"launcher_text": long}}),
         ("PATCH", channel, {"sensitive_words": [long]}),
         ("PUT", f"{channel}/operators/a.b", {"name": "x"}),
         ("PUT", f"{channel}/canned-responses/x", {"text": {"$gt": ""}}),

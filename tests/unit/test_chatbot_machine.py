@@ -89,7 +89,7 @@ def test_answer_that_ends_the_script() -> None:
 def test_answer_that_forwards_to_an_operator_then_continues_when_nobody_is_free() -> None:
     outcome = machine.answer_choice(SCRIPT, started().progress, "topic", "human", now=5)
     assert outcome.wants_operator and outcome.progress.waiting_for == "operator"
-    after = machine.operator_result(SCRIPT, outcome.progress, handed_over=False)
+    after = machine.operator_result(SCRIPT, outcome.progress, status="unavailable")
     # The selection step's next step: billing_info is skipped (billing was not chosen).
     assert texts(after) == ["Your email?"]
 
@@ -100,10 +100,21 @@ def test_forward_operator_step_hands_over_when_assigned() -> None:
     progress = machine.flush_lines(SCRIPT, progress, now=9).progress
     forwarding = machine.answer_text(SCRIPT, progress, "A-1001", seq=6, now=10)
     assert texts(forwarding) == ["Finding someone."] and forwarding.wants_operator
-    handed = machine.operator_result(SCRIPT, forwarding.progress, handed_over=True)
+    handed = machine.operator_result(SCRIPT, forwarding.progress, status="assigned")
     assert handed.progress.handed_over and handed.progress.finished and handed.says == []
-    alone = machine.operator_result(SCRIPT, forwarding.progress, handed_over=False)
+    alone = machine.operator_result(SCRIPT, forwarding.progress, status="unavailable")
     assert texts(alone) == ["Nobody is free.", "Bye!"] and alone.progress.finished
+
+
+def test_a_queued_forward_waits_for_the_operator_quietly() -> None:
+    """Item 3 of issue 22: the team is at work, the visitor is told the queue position; the steps
+    written for when nobody answers ("Nobody is free.", "Bye!") would contradict it."""
+    progress = machine.answer_choice(SCRIPT, started().progress, "topic", "bug", now=5).progress
+    progress = machine.answer_text(SCRIPT, progress, "it crashed", seq=4, now=6).progress
+    progress = machine.flush_lines(SCRIPT, progress, now=9).progress
+    forwarding = machine.answer_text(SCRIPT, progress, "A-1001", seq=6, now=10)
+    queued = machine.operator_result(SCRIPT, forwarding.progress, status="queued")
+    assert queued.says == [] and queued.progress.handed_over and queued.progress.finished
 
 
 def test_a_click_on_a_step_that_is_not_waiting_is_refused() -> None:
@@ -169,7 +180,7 @@ def test_a_finished_script_passes_text_on_to_the_faq() -> None:
 
 def test_a_step_removed_from_the_script_finishes_the_conversation_quietly() -> None:
     progress = started().progress.model_copy(update={"step_id": "gone", "waiting_for": "operator"})
-    assert machine.operator_result(SCRIPT, progress, handed_over=False).progress.finished
+    assert machine.operator_result(SCRIPT, progress, status="unavailable").progress.finished
 
 
 def test_outcome_lists_the_step_types_it_ran_for_the_steps_metric() -> None:

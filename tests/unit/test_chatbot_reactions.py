@@ -173,3 +173,42 @@ def test_closing_ends_every_timer() -> None:
     closed = reactions.closed(begun(), ctx(5))
     assert closed is not None and closed.closed and closed.timers.deadlines == {}
     assert reactions.closed(closed, ctx(6)) is None
+
+
+def test_typing_holds_a_multi_line_answer_until_the_visitor_is_done() -> None:
+    """Issue 22 item 2: a visitor still typing more lines is waited for (typing_hold past each
+    typing frame); a stop leaves the usual quiet spell; typing at any other time changes nothing."""
+    multi = Script.model_validate(
+        {
+            "id": "shop",
+            "name": "Shop",
+            "steps": [
+                {"id": "describe", "type": "free_input_multi", "text": "Describe it."},
+                {"id": "email", "type": "question_email", "text": "Email?"},
+            ],
+        }
+    )
+    durations = Durations(both_silent=30, user_silent=60, unresponsive=45, debounce=3, greeting_hold=10, typing_hold=6)
+
+    def at(now: float) -> Context:
+        return Context(script=multi, durations=durations, now=now, faq_confident=0.6, faq_suggest=0.25)
+
+    asked = reactions.started(fresh(), at(0), message(1, "hello"))
+    assert asked is not None and asked.progress.step_id == "describe"
+    asked = asked.model_copy(update={"outbox": []})
+    assert reactions.visitor_typing(asked, at(1), active=True) is None  # no line yet: no answer to hold
+
+    first = reactions.visitor_message(asked, at(2), message(3, "It crashed"), [])
+    assert first is not None and first.timers.deadlines["debounce"] == 5  # the quiet spell
+    typing = reactions.visitor_typing(first.model_copy(update={"outbox": []}), at(4), active=True)
+    assert typing is not None and typing.timers.deadlines["debounce"] == 10
+    assert [item.set for item in typing.outbox if isinstance(item, TimersItem)] == [{"debounce": 10}]
+    assert posts(typing) == []
+    assert reactions.visitor_typing(typing, at(4.5), active=True) is None  # half a second later: no write
+    assert reactions.visitor_typing(typing, at(4.5), active=False) is None  # never sooner than asked
+    stopped = reactions.visitor_typing(typing, at(8), active=False)
+    assert stopped is not None and stopped.timers.deadlines["debounce"] == 11
+
+    later = reactions.timer_fired(stopped, at(11), "debounce", 11)
+    assert later is not None and later.progress.step_id == "email"
+    assert reactions.visitor_typing(later, at(12), active=True) is None  # another step: nothing to hold

@@ -287,16 +287,16 @@ function findChannelOf(conversationId) {
 
 function toggleAvailability() {
   var wanted = byId("availability").checked;
+  var was = state.available;
+  // Shown at once (a redraw while the request is out must not flip the switch back), undone if refused.
+  state.available = wanted;
+  state.availabilityToggles += 1;
   client
     .request("operator.availability", { available: wanted })
-    .then(
-      function () {
-        state.available = wanted;
-      },
-      function (error) {
-        render.banner("Could not change your availability: " + plainError(error), "warning");
-      },
-    )
+    .catch(function (error) {
+      if (state.available === wanted) state.available = was;
+      render.banner("Could not change your availability: " + plainError(error), "warning");
+    })
     .finally(redraw);
 }
 

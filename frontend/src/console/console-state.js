@@ -94,6 +94,7 @@ function ConsoleState() {
   this.conversations = new Map(); // id -> Conversation (mine: open, and the ones closed here)
   this.selectedId = null;
   this.available = true;
+  this.availabilityToggles = 0; // flips of the switch: a load begun before one must not undo it
   this.connection = "offline";
 }
 

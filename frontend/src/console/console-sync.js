@@ -97,10 +97,13 @@ Sync.prototype.loadAvailability = function () {
   var self = this;
   var first = this.state.channels.keys().next();
   if (first.done) return Promise.resolve();
+  var toggles = this.state.availabilityToggles;
   return this.getJson("/channels/" + encodeURIComponent(first.value) + "/operators").then(function (answer) {
     var me = answer.operators.filter(function (op) {
       return op.user_id === self.state.me.uid;
     })[0];
+    // The operator flipped the switch while this was read: their choice is newer than the answer.
+    if (toggles !== self.state.availabilityToggles) return;
     if (me) self.state.available = me.accepting_chats; // the switch, not "has room"
   });
 };

@@ -21,6 +21,7 @@ export const TRANSLATIONS = {
     "The chat was disconnected. Reload the page to start again.": "聊天已断开，请刷新页面重新开始。",
     "You are offline. The chat will reconnect when the connection is back.": "您已离线。网络恢复后聊天会自动重新连接。",
     "Chat with us": "在线咨询",
+    "Assistant online": "智能助手在线",
     "Leave a message": "留言",
     Chat: "聊天",
     Conversation: "对话",

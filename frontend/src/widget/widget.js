@@ -4,7 +4,10 @@
  * Everything it draws lives in a shadow root, so the host page's styles cannot reach it and its
  * styles cannot leak out; its only global is window.Parley. */
 import { Client } from "../client/parley-client.js";
+import { ErrorCode } from "../protocol.js";
 import { locale, pickLocale, setLocale, t } from "./i18n.js";
+import { robotStatus } from "./robot-status.js";
+import { applyTheme, launcherText } from "./theme.js";
 import { widgetEvents } from "./widget-render.js";
 
 /** Builds the widget for the script tag that loaded it (once per page). */
@@ -26,6 +29,7 @@ export function mountWidget() {
   var TYPING_SHOWN_MS = 6000; // the other side's "typing" fades if no stop arrives
   // Messages arriving together (a resume, a bot's burst) are acknowledged and marked read once.
   var READ_REPORT_DELAY_MS = 300;
+  var READ_RETRY_MS = 1000; // first pause before a refused or unanswered ack/seen is sent again
 
   // Plain words for what can go wrong (docs/protocol.md error and close codes).
   var PLAIN = {
@@ -123,6 +127,8 @@ export function mountWidget() {
       hidden: "",
     });
     ui.title = el("span", { class: "title", text: t("Chat") });
+    ui.robot = el("span", { class: "robot", hidden: "" }); // robot-status.js
+    ui.avatar = el("img", { class: "avatar-image", alt: "", hidden: "" }); // the channel's (theme.js)
     ui.status = el("div", { class: "status", role: "status", "aria-live": "polite" });
     // Offline or reconnecting: said plainly at the top of the chat until the connection is back.
     ui.connection = el("div", { class: "connection", role: "status", "aria-live": "polite", hidden: "" });
@@ -168,7 +174,8 @@ export function mountWidget() {
     ui.closing = el("div", { class: "closing", hidden: "" });
     ui.panel = el("section", { class: "panel", role: "dialog", "aria-label": t("Chat"), hidden: "" }, [
       el("header", {}, [
-        ui.title,
+        ui.avatar,
+        el("div", { class: "heading" }, [ui.title, ui.robot]),
         ui.end,
         el("button", {
           type: "button",
@@ -212,14 +219,13 @@ export function mountWidget() {
     ui.preview = el("button", { type: "button", class: "preview", hidden: "", onclick: toggle });
     ui.badge = el("span", { class: "badge", hidden: "", "aria-hidden": "true" });
     ui.unreadLive = el("span", { class: "visually-hidden", role: "status", "aria-live": "polite" });
-    root.appendChild(
-      el("div", { class: "parley", lang: locale() }, [
-        ui.panel,
-        ui.preview,
-        el("div", { class: "dock" }, [ui.launcher, ui.badge]),
-        ui.unreadLive,
-      ]),
-    );
+    ui.frame = el("div", { class: "parley", lang: locale() }, [
+      ui.panel,
+      ui.preview,
+      el("div", { class: "dock" }, [ui.launcher, ui.badge]),
+      ui.unreadLive,
+    ]);
+    root.appendChild(ui.frame);
     document.body.appendChild(host);
   }
 
@@ -235,7 +241,12 @@ export function mountWidget() {
         Widget.availability = view;
         Widget.ui.title.textContent = view.name;
         var offline = !view.available;
-        Widget.ui.launcher.textContent = offline ? t("Leave a message") : t("Chat with us");
+        applyTheme(Widget.ui, view.theme);
+        Widget.ui.launcher.textContent = launcherText(
+          view.theme,
+          offline ? t("Leave a message") : t("Chat with us"),
+          offline,
+        );
         Widget.ui.launcher.setAttribute("data-availability", view.availability);
         Widget.ui.launcher.hidden = (offline && HIDE_WHEN_OFFLINE) || !Widget.ui.panel.hidden;
       })
@@ -261,26 +272,43 @@ export function mountWidget() {
   }
 
   /** ack what has arrived and, when the visitor can see it (panel open, page shown), seen: the
-   * operator's ticks turn ✓✓, and unread counts and pending pushes are cleared by reading. */
-  function reportRead() {
+   * operator's ticks turn ✓✓, and unread counts and pending pushes are cleared by reading.
+   * A report the server did not take (no answer in time, a busy bus, a dropped link) is tried
+   * again after a growing pause: nothing else would tell it, as the next message may never come. */
+  function reportRead(delay) {
     clearTimeout(Widget.readTimer);
-    Widget.readTimer = setTimeout(function () {
-      var id = Widget.conversationId;
-      if (!id || !Widget.state.stored || Widget.client.status !== "online") return;
-      var seq = Widget.client.lastSeq(id);
-      if (seq > (Widget.ackedSeq || 0)) {
-        Widget.ackedSeq = seq;
-        Widget.client.request("ack", { conversation_id: id, seq: seq }).catch(function () {
-          Widget.ackedSeq = 0; // told again with the next message or reconnect
+    Widget.readTimer = setTimeout(
+      function () {
+        var id = Widget.conversationId;
+        if (!id || !Widget.state.stored || Widget.client.status !== "online") return;
+        var seq = Widget.client.lastSeq(id);
+        if (seq > (Widget.ackedSeq || 0)) {
+          Widget.ackedSeq = seq;
+          Widget.client.request("ack", { conversation_id: id, seq: seq }).then(readReported, function (error) {
+            if (Widget.ackedSeq === seq) Widget.ackedSeq = 0;
+            readNotReported(id, error);
+          });
+        }
+        if (Widget.ui.panel.hidden || document.hidden || seq <= (Widget.seenSent || 0)) return;
+        Widget.seenSent = seq;
+        Widget.render.readUpTo(seq);
+        Widget.client.request("seen", { conversation_id: id, seq: seq }).then(readReported, function (error) {
+          if (Widget.seenSent === seq) Widget.seenSent = 0;
+          readNotReported(id, error);
         });
-      }
-      if (Widget.ui.panel.hidden || document.hidden || seq <= (Widget.seenSent || 0)) return;
-      Widget.seenSent = seq;
-      Widget.render.readUpTo(seq);
-      Widget.client.request("seen", { conversation_id: id, seq: seq }).catch(function () {
-        Widget.seenSent = 0;
-      });
-    }, READ_REPORT_DELAY_MS);
+      },
+      typeof delay === "number" ? delay : READ_REPORT_DELAY_MS,
+    );
+  }
+  function readReported() {
+    Widget.readRetries = 0;
+  }
+  /** Only a passing trouble is worth another try; a refusal (closed, not a member) would stay one. */
+  var PASSING = [ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.RATE_LIMITED];
+  function readNotReported(conversationId, error) {
+    if (conversationId !== Widget.conversationId || PASSING.indexOf(error && error.code) === -1) return;
+    Widget.readRetries = Math.min((Widget.readRetries || 0) + 1, 5);
+    reportRead(READ_RETRY_MS * Math.pow(2, Widget.readRetries - 1)); // 1, 2, 4, 8, then 16 s
   }
 
   /** After a reload: how far the other side has read, so ✓✓ stay ✓✓. */
@@ -690,6 +718,7 @@ export function mountWidget() {
   function boot() {
     build();
     widgetEvents(Widget);
+    robotStatus(Widget);
     document.addEventListener("visibilitychange", reportRead);
     Widget.client.onStatusChange(function (status) {
       if (status === "online") reportRead(); // what the resume brought back

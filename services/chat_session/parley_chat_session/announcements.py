@@ -15,12 +15,14 @@ from typing import Any, Literal
 
 from parley.bus import Bus
 from parley.contracts.base import Model
+from parley.contracts.bot import script_id_of
 from parley.contracts.events import (
     ConversationChanged,
     ConversationClosed,
     ConversationCreated,
     MemberSeenEvent,
     MessageCreated,
+    VisitorTyping,
 )
 from parley.contracts.frames import (
     ConversationUpdated,
@@ -165,10 +167,14 @@ class Announcer:
         *,
         ttl_seconds: int | None = None,
     ) -> None:
-        """Relayed to the other members only (nobody needs to see their own typing); no bus event."""
+        """Relayed to the other members only (nobody needs to see their own typing); a bus event only
+        for a visitor talking to a bot, which waits for the lines still being typed."""
         others = [member for member in doc["member_ids"] if member != user_id]
         typing = Typing(conversation_id=doc["_id"], user_id=user_id, name=name, active=active, ttl_seconds=ttl_seconds)
         await self._to_live(others, "typing", typing)
+        if user_id == doc.get("visitor_id") and any(script_id_of(member) is not None for member in others):
+            event = VisitorTyping(conversation_id=doc["_id"], user_id=user_id, active=active)
+            await self._bus.publish_event(event, trace_id=trace_id)
 
     async def to_users(self, user_ids: list[str], frame: dict[str, Any], trace_id: str | None = None) -> None:
         """A declared server frame, given as a dict, to these users' live connections."""

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from typing import Any
 
 from parley.bus import Bus
-from parley.contracts.commands import GetAvailableOperators
+from parley.contracts.commands import GetAvailableOperators, GetUserStatus
 from parley.contracts.errors import ParleyError
 from parley.logs import get_logger
+from parley_chat_session.business_hours import open_now
 from parley_chat_session.channels import DEFAULT_CAPACITY
-from parley_chat_session.conversation_store import ConversationStore
+from parley_chat_session.conversation_store import ConversationStore, now
 from parley_chat_session.withdrawn_staff import WithdrawnStaff
 
 log = get_logger("parley.chat_session")
@@ -79,6 +80,25 @@ class OperatorPicker:
     async def candidates(self, channel: dict[str, Any]) -> list[Candidate]:
         """Available operators of the channel under its capacity, in the channel's order."""
         return (await self.roster(channel)).candidates()
+
+    async def staffed(self, channel: dict[str, Any], roster: Roster | None = None) -> bool:
+        """The channel's team is at work: within business hours, someone of it is online (free,
+        at capacity, or toggled busy). A waiting visitor is then told the queue position; when
+        not, that the team will answer later (the offline form), never a queue nobody serves."""
+        if not open_now(channel.get("business_hours"), now()):
+            return False
+        if roster is not None and roster.available:
+            return True
+        operator_ids = channel.get("operator_ids", [])
+        if not operator_ids:
+            return False
+        try:
+            reply = await self._bus.request(GetUserStatus(user_ids=operator_ids), timeout=PRESENCE_TIMEOUT_SECONDS)
+        except ParleyError as error:
+            log.warning("chat_session.operator_status_unanswered", error=error.message)
+            return False
+        online = {user_id for user_id, status in reply.statuses.items() if status == "online"}
+        return bool(online - await self._withdrawn.among(sorted(online)))
 
 
 class Roster:

@@ -1,9 +1,9 @@
 """Whether a channel can answer now, as Odoo computes it, and the public endpoint's view of it.
 
 A channel is available when it has a chatbot (the bot answers at any hour), or when it is
-within business hours and at least one of its operators is online, available and under
-capacity. Otherwise the widget shows the offline form and what the visitor writes waits in
-the operators' queue: never a dead widget.
+within business hours and at least one of its operators is online: free, or busy (toggled
+busy or at capacity), when the visitor is told the queue position. Otherwise the widget shows
+the offline form and what the visitor writes waits in the operators' queue: never a dead widget.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from parley.contracts.base import Model
 from parley_chat_session.assignment import OperatorPicker
 from parley_chat_session.business_hours import open_now
 from parley_chat_session.conversation_store import now
+from parley_chat_session.widget_theme import WidgetTheme
 
 Mode = Literal["operators", "chatbot", "offline_form"]
 
@@ -26,6 +27,7 @@ class AvailabilityView(Model):
     within_business_hours: bool
     welcome: str
     offline_message: str
+    theme: WidgetTheme | None = None
 
 
 class Availability:
@@ -37,8 +39,8 @@ class Availability:
             return "chatbot"
         if not open_now(channel.get("business_hours"), now()):
             return "offline_form"
-        if await self._picker.candidates(channel):
-            return "operators"
+        if await self._picker.candidates(channel) or await self._picker.staffed(channel):
+            return "operators"  # someone is free, or busy at work: the visitor waits in the queue
         return "offline_form"
 
     async def view(self, channel: dict[str, Any]) -> AvailabilityView:
@@ -51,4 +53,5 @@ class Availability:
             within_business_hours=open_now(channel.get("business_hours"), now()),
             welcome=channel.get("welcome", ""),
             offline_message=channel.get("offline_message", ""),
+            theme=channel.get("theme"),
         )

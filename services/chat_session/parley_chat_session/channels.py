@@ -15,6 +15,7 @@ from parley.contracts.errors import ErrorCode, ParleyError
 from parley.stores import MongoDatabase
 from parley_chat_session.business_hours import BusinessHours
 from parley_chat_session.files.limits import FilePolicy
+from parley_chat_session.widget_theme import WidgetTheme
 
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -74,6 +75,7 @@ class ChannelSpec(Model):
         description="Closed conversations idle this many days are deleted with everything kept of them "
         "(docs/privacy.md); None: the service default (PARLEY_CHAT_RETENTION_DAYS); 0: kept forever.",
     )
+    theme: WidgetTheme | None = Field(None, description="The widget's look on this channel; None: the widget's own.")
 
 
 class ChannelPatch(Model):
@@ -93,6 +95,7 @@ class ChannelPatch(Model):
     inactivity_timeout_minutes: float | None = None
     files: FilePolicy | None = None
     retention_days: float | None = None
+    theme: WidgetTheme | None = None
 
 
 class ChannelView(ChannelSpec):

@@ -296,9 +296,10 @@ class ConversationStore:
             {"_id": conversation_id, "member_ids": user_id, path: {"$lt": seq}}, {"$set": {path: seq}}
         )
 
-    async def set_queue_position(self, conversation_id: str, position: int) -> None:
+    async def set_queue_position(self, conversation_id: str, position: int, *, told: bool = True) -> None:
+        """``told``: the visitor was told it (false while the team is away)."""
         await self._collection.update_one(
-            {"_id": conversation_id, "status": "queued"}, {"$set": {"queue_position": position}}
+            {"_id": conversation_id, "status": "queued"}, {"$set": {"queue_position": position, "queue_told": told}}
         )
 
     async def set_visitor_email(self, conversation_id: str, email: str) -> None:

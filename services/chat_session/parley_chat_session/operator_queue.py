@@ -91,6 +91,8 @@ class OperatorQueue(RoutingPart):
         doc = await self._store.get(conversation_id)
         if doc.get("operator_id"):
             return OperatorRequestResult(status="assigned", operator_id=doc["operator_id"])
+        if not await self._picker.staffed(channel):
+            return OperatorRequestResult(status="unavailable")  # it waits for the team's return
         return OperatorRequestResult(status="queued", queue_position=doc.get("queue_position"))
 
     async def drain(
@@ -195,15 +197,21 @@ class OperatorQueue(RoutingPart):
     async def _tell_positions(
         self, channel: dict[str, Any], waiting: list[dict[str, Any]], roster: Roster, trace_id: str | None
     ) -> None:
-        """Tell the visitors still waiting (oldest first) where they stand, when it changed."""
+        """Tell the visitors still waiting (oldest first) where they stand, when it changed; not
+        while the team is away (nobody online, or outside business hours): "number 1 in the queue,
+        about 5 min" would promise what nobody keeps. The positions are kept all the same (the
+        console lists them), marked untold, and told once someone of the team is online."""
         if not waiting:
             return
+        staffed = await self._picker.staffed(channel, roster)
         handled = await self._store.recent_handle_seconds(channel["_id"])
         handle_seconds = mean(handled) if handled else DEFAULT_HANDLE_SECONDS
         online = len(roster.available)
         for position, doc in enumerate(waiting, start=1):
-            if doc.get("queue_position") == position:
+            told = doc.get("queue_told", True)  # conversations queued before the mark was kept were told
+            if doc.get("queue_position") == position and (told or not staffed):
                 continue
-            await self._store.set_queue_position(doc["_id"], position)
-            wait = estimated_wait_seconds(position, handle_seconds, online, roster.capacity)
-            await self._announce.queue_position(doc, position, wait, trace_id)
+            await self._store.set_queue_position(doc["_id"], position, told=staffed)
+            if staffed:
+                wait = estimated_wait_seconds(position, handle_seconds, online, roster.capacity)
+                await self._announce.queue_position(doc, position, wait, trace_id)

@@ -89,6 +89,7 @@ class Engine:
             unresponsive=timers.unresponsive_seconds or settings.chatbot_unresponsive_seconds,
             debounce=settings.chatbot_debounce_seconds,
             greeting_hold=settings.chatbot_greeting_hold_seconds,
+            typing_hold=settings.chatbot_typing_hold_seconds,
         )
 
     async def script_of(self, state: BotState) -> Script:

@@ -21,6 +21,7 @@ from parley.contracts.events import (
     ConversationClosed,
     ConversationCreated,
     MessageCreated,
+    VisitorTyping,
 )
 from parley.logs import get_logger
 from parley_chatbot_engine import metrics, reactions
@@ -47,6 +48,7 @@ class BusHandlers:
         bus.on_event(ConversationChanged, self.on_conversation_changed)
         bus.on_event(ConversationClosed, self.on_conversation_closed)
         bus.on_event(ClientStatusChanged, self.on_client_status)
+        bus.on_event(VisitorTyping, self.on_visitor_typing)
         bus.on_command(ChatbotAnswer, self.on_chatbot_answer)
         bus.on_command(ControlTimers, self.on_control_timers)
         bus.on_command(GetRobotStatus, self.on_robot_status)
@@ -148,6 +150,13 @@ class BusHandlers:
                     await self.engine.react(cid, lambda s, ctx: reactions.user_online(s, ctx, hold, event.user_id))
                 else:
                     await self._push_status(self._robot_status(cid, state), event.user_id)
+
+    async def on_visitor_typing(self, event: VisitorTyping, _envelope: Envelope) -> None:
+        cid = event.conversation_id
+        async with self.engine.conversation(cid):
+            state = await self.engine.states.get(cid)
+            if state is not None and event.user_id in state.member_ids:
+                await self.engine.react(cid, lambda s, ctx: reactions.visitor_typing(s, ctx, active=event.active))
 
     async def on_chatbot_answer(self, command: ChatbotAnswer, envelope: Envelope) -> None:
         cid = command.conversation_id

@@ -32,6 +32,9 @@ INVALID_PHONE = "That doesn't look like a phone number (digits, optionally start
 CONTACT_FIELDS: dict[str, Literal["email", "phone"]] = {"question_email": "email", "question_phone": "phone"}
 
 
+# What chat_session answered the bot's request for an operator (OperatorRequestResult.status).
+OperatorStatus = Literal["assigned", "queued", "unavailable"]
+
 # How an answer was given: a button, typed text, or the lines typed within a free_input_multi step's window.
 Via = Literal["button", "text", "lines"]
 
@@ -140,13 +143,18 @@ def flush_lines(script: Script, progress: Progress, *, now: float) -> Outcome:
     return _continue(script, _record(progress.model_copy(update={"pending_lines": []}), stored), step)
 
 
-def operator_result(script: Script, progress: Progress, *, handed_over: bool) -> Outcome:
-    """chat_session answered the forward: a human has it (or will), or the script goes on."""
+def operator_result(script: Script, progress: Progress, *, status: OperatorStatus) -> Outcome:
+    """chat_session answered the forward: a human has it, or will (queued while the team is at
+    work), or nobody can answer now (unavailable) and the script goes on.
+
+    A script's forward that was queued hands over quietly: the visitor is told the queue position,
+    and the script's later steps (written for when nobody answers, like "we will write back within
+    a day") would contradict it and the operator who accepts a moment later."""
     if progress.waiting_for != "operator":
         return Outcome(progress)
-    if handed_over:
-        return Outcome(progress.model_copy(update={"waiting_for": None, "finished": True, "handed_over": True}))
     step = script.step(progress.step_id)
+    if status == "assigned" or (status == "queued" and step is not None):
+        return Outcome(progress.model_copy(update={"waiting_for": None, "finished": True, "handed_over": True}))
     if step is None:
         return Outcome(_finished(progress))
     return _continue(script, progress.model_copy(update={"waiting_for": None}), step)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 from parley.contracts.messages import Message
 from parley_chatbot_engine import faq, machine, timer_rules
@@ -18,8 +17,6 @@ from parley_chatbot_engine.script import Script
 from parley_chatbot_engine.states import BotState
 from parley_chatbot_engine.timer_rules import Durations, TimerKind
 from parley_chatbot_engine.turns import Turn, bot_text
-
-OperatorStatus = Literal["assigned", "queued", "unavailable"]
 
 
 @dataclass(frozen=True)
@@ -103,15 +100,31 @@ def button(state: BotState, ctx: Context, *, step_id: str, answer_id: str, key: 
     return turn.result()
 
 
-def operator_answered(state: BotState, ctx: Context, *, status: OperatorStatus, key: str) -> BotState:
+def visitor_typing(state: BotState, ctx: Context, *, active: bool) -> BotState | None:
+    """The visitor types while the bot collects a free_input_multi answer: it waits for the rest,
+    so a second message is never taken as the answer to the next step. Nothing otherwise."""
+    step = machine.waiting_step(ctx.script, state.progress)
+    if step is None or step.type != "free_input_multi" or not state.progress.pending_lines:
+        return None
+    timers = timer_rules.while_typing(state.timers, ctx.durations, ctx.now, active)
+    if timers == state.timers:
+        return None
+    turn = Turn(state, ctx.durations, ctx.now, key="typing")
+    turn.timers(timers)
+    return turn.result(remember=False)
+
+
+def operator_answered(state: BotState, ctx: Context, *, status: machine.OperatorStatus, key: str) -> BotState:
     """chat_session answered the bot's request for an operator.
 
-    Only an assigned operator ends the script: a queued conversation has nobody yet, so the
-    script goes on (Odoo's forward_operator) until chat_session assigns someone from the queue.
+    An assigned operator, or a queue the team is at work to serve, ends a script's part (the
+    widget shows the queue position); when nobody can answer now (unavailable: nobody online, or
+    outside business hours) the script goes on (Odoo's forward_operator) with its own words for
+    that case. A handover asked by an unmatched question says which of the three it came to.
     """
     faq_handover = state.progress.step_id is None
     turn = Turn(state, ctx.durations, ctx.now, key=key)
-    outcome = machine.operator_result(ctx.script, state.progress, handed_over=status == "assigned")
+    outcome = machine.operator_result(ctx.script, state.progress, status=status)
     turn.apply(ctx.script, outcome)
     if faq_handover:
         texts = {"assigned": ctx.script.handover_text, "queued": ctx.script.queued_text}

@@ -36,6 +36,13 @@ class ChatbotEngineSettings(ServiceSettings):
         gt=0,
         description="free_input_multi: lines typed within this long of each other count as one answer.",
     )
+    chatbot_typing_hold_seconds: float = Field(
+        6.0,
+        gt=0,
+        le=60,
+        description="free_input_multi: while the visitor types (their client repeats a typing frame every 3 s), "
+        "the lines so far wait this long after each frame before they count as one answer.",
+    )
     chatbot_timer_poll_seconds: float = Field(
         0.25,
         gt=0,

@@ -31,6 +31,9 @@ from parley.contracts.bot import CLASSES_AWAITING_USER
 TimerKind = Literal["both_silent", "user_silent", "unresponsive", "debounce", "greet"]
 TIMER_KINDS: tuple[TimerKind, ...] = ("both_silent", "user_silent", "unresponsive", "debounce", "greet")
 TRAFFIC_LIGHT: tuple[TimerKind, ...] = ("both_silent", "user_silent", "unresponsive")
+# A typing frame moves a held answer's deadline only by this much or more: clients send one every
+# few seconds, and a client sending them as fast as the gateway lets it costs no state write each.
+TYPING_STEP_SECONDS = 1.0
 # Bot messages that are themselves the timers' doing; they re-arm nothing.
 TIMER_CLASSES = frozenset({"proactive", "nudge"})
 
@@ -42,6 +45,7 @@ class Durations:
     unresponsive: float
     debounce: float
     greeting_hold: float
+    typing_hold: float = 6.0
 
 
 class TimerState(Model):
@@ -102,6 +106,17 @@ def take_due(state: TimerState, kind: TimerKind, deadline: float) -> TimerState 
 def with_debounce(state: TimerState, durations: Durations, now: float) -> TimerState:
     """Another line arrived: the lines so far are one answer once nothing more comes for a while."""
     return state.with_deadlines(debounce=now + durations.debounce)
+
+
+def while_typing(state: TimerState, durations: Durations, now: float, active: bool) -> TimerState:
+    """The visitor is typing more lines (or stopped): the lines so far wait ``typing_hold`` past the
+    typing frame (clients repeat it every few seconds while typing, never always a stop), or the
+    usual quiet spell after a stop. Never sooner than a line already asked for."""
+    hold = durations.typing_hold if active else durations.debounce
+    current = state.deadlines.get("debounce")
+    if current is not None and now + hold < current + TYPING_STEP_SECONDS:
+        return state  # a frame right after another moves nothing worth a write (flooding included)
+    return state.with_deadlines(debounce=now + hold)
 
 
 def with_greeting_hold(state: TimerState, durations: Durations, offline_at: float) -> TimerState:

@@ -183,6 +183,11 @@ class RateConversation(Command[None]):
 
 
 class OperatorRequestResult(Model):
+    """assigned: an operator has it. queued: it waits in the queue while the team is at work
+    (someone online within business hours); the visitor is told the position. unavailable:
+    nobody can answer now (no operators, nobody online, or outside business hours); when the
+    channel has operators it still waits in the queue for their return."""
+
     status: Literal["assigned", "queued", "unavailable"]
     operator_id: str | None = None
     queue_position: int | None = None

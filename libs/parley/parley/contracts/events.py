@@ -64,6 +64,18 @@ class MessageCreated(Contract):
         return f"{self.TYPE}.{WITH_BOT}" if with_bot else self.TYPE
 
 
+@contract("conversation.visitor_typing")
+class VisitorTyping(Contract):
+    """The visitor of a conversation with a bot is typing (clients repeat it every few seconds while
+    the visitor types; ``active`` false when they stop): the bot waits for the lines still coming
+    before it takes them as one answer. Published only for conversations a bot is a member of;
+    other typing goes to the members' sockets only and never crosses the bus."""
+
+    conversation_id: str
+    user_id: str
+    active: bool
+
+
 @contract("presence.changed")
 class PresenceChanged(Contract):
     """A user's status (or an operator's available/busy toggle) changed; published once per change."""

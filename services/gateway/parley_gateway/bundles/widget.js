@@ -817,6 +817,7 @@
       "The chat was disconnected. Reload the page to start again.": "聊天已断开，请刷新页面重新开始。",
       "You are offline. The chat will reconnect when the connection is back.": "您已离线。网络恢复后聊天会自动重新连接。",
       "Chat with us": "在线咨询",
+      "Assistant online": "智能助手在线",
       "Leave a message": "留言",
       Chat: "聊天",
       Conversation: "对话",
@@ -882,6 +883,32 @@
     const table = TRANSLATIONS[current];
     const words = table && table[text] || text;
     return words.replace(/\{(\w+)\}/g, (whole, name) => name in vars ? String(vars[name]) : whole);
+  }
+
+  // src/widget/robot-status.js
+  var ONLINE = 1;
+  function robotStatus(Widget) {
+    var line = Widget.ui.robot;
+    Widget.client.on("robot.status", function(data) {
+      if (!data || data.conversation_id !== Widget.conversationId) return;
+      line.hidden = data.status !== ONLINE;
+      line.textContent = t("Assistant online");
+      line.setAttribute("data-status", String(data.status));
+    });
+  }
+
+  // src/widget/theme.js
+  function launcherText(theme, ownText, offline) {
+    return !offline && theme && theme.launcher_text ? theme.launcher_text : ownText;
+  }
+  function applyTheme(ui, theme) {
+    if (!theme) return;
+    ui.frame.style.setProperty("--accent", theme.accent);
+    ui.frame.classList.toggle("left", theme.position === "left");
+    if (theme.avatar_url) {
+      ui.avatar.src = theme.avatar_url;
+      ui.avatar.hidden = false;
+    }
   }
 
   // src/widget/agent-render.js
@@ -1421,6 +1448,7 @@
     var TYPING_EVERY_MS = 3e3;
     var TYPING_SHOWN_MS = 6e3;
     var READ_REPORT_DELAY_MS = 300;
+    var READ_RETRY_MS = 1e3;
     var PLAIN = {
       8001: t("Your message contains a word that is not allowed, so it was not sent."),
       1002: t("The chat is down for maintenance. It will reconnect by itself when it is over."),
@@ -1504,6 +1532,8 @@
         hidden: ""
       });
       ui.title = el("span", { class: "title", text: t("Chat") });
+      ui.robot = el("span", { class: "robot", hidden: "" });
+      ui.avatar = el("img", { class: "avatar-image", alt: "", hidden: "" });
       ui.status = el("div", { class: "status", role: "status", "aria-live": "polite" });
       ui.connection = el("div", { class: "connection", role: "status", "aria-live": "polite", hidden: "" });
       ui.banner = el("div", { class: "banner", role: "alert", hidden: "" });
@@ -1546,7 +1576,8 @@
       ui.closing = el("div", { class: "closing", hidden: "" });
       ui.panel = el("section", { class: "panel", role: "dialog", "aria-label": t("Chat"), hidden: "" }, [
         el("header", {}, [
-          ui.title,
+          ui.avatar,
+          el("div", { class: "heading" }, [ui.title, ui.robot]),
           ui.end,
           el("button", {
             type: "button",
@@ -1588,14 +1619,13 @@
       ui.preview = el("button", { type: "button", class: "preview", hidden: "", onclick: toggle });
       ui.badge = el("span", { class: "badge", hidden: "", "aria-hidden": "true" });
       ui.unreadLive = el("span", { class: "visually-hidden", role: "status", "aria-live": "polite" });
-      root.appendChild(
-        el("div", { class: "parley", lang: locale() }, [
-          ui.panel,
-          ui.preview,
-          el("div", { class: "dock" }, [ui.launcher, ui.badge]),
-          ui.unreadLive
-        ])
-      );
+      ui.frame = el("div", { class: "parley", lang: locale() }, [
+        ui.panel,
+        ui.preview,
+        el("div", { class: "dock" }, [ui.launcher, ui.badge]),
+        ui.unreadLive
+      ]);
+      root.appendChild(ui.frame);
       document.body.appendChild(host);
     }
     function checkAvailability() {
@@ -1606,7 +1636,12 @@
         Widget.availability = view;
         Widget.ui.title.textContent = view.name;
         var offline = !view.available;
-        Widget.ui.launcher.textContent = offline ? t("Leave a message") : t("Chat with us");
+        applyTheme(Widget.ui, view.theme);
+        Widget.ui.launcher.textContent = launcherText(
+          view.theme,
+          offline ? t("Leave a message") : t("Chat with us"),
+          offline
+        );
         Widget.ui.launcher.setAttribute("data-availability", view.availability);
         Widget.ui.launcher.hidden = offline && HIDE_WHEN_OFFLINE || !Widget.ui.panel.hidden;
       }).catch(function(error) {
@@ -1628,25 +1663,39 @@
         reportRead();
       } else Widget.ui.launcher.focus();
     }
-    function reportRead() {
+    function reportRead(delay) {
       clearTimeout(Widget.readTimer);
-      Widget.readTimer = setTimeout(function() {
-        var id = Widget.conversationId;
-        if (!id || !Widget.state.stored || Widget.client.status !== "online") return;
-        var seq = Widget.client.lastSeq(id);
-        if (seq > (Widget.ackedSeq || 0)) {
-          Widget.ackedSeq = seq;
-          Widget.client.request("ack", { conversation_id: id, seq }).catch(function() {
-            Widget.ackedSeq = 0;
+      Widget.readTimer = setTimeout(
+        function() {
+          var id = Widget.conversationId;
+          if (!id || !Widget.state.stored || Widget.client.status !== "online") return;
+          var seq = Widget.client.lastSeq(id);
+          if (seq > (Widget.ackedSeq || 0)) {
+            Widget.ackedSeq = seq;
+            Widget.client.request("ack", { conversation_id: id, seq }).then(readReported, function(error) {
+              if (Widget.ackedSeq === seq) Widget.ackedSeq = 0;
+              readNotReported(id, error);
+            });
+          }
+          if (Widget.ui.panel.hidden || document.hidden || seq <= (Widget.seenSent || 0)) return;
+          Widget.seenSent = seq;
+          Widget.render.readUpTo(seq);
+          Widget.client.request("seen", { conversation_id: id, seq }).then(readReported, function(error) {
+            if (Widget.seenSent === seq) Widget.seenSent = 0;
+            readNotReported(id, error);
           });
-        }
-        if (Widget.ui.panel.hidden || document.hidden || seq <= (Widget.seenSent || 0)) return;
-        Widget.seenSent = seq;
-        Widget.render.readUpTo(seq);
-        Widget.client.request("seen", { conversation_id: id, seq }).catch(function() {
-          Widget.seenSent = 0;
-        });
-      }, READ_REPORT_DELAY_MS);
+        },
+        typeof delay === "number" ? delay : READ_REPORT_DELAY_MS
+      );
+    }
+    function readReported() {
+      Widget.readRetries = 0;
+    }
+    var PASSING = [ErrorCode.UNAVAILABLE, ErrorCode.INTERNAL, ErrorCode.RATE_LIMITED];
+    function readNotReported(conversationId, error) {
+      if (conversationId !== Widget.conversationId || PASSING.indexOf(error && error.code) === -1) return;
+      Widget.readRetries = Math.min((Widget.readRetries || 0) + 1, 5);
+      reportRead(READ_RETRY_MS * Math.pow(2, Widget.readRetries - 1));
     }
     function loadPartnerSeen(conversationId) {
       Widget.client.authedFetch("/conversations/" + encodeURIComponent(conversationId)).then(function(response) {
@@ -1994,6 +2043,7 @@
     function boot() {
       build();
       widgetEvents(Widget);
+      robotStatus(Widget);
       document.addEventListener("visibilitychange", reportRead);
       Widget.client.onStatusChange(function(status) {
         if (status === "online") reportRead();

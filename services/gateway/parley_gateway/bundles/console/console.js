@@ -1601,6 +1601,7 @@
     this.conversations = /* @__PURE__ */ new Map();
     this.selectedId = null;
     this.available = true;
+    this.availabilityToggles = 0;
     this.connection = "offline";
   }
   ConsoleState.prototype.upsert = function(summary) {
@@ -1712,10 +1713,12 @@
     var self = this;
     var first = this.state.channels.keys().next();
     if (first.done) return Promise.resolve();
+    var toggles = this.state.availabilityToggles;
     return this.getJson("/channels/" + encodeURIComponent(first.value) + "/operators").then(function(answer) {
       var me = answer.operators.filter(function(op) {
         return op.user_id === self.state.me.uid;
       })[0];
+      if (toggles !== self.state.availabilityToggles) return;
       if (me) self.state.available = me.accepting_chats;
     });
   };
@@ -2029,14 +2032,13 @@
   }
   function toggleAvailability() {
     var wanted = byId3("availability").checked;
-    client.request("operator.availability", { available: wanted }).then(
-      function() {
-        state.available = wanted;
-      },
-      function(error) {
-        render.banner("Could not change your availability: " + plainError(error), "warning");
-      }
-    ).finally(redraw);
+    var was = state.available;
+    state.available = wanted;
+    state.availabilityToggles += 1;
+    client.request("operator.availability", { available: wanted }).catch(function(error) {
+      if (state.available === wanted) state.available = was;
+      render.banner("Could not change your availability: " + plainError(error), "warning");
+    }).finally(redraw);
   }
   function onMessagesScroll() {
     var conversation = state.selected();

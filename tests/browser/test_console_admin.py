@@ -1,7 +1,8 @@
 """The console's admin screens in headless Chromium against the real fleet (issue 22 item 12): an
 admin creates an operator, a chatbot script and a channel from the console (refusals shown in
 plain words on the way), then a visitor chats through them: the new bot greets on the sample
-site and hands over to the new operator, who answers from the console. A phone run shows the
+site and hands over to the new operator, who answers from the console, reads the visitor's
+details, finds the closed chat and the channel's CSAT. A phone run shows the
 admin screens in Simplified Chinese. axe-core checks every screen opened; screenshots land in
 test-artifacts/browser/<test>/."""
 
@@ -176,6 +177,19 @@ async def test_an_admin_sets_up_operator_script_and_channel_and_a_visitor_chats_
     await console.fill("#closed-filter", "nothing like this")
     await expect(console.locator("#closed-list li")).to_have_count(0)
     await shot(console, "closed")
+
+    # Another visitor rates a chat with the bot 5 stars: the channel's CSAT in the operator's
+    # sidebar counts it; Nora's own line has no rating yet.
+    rater = await world.visitor()
+    rated_id = await world.start_conversation(rater, channel_id, "Just saying thanks")
+    assert (await rater.ws.request("conversation.close", {"conversation_id": rated_id}))["type"] == "ok"
+    rating = {"conversation_id": rated_id, "rating": 5, "comment": "Lovely"}
+    assert (await rater.ws.request("conversation.rate", rating))["type"] == "ok"
+    await console.locator("#satisfaction-section summary").click()
+    figures = console.locator(f"#satisfaction [data-channel-id='{channel_id}']")
+    await expect(figures.get_by_role("row", name="Whole channel")).to_contain_text("100% (1)", timeout=UI_TIMEOUT_MS)
+    await expect(figures.get_by_role("row", name="Nora")).to_contain_text("—")
+    await shot(console, "ratings")
 
 
 async def test_the_admin_screens_on_a_phone_in_chinese(demo: RunningDemo, new_page: NewPage, shot: Shot) -> None:

@@ -4,12 +4,14 @@ import { el } from "./admin-forms.js";
 import { channelsScreen } from "./admin-channels.js";
 import { auditScreen, staffScreen } from "./admin-staff.js";
 import { integrationsScreen, scriptsScreen } from "./admin-bots.js";
+import { satisfactionScreen } from "./console-satisfaction.js";
 import { t } from "./console-i18n.js";
 
 const SCREENS = [
   { id: "channels", label: "Channels", draw: (root, ctx) => channelsScreen(root, ctx.client) },
   { id: "staff", label: "Staff", draw: (root, ctx) => staffScreen(root, ctx.client, ctx.me) },
   { id: "scripts", label: "Chatbot scripts", draw: (root, ctx) => scriptsScreen(root, ctx.client) },
+  { id: "satisfaction", label: "Satisfaction", draw: (root, ctx) => satisfactionScreen(root, ctx.client) },
   { id: "audit", label: "Audit log", draw: (root, ctx) => auditScreen(root, ctx.client) },
   { id: "integrations", label: "Bots and webhooks", draw: (root) => integrationsScreen(root) },
 ];

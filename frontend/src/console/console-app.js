@@ -10,6 +10,7 @@ import { ConsoleState } from "./console-state.js";
 import { Sync } from "./console-sync.js";
 import { adminView } from "./admin-view.js";
 import { chooseLocale, locale, startLocale, t } from "./console-i18n.js";
+import { drawSatisfaction } from "./console-satisfaction.js";
 
 /** @type {any} */
 const global = window;
@@ -346,6 +347,10 @@ function wire() {
   byId("admin-toggle").addEventListener("click", toggleAdmin);
   byId("details-button").addEventListener("click", toggleDetails);
   byId("closed-filter").addEventListener("input", redraw);
+  // Read when opened (and each time again): figures of the channels this operator serves.
+  byId("satisfaction-section").addEventListener("toggle", function (event) {
+    if (event.target.open) drawSatisfaction(byId("satisfaction"), client, Array.from(state.channels.values()));
+  });
   ["locale", "login-locale"].forEach(function (id) {
     byId(id).value = locale();
     byId(id).addEventListener("change", onLocaleChange);

@@ -220,4 +220,10 @@ export const CONSOLE_ZH_CN = {
   "Bots and webhooks": "机器人与 Webhook",
   "Coming with the integrations service: external bots and webhooks will be set up here.":
     "即将随集成服务推出：外部机器人和 Webhook 将在这里设置。",
+  Satisfaction: "满意度",
+  "Ratings and CSAT": "评分与满意度",
+  "Last {days} days; CSAT: share of 4 and 5 stars.": "最近 {days} 天；满意度：4 星和 5 星所占比例。",
+  "Whole channel": "整个渠道",
+  "CSAT (ratings)": "满意度（评分数）",
+  Average: "平均分",
 };

@@ -1022,7 +1022,13 @@
     "The script is valid.": "脚本有效。",
     "Save script": "保存脚本",
     "Bots and webhooks": "机器人与 Webhook",
-    "Coming with the integrations service: external bots and webhooks will be set up here.": "即将随集成服务推出：外部机器人和 Webhook 将在这里设置。"
+    "Coming with the integrations service: external bots and webhooks will be set up here.": "即将随集成服务推出：外部机器人和 Webhook 将在这里设置。",
+    Satisfaction: "满意度",
+    "Ratings and CSAT": "评分与满意度",
+    "Last {days} days; CSAT: share of 4 and 5 stars.": "最近 {days} 天；满意度：4 星和 5 星所占比例。",
+    "Whole channel": "整个渠道",
+    "CSAT (ratings)": "满意度（评分数）",
+    Average: "平均分"
   };
 
   // src/console/console-i18n.js
@@ -2747,11 +2753,50 @@
     );
   }
 
+  // src/console/console-satisfaction.js
+  var WINDOW_DAYS = 30;
+  function csatText(figures) {
+    return figures.count ? figures.csat_percent + "% (" + figures.count + ")" : "—";
+  }
+  function averageText(figures) {
+    return figures.average === null ? "—" : "★ " + figures.average.toFixed(1);
+  }
+  function drawSatisfaction(root, client2, channels) {
+    const result = outcome();
+    root.replaceChildren(
+      el2("p", { className: "hint", text: t("Last {days} days; CSAT: share of 4 and 5 stars.", { days: WINDOW_DAYS }) }),
+      result.node
+    );
+    channels.forEach((channel) => {
+      const box = el2("div", { "data-channel-id": channel.id });
+      root.appendChild(box);
+      callApi(client2, path("/channels/", channel.id, "/ratings") + "?days=" + WINDOW_DAYS).then((ratings) => {
+        const rows = [[t("Whole channel"), csatText(ratings.channel), averageText(ratings.channel)]].concat(
+          ratings.operators.map((op) => [op.name, csatText(op), averageText(op)])
+        );
+        box.replaceChildren(table(channel.name, [t("Who"), t("CSAT (ratings)"), t("Average")], rows));
+      }, result.fail);
+    });
+  }
+  function satisfactionScreen(root, client2) {
+    const body = el2("div");
+    root.replaceChildren(el2("h2", { text: t("Satisfaction") }), body);
+    callApi(client2, "/channels").then(
+      (answer) => drawSatisfaction(body, client2, answer.channels),
+      (error) => {
+        const failed = outcome();
+        body.replaceChildren(failed.node);
+        failed.fail(error);
+      }
+    );
+  }
+
   // src/console/admin-view.js
   var SCREENS = [
     { id: "channels", label: "Channels", draw: (root, ctx) => channelsScreen(root, ctx.client) },
     { id: "staff", label: "Staff", draw: (root, ctx) => staffScreen(root, ctx.client, ctx.me) },
     { id: "scripts", label: "Chatbot scripts", draw: (root, ctx) => scriptsScreen(root, ctx.client) },
+    { id: "satisfaction", label: "Satisfaction", draw: (root, ctx) => satisfactionScreen(root, ctx.client) },
     { id: "audit", label: "Audit log", draw: (root, ctx) => auditScreen(root, ctx.client) },
     { id: "integrations", label: "Bots and webhooks", draw: (root) => integrationsScreen(root) }
   ];
@@ -3069,6 +3114,9 @@
     byId3("admin-toggle").addEventListener("click", toggleAdmin);
     byId3("details-button").addEventListener("click", toggleDetails);
     byId3("closed-filter").addEventListener("input", redraw);
+    byId3("satisfaction-section").addEventListener("toggle", function(event) {
+      if (event.target.open) drawSatisfaction(byId3("satisfaction"), client, Array.from(state.channels.values()));
+    });
     ["locale", "login-locale"].forEach(function(id) {
       byId3(id).value = locale();
       byId3(id).addEventListener("change", onLocaleChange);

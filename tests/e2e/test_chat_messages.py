@@ -166,6 +166,7 @@ async def test_seen_typing_and_unread_counts(world: ChatWorld, pair) -> None:
     await world.send(visitor, conversation_id, "Third")
     mine = await world.call("GET", "/me/conversations", operator.token)
     assert [(c["id"], c["unread"]) for c in mine["conversations"]] == [(conversation_id, 3)]
+    assert mine["conversations"][0]["visitor_preview"] == "Third"  # the visitor's latest words, for the list
 
     seen = await operator.ws.request("seen", {"conversation_id": conversation_id, "seq": 2})
     assert seen["type"] == "ok", seen

@@ -101,6 +101,7 @@ function renderQueues(state, onTake) {
       return el("li", { className: "waiting", "data-conversation-id": summary.id }, [
         el("span", { className: "who", text: visitorName(summary) }),
         el("span", { className: "since", text: t("waiting {since}", { since: since(summary.created_at, now) }) }),
+        summary.visitor_preview ? el("span", { className: "preview", text: summary.visitor_preview }) : null,
         take,
       ]);
     });
@@ -144,7 +145,7 @@ function listItem(state, conversation, onSelect) {
       conversation.isOpen() && conversation.visitorPresence === "offline"
         ? el("span", { className: "left-tag", text: t("left") })
         : null,
-      el("span", { className: "preview", text: last ? messageText(last) : "" }),
+      el("span", { className: "preview", text: last ? messageText(last) : conversation.summary.visitor_preview || "" }),
     ],
   );
   if (conversation.id === state.selectedId) button.setAttribute("aria-current", "true");

@@ -50,6 +50,9 @@ class ConversationSummary(Model):
         description="The e-mail the visitor left (to the bot, the offline form or the site's signed identity): "
         "consoles name the visitor by it until they are verified.",
     )
+    visitor_preview: str | None = Field(
+        None, description="The start of the visitor's latest text message (the queue and lists show it)."
+    )
     operator_id: str | None
     member_ids: list[str]
     last_seq: int
@@ -100,6 +103,7 @@ def summary(doc: dict[str, Any], for_user: str | None = None) -> ConversationSum
         visitor_name=doc.get("visitor_name", ""),
         visitor_verified=bool(doc.get("visitor_verified", False)),
         visitor_email=doc.get("visitor_email"),
+        visitor_preview=doc.get("visitor_preview"),
         operator_id=doc.get("operator_id"),
         member_ids=doc["member_ids"],
         last_seq=doc.get("last_seq", 0),

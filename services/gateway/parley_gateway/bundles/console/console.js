@@ -1288,6 +1288,7 @@
         return el("li", { className: "waiting", "data-conversation-id": summary.id }, [
           el("span", { className: "who", text: visitorName(summary) }),
           el("span", { className: "since", text: t("waiting {since}", { since: since(summary.created_at, now) }) }),
+          summary.visitor_preview ? el("span", { className: "preview", text: summary.visitor_preview }) : null,
           take2
         ]);
       });
@@ -1323,7 +1324,7 @@
           "aria-label": t("rated {n} out of 5", { n: conversation.summary.rating.rating })
         }) : null,
         conversation.isOpen() && conversation.visitorPresence === "offline" ? el("span", { className: "left-tag", text: t("left") }) : null,
-        el("span", { className: "preview", text: last ? messageText(last) : "" })
+        el("span", { className: "preview", text: last ? messageText(last) : conversation.summary.visitor_preview || "" })
       ]
     );
     if (conversation.id === state2.selectedId) button2.setAttribute("aria-current", "true");

@@ -108,11 +108,12 @@ function channelEditor(client, channel, staff, scripts, onSaved) {
     t("The sites the widget may be embedded on, one a line (https://www.example.com)."),
   );
   origins.input.value = (c.allowed_origins || []).join("\n");
-  const script = choice(
-    t("Chatbot script"),
-    [["", t("none")]].concat(scripts.map((s) => [s.id, s.name + " (" + s.id + ")"])),
-    c.chatbot_script_id || "",
-  );
+  // The channel's own script stays a choice even when the list did not load (or lost it), so
+  // saving other fields never unassigns the bot by accident.
+  const scriptOptions = [["", t("none")]].concat(scripts.map((s) => [s.id, s.name + " (" + s.id + ")"]));
+  if (c.chatbot_script_id && !scripts.some((s) => s.id === c.chatbot_script_id))
+    scriptOptions.push([c.chatbot_script_id, c.chatbot_script_id]);
+  const script = choice(t("Chatbot script"), scriptOptions, c.chatbot_script_id || "");
   const capacity = field(t("Conversations per operator"), "input", {
     type: "number",
     min: "1",

@@ -335,7 +335,13 @@ function channelEditor(client, channel, staff, scripts, onSaved) {
 function cannedEditor(client, channel) {
   const result = outcome();
   const listBox = el("div");
-  const shortcut = field(t("Shortcut"), "input", { required: true, maxlength: "32", pattern: "[A-Za-z0-9_-]+" });
+  // The API's shortcut pattern (chat_session canned.SHORTCUT_PATTERN), checked before sending.
+  const shortcut = field(
+    t("Shortcut"),
+    "input",
+    { required: true, maxlength: "32", pattern: "[a-z0-9_\\-]+" },
+    t("Lower-case letters, digits, _ and -."),
+  );
   const text = field(t("Text"), "textarea", { required: true, rows: "2", maxlength: "2000" });
   const where = (name) => path("/channels/", channel.id, "/canned-responses/", name);
 

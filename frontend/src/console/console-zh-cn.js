@@ -226,4 +226,5 @@ export const CONSOLE_ZH_CN = {
   "Whole channel": "整个渠道",
   "CSAT (ratings)": "满意度（评分数）",
   Average: "平均分",
+  "Lower-case letters, digits, _ and -.": "小写字母、数字、_ 和 -。",
 };

@@ -1028,7 +1028,8 @@
     "Last {days} days; CSAT: share of 4 and 5 stars.": "最近 {days} 天；满意度：4 星和 5 星所占比例。",
     "Whole channel": "整个渠道",
     "CSAT (ratings)": "满意度（评分数）",
-    Average: "平均分"
+    Average: "平均分",
+    "Lower-case letters, digits, _ and -.": "小写字母、数字、_ 和 -。"
   };
 
   // src/console/console-i18n.js
@@ -2474,7 +2475,12 @@
   function cannedEditor(client2, channel) {
     const result = outcome();
     const listBox = el2("div");
-    const shortcut = field(t("Shortcut"), "input", { required: true, maxlength: "32", pattern: "[A-Za-z0-9_-]+" });
+    const shortcut = field(
+      t("Shortcut"),
+      "input",
+      { required: true, maxlength: "32", pattern: "[a-z0-9_\\-]+" },
+      t("Lower-case letters, digits, _ and -.")
+    );
     const text = field(t("Text"), "textarea", { required: true, rows: "2", maxlength: "2000" });
     const where = (name) => path("/channels/", channel.id, "/canned-responses/", name);
     function load() {

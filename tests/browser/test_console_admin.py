@@ -71,6 +71,10 @@ async def test_an_admin_sets_up_operator_script_and_channel_and_a_visitor_chats_
         "Nora can sign in now. Add them to a channel under Channels.", timeout=UI_TIMEOUT_MS
     )
     await expect(admin.get_by_role("cell", name=nora.username, exact=True)).to_be_visible(timeout=UI_TIMEOUT_MS)
+    await admin.get_by_role("button", name="End sessions of Nora").click()
+    await expect(admin.locator("#admin-panel > .outcome")).to_have_text(
+        "Nora: 0 sessions ended.", timeout=UI_TIMEOUT_MS
+    )
     # The same username again: the API's refusal, in words, not a silent failure.
     await form.get_by_label("Username").fill(nora.username)
     await form.get_by_label("Display name").fill("Nora again")

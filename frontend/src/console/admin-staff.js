@@ -27,16 +27,44 @@ export function staffScreen(/** @type {HTMLElement} */ root, /** @type {any} */ 
     "operator",
   );
 
+  // What a row's button did, or why it was refused: under the table, beside the rows.
+  const rowResult = outcome();
+
   function act(user, suffix, method) {
-    return callApi(client, path("/auth/users/", user.uid) + suffix, { method: method }).then(load, result.fail);
+    rowResult.clear();
+    return callApi(client, path("/auth/users/", user.uid) + suffix, { method: method });
+  }
+
+  /** A one-time code for the owner to set a new password (their sessions end): shown here to
+   * be handed over in person, never sent through the chat. */
+  function resetPassword(user, label) {
+    act(user, "/password-reset", "POST").then((issued) => {
+      const until = new Date(issued.expires_at).toLocaleTimeString();
+      rowResult.done(
+        t("One-time code for {name}: {code} (until {until}). Give it to them in person.", {
+          ...label,
+          code: issued.code,
+          until: until,
+        }),
+      );
+    }, rowResult.fail);
+  }
+
+  function endSessions(user, label) {
+    act(user, "/sessions/end", "POST").then(
+      (ended) => rowResult.done(t("{name}: {n} sessions ended.", { ...label, n: ended.ended })),
+      rowResult.fail,
+    );
   }
 
   function rowOf(user) {
     const self = me && user.uid === me.uid;
     const label = { name: user.name || user.username };
     const toggle = user.disabled
-      ? button(t("Enable"), () => act(user, "/enable", "POST"), { "aria-label": t("Enable {name}", label) })
-      : button(t("Disable"), () => act(user, "/disable", "POST"), {
+      ? button(t("Enable"), () => act(user, "/enable", "POST").then(load, rowResult.fail), {
+          "aria-label": t("Enable {name}", label),
+        })
+      : button(t("Disable"), () => act(user, "/disable", "POST").then(load, rowResult.fail), {
           "aria-label": t("Disable {name}", label),
           disabled: self,
         });
@@ -44,7 +72,7 @@ export function staffScreen(/** @type {HTMLElement} */ root, /** @type {any} */ 
       t("Delete"),
       () => {
         if (window.confirm(t("Delete {name}? They leave every channel; their name stays in transcripts.", label)))
-          act(user, "", "DELETE");
+          act(user, "", "DELETE").then(load, rowResult.fail);
       },
       { className: "danger", "aria-label": t("Delete {name}", label), disabled: self },
     );
@@ -53,7 +81,17 @@ export function staffScreen(/** @type {HTMLElement} */ root, /** @type {any} */ 
       user.username,
       user.role === "admin" ? t("Admin") : t("Operator"),
       user.disabled ? t("Disabled") : t("Active"),
-      el("span", { className: "actions" }, [toggle, remove]),
+      el("span", { className: "actions" }, [
+        toggle,
+        button(t("Reset password"), () => resetPassword(user, label), {
+          "aria-label": t("Reset password of {name}", label),
+        }),
+        button(t("End sessions"), () => endSessions(user, label), {
+          "aria-label": t("End sessions of {name}", label),
+          disabled: self,
+        }),
+        remove,
+      ]),
     ];
   }
 
@@ -83,6 +121,7 @@ export function staffScreen(/** @type {HTMLElement} */ root, /** @type {any} */ 
   root.replaceChildren(
     el("h2", { text: t("Staff") }),
     listBox,
+    rowResult.node,
     el("form", { className: "admin-form", "aria-label": t("New staff account"), onsubmit: onSubmit }, [
       el("h3", { text: t("New staff account") }),
       username.row,

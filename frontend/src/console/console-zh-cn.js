@@ -227,4 +227,11 @@ export const CONSOLE_ZH_CN = {
   "CSAT (ratings)": "满意度（评分数）",
   Average: "平均分",
   "Lower-case letters, digits, _ and -.": "小写字母、数字、_ 和 -。",
+  "One-time code for {name}: {code} (until {until}). Give it to them in person.":
+    "{name} 的一次性验证码：{code}（有效期至 {until}）。请当面交给对方。",
+  "{name}: {n} sessions ended.": "{name}：已结束 {n} 个会话。",
+  "Reset password": "重置密码",
+  "Reset password of {name}": "重置密码：{name}",
+  "End sessions": "结束会话",
+  "End sessions of {name}": "结束会话：{name}",
 };

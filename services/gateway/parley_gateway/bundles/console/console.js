@@ -1029,7 +1029,13 @@
     "Whole channel": "整个渠道",
     "CSAT (ratings)": "满意度（评分数）",
     Average: "平均分",
-    "Lower-case letters, digits, _ and -.": "小写字母、数字、_ 和 -。"
+    "Lower-case letters, digits, _ and -.": "小写字母、数字、_ 和 -。",
+    "One-time code for {name}: {code} (until {until}). Give it to them in person.": "{name} 的一次性验证码：{code}（有效期至 {until}）。请当面交给对方。",
+    "{name}: {n} sessions ended.": "{name}：已结束 {n} 个会话。",
+    "Reset password": "重置密码",
+    "Reset password of {name}": "重置密码：{name}",
+    "End sessions": "结束会话",
+    "End sessions of {name}": "结束会话：{name}"
   };
 
   // src/console/console-i18n.js
@@ -2550,13 +2556,35 @@
       ],
       "operator"
     );
+    const rowResult = outcome();
     function act(user, suffix, method) {
-      return callApi(client2, path("/auth/users/", user.uid) + suffix, { method }).then(load, result.fail);
+      rowResult.clear();
+      return callApi(client2, path("/auth/users/", user.uid) + suffix, { method });
+    }
+    function resetPassword(user, label) {
+      act(user, "/password-reset", "POST").then((issued) => {
+        const until = new Date(issued.expires_at).toLocaleTimeString();
+        rowResult.done(
+          t("One-time code for {name}: {code} (until {until}). Give it to them in person.", {
+            ...label,
+            code: issued.code,
+            until
+          })
+        );
+      }, rowResult.fail);
+    }
+    function endSessions(user, label) {
+      act(user, "/sessions/end", "POST").then(
+        (ended) => rowResult.done(t("{name}: {n} sessions ended.", { ...label, n: ended.ended })),
+        rowResult.fail
+      );
     }
     function rowOf(user) {
       const self = me && user.uid === me.uid;
       const label = { name: user.name || user.username };
-      const toggle = user.disabled ? button(t("Enable"), () => act(user, "/enable", "POST"), { "aria-label": t("Enable {name}", label) }) : button(t("Disable"), () => act(user, "/disable", "POST"), {
+      const toggle = user.disabled ? button(t("Enable"), () => act(user, "/enable", "POST").then(load, rowResult.fail), {
+        "aria-label": t("Enable {name}", label)
+      }) : button(t("Disable"), () => act(user, "/disable", "POST").then(load, rowResult.fail), {
         "aria-label": t("Disable {name}", label),
         disabled: self
       });
@@ -2564,7 +2592,7 @@
         t("Delete"),
         () => {
           if (window.confirm(t("Delete {name}? They leave every channel; their name stays in transcripts.", label)))
-            act(user, "", "DELETE");
+            act(user, "", "DELETE").then(load, rowResult.fail);
         },
         { className: "danger", "aria-label": t("Delete {name}", label), disabled: self }
       );
@@ -2573,7 +2601,17 @@
         user.username,
         user.role === "admin" ? t("Admin") : t("Operator"),
         user.disabled ? t("Disabled") : t("Active"),
-        el2("span", { className: "actions" }, [toggle, remove])
+        el2("span", { className: "actions" }, [
+          toggle,
+          button(t("Reset password"), () => resetPassword(user, label), {
+            "aria-label": t("Reset password of {name}", label)
+          }),
+          button(t("End sessions"), () => endSessions(user, label), {
+            "aria-label": t("End sessions of {name}", label),
+            disabled: self
+          }),
+          remove
+        ])
       ];
     }
     function load() {
@@ -2600,6 +2638,7 @@
     root.replaceChildren(
       el2("h2", { text: t("Staff") }),
       listBox,
+      rowResult.node,
       el2("form", { className: "admin-form", "aria-label": t("New staff account"), onsubmit: onSubmit }, [
         el2("h3", { text: t("New staff account") }),
         username.row,

@@ -62,6 +62,10 @@ async def test_queue_accept_reply_typing_seen_and_canned(
     waiting = page.locator(f"#queues li.waiting[data-conversation-id='{conversation_id}']")
     await expect(waiting).to_be_visible(timeout=UI_TIMEOUT_MS)  # pushed: queue.changed, no reload
     await expect(page.locator("#queue-count")).to_have_text("1")
+    # The visitor's words under their name (read again after a reload: the queue push may
+    # come before the preview is stored).
+    await page.reload()
+    await expect(waiting.locator(".preview")).to_have_text("My plant is wilting", timeout=UI_TIMEOUT_MS)
     await shot(page, "queue")
 
     await waiting.get_by_role("button", name="Accept").click()

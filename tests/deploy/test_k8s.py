@@ -85,7 +85,7 @@ EXPECTED_EGRESS_PORTS = {
 }
 INGRESS_CONTROLLER_NAMESPACE = "ingress-nginx"
 # Services the ingress routes to (the ingress controller may reach only these).
-PUBLIC_SERVICES = {"gateway", "auth", "chat-session", "notification", "integrations"}
+PUBLIC_SERVICES = {"gateway", "auth", "chat-session", "chatbot-engine", "notification", "integrations"}
 
 
 # --------------------------------------------------------------------------- rendering

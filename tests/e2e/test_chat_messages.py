@@ -166,6 +166,7 @@ async def test_seen_typing_and_unread_counts(world: ChatWorld, pair) -> None:
     await world.send(visitor, conversation_id, "Third")
     mine = await world.call("GET", "/me/conversations", operator.token)
     assert [(c["id"], c["unread"]) for c in mine["conversations"]] == [(conversation_id, 3)]
+    assert mine["conversations"][0]["visitor_preview"] == "Third"  # the visitor's latest words, for the list
 
     seen = await operator.ws.request("seen", {"conversation_id": conversation_id, "seq": 2})
     assert seen["type"] == "ok", seen
@@ -189,7 +190,7 @@ async def test_seen_typing_and_unread_counts(world: ChatWorld, pair) -> None:
 
 
 async def test_close_and_rating(world: ChatWorld, infra: Infra, mongo, pair) -> None:
-    operator, visitor, _, conversation_id = pair
+    operator, visitor, channel_id, conversation_id = pair
     closed = await visitor.ws.request("conversation.close", {"conversation_id": conversation_id})
     assert closed["type"] == "ok", closed
     update = await operator.ws.wait_for(
@@ -215,6 +216,16 @@ async def test_close_and_rating(world: ChatWorld, infra: Infra, mongo, pair) -> 
     detail = await world.conversation(conversation_id)
     assert (detail["status"], detail["closed_by"]) == ("closed", visitor.uid)
     assert (detail["rating"]["rating"], detail["rating"]["comment"]) == (4, "Quick")
+    # The channel's satisfaction, whole and per operator, for its operators and admins only.
+    ratings = await world.call("GET", f"/channels/{channel_id}/ratings", operator.token)
+    assert ratings["channel"] == {"count": 1, "average": 4.0, "csat_percent": 100.0, "distribution": [0, 0, 0, 1, 0]}
+    assert [(op["user_id"], op["name"], op["count"]) for op in ratings["operators"]] == [(operator.uid, "Olivia", 1)]
+    stranger = await world.operator("Stranger")
+    await world.call("GET", f"/channels/{channel_id}/ratings", stranger.token, status=403)
+    await world.call("GET", f"/channels/{channel_id}/ratings", visitor.token, status=403)
+    await world.call("GET", f"/channels/{channel_id}/ratings", None, status=401)
+    for days in ("0", "367", "abc", "[$gt]"):
+        await world.call("GET", f"/channels/{channel_id}/ratings", operator.token, status=400, params={"days": days})
     # A new session of the same visitor and channel is a new conversation.
     reopened = await visitor.ws.request("session.open", {"channel_id": detail["channel_id"]})
     assert reopened["data"]["temporary"] is True and reopened["data"]["conversation_id"] != conversation_id

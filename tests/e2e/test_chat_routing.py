@@ -225,6 +225,9 @@ async def test_chatbot_channel_bot_posts_and_asks_for_an_operator(world: ChatWor
     )
     assert (result.status, result.operator_id) == ("assigned", human.uid)
     await human.ws.wait_for(of_type("conversation.updated", conversation_id=conversation_id, status="open"))
+    # The operator's list names the visitor by it (the console shows it instead of a device name).
+    mine = await world.call("GET", "/me/conversations", human.token)
+    assert [c["visitor_email"] for c in mine["conversations"] if c["id"] == conversation_id] == ["v@example.com"]
 
 
 async def test_the_response_deadline_survives_a_chat_session_restart(world: ChatWorld) -> None:

@@ -1,5 +1,5 @@
 """chat_session's pure rules: operator choice, wait estimates, business hours, the word filter,
-command parsing and the transcript's HTML escaping."""
+command parsing, the transcript's HTML escaping and the satisfaction figures."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from parley_chat_session.business_hours import BusinessHours, open_now
 from parley_chat_session.chat_commands import CannedLookup, Command, Plain, classify, help_text
 from parley_chat_session.conversation_views import ConversationDetail
 from parley_chat_session.operator_queue import estimated_wait_seconds
+from parley_chat_session.satisfaction import stats
 from parley_chat_session.sensitive_words import SensitiveWords, WordFilter, texts_of
 from parley_chat_session.transcript_html import render_html, render_text
 
@@ -214,3 +215,12 @@ def test_transcript_shows_a_bots_rich_content_as_its_text() -> None:
     ]
     html = render_html(conversation, messages, "t")
     assert "What is it &lt;about&gt;?" in html and "[quick_replies]" in html
+
+
+def test_satisfaction_counts_fours_and_fives_as_satisfied() -> None:
+    figures = stats([5, 4, 3, 1])
+    assert (figures.count, figures.average, figures.csat_percent) == (4, 3.25, 50.0)
+    assert figures.distribution == [1, 0, 1, 1, 1]
+    assert stats([2, 2, 5]).csat_percent == 33.3
+    unrated = stats([])
+    assert (unrated.count, unrated.average, unrated.csat_percent, unrated.distribution) == (0, None, None, [0] * 5)

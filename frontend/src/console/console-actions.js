@@ -2,6 +2,7 @@
  * outbox: each has its client_msg_id from the start, so a reply sent again after a dropped
  * connection is stored once (the server deduplicates by it) and shown once (by seq). */
 import { ParleyError, randomId } from "../client/parley-client.js";
+import { t } from "./console-i18n.js";
 
 /** @type {any} */
 const global = window;
@@ -18,13 +19,13 @@ function newClientMsgId() {
 
 /** Error codes in the words an operator needs (docs/protocol.md, "Error codes"). */
 function plainError(error) {
-  if (!error) return "Something went wrong.";
-  if (error.code === 8001) return "Refused: the message contains a word this channel does not allow.";
-  if (error.code === 9104) return "This conversation is closed.";
-  if (error.code === 9101) return "You are no longer in this conversation.";
-  if (error.code === 9503) return "The service did not answer in time. Try again.";
-  if (error.code === 1002) return "Parley is under maintenance: " + error.message;
-  return error.message || "Something went wrong.";
+  if (!error) return t("Something went wrong.");
+  if (error.code === 8001) return t("Refused: the message contains a word this channel does not allow.");
+  if (error.code === 9104) return t("This conversation is closed.");
+  if (error.code === 9101) return t("You are no longer in this conversation.");
+  if (error.code === 9503) return t("The service did not answer in time. Try again.");
+  if (error.code === 1002) return t("Parley is under maintenance:") + " " + error.message;
+  return error.message || t("Something went wrong.");
 }
 
 function Actions(client, state, redraw) {
@@ -52,7 +53,7 @@ Actions.prototype.submit = function (conversation, text) {
 Actions.prototype.sendFiles = function (conversation, files) {
   var self = this;
   if (!conversation) return Promise.resolve();
-  self.note(conversation, "Uploading " + files.map((file) => file.name || "file").join(", ") + "…");
+  self.note(conversation, t("Uploading {names}…", { names: files.map((file) => file.name || "file").join(", ") }));
   return Promise.all(
     files.map(function (file) {
       return self.client.upload(conversation.id, file, file.name || "file");
@@ -69,7 +70,7 @@ Actions.prototype.sendFiles = function (conversation, files) {
       self.redraw();
     })
     .catch(function (error) {
-      self.note(conversation, "Not sent: " + plainError(error), true);
+      self.note(conversation, t("Not sent:") + " " + plainError(error), true);
     });
 };
 
@@ -118,7 +119,7 @@ Actions.prototype.command = function (conversation, text) {
   var self = this;
   return this.client.send(conversation.id, text, { clientMsgId: newClientMsgId() }).then(
     function (accepted) {
-      var answer = accepted.command ? accepted.command.text : "Done.";
+      var answer = accepted.command ? accepted.command.text : t("Done.");
       self.note(conversation, answer);
       return answer;
     },
@@ -161,7 +162,7 @@ Actions.prototype.close = function (conversation) {
       self.redraw();
     },
     function (error) {
-      self.note(conversation, "Close: " + plainError(error), true);
+      self.note(conversation, t("Close:") + " " + plainError(error), true);
     },
   );
 };
@@ -188,7 +189,7 @@ Actions.prototype.openTranscript = function (conversation) {
     })
     .catch(function (error) {
       if (tab) tab.close();
-      self.note(conversation, "Transcript: " + plainError(error), true);
+      self.note(conversation, t("Transcript:") + " " + plainError(error), true);
     });
 };
 

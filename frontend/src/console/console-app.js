@@ -8,6 +8,9 @@ import { dialogs } from "./console-dialogs.js";
 import { render } from "./console-render.js";
 import { ConsoleState } from "./console-state.js";
 import { Sync } from "./console-sync.js";
+import { adminView } from "./admin-view.js";
+import { chooseLocale, locale, startLocale, t } from "./console-i18n.js";
+import { drawSatisfaction } from "./console-satisfaction.js";
 
 /** @type {any} */
 const global = window;
@@ -69,9 +72,9 @@ function markSelectedSeen() {
 // ---- sign-in -----------------------------------------------------------------------------
 
 function loginWords(error) {
-  if (error && error.status === 401) return "Wrong username or password.";
-  if (error && error.status === 429) return "Too many attempts. Wait a minute, then try again.";
-  if (error instanceof TypeError) return "Parley cannot be reached. Check your connection and try again.";
+  if (error && error.status === 401) return t("Wrong username or password.");
+  if (error && error.status === 429) return t("Too many attempts. Wait a minute, then try again.");
+  if (error instanceof TypeError) return t("Parley cannot be reached. Check your connection and try again.");
   return plainError(error);
 }
 
@@ -101,11 +104,12 @@ function onLoginSubmit(event) {
 function enter(user) {
   if (!STAFF_ROLES[user.role]) {
     client.logout();
-    return showLogin("This account is not an operator's. Sign in with an operator account.");
+    return showLogin(t("This account is not an operator's. Sign in with an operator account."));
   }
   state.me = user;
   byId("login-view").hidden = true;
   byId("app-view").hidden = false;
+  byId("admin-toggle").hidden = user.role !== "admin";
   redraw();
   return client
     .connect()
@@ -113,8 +117,8 @@ function enter(user) {
       return sync.loadAll();
     })
     .catch(function (error) {
-      if (error && error.code === 4001) return showLogin("Your session has ended. Sign in again.");
-      render.banner("Could not load your conversations: " + plainError(error), "warning");
+      if (error && error.code === 4001) return showLogin(t("Your session has ended. Sign in again."));
+      render.banner(t("Could not load your conversations:") + " " + plainError(error), "warning");
     });
 }
 
@@ -133,12 +137,12 @@ function onStatus(status, detail) {
     if (everOnline) resynchronise();
     everOnline = true;
   } else if (status === "reconnecting") {
-    render.banner("Connection lost. Reconnecting… Replies you write are sent when it is back.", "warning");
+    render.banner(t("Connection lost. Reconnecting… Replies you write are sent when it is back."), "warning");
   } else if (status === "offline" && detail && detail.loginRequired) {
-    showLogin("Your session has ended. Sign in again.");
+    showLogin(t("Your session has ended. Sign in again."));
   } else if (status === "offline" && detail && detail.code === 4003) {
     render.banner(
-      "This console was disconnected: you signed in on another one. Reload to use this one again.",
+      t("This console was disconnected: you signed in on another one. Reload to use this one again."),
       "warning",
     );
   }
@@ -149,7 +153,7 @@ function onStatus(status, detail) {
 function resynchronise() {
   actions.flushOutbox();
   sync.loadAll().catch(function (error) {
-    render.banner("Could not refresh: " + plainError(error), "warning");
+    render.banner(t("Could not refresh:") + " " + plainError(error), "warning");
   });
 }
 
@@ -188,7 +192,7 @@ function onConversationUpdated(data) {
   if (wasOpen && !conversation.isOpen()) {
     client.untrack(conversation.id);
     // Closed: the conversation's own notice ("… closed the conversation") says it, once.
-    if (!mine) actions.note(conversation, "This conversation is no longer yours.");
+    if (!mine) actions.note(conversation, t("This conversation is no longer yours."));
   }
   redraw();
 }
@@ -204,7 +208,7 @@ function onSeen(data) {
 function onTyping(data) {
   var conversation = state.conversations.get(data.conversation_id);
   if (!conversation || data.user_id === state.me.uid) return;
-  conversation.setTyping(data.name || "The visitor", data.active, Date.now());
+  conversation.setTyping(data.name || t("The visitor"), data.active, Date.now());
   render.typing(state);
   setTimeout(function () {
     render.typing(state);
@@ -265,7 +269,7 @@ function take(conversationId, button) {
         select(conversationId);
       },
       function (error) {
-        render.banner("Could not accept: " + plainError(error), "warning");
+        render.banner(t("Could not accept:") + " " + plainError(error), "warning");
         sync.queueChanged(findChannelOf(conversationId));
       },
     )
@@ -295,7 +299,7 @@ function toggleAvailability() {
     .request("operator.availability", { available: wanted })
     .catch(function (error) {
       if (state.available === wanted) state.available = was;
-      render.banner("Could not change your availability: " + plainError(error), "warning");
+      render.banner(t("Could not change your availability:") + " " + plainError(error), "warning");
     })
     .finally(redraw);
 }
@@ -318,8 +322,45 @@ function onKey(event) {
   select(ids[(next + ids.length) % ids.length]);
 }
 
+/** The admin screens in place of the conversations, and back (the button says which is shown). */
+function toggleAdmin() {
+  var button = byId("admin-toggle");
+  var showAdmin = button.getAttribute("aria-pressed") !== "true";
+  button.setAttribute("aria-pressed", String(showAdmin));
+  byId("app-view").classList.toggle("admin-mode", showAdmin);
+  byId("sidebar").hidden = showAdmin;
+  byId("conversation-view").hidden = showAdmin;
+  byId("admin-view").hidden = !showAdmin;
+  if (showAdmin) adminView(byId("admin-view"), { client: client, me: state.me });
+  else byId("admin-view").replaceChildren();
+}
+
+function toggleDetails() {
+  var button = byId("details-button");
+  var shown = button.getAttribute("aria-expanded") !== "true";
+  button.setAttribute("aria-expanded", String(shown));
+  byId("visitor-details").hidden = !shown;
+}
+
+/** A language chosen in the top bar or on the sign-in page: kept, and the page drawn in it. */
+function onLocaleChange(event) {
+  chooseLocale(event.target.value);
+  global.location.reload();
+}
+
 function wire() {
   byId("login-form").addEventListener("submit", onLoginSubmit);
+  byId("admin-toggle").addEventListener("click", toggleAdmin);
+  byId("details-button").addEventListener("click", toggleDetails);
+  byId("closed-filter").addEventListener("input", redraw);
+  // Read when opened (and each time again): figures of the channels this operator serves.
+  byId("satisfaction-section").addEventListener("toggle", function (event) {
+    if (event.target.open) drawSatisfaction(byId("satisfaction"), client, Array.from(state.channels.values()));
+  });
+  ["locale", "login-locale"].forEach(function (id) {
+    byId(id).value = locale();
+    byId(id).addEventListener("change", onLocaleChange);
+  });
   byId("logout").addEventListener("click", signOut);
   byId("availability").addEventListener("change", toggleAvailability);
   byId("messages").addEventListener("scroll", onMessagesScroll);
@@ -352,6 +393,7 @@ function wire() {
 }
 
 function start() {
+  startLocale();
   wire();
   listen();
   if (client.restoreSession()) enter(client.user);

@@ -1,6 +1,7 @@
 /* Parley operator console: the reply box. Enter sends (Shift+Enter: a new line); typing is told
  * to the visitor; ":" followed by the start of a shortcut suggests the channel's canned
  * responses (the server answers ":prefix"), picked with the arrow keys and Enter or Tab. */
+import { t } from "./console-i18n.js";
 import { render } from "./console-render.js";
 
 // Typing "on" again at most this often while the operator keeps typing (one frame per burst).
@@ -149,7 +150,7 @@ Composer.prototype.showSuggestions = function (found) {
   this.suggestions = found;
   this.list.replaceChildren();
   if (!found.length) {
-    this.list.appendChild(el("li", { className: "none", text: "No canned response starts like this." }));
+    this.list.appendChild(el("li", { className: "none", text: t("No canned response starts like this.") }));
   }
   found.forEach(function (item, index) {
     self.list.appendChild(

@@ -2,6 +2,7 @@
  * <dialog> (Escape cancels); the transcript opens in a new tab. */
 import { render } from "./console-render.js";
 import { plainError } from "./console-actions.js";
+import { t } from "./console-i18n.js";
 
 /** @returns {any} the page's element (an input, a dialog...) */
 function byId(id) {
@@ -20,14 +21,14 @@ function openTransfer(state, sync) {
   sync.transferTargets(conversation).then(
     function (operators) {
       operators.forEach(function (op) {
-        var label = op.name + (op.available ? "" : " (not available)");
+        var label = op.available ? op.name : t("{name} (not available)", { name: op.name });
         select.appendChild(render.el("option", { value: op.user_id, text: label, disabled: !op.available }));
       });
       var firstFree = operators.filter(function (op) {
         return op.available;
       })[0];
       if (firstFree) select.value = firstFree.user_id;
-      else error.textContent = "No other operator of this channel is available right now.";
+      else error.textContent = t("No other operator of this channel is available right now.");
       byId("transfer-confirm").disabled = !firstFree;
     },
     function (failure) {

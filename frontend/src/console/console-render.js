@@ -1,14 +1,16 @@
 /* Parley operator console: drawing the state into the page. Every text from the network goes
- * in through textContent, never as HTML. */
+ * in through textContent, never as HTML; the console's own words go through t() (console-i18n). */
 import { agentNote, agentText } from "./console-agents.js";
+import { t } from "./console-i18n.js";
 
-var CONNECTION_WORDS = {
-  connecting: "Connecting…",
-  online: "Online",
-  reconnecting: "Connection lost — reconnecting…",
-  offline: "Offline",
-  closed: "Signed out",
-};
+function connectionWords(status) {
+  if (status === "connecting") return t("Connecting…");
+  if (status === "online") return t("Online");
+  if (status === "reconnecting") return t("Connection lost — reconnecting…");
+  if (status === "offline") return t("Offline");
+  if (status === "closed") return t("Signed out");
+  return status;
+}
 // Within this many pixels of the bottom, the message list follows new messages down.
 var STICK_TO_BOTTOM_PX = 48;
 
@@ -35,7 +37,7 @@ function byId(id) {
 
 /** What a message says, in one line of text: bot bodies and actions included. */
 function messageText(message) {
-  if (message.kind === "erased") return "Message removed"; // a tombstone (docs/privacy.md)
+  if (message.kind === "erased") return t("Message removed"); // a tombstone (docs/privacy.md)
   var body = message.body;
   if (typeof body === "string") return body;
   if (!body || typeof body !== "object") return "";
@@ -61,19 +63,22 @@ function clock(iso) {
 
 function since(iso, now) {
   var minutes = Math.floor((now - new Date(iso).getTime()) / 60000);
-  return minutes < 1 ? "just now" : minutes + " min";
+  return minutes < 1 ? t("just now") : t("{minutes} min", { minutes: minutes });
 }
 
+/** The visitor by what they gave: the site's signed identity (its name), else the e-mail they
+ * left, else the name the chat knows them by (an anonymous device's "Visitor 1a2b3c"). */
 function visitorName(summary) {
-  return summary.visitor_name || "Visitor";
+  if (summary.visitor_verified && summary.visitor_name) return summary.visitor_name;
+  return summary.visitor_email || summary.visitor_name || t("Visitor");
 }
 
 function renderHeader(state) {
   byId("me-name").textContent = state.me ? state.me.uname : "";
   byId("availability").checked = state.available;
-  byId("availability-label").textContent = state.available ? "Available" : "Busy";
+  byId("availability-label").textContent = state.available ? t("Available") : t("Busy");
   var connection = byId("connection");
-  connection.textContent = CONNECTION_WORDS[state.connection] || state.connection;
+  connection.textContent = connectionWords(state.connection);
   connection.dataset.status = state.connection;
 }
 
@@ -88,19 +93,20 @@ function renderQueues(state, onTake) {
       var take = el("button", {
         type: "button",
         className: "take",
-        text: "Accept",
-        "aria-label": "Accept the conversation with " + visitorName(summary),
+        text: t("Accept"),
+        "aria-label": t("Accept the conversation with {name}", { name: visitorName(summary) }),
         onclick: function () {
           onTake(summary.id, take);
         },
       });
       return el("li", { className: "waiting", "data-conversation-id": summary.id }, [
         el("span", { className: "who", text: visitorName(summary) }),
-        el("span", { className: "since", text: "waiting " + since(summary.created_at, now) }),
+        el("span", { className: "since", text: t("waiting {since}", { since: since(summary.created_at, now) }) }),
+        summary.visitor_preview ? el("span", { className: "preview", text: summary.visitor_preview }) : null,
         take,
       ]);
     });
-    var empty = waiting.length ? null : el("p", { className: "empty", text: "Nobody is waiting." });
+    var empty = waiting.length ? null : el("p", { className: "empty", text: t("Nobody is waiting.") });
     root.appendChild(
       el("section", { className: "queue", "data-channel-id": channel.id }, [
         el("h3", { text: channel.name + " (" + waiting.length + ")" }),
@@ -111,46 +117,77 @@ function renderQueues(state, onTake) {
   });
 }
 
+/** One conversation's row: who, unread count, tags, and a preview of its newest message. */
+function listItem(state, conversation, onSelect) {
+  var last = conversation.lastMessage();
+  var unread = conversation.unread();
+  var button = el(
+    "button",
+    {
+      type: "button",
+      className: "select",
+      onclick: function () {
+        onSelect(conversation.id);
+      },
+    },
+    [
+      el("span", { className: "who", text: visitorName(conversation.summary) }),
+      unread
+        ? el("span", { className: "unread", text: String(unread), "aria-label": t("{n} unread", { n: unread }) })
+        : null,
+      conversation.isOpen() ? null : el("span", { className: "closed-tag", text: t("closed") }),
+      conversation.summary.rating
+        ? el("span", {
+            className: "rating-tag",
+            text: "★" + conversation.summary.rating.rating,
+            "aria-label": t("rated {n} out of 5", { n: conversation.summary.rating.rating }),
+          })
+        : null,
+      conversation.isOpen() && conversation.visitorPresence === "offline"
+        ? el("span", { className: "left-tag", text: t("left") })
+        : null,
+      el("span", { className: "preview", text: last ? messageText(last) : conversation.summary.visitor_preview || "" }),
+    ],
+  );
+  if (conversation.id === state.selectedId) button.setAttribute("aria-current", "true");
+  return el(
+    "li",
+    { className: "conversation", "data-conversation-id": conversation.id, "data-unread": String(unread) },
+    [button],
+  );
+}
+
+/** Whether a closed conversation matches the operator's search (its visitor, e-mail or text). */
+function matches(conversation, query) {
+  if (!query) return true;
+  var words = [conversation.summary.visitor_name, conversation.summary.visitor_email]
+    .concat(conversation.sorted().map(messageText))
+    .join("\n")
+    .toLowerCase();
+  return words.indexOf(query.toLowerCase()) >= 0;
+}
+
+/** Open conversations in the list; closed ones out of the way, under "Closed", searchable. */
 function renderList(state, onSelect) {
   var list = byId("conversation-list");
+  var closedList = byId("closed-list");
+  var query = byId("closed-filter").value.trim();
   list.replaceChildren();
+  closedList.replaceChildren();
+  var open = 0;
+  var closed = 0;
   state.ordered().forEach(function (conversation) {
-    var last = conversation.lastMessage();
-    var unread = conversation.unread();
-    var button = el(
-      "button",
-      {
-        type: "button",
-        className: "select",
-        onclick: function () {
-          onSelect(conversation.id);
-        },
-      },
-      [
-        el("span", { className: "who", text: visitorName(conversation.summary) }),
-        unread ? el("span", { className: "unread", text: String(unread), "aria-label": unread + " unread" }) : null,
-        conversation.isOpen() ? null : el("span", { className: "closed-tag", text: "closed" }),
-        conversation.summary.rating
-          ? el("span", {
-              className: "rating-tag",
-              text: "★" + conversation.summary.rating.rating,
-              "aria-label": "rated " + conversation.summary.rating.rating + " out of 5",
-            })
-          : null,
-        conversation.isOpen() && conversation.visitorPresence === "offline"
-          ? el("span", { className: "left-tag", text: "left" })
-          : null,
-        el("span", { className: "preview", text: last ? messageText(last) : "" }),
-      ],
-    );
-    if (conversation.id === state.selectedId) button.setAttribute("aria-current", "true");
-    list.appendChild(
-      el("li", { className: "conversation", "data-conversation-id": conversation.id, "data-unread": String(unread) }, [
-        button,
-      ]),
-    );
+    if (conversation.isOpen()) {
+      open += 1;
+      list.appendChild(listItem(state, conversation, onSelect));
+      return;
+    }
+    closed += 1;
+    if (matches(conversation, query)) closedList.appendChild(listItem(state, conversation, onSelect));
   });
-  byId("no-conversations").hidden = state.conversations.size > 0;
+  byId("no-conversations").hidden = open > 0;
+  byId("closed-count").textContent = String(closed);
+  byId("closed-section").hidden = closed === 0;
 }
 
 function messageItem(message, conversation, myId) {
@@ -170,12 +207,12 @@ function messageItem(message, conversation, myId) {
     tick = el("span", {
       className: "tick" + (seen ? " seen" : ""),
       text: seen ? "✓✓" : "✓",
-      title: seen ? "Seen" : "Sent",
-      "aria-label": seen ? "seen" : "sent",
+      title: seen ? t("Seen") : t("Sent"),
+      "aria-label": seen ? t("seen") : t("sent"),
     });
   }
   return el("li", { className: "message from-" + role, "data-seq": String(message.seq) }, [
-    el("span", { className: "author", text: mine ? "You" : message.author_name || message.author_role }),
+    el("span", { className: "author", text: mine ? t("You") : message.author_name || message.author_role }),
     el("time", { datetime: message.created_at, text: clock(message.created_at) }),
     message.kind === "file" ? filesBody(message) : el("p", { className: "body", text: messageText(message) }),
     tick,
@@ -203,7 +240,7 @@ function filesBody(message) {
           if (img && img.getAttribute("src") !== signed.thumbnail_url) img.src = signed.thumbnail_url;
         },
         function () {
-          link.title = "This file is not available.";
+          link.title = t("This file is not available.");
         },
       );
     }
@@ -223,12 +260,16 @@ function filesBody(message) {
   return box;
 }
 
-var OUTBOX_WORDS = { sending: "Sending…", waiting: "Waiting for the connection…", failed: "Not sent" };
+function outboxWords(state) {
+  if (state === "sending") return t("Sending…");
+  if (state === "waiting") return t("Waiting for the connection…");
+  return t("Not sent");
+}
 
 function outboxItem(clientMsgId, entry) {
-  var words = OUTBOX_WORDS[entry.state] + (entry.error ? ": " + entry.error : "");
+  var words = outboxWords(entry.state) + (entry.error ? ": " + entry.error : "");
   return el("li", { className: "message from-me pending " + entry.state, "data-client-msg-id": clientMsgId }, [
-    el("span", { className: "author", text: "You" }),
+    el("span", { className: "author", text: t("You") }),
     el("p", { className: "body", text: entry.text }),
     el("span", { className: "delivery", text: words }),
   ]);
@@ -264,11 +305,12 @@ function noteItem(note) {
 }
 
 // What the visitor's presence means to the operator.
-var PRESENCE_WORDS = {
-  online: "Visitor online",
-  away: "Visitor away (chat not in view)",
-  offline: "Visitor left (closed the page or lost the connection)",
-};
+function presenceWords(presence) {
+  if (presence === "online") return t("Visitor online");
+  if (presence === "away") return t("Visitor away (chat not in view)");
+  if (presence === "offline") return t("Visitor left (closed the page or lost the connection)");
+  return "";
+}
 
 function renderConversation(state) {
   var conversation = state.selected();
@@ -282,43 +324,61 @@ function renderConversation(state) {
   var note = agentNote(summary);
   byId("conversation-agent").hidden = !note;
   byId("conversation-agent").textContent = note;
-  byId("conversation-status").textContent = conversation.isOpen() ? "" : "Closed";
+  byId("conversation-status").textContent = conversation.isOpen() ? "" : t("Closed");
   var rating = summary.rating;
   var rated = byId("conversation-rating");
   rated.hidden = !rating;
   rated.textContent = rating
-    ? "Rated " +
-      "★".repeat(rating.rating) +
-      "☆".repeat(5 - rating.rating) +
-      " " +
-      rating.rating +
-      "/5" +
+    ? t("Rated {stars} {n}/5", { stars: "★".repeat(rating.rating) + "☆".repeat(5 - rating.rating), n: rating.rating }) +
       (rating.comment ? " — “" + rating.comment + "”" : "")
     : "";
   rated.setAttribute(
     "aria-label",
     rating
-      ? "The visitor rated this conversation " +
-          rating.rating +
-          " out of 5" +
+      ? t("The visitor rated this conversation {n} out of 5", { n: rating.rating }) +
           (rating.comment ? ": " + rating.comment : "")
       : "",
   );
   var presence = byId("visitor-presence");
-  presence.textContent = conversation.isOpen() ? PRESENCE_WORDS[conversation.visitorPresence] || "" : "";
+  presence.textContent = conversation.isOpen() ? presenceWords(conversation.visitorPresence) : "";
   presence.dataset.presence = conversation.visitorPresence || "";
   byId("transfer-button").disabled = !conversation.isOpen();
   byId("close-button").disabled = !conversation.isOpen();
   byId("composer-input").disabled = !conversation.isOpen();
   byId("send-button").disabled = !conversation.isOpen();
   renderMessages(conversation, state.me && state.me.uid);
+  renderDetails(state);
   renderTyping(state);
+}
+
+/** What the console knows of the visitor: who they said they are, whether the site vouched for
+ * it, where they wrote from and since when. */
+function renderDetails(state) {
+  var conversation = state.selected();
+  var facts = byId("visitor-facts");
+  facts.replaceChildren();
+  if (!conversation) return;
+  var summary = conversation.summary;
+  var channel = state.channels.get(summary.channel_id);
+  var rows = [
+    [t("Name"), summary.visitor_name],
+    [t("E-mail"), summary.visitor_email],
+    [t("Identity"), summary.visitor_verified ? t("Verified by the site") : t("Not verified")],
+    [t("Channel"), channel ? channel.name : summary.channel_id],
+    [t("Started"), summary.created_at ? new Date(summary.created_at).toLocaleString() : ""],
+    [t("Visitor id"), summary.visitor_id],
+  ];
+  rows.forEach(function (row) {
+    if (!row[1]) return;
+    facts.appendChild(el("dt", { text: row[0] }));
+    facts.appendChild(el("dd", { text: String(row[1]) }));
+  });
 }
 
 function renderTyping(state) {
   var conversation = state.selected();
   var name = conversation ? conversation.typingName(Date.now()) : null;
-  byId("typing-indicator").textContent = name ? name + " is typing…" : "";
+  byId("typing-indicator").textContent = name ? t("{name} is typing…", { name: name }) : "";
 }
 
 function showBanner(text, level) {
@@ -336,6 +396,7 @@ export const render = {
   list: renderList,
   conversation: renderConversation,
   typing: renderTyping,
+  details: renderDetails,
   banner: showBanner,
   /** Signed links to a file ({url, thumbnail_url}); console-app sets it to its client's fileLink.
    * @type {((conversationId: string, fileId: string) => Promise<any>) | null} */

@@ -2,7 +2,7 @@
  * each channel's queue, the operator's conversations); messages come over the WebSocket
  * (history pages, then every new one through the client, which resumes tracked conversations
  * after a reconnect). */
-import { ParleyError } from "../client/parley-client.js";
+import { callApi } from "./console-http.js";
 
 var PAGE_SIZE = 30; // messages per history page: a screenful and some
 // queue.changed frames come in bursts (a drain gives out several): read the list once per burst.
@@ -15,20 +15,9 @@ function Sync(client, state, redraw) {
   this.queueTimers = {};
 }
 
-/** GET a JSON document with the operator's token; a refusal becomes a ParleyError. */
+/** GET (or ``init.method``) a JSON document with the operator's token; a refusal becomes a ParleyError. */
 Sync.prototype.getJson = function (path, init) {
-  return this.client.authedFetch(path, init).then(function (response) {
-    return response
-      .json()
-      .catch(function () {
-        return {};
-      })
-      .then(function (json) {
-        if (response.ok) return json;
-        var error = json.error || { code: response.status, message: response.statusText || "request failed" };
-        throw ParleyError(error.code, error.message, { status: response.status });
-      });
-  });
+  return callApi(this.client, path, init);
 };
 
 /** Everything, from scratch: after login, and after a reconnect (pushes may have been missed). */

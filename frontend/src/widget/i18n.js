@@ -1,7 +1,7 @@
-/* The widget's words in the visitor's language. The English text is the key, so the code reads
- * as it did; a locale's table maps it to its translation and anything missing stays English.
- * The locale comes from the embed tag (data-locale="zh-CN") or else the browser's languages.
+/* The widget's words in the visitor's language, through the shared mechanism (../i18n.js). The
+ * locale comes from the embed tag (data-locale="zh-CN") or else the browser's languages.
  * test/i18n.test.js fails when a t("…") of the widget has no Chinese translation. */
+import { pickLocale, translator } from "../i18n.js";
 
 /** @type {Record<string, Record<string, string>>} */
 export const TRANSLATIONS = {
@@ -71,33 +71,9 @@ export const TRANSLATIONS = {
   },
 };
 
-let current = "en";
+const words = translator(TRANSLATIONS);
 
-/** The locale to use: the embed tag's, else the first of the browser's we have, else English. */
-export function pickLocale(
-  /** @type {string | null | undefined} */ explicit,
-  /** @type {readonly string[]} */ browser,
-) {
-  for (const tag of [explicit, ...browser]) {
-    if (!tag) continue;
-    const lower = tag.toLowerCase();
-    if (lower.startsWith("zh")) return "zh-CN";
-    if (lower.startsWith("en")) return "en";
-  }
-  return "en";
-}
-
-export function setLocale(/** @type {string} */ locale) {
-  current = TRANSLATIONS[locale] ? locale : "en";
-}
-
-export function locale() {
-  return current;
-}
-
-/** The text in the current locale, with {name} placeholders filled from vars. */
-export function t(/** @type {string} */ text, /** @type {Record<string, string | number>} */ vars = {}) {
-  const table = TRANSLATIONS[current];
-  const words = (table && table[text]) || text;
-  return words.replace(/\{(\w+)\}/g, (whole, name) => (name in vars ? String(vars[name]) : whole));
-}
+export { pickLocale };
+export const setLocale = words.setLocale;
+export const locale = words.locale;
+export const t = words.t;

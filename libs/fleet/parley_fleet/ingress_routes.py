@@ -12,7 +12,7 @@ import yaml
 INGRESS_MANIFEST = Path(__file__).resolve().parents[3] / "k8s" / "base" / "ingress.yaml"
 # Kubernetes Service names are DNS labels (chat-session); the fleet names processes after their
 # Python packages (chat_session).
-FLEET_NAME_OF_SERVICE = {"chat-session": "chat_session"}
+FLEET_NAME_OF_SERVICE = {"chat-session": "chat_session", "chatbot-engine": "chatbot_engine"}
 
 PathType = Literal["Exact", "Prefix"]
 BODY_SIZE_ANNOTATION = "nginx.ingress.kubernetes.io/proxy-body-size"

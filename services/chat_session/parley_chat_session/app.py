@@ -65,7 +65,9 @@ def build_service(settings: ChatSessionSettings) -> Service:
     service = Service("chat_session", settings, uses_redis=True, uses_mongo=True)
     parts = build_components(service, settings)
     removal = OperatorRemoval(parts.queue.routing, parts.queue)
-    channel_api = ChannelApi(parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, removal)
+    channel_api = ChannelApi(
+        parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, removal, parts.satisfaction
+    )
     queue_api = QueueApi(parts.queue, parts.store, parts.channels)
     checks = HttpChecks(parts.store, parts.channels, parts.sessions)
     files_api = _files_api(settings, parts)

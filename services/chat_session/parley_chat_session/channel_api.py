@@ -19,6 +19,7 @@ from parley_chat_session.channels import Channels, ChannelView, channel_view
 from parley_chat_session.http_endpoints import ChannelList, OperatorList, OperatorView, WordList
 from parley_chat_session.operator_profiles import OperatorProfiles
 from parley_chat_session.operator_removal import OperatorRemoval
+from parley_chat_session.satisfaction import ChannelRatings, Satisfaction
 
 
 class ChannelApi:
@@ -30,6 +31,7 @@ class ChannelApi:
         picker: OperatorPicker,
         availability: Availability,
         removal: OperatorRemoval,
+        satisfaction: Satisfaction,
     ) -> None:
         self.channels = channels
         self.canned = canned
@@ -37,6 +39,7 @@ class ChannelApi:
         self.picker = picker
         self.availability_of = availability
         self.removal = removal
+        self.satisfaction = satisfaction
 
     async def _channel(self, call: Call) -> dict[str, Any]:
         return await self.channels.get(call.param("channel_id"))
@@ -95,6 +98,10 @@ class ChannelApi:
 
     async def list_operators(self, call: Call) -> OperatorList:
         return await self._operator_list(await self._channel(call))
+
+    async def channel_ratings(self, call: Call) -> ChannelRatings:
+        channel = await self._channel(call)
+        return await self.satisfaction.of_channel(channel["_id"], channel.get("operator_ids", []), call.query.days)
 
     async def add_operator(self, call: Call) -> OperatorList:
         channel = await self._channel(call)

@@ -39,6 +39,7 @@ from parley_chat_session.operator_profiles import OperatorProfiles
 from parley_chat_session.operator_queue import OperatorQueue, Routing
 from parley_chat_session.posting import Posting
 from parley_chat_session.retention import Retention
+from parley_chat_session.satisfaction import Satisfaction
 from parley_chat_session.sessions import Sessions
 from parley_chat_session.settings import ChatSessionSettings
 from parley_chat_session.staffing import Staffing
@@ -65,6 +66,7 @@ class Components:
     sessions: Sessions
     queue: OperatorQueue
     closing: Closing
+    satisfaction: Satisfaction
     handover: Handover
     posting: Posting
     members: MemberState
@@ -91,6 +93,7 @@ class Components:
         await self.store.create_indexes()
         await self.messages.create_indexes()
         await self.uploads.create_indexes()
+        await self.satisfaction.create_indexes()
 
 
 def build_components(service: Service, settings: ChatSessionSettings) -> Components:
@@ -159,6 +162,7 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         sessions=sessions,
         queue=queue,
         closing=closing,
+        satisfaction=Satisfaction(db, profiles),
         handover=handover,
         posting=posting,
         members=MemberState(store, announcer),

@@ -267,14 +267,25 @@ class ConversationStore:
         )
 
     async def after_message(
-        self, conversation_id: str, author_id: str, seq: int, at: datetime, *, reply_clock: ReplyClock = None
+        self,
+        conversation_id: str,
+        author_id: str,
+        seq: int,
+        at: datetime,
+        *,
+        reply_clock: ReplyClock = None,
+        visitor_preview: str | None = None,
     ) -> None:
         """A message was stored at ``at``: newest seq, activity time, and the author has seen their
         own message; ``reply_clock`` starts or stops the operator's response clock in the same
         write (a separate conditional write per visitor message cost FerretDB ~50 ms under load).
+        ``visitor_preview``: the start of the visitor's text, shown in the operators' queue and
+        lists (a repair never passes it, so an older text never replaces a newer one).
         Without a reply clock it can be repeated (a retried send repairs a write its first
         attempt lost): nothing moves backwards."""
         changes: dict[str, Any] = {}
+        if visitor_preview is not None:
+            changes["visitor_preview"] = visitor_preview
         if reply_clock == "stop":
             changes["awaiting_reply_since"] = None
         elif reply_clock == "start":

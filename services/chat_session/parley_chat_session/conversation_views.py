@@ -50,6 +50,14 @@ class ConversationSummary(Model):
         False,
         description="The channel's site signed the visitor's identity (docs/client.md): not a guessable device id.",
     )
+    visitor_email: str | None = Field(
+        None,
+        description="The e-mail the visitor left (to the bot, the offline form or the site's signed identity): "
+        "consoles name the visitor by it until they are verified.",
+    )
+    visitor_preview: str | None = Field(
+        None, description="The start of the visitor's latest text message (the queue and lists show it)."
+    )
     operator_id: str | None
     member_ids: list[str]
     last_seq: int
@@ -70,7 +78,6 @@ class ConversationSummary(Model):
 class ConversationDetail(ConversationSummary):
     members: list[MemberView]
     history: list[HistoryEntry]
-    visitor_email: str | None = None
     rating: RatingView | None = None
     visitor_location: VisitorLocation | None = Field(None, description="Where the visitor's client said it is.")
     handoff: dict[str, str] | None = Field(None, description="The bot's hand-off: its reason and summary.")
@@ -105,6 +112,8 @@ def summary(doc: dict[str, Any], for_user: str | None = None) -> ConversationSum
         visitor_id=doc["visitor_id"],
         visitor_name=doc.get("visitor_name", ""),
         visitor_verified=bool(doc.get("visitor_verified", False)),
+        visitor_email=doc.get("visitor_email"),
+        visitor_preview=doc.get("visitor_preview"),
         operator_id=doc.get("operator_id"),
         member_ids=doc["member_ids"],
         last_seq=doc.get("last_seq", 0),
@@ -128,7 +137,6 @@ def detail(doc: dict[str, Any], rating: dict[str, Any] | None) -> ConversationDe
         **summary(doc).model_dump(),
         members=members,
         history=[HistoryEntry(**entry) for entry in doc.get("history", [])],
-        visitor_email=doc.get("visitor_email"),
         rating=RatingView(**{key: rating[key] for key in RatingView.model_fields}) if rating else None,
         visitor_location=doc.get("visitor_location"),
         handoff=doc.get("handoff"),

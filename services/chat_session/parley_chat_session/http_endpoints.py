@@ -25,6 +25,7 @@ from parley_chat_session.conversation_views import (
     Transcript,
 )
 from parley_chat_session.files.api import FileLinks, UploadQuery, UploadView
+from parley_chat_session.satisfaction import ChannelRatings, RatingsQuery
 from parley_chat_session.transcripts import PageQuery, SearchQuery
 
 # An address with a local part, one @ and a dotted domain: the mail server has the final word.
@@ -174,6 +175,16 @@ ENDPOINTS: list[Endpoint] = [
         CHANNEL_STAFF,
         tag="operators",
         response=OperatorList,
+    ),
+    Endpoint(
+        "GET",
+        f"{CHANNEL}/ratings",
+        "channel_ratings",
+        "Visitor satisfaction: the channel's ratings and CSAT (share of 4 and 5 stars), whole and per operator",
+        CHANNEL_STAFF,
+        tag="operators",
+        query=RatingsQuery,
+        response=ChannelRatings,
     ),
     Endpoint(
         "PUT",

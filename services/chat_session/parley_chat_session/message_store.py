@@ -35,6 +35,9 @@ MAX_SEQ_ATTEMPTS = 20
 # Conversations whose newest seq this process remembers (saving a read per message): the busy
 # ones of a replica; a forgotten one costs one read.
 MAX_REMEMBERED_SEQS = 10_000
+# The visitor's words an operator sees of a conversation in the queue and lists: about two lines
+# of the sidebar, enough to tell one question from another.
+PREVIEW_CHARS = 140
 
 # The idempotency index of old versions: unique per author over every conversation, so the same
 # client_msg_id in a second conversation collided with the first one's message. Dropped at start.
@@ -57,6 +60,15 @@ def to_message(doc: dict[str, Any]) -> Message:
         client_msg_id=doc.get("client_msg_id"),
         created_at=doc["created_at"],
     )
+
+
+def visitor_preview(fields: dict[str, Any]) -> str | None:
+    """The start of a visitor's text message (what the operators' queue shows of a conversation);
+    None for anything else (the preview stays the visitor's last words)."""
+    if fields.get("author_role") != "visitor" or fields.get("kind") != "text" or not isinstance(fields["body"], str):
+        return None
+    text = " ".join(fields["body"].split())
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
 class MessageStore:
@@ -138,7 +150,12 @@ class MessageStore:
                 MESSAGES_STORED.labels(fields["kind"]).inc()
                 message = to_message(doc)
                 bookkeeping = self._conversations.after_message(
-                    conversation_id, fields["author_id"], doc["seq"], doc["created_at"], reply_clock=reply_clock
+                    conversation_id,
+                    fields["author_id"],
+                    doc["seq"],
+                    doc["created_at"],
+                    reply_clock=reply_clock,
+                    visitor_preview=visitor_preview(fields),
                 )
                 # Both run to their end before the turn passes on, even when one fails.
                 outcomes = await asyncio.gather(bookkeeping, announce(message), return_exceptions=True)

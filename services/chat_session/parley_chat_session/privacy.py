@@ -144,6 +144,7 @@ class ChatPrivacy:
                 "$set": {
                     "visitor_name": "",
                     "visitor_email": None,
+                    "visitor_preview": None,
                     f"members.{user_id}.name": "",
                     "history": history,
                     "visitor_erased": True,

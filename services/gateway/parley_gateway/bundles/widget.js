@@ -801,6 +801,34 @@
     });
   }
 
+  // src/i18n.js
+  function pickLocale(explicit, browser) {
+    for (const tag of [explicit, ...browser]) {
+      if (!tag) continue;
+      const lower = tag.toLowerCase();
+      if (lower.startsWith("zh")) return "zh-CN";
+      if (lower.startsWith("en")) return "en";
+    }
+    return "en";
+  }
+  function translator(tables) {
+    let current = "en";
+    return {
+      setLocale(wanted) {
+        current = tables[wanted] ? wanted : "en";
+      },
+      locale() {
+        return current;
+      },
+      /** The text in the current locale, with {name} placeholders filled from vars. */
+      t(text, vars = {}) {
+        const table = tables[current];
+        const words2 = table && table[text] || text;
+        return words2.replace(/\{(\w+)\}/g, (whole, name) => name in vars ? String(vars[name]) : whole);
+      }
+    };
+  }
+
   // src/widget/i18n.js
   var TRANSLATIONS = {
     "zh-CN": {
@@ -863,27 +891,10 @@
       "Message removed": "消息已删除"
     }
   };
-  var current = "en";
-  function pickLocale(explicit, browser) {
-    for (const tag of [explicit, ...browser]) {
-      if (!tag) continue;
-      const lower = tag.toLowerCase();
-      if (lower.startsWith("zh")) return "zh-CN";
-      if (lower.startsWith("en")) return "en";
-    }
-    return "en";
-  }
-  function setLocale(locale2) {
-    current = TRANSLATIONS[locale2] ? locale2 : "en";
-  }
-  function locale() {
-    return current;
-  }
-  function t(text, vars = {}) {
-    const table = TRANSLATIONS[current];
-    const words = table && table[text] || text;
-    return words.replace(/\{(\w+)\}/g, (whole, name) => name in vars ? String(vars[name]) : whole);
-  }
+  var words = translator(TRANSLATIONS);
+  var setLocale = words.setLocale;
+  var locale = words.locale;
+  var t = words.t;
 
   // src/widget/robot-status.js
   var ONLINE = 1;

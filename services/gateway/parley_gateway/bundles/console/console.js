@@ -298,13 +298,13 @@
       self._write("session", null);
     });
   };
-  Client.prototype._postJson = function(path, body, headers) {
+  Client.prototype._postJson = function(path2, body, headers) {
     var init = {
       method: "POST",
       body: JSON.stringify(body),
       headers: Object.assign({ "Content-Type": "application/json" }, headers || {})
     };
-    return global.fetch(this.baseUrl + path, init).then(function(response) {
+    return global.fetch(this.baseUrl + path2, init).then(function(response) {
       return response.json().catch(function() {
         return {};
       }).then(function(json) {
@@ -360,12 +360,12 @@
       self.events.emit("error", error);
     });
   };
-  Client.prototype.authedFetch = function(path, init) {
+  Client.prototype.authedFetch = function(path2, init) {
     var self = this;
     function go(token) {
       var options = Object.assign({}, init || {});
       options.headers = Object.assign({}, options.headers || {}, { Authorization: "Bearer " + token });
-      return global.fetch(self.baseUrl + path, options);
+      return global.fetch(self.baseUrl + path2, options);
     }
     return this.token().then(go).then(function(response) {
       if (response.status !== 401) return response;
@@ -692,13 +692,13 @@
     return this.request("message.send", data);
   };
   Client.prototype.upload = function(conversationId, blob, name, options) {
-    var path = "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
+    var path2 = "/files/" + encodeURIComponent(conversationId) + "?name=" + encodeURIComponent(name || blob.name || "file");
     var onProgress = options && options.onProgress;
     if (!onProgress || !global.XMLHttpRequest) {
-      return this.authedFetch(path, { method: "POST", body: blob }).then(answerOf);
+      return this.authedFetch(path2, { method: "POST", body: blob }).then(answerOf);
     }
     var self = this;
-    var url = this.baseUrl + path;
+    var url = this.baseUrl + path2;
     return this.token().then(function(token) {
       return postWithProgress(url, token, blob, onProgress);
     }).then(function(response) {
@@ -748,8 +748,8 @@
     var cache = this._links || (this._links = {});
     var kept = cache[fileId];
     if (kept && kept.until - LINK_MARGIN_MS > Date.now()) return kept.promise;
-    var path = "/files/" + encodeURIComponent(conversationId) + "/" + encodeURIComponent(fileId) + "/link";
-    var promise = this.authedFetch(path).then(answerOf).then(function(links) {
+    var path2 = "/files/" + encodeURIComponent(conversationId) + "/" + encodeURIComponent(fileId) + "/link";
+    var promise = this.authedFetch(path2).then(answerOf).then(function(links) {
       var base = self.baseUrl || global.location.href;
       return {
         url: new URL(links.url, base).href,
@@ -787,6 +787,298 @@
     return this.events.on(type, cb);
   };
 
+  // src/i18n.js
+  function pickLocale(explicit, browser) {
+    for (const tag of [explicit, ...browser]) {
+      if (!tag) continue;
+      const lower = tag.toLowerCase();
+      if (lower.startsWith("zh")) return "zh-CN";
+      if (lower.startsWith("en")) return "en";
+    }
+    return "en";
+  }
+  function translator(tables) {
+    let current = "en";
+    return {
+      setLocale(wanted) {
+        current = tables[wanted] ? wanted : "en";
+      },
+      locale() {
+        return current;
+      },
+      /** The text in the current locale, with {name} placeholders filled from vars. */
+      t(text, vars = {}) {
+        const table2 = tables[current];
+        const words2 = table2 && table2[text] || text;
+        return words2.replace(/\{(\w+)\}/g, (whole, name) => name in vars ? String(vars[name]) : whole);
+      }
+    };
+  }
+  function translatePage(root, t2, locale2) {
+    const attributes = {
+      "data-i18n-placeholder": "placeholder",
+      "data-i18n-label": "aria-label",
+      "data-i18n-title": "title"
+    };
+    root.querySelectorAll("[data-i18n]").forEach((node) => {
+      node.textContent = t2(node.getAttribute("data-i18n") || "");
+    });
+    for (const [marker, attribute] of Object.entries(attributes)) {
+      root.querySelectorAll("[" + marker + "]").forEach((node) => {
+        node.setAttribute(attribute, t2(node.getAttribute(marker) || ""));
+      });
+    }
+    if (typeof document !== "undefined") document.documentElement.lang = locale2;
+  }
+
+  // src/console/console-zh-cn.js
+  var CONSOLE_ZH_CN = {
+    // sign-in, top bar, lists
+    "Parley console": "Parley 客服控制台",
+    Username: "用户名",
+    Password: "密码",
+    "Sign in": "登录",
+    Language: "语言",
+    "Sign out": "退出登录",
+    Administration: "管理",
+    Conversations: "对话",
+    Waiting: "等待中",
+    "My conversations": "我的对话",
+    "No conversation yet.": "暂无对话。",
+    Closed: "已关闭",
+    "Find a closed conversation": "查找已关闭的对话",
+    "Name, e-mail or text": "姓名、邮箱或内容",
+    "Alt+↑ / Alt+↓: previous / next conversation": "Alt+↑ / Alt+↓：上一个 / 下一个对话",
+    "Choose a conversation, or accept a waiting one.": "请选择一个对话，或接入一个等待中的对话。",
+    "Wrong username or password.": "用户名或密码错误。",
+    "Too many attempts. Wait a minute, then try again.": "尝试次数过多。请等一分钟后再试。",
+    "Parley cannot be reached. Check your connection and try again.": "无法连接 Parley。请检查网络后重试。",
+    "This account is not an operator's. Sign in with an operator account.": "此账号不是客服账号。请使用客服账号登录。",
+    "Your session has ended. Sign in again.": "您的会话已结束，请重新登录。",
+    "Could not load your conversations:": "无法加载您的对话：",
+    "Connection lost. Reconnecting… Replies you write are sent when it is back.": "连接已断开，正在重新连接…恢复后会发送您写的回复。",
+    "This console was disconnected: you signed in on another one. Reload to use this one again.": "此控制台已断开：您在另一个控制台登录了。刷新页面可在此处继续使用。",
+    "Could not refresh:": "无法刷新：",
+    "Could not accept:": "无法接入：",
+    "Could not change your availability:": "无法更改您的在线状态：",
+    "Connecting…": "正在连接…",
+    Online: "在线",
+    "Connection lost — reconnecting…": "连接已断开，正在重新连接…",
+    Offline: "离线",
+    "Signed out": "已退出",
+    Available: "接待中",
+    Busy: "忙碌",
+    Accept: "接入",
+    "Accept the conversation with {name}": "接入与 {name} 的对话",
+    "waiting {since}": "已等待 {since}",
+    "just now": "刚刚",
+    "{minutes} min": "{minutes} 分钟",
+    "Nobody is waiting.": "没有人在等待。",
+    "{n} unread": "{n} 条未读",
+    closed: "已关闭",
+    "rated {n} out of 5": "评分 {n}（满分 5）",
+    left: "已离开",
+    // the conversation
+    Visitor: "访客",
+    "The visitor": "访客",
+    "Identity signed by the site": "身份由网站签名确认",
+    Verified: "已验证",
+    Transcript: "聊天记录",
+    "Transfer…": "转接…",
+    "Close…": "关闭…",
+    "About the visitor": "访客信息",
+    Messages: "消息",
+    "Load older messages": "加载更早的消息",
+    Reply: "回复",
+    "Write a reply. Enter sends, Shift+Enter adds a line; / for commands (/help), : for canned responses": "输入回复。Enter 发送，Shift+Enter 换行；/ 输入命令（/help），: 使用快捷回复",
+    "Attach files": "添加附件",
+    Send: "发送",
+    Image: "图片",
+    "Close the image": "关闭图片",
+    "Transfer the conversation": "转接对话",
+    To: "转给",
+    Transfer: "转接",
+    Cancel: "取消",
+    "Close this conversation?": "关闭此对话？",
+    "The visitor is told, and may rate it.": "访客会收到通知，并可以评分。",
+    "Close conversation": "关闭对话",
+    "Message removed": "消息已删除",
+    Seen: "已读",
+    Sent: "已发送",
+    seen: "已读",
+    sent: "已发送",
+    You: "您",
+    "This file is not available.": "此文件不可用。",
+    "Sending…": "正在发送…",
+    "Waiting for the connection…": "等待连接…",
+    "Not sent": "未发送",
+    "Visitor online": "访客在线",
+    "Visitor away (chat not in view)": "访客暂离（聊天窗口不在视野内）",
+    "Visitor left (closed the page or lost the connection)": "访客已离开（关闭了页面或网络断开）",
+    "Rated {stars} {n}/5": "评分 {stars} {n}/5",
+    "The visitor rated this conversation {n} out of 5": "访客为此对话评分 {n}（满分 5）",
+    "E-mail": "邮箱",
+    Identity: "身份",
+    "Verified by the site": "已由网站验证",
+    "Not verified": "未验证",
+    Channel: "渠道",
+    Started: "开始时间",
+    "Visitor id": "访客 ID",
+    "{name} is typing…": "{name} 正在输入…",
+    "This conversation is no longer yours.": "此对话已不再由您负责。",
+    "Something went wrong.": "出了点问题。",
+    "Refused: the message contains a word this channel does not allow.": "已拒绝：消息包含此渠道不允许的词语。",
+    "This conversation is closed.": "此对话已关闭。",
+    "You are no longer in this conversation.": "您已不在此对话中。",
+    "The service did not answer in time. Try again.": "服务未及时响应，请重试。",
+    "Parley is under maintenance:": "Parley 正在维护：",
+    "Uploading {names}…": "正在上传 {names}…",
+    "Not sent:": "未发送：",
+    "Done.": "完成。",
+    "Close:": "关闭：",
+    "Transcript:": "聊天记录：",
+    "No canned response starts like this.": "没有以此开头的快捷回复。",
+    "{name} (not available)": "{name}（不在线）",
+    "No other operator of this channel is available right now.": "此渠道目前没有其他在线客服。",
+    // admin screens
+    Channels: "渠道",
+    "New channel": "新建渠道",
+    Operators: "客服",
+    "Chatbot script": "机器人脚本",
+    none: "无",
+    Edit: "编辑",
+    "Edit {name}": "编辑 {name}",
+    Name: "名称",
+    "Welcome message": "欢迎语",
+    "Offline message": "离线留言提示",
+    "Allowed origins": "允许的来源",
+    "The sites the widget may be embedded on, one a line (https://www.example.com).": "可以嵌入聊天窗口的网站，每行一个（https://www.example.com）。",
+    "Conversations per operator": "每位客服的对话数",
+    Routing: "分配方式",
+    "Least busy operator": "最空闲的客服",
+    "Round robin": "轮流分配",
+    "Answer within (seconds), else another operator": "应答时限（秒），超时转给其他客服",
+    "Close after this many minutes of silence (0: never)": "无消息多少分钟后关闭（0：从不）",
+    "Keep closed conversations (days)": "已关闭对话保留天数",
+    "Blank: the service's default; 0: forever.": "留空：使用服务默认值；0：永久保留。",
+    Attachments: "附件",
+    "Largest file (MB)": "最大文件（MB）",
+    "Blank: the service's default.": "留空：使用服务默认值。",
+    "Files per message": "每条消息的文件数",
+    "Accepted file types": "接受的文件类型",
+    "Comma separated, e.g. image/png, application/pdf; blank: the service's default.": "以逗号分隔，例如 image/png, application/pdf；留空：使用服务默认值。",
+    "Sensitive words": "敏感词",
+    "Messages with one of these words are refused; one a line.": "包含这些词的消息会被拒绝；每行一个。",
+    "No operator account yet: create one under Staff.": "还没有客服账号：请在“员工”中创建。",
+    "Business hours": "营业时间",
+    "Always open": "全天开放",
+    "Time zone": "时区",
+    "An IANA name, e.g. Europe/Paris.": "IANA 时区名，例如 Asia/Shanghai。",
+    "Per day, ranges like 09:00-12:00, 13:00-17:00; a blank day is closed.": "每天的时间段，例如 09:00-12:00, 13:00-17:00；留空的日子不营业。",
+    Monday: "星期一",
+    Tuesday: "星期二",
+    Wednesday: "星期三",
+    Thursday: "星期四",
+    Friday: "星期五",
+    Saturday: "星期六",
+    Sunday: "星期日",
+    "Saved.": "已保存。",
+    "Archive this channel? Its widget stops; its transcripts stay.": "归档此渠道？其聊天窗口将停止工作，聊天记录会保留。",
+    "Channel id: {id} (the widget's data-channel)": "渠道 ID：{id}（聊天窗口的 data-channel）",
+    "Save changes": "保存修改",
+    "Create channel": "创建渠道",
+    "Archive channel": "归档渠道",
+    "Canned responses": "快捷回复",
+    Shortcut: "快捷键",
+    Text: "内容",
+    Delete: "删除",
+    "Delete :{shortcut}": "删除 :{shortcut}",
+    "Save canned response": "保存快捷回复",
+    "Only an admin may do this.": "只有管理员可以执行此操作。",
+    "Not found: it may have been deleted meanwhile.": "未找到：它可能已被删除。",
+    "That is too large.": "内容太大。",
+    "Refused ({code}):": "已拒绝（{code}）：",
+    Staff: "员工",
+    "Display name": "显示名称",
+    "At least 10 characters.": "至少 10 个字符。",
+    Role: "角色",
+    Operator: "客服",
+    Admin: "管理员",
+    Enable: "启用",
+    "Enable {name}": "启用 {name}",
+    Disable: "停用",
+    "Disable {name}": "停用 {name}",
+    "Delete {name}? They leave every channel; their name stays in transcripts.": "删除 {name}？其将退出所有渠道；聊天记录中保留其名字。",
+    "Delete {name}": "删除 {name}",
+    Disabled: "已停用",
+    Active: "正常",
+    State: "状态",
+    "{name} can sign in now. Add them to a channel under Channels.": "{name} 现在可以登录了。请在“渠道”中将其加入渠道。",
+    "New staff account": "新建员工账号",
+    "Create account": "创建账号",
+    "Audit log": "审计日志",
+    "Audit log, newest first": "审计日志（最新在前）",
+    "Target (an id)": "对象（ID）",
+    "Action (e.g. user.create)": "操作（例如 user.create）",
+    Filter: "筛选",
+    "Filter the audit log": "筛选审计日志",
+    When: "时间",
+    Who: "操作人",
+    Did: "操作",
+    Details: "详情",
+    "Nothing recorded.": "暂无记录。",
+    "Chatbot scripts": "机器人脚本",
+    "Script file (YAML or JSON)": "脚本文件（YAML 或 JSON）",
+    Script: "脚本",
+    "Paste a script, or choose a file above (YAML or JSON, like services/chatbot_engine/scripts/).": "粘贴脚本，或在上方选择文件（YAML 或 JSON，参见 services/chatbot_engine/scripts/）。",
+    Id: "ID",
+    Steps: "步骤",
+    Open: "打开",
+    "Open {name}": "打开 {name}",
+    "Script {id} saved. Choose it for a channel under Channels.": "脚本 {id} 已保存。请在“渠道”中为渠道选择它。",
+    "Upload a chatbot script": "上传机器人脚本",
+    Check: "检查",
+    "The script is valid.": "脚本有效。",
+    "Save script": "保存脚本",
+    "Bots and webhooks": "机器人与 Webhook",
+    "Coming with the integrations service: external bots and webhooks will be set up here.": "即将随集成服务推出：外部机器人和 Webhook 将在这里设置。",
+    Satisfaction: "满意度",
+    "Ratings and CSAT": "评分与满意度",
+    "Last {days} days; CSAT: share of 4 and 5 stars.": "最近 {days} 天；满意度：4 星和 5 星所占比例。",
+    "Whole channel": "整个渠道",
+    "CSAT (ratings)": "满意度（评分数）",
+    Average: "平均分",
+    "Lower-case letters, digits, _ and -.": "小写字母、数字、_ 和 -。",
+    "One-time code for {name}: {code} (until {until}). Give it to them in person.": "{name} 的一次性验证码：{code}（有效期至 {until}）。请当面交给对方。",
+    "{name}: {n} sessions ended.": "{name}：已结束 {n} 个会话。",
+    "Reset password": "重置密码",
+    "Reset password of {name}": "重置密码：{name}",
+    "End sessions": "结束会话",
+    "End sessions of {name}": "结束会话：{name}"
+  };
+
+  // src/console/console-i18n.js
+  var CHOSEN_LOCALE_KEY = "parley-console-locale";
+  var TRANSLATIONS = { "zh-CN": CONSOLE_ZH_CN };
+  var words = translator(TRANSLATIONS);
+  var t = words.t;
+  var locale = words.locale;
+  function startLocale() {
+    let chosen = null;
+    try {
+      chosen = window.localStorage.getItem(CHOSEN_LOCALE_KEY);
+    } catch (_blocked) {
+    }
+    words.setLocale(pickLocale(chosen, navigator.languages || [navigator.language]));
+    translatePage(document, t, words.locale());
+  }
+  function chooseLocale(wanted) {
+    try {
+      window.localStorage.setItem(CHOSEN_LOCALE_KEY, wanted);
+    } catch (_blocked) {
+    }
+  }
+
   // src/console/console-actions.js
   var global2 = window;
   var RETRY_WHEN_ONLINE = { 9503: true, 9500: true, 1002: true };
@@ -796,13 +1088,13 @@
     return "console-" + Date.now() + "-" + randomId(4);
   }
   function plainError(error) {
-    if (!error) return "Something went wrong.";
-    if (error.code === 8001) return "Refused: the message contains a word this channel does not allow.";
-    if (error.code === 9104) return "This conversation is closed.";
-    if (error.code === 9101) return "You are no longer in this conversation.";
-    if (error.code === 9503) return "The service did not answer in time. Try again.";
-    if (error.code === 1002) return "Parley is under maintenance: " + error.message;
-    return error.message || "Something went wrong.";
+    if (!error) return t("Something went wrong.");
+    if (error.code === 8001) return t("Refused: the message contains a word this channel does not allow.");
+    if (error.code === 9104) return t("This conversation is closed.");
+    if (error.code === 9101) return t("You are no longer in this conversation.");
+    if (error.code === 9503) return t("The service did not answer in time. Try again.");
+    if (error.code === 1002) return t("Parley is under maintenance:") + " " + error.message;
+    return error.message || t("Something went wrong.");
   }
   function Actions(client2, state2, redraw2) {
     this.client = client2;
@@ -823,7 +1115,7 @@
   Actions.prototype.sendFiles = function(conversation, files) {
     var self = this;
     if (!conversation) return Promise.resolve();
-    self.note(conversation, "Uploading " + files.map((file) => file.name || "file").join(", ") + "…");
+    self.note(conversation, t("Uploading {names}…", { names: files.map((file) => file.name || "file").join(", ") }));
     return Promise.all(
       files.map(function(file) {
         return self.client.upload(conversation.id, file, file.name || "file");
@@ -837,7 +1129,7 @@
       if (accepted.message) conversation.add(accepted.message, self.state.me.uid);
       self.redraw();
     }).catch(function(error) {
-      self.note(conversation, "Not sent: " + plainError(error), true);
+      self.note(conversation, t("Not sent:") + " " + plainError(error), true);
     });
   };
   Actions.prototype.deliver = function(conversation, clientMsgId) {
@@ -880,7 +1172,7 @@
     var self = this;
     return this.client.send(conversation.id, text, { clientMsgId: newClientMsgId() }).then(
       function(accepted) {
-        var answer = accepted.command ? accepted.command.text : "Done.";
+        var answer = accepted.command ? accepted.command.text : t("Done.");
         self.note(conversation, answer);
         return answer;
       },
@@ -918,7 +1210,7 @@
         self.redraw();
       },
       function(error) {
-        self.note(conversation, "Close: " + plainError(error), true);
+        self.note(conversation, t("Close:") + " " + plainError(error), true);
       }
     );
   };
@@ -928,8 +1220,8 @@
   Actions.prototype.openTranscript = function(conversation) {
     var self = this;
     var tab = global2.open("", "_blank");
-    var path = "/conversations/" + encodeURIComponent(conversation.id) + "/transcript.html";
-    return this.client.authedFetch(path).then(function(response) {
+    var path2 = "/conversations/" + encodeURIComponent(conversation.id) + "/transcript.html";
+    return this.client.authedFetch(path2).then(function(response) {
       if (!response.ok) throw ParleyError(response.status, "the transcript could not be read");
       return response.blob();
     }).then(function(blob) {
@@ -938,7 +1230,7 @@
       else global2.location.assign(url);
     }).catch(function(error) {
       if (tab) tab.close();
-      self.note(conversation, "Transcript: " + plainError(error), true);
+      self.note(conversation, t("Transcript:") + " " + plainError(error), true);
     });
   };
 
@@ -976,13 +1268,14 @@
   }
 
   // src/console/console-render.js
-  var CONNECTION_WORDS = {
-    connecting: "Connecting…",
-    online: "Online",
-    reconnecting: "Connection lost — reconnecting…",
-    offline: "Offline",
-    closed: "Signed out"
-  };
+  function connectionWords(status) {
+    if (status === "connecting") return t("Connecting…");
+    if (status === "online") return t("Online");
+    if (status === "reconnecting") return t("Connection lost — reconnecting…");
+    if (status === "offline") return t("Offline");
+    if (status === "closed") return t("Signed out");
+    return status;
+  }
   var STICK_TO_BOTTOM_PX = 48;
   function el(tag, attributes, children) {
     var node = document.createElement(tag);
@@ -1003,7 +1296,7 @@
     return document.getElementById(id);
   }
   function messageText(message) {
-    if (message.kind === "erased") return "Message removed";
+    if (message.kind === "erased") return t("Message removed");
     var body = message.body;
     if (typeof body === "string") return body;
     if (!body || typeof body !== "object") return "";
@@ -1020,17 +1313,18 @@
   }
   function since(iso, now) {
     var minutes = Math.floor((now - new Date(iso).getTime()) / 6e4);
-    return minutes < 1 ? "just now" : minutes + " min";
+    return minutes < 1 ? t("just now") : t("{minutes} min", { minutes });
   }
   function visitorName(summary) {
-    return summary.visitor_name || "Visitor";
+    if (summary.visitor_verified && summary.visitor_name) return summary.visitor_name;
+    return summary.visitor_email || summary.visitor_name || t("Visitor");
   }
   function renderHeader(state2) {
     byId("me-name").textContent = state2.me ? state2.me.uname : "";
     byId("availability").checked = state2.available;
-    byId("availability-label").textContent = state2.available ? "Available" : "Busy";
+    byId("availability-label").textContent = state2.available ? t("Available") : t("Busy");
     var connection = byId("connection");
-    connection.textContent = CONNECTION_WORDS[state2.connection] || state2.connection;
+    connection.textContent = connectionWords(state2.connection);
     connection.dataset.status = state2.connection;
   }
   function renderQueues(state2, onTake) {
@@ -1044,19 +1338,20 @@
         var take2 = el("button", {
           type: "button",
           className: "take",
-          text: "Accept",
-          "aria-label": "Accept the conversation with " + visitorName(summary),
+          text: t("Accept"),
+          "aria-label": t("Accept the conversation with {name}", { name: visitorName(summary) }),
           onclick: function() {
             onTake(summary.id, take2);
           }
         });
         return el("li", { className: "waiting", "data-conversation-id": summary.id }, [
           el("span", { className: "who", text: visitorName(summary) }),
-          el("span", { className: "since", text: "waiting " + since(summary.created_at, now) }),
+          el("span", { className: "since", text: t("waiting {since}", { since: since(summary.created_at, now) }) }),
+          summary.visitor_preview ? el("span", { className: "preview", text: summary.visitor_preview }) : null,
           take2
         ]);
       });
-      var empty = waiting.length ? null : el("p", { className: "empty", text: "Nobody is waiting." });
+      var empty = waiting.length ? null : el("p", { className: "empty", text: t("Nobody is waiting.") });
       root.appendChild(
         el("section", { className: "queue", "data-channel-id": channel.id }, [
           el("h3", { text: channel.name + " (" + waiting.length + ")" }),
@@ -1066,42 +1361,63 @@
       );
     });
   }
+  function listItem(state2, conversation, onSelect) {
+    var last = conversation.lastMessage();
+    var unread = conversation.unread();
+    var button2 = el(
+      "button",
+      {
+        type: "button",
+        className: "select",
+        onclick: function() {
+          onSelect(conversation.id);
+        }
+      },
+      [
+        el("span", { className: "who", text: visitorName(conversation.summary) }),
+        unread ? el("span", { className: "unread", text: String(unread), "aria-label": t("{n} unread", { n: unread }) }) : null,
+        conversation.isOpen() ? null : el("span", { className: "closed-tag", text: t("closed") }),
+        conversation.summary.rating ? el("span", {
+          className: "rating-tag",
+          text: "★" + conversation.summary.rating.rating,
+          "aria-label": t("rated {n} out of 5", { n: conversation.summary.rating.rating })
+        }) : null,
+        conversation.isOpen() && conversation.visitorPresence === "offline" ? el("span", { className: "left-tag", text: t("left") }) : null,
+        el("span", { className: "preview", text: last ? messageText(last) : conversation.summary.visitor_preview || "" })
+      ]
+    );
+    if (conversation.id === state2.selectedId) button2.setAttribute("aria-current", "true");
+    return el(
+      "li",
+      { className: "conversation", "data-conversation-id": conversation.id, "data-unread": String(unread) },
+      [button2]
+    );
+  }
+  function matches(conversation, query) {
+    if (!query) return true;
+    var words2 = [conversation.summary.visitor_name, conversation.summary.visitor_email].concat(conversation.sorted().map(messageText)).join("\n").toLowerCase();
+    return words2.indexOf(query.toLowerCase()) >= 0;
+  }
   function renderList(state2, onSelect) {
     var list = byId("conversation-list");
+    var closedList = byId("closed-list");
+    var query = byId("closed-filter").value.trim();
     list.replaceChildren();
+    closedList.replaceChildren();
+    var open = 0;
+    var closed = 0;
     state2.ordered().forEach(function(conversation) {
-      var last = conversation.lastMessage();
-      var unread = conversation.unread();
-      var button = el(
-        "button",
-        {
-          type: "button",
-          className: "select",
-          onclick: function() {
-            onSelect(conversation.id);
-          }
-        },
-        [
-          el("span", { className: "who", text: visitorName(conversation.summary) }),
-          unread ? el("span", { className: "unread", text: String(unread), "aria-label": unread + " unread" }) : null,
-          conversation.isOpen() ? null : el("span", { className: "closed-tag", text: "closed" }),
-          conversation.summary.rating ? el("span", {
-            className: "rating-tag",
-            text: "★" + conversation.summary.rating.rating,
-            "aria-label": "rated " + conversation.summary.rating.rating + " out of 5"
-          }) : null,
-          conversation.isOpen() && conversation.visitorPresence === "offline" ? el("span", { className: "left-tag", text: "left" }) : null,
-          el("span", { className: "preview", text: last ? messageText(last) : "" })
-        ]
-      );
-      if (conversation.id === state2.selectedId) button.setAttribute("aria-current", "true");
-      list.appendChild(
-        el("li", { className: "conversation", "data-conversation-id": conversation.id, "data-unread": String(unread) }, [
-          button
-        ])
-      );
+      if (conversation.isOpen()) {
+        open += 1;
+        list.appendChild(listItem(state2, conversation, onSelect));
+        return;
+      }
+      closed += 1;
+      if (matches(conversation, query)) closedList.appendChild(listItem(state2, conversation, onSelect));
     });
-    byId("no-conversations").hidden = state2.conversations.size > 0;
+    byId("no-conversations").hidden = open > 0;
+    byId("closed-count").textContent = String(closed);
+    byId("closed-section").hidden = closed === 0;
   }
   function messageItem(message, conversation, myId) {
     if (message.kind === "notice" || message.kind === "erased") {
@@ -1118,12 +1434,12 @@
       tick = el("span", {
         className: "tick" + (seen ? " seen" : ""),
         text: seen ? "✓✓" : "✓",
-        title: seen ? "Seen" : "Sent",
-        "aria-label": seen ? "seen" : "sent"
+        title: seen ? t("Seen") : t("Sent"),
+        "aria-label": seen ? t("seen") : t("sent")
       });
     }
     return el("li", { className: "message from-" + role, "data-seq": String(message.seq) }, [
-      el("span", { className: "author", text: mine ? "You" : message.author_name || message.author_role }),
+      el("span", { className: "author", text: mine ? t("You") : message.author_name || message.author_role }),
       el("time", { datetime: message.created_at, text: clock(message.created_at) }),
       message.kind === "file" ? filesBody(message) : el("p", { className: "body", text: messageText(message) }),
       tick
@@ -1146,7 +1462,7 @@
             if (img && img.getAttribute("src") !== signed.thumbnail_url) img.src = signed.thumbnail_url;
           },
           function() {
-            link.title = "This file is not available.";
+            link.title = t("This file is not available.");
           }
         );
       }
@@ -1164,13 +1480,17 @@
     });
     return box;
   }
-  var OUTBOX_WORDS = { sending: "Sending…", waiting: "Waiting for the connection…", failed: "Not sent" };
+  function outboxWords(state2) {
+    if (state2 === "sending") return t("Sending…");
+    if (state2 === "waiting") return t("Waiting for the connection…");
+    return t("Not sent");
+  }
   function outboxItem(clientMsgId, entry) {
-    var words = OUTBOX_WORDS[entry.state] + (entry.error ? ": " + entry.error : "");
+    var words2 = outboxWords(entry.state) + (entry.error ? ": " + entry.error : "");
     return el("li", { className: "message from-me pending " + entry.state, "data-client-msg-id": clientMsgId }, [
-      el("span", { className: "author", text: "You" }),
+      el("span", { className: "author", text: t("You") }),
       el("p", { className: "body", text: entry.text }),
-      el("span", { className: "delivery", text: words })
+      el("span", { className: "delivery", text: words2 })
     ]);
   }
   function renderMessages(conversation, myId) {
@@ -1200,11 +1520,12 @@
       text: note.text
     });
   }
-  var PRESENCE_WORDS = {
-    online: "Visitor online",
-    away: "Visitor away (chat not in view)",
-    offline: "Visitor left (closed the page or lost the connection)"
-  };
+  function presenceWords(presence) {
+    if (presence === "online") return t("Visitor online");
+    if (presence === "away") return t("Visitor away (chat not in view)");
+    if (presence === "offline") return t("Visitor left (closed the page or lost the connection)");
+    return "";
+  }
   function renderConversation(state2) {
     var conversation = state2.selected();
     byId("empty-hint").hidden = !!conversation;
@@ -1216,29 +1537,51 @@
     var note = agentNote(summary);
     byId("conversation-agent").hidden = !note;
     byId("conversation-agent").textContent = note;
-    byId("conversation-status").textContent = conversation.isOpen() ? "" : "Closed";
+    byId("conversation-status").textContent = conversation.isOpen() ? "" : t("Closed");
     var rating = summary.rating;
     var rated = byId("conversation-rating");
     rated.hidden = !rating;
-    rated.textContent = rating ? "Rated " + "★".repeat(rating.rating) + "☆".repeat(5 - rating.rating) + " " + rating.rating + "/5" + (rating.comment ? " — “" + rating.comment + "”" : "") : "";
+    rated.textContent = rating ? t("Rated {stars} {n}/5", { stars: "★".repeat(rating.rating) + "☆".repeat(5 - rating.rating), n: rating.rating }) + (rating.comment ? " — “" + rating.comment + "”" : "") : "";
     rated.setAttribute(
       "aria-label",
-      rating ? "The visitor rated this conversation " + rating.rating + " out of 5" + (rating.comment ? ": " + rating.comment : "") : ""
+      rating ? t("The visitor rated this conversation {n} out of 5", { n: rating.rating }) + (rating.comment ? ": " + rating.comment : "") : ""
     );
     var presence = byId("visitor-presence");
-    presence.textContent = conversation.isOpen() ? PRESENCE_WORDS[conversation.visitorPresence] || "" : "";
+    presence.textContent = conversation.isOpen() ? presenceWords(conversation.visitorPresence) : "";
     presence.dataset.presence = conversation.visitorPresence || "";
     byId("transfer-button").disabled = !conversation.isOpen();
     byId("close-button").disabled = !conversation.isOpen();
     byId("composer-input").disabled = !conversation.isOpen();
     byId("send-button").disabled = !conversation.isOpen();
     renderMessages(conversation, state2.me && state2.me.uid);
+    renderDetails(state2);
     renderTyping(state2);
+  }
+  function renderDetails(state2) {
+    var conversation = state2.selected();
+    var facts = byId("visitor-facts");
+    facts.replaceChildren();
+    if (!conversation) return;
+    var summary = conversation.summary;
+    var channel = state2.channels.get(summary.channel_id);
+    var rows = [
+      [t("Name"), summary.visitor_name],
+      [t("E-mail"), summary.visitor_email],
+      [t("Identity"), summary.visitor_verified ? t("Verified by the site") : t("Not verified")],
+      [t("Channel"), channel ? channel.name : summary.channel_id],
+      [t("Started"), summary.created_at ? new Date(summary.created_at).toLocaleString() : ""],
+      [t("Visitor id"), summary.visitor_id]
+    ];
+    rows.forEach(function(row) {
+      if (!row[1]) return;
+      facts.appendChild(el("dt", { text: row[0] }));
+      facts.appendChild(el("dd", { text: String(row[1]) }));
+    });
   }
   function renderTyping(state2) {
     var conversation = state2.selected();
     var name = conversation ? conversation.typingName(Date.now()) : null;
-    byId("typing-indicator").textContent = name ? name + " is typing…" : "";
+    byId("typing-indicator").textContent = name ? t("{name} is typing…", { name }) : "";
   }
   function showBanner(text, level) {
     var banner = byId("banner");
@@ -1254,6 +1597,7 @@
     list: renderList,
     conversation: renderConversation,
     typing: renderTyping,
+    details: renderDetails,
     banner: showBanner,
     /** Signed links to a file ({url, thumbnail_url}); console-app sets it to its client's fileLink.
      * @type {((conversationId: string, fileId: string) => Promise<any>) | null} */
@@ -1393,15 +1737,15 @@
   };
   Composer.prototype.showSuggestions = function(found) {
     var self = this;
-    var el2 = render.el;
+    var el3 = render.el;
     this.suggestions = found;
     this.list.replaceChildren();
     if (!found.length) {
-      this.list.appendChild(el2("li", { className: "none", text: "No canned response starts like this." }));
+      this.list.appendChild(el3("li", { className: "none", text: t("No canned response starts like this.") }));
     }
     found.forEach(function(item, index) {
       self.list.appendChild(
-        el2(
+        el3(
           "li",
           {
             id: "suggestion-" + index,
@@ -1412,7 +1756,7 @@
               self.pick(index);
             }
           },
-          [el2("strong", { text: ":" + item.shortcut }), el2("span", { text: " " + item.text })]
+          [el3("strong", { text: ":" + item.shortcut }), el3("span", { text: " " + item.text })]
         )
       );
     });
@@ -1466,14 +1810,14 @@
     sync2.transferTargets(conversation).then(
       function(operators) {
         operators.forEach(function(op) {
-          var label = op.name + (op.available ? "" : " (not available)");
+          var label = op.available ? op.name : t("{name} (not available)", { name: op.name });
           select2.appendChild(render.el("option", { value: op.user_id, text: label, disabled: !op.available }));
         });
         var firstFree = operators.filter(function(op) {
           return op.available;
         })[0];
         if (firstFree) select2.value = firstFree.user_id;
-        else error.textContent = "No other operator of this channel is available right now.";
+        else error.textContent = t("No other operator of this channel is available right now.");
         byId2("transfer-confirm").disabled = !firstFree;
       },
       function(failure) {
@@ -1639,6 +1983,29 @@
     return count;
   };
 
+  // src/console/console-http.js
+  function callApi(client2, path2, options) {
+    var opts = options || {};
+    var init = { method: opts.method || "GET" };
+    if (opts.body !== void 0) {
+      var raw = opts.contentType && typeof opts.body === "string";
+      init.body = raw ? opts.body : JSON.stringify(opts.body);
+      init.headers = { "Content-Type": opts.contentType || "application/json" };
+    }
+    return client2.authedFetch(path2, init).then(function(response) {
+      return response.json().catch(function() {
+        return {};
+      }).then(function(json) {
+        if (response.ok) return json;
+        var error = json.error || { code: response.status, message: response.statusText || "request failed" };
+        throw ParleyError(error.code, error.message, { status: response.status, problems: json.problems });
+      });
+    });
+  }
+  function path(...parts) {
+    return parts.map((part, index) => index % 2 ? encodeURIComponent(part) : part).join("");
+  }
+
   // src/console/console-sync.js
   var PAGE_SIZE = 30;
   var QUEUE_RELOAD_DELAY_MS = 150;
@@ -1648,16 +2015,8 @@
     this.redraw = redraw2;
     this.queueTimers = {};
   }
-  Sync.prototype.getJson = function(path, init) {
-    return this.client.authedFetch(path, init).then(function(response) {
-      return response.json().catch(function() {
-        return {};
-      }).then(function(json) {
-        if (response.ok) return json;
-        var error = json.error || { code: response.status, message: response.statusText || "request failed" };
-        throw ParleyError(error.code, error.message, { status: response.status });
-      });
-    });
+  Sync.prototype.getJson = function(path2, init) {
+    return callApi(this.client, path2, init);
   };
   Sync.prototype.loadAll = function() {
     var self = this;
@@ -1731,8 +2090,8 @@
   };
   Sync.prototype.loadConversation = function(conversationId) {
     var self = this;
-    var path = "/conversations/" + encodeURIComponent(conversationId);
-    return this.getJson(path).then(function(detail) {
+    var path2 = "/conversations/" + encodeURIComponent(conversationId);
+    return this.getJson(path2).then(function(detail) {
       var conversation = self.state.upsert(detail);
       detail.members.forEach(function(member) {
         if (member.role === "visitor")
@@ -1775,8 +2134,8 @@
   };
   Sync.prototype.take = function(conversationId) {
     var self = this;
-    var path = "/conversations/" + encodeURIComponent(conversationId) + "/take";
-    return this.getJson(path, { method: "POST" }).then(function(summary) {
+    var path2 = "/conversations/" + encodeURIComponent(conversationId) + "/take";
+    return this.getJson(path2, { method: "POST" }).then(function(summary) {
       var known = self.state.conversations.has(summary.id);
       self.state.upsert(summary);
       self.state.queues.forEach(function(list, channelId) {
@@ -1792,13 +2151,793 @@
   };
   Sync.prototype.transferTargets = function(conversation) {
     var self = this;
-    var path = "/channels/" + encodeURIComponent(conversation.summary.channel_id) + "/operators";
-    return this.getJson(path).then(function(answer) {
+    var path2 = "/channels/" + encodeURIComponent(conversation.summary.channel_id) + "/operators";
+    return this.getJson(path2).then(function(answer) {
       return answer.operators.filter(function(op) {
         return op.user_id !== self.state.me.uid;
       });
     });
   };
+
+  // src/console/admin-forms.js
+  var el2 = render.el;
+  var fieldCount = 0;
+  function field(label, tag, attributes, hint) {
+    const id = "admin-field-" + ++fieldCount;
+    const input = el2(tag, Object.assign({ id }, attributes || {}));
+    const hintNode = hint ? el2("small", { id: id + "-hint", className: "hint", text: hint }) : null;
+    if (hintNode) input.setAttribute("aria-describedby", hintNode.id);
+    return {
+      row: el2("div", { className: "field" }, [el2("label", { for: id, text: label }), input, hintNode]),
+      input
+    };
+  }
+  function choice(label, options, value) {
+    const made = field(label, "select");
+    options.forEach(
+      ([optionValue, optionLabel]) => made.input.appendChild(el2("option", { value: optionValue, text: optionLabel }))
+    );
+    made.input.value = value;
+    return made;
+  }
+  function button(text, onclick, attributes) {
+    return el2("button", Object.assign({ type: "button", text, onclick }, attributes || {}));
+  }
+  function table(caption, headings, rows) {
+    return el2("table", { className: "admin-table" }, [
+      el2("caption", { text: caption }),
+      el2("thead", {}, [
+        el2(
+          "tr",
+          {},
+          headings.map((heading) => el2("th", { scope: "col", text: heading }))
+        )
+      ]),
+      el2(
+        "tbody",
+        {},
+        rows.map(
+          (cells) => el2(
+            "tr",
+            {},
+            cells.map(
+              (cell) => el2("td", {}, [typeof cell === "object" && cell ? cell : document.createTextNode(String(cell != null ? cell : ""))])
+            )
+          )
+        )
+      )
+    ]);
+  }
+  function refusal(error) {
+    if (!error) return t("Something went wrong.");
+    if (error instanceof TypeError) return t("Parley cannot be reached. Check your connection and try again.");
+    const code = error.code;
+    if (error.status === 401) return t("Your session has ended. Sign in again.");
+    if (error.status === 403) return t("Only an admin may do this.");
+    if (error.status === 404) return t("Not found: it may have been deleted meanwhile.");
+    if (error.status === 413) return t("That is too large.");
+    const detail = error.message ? " " + error.message : "";
+    return t("Refused ({code}):", { code }) + detail;
+  }
+  function outcome() {
+    const node = el2("p", { className: "outcome", role: "status", "aria-live": "polite" });
+    return {
+      node,
+      fail(error) {
+        node.className = "outcome error";
+        node.setAttribute("role", "alert");
+        node.textContent = refusal(error);
+      },
+      done(text) {
+        node.className = "outcome ok";
+        node.setAttribute("role", "status");
+        node.textContent = text;
+      },
+      clear() {
+        node.textContent = "";
+      }
+    };
+  }
+  function lines(text) {
+    return text.split("\n").map((line) => line.trim()).filter(Boolean);
+  }
+  function numberOrNull(text) {
+    return text.trim() === "" ? null : Number(text);
+  }
+
+  // src/console/admin-channels.js
+  var WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
+  function weekdayName(day) {
+    const names = {
+      mon: t("Monday"),
+      tue: t("Tuesday"),
+      wed: t("Wednesday"),
+      thu: t("Thursday"),
+      fri: t("Friday"),
+      sat: t("Saturday"),
+      sun: t("Sunday")
+    };
+    return names[day];
+  }
+  var MEGABYTE = 1024 * 1024;
+  function parseRanges(text) {
+    return text.split(",").map((part) => part.trim()).filter(Boolean).map((part) => {
+      const [start2, end] = part.split("-").map((clock2) => clock2.trim());
+      return { start: start2 || "", end: end || "" };
+    });
+  }
+  function formatRanges(ranges) {
+    return (ranges || []).map((range) => range.start + "-" + range.end).join(", ");
+  }
+  function channelsScreen(root, client2) {
+    const result = outcome();
+    const listBox = el2("div");
+    const editorBox = el2("div");
+    root.replaceChildren(
+      el2("h2", { text: t("Channels") }),
+      button(t("New channel"), () => openEditor(null), { id: "admin-new-channel" }),
+      result.node,
+      listBox,
+      editorBox
+    );
+    let staff = [];
+    let scripts = [];
+    function load() {
+      return Promise.all([
+        callApi(client2, "/channels"),
+        callApi(client2, "/auth/users?role=operator&limit=200"),
+        callApi(client2, "/chatbot/scripts").catch(() => ({ scripts: [] }))
+      ]).then(([channels, users, scriptList]) => {
+        staff = users.users.filter((user) => !user.disabled);
+        scripts = scriptList.scripts;
+        listBox.replaceChildren(
+          table(
+            t("Channels"),
+            [t("Name"), t("Operators"), t("Chatbot script"), ""],
+            channels.channels.map((channel) => [
+              channel.name,
+              String(channel.operator_ids.length),
+              channel.chatbot_script_id || t("none"),
+              button(t("Edit"), () => openEditor(channel), {
+                "aria-label": t("Edit {name}", { name: channel.name }),
+                "data-channel-id": channel.id
+              })
+            ])
+          )
+        );
+      }, result.fail);
+    }
+    function openEditor(channel) {
+      editorBox.replaceChildren(channelEditor(client2, channel, staff, scripts, saved));
+      const first = editorBox.querySelector("input");
+      if (first) first.focus();
+    }
+    function saved(channel) {
+      load().then(() => openEditor(channel));
+    }
+    load();
+  }
+  function channelEditor(client2, channel, staff, scripts, onSaved) {
+    var _a, _b, _c;
+    const editing = !!channel;
+    const c = channel || {};
+    const result = outcome();
+    const name = field(t("Name"), "input", { required: true, maxlength: "100", value: c.name || "" });
+    const welcome = field(t("Welcome message"), "textarea", { rows: "2", maxlength: "1000" });
+    welcome.input.value = c.welcome || "";
+    const offline = field(t("Offline message"), "textarea", { rows: "2", maxlength: "1000" });
+    offline.input.value = c.offline_message || "";
+    const origins = field(
+      t("Allowed origins"),
+      "textarea",
+      { rows: "2" },
+      t("The sites the widget may be embedded on, one a line (https://www.example.com).")
+    );
+    origins.input.value = (c.allowed_origins || []).join("\n");
+    const scriptOptions = [["", t("none")]].concat(scripts.map((s) => [s.id, s.name + " (" + s.id + ")"]));
+    if (c.chatbot_script_id && !scripts.some((s) => s.id === c.chatbot_script_id))
+      scriptOptions.push([c.chatbot_script_id, c.chatbot_script_id]);
+    const script = choice(t("Chatbot script"), scriptOptions, c.chatbot_script_id || "");
+    const capacity = field(t("Conversations per operator"), "input", {
+      type: "number",
+      min: "1",
+      max: "100",
+      value: String(c.operator_capacity || 4)
+    });
+    const routing = choice(
+      t("Routing"),
+      [
+        ["least_busy", t("Least busy operator")],
+        ["round_robin", t("Round robin")]
+      ],
+      c.routing || "least_busy"
+    );
+    const target = field(t("Answer within (seconds), else another operator"), "input", {
+      type: "number",
+      min: "1",
+      value: String(c.response_target_seconds || 120)
+    });
+    const inactivity = field(t("Close after this many minutes of silence (0: never)"), "input", {
+      type: "number",
+      min: "0",
+      value: String((_a = c.inactivity_timeout_minutes) != null ? _a : 30)
+    });
+    const retention = field(
+      t("Keep closed conversations (days)"),
+      "input",
+      { type: "number", min: "0", value: (_b = c.retention_days) != null ? _b : "" },
+      t("Blank: the service's default; 0: forever.")
+    );
+    const files = c.files || {};
+    const maxMegabytes = field(
+      t("Largest file (MB)"),
+      "input",
+      { type: "number", min: "1", value: files.max_bytes ? String(files.max_bytes / MEGABYTE) : "" },
+      t("Blank: the service's default.")
+    );
+    const perMessage = field(t("Files per message"), "input", {
+      type: "number",
+      min: "1",
+      max: "10",
+      value: (_c = files.max_per_message) != null ? _c : ""
+    });
+    const types = field(
+      t("Accepted file types"),
+      "input",
+      { value: (files.allowed_types || []).join(", ") },
+      t("Comma separated, e.g. image/png, application/pdf; blank: the service's default.")
+    );
+    const words2 = field(
+      t("Sensitive words"),
+      "textarea",
+      { rows: "3" },
+      t("Messages with one of these words are refused; one a line.")
+    );
+    words2.input.value = (c.sensitive_words || []).join("\n");
+    const operatorBoxes = staff.map((user) => {
+      const id = "admin-op-" + user.uid;
+      const box = el2("input", {
+        type: "checkbox",
+        id,
+        value: user.uid,
+        checked: (c.operator_ids || []).indexOf(user.uid) >= 0
+      });
+      return {
+        user,
+        box,
+        row: el2("div", { className: "check" }, [
+          box,
+          el2("label", { for: id, text: user.name + " (" + user.username + ")" })
+        ])
+      };
+    });
+    const operators = el2(
+      "fieldset",
+      {},
+      [el2("legend", { text: t("Operators") })].concat(
+        operatorBoxes.length ? operatorBoxes.map((o) => o.row) : [el2("p", { className: "empty", text: t("No operator account yet: create one under Staff.") })]
+      )
+    );
+    const hours = c.business_hours;
+    const alwaysOpenId = "admin-always-open";
+    const alwaysOpen = el2("input", { type: "checkbox", id: alwaysOpenId, checked: !hours });
+    const timezone = field(
+      t("Time zone"),
+      "input",
+      { value: hours && hours.timezone || "UTC" },
+      t("An IANA name, e.g. Europe/Paris.")
+    );
+    const days = WEEKDAYS.map((day) => {
+      const made = field(weekdayName(day), "input", {
+        value: formatRanges(hours && hours.weekly[day]),
+        placeholder: "09:00-17:00"
+      });
+      made.input.dataset.day = day;
+      return made;
+    });
+    const hoursSet = el2(
+      "fieldset",
+      {},
+      [
+        el2("legend", { text: t("Business hours") }),
+        el2("div", { className: "check" }, [alwaysOpen, el2("label", { for: alwaysOpenId, text: t("Always open") })]),
+        timezone.row,
+        el2("p", { className: "hint", text: t("Per day, ranges like 09:00-12:00, 13:00-17:00; a blank day is closed.") })
+      ].concat(days.map((d) => d.row))
+    );
+    function spec() {
+      const fileTypes = types.input.value.split(",").map((s) => s.trim()).filter(Boolean);
+      const maxBytes = numberOrNull(maxMegabytes.input.value);
+      const filePolicy = {
+        max_bytes: maxBytes === null ? null : Math.round(maxBytes * MEGABYTE),
+        max_per_message: numberOrNull(perMessage.input.value),
+        allowed_types: fileTypes.length ? fileTypes : null
+      };
+      const weekly = {};
+      days.forEach((d) => {
+        const ranges = parseRanges(d.input.value);
+        if (ranges.length) weekly[d.input.dataset.day] = ranges;
+      });
+      return {
+        name: name.input.value,
+        welcome: welcome.input.value,
+        offline_message: offline.input.value,
+        allowed_origins: lines(origins.input.value),
+        chatbot_script_id: script.input.value || null,
+        operator_capacity: Number(capacity.input.value),
+        routing: routing.input.value,
+        response_target_seconds: Number(target.input.value),
+        inactivity_timeout_minutes: Number(inactivity.input.value),
+        retention_days: numberOrNull(retention.input.value),
+        files: filePolicy.max_bytes || filePolicy.max_per_message || filePolicy.allowed_types ? filePolicy : null,
+        sensitive_words: lines(words2.input.value),
+        business_hours: alwaysOpen.checked ? null : { timezone: timezone.input.value.trim(), weekly }
+      };
+    }
+    function syncOperators(saved) {
+      const had = new Set(editing ? c.operator_ids : []);
+      const calls = operatorBoxes.map((o) => {
+        const where = path("/channels/", saved.id, "/operators/", o.user.uid);
+        if (o.box.checked && (!had.has(o.user.uid) || !editing))
+          return callApi(client2, where, { method: "PUT", body: { name: o.user.name } });
+        if (!o.box.checked && had.has(o.user.uid)) return callApi(client2, where, { method: "DELETE" });
+        return null;
+      });
+      return Promise.all(calls).then(() => saved);
+    }
+    function onSubmit(event) {
+      event.preventDefault();
+      result.clear();
+      const body = spec();
+      const saving = editing ? callApi(client2, path("/channels/", c.id), { method: "PATCH", body }) : callApi(client2, "/channels", { method: "POST", body });
+      saving.then(syncOperators).then((saved) => {
+        result.done(t("Saved."));
+        onSaved(saved);
+      }, result.fail);
+    }
+    function onArchive() {
+      if (!window.confirm(t("Archive this channel? Its widget stops; its transcripts stay."))) return;
+      callApi(client2, path("/channels/", c.id), { method: "DELETE" }).then(() => onSaved(null), result.fail);
+    }
+    const form = el2(
+      "form",
+      {
+        className: "admin-form",
+        "aria-label": editing ? t("Edit {name}", { name: c.name }) : t("New channel"),
+        onsubmit: onSubmit
+      },
+      [
+        el2("h3", { text: editing ? c.name : t("New channel") }),
+        editing ? el2("p", { className: "hint", text: t("Channel id: {id} (the widget's data-channel)", { id: c.id }) }) : null,
+        name.row,
+        welcome.row,
+        offline.row,
+        origins.row,
+        operators,
+        script.row,
+        capacity.row,
+        routing.row,
+        target.row,
+        inactivity.row,
+        retention.row,
+        el2("fieldset", {}, [el2("legend", { text: t("Attachments") }), maxMegabytes.row, perMessage.row, types.row]),
+        words2.row,
+        hoursSet,
+        result.node,
+        el2("div", { className: "actions" }, [
+          el2("button", {
+            type: "submit",
+            id: "admin-save-channel",
+            text: editing ? t("Save changes") : t("Create channel")
+          }),
+          editing ? button(t("Archive channel"), onArchive, { className: "danger" }) : null
+        ])
+      ]
+    );
+    return el2("div", {}, [form, editing ? cannedEditor(client2, c) : null]);
+  }
+  function cannedEditor(client2, channel) {
+    const result = outcome();
+    const listBox = el2("div");
+    const shortcut = field(
+      t("Shortcut"),
+      "input",
+      { required: true, maxlength: "32", pattern: "[a-z0-9_\\-]+" },
+      t("Lower-case letters, digits, _ and -.")
+    );
+    const text = field(t("Text"), "textarea", { required: true, rows: "2", maxlength: "2000" });
+    const where = (name) => path("/channels/", channel.id, "/canned-responses/", name);
+    function load() {
+      callApi(client2, path("/channels/", channel.id, "/canned-responses")).then((answer) => {
+        listBox.replaceChildren(
+          table(
+            t("Canned responses"),
+            [t("Shortcut"), t("Text"), ""],
+            answer.canned_responses.map((canned) => [
+              ":" + canned.shortcut,
+              canned.text,
+              button(
+                t("Delete"),
+                () => callApi(client2, where(canned.shortcut), { method: "DELETE" }).then(load, result.fail),
+                {
+                  "aria-label": t("Delete :{shortcut}", { shortcut: canned.shortcut })
+                }
+              )
+            ])
+          )
+        );
+      }, result.fail);
+    }
+    function onSubmit(event) {
+      event.preventDefault();
+      callApi(client2, where(shortcut.input.value.trim()), { method: "PUT", body: { text: text.input.value } }).then(
+        () => {
+          result.done(t("Saved."));
+          shortcut.input.value = "";
+          text.input.value = "";
+          load();
+        },
+        result.fail
+      );
+    }
+    load();
+    return el2("section", { className: "admin-form", "aria-label": t("Canned responses") }, [
+      el2("h3", { text: t("Canned responses") }),
+      listBox,
+      el2("form", { onsubmit: onSubmit }, [
+        shortcut.row,
+        text.row,
+        result.node,
+        el2("button", { type: "submit", text: t("Save canned response") })
+      ])
+    ]);
+  }
+
+  // src/console/admin-staff.js
+  var AUDIT_PAGE = 100;
+  function staffScreen(root, client2, me) {
+    const result = outcome();
+    const listBox = el2("div");
+    const username = field(t("Username"), "input", { required: true, autocomplete: "off", maxlength: "64" });
+    const name = field(t("Display name"), "input", { required: true, maxlength: "100" });
+    const password = field(
+      t("Password"),
+      "input",
+      { type: "password", required: true, minlength: "10", autocomplete: "new-password" },
+      t("At least 10 characters.")
+    );
+    const role = choice(
+      t("Role"),
+      [
+        ["operator", t("Operator")],
+        ["admin", t("Admin")]
+      ],
+      "operator"
+    );
+    const rowResult = outcome();
+    function act(user, suffix, method) {
+      rowResult.clear();
+      return callApi(client2, path("/auth/users/", user.uid) + suffix, { method });
+    }
+    function resetPassword(user, label) {
+      act(user, "/password-reset", "POST").then((issued) => {
+        const until = new Date(issued.expires_at).toLocaleTimeString();
+        rowResult.done(
+          t("One-time code for {name}: {code} (until {until}). Give it to them in person.", {
+            ...label,
+            code: issued.code,
+            until
+          })
+        );
+      }, rowResult.fail);
+    }
+    function endSessions(user, label) {
+      act(user, "/sessions/end", "POST").then(
+        (ended) => rowResult.done(t("{name}: {n} sessions ended.", { ...label, n: ended.ended })),
+        rowResult.fail
+      );
+    }
+    function rowOf(user) {
+      const self = me && user.uid === me.uid;
+      const label = { name: user.name || user.username };
+      const toggle = user.disabled ? button(t("Enable"), () => act(user, "/enable", "POST").then(load, rowResult.fail), {
+        "aria-label": t("Enable {name}", label)
+      }) : button(t("Disable"), () => act(user, "/disable", "POST").then(load, rowResult.fail), {
+        "aria-label": t("Disable {name}", label),
+        disabled: self
+      });
+      const remove = button(
+        t("Delete"),
+        () => {
+          if (window.confirm(t("Delete {name}? They leave every channel; their name stays in transcripts.", label)))
+            act(user, "", "DELETE").then(load, rowResult.fail);
+        },
+        { className: "danger", "aria-label": t("Delete {name}", label), disabled: self }
+      );
+      return [
+        user.name,
+        user.username,
+        user.role === "admin" ? t("Admin") : t("Operator"),
+        user.disabled ? t("Disabled") : t("Active"),
+        el2("span", { className: "actions" }, [
+          toggle,
+          button(t("Reset password"), () => resetPassword(user, label), {
+            "aria-label": t("Reset password of {name}", label)
+          }),
+          button(t("End sessions"), () => endSessions(user, label), {
+            "aria-label": t("End sessions of {name}", label),
+            disabled: self
+          }),
+          remove
+        ])
+      ];
+    }
+    function load() {
+      return callApi(client2, "/auth/users?limit=200").then((answer) => {
+        listBox.replaceChildren(
+          table(t("Staff"), [t("Name"), t("Username"), t("Role"), t("State"), ""], answer.users.map(rowOf))
+        );
+      }, result.fail);
+    }
+    function onSubmit(event) {
+      event.preventDefault();
+      const body = {
+        username: username.input.value.trim(),
+        name: name.input.value.trim(),
+        password: password.input.value,
+        role: role.input.value
+      };
+      callApi(client2, "/auth/users", { method: "POST", body }).then(() => {
+        result.done(t("{name} can sign in now. Add them to a channel under Channels.", { name: body.name }));
+        username.input.value = name.input.value = password.input.value = "";
+        load();
+      }, result.fail);
+    }
+    root.replaceChildren(
+      el2("h2", { text: t("Staff") }),
+      listBox,
+      rowResult.node,
+      el2("form", { className: "admin-form", "aria-label": t("New staff account"), onsubmit: onSubmit }, [
+        el2("h3", { text: t("New staff account") }),
+        username.row,
+        name.row,
+        password.row,
+        role.row,
+        result.node,
+        el2("button", { type: "submit", id: "admin-create-user", text: t("Create account") })
+      ])
+    );
+    load();
+  }
+  function auditScreen(root, client2) {
+    const result = outcome();
+    const listBox = el2("div");
+    const target = field(t("Target (an id)"), "input", { maxlength: "200" });
+    const action = field(t("Action (e.g. user.create)"), "input", { maxlength: "64" });
+    function load(event) {
+      if (event) event.preventDefault();
+      const query = new URLSearchParams({ limit: String(AUDIT_PAGE) });
+      if (target.input.value.trim()) query.set("target", target.input.value.trim());
+      if (action.input.value.trim()) query.set("action", action.input.value.trim());
+      Promise.all([callApi(client2, "/auth/audit?" + query), callApi(client2, "/auth/users?limit=200")]).then(
+        ([answer, staff]) => {
+          const names = new Map(staff.users.map((user) => [user.uid, user.name || user.username]));
+          const who = (id) => names.get(id) || id;
+          result.clear();
+          listBox.replaceChildren(
+            answer.entries.length ? table(
+              t("Audit log, newest first"),
+              [t("When"), t("Who"), t("Did"), t("To"), t("Details")],
+              answer.entries.map((entry) => [
+                new Date(entry.at).toLocaleString(),
+                who(entry.actor),
+                entry.action,
+                who(entry.target),
+                JSON.stringify(entry.details)
+              ])
+            ) : el2("p", { className: "empty", text: t("Nothing recorded.") })
+          );
+        },
+        result.fail
+      );
+    }
+    root.replaceChildren(
+      el2("h2", { text: t("Audit log") }),
+      el2("form", { className: "admin-form inline", "aria-label": t("Filter the audit log"), onsubmit: load }, [
+        target.row,
+        action.row,
+        el2("button", { type: "submit", text: t("Filter") })
+      ]),
+      result.node,
+      listBox
+    );
+    load(null);
+  }
+
+  // src/console/admin-bots.js
+  function scriptType(text) {
+    return text.trim().charAt(0) === "{" ? "application/json" : "application/yaml";
+  }
+  function problems(error) {
+    const listed = error && error.problems;
+    return Array.isArray(listed) ? listed.map((problem) => problem.path + ": " + problem.message).join("\n") : "";
+  }
+  function scriptsScreen(root, client2) {
+    const result = outcome();
+    const listBox = el2("div");
+    const upload = field(t("Script file (YAML or JSON)"), "input", {
+      type: "file",
+      accept: ".yaml,.yml,.json,application/json,application/yaml"
+    });
+    const source = field(
+      t("Script"),
+      "textarea",
+      { rows: "12", spellcheck: "false", className: "code" },
+      t("Paste a script, or choose a file above (YAML or JSON, like services/chatbot_engine/scripts/).")
+    );
+    const details = el2("pre", { className: "problems", hidden: true });
+    upload.input.addEventListener("change", () => {
+      const file = upload.input.files && upload.input.files[0];
+      if (file) file.text().then((text) => source.input.value = text);
+    });
+    function send(where, successWords) {
+      details.hidden = true;
+      const text = source.input.value;
+      return callApi(client2, where, { method: "POST", body: text, contentType: scriptType(text) }).then(
+        (answer) => {
+          result.done(successWords(answer));
+          return answer;
+        },
+        (error) => {
+          result.fail(error);
+          details.textContent = problems(error);
+          details.hidden = !details.textContent;
+          throw error;
+        }
+      );
+    }
+    function load() {
+      callApi(client2, "/chatbot/scripts").then((answer) => {
+        listBox.replaceChildren(
+          table(
+            t("Chatbot scripts"),
+            [t("Id"), t("Name"), t("Steps"), ""],
+            answer.scripts.map((script) => [
+              script.id,
+              script.name,
+              String(script.steps),
+              button(t("Open"), () => openScript(script.id), { "aria-label": t("Open {name}", { name: script.name }) })
+            ])
+          )
+        );
+      }, result.fail);
+    }
+    function openScript(id) {
+      callApi(client2, path("/chatbot/scripts/", id)).then((script) => {
+        source.input.value = JSON.stringify(script, null, 2);
+        source.input.focus();
+      }, result.fail);
+    }
+    function onSubmit(event) {
+      event.preventDefault();
+      send(
+        "/chatbot/scripts",
+        (script) => t("Script {id} saved. Choose it for a channel under Channels.", { id: script.id })
+      ).then(load, () => {
+      });
+    }
+    root.replaceChildren(
+      el2("h2", { text: t("Chatbot scripts") }),
+      listBox,
+      el2("form", { className: "admin-form", "aria-label": t("Upload a chatbot script"), onsubmit: onSubmit }, [
+        el2("h3", { text: t("Upload a chatbot script") }),
+        upload.row,
+        source.row,
+        result.node,
+        details,
+        el2("div", { className: "actions" }, [
+          button(t("Check"), () => send("/chatbot/scripts/validate", () => t("The script is valid.")).catch(() => {
+          }), {
+            id: "admin-check-script"
+          }),
+          el2("button", { type: "submit", id: "admin-save-script", text: t("Save script") })
+        ])
+      ])
+    );
+    load();
+  }
+  function integrationsScreen(root) {
+    root.replaceChildren(
+      el2("h2", { text: t("Bots and webhooks") }),
+      el2("p", {
+        className: "placeholder",
+        text: t("Coming with the integrations service: external bots and webhooks will be set up here.")
+      })
+    );
+  }
+
+  // src/console/console-satisfaction.js
+  var WINDOW_DAYS = 30;
+  function csatText(figures) {
+    return figures.count ? figures.csat_percent + "% (" + figures.count + ")" : "—";
+  }
+  function averageText(figures) {
+    return figures.average === null ? "—" : "★ " + figures.average.toFixed(1);
+  }
+  function drawSatisfaction(root, client2, channels) {
+    const result = outcome();
+    root.replaceChildren(
+      el2("p", { className: "hint", text: t("Last {days} days; CSAT: share of 4 and 5 stars.", { days: WINDOW_DAYS }) }),
+      result.node
+    );
+    channels.forEach((channel) => {
+      const box = el2("div", { "data-channel-id": channel.id });
+      root.appendChild(box);
+      callApi(client2, path("/channels/", channel.id, "/ratings") + "?days=" + WINDOW_DAYS).then((ratings) => {
+        const rows = [[t("Whole channel"), csatText(ratings.channel), averageText(ratings.channel)]].concat(
+          ratings.operators.map((op) => [op.name, csatText(op), averageText(op)])
+        );
+        box.replaceChildren(table(channel.name, [t("Who"), t("CSAT (ratings)"), t("Average")], rows));
+      }, result.fail);
+    });
+  }
+  function satisfactionScreen(root, client2) {
+    const body = el2("div");
+    root.replaceChildren(el2("h2", { text: t("Satisfaction") }), body);
+    callApi(client2, "/channels").then(
+      (answer) => drawSatisfaction(body, client2, answer.channels),
+      (error) => {
+        const failed = outcome();
+        body.replaceChildren(failed.node);
+        failed.fail(error);
+      }
+    );
+  }
+
+  // src/console/admin-view.js
+  var SCREENS = [
+    { id: "channels", label: "Channels", draw: (root, ctx) => channelsScreen(root, ctx.client) },
+    { id: "staff", label: "Staff", draw: (root, ctx) => staffScreen(root, ctx.client, ctx.me) },
+    { id: "scripts", label: "Chatbot scripts", draw: (root, ctx) => scriptsScreen(root, ctx.client) },
+    { id: "satisfaction", label: "Satisfaction", draw: (root, ctx) => satisfactionScreen(root, ctx.client) },
+    { id: "audit", label: "Audit log", draw: (root, ctx) => auditScreen(root, ctx.client) },
+    { id: "integrations", label: "Bots and webhooks", draw: (root) => integrationsScreen(root) }
+  ];
+  function adminView(root, ctx) {
+    const panel = el2("section", { id: "admin-panel", role: "tabpanel", tabindex: "-1" });
+    const tabs = SCREENS.map(
+      (screen) => el2("button", {
+        type: "button",
+        role: "tab",
+        id: "admin-tab-" + screen.id,
+        "aria-controls": "admin-panel",
+        text: t(screen.label),
+        onclick: () => open(screen),
+        onkeydown: onTabKey
+      })
+    );
+    function open(screen) {
+      tabs.forEach((tab, index) => {
+        const chosen = SCREENS[index] === screen;
+        tab.setAttribute("aria-selected", String(chosen));
+        tab.tabIndex = chosen ? 0 : -1;
+      });
+      panel.setAttribute("aria-labelledby", "admin-tab-" + screen.id);
+      screen.draw(panel, ctx);
+    }
+    function onTabKey(event) {
+      if (event.key !== "ArrowRight" && event.key !== "ArrowLeft") return;
+      const index = tabs.indexOf(
+        /** @type {any} */
+        event.currentTarget
+      );
+      const next = tabs[(index + (event.key === "ArrowRight" ? 1 : tabs.length - 1)) % tabs.length];
+      next.focus();
+      next.click();
+    }
+    root.replaceChildren(el2("div", { role: "tablist", "aria-label": t("Administration") }, tabs), panel);
+    open(SCREENS[0]);
+  }
 
   // src/console/console-app.js
   var global3 = window;
@@ -1846,9 +2985,9 @@
     if (conversation && pageIsRead()) actions.markSeen(conversation);
   }
   function loginWords(error) {
-    if (error && error.status === 401) return "Wrong username or password.";
-    if (error && error.status === 429) return "Too many attempts. Wait a minute, then try again.";
-    if (error instanceof TypeError) return "Parley cannot be reached. Check your connection and try again.";
+    if (error && error.status === 401) return t("Wrong username or password.");
+    if (error && error.status === 429) return t("Too many attempts. Wait a minute, then try again.");
+    if (error instanceof TypeError) return t("Parley cannot be reached. Check your connection and try again.");
     return plainError(error);
   }
   function showLogin(message) {
@@ -1859,30 +2998,31 @@
   }
   function onLoginSubmit(event) {
     event.preventDefault();
-    var button = byId3("login-submit");
-    button.disabled = true;
+    var button2 = byId3("login-submit");
+    button2.disabled = true;
     byId3("login-error").textContent = "";
     client.loginUser(byId3("login-username").value.trim(), byId3("login-password").value).then(enter, function(error) {
       showLogin(loginWords(error));
     }).finally(function() {
-      button.disabled = false;
+      button2.disabled = false;
       byId3("login-password").value = "";
     });
   }
   function enter(user) {
     if (!STAFF_ROLES[user.role]) {
       client.logout();
-      return showLogin("This account is not an operator's. Sign in with an operator account.");
+      return showLogin(t("This account is not an operator's. Sign in with an operator account."));
     }
     state.me = user;
     byId3("login-view").hidden = true;
     byId3("app-view").hidden = false;
+    byId3("admin-toggle").hidden = user.role !== "admin";
     redraw();
     return client.connect().then(function() {
       return sync.loadAll();
     }).catch(function(error) {
-      if (error && error.code === 4001) return showLogin("Your session has ended. Sign in again.");
-      render.banner("Could not load your conversations: " + plainError(error), "warning");
+      if (error && error.code === 4001) return showLogin(t("Your session has ended. Sign in again."));
+      render.banner(t("Could not load your conversations:") + " " + plainError(error), "warning");
     });
   }
   function signOut() {
@@ -1897,12 +3037,12 @@
       if (everOnline) resynchronise();
       everOnline = true;
     } else if (status === "reconnecting") {
-      render.banner("Connection lost. Reconnecting… Replies you write are sent when it is back.", "warning");
+      render.banner(t("Connection lost. Reconnecting… Replies you write are sent when it is back."), "warning");
     } else if (status === "offline" && detail && detail.loginRequired) {
-      showLogin("Your session has ended. Sign in again.");
+      showLogin(t("Your session has ended. Sign in again."));
     } else if (status === "offline" && detail && detail.code === 4003) {
       render.banner(
-        "This console was disconnected: you signed in on another one. Reload to use this one again.",
+        t("This console was disconnected: you signed in on another one. Reload to use this one again."),
         "warning"
       );
     }
@@ -1911,7 +3051,7 @@
   function resynchronise() {
     actions.flushOutbox();
     sync.loadAll().catch(function(error) {
-      render.banner("Could not refresh: " + plainError(error), "warning");
+      render.banner(t("Could not refresh:") + " " + plainError(error), "warning");
     });
   }
   function onMessage(message) {
@@ -1949,7 +3089,7 @@
     conversation.summary.status = mine ? data.status : "closed";
     if (wasOpen && !conversation.isOpen()) {
       client.untrack(conversation.id);
-      if (!mine) actions.note(conversation, "This conversation is no longer yours.");
+      if (!mine) actions.note(conversation, t("This conversation is no longer yours."));
     }
     redraw();
   }
@@ -1963,7 +3103,7 @@
   function onTyping(data) {
     var conversation = state.conversations.get(data.conversation_id);
     if (!conversation || data.user_id === state.me.uid) return;
-    conversation.setTyping(data.name || "The visitor", data.active, Date.now());
+    conversation.setTyping(data.name || t("The visitor"), data.active, Date.now());
     render.typing(state);
     setTimeout(function() {
       render.typing(state);
@@ -2008,14 +3148,14 @@
       byId3("composer-input").focus();
     });
   }
-  function take(conversationId, button) {
-    button.disabled = true;
+  function take(conversationId, button2) {
+    button2.disabled = true;
     sync.take(conversationId).then(
       function() {
         select(conversationId);
       },
       function(error) {
-        render.banner("Could not accept: " + plainError(error), "warning");
+        render.banner(t("Could not accept:") + " " + plainError(error), "warning");
         sync.queueChanged(findChannelOf(conversationId));
       }
     ).finally(redraw);
@@ -2037,7 +3177,7 @@
     state.availabilityToggles += 1;
     client.request("operator.availability", { available: wanted }).catch(function(error) {
       if (state.available === wanted) state.available = was;
-      render.banner("Could not change your availability: " + plainError(error), "warning");
+      render.banner(t("Could not change your availability:") + " " + plainError(error), "warning");
     }).finally(redraw);
   }
   function onMessagesScroll() {
@@ -2056,8 +3196,39 @@
     var next = event.key === "ArrowDown" ? index + 1 : index - 1;
     select(ids[(next + ids.length) % ids.length]);
   }
+  function toggleAdmin() {
+    var button2 = byId3("admin-toggle");
+    var showAdmin = button2.getAttribute("aria-pressed") !== "true";
+    button2.setAttribute("aria-pressed", String(showAdmin));
+    byId3("app-view").classList.toggle("admin-mode", showAdmin);
+    byId3("sidebar").hidden = showAdmin;
+    byId3("conversation-view").hidden = showAdmin;
+    byId3("admin-view").hidden = !showAdmin;
+    if (showAdmin) adminView(byId3("admin-view"), { client, me: state.me });
+    else byId3("admin-view").replaceChildren();
+  }
+  function toggleDetails() {
+    var button2 = byId3("details-button");
+    var shown = button2.getAttribute("aria-expanded") !== "true";
+    button2.setAttribute("aria-expanded", String(shown));
+    byId3("visitor-details").hidden = !shown;
+  }
+  function onLocaleChange(event) {
+    chooseLocale(event.target.value);
+    global3.location.reload();
+  }
   function wire2() {
     byId3("login-form").addEventListener("submit", onLoginSubmit);
+    byId3("admin-toggle").addEventListener("click", toggleAdmin);
+    byId3("details-button").addEventListener("click", toggleDetails);
+    byId3("closed-filter").addEventListener("input", redraw);
+    byId3("satisfaction-section").addEventListener("toggle", function(event) {
+      if (event.target.open) drawSatisfaction(byId3("satisfaction"), client, Array.from(state.channels.values()));
+    });
+    ["locale", "login-locale"].forEach(function(id) {
+      byId3(id).value = locale();
+      byId3(id).addEventListener("change", onLocaleChange);
+    });
     byId3("logout").addEventListener("click", signOut);
     byId3("availability").addEventListener("change", toggleAvailability);
     byId3("messages").addEventListener("scroll", onMessagesScroll);
@@ -2090,6 +3261,7 @@
     });
   }
   function start() {
+    startLocale();
     wire2();
     listen();
     if (client.restoreSession()) enter(client.user);

@@ -90,7 +90,14 @@ def message_created(doc: dict[str, Any], message: Message) -> OutboundEvent:
         doc,
         "message.created",
         str(message.seq),
-        {"message": message.model_dump(mode="json")},
+        {
+            # The fields a receiver reads first, flat (docs/webhooks.md's example), then the whole message.
+            "seq": message.seq,
+            "sender_id": message.author_id,
+            "sender_role": message.author_role,
+            "text": message.body if isinstance(message.body, str) else "",
+            "message": message.model_dump(mode="json"),
+        },
         bot_id=bot_id,
         occurred_at=message.created_at,
     )

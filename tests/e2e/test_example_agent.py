@@ -1,0 +1,137 @@
+"""The example agent (examples/agent) as a real bot process over HTTP, with the whole fleet: the
+conversation side publishes the events, the integrations service signs and delivers them, the
+agent answers through the bot API, and the visitor sees it on the gateway (docs/bots.md).
+
+test_webhooks.py drives the integrations service against a stand-in chat_session and
+test_agents.py drives chat_session through the bus commands; this is the one path through both."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from pymongo import AsyncMongoClient
+
+from parley_fleet import free_port
+from tests.conftest import MONGO_URL
+from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, of_type, world_fixture
+from tests.kit.fleet import ARTIFACTS
+from tests.kit.waiting import eventually
+
+world = world_fixture(
+    "example-agent",
+    {
+        # The agent listens on http://127.0.0.1, which production refuses (docs/webhooks.md).
+        "PARLEY_INTEGRATIONS_ALLOW_INSECURE_URLS": "true",
+        "PARLEY_INTEGRATIONS_ALLOWED_HOSTS": '["127.0.0.1"]',
+        "PARLEY_INTEGRATIONS_POLL_SECONDS": "0.1",
+    },
+)
+
+
+class RunningAgent:
+    def __init__(self, bot_id: str, channel_id: str, port: int) -> None:
+        self.bot_id = bot_id
+        self.channel_id = channel_id
+        self.port = port
+
+
+@pytest.fixture(scope="module")
+async def agent(world: ChatWorld) -> AsyncIterator[RunningAgent]:
+    """The example agent registered for a new channel (whose operator is online) and running."""
+    operator = await world.operator("Olga")
+    channel_id = await world.channel([operator], name="Plants")
+    port = free_port()
+    spec = {"name": "Example", "webhook_url": f"http://127.0.0.1:{port}/parley", "channel_ids": [channel_id]}
+    headers = {"Authorization": f"Bearer {world.admin_token}"}
+    async with world.session.post(
+        f"{world.fleet.url('integrations')}/integrations/bots", json=spec, headers=headers
+    ) as response:
+        bot = await response.json()
+        assert response.status == 201, bot
+    env = {
+        **os.environ,
+        "AGENT_SECRET": bot["secret"],
+        "AGENT_PORT": str(port),
+        "AGENT_WORD_SECONDS": "0",
+        "PARLEY_BOT_API": world.fleet.url("integrations"),
+    }
+    log = (ARTIFACTS / f"example-agent-e2e-{port}.log").open("ab")
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "examples.agent", env=env, stdout=log, stderr=log
+    )
+    try:
+
+        async def listening() -> bool:
+            try:
+                async with world.session.get(f"http://127.0.0.1:{port}/healthz") as answer:
+                    return answer.status == 200
+            except aiohttp.ClientError:
+                return False
+
+        await eventually(listening, what="the example agent listening")
+        async with AsyncMongoClient(MONGO_URL) as mongo:
+            channels = mongo[world.infra.mongo_db]["channels"]
+
+            async def served() -> bool:
+                found = await channels.find_one({"_id": channel_id})
+                return bool(found and (found.get("agent") or {}).get("bot_id") == bot["id"])
+
+            await eventually(served, what="chat_session knowing the channel's bot (BotChanged)")
+        yield RunningAgent(bot["id"], channel_id, port)
+    finally:
+        process.terminate()
+        await process.wait()
+        log.close()
+
+
+def _text(frame: dict) -> str:
+    body = frame["data"]["message"]["body"]
+    return body if isinstance(body, str) else str(body.get("text", ""))
+
+
+async def test_the_agent_greets_streams_its_answer_and_hands_off_to_the_operator(
+    world: ChatWorld, agent: RunningAgent
+) -> None:
+    visitor = await world.visitor()
+    conversation_id = await world.start_conversation(visitor, agent.channel_id, "hello")
+    member = f"agent_{agent.bot_id}"
+
+    def from_agent(frame: dict) -> bool:
+        return of_type("message.new", conversation_id=conversation_id)(frame) and (
+            frame["data"]["message"]["author_id"] == member
+        )
+
+    greeting = await visitor.ws.wait_for(
+        lambda f: from_agent(f) and _text(f) == "Hello! Ask me anything.", WAIT_SECONDS
+    )
+    assert greeting["data"]["message"]["author_role"] == "bot"
+    # The answer to "hello", streamed: deltas in order, then one stored message replacing the draft.
+    answer = await visitor.ws.wait_for(
+        lambda f: from_agent(f) and _text(f).startswith("You wrote: hello."), WAIT_SECONDS
+    )
+    draft_id = answer["data"]["message"]["client_msg_id"]
+    assert draft_id and draft_id.startswith("draft:")
+    deltas = [f["data"] for f in visitor.ws.of_type("message.delta") if f["data"].get("draft_id") == draft_id]
+    assert deltas, "the answer was streamed before it was stored"
+    assert [d["offset"] for d in deltas] == sorted(d["offset"] for d in deltas), "deltas in order"
+    streamed = "".join(d["text"] for d in deltas)
+    assert _text(answer).startswith(streamed), "the deltas are the start of the stored text, in order"
+    answers = [
+        f
+        for f in visitor.ws.of_type("message.new")
+        if from_agent(f) and f["data"]["message"]["client_msg_id"] == draft_id
+    ]
+    assert len(answers) == 1, "one stored message per streamed answer"
+
+    # Asking for a person: the agent hands off, routing assigns the channel's operator.
+    sent = await world.send(visitor, conversation_id, "I want to talk to a person please")
+    assert sent["type"] == "message.accepted", sent
+    handed = await world.until(
+        conversation_id, lambda doc: doc.get("controller") == "human", "the operator holding the conversation"
+    )
+    assert handed["operator_id"]

@@ -8,6 +8,7 @@ test-artifacts/browser/<test>/."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import uuid
 
@@ -61,7 +62,7 @@ async def test_an_admin_sets_up_operator_script_and_channel_and_a_visitor_chats_
 
     # Staff: a new operator.
     await open_tab(admin, "Staff")
-    nora = Staff(f"nora-{uuid.uuid4().hex[:6]}", "nora-password-1", "", "Nora")
+    nora = Staff(uid="", username=f"nora-{uuid.uuid4().hex[:6]}", password="nora-password-1", name="Nora")
     form = admin.get_by_role("form", name="New staff account")
     await form.get_by_label("Username").fill(nora.username)
     await form.get_by_label("Display name").fill(nora.name)
@@ -141,7 +142,7 @@ async def test_an_admin_sets_up_operator_script_and_channel_and_a_visitor_chats_
 
     # A visitor chats through what the admin made: Dot greets, hands over, Nora answers.
     staffed = await world.call("GET", f"/channels/{channel_id}/operators")
-    nora.uid = next(op["user_id"] for op in staffed["operators"] if op["name"] == "Nora")
+    nora = dataclasses.replace(nora, uid=next(op["user_id"] for op in staffed["operators"] if op["name"] == "Nora"))
     console = await new_page("operator", **DESKTOP)
     await sign_in(console, demo.console_url, nora)
     visitor = await new_page("visitor", **PHONE)

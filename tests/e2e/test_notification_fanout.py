@@ -146,7 +146,9 @@ async def test_one_delivery_per_node_holding_recipients_and_none_elsewhere(
         before = await deliveries(gateways, "message.new")
 
         conversation = f"c_{uuid.uuid4().hex[:8]}"
-        await announcer.message(message(conversation, vera.uid), [vera.uid, otto.uid])
+        members = [vera.uid, otto.uid]
+        doc = {"_id": conversation, "channel_id": "ch_fanout", "visitor_id": vera.uid, "status": "open"}
+        await announcer.message(message(conversation, vera.uid), members, doc={**doc, "member_ids": members})
         await vera.got("message.new", conversation_id=conversation)
         await otto.got("message.new", conversation_id=conversation)
         await asyncio.sleep(QUIET_SECONDS)
@@ -171,6 +173,7 @@ async def test_conversation_events_become_frames_for_their_members(
         doc = {
             "_id": conversation,
             "channel_id": "ch",
+            "visitor_id": vera.uid,
             "status": "open",
             "member_ids": members,
             "operator_id": otto.uid,
@@ -220,7 +223,8 @@ async def test_presence_changes_reach_conversation_partners_only(
         members = [vera.uid, otto.uid]
         # The bus event gives notification the memberships; the frame shows it was published.
         await announcer.updated(
-            {"_id": conversation, "channel_id": "ch", "status": "open", "member_ids": members}, "opened"
+            {"_id": conversation, "channel_id": "ch", "visitor_id": vera.uid, "status": "open", "member_ids": members},
+            "opened",
         )
         await vera.got("conversation.updated", conversation_id=conversation)
         await memberships_known(cache, fleet, conversation)

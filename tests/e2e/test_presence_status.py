@@ -170,7 +170,7 @@ async def test_users_of_a_killed_gateway_go_offline_within_the_ttl(fleet: Fleet,
 
 
 async def test_presence_comes_back_from_the_next_heartbeat_batch_after_redis_lost_its_data(
-    fleet: Fleet, probe: Probe, infra: Infra
+    fleet: Fleet, probe: Probe
 ) -> None:
     async with aiohttp.ClientSession() as session:
         users = [await visitor(session, fleet) for _ in range(3)]
@@ -182,7 +182,7 @@ async def test_presence_comes_back_from_the_next_heartbeat_batch_after_redis_los
         client = redis.Redis.from_url(REDIS_URL)
         try:
             deleted = await client.delete(
-                *[key async for key in client.scan_iter(match=f"{infra.redis_prefix}presence:*")]
+                *[key async for key in client.scan_iter(match=f"{fleet.env['PARLEY_REDIS_KEY_PREFIX']}*")]
             )
         finally:
             await client.aclose()

@@ -137,7 +137,16 @@ def message(conversation_id: str, seq: int, body: str = "") -> Message:
 
 async def posted(chat: Announcer, conversation_id: str, seq: int, members: list[str], body: str = "") -> None:
     """What chat_session publishes when Olivia (an operator) posts to the conversation."""
-    await chat.message(message(conversation_id, seq, body), ["u_olivia", *members])
+    member_ids = ["u_olivia", *members]
+    conversation = {
+        "_id": conversation_id,
+        "channel_id": "ch_push",
+        "visitor_id": members[0] if members else "",
+        "status": "open",
+        "operator_id": "u_olivia",
+        "member_ids": member_ids,
+    }
+    await chat.message(message(conversation_id, seq, body), member_ids, doc=conversation)
 
 
 async def test_public_key_and_subscription_api(

@@ -294,5 +294,5 @@ async def test_rating_starts_empty_lights_on_hover_sends_with_the_comment_and_th
     await expect(rating).to_contain_text("3/5", timeout=UI_TIMEOUT_MS)
     await expect(rating).to_contain_text("Quick, but I had to wait.")
     # A closed conversation is listed under Closed (folded), with its rating.
-    await expect(console.locator("#closed-list .rating-tag")).to_have_text("★3")
+    await expect(console.locator("#closed-list .rating-tag")).to_have_text("★3", timeout=UI_TIMEOUT_MS)
     await shot(console, "3-console-rating")

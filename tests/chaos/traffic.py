@@ -116,7 +116,18 @@ async def open_conversations(
     channel = await _post(
         http,
         f"{fleet.url('chat_session')}/channels",
-        {"name": "Chaos", "welcome": "Hello", "operator_ids": [member.user_id for member in operators]},
+        {
+            "name": "Chaos",
+            "welcome": "Hello",
+            "operator_ids": [member.user_id for member in operators],
+            # The ledger expects each conversation's members to stay put for the whole run: an
+            # operator replaced for not answering within the response target (2 min by default,
+            # reached when a loaded run stretches the quiet spells) stops being a member, and
+            # what was sent to them meanwhile would count as lost. CI run 2 of this merge: 11
+            # such reassignments, and the qcut30, kcs and kbot rows "lost" their messages.
+            "response_target_seconds": 86_400,
+            "inactivity_timeout_minutes": 0,
+        },
         admin_token,
     )
     await asyncio.sleep(1.0)  # presence learns of the operators' connections from bus events

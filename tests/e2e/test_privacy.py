@@ -61,7 +61,12 @@ async def request_state(world: ChatWorld, request_id: str) -> dict[str, Any]:
     return body
 
 
-async def until_finished(world: ChatWorld, request_id: str, timeout: float = WAIT_SECONDS) -> dict[str, Any]:
+# An erase part that answers after the coordinator's 2 s (set below, so a part that is away is
+# retried quickly) is asked again: on a loaded CI machine chat_session's part took 37 s that way.
+ERASE_WAIT_SECONDS = 60.0
+
+
+async def until_finished(world: ChatWorld, request_id: str, timeout: float = ERASE_WAIT_SECONDS) -> dict[str, Any]:
     async def finished() -> dict[str, Any] | None:
         body = await request_state(world, request_id)
         return body if body["status"] != "pending" else None

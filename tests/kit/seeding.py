@@ -11,6 +11,7 @@ from typing import Any
 import aiohttp
 
 from parley_fleet import Fleet
+from tests.e2e.client import login
 from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME
 
 STAFF_PASSWORD = "operator-password-1"
@@ -38,11 +39,8 @@ class Seeder:
     @classmethod
     async def signed_in(cls, session: aiohttp.ClientSession, fleet: Fleet) -> Seeder:
         """The seeder of ``fleet``, its admin signed in on ``session``."""
-        body = {"username": ADMIN_USERNAME, "password": ADMIN_PASSWORD}
-        async with session.post(f"{fleet.url('auth')}/auth/login", json=body) as response:
-            answer = await response.json()
-            assert response.status == 200, answer
-        return cls(session, fleet, answer["token"])
+        admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
+        return cls(session, fleet, admin["token"])
 
     async def staff(
         self, role: str = "operator", name: str = "Olivia Operator", *, password: str = STAFF_PASSWORD

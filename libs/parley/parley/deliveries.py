@@ -218,6 +218,7 @@ class StateFrame:
 async def current_states(client: redis.Redis, prefix: str, conversation_ids: list[str]) -> dict[str, list[StateFrame]]:
     """The recorded state frames of these conversations (one pipelined round trip per batch)."""
     found: dict[str, list[StateFrame]] = {}
+    now = time.time()
     for start in range(0, len(conversation_ids), NEWEST_BATCH):
         batch = conversation_ids[start : start + NEWEST_BATCH]
         with timed("redis", "delivery_states"):
@@ -229,9 +230,7 @@ async def current_states(client: redis.Redis, prefix: str, conversation_ids: lis
             frames = []
             for frame_type, raw in sorted(fields.items()):
                 recorded = orjson.loads(raw)
-                payload = _aged(
-                    str(frame_type), str(recorded["payload"]), time.time() - recorded.get("at", time.time())
-                )
+                payload = _aged(str(frame_type), str(recorded["payload"]), now - recorded.get("at", now))
                 frames.append(StateFrame(str(frame_type), list(recorded["users"]), payload))
             if frames:
                 found[conversation_id] = frames

@@ -39,7 +39,10 @@ def main(arguments: list[str]) -> int:
     running: dict[str, tuple[subprocess.Popen[bytes], Path]] = {}
     for name, paths in GROUPS.items():
         log = LOGS / f"{name}.log"
-        command = [sys.executable, "-m", "pytest", *paths, "--durations=15", *arguments]
+        # The JUnit report keeps every test's time, so a slow module can be found after a CI run
+        # (python -m tests.tier_times prints the slowest modules of each group).
+        report = f"--junitxml={LOGS / name}.xml"
+        command = [sys.executable, "-m", "pytest", *paths, "--durations=15", report, *arguments]
         print(f"tiers: {name}: {' '.join(command[1:])} (log: {log.relative_to(ROOT)})", flush=True)
         with log.open("wb") as output:
             running[name] = (subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT), log)

@@ -39,16 +39,16 @@ from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.integrations import BotChanged, OutboundEvent
 from parley.contracts.messages import Message
 from parley.settings import ServiceSettings
-from parley_fleet import SERVICES, Fleet, free_port
+from parley_fleet import Fleet, free_port
 from parley_integrations import signing
 from parley_integrations.api import ENDPOINTS
 from parley_integrations.outbox import delivery_id
 from parley_integrations.reply_tokens import ReplyTokens
 from tests.conftest import Infra
 from tests.e2e.client import login
-from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME, ARTIFACTS
 from tests.e2e.presence_harness import Probe
 from tests.e2e.webhook_receiver import Receiver
+from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME, ARTIFACTS, fleet_for
 from tests.kit.waiting import eventually
 
 MAX_ATTEMPTS = 4
@@ -120,32 +120,17 @@ class World:
 
 @pytest.fixture(scope="module")
 async def world(infra: Infra) -> AsyncIterator[World]:
-    env = {
-        **infra.env(),
-        "PARLEY_NODE_ID_PREFIX": f"e2e-{infra.run_id}",
-        "PARLEY_AUTH_ADMIN_USERNAME": ADMIN_USERNAME,
-        "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN_PASSWORD,
-        **SETTINGS,
-    }
-    fleet = Fleet(
-        env=env,
-        log_dir=ARTIFACTS / f"fleet-{infra.run_id}-webhooks-{uuid.uuid4().hex[:4]}",
-        ports={name: free_port() for name in SERVICES},
-    )
-    for name in RUNNING:
-        await fleet.services[name].start()
-    session = aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30))
-    probe = Probe(fleet, BotChanged, BotFailed)
-    try:
-        await fleet.wait_ready(names=RUNNING)
+    async with (
+        fleet_for(infra, "webhooks", services=RUNNING, **SETTINGS) as fleet,
+        aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30)) as session,
+    ):
+        probe = Probe(fleet, BotChanged, BotFailed)
         await probe.start()
-        admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
-        yield World(fleet, session, admin["token"], probe)
-    finally:
-        await probe.close()
-        await session.close()
-        codes = await fleet.stop()
-    assert all(codes[name] == 0 for name in RUNNING), f"services did not stop cleanly: {codes}"
+        try:
+            admin = await login(session, fleet.url("auth"), username=ADMIN_USERNAME, password=ADMIN_PASSWORD)
+            yield World(fleet, session, admin["token"], probe)
+        finally:
+            await probe.close()
 
 
 @pytest.fixture

@@ -22,7 +22,6 @@ from pymongo import AsyncMongoClient
 
 from parley_chat_session.files.signing import LinkGrant, LinkSigner
 from parley_fleet.edge import Edge
-from tests.conftest import MONGO_URL
 from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, send_files, upload, world_fixture
 from tests.kit.waiting import eventually
 
@@ -242,7 +241,9 @@ async def test_an_unsent_upload_is_deleted(world: ChatWorld) -> None:
     await eventually(gone, what="the unsent upload deleted")
 
 
-async def test_an_upload_cut_short_leaves_nothing_and_is_counted(world: ChatWorld) -> None:
+async def test_an_upload_cut_short_leaves_nothing_and_is_counted(
+    world: ChatWorld, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
     visitor = await world.visitor()
     opened = await visitor.ws.request("session.open", {"channel_id": await world.channel([])}, timeout=WAIT_SECONDS)
     conversation_id = opened["data"]["conversation_id"]
@@ -262,11 +263,7 @@ async def test_an_upload_cut_short_leaves_nothing_and_is_counted(world: ChatWorl
             return 'parley_file_uploads_total{outcome="aborted"}' in await response.text()
 
     await eventually(counted, what="the cut upload counted as aborted")
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGO_URL)
-    try:
-        left = await mongo[world.infra.mongo_db]["uploads"].count_documents({"conversation_id": conversation_id})
-    finally:
-        await mongo.close()
+    left = await mongo[world.infra.mongo_db]["uploads"].count_documents({"conversation_id": conversation_id})
     assert left == 0
     # The service is fine: the same visitor uploads again at once.
     assert (await upload(world, visitor.token, conversation_id, "ok.pdf", PDF))["status"] == "clean"
@@ -301,7 +298,9 @@ def _rss_bytes(pid: int) -> int:
     raise AssertionError("no VmRSS")
 
 
-async def test_a_large_upload_streams_through_without_being_held_in_memory(world: ChatWorld) -> None:
+async def test_a_large_upload_streams_through_without_being_held_in_memory(
+    world: ChatWorld, mongo: AsyncMongoClient[dict[str, Any]]
+) -> None:
     operator = await world.operator("Stella")
     limit = {"max_bytes": 100 * MB, "allowed_types": ["application/octet-stream"]}
     channel_id = await world.channel([operator], files=limit)
@@ -322,11 +321,7 @@ async def test_a_large_upload_streams_through_without_being_held_in_memory(world
     # The 48 MB leave the run's database at once: FerretDB (local runs) scans a collection for
     # GridFS's files_id lookups, so every later upload in this test process took 4-8 s instead of
     # 35 ms while they stayed (CI: the upload fuzz took 117-251 s, the erase tests 40-60 s).
-    mongo: AsyncMongoClient[dict[str, Any]] = AsyncMongoClient(MONGO_URL)
-    try:
-        bucket = AsyncGridFSBucket(mongo[world.infra.mongo_db], bucket_name="attachments")
-        await bucket.delete(stored["file"]["file_id"])
-    finally:
-        await mongo.close()
+    bucket = AsyncGridFSBucket(mongo[world.infra.mongo_db], bucket_name="attachments")
+    await bucket.delete(stored["file"]["file_id"])
     assert stored["file"]["size"] == size
     assert grew < 16 * MB, f"chat_session's RSS grew {grew / MB:.1f} MB over a {size / MB:.0f} MB upload"

@@ -61,7 +61,7 @@ async def request_state(world: ChatWorld, request_id: str) -> dict[str, Any]:
     return body
 
 
-# An erase part that answers after the coordinator's 2 s (set below, so a part that is away is
+# An erase part that answers after the coordinator's 2 s (set above, so a part that is away is
 # retried quickly) is asked again: on a loaded CI machine chat_session's part took 37 s that way.
 ERASE_WAIT_SECONDS = 60.0
 

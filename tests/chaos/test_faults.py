@@ -12,8 +12,10 @@ import pytest
 from tests.chaos.dead_letters import dead_letters
 from tests.chaos.diagnosis import explain_missing
 from tests.chaos.faults import SCENARIOS, Scenario
+from tests.chaos.parking import DRAINED_WITHIN_SECONDS, parked
 from tests.chaos.phases import ChaosRun, run_phase
 from tests.chaos.table import TABLE
+from tests.kit.waiting import eventually
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.key for scenario in SCENARIOS])
@@ -29,6 +31,20 @@ async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:
     )
     if chaos.traffic.refusals:
         notes.append(f"sends refused (not retried): {dict(chaos.traffic.refusals)}")
+    if chaos.traffic.retried:
+        notes.append(f"sends refused and retried with the same client_msg_id: {dict(chaos.traffic.retried)}")
+    parked_most, chaos.parked_most = chaos.parked_most, {}
+    if parked_most:
+        notes.append(f"most parked at once during the fault: {parked_most}")
+    # Work parked while a dependency was away comes back and is done by itself: nothing stays parked.
+    try:
+        await eventually(
+            lambda: _nothing_parked(chaos), timeout=DRAINED_WITHIN_SECONDS, what="the parking queues empty"
+        )
+        still_parked: dict[str, int] = {}
+    except AssertionError:
+        still_parked = dict(await parked(chaos.brokers.management_url))
+        notes.append(f"still parked {DRAINED_WITHIN_SECONDS:g} s after the phase: {still_parked}")
     explanation = [] if row.clean else await explain_missing(chaos)
     notes += explanation
     TABLE.add(row, result.restarts, new_dead, notes)
@@ -38,3 +54,10 @@ async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:
     assert dict(result.restarts) == expected_restarts, f"supervisor restarts: {dict(result.restarts)}"
     assert row.acknowledged > 0, "no message was acknowledged: the traffic did not flow"
     assert row.clean, "\n".join([*explanation, *row.problems[:20]])
+    assert still_parked == {}, still_parked
+    if scenario.parks:  # the dependency outlasted the retries: its work waited (parked), none was given up on
+        assert new_dead == 0, dict(result.dead_lettered)
+
+
+async def _nothing_parked(chaos: ChaosRun) -> bool:
+    return not await parked(chaos.brokers.amqp_url, chaos.brokers.management_url)

@@ -365,6 +365,7 @@ async def test_durable_queues_are_quorum_queues_and_a_node_s_own_stay_classic(in
     declared = await queues(MANAGEMENT_URL, infra.vhost)
     durable = [topology.commands_queue("svc"), topology.events_queue("svc"), topology.DEAD_LETTERS_QUEUE]
     durable += [topology.delay_queue(milliseconds) for milliseconds in topology.delay_milliseconds()]
+    durable += [topology.parked_queue(work) for work in durable[:2]]
     assert {name: declared[name]["type"] for name in durable} == dict.fromkeys(durable, "quorum")
     for work in durable[:2]:  # the broker's budget of returns agrees with the consumer's 6 attempts
         assert declared[work]["arguments"]["x-delivery-limit"] == 5, declared[work]["arguments"]

@@ -33,7 +33,9 @@ async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:
     if chaos.traffic.refusals:
         notes.append(f"sends refused (not retried): {dict(chaos.traffic.refusals)}")
     if chaos.traffic.retried:
-        notes.append(f"sends refused and retried with the same client_msg_id: {dict(chaos.traffic.retried)}")
+        notes.append(
+            f"sends retried with the same client_msg_id (refusal code, or no answer): {dict(chaos.traffic.retried)}"
+        )
     parked_most, chaos.parked_most = chaos.parked_most, {}
     if parked_most:
         notes.append(f"most parked at once during the fault: {parked_most}")

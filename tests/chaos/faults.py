@@ -7,15 +7,21 @@ import asyncio
 import os
 import signal
 import time
+from collections import Counter
 from dataclasses import dataclass
 
 import redis.asyncio as redis
 
+from tests.chaos.parking import parked
 from tests.chaos.phases import ChaosRun, Fault
 
 # How long a broker stays away, and a proxy fault lasts: longer than a bus reconnect interval
 # (1 s) and a request timeout's share, shorter than a client's patience.
 OUTAGE_SECONDS = 4.0
+# An outage longer than the bus's retry budget (~28 s, topology.RETRY_BACKOFF_SECONDS): the work
+# it holds up is parked, and comes back by itself once the dependency does.
+LONG_OUTAGE_SECONDS = 60.0
+PARKED_POLL_SECONDS = 1.0
 LATENCY_SECONDS = 8.0
 # The second gateway reaches RabbitMQ and Redis (its delivery transport) through proxies of its
 # own, so its links alone can be cut while the rest of the fleet (and its other gateway) keeps theirs.
@@ -30,6 +36,7 @@ class Scenario:
     name: str  # the table's "fault" column
     fault: Fault
     killed: str | None = None  # the service the supervisor must restart, once
+    parks: bool = False  # outlasts the retry budget: work must be parked, none dead-lettered
 
 
 async def nothing(run: ChaosRun) -> None:
@@ -72,6 +79,20 @@ async def stop_mongo(run: ChaosRun) -> None:
         await asyncio.sleep(OUTAGE_SECONDS)
     finally:
         await run.brokers.up()
+
+
+async def stop_mongo_long(run: ChaosRun) -> None:
+    most: Counter[str] = Counter()
+    try:
+        await run.brokers.stop_mongo()
+        back_at = time.monotonic() + LONG_OUTAGE_SECONDS
+        # Evidence the row exercised parking, not only the retries: the most that waited at once.
+        while time.monotonic() < back_at:
+            most |= await parked(run.brokers.amqp_url, run.brokers.management_url)
+            await asyncio.sleep(min(PARKED_POLL_SECONDS, max(0.0, back_at - time.monotonic())))
+    finally:
+        await run.brokers.up()
+        run.parked_most = dict(most)
 
 
 async def flush_redis(run: ChaosRun) -> None:
@@ -122,6 +143,7 @@ SCENARIOS = [
     Scenario("kgw", "kill -9 a gateway", kill("gateway"), killed="gateway"),
     Scenario("redis", "Redis stopped (4 s)", stop_redis),
     Scenario("mongo", "MongoDB-wire server stopped (4 s)", stop_mongo),
+    Scenario("mongo60", "MongoDB-wire server stopped (60 s)", stop_mongo_long, parks=True),
     Scenario("rflush", "Redis flushed (FLUSHALL)", flush_redis),
     Scenario("lat", "proxy: latency 200±100 ms to all brokers (8 s)", latency(*PROXIES, milliseconds=200, jitter=100)),
     Scenario("camqp", "proxy: RabbitMQ connections cut (4 s)", cut("amqp", GATEWAY_AMQP)),

@@ -43,6 +43,7 @@ class ChaosRun:
     mongo_db: str
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    parked_most: dict[str, int] = field(default_factory=dict)  # the last fault's most parked at once, by queue
 
 
 @dataclass

@@ -12,8 +12,11 @@ import pytest
 from tests.chaos.dead_letters import dead_letters
 from tests.chaos.diagnosis import explain_missing
 from tests.chaos.faults import SCENARIOS, Scenario
-from tests.chaos.phases import ChaosRun, run_phase
+from tests.chaos.ledger import check
+from tests.chaos.parking import DRAINED_WITHIN_SECONDS, parked
+from tests.chaos.phases import ChaosRun, run_phase, stored_messages
 from tests.chaos.table import TABLE
+from tests.kit.waiting import eventually
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=[scenario.key for scenario in SCENARIOS])
@@ -29,6 +32,26 @@ async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:
     )
     if chaos.traffic.refusals:
         notes.append(f"sends refused (not retried): {dict(chaos.traffic.refusals)}")
+    if chaos.traffic.retried:
+        notes.append(
+            f"sends retried with the same client_msg_id (refusal code, or no answer): {dict(chaos.traffic.retried)}"
+        )
+    parked_most, chaos.parked_most = chaos.parked_most, {}
+    if parked_most:
+        notes.append(f"most parked at once during the fault: {parked_most}")
+    # Work parked while a dependency was away comes back and is done by itself: nothing stays parked.
+    try:
+        await eventually(
+            lambda: _nothing_parked(chaos), timeout=DRAINED_WITHIN_SECONDS, what="the parking queues empty"
+        )
+        still_parked: dict[str, int] = {}
+    except AssertionError:
+        still_parked = dict(await parked(chaos.brokers.amqp_url, chaos.brokers.management_url))
+        notes.append(f"still parked {DRAINED_WITHIN_SECONDS:g} s after the phase: {still_parked}")
+    if parked_most:  # parked copies may have run after the phase's checks: look again once all are done
+        stored, members = await stored_messages(chaos)
+        row = check(scenario.name, chaos.ledger, stored, members)
+        new_dead = sum((await dead_letters(chaos.brokers.management_url)).values()) - dead_before
     explanation = [] if row.clean else await explain_missing(chaos)
     notes += explanation
     TABLE.add(row, result.restarts, new_dead, notes)
@@ -38,3 +61,10 @@ async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:
     assert dict(result.restarts) == expected_restarts, f"supervisor restarts: {dict(result.restarts)}"
     assert row.acknowledged > 0, "no message was acknowledged: the traffic did not flow"
     assert row.clean, "\n".join([*explanation, *row.problems[:20]])
+    assert still_parked == {}, still_parked
+    if scenario.parks:  # the dependency outlasted the retries: its work waited (parked), none was given up on
+        assert new_dead == 0, dict(result.dead_lettered)
+
+
+async def _nothing_parked(chaos: ChaosRun) -> bool:
+    return not await parked(chaos.brokers.amqp_url, chaos.brokers.management_url)

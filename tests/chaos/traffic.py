@@ -38,6 +38,8 @@ class Traffic:
         self.ledger = ledger
         self.conversations: list[Conversation] = []
         self.refusals: Counter[int] = Counter()  # error codes that ended a send
+        # Sends retried with the same client_msg_id: by the refusal's code, or "no answer" (timeout, drop).
+        self.retried: Counter[int | str] = Counter()
         self.phase = "setup"
         self._key = "setup"
         self._running = False
@@ -47,6 +49,7 @@ class Traffic:
     def start(self, phase: str, key: str) -> None:
         """Send in every conversation, client_msg_ids prefixed with ``key``, until :meth:`stop`."""
         self.phase, self._key, self._running = phase, key, True
+        self.retried.clear()
         self._senders = [
             asyncio.create_task(self._sender(conversation, member))
             for conversation in self.conversations
@@ -79,6 +82,7 @@ class Traffic:
             try:
                 answer = await member.request("message.send", body, timeout=ANSWER_TIMEOUT_SECONDS)
             except (ConnectionError, TimeoutError):
+                self.retried["no answer"] += 1
                 await asyncio.sleep(RETRY_PAUSE_SECONDS)
                 continue
             if answer["type"] == "message.accepted":
@@ -88,6 +92,7 @@ class Traffic:
             if code not in RETRYABLE:
                 self.refusals[code] += 1
                 return
+            self.retried[code] += 1
             await asyncio.sleep(RETRY_PAUSE_SECONDS)
 
 

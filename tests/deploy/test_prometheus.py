@@ -51,6 +51,8 @@ COUNTERS = {
 }
 GAUGES = {
     "parley_bus_connected",
+    "parley_bus_parked",
+    "parley_bus_parked_oldest_age_seconds",
     "parley_dependency_up",
     "parley_ready",
     "parley_gateway_connections",

@@ -9,6 +9,8 @@ from datetime import UTC, datetime
 
 import aio_pika
 import pytest
+from prometheus_client import REGISTRY
+from pymongo.errors import ServerSelectionTimeoutError
 
 from parley.bus import Bus, topology
 from parley.bus.queues import QueueMismatch
@@ -363,6 +365,7 @@ async def test_durable_queues_are_quorum_queues_and_a_node_s_own_stay_classic(in
     declared = await queues(MANAGEMENT_URL, infra.vhost)
     durable = [topology.commands_queue("svc"), topology.events_queue("svc"), topology.DEAD_LETTERS_QUEUE]
     durable += [topology.delay_queue(milliseconds) for milliseconds in topology.delay_milliseconds()]
+    durable += [topology.parked_queue(work) for work in durable[:2]]
     assert {name: declared[name]["type"] for name in durable} == dict.fromkeys(durable, "quorum")
     for work in durable[:2]:  # the broker's budget of returns agrees with the consumer's 6 attempts
         assert declared[work]["arguments"]["x-delivery-limit"] == 5, declared[work]["arguments"]
@@ -444,3 +447,53 @@ async def test_a_message_that_kills_its_consumer_every_time_has_the_consumer_s_b
     await eventually(both_dead, what="both messages dead-lettered")
     assert sorted(map(str, dead)) == ["kills-its-consumer", "returned-twice"]
     assert calls == ["returned-twice"], "its third delivery: failed once, no retry left"
+
+
+async def test_work_whose_dependency_outlasts_the_retries_is_parked_and_done_once_when_it_is_back(
+    infra: Infra, buses: list[Bus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(topology, "PARK_SECONDS", 0.5)  # the parking queue's TTL, read when it is declared
+    await _dead_letters(infra)
+    database_down = True
+    done: list[str] = []
+    consumer = Bus(_settings(infra, bus_max_attempts=2), f"svc-{uuid.uuid4().hex[:6]}")
+    queue = topology.events_queue(consumer.service)
+
+    async def store(event: PresenceChanged, _envelope: Envelope) -> None:
+        if database_down:
+            raise ServerSelectionTimeoutError("127.0.0.1:27017: [Errno 111] Connection refused")
+        done.append(event.user_id)
+
+    async def lookup(_command: LookupNodes, _envelope: Envelope) -> NodesOfUsers:
+        if database_down:
+            raise ServerSelectionTimeoutError("127.0.0.1:27017: [Errno 111] Connection refused")
+        return NodesOfUsers(nodes={})
+
+    consumer.on_event(PresenceChanged, store)
+    consumer.on_command(LookupNodes, lookup)
+    await _start(buses, consumer)
+    publisher = await _start(buses, Bus(_settings(infra, bus_request_timeout_seconds=10.0), "publisher"))
+    for user in ("u1", "u2", "u3"):
+        await publisher.publish_event(PresenceChanged(user_id=user, status="away"))
+    with pytest.raises(ParleyError) as refused:  # the caller hears "retry", at once, not a false success
+        await publisher.request(LookupNodes(user_ids=["u1"]))
+    assert refused.value.code == ErrorCode.UNAVAILABLE, refused.value
+
+    def parked() -> tuple[float | None, float | None]:
+        labels = {"queue": queue}
+        return (
+            REGISTRY.get_sample_value("parley_bus_parked", labels),
+            REGISTRY.get_sample_value("parley_bus_parked_oldest_age_seconds", labels),
+        )
+
+    # Parked, round after round, its age counted from the first parking: never dead-lettered.
+    await eventually(lambda: parked()[0] == 3 and (parked()[1] or 0) >= 1.5, timeout=10, what="3 parked for 1.5 s")
+    assert done == []
+
+    database_down = False
+    await eventually(lambda: len(done) >= 3, timeout=10, what="the parked work done")
+    await eventually(lambda: parked() == (0, 0), timeout=5, what="nothing parked any more")
+    assert sorted(done) == ["u1", "u2", "u3"], "each done once"
+    assert await _dead_letters(infra) == []
+    declared = await queues(MANAGEMENT_URL, infra.vhost)
+    assert declared[topology.parked_queue(queue)]["type"] == "quorum"

@@ -18,12 +18,24 @@ BUS_PUBLISHED = Counter(
 )
 BUS_CONSUMED = Counter(
     "parley_bus_consumed_total",
-    "Messages consumed, by outcome: ack, retry, dead_lettered, rejected (invalid, dead-lettered at once).",
+    "Messages consumed, by outcome: ack, retry, parked (a dependency outlasted the retries), dead_lettered, "
+    "rejected (invalid, dead-lettered at once).",
     ["queue", "outcome"],
 )
 BUS_DEAD_LETTERED = Counter("parley_bus_dead_lettered_total", "Messages sent to parley.dlx.", ["queue"])
 BUS_HANDLER_SECONDS = Histogram(
     "parley_bus_handler_duration_seconds", "Time a bus handler took.", ["queue"], buckets=LATENCY_BUCKETS
+)
+BUS_PARKED = Gauge(
+    "parley_bus_parked",
+    "Messages this process parked because a dependency outlasted their retries, and not seen done since "
+    "(RabbitMQ's own count is the <queue>.parked queue's).",
+    ["queue"],
+)
+BUS_PARKED_OLDEST_AGE = Gauge(
+    "parley_bus_parked_oldest_age_seconds",
+    "Seconds since the oldest message this process parked was first parked (0 when none).",
+    ["queue"],
 )
 BUS_CONNECTED = Gauge("parley_bus_connected", "1 while the RabbitMQ connection is up.")
 BUS_REQUEST_TIMEOUTS = Counter(

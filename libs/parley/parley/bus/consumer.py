@@ -6,7 +6,9 @@ the per-message timeout, acking only after the handler succeeded, sending a fail
 wait out its backoff in a delay queue (never in the consumer, where it would hold a prefetch
 slot), dead-lettering it after the last attempt, or at once when it cannot be read or its
 failure cannot pass (``failures.is_permanent``: the caller gets the error now, not a timeout),
-answering ``reply_to`` for requests, log context and metrics.
+parking it instead when its last attempt still found a dependency away (``failures.is_outage``:
+it waits in ``<queue>.parked`` and comes back by itself, topology.PARK_SECONDS), answering
+``reply_to`` for requests, log context and metrics.
 """
 
 from __future__ import annotations
@@ -58,6 +60,11 @@ class Subscription:
         self._in_flight = 0
         self._idle = asyncio.Event()
         self._idle.set()
+        self.parked = ParkedMessages(
+            # A parked message is back within PARK_SECONDS and settled (or parked again) within one
+            # handler run; one this process has not seen since then was finished by another node.
+            forget_after=2 * topology.PARK_SECONDS + bus.settings.bus_handler_timeout_seconds
+        )
 
     def add(self, contract: type[Contract], handler: Handler, routing_key: str) -> None:
         if contract in self.handlers:
@@ -74,6 +81,10 @@ class Subscription:
         else:
             arguments = topology.work_queue_arguments(self.bus.settings.bus_max_attempts)
             self._queue = await queues.declare_durable(channel, self.spec.name, arguments)
+            parked = topology.parked_queue(self.spec.name)
+            await queues.declare_durable(channel, parked, topology.parked_queue_arguments(self.spec.name))
+            metrics.BUS_PARKED.labels(self.spec.name).set_function(self.parked.count)
+            metrics.BUS_PARKED_OLDEST_AGE.labels(self.spec.name).set_function(self.parked.oldest_age)
         for key in sorted(self.spec.routing_keys):
             await self._queue.bind(exchange, routing_key=key)
         for key in topology.RETIRED_BINDINGS.get(self.spec.name, ()):
@@ -131,6 +142,7 @@ class Subscription:
                     message, envelope, Reply(ok=False, error=ReplyError(code=error.code, message=error.message))
                 )
                 await message.ack()
+                self.parked.settled(envelope.id)
                 metrics.BUS_CONSUMED.labels(self.spec.name, "ack").inc()
                 return
             except Exception as error:  # noqa: BLE001 - any handler failure is retried, then dead-lettered
@@ -144,6 +156,7 @@ class Subscription:
                 result_dict = result.model_dump(mode="json") if result is not None else {}
                 await self._reply(message, envelope, Reply(ok=True, result=result_dict))
             await message.ack()
+            self.parked.settled(envelope.id)
             metrics.BUS_CONSUMED.labels(self.spec.name, "ack").inc()
 
     async def _failed(self, message: AbstractIncomingMessage, envelope: Envelope, error: Exception) -> None:
@@ -157,28 +170,19 @@ class Subscription:
             error=repr(error)[:500],
             exc_info=error if attempt >= max_attempts else None,
         )
+        if attempt >= max_attempts and not self.spec.exclusive and failures.is_outage(error):
+            await self._park(message, envelope, error)
+            return
         if attempt >= max_attempts:
+            self.parked.settled(envelope.id)
             await self._reply(
                 message, envelope, Reply(ok=False, error=ReplyError(code=ErrorCode.INTERNAL, message="internal error"))
             )
             await self._dead_letter(message, outcome="dead_lettered")
             return
         backoff = topology.RETRY_BACKOFF_SECONDS[min(attempt - 1, len(topology.RETRY_BACKOFF_SECONDS) - 1)]
-        # The broker's own history of earlier waits is dropped: it grows with every round, and
-        # RabbitMQ reads it to detect dead-letter cycles, which a counted retry is not.
-        headers = {key: value for key, value in (message.headers or {}).items() if not key.startswith(DEATH_HEADERS)}
-        retry = Message(
-            message.body,
-            headers={
-                **headers,
-                topology.ATTEMPT_HEADER: attempt + 1,
-                topology.DELAY_HEADER: str(round(backoff * 1000)),
-            },
-            content_type=message.content_type,
-            delivery_mode=message.delivery_mode,
-            reply_to=message.reply_to,
-            correlation_id=message.correlation_id,
-            message_id=message.message_id,
+        retry = _copy(
+            message, {topology.ATTEMPT_HEADER: attempt + 1, topology.DELAY_HEADER: str(round(backoff * 1000))}
         )
         # Publish the retry before acking the original: a crash in between duplicates (and the
         # handlers are idempotent), it never loses.
@@ -186,9 +190,40 @@ class Subscription:
         await message.ack()
         metrics.BUS_CONSUMED.labels(self.spec.name, "retry").inc()
 
+    async def _park(self, message: AbstractIncomingMessage, envelope: Envelope, error: Exception) -> None:
+        """The last attempt still found a dependency away: the message waits in its parking queue and
+        comes back by itself for one more try (``topology.PARK_SECONDS``), as often as it takes."""
+        now_ms = round(time.time() * 1000)
+        parked_at = (message.headers or {}).get(topology.PARKED_AT_HEADER)
+        first_parked_ms = parked_at if isinstance(parked_at, int) else now_ms
+        log.warning(
+            "bus.parked",
+            queue=self.spec.name,
+            parked_for_seconds=round((now_ms - first_parked_ms) / 1000),
+            error=repr(error)[:500],
+        )
+        # The caller, if one still waits, is told now: it retries with the same id (9503's rule), and
+        # whichever of its copies runs first does the work, the others find it done.
+        refusal = ReplyError(code=ErrorCode.UNAVAILABLE, message="a dependency is unavailable; retry later")
+        await self._reply(message, envelope, Reply(ok=False, error=refusal))
+        # Back from parking with its budget spent: a dependency still away parks it again at once,
+        # without another ~28 s of retries.
+        parked = _copy(
+            message,
+            {topology.ATTEMPT_HEADER: self.bus.settings.bus_max_attempts, topology.PARKED_AT_HEADER: first_parked_ms},
+        )
+        # Parked before the original is acked, as a retry is: a crash in between duplicates, never loses.
+        await self.bus.publish_raw(
+            parked, exchange="", routing_key=topology.parked_queue(self.spec.name), mandatory=True
+        )
+        await message.ack()
+        self.parked.parked(envelope.id, first_parked_ms / 1000)
+        metrics.BUS_CONSUMED.labels(self.spec.name, "parked").inc()
+
     async def _refuse(self, message: AbstractIncomingMessage, envelope: Envelope, error: Exception) -> None:
         """A failure no retry can mend: the caller is told at once, the message is dead-lettered."""
         log.error("bus.handler_refused", queue=self.spec.name, error=repr(error)[:500], exc_info=error)
+        self.parked.settled(envelope.id)
         refusal = ReplyError(
             code=ErrorCode.BAD_ARGUMENT, message=f"the request cannot be carried out ({type(error).__name__})"
         )
@@ -213,6 +248,55 @@ class Subscription:
             exchange="",
             routing_key=message.reply_to,
         )
+
+
+class ParkedMessages:
+    """The messages this process parked and has not seen settled since, for the gauges: how many,
+    and since when the oldest was first parked. Another node may take a parked message when it
+    comes back; one not seen again within ``forget_after`` seconds is forgotten (RabbitMQ's count of
+    the ``<queue>.parked`` queue is the exact figure, this one knows the age)."""
+
+    def __init__(self, forget_after: float) -> None:
+        self.forget_after = forget_after
+        self._first_parked: dict[str, float] = {}  # envelope id -> epoch seconds of its first parking
+        self._last_seen: dict[str, float] = {}  # envelope id -> monotonic time it was last parked here
+
+    def parked(self, envelope_id: str, first_parked: float) -> None:
+        self._first_parked[envelope_id] = first_parked
+        self._last_seen[envelope_id] = time.monotonic()
+
+    def settled(self, envelope_id: str) -> None:
+        self._first_parked.pop(envelope_id, None)
+        self._last_seen.pop(envelope_id, None)
+
+    def count(self) -> float:
+        self._forget_old()
+        return len(self._first_parked)
+
+    def oldest_age(self) -> float:
+        self._forget_old()
+        return max(0.0, time.time() - min(self._first_parked.values())) if self._first_parked else 0.0
+
+    def _forget_old(self) -> None:
+        horizon = time.monotonic() - self.forget_after
+        for envelope_id in [key for key, seen in self._last_seen.items() if seen < horizon]:
+            self.settled(envelope_id)
+
+
+def _copy(message: AbstractIncomingMessage, headers: dict[str, int | str]) -> Message:
+    """The message again, for another try, with ``headers`` set. The broker's own history of earlier
+    waits is dropped: it grows with every round, and RabbitMQ reads it to detect dead-letter cycles,
+    which a counted retry or a parking round is not."""
+    kept = {key: value for key, value in (message.headers or {}).items() if not key.startswith(DEATH_HEADERS)}
+    return Message(
+        message.body,
+        headers={**kept, **headers},
+        content_type=message.content_type,
+        delivery_mode=message.delivery_mode,
+        reply_to=message.reply_to,
+        correlation_id=message.correlation_id,
+        message_id=message.message_id,
+    )
 
 
 def _attempt(message: AbstractIncomingMessage) -> int:

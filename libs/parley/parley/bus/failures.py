@@ -1,18 +1,25 @@
-"""Which handler failures can never succeed on a retry.
+"""Which handler failures can never succeed on a retry, and which mean a dependency is away.
 
 A retry is for a dependency that is away for a while (a broker, Redis or MongoDB restarting, a
 network blip). A failure that comes from the message itself (a value the database refuses, a
 model that does not validate, a programming error that the same input will hit again) gives the
 same answer every time: retrying it only holds the message back, and the caller waits for a
 timeout instead of an answer. Those are answered at once and dead-lettered.
+
+A failure that says a dependency cannot be reached (MongoDB, Redis or a peer's socket refusing
+or timing out) is the opposite: the message is fine, the world is not. When one still fails that
+way after the whole retry budget (~28 s), the outage outlasted it; the message is parked and
+tried again by itself (``is_outage``, consumer.Subscription._park) instead of dead-lettered.
 """
 
 from __future__ import annotations
 
 from bson.errors import BSONError
 from pydantic import ValidationError
-from pymongo.errors import DuplicateKeyError, OperationFailure, WriteError
-from redis.exceptions import DataError, RedisError
+from pymongo.errors import ConnectionFailure, DuplicateKeyError, OperationFailure, PyMongoError, WriteError
+from redis.exceptions import ClusterDownError, DataError, ReadOnlyError, RedisError, TryAgainError
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 # MongoDB's codes for a command or document it refuses as such (not a state that may pass):
 # BadValue, FailedToParse, TypeMismatch, DollarPrefixedFieldName, EmptyFieldName,
@@ -50,4 +57,40 @@ def is_permanent(error: BaseException) -> bool:
         return not error.has_error_label("RetryableWriteError")
     if isinstance(error, OperationFailure):
         return error.code in REFUSED_INPUT_CODES
+    return False
+
+
+# A dependency that cannot be reached right now: its connection refused, reset or timed out, no
+# server selectable (pymongo's ConnectionFailure covers ServerSelectionTimeoutError, AutoReconnect
+# and NetworkTimeout), a Redis without a primary (a failover, a cluster slot without its owner),
+# or the socket's own error. Not the handler's own timeout: a handler that hangs on one input
+# would hang again, and parking it would retry it forever.
+UNREACHABLE = (
+    ConnectionFailure,
+    RedisConnectionError,  # also BusyLoadingError (loading its data) and MasterNotFoundError (sentinels)
+    RedisTimeoutError,
+    ReadOnlyError,  # a replica that was the primary before a failover
+    ClusterDownError,
+    TryAgainError,  # a cluster slot being migrated
+    OSError,
+)
+# MongoDB's labels on an error that a later try on a (new) primary can pass.
+PASSING_LABELS = ("RetryableWriteError", "TransientTransactionError")
+# How deep ``is_outage`` follows ``raise ... from``: a store that wraps the driver's error.
+CAUSE_DEPTH = 5
+
+
+def is_outage(error: BaseException) -> bool:
+    """Whether ``error`` (or what caused it) says a dependency is away rather than the message bad:
+    such a message is parked once its retries are spent, a bad one dead-lettered."""
+    seen: BaseException | None = error
+    for _ in range(CAUSE_DEPTH):
+        if seen is None:
+            return False
+        # TimeoutError is an OSError, and what the handler's own time limit raises: not an outage.
+        if isinstance(seen, UNREACHABLE) and not isinstance(seen, TimeoutError):
+            return True
+        if isinstance(seen, PyMongoError) and any(seen.has_error_label(label) for label in PASSING_LABELS):
+            return True
+        seen = seen.__cause__ or seen.__context__
     return False

@@ -99,6 +99,31 @@ def delay_binding(milliseconds: int) -> dict[str, object]:
 # Header counting deliveries of a message that failed and was republished for another try.
 ATTEMPT_HEADER = "x-parley-attempt"
 
+# Parking: a message whose dependency (MongoDB, Redis, a peer) is still away after the whole retry
+# budget waits in its work queue's parking queue instead of the dead letters (failures.is_outage
+# tells the two apart). The parking queue holds it PARK_SECONDS, then dead-letters it back to its
+# work queue by itself (no process has to be alive to release it), where it gets one more try:
+# parked again if the dependency is still away, done if it is back. A quorum queue like the work
+# queue: a parked message is as accepted as one waiting for its first try.
+PARK_SECONDS = 15.0
+# When the message was first parked (epoch milliseconds, kept across its rounds): its age in
+# parley_bus_parked_oldest_age_seconds, and what tells the consumer it comes back from parking.
+PARKED_AT_HEADER = "x-parley-parked-at"
+
+
+def parked_queue(queue: str) -> str:
+    return f"{queue}.parked"
+
+
+def parked_queue_arguments(queue: str) -> dict[str, object]:
+    return {
+        **QUORUM,
+        "x-message-ttl": round(PARK_SECONDS * 1000),
+        "x-dead-letter-exchange": "",
+        "x-dead-letter-routing-key": queue,
+        **AT_LEAST_ONCE_DEAD_LETTERING,
+    }
+
 
 # Bindings earlier versions made that no handler takes any more: removed when the queue is
 # declared, or each such event would reach the queue and be dead-lettered as unreadable.

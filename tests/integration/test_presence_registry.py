@@ -1,4 +1,5 @@
-"""Presence's Redis scripts against the real Redis: transitions, expiry, atomicity, operators.
+"""Presence's Redis scripts against the real Redis: transitions, expiry, atomicity, operators; on
+one server and on a Redis Cluster.
 
 Two :class:`PresenceScripts` over the same keys stand for two presence replicas.
 """
@@ -8,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import cast
 
 import pytest
 import redis.asyncio as redis
 
 from parley.contracts.events import ConnectionOpened
+from parley.settings import ServiceSettings
+from parley.stores import redis_client
 from parley_presence.operators import Operators
 from parley_presence.registry import ConnectionRegistry
 from parley_presence.scripts import Change, PresenceScripts
@@ -24,9 +28,18 @@ TTL = 1.0
 AWAY = 1.0
 
 
+@pytest.fixture(params=["single", "cluster"])
+def settings(request: pytest.FixtureRequest) -> ServiceSettings:
+    """One Redis server, or a Redis Cluster (started when first asked for): presence's scripts
+    must run on the node of their one hash tag, whatever other nodes hold."""
+    if request.param == "cluster":
+        return cast(ServiceSettings, request.getfixturevalue("redis_cluster_nodes").settings("unused:"))
+    return ServiceSettings(redis_url=REDIS_URL)
+
+
 @pytest.fixture
-async def client() -> AsyncIterator[redis.Redis]:
-    connection = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+async def client(settings: ServiceSettings) -> AsyncIterator[redis.Redis]:
+    connection = redis_client(settings)
     yield connection
     await connection.aclose()
 

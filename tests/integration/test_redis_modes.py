@@ -27,7 +27,7 @@ from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber, 
 from parley.ratelimit import Bucket, RateLimiter
 from parley.revocations import RevocationList
 from parley.settings import ServiceSettings
-from parley.stores import get_many, is_cluster, redis_client
+from parley.stores import get_many, is_cluster, prepare_redis, redis_client
 from parley_chat_session.sessions import MAX_RESERVATIONS_PER_VISITOR, Sessions
 from parley_chatbot_engine.timer_store import TimerStore
 from parley_gateway.admission import ConnectionCaps
@@ -66,6 +66,7 @@ def settings(request: pytest.FixtureRequest, prefix: str) -> ServiceSettings:
 @pytest.fixture
 async def client(settings: ServiceSettings) -> AsyncIterator[redis.Redis]:
     connection = redis_client(settings)
+    await prepare_redis(connection)  # as a service does before its traffic
     yield connection
     await connection.aclose()
 

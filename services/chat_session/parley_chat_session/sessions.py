@@ -35,7 +35,8 @@ MAX_RESERVATIONS_PER_VISITOR = 10
 # Reuse the visitor's reservation of the channel, or take the new one if the visitor holds fewer
 # than the cap; atomic, so two tabs opening at once get the same one. KEYS: the visitor's
 # reservation of this channel (its conversation id) and the visitor's reservations (a sorted set
-# by expiry), on one slot (the visitor's hash tag). ARGV: new id, ttl (s), now (s).
+# by expiry), on one slot (the visitor's hash tag). ARGV: new id, ttl (s), now (s), the cap, the
+# margin (s, below).
 # A reservation counts while its entry in the set does: the entry expires with the reservation,
 # and the first message removes it (``Sessions._forget``). One that expires within
 # ``EXPIRY_MARGIN_SECONDS`` counts as gone already: its record (a key of another slot, refreshed

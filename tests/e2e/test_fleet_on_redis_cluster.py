@@ -118,16 +118,19 @@ async def test_chat_presence_and_push_work_on_a_redis_cluster(
         assert (await operator.request("status", {"status": "hidden"}))["type"] == "ok"
         await probe.wait_for(PresenceChanged, lambda e: e.user_id == operator_id and e.status == "away")
         assert (await operator.request("status", {"status": "visible"}))["type"] == "ok"
-        await eventually(lambda: status_is(operator_id, "online"))
+        await eventually(lambda: status_is(operator_id, "online"), what="the operator online again")
 
         # Push: the visitor leaves the page; the operator's next reply reaches their phone.
         await page.close()
-        await eventually(lambda: status_is(guest["uid"], "offline"))
+        await eventually(lambda: status_is(guest["uid"], "offline"), what="the visitor offline")
         late = {"conversation_id": conversation, "client_msg_id": "o2", "kind": "text", "body": "It ships today."}
         assert (await operator.request("message.send", late))["type"] == "message.accepted"
-        await eventually(lambda: push_service.pushes(phone))
+        await eventually(lambda: push_service.pushes(phone), what="the push at the phone")
         (push,) = push_service.pushes(phone)
-        assert push.notice["conversation_id"] == conversation and push.notice["body"].endswith(": It ships today.")
+        # The count may be 2: on a cluster, PUBLISH counts only the publishing node's subscribers,
+        # so "Checking." (delivered live) may have been counted unread (docs/operations.md).
+        assert (push.notice["conversation_id"], push.notice["seq"]) == (conversation, 3)
+        assert push.notice["body"].endswith("It ships today.")
 
         # And the operator leaves: offline.
         await operator.close()

@@ -18,6 +18,7 @@ import redis.asyncio as redis
 from pymongo import AsyncMongoClient
 
 from parley_fleet import create_vhost, delete_vhost
+from tests.kit.redis_servers import RedisClusterNodes, redis_cluster
 
 AMQP_URL = os.environ.get("PARLEY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 MANAGEMENT_URL = os.environ.get("PARLEY_AMQP_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/")
@@ -73,6 +74,14 @@ async def infra() -> AsyncIterator[Infra]:
     if keys:
         await client.delete(*keys)
     await client.aclose()
+
+
+@pytest.fixture(scope="session")
+async def redis_cluster_nodes() -> AsyncIterator[RedisClusterNodes]:
+    """A Redis Cluster of the tests' own (three primaries and their replicas on free ports), started
+    when a test of the run first asks for one (~3 s) and shared by the rest of the run."""
+    async with redis_cluster() as started:
+        yield started
 
 
 @pytest.fixture(scope="session")

@@ -74,7 +74,7 @@ def announcer(fleet: Fleet, probe: Probe, cache: redis.Redis) -> Announcer:
 
 async def memberships_known(cache: redis.Redis, fleet: Fleet, conversation_id: str) -> None:
     """Until notification has recorded the conversation's members (from its bus event)."""
-    key = f"{prefix_of(fleet)}notification:conv:{conversation_id}:members"
+    key = f"{prefix_of(fleet)}notification:{{memberships}}:conv:{conversation_id}:members"
     deadline = asyncio.get_running_loop().time() + WAIT_SECONDS
     while not await cache.exists(key):
         assert asyncio.get_running_loop().time() < deadline, "notification never recorded the conversation"

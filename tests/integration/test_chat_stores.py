@@ -7,13 +7,16 @@ import asyncio
 import time
 import uuid
 from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
 
 import pytest
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient
 
 from parley.contracts.messages import Message
-from parley_chat_session.conversation_store import ConversationStore
+from parley_chat_session.conversation_clocks import ConversationClocks
+from parley_chat_session.conversation_store import ConversationStore, now
 from parley_chat_session.deadlines import LEASE_SECONDS, DeadlineSet
 from parley_chat_session.locks import RedisMutex
 from parley_chat_session.message_store import MessageStore
@@ -208,3 +211,37 @@ async def test_a_retried_send_repairs_the_bookkeeping_its_first_attempt_lost(
     assert [m.id for m in announced.messages] == [first.id]
     doc = await conversations.get(conversation_id)
     assert doc["last_seq"] == 1 and doc["last_activity_at"] >= first.created_at
+
+
+async def test_lost_deadlines_are_rebuilt_from_the_open_conversations(
+    cache: redis.Redis, infra: Infra, stores, mongo: AsyncMongoClient
+) -> None:
+    conversations = stores[0]
+    channel_id = f"ch_{uuid.uuid4().hex[:8]}"
+    channel = {"_id": channel_id, "response_target_seconds": 60.0, "inactivity_timeout_minutes": 10.0}
+    stamp = now() - timedelta(seconds=30)
+    docs = {
+        "waiting": {"status": "open", "operator_id": "u_op", "awaiting_reply_since": stamp},
+        "answered": {"status": "open", "operator_id": "u_op", "awaiting_reply_since": None},
+        "queued": {"status": "queued", "operator_id": None, "awaiting_reply_since": stamp},
+        "closed": {"status": "closed", "operator_id": "u_op", "awaiting_reply_since": stamp},
+    }
+    ids = {name: f"c_{uuid.uuid4().hex[:24]}" for name in docs}
+    for name, fields in docs.items():
+        doc = {"_id": ids[name], "channel_id": channel_id, "last_activity_at": stamp, **fields}
+        await mongo[infra.mongo_db]["conversations"].insert_one(doc)
+
+    async def channel_of(wanted: str) -> dict[str, Any] | None:
+        return channel if wanted == channel_id else None  # other tests' conversations: no clock
+
+    clocks = ConversationClocks(cache, f"{infra.redis_prefix}{uuid.uuid4().hex[:6]}:")
+    assert not await clocks.indexed()
+    await clocks.inactivity.arm(ids["answered"], stamp.timestamp() + 999)  # armed since: it stays
+    assert await clocks.rebuild(conversations.open_clocks(), channel_of) == 3
+    assert await clocks.indexed()
+    assert await clocks.response.deadline(ids["waiting"]) == pytest.approx(stamp.timestamp() + 60)
+    assert await clocks.inactivity.deadline(ids["waiting"]) == pytest.approx(stamp.timestamp() + 600)
+    assert await clocks.response.deadline(ids["answered"]) is None
+    assert await clocks.inactivity.deadline(ids["answered"]) == pytest.approx(stamp.timestamp() + 999)
+    for name in ("queued", "closed"):
+        assert await clocks.response.deadline(ids[name]) is None and await clocks.inactivity.deadline(ids[name]) is None

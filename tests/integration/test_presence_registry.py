@@ -1,4 +1,5 @@
-"""Presence's Redis scripts against the real Redis: transitions, expiry, atomicity, operators.
+"""Presence's Redis scripts against the real Redis: transitions, expiry, atomicity, operators; on
+one server and on a Redis Cluster.
 
 Two :class:`PresenceScripts` over the same keys stand for two presence replicas.
 """
@@ -8,11 +9,14 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from typing import cast
 
 import pytest
 import redis.asyncio as redis
 
 from parley.contracts.events import ConnectionOpened
+from parley.settings import ServiceSettings
+from parley.stores import prepare_redis, redis_client
 from parley_presence.operators import Operators
 from parley_presence.registry import ConnectionRegistry
 from parley_presence.scripts import Change, PresenceScripts
@@ -24,9 +28,19 @@ TTL = 1.0
 AWAY = 1.0
 
 
+@pytest.fixture(params=["single", "cluster"])
+def settings(request: pytest.FixtureRequest) -> ServiceSettings:
+    """One Redis server, or a Redis Cluster (started when first asked for): presence's scripts
+    must run on the node of their one hash tag, whatever other nodes hold."""
+    if request.param == "cluster":
+        return cast(ServiceSettings, request.getfixturevalue("redis_cluster_nodes").settings("unused:"))
+    return ServiceSettings(redis_url=REDIS_URL)
+
+
 @pytest.fixture
-async def client() -> AsyncIterator[redis.Redis]:
-    connection = redis.Redis.from_url(REDIS_URL, decode_responses=True)
+async def client(settings: ServiceSettings) -> AsyncIterator[redis.Redis]:
+    connection = redis_client(settings)
+    await prepare_redis(connection)  # as a service does before its traffic
     yield connection
     await connection.aclose()
 
@@ -34,6 +48,11 @@ async def client() -> AsyncIterator[redis.Redis]:
 @pytest.fixture
 def prefix(infra: Infra) -> str:
     return f"{infra.redis_prefix}{uuid.uuid4().hex[:8]}:"
+
+
+# Timing tests whose scripts (heartbeat, sweep) the cluster runs in the other tests as well:
+# one server is enough for them, and saves ~4 s of sleeping.
+ONE_SERVER_ONLY = pytest.mark.parametrize("settings", ["single"], indirect=True)
 
 
 def _scripts(client: redis.Redis, prefix: str, ttl: float = 30.0, away: float = 30.0) -> PresenceScripts:
@@ -76,6 +95,7 @@ async def test_a_late_open_does_not_resurrect_a_closed_connection(client: redis.
     assert await registry.statuses(["u1"]) == {"u1": "offline"}
 
 
+@ONE_SERVER_ONLY
 async def test_heartbeats_keep_connections_and_silence_expires_them(client: redis.Redis, prefix: str) -> None:
     registry = ConnectionRegistry(_scripts(client, prefix, ttl=TTL))
     await registry.opened(_opened("kept", "u-kept"))
@@ -90,6 +110,7 @@ async def test_heartbeats_keep_connections_and_silence_expires_them(client: redi
     assert await registry.nodes_of(["u-kept", "u-dropped"]) == {"node-a": ["u-kept"]}
 
 
+@ONE_SERVER_ONLY
 async def test_a_connection_expired_while_heartbeats_were_delayed_comes_back(client: redis.Redis, prefix: str) -> None:
     registry = ConnectionRegistry(_scripts(client, prefix, ttl=TTL))
     await registry.opened(_opened("c1", "u1"))

@@ -14,32 +14,35 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from typing import cast
+from typing import Any, cast
 
 import pytest
 import redis.asyncio as redis
 from redis.asyncio.cluster import RedisCluster
 from redis.crc import key_slot
 
+from parley.contracts.commands import Caller
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.deliveries import Delivered, DeliveryPublisher, DeliverySubscriber, current_states, newest_seqs
 from parley.ratelimit import Bucket, RateLimiter
 from parley.revocations import RevocationList
 from parley.settings import ServiceSettings
-from parley.stores import get_many, is_cluster, redis_client
+from parley.stores import get_many, is_cluster, prepare_redis, redis_client
+from parley_chat_session.sessions import MAX_RESERVATIONS_PER_VISITOR, Sessions
 from parley_chatbot_engine.timer_store import TimerStore
 from parley_gateway.admission import ConnectionCaps
-from tests.kit.redis_servers import RedisClusterNodes, Sentinels, redis_cluster, redis_sentinels
+from parley_notification.memberships import Memberships
+from parley_notification.pending_pushes import PendingPushes
+from tests.kit.redis_servers import RedisClusterNodes, Sentinels, redis_sentinels
 from tests.kit.waiting import eventually
 
 WAIT_SECONDS = 5.0
 CONVERSATIONS = [f"conv-{n}" for n in range(12)]  # 12 ids: all three primaries' slot ranges
 
 
-@pytest.fixture(scope="module")
-async def nodes() -> AsyncIterator[RedisClusterNodes]:
-    async with redis_cluster() as started:
-        yield started
+@pytest.fixture
+def nodes(redis_cluster_nodes: RedisClusterNodes) -> RedisClusterNodes:
+    return redis_cluster_nodes
 
 
 @pytest.fixture(scope="module")
@@ -63,6 +66,7 @@ def settings(request: pytest.FixtureRequest, prefix: str) -> ServiceSettings:
 @pytest.fixture
 async def client(settings: ServiceSettings) -> AsyncIterator[redis.Redis]:
     connection = redis_client(settings)
+    await prepare_redis(connection)  # as a service does before its traffic
     yield connection
     await connection.aclose()
 
@@ -224,3 +228,54 @@ async def test_connection_admission_counts_refuses_over_the_cap_and_reads_the_re
             await caps.admit(user, f"{user}-d", revocations.key("s-revoked"))
         assert refused.value.code == ErrorCode.TOKEN_INVALID
         await caps.admit(user, f"{user}-e", revocations.key("s-live"))  # the released place
+
+
+async def test_pending_pushes_count_merge_and_are_claimed_on_their_store_s_node(
+    client: redis.Redis, prefix: str
+) -> None:
+    pushes = PendingPushes(client, prefix, merge_seconds=0.0, ttl_seconds=60)  # due at once
+    users = [f"user-{n}" for n in range(6)]
+    assert await pushes.add(users, "conv-1", 1, "Ann", "hi") == 6
+    assert await pushes.add(users, "conv-1", 1, "Ann", "hi") == 0  # a redelivered message counts once
+    assert await pushes.add(users[:2], "conv-2", 5, "Bob", "yo") == 2
+    assert await pushes.seen("user-0", "conv-1", 1)  # read on another device: no push
+    assert await pushes.read_past([("user-0", "conv-1", 1), ("user-1", "conv-1", 1)]) == [True, False]
+    claimed = await pushes.claim_due(limit=100)
+    assert sorted((unread.user_id, unread.conversation_id, unread.count) for unread in claimed) == sorted(
+        [(user, "conv-1", 1) for user in users[1:]] + [(user, "conv-2", 1) for user in users[:2]]
+    )
+    assert await pushes.claim_due(limit=100) == []  # each push is claimed once
+
+
+async def test_memberships_give_the_partners_of_open_conversations_only(client: redis.Redis, prefix: str) -> None:
+    memberships = Memberships(client, prefix)
+    for number, conversation in enumerate(CONVERSATIONS[:4]):
+        await memberships.conversation(conversation, "open", [f"visitor-{number}", "op-a"])
+    assert sorted(await memberships.partners("op-a")) == [f"visitor-{number}" for number in range(4)]
+    await memberships.conversation(CONVERSATIONS[0], "closed", [])
+    await memberships.conversation(CONVERSATIONS[0], "open", ["visitor-0", "op-a"])  # a late event
+    assert sorted(await memberships.partners("op-a")) == ["visitor-1", "visitor-2", "visitor-3"]
+    assert await memberships.partners("visitor-1") == ["op-a"]
+
+
+async def test_a_visitor_s_reservations_are_reused_capped_and_freed_on_their_node(
+    client: redis.Redis, prefix: str
+) -> None:
+    # Only the reservation's Redis part: no conversation store, channels or availability needed.
+    unused = cast(Any, None)
+    sessions = Sessions(client, unused, unused, unused, key_prefix=prefix, ttl_seconds=60)
+    for visitor in ("v_1", "v_2", "v_3", "v_4"):  # their keys on several nodes
+        caller = Caller(user_id=visitor, role="visitor", name="Vi")
+        first = await sessions._reservation(caller, "ch-0")
+        assert await sessions._reservation(caller, "ch-0") == first  # a second tab gets the same one
+        record = await client.hgetall(sessions._key(first))
+        assert (record["visitor_id"], record["channel_id"]) == (visitor, "ch-0")
+        for number in range(1, MAX_RESERVATIONS_PER_VISITOR):
+            await sessions._reservation(caller, f"ch-{number}")
+        with pytest.raises(ParleyError) as full:
+            await sessions._reservation(caller, "ch-over")
+        assert full.value.code == ErrorCode.RATE_LIMITED
+        await sessions._forget(first, record)  # its first message made it a conversation
+        assert not await client.exists(sessions._key(first))
+        again = await sessions._reservation(caller, "ch-0")  # a place is free, and a new one is made
+        assert again != first and await client.hget(sessions._key(again), "visitor_id") == visitor

@@ -1,10 +1,12 @@
-"""Redis Cluster readiness of the Lua scripts: every key a script touches is passed in KEYS (none
-is built inside the script), and the keys of one call share a hash tag, so they live on one slot.
+"""Redis Cluster readiness of the Lua scripts: every key a script touches comes from its KEYS, and
+the keys of one call share a hash tag, so they live on one slot.
 
 Redis Cluster runs a script on the node owning its keys' slot and refuses one whose KEYS span
-slots; a key the script makes up itself may live on any node. The scripts that still build key
-names are listed in BUILDS_KEYS_INSIDE: a script added to them, or one converted and still
-listed, fails here.
+slots; a key the script makes up from its ARGV may live on any node. A key a script finds only
+while it runs (presence's users in its indexes, a user's connections) cannot be named
+beforehand: such a script is given the root of its store's key names in KEYS (a name carrying
+the store's hash tag, never a key itself) and builds every key on that root, so all share the
+tag. The scanner accepts a key that is a KEYS entry or built on one, and refuses any other.
 """
 
 from __future__ import annotations
@@ -28,34 +30,6 @@ ROOT = Path(__file__).resolve().parents[2]
 CALL = re.compile(r"redis\.call\(\s*'(\w+)'\s*,\s*([^,)]+)")
 NOT_KEYED = {"TIME", "PUBLISH"}  # no key; a channel is not one (PUBLISH reaches every node)
 
-# Not converted yet (issue 23): these build key names from a prefix in ARGV, per user,
-# conversation or connection found while running, so they need a single-shard Redis
-# (standalone or Sentinel). README, Redis Cluster.
-BUILDS_KEYS_INSIDE = {
-    *(
-        f"services/presence/parley_presence/lua/{name}.lua"
-        for name in (
-            "open",
-            "close",
-            "heartbeat",
-            "client_status",
-            "activity",
-            "set_availability",
-            "sweep",
-            "unannounced",
-            "announced",
-            "nodes",
-            "conversation",
-        )
-    ),
-    "services/notification/parley_notification/pending_pushes.py:_ADD",
-    "services/notification/parley_notification/pending_pushes.py:_SEEN",
-    "services/notification/parley_notification/pending_pushes.py:_CLAIM",
-    "services/notification/parley_notification/memberships.py:_UPDATE",
-    "services/notification/parley_notification/memberships.py:_PARTNERS",
-    "services/chat_session/parley_chat_session/sessions.py:_RESERVE",
-}
-
 
 @cache
 def scripts() -> dict[str, str]:
@@ -77,16 +51,39 @@ def scripts() -> dict[str, str]:
     return found
 
 
+def _rooted_names(source: str) -> set[str]:
+    """Variables and key-naming functions whose value is a KEYS entry or built on one
+    (``local P = KEYS[1]``, ``local seqs = info .. ':seqs'``, ``local function k(id) return P .. id end``)."""
+    rooted = set(re.findall(r"for\s+\w+\s*,\s*(\w+)\s+in\s+ipairs\(KEYS\)", source))
+    definitions = [
+        *re.findall(r"local\s+((?:\w+\s*,\s*)*\w+)\s*=\s*([^\n]+)", source),
+        *re.findall(r"local\s+function\s+(\w+)\([^)]*\)\s*return\s+([^\n]+?)\s+end", source),
+    ]
+    while True:
+        before = len(rooted)
+        for names, values in definitions:
+            for name, value in zip(
+                [n.strip() for n in names.split(",")], [v.strip() for v in values.split(",")], strict=False
+            ):
+                if _is_rooted(value, rooted):
+                    rooted.add(name)
+        if len(rooted) == before:
+            return rooted
+
+
+def _is_rooted(expression: str, rooted: set[str]) -> bool:
+    head = re.match(r"(KEYS\[|\w+)", expression.strip())
+    return head is not None and (head.group(1) == "KEYS[" or head.group(1) in rooted)
+
+
 def keys_built_inside(source: str) -> list[str]:
-    """The keyed calls of a script whose key is not one of its KEYS."""
-    from_keys = set(re.findall(r"(\w+)\s*=\s*KEYS\[", source))
-    from_keys |= set(re.findall(r"for\s+\w+\s*,\s*(\w+)\s+in\s+ipairs\(KEYS\)", source))
-    built = []
-    for command, first in CALL.findall(source):
-        key = first.strip()
-        if command.upper() not in NOT_KEYED and not key.startswith("KEYS[") and key not in from_keys:
-            built.append(f"{command} {key}")
-    return built
+    """The keyed calls of a script whose key is neither one of its KEYS nor built on one."""
+    rooted = _rooted_names(source)
+    return [
+        f"{command} {first.strip()}"
+        for command, first in CALL.findall(source)
+        if command.upper() not in NOT_KEYED and not _is_rooted(first, rooted)
+    ]
 
 
 def test_the_scanner_finds_the_scripts_and_tells_a_declared_key_from_a_built_one() -> None:
@@ -95,15 +92,15 @@ def test_the_scanner_finds_the_scripts_and_tells_a_declared_key_from_a_built_one
     assert keys_built_inside("for i, key in ipairs(KEYS) do redis.call('HGET', key, 'x') end") == []
     assert keys_built_inside("local k = KEYS[2]\nredis.call('GET', k)\nredis.call('TIME')") == []
     assert keys_built_inside("redis.call('GET', ARGV[1] .. 'x')") == ["GET ARGV[1] .. 'x'"]
+    rooted = "local P, n = KEYS[1], ARGV[1]\nlocal function k(id) return P .. id end\nlocal s = k(n) .. ':s'\n"
+    assert keys_built_inside(rooted + "redis.call('GET', k(n))\nredis.call('ZADD', s, 1, n)") == []
+    assert keys_built_inside(rooted + "redis.call('GET', n .. 'x')") == ["GET n .. 'x'"]
 
 
 @pytest.mark.parametrize("name", sorted(scripts()))
 def test_a_script_touches_only_the_keys_it_is_given(name: str) -> None:
     built = keys_built_inside(scripts()[name])
-    if name in BUILDS_KEYS_INSIDE:
-        assert built, f"{name} takes all its keys in KEYS now: remove it from BUILDS_KEYS_INSIDE"
-    else:
-        assert built == [], f"{name} builds key names inside Lua: {built}"
+    assert built == [], f"{name} builds key names from something else than its KEYS: {built}"
 
 
 def _one_slot(keys: list[str] | tuple[str, ...]) -> bool:
@@ -138,3 +135,27 @@ def test_the_chatbot_timer_index_lives_on_one_slot() -> None:
 def test_a_message_s_delivery_script_is_given_one_key() -> None:
     # its members' channels travel in ARGV (see deliveries._MESSAGE): the one key is the newest seq
     assert newest_key("parley:", "conv-1").startswith("parley:")
+
+
+def test_each_store_s_keys_share_the_hash_tag_of_the_root_its_scripts_are_given() -> None:
+    from parley_chat_session.sessions import Sessions
+    from parley_notification.memberships import memberships_root
+    from parley_notification.pending_pushes import pushes_root
+    from parley_presence.scripts import presence_root
+
+    for root in (presence_root("parley:"), pushes_root("parley:"), memberships_root("t:run-1:")):
+        built = [root, f"{root}conn:c-1", f"{root}user:u-{{x}}:status", f"{root}unread:u}}:c-9:seqs", f"{root}due"]
+        assert _one_slot(built), root
+    sessions = cast(Any, Sessions.__new__(Sessions))
+    sessions._prefix = "parley:"
+    for visitor in ("v_1", "v_2}", "{v_3", "x" * 300):
+        assert _one_slot(sessions._visitor_keys(visitor, "ch-1") + sessions._visitor_keys(visitor, "ch-2")), visitor
+
+
+def test_a_key_prefix_with_a_hash_tag_is_refused_at_start() -> None:
+    from pydantic import ValidationError
+
+    from parley.settings import ServiceSettings
+
+    with pytest.raises(ValidationError, match="must not contain"):
+        ServiceSettings(redis_key_prefix="{tenant}:")

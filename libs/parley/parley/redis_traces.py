@@ -1,10 +1,10 @@
 """A person's traces in Redis, found by what names them, for an erase or an export (docs/privacy.md).
 
-Redis holds a person's data under many shapes: keys named after them (``presence:user:<id>:status``,
-``ratelimit:...:<id>``, ``chat:temporary-of:<id>:<channel>``), keys named after one of their
-conversations (``delivery:state:<conversation>``, ``notification:unread:<operator>:<conversation>``
+Redis holds a person's data under many shapes: keys named after them (``{presence}:user:<id>:status``,
+``ratelimit:...:<id>``, ``chat:{temporary:<id>}:of:<channel>``), keys named after one of their
+conversations (``delivery:state:<conversation>``, ``notification:{pushes}:unread:<operator>:<conversation>``
 with the preview of their message), and members of shared sets and sorted sets
-(``notification:due`` holds ``<user>\\t<conversation>``, ``chatbot:timers`` holds
+(``notification:{pushes}:due`` holds ``<user>\\t<conversation>``, ``chatbot:timers`` holds
 ``<conversation>:<kind>``). Rather than a list of key shapes that the next feature silently
 outgrows, every key under the fleet's prefix is scanned and a trace is anything whose name, member,
 field or value contains one of the person's tokens (their user id, their conversations' ids):

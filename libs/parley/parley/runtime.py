@@ -40,6 +40,7 @@ from parley.stores import (
     mongo_alive,
     mongo_client,
     mongo_database,
+    prepare_redis,
     redis_alive,
     redis_client,
 )
@@ -173,6 +174,8 @@ class Service:
 
     async def _start(self) -> None:
         await self.bus.connect(self.stopping)
+        if self.redis is not None:
+            await prepare_redis(self.redis)
         for hook in self._startup_hooks:
             await hook()
         await self.bus.start_consuming()

@@ -100,7 +100,9 @@ class ServiceSettings(BaseSettings):
         "rest): when set, Redis is a cluster, and redis_url gives only its password.",
     )
     redis_key_prefix: str = Field(
-        "parley:", description="Prefix of every Redis key, so tests and tenants can share a server."
+        "parley:",
+        description="Prefix of every Redis key, so tests and tenants can share a server; no { or } (a hash tag in "
+        "it would put every key on one Redis Cluster slot).",
     )
     redis_max_connections: int = Field(
         100,
@@ -174,6 +176,15 @@ class ServiceSettings(BaseSettings):
             host, _, port = entry.rpartition(":")
             if not host or not port.isdigit():
                 raise ValueError(f"not host:port: {entry!r} (several are separated by commas)")
+        return value
+
+    @field_validator("redis_key_prefix")
+    @classmethod
+    def _no_hash_tag(cls, value: str) -> str:
+        # Redis Cluster hashes only a key's first {...}: one in the prefix would override every
+        # store's own tag (presence, the rate limits' groups) and put all keys on one slot.
+        if "{" in value or "}" in value:
+            raise ValueError("must not contain { or }: Redis Cluster would hash every key by it")
         return value
 
     @model_validator(mode="after")

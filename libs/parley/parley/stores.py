@@ -23,7 +23,10 @@ from redis.asyncio.connection import AbstractConnection, Connection
 from redis.asyncio.sentinel import Sentinel, SentinelConnectionPool
 
 from parley import metrics
+from parley.logs import get_logger
 from parley.settings import ServiceSettings
+
+log = get_logger("parley.stores")
 
 # A store that does not answer within this long is reported down (readiness), and a request
 # waiting on it fails instead of hanging a handler until the bus's handler timeout.
@@ -221,6 +224,19 @@ def _url_auth(settings: ServiceSettings) -> dict[str, Any]:
     parts = urlsplit(settings.redis_url)
     database = parts.path.strip("/")
     return {"password": parts.password, "username": parts.username, "db": int(database) if database else 0}
+
+
+async def prepare_redis(client: redis.Redis) -> None:
+    """Before traffic: a cluster client learns the cluster's slot map now. redis-py's asyncio
+    cluster client learns it at its first command otherwise, and a burst of first commands
+    racing that (a consumer's prefetch at start) had some of them fail on a connection the map's
+    refresh closed under them (``'NoneType' object has no attribute 'writelines'``). Redis
+    unreachable now is no reason not to start: the client then learns the map at first use."""
+    if is_cluster(client):
+        try:
+            await cast(RedisCluster, client).initialize()
+        except Exception as error:  # noqa: BLE001 - unreachable now; readiness reports it
+            log.warning("redis.cluster_map_unknown", error=str(error))
 
 
 async def redis_alive(client: redis.Redis) -> bool:

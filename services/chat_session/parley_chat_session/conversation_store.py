@@ -8,6 +8,7 @@ so per-member fields (last seen seq) are plain dotted-path updates.
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any, Literal
 
@@ -25,6 +26,9 @@ ReplyClock = Literal["start", "stop"] | None
 # Closed conversations sampled for the queue's wait estimate: recent enough to follow the
 # day's pace, enough of them to smooth one very long chat.
 HANDLE_TIME_SAMPLE = 20
+# Open conversations whose deadlines are rebuilt per Redis round trip: a page of clock fields is
+# a few hundred kilobytes at most, and a large backlog is restored in a few dozen writes.
+CLOCKS_PAGE = 1000
 
 
 def now() -> datetime:
@@ -105,6 +109,19 @@ class ConversationStore:
         cursor = self._collection.find({"channel_id": channel_id, "status": "closed", "assigned_at": {"$ne": None}})
         docs = await cursor.sort("closed_at", DESCENDING).limit(HANDLE_TIME_SAMPLE).to_list()
         return [(doc["closed_at"] - doc["assigned_at"]).total_seconds() for doc in docs if doc.get("closed_at")]
+
+    async def open_clocks(self) -> AsyncIterator[list[dict[str, Any]]]:
+        """Every open conversation's clock fields (channel, operator, awaiting_reply_since,
+        last_activity_at), a page at a time: what its deadlines are rebuilt from."""
+        fields = {"channel_id": 1, "operator_id": 1, "awaiting_reply_since": 1, "last_activity_at": 1}
+        page: list[dict[str, Any]] = []
+        async for doc in self._collection.find({"status": "open"}, fields):
+            page.append(doc)
+            if len(page) == CLOCKS_PAGE:
+                yield page
+                page = []
+        if page:
+            yield page
 
     async def of_member(self, user_id: str, statuses: list[str], limit: int) -> list[dict[str, Any]]:
         cursor = self._collection.find({"member_ids": user_id, "status": {"$in": statuses}})

@@ -1,10 +1,11 @@
 """The background task that fires due deadlines: an unanswered visitor (response target) and a
-silent conversation (inactivity timeout)."""
+silent conversation (inactivity timeout); and rebuilds them from MongoDB when Redis lost them."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from typing import Any
 
 from parley.contracts.errors import ParleyError
 from parley.logs import get_logger
@@ -41,6 +42,8 @@ class DeadlineWatch:
             await asyncio.sleep(self._poll)
 
     async def tick(self) -> None:
+        if not await self._clocks.indexed():
+            await self._rebuild()
         await self._fire(self._clocks.response, self._handover.reassign_unanswered)
         await self._fire(self._clocks.inactivity, self._close_if_silent)
 
@@ -60,6 +63,22 @@ class DeadlineWatch:
                 log.exception("chat_session.deadline_failed", key=deadlines.key, conversation_id=conversation_id)
                 continue
             await deadlines.release(conversation_id, lease)
+
+    async def _rebuild(self) -> None:
+        """Redis lost the deadlines (or never had them): arm them again from MongoDB. Several
+        replicas may do it at once; each deadline is armed only where none is."""
+        known: dict[str, dict[str, Any] | None] = {}
+
+        async def channel_of(channel_id: str) -> dict[str, Any] | None:
+            if channel_id not in known:
+                try:
+                    known[channel_id] = await self._channels.get(channel_id, archived_too=True)
+                except ParleyError:
+                    known[channel_id] = None  # deleted: its conversations keep no clock
+            return known[channel_id]
+
+        restored = await self._clocks.rebuild(self._store.open_clocks(), channel_of)
+        log.info("chat_session.deadlines_rebuilt", deadlines=restored)
 
     async def _close_if_silent(self, conversation_id: str) -> None:
         doc = await self._store.find(conversation_id)

@@ -51,6 +51,12 @@ class DeadlineSet:
         else:
             await self._redis.zadd(self.key, {member: at})
 
+    async def restore(self, deadlines: dict[str, float]) -> None:
+        """Arm these deadlines (member -> when) where none is armed: one armed since the source was
+        read is newer and stays."""
+        if deadlines:
+            await self._redis.zadd(self.key, deadlines, nx=True)
+
     async def disarm(self, member: str) -> None:
         await self._redis.zrem(self.key, member)
 

@@ -32,38 +32,36 @@ from parley_chat_session.conversation_store import ConversationStore, history_en
 # is a day of Redis memory, so one visitor opening channel after channel is refused instead.
 MAX_RESERVATIONS_PER_VISITOR = 10
 
-# Reuse the visitor's reservation of the channel, or make one if the visitor holds fewer than the
-# cap; atomic, so two tabs opening at once get the same one. KEYS: the visitor's reservation of
-# this channel (its conversation id), the visitor's reservations (a sorted set by expiry), the new
-# reservation. ARGV: new id, ttl, now, cap, reservation key prefix, visitor id, name, channel id,
-# "1" when the channel's site verified the visitor's identity (else "").
+# Reuse the visitor's reservation of the channel, or take the new one if the visitor holds fewer
+# than the cap; atomic, so two tabs opening at once get the same one. KEYS: the visitor's
+# reservation of this channel (its conversation id) and the visitor's reservations (a sorted set
+# by expiry), on one slot (the visitor's hash tag). ARGV: new id, ttl (s), now (s), the cap, the
+# margin (s, below).
+# A reservation counts while its entry in the set does: the entry expires with the reservation,
+# and the first message removes it (``Sessions._forget``). One that expires within
+# ``EXPIRY_MARGIN_SECONDS`` counts as gone already: its record (a key of another slot, refreshed
+# after the script) could expire before it is refreshed.
 _RESERVE = """
+local now, ttl = tonumber(ARGV[3]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now + tonumber(ARGV[5]))
 local current = redis.call('GET', KEYS[1])
-if current then
-  local held = ARGV[5] .. current
-  if redis.call('EXISTS', held) == 1 then
-    redis.call('EXPIRE', held, ARGV[2])
-    redis.call('EXPIRE', KEYS[1], ARGV[2])
-    redis.call('ZADD', KEYS[2], ARGV[3] + ARGV[2], current)
-    redis.call('EXPIRE', KEYS[2], ARGV[2])
-    return {'reused', current}
-  end
-end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', ARGV[3])
-for _, id in ipairs(redis.call('ZRANGE', KEYS[2], 0, -1)) do
-  if redis.call('EXISTS', ARGV[5] .. id) == 0 then redis.call('ZREM', KEYS[2], id) end
+if current and redis.call('ZSCORE', KEYS[2], current) then
+  redis.call('EXPIRE', KEYS[1], ttl)
+  redis.call('ZADD', KEYS[2], now + ttl, current)
+  redis.call('EXPIRE', KEYS[2], ttl)
+  return {'reused', current}
 end
 if redis.call('ZCARD', KEYS[2]) >= tonumber(ARGV[4]) then
   return {'full', ''}
 end
-redis.call('HSET', KEYS[3], 'visitor_id', ARGV[6], 'visitor_name', ARGV[7], 'channel_id', ARGV[8],
-  'visitor_verified', ARGV[9])
-redis.call('EXPIRE', KEYS[3], ARGV[2])
-redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
-redis.call('ZADD', KEYS[2], ARGV[3] + ARGV[2], ARGV[1])
-redis.call('EXPIRE', KEYS[2], ARGV[2])
+redis.call('SET', KEYS[1], ARGV[1], 'EX', ttl)
+redis.call('ZADD', KEYS[2], now + ttl, ARGV[1])
+redis.call('EXPIRE', KEYS[2], ttl)
 return {'new', ARGV[1]}
 """
+# Seconds: more than the skew between a reservation's record and its entry (set a few
+# milliseconds apart, with Python's clock and Redis's), far less than a reservation lives (a day).
+EXPIRY_MARGIN_SECONDS = 2
 
 
 def new_conversation(conversation_id: str, channel: dict[str, Any], reservation: dict[str, str]) -> dict[str, Any]:
@@ -159,11 +157,10 @@ class Sessions:
         return f"{self._prefix}chat:temporary:{conversation_id}"
 
     def _visitor_keys(self, visitor_id: str, channel_id: str) -> list[str]:
-        """The visitor's reservation of the channel, and the set of all the visitor's reservations."""
-        return [
-            f"{self._prefix}chat:temporary-of:{visitor_id}:{channel_id}",
-            f"{self._prefix}chat:temporary-by:{visitor_id}",
-        ]
+        """The visitor's reservation of the channel, and the set of all the visitor's reservations:
+        one hash tag (the visitor), so the reservation script's keys share a Redis Cluster slot."""
+        visitor = f"{self._prefix}chat:{{temporary:{visitor_id}}}"
+        return [f"{visitor}:of:{channel_id}", f"{visitor}:by"]
 
     async def open(self, command: OpenSession) -> SessionOpened:
         channel = await self._channels.get(command.channel_id)
@@ -185,14 +182,25 @@ class Sessions:
     async def _reservation(self, caller: Caller, channel_id: str) -> str:
         """The visitor's reservation of the channel: the one it holds, or a new one within the cap."""
         fresh = f"c_{new_id()[:24]}"
-        keys = [*self._visitor_keys(caller.user_id, channel_id), self._key(fresh)]
-        args: list[str | int] = [fresh, self._ttl, int(time.time()), MAX_RESERVATIONS_PER_VISITOR, self._key("")]
+        # Written before the script decides (a key of another slot than the visitor's), so a
+        # reservation the script hands out always has its record; dropped if it is not taken.
+        record = {
+            "visitor_id": caller.user_id,
+            "visitor_name": caller.name,
+            "channel_id": channel_id,
+            "visitor_verified": "1" if caller.verified_channel == channel_id else "",
+        }
+        await self._write(self._key(fresh), record)
         outcome: str
         conversation_id: str  # the script answers [outcome, conversation id]
         outcome, conversation_id = await self._reserve(
-            keys=keys,
-            args=[*args, caller.user_id, caller.name, channel_id, "1" if caller.verified_channel == channel_id else ""],
+            keys=self._visitor_keys(caller.user_id, channel_id),
+            args=[fresh, self._ttl, int(time.time()), MAX_RESERVATIONS_PER_VISITOR, EXPIRY_MARGIN_SECONDS],
         )
+        if outcome != "new":
+            await self._cache.delete(self._key(fresh))
+        if outcome == "reused":
+            await self._cache.expire(self._key(conversation_id), self._ttl)
         if outcome == "full":
             raise ParleyError(
                 ErrorCode.RATE_LIMITED,
@@ -230,13 +238,19 @@ class Sessions:
     async def _forget(self, conversation_id: str, reservation: dict[str, str]) -> None:
         """The reservation became a conversation: it no longer counts against the visitor's cap."""
         of_channel, of_visitor = self._visitor_keys(reservation["visitor_id"], reservation["channel_id"])
-        async with self._cache.pipeline(transaction=True) as pipe:
-            pipe.delete(self._key(conversation_id))
-            pipe.zrem(of_visitor, conversation_id)
-            await pipe.execute()
+        # Its entry first (what the cap and reuse go by); the record is on another slot.
+        await self._cache.zrem(of_visitor, conversation_id)
+        await self._cache.delete(self._key(conversation_id))
         # Only if it still names this one (a later open may have made another after an expiry).
         if await self._cache.get(of_channel) == conversation_id:
             await self._cache.delete(of_channel)
+
+    async def _write(self, key: str, fields: dict[str, str]) -> None:
+        """Set fields of a reservation's record and restart its expiry (one key: one slot)."""
+        async with self._cache.pipeline(transaction=True) as pipe:
+            pipe.hset(key, items=[part for field in fields.items() for part in field])
+            pipe.expire(key, self._ttl)
+            await pipe.execute()
 
     async def visitor_of(self, conversation_id: str) -> str:
         """The visitor of the conversation, stored or still a temporary session's reservation."""
@@ -260,10 +274,7 @@ class Sessions:
         if not reservation:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
         require_visitor(reservation["visitor_id"], caller.user_id)
-        async with self._cache.pipeline(transaction=True) as pipe:
-            pipe.hset(key, "email", email)
-            pipe.expire(key, self._ttl)
-            await pipe.execute()
+        await self._write(key, {"email": email})
         # The first message may have turned the reservation into a conversation meanwhile.
         if await self._store.find(conversation_id) is not None:
             await self._store.set_visitor_email(conversation_id, email)

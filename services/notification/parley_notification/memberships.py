@@ -17,14 +17,16 @@ from parley.stores import timed
 # sooner); the expiry only bounds what a lost "closed" event could leave behind.
 KEEP_MS = 30 * 86_400 * 1000
 
+# KEYS[1]: the root of the memberships' key names (``memberships_root``, never a key itself); the
+# keys a script touches are built on it and share its hash tag. ARGV: below.
 _UPDATE = """
-local P, conv, status, keep = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4])
+local P, conv, status, keep = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3])
 local members = P .. 'conv:' .. conv .. ':members'
 local closed = P .. 'conv:' .. conv .. ':closed'
 if redis.call('EXISTS', closed) == 1 then return 0 end
 local keep_new = {}
 if status ~= 'closed' then
-  for i = 5, #ARGV do keep_new[ARGV[i]] = true end
+  for i = 4, #ARGV do keep_new[ARGV[i]] = true end
 end
 for _, uid in ipairs(redis.call('SMEMBERS', members)) do
   if not keep_new[uid] then redis.call('SREM', P .. 'user:' .. uid .. ':convs', conv) end
@@ -34,7 +36,7 @@ if status == 'closed' then
   redis.call('SET', closed, '1', 'PX', keep)
   return 1
 end
-for i = 5, #ARGV do
+for i = 4, #ARGV do
   local convs = P .. 'user:' .. ARGV[i] .. ':convs'
   redis.call('SADD', convs, conv)
   redis.call('PEXPIRE', convs, keep)
@@ -44,7 +46,7 @@ redis.call('PEXPIRE', members, keep)
 return 1
 """
 _PARTNERS = """
-local P, uid = ARGV[1], ARGV[2]
+local P, uid = KEYS[1], ARGV[1]
 local seen, out = {[uid] = true}, {}
 for _, conv in ipairs(redis.call('SMEMBERS', P .. 'user:' .. uid .. ':convs')) do
   for _, member in ipairs(redis.call('SMEMBERS', P .. 'conv:' .. conv .. ':members')) do
@@ -55,18 +57,25 @@ return out
 """
 
 
+def memberships_root(prefix: str) -> str:
+    """The root of the memberships' key names. Its hash tag keeps them on one slot of a Redis
+    Cluster: an update rewrites a conversation's members and each member's conversations, and
+    the partners of a user are read through conversations found while the script runs."""
+    return f"{prefix}notification:{{memberships}}:"
+
+
 class Memberships:
     def __init__(self, client: redis.Redis, prefix: str) -> None:
-        self.prefix = f"{prefix}notification:"
+        self.prefix = memberships_root(prefix)
         self._update = client.register_script(_UPDATE)
         self._partners = client.register_script(_PARTNERS)
 
     async def conversation(self, conversation_id: str, status: str, member_ids: list[str]) -> None:
         """Record a conversation's members (or forget it when ``status`` is closed)."""
         with timed("redis", "memberships_update"):
-            await self._update(args=[self.prefix, conversation_id, status, KEEP_MS, *member_ids])
+            await self._update(keys=[self.prefix], args=[conversation_id, status, KEEP_MS, *member_ids])
 
     async def partners(self, user_id: str) -> list[str]:
         """Everyone who shares an open conversation with ``user_id`` (not the user)."""
         with timed("redis", "memberships_partners"):
-            return cast(list[str], await self._partners(args=[self.prefix, user_id]))
+            return cast(list[str], await self._partners(keys=[self.prefix], args=[user_id]))

@@ -18,17 +18,18 @@ import redis.asyncio as redis
 
 from parley.stores import get_many, timed
 
-# KEYS: none (names are built from the prefix; single-shard Redis). ARGV: prefix, then below.
-# Per user and conversation: ``unread:<u>:<c>`` (newest seq, its author, preview and arrival
+# KEYS[1]: the root of the pending pushes' key names (``pushes_root``, never a key itself); every
+# key a script touches is built on it and shares its hash tag (one slot of a Redis Cluster). ARGV
+# below. Per user and conversation: ``unread:<u>:<c>`` (newest seq, its author, preview and arrival
 # time) and ``unread:<u>:<c>:seqs`` (the unread seqs: handlers run concurrently, so messages
 # may arrive out of order, and a redelivered one must count once).
 _ADD = """
-local P, conv, seq, author, preview = ARGV[1], ARGV[2], tonumber(ARGV[3]), ARGV[4], ARGV[5]
-local merge_ms, ttl_ms, most = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
+local P, conv, seq, author, preview = KEYS[1], ARGV[1], tonumber(ARGV[2]), ARGV[3], ARGV[4]
+local merge_ms, ttl_ms, most = tonumber(ARGV[5]), tonumber(ARGV[6]), tonumber(ARGV[7])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local added = 0
-for i = 9, #ARGV do
+for i = 8, #ARGV do
   local uid = ARGV[i]
   local info = P .. 'unread:' .. uid .. ':' .. conv
   local seqs = info .. ':seqs'
@@ -47,7 +48,7 @@ end
 return added
 """
 _SEEN = """
-local P, uid, conv, seq, ttl_ms = ARGV[1], ARGV[2], ARGV[3], tonumber(ARGV[4]), tonumber(ARGV[5])
+local P, uid, conv, seq, ttl_ms = KEYS[1], ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local seen = P .. 'seen:' .. uid .. ':' .. conv
 if seq > tonumber(redis.call('GET', seen) or 0) then redis.call('SET', seen, seq, 'PX', ttl_ms) end
 local info = P .. 'unread:' .. uid .. ':' .. conv
@@ -59,7 +60,7 @@ redis.call('ZREM', P .. 'due', uid .. '\\t' .. conv)
 return 1
 """
 _CLAIM = """
-local P, limit = ARGV[1], tonumber(ARGV[2])
+local P, limit = KEYS[1], tonumber(ARGV[1])
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local out = {}
@@ -93,10 +94,17 @@ class Unread:
     at_ms: int
 
 
+def pushes_root(prefix: str) -> str:
+    """The root of every pending push's key names. Its hash tag keeps them on one slot of a Redis
+    Cluster: a message adds to every offline member's record and to the one schedule (``due``)
+    in one script, and the claim finds users and conversations in that schedule while it runs."""
+    return f"{prefix}notification:{{pushes}}:"
+
+
 class PendingPushes:
     def __init__(self, client: redis.Redis, prefix: str, *, merge_seconds: float, ttl_seconds: int) -> None:
         self.redis = client
-        self.prefix = f"{prefix}notification:"
+        self.prefix = pushes_root(prefix)
         self.merge_ms = int(merge_seconds * 1000)
         self.ttl_ms = ttl_seconds * 1000
         self._add = client.register_script(_ADD)
@@ -106,7 +114,6 @@ class PendingPushes:
     async def add(self, user_ids: list[str], conversation_id: str, seq: int, author_name: str, preview: str) -> int:
         """Count one message for each user; returns for how many it was new."""
         args: list[str | int] = [
-            self.prefix,
             conversation_id,
             seq,
             author_name,
@@ -117,17 +124,17 @@ class PendingPushes:
             *user_ids,
         ]
         with timed("redis", "push_pending_add"):
-            return int(await self._add(args=args))
+            return int(await self._add(keys=[self.prefix], args=args))
 
     async def seen(self, user_id: str, conversation_id: str, seq: int) -> bool:
         """The user read up to ``seq``; True when that made a pending push pointless."""
         with timed("redis", "push_pending_seen"):
-            return bool(await self._seen(args=[self.prefix, user_id, conversation_id, seq, self.ttl_ms]))
+            return bool(await self._seen(keys=[self.prefix], args=[user_id, conversation_id, seq, self.ttl_ms]))
 
     async def claim_due(self, limit: int) -> list[Unread]:
         """Take the pushes whose merge window has ended (each is taken by one replica only)."""
         with timed("redis", "push_pending_claim"):
-            flat = cast(list[str], await self._claim(args=[self.prefix, limit]))
+            flat = cast(list[str], await self._claim(keys=[self.prefix], args=[limit]))
         return [
             Unread(flat[i], flat[i + 1], int(flat[i + 2]), int(flat[i + 3]), flat[i + 4], flat[i + 5], int(flat[i + 6]))
             for i in range(0, len(flat), 7)

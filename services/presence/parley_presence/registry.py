@@ -1,7 +1,8 @@
 """The connection registry in Redis: who is connected where, and whether they are online.
 
-Keys (under ``<prefix>presence:``): ``conn:<id>`` a hash (user, node, role, kind, visible,
-opened, hb = last heartbeat); ``user:<id>:conns`` the user's connection ids;
+Keys (under ``<prefix>{presence}:``, one hash tag: ``scripts.presence_root``): ``conn:<id>`` a
+hash (user, node, role, kind, visible, opened, hb = last heartbeat); ``user:<id>:conns`` the
+user's connection ids;
 ``user:<id>:status`` online or away (absent: offline); ``user:<id>:active`` the last activity;
 ``deadlines`` a sorted set of every connection's heartbeat deadline, which the sweeper expires
 (a gateway that dies without a goodbye stops sending heartbeats, and its connections pass

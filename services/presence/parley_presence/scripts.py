@@ -58,13 +58,21 @@ def changes_from(reply: list[str]) -> list[Change]:
     ]
 
 
+def presence_root(prefix: str) -> str:
+    """The root of every presence key name. Its hash tag puts all of presence on one slot of a
+    Redis Cluster: the scripts find users in shared indexes (heartbeat deadlines, away times,
+    unannounced changes) and connections in a user's set while they run, so one call touches
+    keys it cannot name beforehand. The cost: presence is served by one primary of a cluster."""
+    return f"{prefix}{{presence}}:"
+
+
 class PresenceScripts:
     """Runs the scripts with the arguments every one of them takes first."""
 
     def __init__(self, client: redis.Redis, prefix: str, ttl_seconds: float, away_seconds: float) -> None:
         self.redis = client
-        self.prefix = f"{prefix}presence:"
-        self._head: list[str | int] = [self.prefix, _ms(ttl_seconds), _ms(away_seconds), _ms(KEEP_SECONDS)]
+        self.prefix = presence_root(prefix)
+        self._head: list[str | int] = [_ms(ttl_seconds), _ms(away_seconds), _ms(KEEP_SECONDS)]
         common = _source("common")
         self._scripts: dict[str, AsyncScript] = {
             name: client.register_script(common + "\n" + _source(name)) for name in SCRIPT_NAMES
@@ -72,7 +80,7 @@ class PresenceScripts:
 
     async def run(self, name: str, *args: str | int) -> list[str] | int:
         with timed("redis", f"presence_{name}"):
-            result: list[str] | int = await self._scripts[name](args=[*self._head, *args])
+            result: list[str] | int = await self._scripts[name](keys=[self.prefix], args=[*self._head, *args])
             return result
 
     async def changes(self, name: str, *args: str | int) -> list[Change]:

@@ -2,15 +2,16 @@
 -- status rule. Scripts run atomically in Redis, so two presence replicas handling events of
 -- the same user can never both see "offline -> online" and both announce it.
 --
--- ARGV[1] key prefix, ARGV[2] connection TTL (ms), ARGV[3] away threshold (ms),
--- ARGV[4] how long bookkeeping outlives its last use (ms); script arguments follow.
--- Key names are built here from the prefix, so these scripts need a single-shard Redis
--- (standalone or Sentinel), not Redis Cluster.
+-- KEYS[1] the root of presence's key names (``<prefix>{presence}:``, never a key itself): every
+-- key below is built on it, so all share its hash tag and live on the slot the call is routed to
+-- (Redis Cluster). A script cannot name its keys beforehand: it finds users in the indexes and
+-- connections in a user's set while it runs. ARGV[1] connection TTL (ms), ARGV[2] away threshold
+-- (ms), ARGV[3] how long bookkeeping outlives its last use (ms); script arguments follow.
 
-local P = ARGV[1]
-local TTL = tonumber(ARGV[2])
-local AWAY = tonumber(ARGV[3])
-local KEEP = tonumber(ARGV[4])
+local P = KEYS[1]
+local TTL = tonumber(ARGV[1])
+local AWAY = tonumber(ARGV[2])
+local KEEP = tonumber(ARGV[3])
 
 local DEADLINES = P .. 'deadlines'       -- zset: "<connection>\t<user>" -> heartbeat deadline
 local AWAY_AT = P .. 'away_at'           -- zset: user -> when inactivity makes them away

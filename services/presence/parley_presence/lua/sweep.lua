@@ -1,7 +1,7 @@
 -- Expire connections whose heartbeat deadline passed (their node died without a goodbye)
--- and make away the users idle past the threshold. ARGV[5]: most entries of each kind.
+-- and make away the users idle past the threshold. ARGV[4]: most entries of each kind.
 -- Returns the number of expired connections, then the changes.
-local limit = tonumber(ARGV[5])
+local limit = tonumber(ARGV[4])
 local users, order = {}, {}
 local function affected(uid)
   if not users[uid] then users[uid] = true; order[#order + 1] = uid end

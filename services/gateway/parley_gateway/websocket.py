@@ -131,6 +131,8 @@ class WebSocketEndpoint:
             claims=claims,
             client_kind=claims.kind,
             max_queued=self.settings.gateway_send_queue_frames,
+            transport=request.transport,
+            write_buffer_mark=self.settings.gateway_write_buffer_mark_bytes,
             origin=sys.intern(origin) if origin is not None else None,
         )
         await self._serve(connection, positions, auth_frame_id)

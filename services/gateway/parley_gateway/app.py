@@ -23,6 +23,7 @@ from parley_gateway import metrics
 from parley_gateway.activity import ActivityReports
 from parley_gateway.admission import ConnectionCaps
 from parley_gateway.authentication import Authenticator
+from parley_gateway.connection_events import ConnectionEvents
 from parley_gateway.connections import Connection, Connections, OutFrame
 from parley_gateway.http_endpoints import ENDPOINTS, WebSocketRoute
 from parley_gateway.limits import FrameLimits
@@ -85,8 +86,9 @@ def build_service(settings: GatewaySettings) -> Service:
         positions.after_reconnect,
         name=f"parley-gateway-{settings.node_id}",
     )
+    events = ConnectionEvents(service.bus, settings.node_id)
     endpoint = WebSocketEndpoint(
-        settings, service.bus, authenticator, caps, connections, protocol, subscriber, service.stopping
+        settings, service.bus, authenticator, caps, connections, protocol, subscriber, events, service.stopping
     )
     pages = (WebSocketRoute(endpoint), StaticFiles(), MaintenanceApi(maintenance))  # the table's handlers
     service.http.add_routes(HttpApi(ENDPOINTS, verifier, *pages).routes())

@@ -21,7 +21,6 @@ from pydantic import ValidationError
 
 from parley.bus import Bus
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
-from parley.contracts.events import ConnectionClosed
 from parley.contracts.frames import SUPPORTED_PROTOCOLS, AuthFrame, ResumeData, server_frame
 from parley.deliveries import DeliverySubscriber
 from parley.http import json_response, origin_allowed
@@ -30,6 +29,7 @@ from parley.tokens import Claims
 from parley_gateway import metrics
 from parley_gateway.admission import ConnectionCaps
 from parley_gateway.authentication import Authenticator
+from parley_gateway.connection_events import ConnectionEvents
 from parley_gateway.connections import Connection, Connections
 from parley_gateway.limits import frame_id_of
 from parley_gateway.protocol import Protocol
@@ -80,6 +80,7 @@ class WebSocketEndpoint:
         connections: Connections,
         protocol: Protocol,
         subscriber: DeliverySubscriber,
+        events: ConnectionEvents,
         stopping: asyncio.Event,
     ) -> None:
         self.settings = settings
@@ -89,6 +90,7 @@ class WebSocketEndpoint:
         self.connections = connections
         self.protocol = protocol
         self.subscriber = subscriber
+        self.events = events
         self.stopping = stopping
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
@@ -222,7 +224,7 @@ class WebSocketEndpoint:
 
     async def _open(self, connection: Connection, auth_frame_id: str | None) -> None:
         try:
-            await self.bus.publish_event(connection.opened(self.settings.node_id))
+            await self.events.opened(connection)
         except ParleyError as error:
             # Without presence knowing it, nothing would be delivered to this connection.
             raise Refusal("unavailable", error.code, error.message, CloseCode.TRY_AGAIN_LATER) from None
@@ -260,11 +262,7 @@ class WebSocketEndpoint:
         metrics.DISCONNECTS.labels(str(code)).inc()
         await self.caps.release(connection.user_id, connection.id)
         try:
-            await self.bus.publish_event(
-                ConnectionClosed(
-                    connection_id=connection.id, node=self.settings.node_id, user_id=connection.user_id, close_code=code
-                )
-            )
+            await self.events.closed(connection, code)
         except ParleyError:
             # The broker is away: presence expires the connection when its heartbeats stop.
             log.warning("gateway.close_not_reported", connection_id=connection.id)

@@ -88,7 +88,7 @@ def build_service(settings: GatewaySettings) -> Service:
     )
     events = ConnectionEvents(service.bus, settings.node_id)
     endpoint = WebSocketEndpoint(
-        settings, service.bus, authenticator, caps, connections, protocol, subscriber, events, service.stopping
+        settings, authenticator, caps, connections, protocol, subscriber, events, service.stopping
     )
     pages = (WebSocketRoute(endpoint), StaticFiles(), MaintenanceApi(maintenance))  # the table's handlers
     service.http.add_routes(HttpApi(ENDPOINTS, verifier, *pages).routes())

@@ -19,7 +19,6 @@ import time
 from aiohttp import WSMsgType, web
 from pydantic import ValidationError
 
-from parley.bus import Bus
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
 from parley.contracts.frames import SUPPORTED_PROTOCOLS, AuthFrame, ResumeData, server_frame
 from parley.deliveries import DeliverySubscriber
@@ -74,7 +73,6 @@ class WebSocketEndpoint:
     def __init__(
         self,
         settings: GatewaySettings,
-        bus: Bus,
         authenticator: Authenticator,
         caps: ConnectionCaps,
         connections: Connections,
@@ -84,7 +82,6 @@ class WebSocketEndpoint:
         stopping: asyncio.Event,
     ) -> None:
         self.settings = settings
-        self.bus = bus
         self.authenticator = authenticator
         self.caps = caps
         self.connections = connections
@@ -226,7 +223,7 @@ class WebSocketEndpoint:
         try:
             await self.events.opened(connection)
         except ParleyError as error:
-            # Without presence knowing it, nothing would be delivered to this connection.
+            # Presence must know of it (its status, and web push going to users no node holds).
             raise Refusal("unavailable", error.code, error.message, CloseCode.TRY_AGAIN_LATER) from None
         metrics.CONNECTS.inc()
         self.protocol.authenticated(connection, auth_frame_id)

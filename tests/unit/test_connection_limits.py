@@ -94,3 +94,8 @@ def test_a_normalised_path_is_forwarded_encoded() -> None:
 
 def test_the_edge_bounds_messages_at_the_gateways_own_hard_limit() -> None:
     assert GatewaySettings().gateway_max_frame_bytes * HARD_FRAME_LIMIT_FACTOR == GATEWAY_HARD_FRAME_BYTES
+
+
+def test_the_listen_backlog_is_a_setting_sized_for_storms() -> None:
+    assert ConnectionLimits.from_settings(GatewaySettings()).listen_backlog == 4096  # not aiohttp's 128
+    assert ConnectionLimits.from_settings(GatewaySettings(http_listen_backlog=512)).listen_backlog == 512

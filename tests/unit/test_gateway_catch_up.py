@@ -13,7 +13,7 @@ import orjson
 
 from parley.contracts.commands import GetNewestSeqs, NewestSeqs
 from parley.deliveries import StateFrame
-from parley_gateway.connections import Connections
+from parley_gateway.connections import Connections, OutFrame, Payload
 from parley_gateway.positions import PositionCheck
 from parley_gateway.streams import OrderedDelivery
 from tests.unit.test_gateway_streams import CONVERSATION, GAP_WAIT, RecordingConnection, Store, _live
@@ -33,8 +33,8 @@ class FramesConnection(RecordingConnection):
         super().__init__()
         self.frames: list[tuple[str, dict[str, Any]]] = []
 
-    def send(self, frame_type: str, payload: str) -> bool:
-        data = orjson.loads(payload)["data"]
+    def send(self, frame_type: str, payload: Payload) -> bool:
+        data = orjson.loads(payload.text if isinstance(payload, OutFrame) else payload)["data"]
         if frame_type == "message.new":
             self.written.append(data["seq"])
         else:

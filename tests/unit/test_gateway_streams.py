@@ -15,7 +15,7 @@ from parley.contracts.commands import GetHistory, History
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Message
 from parley.tokens import Claims
-from parley_gateway.connections import Connection, SeenSeqs
+from parley_gateway.connections import Connection, OutFrame, Payload, SeenSeqs
 from parley_gateway.streams import OrderedDelivery, message_new
 
 CONVERSATION = "c_1"
@@ -31,8 +31,9 @@ class RecordingConnection(Connection):
         super().__init__(ws=web.WebSocketResponse(), claims=claims, client_kind="web")
         self.written: list[int] = []
 
-    def send(self, frame_type: str, payload: str) -> bool:
-        self.written.append(orjson.loads(payload)["data"]["seq"])
+    def send(self, frame_type: str, payload: Payload) -> bool:
+        text = payload.text if isinstance(payload, OutFrame) else payload
+        self.written.append(orjson.loads(text)["data"]["seq"])
         return True
 
 

@@ -58,6 +58,7 @@ class ConnectionLimits:
     idle_timeout_seconds: float = 75.0
     max_per_address: int = 256
     trusted_proxies: tuple[Network, ...] = ()
+    listen_backlog: int = 4096
 
     @classmethod
     def from_settings(cls, settings: ServiceSettings) -> ConnectionLimits:
@@ -67,6 +68,7 @@ class ConnectionLimits:
             idle_timeout_seconds=settings.http_idle_timeout_seconds,
             max_per_address=settings.http_max_connections_per_address,
             trusted_proxies=parse_networks(settings.http_trusted_proxies),
+            listen_backlog=settings.http_listen_backlog,
         )
 
     def trusts(self, address: str) -> bool:
@@ -311,13 +313,6 @@ def runner_options(limits: ConnectionLimits) -> dict[str, Any]:
     return {"keepalive_timeout": limits.idle_timeout_seconds}
 
 
-# Connections the kernel queues while the loop is busy accepting: aiohttp's default of 128 drops
-# the rest of a reconnect storm's SYNs (thousands of clients within seconds of a node's restart
-# or a network blip), and each dropped one retries only after a second or more. The kernel caps
-# it at net.core.somaxconn (4096 on current kernels).
-LISTEN_BACKLOG = 4096
-
-
 class GuardedSite(web.BaseSite):
     """A TCP site whose sockets go through ``guard`` (``web.TCPSite`` hands them to aiohttp's
     handler directly, with no way to put a protocol in between)."""
@@ -325,7 +320,8 @@ class GuardedSite(web.BaseSite):
     def __init__(
         self, runner: web.AppRunner, guard: ConnectionGuard, host: str, port: int, *, reuse_address: bool | None = None
     ) -> None:
-        super().__init__(runner, backlog=LISTEN_BACKLOG)
+        # The listen backlog (ServiceSettings.http_listen_backlog): aiohttp's 128 drops a storm's SYNs.
+        super().__init__(runner, backlog=guard.limits.listen_backlog)
         self._guard = guard
         self._host = host
         self._requested_port = port

@@ -72,6 +72,15 @@ class ServiceSettings(BaseSettings):
         "behind one address (each user holds a few), far below a process's file descriptors. Raise it for load "
         "generators that open thousands of sockets from one address (make bench).",
     )
+    http_listen_backlog: int = Field(
+        4096,
+        ge=1,
+        le=65535,
+        description="Connections the kernel queues on the listening socket while the process is busy accepting. "
+        "aiohttp's default of 128 drops the rest of a reconnect storm's SYNs (thousands of clients within seconds "
+        "of a node's restart or a network blip), and each dropped one retries only a second or more later. The "
+        "kernel caps it at net.core.somaxconn (4096 on current kernels).",
+    )
     http_trusted_proxies: list[str] = Field(
         default_factory=list,
         description='Addresses or networks of proxies in front of this service (JSON list, e.g. ["10.0.0.0/8"]) '

@@ -4,25 +4,28 @@ A sorted set per user in Redis: member = connection id, score = when it expires 
 node refreshes it (every presence batch). Admission prunes the expired entries (connections of
 a node that died without saying goodbye), counts, and adds in one Lua step, so two nodes
 admitting the same user at once cannot both slip under the cap. The same step first reads the
-session's revocation entry: a connect costs the gateway one Redis round trip, not two (two on a
-Redis Cluster, where the entry and the set live on different slots).
+session's revocation entry: a connect costs the gateway one Redis round trip, not two. On a Redis
+Cluster the entry and the set live on different slots: the entry is read alongside the step, at
+the same time, and a revoked session's place is given back.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import time
+from typing import Any
 
 import redis.asyncio as redis
 from redis.exceptions import RedisError
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.revocations import revoked
-from parley.stores import as_text, is_cluster, timed
+from parley.stores import is_cluster, timed
 
 # KEYS[1]: the user's set; KEYS[2], on one server: the session's revocation entry, read in the
-# same step. On a Redis Cluster the two live on different slots: the entry is read first, and
-# the script is given KEYS[1] alone. ARGV: now, expiry of the new entry, cap, connection id, key
+# same step. On a Redis Cluster the two live on different slots: the entry is read beside the
+# script, which is given KEYS[1] alone. ARGV: now, expiry of the new entry, cap, connection id, key
 # ttl. Returns {"revoked", why}, {"full"} or {"admitted"}.
 _ADMIT = """
 if KEYS[2] then
@@ -55,17 +58,13 @@ class ConnectionCaps:
         entry, RevocationList.key); ParleyError TOKEN_INVALID when revoked, RATE_LIMITED over the
         cap, UNAVAILABLE without Redis."""
         now = time.time()
+        args: list[Any] = [now, now + self._ttl, self._limit, connection_id, int(self._ttl) + 1]
         try:
             with timed("redis", "connection_admit"):
-                keys = [self._prefix + user_id, revocation_key]
                 if self._cluster:
-                    why = await self._redis.get(revocation_key)
-                    if why is not None:
-                        raise revoked(as_text(why))
-                    keys = keys[:1]
-                verdict = await self._admit(
-                    keys=keys, args=[now, now + self._ttl, self._limit, connection_id, int(self._ttl) + 1]
-                )
+                    verdict = await self._admit_on_cluster(user_id, connection_id, revocation_key, args)
+                else:
+                    verdict = await self._admit(keys=[self._prefix + user_id, revocation_key], args=args)
         except RedisError as error:
             raise ParleyError(
                 ErrorCode.UNAVAILABLE, "cannot check your session and connections right now; retry"
@@ -78,6 +77,20 @@ class ConnectionCaps:
             raise ParleyError(
                 ErrorCode.RATE_LIMITED, f"too many connections: at most {self._limit} at once; close one first"
             )
+
+    async def _admit_on_cluster(
+        self, user_id: str, connection_id: str, revocation_key: str, args: list[Any]
+    ) -> list[Any]:
+        """The entry and the set live on different slots (auth writes the entry by session alone):
+        both asked at once, one round trip's wait; a revoked session's place is given back."""
+        why, verdict = await asyncio.gather(
+            self._redis.get(revocation_key), self._admit(keys=[self._prefix + user_id], args=args)
+        )
+        if why is None:
+            return list(verdict)
+        if (verdict[0].decode() if isinstance(verdict[0], bytes) else verdict[0]) == "admitted":
+            await self.release(user_id, connection_id)
+        return ["revoked", why]
 
     async def release(self, user_id: str, connection_id: str) -> None:
         # On a Redis error the entry expires by itself when its node stops refreshing it.

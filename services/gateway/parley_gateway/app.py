@@ -23,7 +23,8 @@ from parley_gateway import metrics
 from parley_gateway.activity import ActivityReports
 from parley_gateway.admission import ConnectionCaps
 from parley_gateway.authentication import Authenticator
-from parley_gateway.connections import Connection, Connections
+from parley_gateway.connection_events import ConnectionEvents
+from parley_gateway.connections import Connection, Connections, OutFrame
 from parley_gateway.http_endpoints import ENDPOINTS, WebSocketRoute
 from parley_gateway.limits import FrameLimits
 from parley_gateway.maintenance import Maintenance, MaintenanceApi
@@ -85,8 +86,9 @@ def build_service(settings: GatewaySettings) -> Service:
         positions.after_reconnect,
         name=f"parley-gateway-{settings.node_id}",
     )
+    events = ConnectionEvents(service.bus, settings.node_id)
     endpoint = WebSocketEndpoint(
-        settings, service.bus, authenticator, caps, connections, protocol, subscriber, service.stopping
+        settings, authenticator, caps, connections, protocol, subscriber, events, service.stopping
     )
     pages = (WebSocketRoute(endpoint), StaticFiles(), MaintenanceApi(maintenance))  # the table's handlers
     service.http.add_routes(HttpApi(ENDPOINTS, verifier, *pages).routes())
@@ -163,10 +165,11 @@ def _deliverer(connections: Connections, delivery: OrderedDelivery) -> Callable[
         user's sockets here, a message.new through its conversation's ordered stream."""
         received = time.perf_counter()
         metrics.DELIVERIES_IN.labels(metrics.frame_label(item.frame_type)).inc()
+        frame = OutFrame(item.frame_type, item.payload)  # encoded once for all the user's sockets here
         for connection in connections.of_user(item.user_id):
             if item.seq is None:
-                connection.send(item.frame_type, item.payload)
-            elif delivery.deliver(connection, item.conversation_id, item.seq, item.payload) and item.sent_at:
+                connection.send(item.frame_type, frame)
+            elif delivery.deliver(connection, item.conversation_id, item.seq, frame) and item.sent_at:
                 # Written now (not held behind a gap): publisher's clock to this write.
                 metrics.MESSAGE_SECONDS.observe(max(0.0, time.time() - item.sent_at))
         metrics.DELIVERY_SECONDS.observe(time.perf_counter() - received)
@@ -181,9 +184,9 @@ def _announcer(connections: Connections) -> Callable[[str | None], None]:
             notice = Notice(level="warning", code=int(ErrorCode.MAINTENANCE), text=message)
         else:
             notice = Notice(level="info", code=None, text="Maintenance is over.")
-        payload = server_frame("notice", notice).decode()
+        frame = OutFrame("notice", server_frame("notice", notice).decode())
         for connection in connections.all():
-            connection.send("notice", payload)
+            connection.send("notice", frame)
 
     return announce
 

@@ -1,8 +1,15 @@
-"""The live connections of this gateway node: each with its own send queue, by user and by session.
+"""The live connections of this gateway node, by user and by session, and how frames reach them.
 
-Every frame to a client goes through its connection's queue and one writer task at a time, so
-frames leave in the order they were queued (a reply, then the message.new it caused), a slow reader
-only slows itself, and a close is sent after the frames queued before it.
+A frame is encoded once (:class:`OutFrame`: its WebSocket bytes are built on first use and
+shared) and written straight to every socket that has nothing queued and whose transport
+takes it (its write buffer under ``write_buffer_mark``): a fan-out to a thousand sockets is a
+thousand ``transport.write`` calls of the same bytes, with no task and no queue. Only a socket
+under backpressure gets a send queue and one writer task, which writes its frames in order
+through aiohttp (whose writer waits for the transport to drain); while that queue exists every
+later frame of the socket joins it, so frames leave in the order they were sent (a reply, then
+the message.new it caused). A reader too slow to empty its queue is closed with 1013 (it
+reconnects and resumes), and a close is sent after the frames queued before it. A slow reader
+slows only itself.
 """
 
 from __future__ import annotations
@@ -15,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 from aiohttp import WSCloseCode, web
+from prometheus_client import Counter
 
 from parley.contracts.base import ClientKind
 from parley.contracts.errors import CloseCode, ErrorCode
@@ -22,6 +30,7 @@ from parley.contracts.events import ConnectionOpened
 from parley.contracts.frames import ErrorData, server_frame
 from parley.logs import get_logger
 from parley.tokens import Claims
+from parley.websocket_frames import text_frame
 from parley_gateway import metrics
 
 if TYPE_CHECKING:
@@ -38,6 +47,37 @@ WRITER_FINISH_SECONDS = 15.0
 # connection instead of two timers each (a timer and its timeout cost ~0.9 KiB a connection);
 # a heartbeat timeout or a token's expiry is acted on at most this late.
 SWEEP_SECONDS = 1.0
+# The default of gateway_write_buffer_mark_bytes (asyncio's own high-water mark).
+WRITE_BUFFER_MARK_BYTES = 64 * 1024
+
+
+class OutFrame:
+    """One serialised server frame, written to many sockets: its WebSocket bytes are built once,
+    the first time a socket takes it directly (``wire``)."""
+
+    __slots__ = ("_sent", "_wire", "frame_type", "text")
+
+    def __init__(self, frame_type: str, text: str) -> None:
+        self.frame_type = frame_type
+        self.text = text
+        self._wire: bytes | None = None
+        self._sent: Counter | None = None
+
+    @property
+    def wire(self) -> bytes:
+        if self._wire is None:
+            self._wire = text_frame(self.text.encode())
+        return self._wire
+
+    def count_sent(self) -> None:
+        """One more socket was sent it (the labelled counter looked up once per frame)."""
+        if self._sent is None:
+            self._sent = metrics.FRAMES_OUT.labels(metrics.frame_label(self.frame_type))
+        self._sent.inc()
+
+
+# What may be sent: a frame built for many sockets, or one frame's JSON for one socket.
+Payload = OutFrame | str
 
 
 class SeenSeqs:
@@ -91,6 +131,10 @@ class Connection:
     claims: Claims
     client_kind: ClientKind
     max_queued: int = 1000
+    # The socket's transport (request.transport), written to directly while nothing is queued;
+    # None writes everything through aiohttp's writer task.
+    transport: asyncio.Transport | None = None
+    write_buffer_mark: int = WRITE_BUFFER_MARK_BYTES
     # The page's Origin (None for apps and servers), interned: a site's thousands of sockets share
     # one string. chat_session checks it against the channel at each session.open.
     origin: str | None = None
@@ -102,7 +146,7 @@ class Connection:
     # When frames were refused for rate (the last few seconds'), to tell bursts from floods;
     # None until the first refusal.
     refusals: deque[float] | None = None
-    _queue: deque[tuple[str, str] | _Close] | None = None
+    _queue: deque[OutFrame | _Close] | None = None
     _writer: asyncio.Task[None] | None = None
     closing: bool = False
 
@@ -117,15 +161,26 @@ class Connection:
             connection_id=self.id, node=node, user_id=self.user_id, role=self.claims.role, client_kind=self.client_kind
         )
 
-    def send(self, frame_type: str, payload: str) -> bool:
-        """Queue one serialised frame; False when the connection is closing (nothing is queued)."""
+    def send(self, frame_type: str, payload: Payload) -> bool:
+        """Write one serialised frame now, or queue it behind what waits; False when the
+        connection is closing (nothing is written)."""
         if self.closing:
             return False
+        frame = payload if isinstance(payload, OutFrame) else OutFrame(frame_type, payload)
+        transport = self.transport
+        if self._writer is None and transport is not None:
+            if transport.is_closing() or self.ws.closed:
+                self.closing = True  # the socket is gone (the reader sees it too): send nothing more
+                return False
+            if transport.get_write_buffer_size() <= self.write_buffer_mark:
+                transport.write(frame.wire)
+                frame.count_sent()
+                return True
         if self._queue is not None and len(self._queue) >= self.max_queued:
             log.warning("gateway.slow_client", connection_id=self.id, queued=len(self._queue))
             self.close(CloseCode.TRY_AGAIN_LATER, "too slow to keep up; reconnect and resume")
             return False
-        self._enqueue((frame_type, payload))
+        self._enqueue(frame)
         return True
 
     def send_error(self, code: ErrorCode, message: str, frame_id: str | None = None) -> None:
@@ -155,7 +210,7 @@ class Connection:
             )
             self.close(CloseCode.TOKEN_EXPIRED, "token expired")
 
-    def _enqueue(self, item: tuple[str, str] | _Close) -> None:
+    def _enqueue(self, item: OutFrame | _Close) -> None:
         if self._queue is None:
             self._queue = deque()
         self._queue.append(item)
@@ -170,13 +225,13 @@ class Connection:
                 if isinstance(item, _Close):
                     await self.ws.close(code=item.code, message=item.reason.encode()[:120])
                     return
-                frame_type, payload = item
                 try:
-                    await self.ws.send_str(payload)
+                    # aiohttp's writer waits here while the transport is paused (backpressure).
+                    await self.ws.send_str(item.text)
                 except (ConnectionError, RuntimeError):
                     self.closing = True  # the socket is gone (the reader sees it too): queue nothing more
                     return
-                metrics.FRAMES_OUT.labels(metrics.frame_label(frame_type)).inc()
+                item.count_sent()
         finally:
             self._writer = None
             self._queue = None

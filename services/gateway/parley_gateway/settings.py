@@ -79,6 +79,13 @@ class GatewaySettings(ServiceSettings):
         description="Frames waiting to be written to one socket before the client counts as too slow and is closed "
         "with 1013 (it reconnects and resumes): one slow reader never holds up the others.",
     )
+    gateway_write_buffer_mark_bytes: int = Field(
+        64 * 1024,
+        ge=0,
+        description="Unsent bytes in one socket's transport above which it counts as under backpressure: its "
+        "frames then wait in its send queue (one writer task) instead of being written at once; below it, a "
+        "frame built once is written straight to every socket (asyncio's own high-water mark by default).",
+    )
     gateway_gap_wait_seconds: float = Field(
         1.0,
         gt=0,

@@ -27,7 +27,7 @@ from parley.contracts.messages import Message
 from parley.logs import get_logger
 from parley.tokens import caller_of
 from parley_gateway import metrics
-from parley_gateway.connections import Connection, SeenSeqs
+from parley_gateway.connections import Connection, OutFrame, Payload, SeenSeqs
 
 log = get_logger("parley.gateway")
 
@@ -56,7 +56,7 @@ class ConversationStream:
         # than the first message this connection got (a resume may still ask for those).
         self.high = 0
         self.synced = False  # False until the first message.new or resume sets ``high``
-        self.held: dict[int, str] = {}
+        self.held: dict[int, Payload] = {}
         self.filling = False
         self.lock = asyncio.Lock()
         self.gap_timer: asyncio.TimerHandle | None = None
@@ -92,7 +92,7 @@ class OrderedDelivery:
         self.gap_wait = gap_wait_seconds
         self._fills: set[asyncio.Task[None]] = set()
 
-    def deliver(self, connection: Connection, conversation_id: str, seq: int, payload: str) -> bool:
+    def deliver(self, connection: Connection, conversation_id: str, seq: int, payload: Payload) -> bool:
         """Write a live message.new now, or hold it; False when it was a duplicate or is held."""
         stream = self._stream(connection, conversation_id)
         if seq in stream.sent or seq in stream.held:
@@ -292,7 +292,7 @@ class OrderedDelivery:
             )
             connection.send("message.delta", server_frame("message.delta", delta).decode())
 
-    def _write(self, connection: Connection, stream: ConversationStream, seq: int, payload: str) -> None:
+    def _write(self, connection: Connection, stream: ConversationStream, seq: int, payload: Payload) -> None:
         stream.held.pop(seq, None)
         if stream.sent.add(seq):
             connection.send("message.new", payload)
@@ -329,6 +329,6 @@ class OrderedDelivery:
         return stream
 
 
-def message_new(message: Message) -> str:
+def message_new(message: Message) -> OutFrame:
     frame = MessageNew(conversation_id=message.conversation_id, seq=message.seq, message=message)
-    return server_frame("message.new", frame).decode()
+    return OutFrame("message.new", server_frame("message.new", frame).decode())

@@ -19,9 +19,7 @@ import time
 from aiohttp import WSMsgType, web
 from pydantic import ValidationError
 
-from parley.bus import Bus
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
-from parley.contracts.events import ConnectionClosed
 from parley.contracts.frames import SUPPORTED_PROTOCOLS, AuthFrame, ResumeData, server_frame
 from parley.deliveries import DeliverySubscriber
 from parley.http import json_response, origin_allowed
@@ -30,6 +28,7 @@ from parley.tokens import Claims
 from parley_gateway import metrics
 from parley_gateway.admission import ConnectionCaps
 from parley_gateway.authentication import Authenticator
+from parley_gateway.connection_events import ConnectionEvents
 from parley_gateway.connections import Connection, Connections
 from parley_gateway.limits import frame_id_of
 from parley_gateway.protocol import Protocol
@@ -74,21 +73,21 @@ class WebSocketEndpoint:
     def __init__(
         self,
         settings: GatewaySettings,
-        bus: Bus,
         authenticator: Authenticator,
         caps: ConnectionCaps,
         connections: Connections,
         protocol: Protocol,
         subscriber: DeliverySubscriber,
+        events: ConnectionEvents,
         stopping: asyncio.Event,
     ) -> None:
         self.settings = settings
-        self.bus = bus
         self.authenticator = authenticator
         self.caps = caps
         self.connections = connections
         self.protocol = protocol
         self.subscriber = subscriber
+        self.events = events
         self.stopping = stopping
 
     async def __call__(self, request: web.Request) -> web.StreamResponse:
@@ -131,6 +130,8 @@ class WebSocketEndpoint:
             claims=claims,
             client_kind=claims.kind,
             max_queued=self.settings.gateway_send_queue_frames,
+            transport=request.transport,
+            write_buffer_mark=self.settings.gateway_write_buffer_mark_bytes,
             origin=sys.intern(origin) if origin is not None else None,
         )
         await self._serve(connection, positions, auth_frame_id)
@@ -220,9 +221,9 @@ class WebSocketEndpoint:
 
     async def _open(self, connection: Connection, auth_frame_id: str | None) -> None:
         try:
-            await self.bus.publish_event(connection.opened(self.settings.node_id))
+            await self.events.opened(connection)
         except ParleyError as error:
-            # Without presence knowing it, nothing would be delivered to this connection.
+            # Presence must know of it (its status, and web push going to users no node holds).
             raise Refusal("unavailable", error.code, error.message, CloseCode.TRY_AGAIN_LATER) from None
         metrics.CONNECTS.inc()
         self.protocol.authenticated(connection, auth_frame_id)
@@ -258,11 +259,7 @@ class WebSocketEndpoint:
         metrics.DISCONNECTS.labels(str(code)).inc()
         await self.caps.release(connection.user_id, connection.id)
         try:
-            await self.bus.publish_event(
-                ConnectionClosed(
-                    connection_id=connection.id, node=self.settings.node_id, user_id=connection.user_id, close_code=code
-                )
-            )
+            await self.events.closed(connection, code)
         except ParleyError:
             # The broker is away: presence expires the connection when its heartbeats stop.
             log.warning("gateway.close_not_reported", connection_id=connection.id)

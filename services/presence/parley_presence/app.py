@@ -18,6 +18,7 @@ from parley.contracts.events import (
     ClientStatusChanged,
     ConnectionClosed,
     ConnectionOpened,
+    ConnectionsChanged,
     ConnectionsUnknown,
     ConversationChanged,
     ConversationClosed,
@@ -30,7 +31,7 @@ from parley_presence.announcer import Announcer, sweep
 from parley_presence.operators import Operators
 from parley_presence.privacy import register_privacy
 from parley_presence.registry import ConnectionRegistry
-from parley_presence.scripts import PresenceScripts
+from parley_presence.scripts import Change, PresenceScripts
 from parley_presence.settings import PresenceSettings
 
 OPERATOR_ROLES = ("operator", "admin")
@@ -75,6 +76,14 @@ def _connection_handlers(service: Service, registry: ConnectionRegistry, announc
     async def on_closed(event: ConnectionClosed, envelope: Envelope) -> None:
         await announcer.announce(await registry.closed(event.connection_id, event.user_id), trace_id=envelope.trace_id)
 
+    async def on_connections_changed(event: ConnectionsChanged, envelope: Envelope) -> None:
+        changes: list[Change] = []
+        for opened in event.opened:  # openings first (the contract says why)
+            changes += await registry.opened(ConnectionOpened(node=event.node, **opened.model_dump()))
+        for closed in event.closed:
+            changes += await registry.closed(closed.connection_id, closed.user_id)
+        await announcer.announce(changes, trace_id=envelope.trace_id)
+
     async def on_heartbeats(event: Heartbeats, envelope: Envelope) -> None:
         unknown, revived = await registry.heartbeat(event.connection_ids)
         if unknown:
@@ -93,6 +102,7 @@ def _connection_handlers(service: Service, registry: ConnectionRegistry, announc
 
     service.bus.on_event(ConnectionOpened, on_opened)
     service.bus.on_event(ConnectionClosed, on_closed)
+    service.bus.on_event(ConnectionsChanged, on_connections_changed)
     service.bus.on_event(Heartbeats, on_heartbeats)
     service.bus.on_event(ClientStatusChanged, on_client_status)
 

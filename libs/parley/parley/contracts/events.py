@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
-from parley.contracts.base import ClientKind, Contract, contract
+from parley.contracts.base import ClientKind, Contract, Model, contract
 from parley.contracts.bot import script_id_of
 from parley.contracts.messages import Message, Role
 
@@ -26,6 +26,32 @@ class ConnectionClosed(Contract):
     node: str
     user_id: str
     close_code: int
+
+
+class OpenedConnection(Model):
+    connection_id: str
+    user_id: str
+    role: Role
+    client_kind: ClientKind
+
+
+class ClosedConnection(Model):
+    connection_id: str
+    user_id: str
+    close_code: int
+
+
+@contract("gateway.connections_changed")
+class ConnectionsChanged(Contract):
+    """The connections one gateway node opened and closed since its previous batch: one message
+    for a burst of connects (a reconnect storm) instead of one each (``connection_opened`` and
+    ``connection_closed`` stay for nodes of earlier versions and for re-announcements). Apply the
+    openings first: a connect waits for its batch to be confirmed before ``auth.ok``, so a
+    connection closed in a batch was opened in an earlier one."""
+
+    node: str
+    opened: list[OpenedConnection] = Field(default_factory=list)
+    closed: list[ClosedConnection] = Field(default_factory=list)
 
 
 @contract("gateway.heartbeats")

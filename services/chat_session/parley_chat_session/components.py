@@ -19,6 +19,7 @@ from parley_chat_session.channels import Channels
 from parley_chat_session.chat_commands import ChatCommands
 from parley_chat_session.closing import Closing
 from parley_chat_session.conversation_clocks import ConversationClocks
+from parley_chat_session.conversation_copies import ConversationCopies
 from parley_chat_session.conversation_store import ConversationStore
 from parley_chat_session.deadline_watch import DeadlineWatch
 from parley_chat_session.draft_stream import DeltaStream
@@ -100,7 +101,7 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
     assert service.redis is not None
     db, cache, prefix = service.db, service.redis, settings.redis_key_prefix
     channels, canned, profiles = Channels(db), CannedResponses(db), OperatorProfiles(db)
-    store = ConversationStore(db)
+    store = ConversationStore(db, ConversationCopies(cache, prefix))
     uploads = UploadStore(db, GridFsStorage(db))
     file_limits = FileLimits(
         settings.chat_files_max_bytes, settings.chat_files_per_message, frozenset(settings.chat_files_allowed_types)

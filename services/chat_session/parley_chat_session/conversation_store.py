@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from parley.batching import Batcher
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.stores import MongoDatabase, each_write_outcome
+from parley_chat_session.conversation_copies import ConversationCopies
 
 LIVE = ["open", "queued"]
 # What a stored message does to the operator's response clock (``awaiting_reply_since``): the
@@ -54,8 +55,12 @@ def history_entry(event: str, user_id: str, name: str = "", detail: str = "") ->
 
 
 class ConversationStore:
-    def __init__(self, db: MongoDatabase) -> None:
+    """``copies``: the replica's copies for posting (``for_message``); every store that changes
+    conversations in a service that posts must have them, so its changes replace the token."""
+
+    def __init__(self, db: MongoDatabase, copies: ConversationCopies | None = None) -> None:
         self._collection = db["conversations"]
+        self._copies = copies
         # The per-message updates of every conversation made during one write share the next.
         self._bookkeeping = Batcher(self._update_many)
 
@@ -81,6 +86,13 @@ class ConversationStore:
         if doc is None:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
         return doc
+
+    async def for_message(self, conversation_id: str) -> dict[str, Any] | None:
+        """The conversation as posting needs it: the replica's copy while no change was made since
+        (conversation_copies.py), else read. Shared: never change the document returned."""
+        if self._copies is None:
+            return await self.find(conversation_id)
+        return await self._copies.read(conversation_id, self.find)
 
     async def live_of_visitor(self, visitor_id: str, channel_id: str) -> dict[str, Any] | None:
         return await self._collection.find_one(
@@ -138,7 +150,15 @@ class ConversationStore:
         return True
 
     async def _change(self, query: dict[str, Any], update: dict[str, Any]) -> dict[str, Any] | None:
-        return await self._collection.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+        changed = await self._collection.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
+        if changed is not None:
+            await self._changed(changed["_id"])
+        return changed
+
+    async def _changed(self, conversation_id: str) -> None:
+        """Copies of the conversation (posting's, on every replica) are stale from now on."""
+        if self._copies is not None:
+            await self._copies.changed(conversation_id)
 
     async def add_member(self, conversation_id: str, user_id: str, role: str, name: str) -> dict[str, Any] | None:
         """Add a member (a bot joining its channel's conversation); None if already one."""
@@ -214,6 +234,7 @@ class ConversationStore:
             {"_id": conversation_id, "operator_id": old, "status": "open"},
             {"$pull": {"member_ids": old}, "$set": {f"members.{old}.left_at": stamp}},
         )
+        await self._changed(conversation_id)  # ``old`` is out even if the hand-over below loses its race
         return await self._change(
             {"_id": conversation_id, "operator_id": old, "status": "open"},
             {
@@ -258,10 +279,14 @@ class ConversationStore:
 
     async def drop_member_of_channel(self, channel_id: str, user_id: str) -> int:
         """``user_id`` stops being a member of every conversation of the channel; how many changed."""
+        query = {"channel_id": channel_id, "member_ids": user_id}
+        # Read first (a removal from a channel is rare): each conversation's copies go stale.
+        affected = [doc["_id"] for doc in await self._collection.find(query, {"_id": 1}).to_list()]
         result = await self._collection.update_many(
-            {"channel_id": channel_id, "member_ids": user_id},
-            {"$pull": {"member_ids": user_id}, "$set": {f"members.{user_id}.left_at": now()}},
+            query, {"$pull": {"member_ids": user_id}, "$set": {f"members.{user_id}.left_at": now()}}
         )
+        for conversation_id in affected:
+            await self._changed(conversation_id)
         return result.modified_count
 
     async def close(self, conversation_id: str, closed_by: str, reason: str) -> dict[str, Any] | None:
@@ -313,6 +338,9 @@ class ConversationStore:
         if changes:
             update["$set"] = changes
         await self._bookkeeping(UpdateOne({"_id": conversation_id}, update))
+        if reply_clock is not None and self._copies is not None:
+            # Posting reads the clock from its copy: every replica's copy must see this.
+            await self._copies.changed_here(conversation_id, {"awaiting_reply_since": changes["awaiting_reply_since"]})
 
     async def _update_many(self, updates: list[UpdateOne]) -> list[Exception | None]:
         return await each_write_outcome(self._collection.bulk_write(updates, ordered=False), len(updates))
@@ -320,8 +348,11 @@ class ConversationStore:
     async def mark_seen(self, conversation_id: str, user_id: str, seq: int, field: str) -> dict[str, Any] | None:
         """Raise a member's ``field`` (last_seen_seq or last_delivered_seq) to ``seq``; None if not higher."""
         path = f"members.{user_id}.{field}"
-        return await self._change(
-            {"_id": conversation_id, "member_ids": user_id, path: {"$lt": seq}}, {"$set": {path: seq}}
+        # Not ``_change``: nothing posting reads moves, so copies stay valid (it runs per read receipt).
+        return await self._collection.find_one_and_update(
+            {"_id": conversation_id, "member_ids": user_id, path: {"$lt": seq}},
+            {"$set": {path: seq}},
+            return_document=ReturnDocument.AFTER,
         )
 
     async def set_queue_position(self, conversation_id: str, position: int, *, told: bool = True) -> None:

@@ -215,7 +215,7 @@ class Sessions:
 
         A temporary session is the visitor's, and the channel's chatbot's: anyone else is refused.
         """
-        doc = await self._store.find(conversation_id)
+        doc = await self._store.for_message(conversation_id)
         if doc is not None:
             return Located(doc, None, await self._channels.of_message(doc["channel_id"]))
         reservation = as_text_map(await self._cache.hgetall(self._key(conversation_id)))

@@ -42,6 +42,7 @@ class Bus:
         self.source = f"{service}/{settings.node_id}"
         self._connection: AbstractRobustConnection | None = None
         self._publish_channel: Any = None
+        self._reply_publish_channel: Any = None
         self._exchanges: dict[str, Any] = {}
         self._subscriptions: dict[str, Subscription] = {}
         self._pending_replies: dict[str, asyncio.Future[Reply]] = {}
@@ -129,6 +130,9 @@ class Bus:
 
         # Publisher confirms: publish() returns only once the broker has the message.
         self._publish_channel = await self._connection.channel(publisher_confirms=True, on_return_raises=True)
+        # Replies need no confirm: one lost with the broker leaves its caller to time out and retry
+        # (sends are idempotent), so a handler acks its command without waiting on the reply.
+        self._reply_publish_channel = await self._connection.channel(publisher_confirms=False)
         for name, kind in topology.EXCHANGES.items():
             self._exchanges[name] = await self._publish_channel.declare_exchange(name, kind, durable=True)
         await self._declare_dead_letters()
@@ -272,6 +276,15 @@ class Bus:
             raise ParleyError(
                 ErrorCode.UNAVAILABLE, f"no queue takes {routing_key!r} on {exchange or 'default'}"
             ) from error
+        except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as error:
+            raise ParleyError(ErrorCode.UNAVAILABLE, f"bus unavailable: {error}") from error
+
+    async def publish_reply(self, message: Message, *, reply_to: str) -> None:
+        """Send a reply to the caller's reply queue: transient, unconfirmed (see ``connect``)."""
+        if self._reply_publish_channel is None:
+            raise ParleyError(ErrorCode.UNAVAILABLE, "bus not connected")
+        try:
+            await self._reply_publish_channel.default_exchange.publish(message, routing_key=reply_to)
         except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as error:
             raise ParleyError(ErrorCode.UNAVAILABLE, f"bus unavailable: {error}") from error
 

@@ -239,14 +239,13 @@ class Subscription:
         if not message.reply_to:
             return
         envelope = Envelope.wrap(reply, source=self.bus.source, trace_id=request.trace_id if request else None)
-        await self.bus.publish_raw(
+        await self.bus.publish_reply(
             Message(
                 envelope.model_dump_json().encode(),
                 content_type="application/json",
                 correlation_id=message.correlation_id,
             ),
-            exchange="",
-            routing_key=message.reply_to,
+            reply_to=message.reply_to,
         )
 
 

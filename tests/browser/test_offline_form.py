@@ -35,12 +35,12 @@ async def test_a_visitor_leaves_a_message_and_the_team_sees_it(
         form = visitor.locator(".offline-form")
         await expect(form).to_be_visible()
         await expect(visitor.locator(".compose")).to_be_hidden()  # no chat box nobody would read
-        await expect(visitor.get_by_label("Your name")).to_be_focused()
+        await expect(form.get_by_label("Your name")).to_be_focused()
 
-        await visitor.get_by_label("Your name").fill(f"Ada on a {device}")
-        email = visitor.get_by_label("Your e-mail")
+        await form.get_by_label("Your name").fill(f"Ada on a {device}")
+        email = form.get_by_label("Your e-mail")
         await email.fill("ada@nowhere")
-        await visitor.get_by_label("Message", exact=True).fill("Please call me back about my order.\nThanks!")
+        await form.get_by_label("Your message").fill("Please call me back about my order.\nThanks!")
         await form.get_by_role("button", name="Send message").click()
         await expect(visitor.locator(".field-error")).to_contain_text("valid e-mail address")
         await expect(email).to_have_attribute("aria-invalid", "true")
@@ -49,7 +49,11 @@ async def test_a_visitor_leaves_a_message_and_the_team_sees_it(
 
         await email.fill(f"ada.{device}@example.com")
         await form.get_by_role("button", name="Send message").click()
-        thanks = visitor.locator(".offline-thanks")
+        thanks, refused = visitor.locator(".offline-thanks"), visitor.locator(".form-error")
+        await expect(visitor.locator(".offline-thanks:visible, .form-error:visible")).to_be_visible(
+            timeout=UI_TIMEOUT_MS
+        )
+        assert await refused.is_hidden(), await refused.text_content()
         await expect(thanks).to_contain_text(f"ada.{device}@example.com", timeout=UI_TIMEOUT_MS)
         await expect(form).to_be_hidden()
         await shot(visitor, f"2-{device}-sent")

@@ -71,6 +71,7 @@ export const TRANSLATIONS = {
     "Send message": "发送留言",
     "Your name": "您的姓名",
     "Your e-mail": "您的电子邮箱",
+    "Your message": "您的留言",
     "Please enter a valid e-mail address, like name@example.com.": "请输入有效的电子邮箱地址，例如 name@example.com。",
     "Thank you, {name}. We will answer you at {email}.": "谢谢您，{name}。我们会通过 {email} 回复您。",
   },

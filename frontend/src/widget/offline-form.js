@@ -29,7 +29,7 @@ export function offlineForm(Widget, channelId) {
     intro,
     field("parley-offline-name", t("Your name"), name),
     field("parley-offline-email", t("Your e-mail"), email, emailError),
-    field("parley-offline-message", t("Message"), message),
+    field("parley-offline-message", t("Your message"), message),
     error,
     submit,
   ]);
@@ -52,8 +52,13 @@ export function offlineForm(Widget, channelId) {
     showError(emailError, bad ? t("Please enter a valid e-mail address, like name@example.com.") : "");
     return bad;
   }
+  // Told on leaving the field, and cleared as soon as it is right: clearing it on the blur of a
+  // click on Send would move the button from under the pointer, and the click would be lost.
   email.addEventListener("blur", function () {
     if (email.value) emailProblem();
+  });
+  email.addEventListener("input", function () {
+    if (email.getAttribute("aria-invalid") === "true") emailProblem();
   });
 
   function onSubmit(event) {
@@ -99,9 +104,7 @@ export function offlineForm(Widget, channelId) {
 
   function sent(body) {
     form.hidden = true;
-    thanks.textContent = t("Thank you, {name}. We will answer you at {email}.")
-      .replace("{name}", body.name)
-      .replace("{email}", body.email);
+    thanks.textContent = t("Thank you, {name}. We will answer you at {email}.", { name: body.name, email: body.email });
     thanks.hidden = false;
     thanks.focus();
   }

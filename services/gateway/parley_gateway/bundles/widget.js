@@ -892,6 +892,7 @@
       "Send message": "发送留言",
       "Your name": "您的姓名",
       "Your e-mail": "您的电子邮箱",
+      "Your message": "您的留言",
       "Please enter a valid e-mail address, like name@example.com.": "请输入有效的电子邮箱地址，例如 name@example.com。",
       "Thank you, {name}. We will answer you at {email}.": "谢谢您，{name}。我们会通过 {email} 回复您。"
     }
@@ -922,7 +923,7 @@
       intro,
       field("parley-offline-name", t("Your name"), name),
       field("parley-offline-email", t("Your e-mail"), email, emailError),
-      field("parley-offline-message", t("Message"), message),
+      field("parley-offline-message", t("Your message"), message),
       error,
       submit
     ]);
@@ -945,6 +946,9 @@
     }
     email.addEventListener("blur", function() {
       if (email.value) emailProblem();
+    });
+    email.addEventListener("input", function() {
+      if (email.getAttribute("aria-invalid") === "true") emailProblem();
     });
     function onSubmit(event) {
       event.preventDefault();
@@ -981,7 +985,7 @@
     }
     function sent(body) {
       form.hidden = true;
-      thanks.textContent = t("Thank you, {name}. We will answer you at {email}.").replace("{name}", body.name).replace("{email}", body.email);
+      thanks.textContent = t("Thank you, {name}. We will answer you at {email}.", { name: body.name, email: body.email });
       thanks.hidden = false;
       thanks.focus();
     }

@@ -267,6 +267,15 @@ function select(conversationId) {
   });
 }
 
+/** Back from the open chat to the lists (the phone layout's way back; the chat stays yours). */
+function backToLists() {
+  composer.reset();
+  state.selectedId = null;
+  redraw();
+  var row = /** @type {HTMLElement | null} */ (document.querySelector("#conversation-list button, #queues button"));
+  if (row) row.focus();
+}
+
 function take(conversationId, button) {
   button.disabled = true;
   sync
@@ -359,6 +368,7 @@ function wire() {
   byId("login-form").addEventListener("submit", onLoginSubmit);
   byId("admin-toggle").addEventListener("click", toggleAdmin);
   byId("details-button").addEventListener("click", toggleDetails);
+  byId("back-to-lists").addEventListener("click", backToLists);
   byId("closed-filter").addEventListener("input", redraw);
   // Read when opened (and each time again): figures of the channels this operator serves.
   byId("satisfaction-section").addEventListener("toggle", function (event) {

@@ -1534,6 +1534,7 @@
     var conversation = state2.selected();
     byId("empty-hint").hidden = !!conversation;
     byId("conversation-pane").hidden = !conversation;
+    byId("app-view").toggleAttribute("data-conversation-open", !!conversation);
     if (!conversation) return;
     var summary = conversation.summary;
     byId("conversation-title").textContent = visitorName(summary);
@@ -3206,6 +3207,16 @@
       byId3("composer-input").focus();
     });
   }
+  function backToLists() {
+    composer.reset();
+    state.selectedId = null;
+    redraw();
+    var row = (
+      /** @type {HTMLElement | null} */
+      document.querySelector("#conversation-list button, #queues button")
+    );
+    if (row) row.focus();
+  }
   function take(conversationId, button2) {
     button2.disabled = true;
     sync.take(conversationId).then(
@@ -3279,6 +3290,7 @@
     byId3("login-form").addEventListener("submit", onLoginSubmit);
     byId3("admin-toggle").addEventListener("click", toggleAdmin);
     byId3("details-button").addEventListener("click", toggleDetails);
+    byId3("back-to-lists").addEventListener("click", backToLists);
     byId3("closed-filter").addEventListener("input", redraw);
     byId3("satisfaction-section").addEventListener("toggle", function(event) {
       if (event.target.open) drawSatisfaction(byId3("satisfaction"), client, Array.from(state.channels.values()));

@@ -222,6 +222,8 @@ export const CONSOLE_ZH_CN = {
     "即将随集成服务推出：外部机器人和 Webhook 将在这里设置。",
   Satisfaction: "满意度",
   "Offline messages": "离线留言",
+  "Bot hand-off: {reason}": "机器人转人工：{reason}",
+  "The bot is answering": "机器人正在回答",
   "Your message to {channel}": "关于您给 {channel} 的留言",
   "Reply by e-mail": "通过电子邮件回复",
   "No offline message.": "没有离线留言。",

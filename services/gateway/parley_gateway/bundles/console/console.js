@@ -1044,6 +1044,8 @@
     "Coming with the integrations service: external bots and webhooks will be set up here.": "即将随集成服务推出：外部机器人和 Webhook 将在这里设置。",
     Satisfaction: "满意度",
     "Offline messages": "离线留言",
+    "Bot hand-off: {reason}": "机器人转人工：{reason}",
+    "The bot is answering": "机器人正在回答",
     "Your message to {channel}": "关于您给 {channel} 的留言",
     "Reply by e-mail": "通过电子邮件回复",
     "No offline message.": "没有离线留言。",
@@ -1265,9 +1267,9 @@
     }
     if (summary.handoff)
       parts.push(
-        "Bot hand-off: " + summary.handoff.reason + (summary.handoff.summary ? " — " + summary.handoff.summary : "")
+        t("Bot hand-off: {reason}", { reason: summary.handoff.reason }) + (summary.handoff.summary ? " — " + summary.handoff.summary : "")
       );
-    if (summary.controller === "bot") parts.push("The bot is answering");
+    if (summary.controller === "bot") parts.push(t("The bot is answering"));
     return parts.join(" · ");
   }
 

@@ -52,25 +52,33 @@ export function drawOfflineRequests(
   /** @type {any[]} */ channels,
 ) {
   const result = outcome();
-  root.replaceChildren(result.node);
+  // Shown only when there is something to say (an empty one leaves a gap above the lists).
+  root.replaceChildren();
+  const say = (/** @type {() => void} */ fill) => {
+    if (!result.node.isConnected) root.prepend(result.node);
+    fill();
+  };
   let total = 0;
   channels.forEach((channel) => {
     const box = el("div", { "data-channel-id": channel.id });
     root.appendChild(box);
-    callApi(client, path("/channels/", channel.id, "/offline-requests")).then((answer) => {
-      const requests = answer.offline_requests;
-      total += requests.length;
-      counter.textContent = String(total);
-      if (!requests.length) return box.replaceChildren();
-      box.replaceChildren(
-        el("h3", { text: channel.name }),
-        el(
-          "ul",
-          { className: "offline-list" },
-          requests.map((request) => requestItem(request, channel.name)),
-        ),
-      );
-    }, result.fail);
+    callApi(client, path("/channels/", channel.id, "/offline-requests")).then(
+      (answer) => {
+        const requests = answer.offline_requests;
+        total += requests.length;
+        counter.textContent = String(total);
+        if (!requests.length) return box.replaceChildren();
+        box.replaceChildren(
+          el("h3", { text: channel.name }),
+          el(
+            "ul",
+            { className: "offline-list" },
+            requests.map((request) => requestItem(request, channel.name)),
+          ),
+        );
+      },
+      (error) => say(() => result.fail(error)),
+    );
   });
-  if (!channels.length) result.done(t("No offline message."));
+  if (!channels.length) say(() => result.done(t("No offline message.")));
 }

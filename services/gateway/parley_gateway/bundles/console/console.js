@@ -2974,27 +2974,34 @@
   }
   function drawOfflineRequests(root, counter, client2, channels) {
     const result = outcome();
-    root.replaceChildren(result.node);
+    root.replaceChildren();
+    const say = (fill) => {
+      if (!result.node.isConnected) root.prepend(result.node);
+      fill();
+    };
     let total = 0;
     channels.forEach((channel) => {
       const box = el2("div", { "data-channel-id": channel.id });
       root.appendChild(box);
-      callApi(client2, path("/channels/", channel.id, "/offline-requests")).then((answer) => {
-        const requests = answer.offline_requests;
-        total += requests.length;
-        counter.textContent = String(total);
-        if (!requests.length) return box.replaceChildren();
-        box.replaceChildren(
-          el2("h3", { text: channel.name }),
-          el2(
-            "ul",
-            { className: "offline-list" },
-            requests.map((request) => requestItem(request, channel.name))
-          )
-        );
-      }, result.fail);
+      callApi(client2, path("/channels/", channel.id, "/offline-requests")).then(
+        (answer) => {
+          const requests = answer.offline_requests;
+          total += requests.length;
+          counter.textContent = String(total);
+          if (!requests.length) return box.replaceChildren();
+          box.replaceChildren(
+            el2("h3", { text: channel.name }),
+            el2(
+              "ul",
+              { className: "offline-list" },
+              requests.map((request) => requestItem(request, channel.name))
+            )
+          );
+        },
+        (error) => say(() => result.fail(error))
+      );
     });
-    if (!channels.length) result.done(t("No offline message."));
+    if (!channels.length) say(() => result.done(t("No offline message.")));
   }
 
   // src/console/console-app.js

@@ -17,12 +17,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from yarl import URL
 
+from parley.bus import Bus
+from parley.contracts.base import Envelope
 from parley.contracts.bounded import MAX_SEQ
+from parley.contracts.integrations import OutboundEvent
 from parley.http_api import Endpoint
+from parley.settings import ServiceSettings
 from parley_chat_session.http_endpoints import ENDPOINTS
 from parley_chat_session.sessions import MAX_RESERVATIONS_PER_VISITOR
 from tests.conftest import Infra
 from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
+from tests.kit.waiting import eventually
 
 world = world_fixture("chat-security")
 HUGE = 2**63
@@ -380,3 +385,92 @@ async def test_no_endpoint_answers_500_to_random_input(world: ChatWorld, pair, e
     # Hypothesis drives the examples from a worker thread; each request runs on this test's loop.
     await asyncio.to_thread(every_request_has_a_defined_answer)
     assert len(statuses) >= 20
+
+
+# ---- issue 22: the widget's offline form --------------------------------------------------------
+
+
+async def test_the_offline_form_reaches_only_its_channels_team_and_holds_off_a_flood(world: ChatWorld, mongo) -> None:
+    sent: list[OutboundEvent] = []
+
+    async def record(event: OutboundEvent, _envelope: Envelope) -> None:
+        sent.append(event)
+
+    probe = Bus(
+        ServiceSettings(amqp_url=world.infra.amqp_url, node_id="offline-probe"), f"probe-{uuid.uuid4().hex[:6]}"
+    )
+    probe.on_event(OutboundEvent, record)
+    await probe.connect()
+    await probe.start_consuming()
+    try:
+        operator, stranger = await world.operator("Olga"), await world.operator("Sam")
+        never_open = {"timezone": "UTC", "weekly": {}}
+        channel_id = await world.channel(
+            [operator], business_hours=never_open, allowed_origins=["https://shop.example"]
+        )
+        await world.channel([stranger])
+        visitor = await world.visitor()
+        path = f"/channels/{channel_id}/offline-requests"
+        form = {
+            "name": "Ada",
+            "email": "ada@example.com",
+            "message": "Call me back",
+            "page_url": "https://shop.example/p",
+        }
+
+        await world.call("POST", path, None, status=401, json=form)
+        await world.call("POST", path, operator.token, status=403, json=form)  # a visitor's form only
+        async with world.session.post(
+            world.chat_url + path,
+            json=form,
+            headers={"Authorization": f"Bearer {visitor.token}", "Origin": "https://evil.example"},
+        ) as response:
+            assert response.status == 403
+            wrong_origin = await response.json()
+        assert wrong_origin["error"]["code"] == 9114, wrong_origin
+        assert (await world.call("POST", "/channels/nope/offline-requests", visitor.token, status=404, json=form))[
+            "error"
+        ]["code"] == 9103
+        for bad in (
+            {**form, "email": "not an address"},
+            {**form, "email": {"$gt": ""}},
+            {**form, "name": ""},
+            {**form, "message": "x" * 4001},
+            {**form, "page_url": "javascript:alert(1)"},
+            {**form, "extra": 1},
+            {k: v for k, v in form.items() if k != "email"},
+        ):
+            refused_body = await world.call("POST", path, visitor.token, status=400, json=bad)
+            assert refused_body["error"]["code"] == 9105, (bad, refused_body)
+        assert await mongo[world.infra.mongo_db]["offline_requests"].count_documents({"channel_id": channel_id}) == 0
+
+        stored = await world.call("POST", path, visitor.token, status=201, json={**form, "name": "$where"})
+        assert (stored["name"], stored["email"], stored["verified"]) == ("$where", "ada@example.com", False)
+        await world.call("POST", path, visitor.token, status=201, json=form)
+        await world.call("POST", path, visitor.token, status=201, json=form)
+        async with world.session.post(
+            world.chat_url + path, json=form, headers={"Authorization": f"Bearer {visitor.token}"}
+        ) as flooded:
+            assert flooded.status == 429 and int(flooded.headers["Retry-After"]) > 0, await flooded.text()
+
+        # Its team lists it; another channel's operator and the visitor do not.
+        listed = await world.call("GET", path, operator.token)
+        assert stored["id"] in [r["id"] for r in listed["offline_requests"]]
+        assert len(listed["offline_requests"]) == 3
+        await world.call("GET", path, stranger.token, status=403)
+        await world.call("GET", path, visitor.token, status=403)
+        await world.call("GET", path, operator.token, status=400, params={"limit": "1000"})
+
+        await eventually(
+            lambda: [e for e in sent if e.event_id == f"ev_offline_{stored['id']}"],
+            what="offline_request.created published",
+        )
+        event = next(e for e in sent if e.event_id == f"ev_offline_{stored['id']}")
+        assert (event.event_type, event.channel_id, event.conversation_id) == (
+            "offline_request.created",
+            channel_id,
+            None,
+        )
+        assert event.data["email"] == "ada@example.com"
+    finally:
+        await probe.close()

@@ -14,7 +14,7 @@ from pydantic import ValidationError
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley_auth.identity import MAX_IDENTITY_LIFETIME_SECONDS, IdentityVerifier
 from parley_auth.schemas import LoginRequest
-from parley_chat_session.sessions import require_allowed_origin
+from parley_chat_session.access import require_allowed_origin
 
 SECRET = "s" * 43
 

@@ -1,5 +1,6 @@
 /* Parley operator console: what an external bot adds to a conversation (docs/bots.md): the text
  * of the kinds external bots post, and the visitor's location and the bot's hand-off note. */
+import { t } from "./console-i18n.js";
 
 /** One line of text for a bot content of the kinds external bots add (null for another kind). */
 export function agentText(body) {
@@ -36,8 +37,9 @@ export function agentNote(summary) {
   }
   if (summary.handoff)
     parts.push(
-      "Bot hand-off: " + summary.handoff.reason + (summary.handoff.summary ? " — " + summary.handoff.summary : ""),
+      t("Bot hand-off: {reason}", { reason: summary.handoff.reason }) +
+        (summary.handoff.summary ? " — " + summary.handoff.summary : ""),
     );
-  if (summary.controller === "bot") parts.push("The bot is answering");
+  if (summary.controller === "bot") parts.push(t("The bot is answering"));
   return parts.join(" · ");
 }

@@ -10,6 +10,7 @@ import { ConsoleState } from "./console-state.js";
 import { Sync } from "./console-sync.js";
 import { adminView } from "./admin-view.js";
 import { chooseLocale, locale, startLocale, t } from "./console-i18n.js";
+import { drawOfflineRequests } from "./console-offline.js";
 import { drawSatisfaction } from "./console-satisfaction.js";
 
 /** @type {any} */
@@ -116,10 +117,16 @@ function enter(user) {
     .then(function () {
       return sync.loadAll();
     })
+    .then(drawOffline)
     .catch(function (error) {
       if (error && error.code === 4001) return showLogin(t("Your session has ended. Sign in again."));
       render.banner(t("Could not load your conversations:") + " " + plainError(error), "warning");
     });
+}
+
+/** What visitors left with the offline form, for the channels this operator serves (console-offline.js). */
+function drawOffline() {
+  drawOfflineRequests(byId("offline-requests"), byId("offline-count"), client, Array.from(state.channels.values()));
 }
 
 function signOut() {
@@ -260,6 +267,15 @@ function select(conversationId) {
   });
 }
 
+/** Back from the open chat to the lists (the phone layout's way back; the chat stays yours). */
+function backToLists() {
+  composer.reset();
+  state.selectedId = null;
+  redraw();
+  var row = /** @type {HTMLElement | null} */ (document.querySelector("#conversation-list button, #queues button"));
+  if (row) row.focus();
+}
+
 function take(conversationId, button) {
   button.disabled = true;
   sync
@@ -352,10 +368,15 @@ function wire() {
   byId("login-form").addEventListener("submit", onLoginSubmit);
   byId("admin-toggle").addEventListener("click", toggleAdmin);
   byId("details-button").addEventListener("click", toggleDetails);
+  byId("back-to-lists").addEventListener("click", backToLists);
   byId("closed-filter").addEventListener("input", redraw);
   // Read when opened (and each time again): figures of the channels this operator serves.
   byId("satisfaction-section").addEventListener("toggle", function (event) {
     if (event.target.open) drawSatisfaction(byId("satisfaction"), client, Array.from(state.channels.values()));
+  });
+  // Read at sign-in (for the count) and each time it is opened.
+  byId("offline-section").addEventListener("toggle", function (event) {
+    if (event.target.open) drawOffline();
   });
   ["locale", "login-locale"].forEach(function (id) {
     byId(id).value = locale();

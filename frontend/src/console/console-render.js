@@ -316,6 +316,8 @@ function renderConversation(state) {
   var conversation = state.selected();
   byId("empty-hint").hidden = !!conversation;
   byId("conversation-pane").hidden = !conversation;
+  // On a phone the lists and the open chat take the screen in turn (console.css).
+  byId("app-view").toggleAttribute("data-conversation-open", !!conversation);
   if (!conversation) return;
   var summary = conversation.summary;
   byId("conversation-title").textContent = visitorName(summary);

@@ -221,6 +221,12 @@ export const CONSOLE_ZH_CN = {
   "Coming with the integrations service: external bots and webhooks will be set up here.":
     "即将随集成服务推出：外部机器人和 Webhook 将在这里设置。",
   Satisfaction: "满意度",
+  "Offline messages": "离线留言",
+  "Bot hand-off: {reason}": "机器人转人工：{reason}",
+  "The bot is answering": "机器人正在回答",
+  "Your message to {channel}": "关于您给 {channel} 的留言",
+  "Reply by e-mail": "通过电子邮件回复",
+  "No offline message.": "没有离线留言。",
   "Ratings and CSAT": "评分与满意度",
   "Last {days} days; CSAT: share of 4 and 5 stars.": "最近 {days} 天；满意度：4 星和 5 星所占比例。",
   "Whole channel": "整个渠道",

@@ -68,6 +68,12 @@ export const TRANSLATIONS = {
     Uploading: "正在上传",
     "This file is not available.": "此文件不可用。",
     "Message removed": "消息已删除",
+    "Send message": "发送留言",
+    "Your name": "您的姓名",
+    "Your e-mail": "您的电子邮箱",
+    "Your message": "您的留言",
+    "Please enter a valid e-mail address, like name@example.com.": "请输入有效的电子邮箱地址，例如 name@example.com。",
+    "Thank you, {name}. We will answer you at {email}.": "谢谢您，{name}。我们会通过 {email} 回复您。",
   },
 };
 

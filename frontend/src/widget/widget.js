@@ -6,6 +6,7 @@
 import { Client } from "../client/parley-client.js";
 import { ErrorCode } from "../protocol.js";
 import { locale, pickLocale, setLocale, t } from "./i18n.js";
+import { offlineForm } from "./offline-form.js";
 import { robotStatus } from "./robot-status.js";
 import { applyTheme, launcherText } from "./theme.js";
 import { widgetEvents } from "./widget-render.js";
@@ -263,12 +264,21 @@ export function mountWidget() {
     Widget.ui.launcher.hidden = opening;
     Widget.state.open = opening;
     saveState(Widget.state);
-    if (opening) {
+    if (opening && offlineFormApplies()) {
+      Widget.offlineForm.show(Widget.availability.offline_message);
+    } else if (opening) {
       Widget.ui.input.focus();
       start();
       Widget.render.clearUnread();
       reportRead();
     } else Widget.ui.launcher.focus();
+  }
+
+  /** Nobody to chat with and no conversation to go back to: the form, not a chat (offline-form.js). */
+  function offlineFormApplies() {
+    if (Widget.offlineForm.shown()) return true;
+    var stored = Widget.state.conversationId && Widget.state.stored;
+    return !stored && !!Widget.availability && Widget.availability.availability === "offline_form";
   }
 
   /** ack what has arrived and, when the visitor can see it (panel open, page shown), seen: the
@@ -718,6 +728,7 @@ export function mountWidget() {
   function boot() {
     build();
     widgetEvents(Widget);
+    Widget.offlineForm = offlineForm(Widget, CHANNEL);
     robotStatus(Widget);
     document.addEventListener("visibilitychange", reportRead);
     Widget.client.onStatusChange(function (status) {

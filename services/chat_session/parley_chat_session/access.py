@@ -15,6 +15,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.http import origin_allowed
 from parley.http_api import Call
 from parley.tokens import Claims
 
@@ -66,6 +67,16 @@ def require_visitor(visitor_id: str, user_id: str) -> None:
         raise ParleyError(ErrorCode.NOT_A_MEMBER, "only the conversation's visitor gives their e-mail")
 
 
+def require_allowed_origin(channel: dict[str, Any], origin: str | None) -> None:
+    """A browser page may open the channel's sessions only from an origin the channel lists (when
+    it lists any: an empty list leaves the gateway's global list in force). Apps send no Origin."""
+    allowed = channel.get("allowed_origins") or []
+    if origin is not None and allowed and not origin_allowed(origin, allowed):
+        raise ParleyError(
+            ErrorCode.ORIGIN_NOT_ALLOWED, f"channel {channel['_id']!r} may not be embedded on {origin[:200]!r}"
+        )
+
+
 class HttpChecks:
     """The resource checks of the HTTP endpoints, each ``async (call) -> None``: the path's
     channel or conversation is read, and the caller refused unless the rule admits them."""
@@ -78,6 +89,11 @@ class HttpChecks:
     async def channel_staff(self, call: Call) -> None:
         """Admins, and operators of the channel ``{channel_id}``."""
         require_channel_staff(await self._channels.get(call.param("channel_id")), call.user)
+
+    async def offline_request_sender(self, call: Call) -> None:
+        """A visitor writing to an existing channel from a page the channel may be embedded on."""
+        channel = await self._channels.get(call.param("channel_id"))
+        require_allowed_origin(channel, call.request.headers.get("Origin"))
 
     async def conversation_reader(self, call: Call) -> None:
         """Admins, and members of the conversation ``{conversation_id}``."""

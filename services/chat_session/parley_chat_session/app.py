@@ -66,7 +66,15 @@ def build_service(settings: ChatSessionSettings) -> Service:
     parts = build_components(service, settings)
     removal = OperatorRemoval(parts.queue.routing, parts.queue)
     channel_api = ChannelApi(
-        parts.channels, parts.canned, parts.profiles, parts.picker, parts.availability, removal, parts.satisfaction
+        parts.channels,
+        parts.canned,
+        parts.profiles,
+        parts.picker,
+        parts.availability,
+        removal,
+        parts.satisfaction,
+        parts.offline_requests,
+        parts.announcer,
     )
     queue_api = QueueApi(parts.queue, parts.store, parts.channels)
     checks = HttpChecks(parts.store, parts.channels, parts.sessions)

@@ -10,13 +10,21 @@ from typing import Any
 from aiohttp import web
 
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.http import json_response
+from parley.http import error_response, json_response
 from parley.http_api import Call
+from parley_chat_session.announcements import Announcer
 from parley_chat_session.assignment import OperatorPicker
 from parley_chat_session.availability import Availability
 from parley_chat_session.canned import CannedResponseList, CannedResponses, CannedResponseView
 from parley_chat_session.channels import Channels, ChannelView, channel_view
 from parley_chat_session.http_endpoints import ChannelList, OperatorList, OperatorView, WordList
+from parley_chat_session.offline_requests import (
+    OfflineRequestList,
+    OfflineRequests,
+    OfflineRequestView,
+    TooManyOfflineRequests,
+    created_event,
+)
 from parley_chat_session.operator_profiles import OperatorProfiles
 from parley_chat_session.operator_removal import OperatorRemoval
 from parley_chat_session.satisfaction import ChannelRatings, Satisfaction
@@ -32,6 +40,8 @@ class ChannelApi:
         availability: Availability,
         removal: OperatorRemoval,
         satisfaction: Satisfaction,
+        offline_requests: OfflineRequests,
+        announcer: Announcer,
     ) -> None:
         self.channels = channels
         self.canned = canned
@@ -40,6 +50,8 @@ class ChannelApi:
         self.availability_of = availability
         self.removal = removal
         self.satisfaction = satisfaction
+        self.offline_requests = offline_requests
+        self.announcer = announcer
 
     async def _channel(self, call: Call) -> dict[str, Any]:
         return await self.channels.get(call.param("channel_id"))
@@ -75,6 +87,25 @@ class ChannelApi:
         if origin and origin in channel.get("allowed_origins", []):
             headers["Access-Control-Allow-Origin"] = origin
         return json_response(await self.availability_of.view(channel), headers=headers)
+
+    # ---- the offline form ------------------------------------------------------------------
+
+    async def create_offline_request(self, call: Call) -> OfflineRequestView | web.Response:
+        channel = await self._channel(call)
+        claims = call.user
+        verified = claims.verified_channel == channel["_id"]
+        try:
+            request = await self.offline_requests.create(channel["_id"], claims.sub, call.body, verified=verified)
+        except TooManyOfflineRequests as flood:
+            return error_response(flood.code, flood.message, headers={"Retry-After": str(flood.retry_after)})
+        await self.announcer.outbound(created_event(request))
+        return request
+
+    async def list_offline_requests(self, call: Call) -> OfflineRequestList:
+        channel = await self._channel(call)
+        return OfflineRequestList(
+            offline_requests=await self.offline_requests.of_channel(channel["_id"], call.query.limit)
+        )
 
     # ---- operators ----------------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from parley.deliveries import DeliveryPublisher
+from parley.ratelimit import RateLimiter
 from parley.revocations import RevocationList
 from parley.runtime import Service
 from parley.tokens import JwksVerifier
@@ -36,6 +37,7 @@ from parley_chat_session.locks import RedisMutex
 from parley_chat_session.member_state import MemberState
 from parley_chat_session.message_store import MessageStore
 from parley_chat_session.notices import Notices
+from parley_chat_session.offline_requests import OfflineRequests
 from parley_chat_session.operator_profiles import OperatorProfiles
 from parley_chat_session.operator_queue import OperatorQueue, Routing
 from parley_chat_session.posting import Posting
@@ -87,6 +89,8 @@ class Components:
     visitor_inputs: VisitorInputs
     drafts: DraftStore
     deltas: DeltaStream
+    announcer: Announcer
+    offline_requests: OfflineRequests
 
     async def create_indexes(self) -> None:
         await self.channels.create_indexes()
@@ -95,6 +99,7 @@ class Components:
         await self.messages.create_indexes()
         await self.uploads.create_indexes()
         await self.satisfaction.create_indexes()
+        await self.offline_requests.create_indexes()
 
 
 def build_components(service: Service, settings: ChatSessionSettings) -> Components:
@@ -183,4 +188,6 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         visitor_inputs=VisitorInputs(store, messages, announcer, cache, prefix),
         drafts=drafts,
         deltas=deltas,
+        announcer=announcer,
+        offline_requests=OfflineRequests(db, RateLimiter(cache, prefix)),
     )

@@ -8,9 +8,7 @@ table (:mod:`parley_chat_session.openapi`)."""
 
 from __future__ import annotations
 
-from typing import Annotated
-
-from pydantic import Field, StringConstraints
+from pydantic import Field
 
 from parley.contracts.base import Model
 from parley.http_api import PUBLIC, Endpoint, roles
@@ -25,11 +23,15 @@ from parley_chat_session.conversation_views import (
     Transcript,
 )
 from parley_chat_session.files.api import FileLinks, UploadQuery, UploadView
+from parley_chat_session.offline_requests import (
+    Email,
+    OfflineRequestList,
+    OfflineRequestQuery,
+    OfflineRequestSpec,
+    OfflineRequestView,
+)
 from parley_chat_session.satisfaction import ChannelRatings, RatingsQuery
 from parley_chat_session.transcripts import PageQuery, SearchQuery
-
-# An address with a local part, one @ and a dotted domain: the mail server has the final word.
-EMAIL_PATTERN = r"^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$"
 
 
 class ChannelList(Model):
@@ -68,7 +70,7 @@ class MineQuery(Model):
 
 
 class VisitorEmail(Model):
-    email: Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)]
+    email: Email
 
 
 # Who may call what; each resource rule is enforced by the HttpChecks method its check names.
@@ -83,6 +85,11 @@ READERS = roles(
     check="conversation_reader",
 )
 VISITOR = roles("visitor", rule="only the conversation's visitor", check="conversation_visitor")
+OFFLINE_SENDER = roles(
+    "visitor",
+    rule="a visitor, from a page of an origin the channel allows (when it lists any)",
+    check="offline_request_sender",
+)
 CHANNEL_OPERATOR = roles(
     "operator", rule="only an operator of the conversation's channel", check="conversation_channel_operator"
 )
@@ -166,6 +173,32 @@ ENDPOINTS: list[Endpoint] = [
         PUBLIC,
         tag="channels",
         response=AvailabilityView,
+    ),
+    Endpoint(
+        "POST",
+        f"{CHANNEL}/offline-requests",
+        "create_offline_request",
+        "Leave a message for the channel's team (the widget's offline form)",
+        OFFLINE_SENDER,
+        tag="offline requests",
+        body=OfflineRequestSpec,
+        response=OfflineRequestView,
+        status=201,
+        extra_statuses=(429,),
+        description="Stored for the channel's operators (GET .../offline-requests) and published as the "
+        "offline_request.created webhook event. A visitor may send 3, then one per 10 minutes; a channel takes "
+        "60, then 2 a minute: beyond that 429 (9003) with Retry-After. A page on an origin the channel does not "
+        "allow is refused with 403 (9114).",
+    ),
+    Endpoint(
+        "GET",
+        f"{CHANNEL}/offline-requests",
+        "list_offline_requests",
+        "What visitors left with the offline form, newest first",
+        CHANNEL_STAFF,
+        tag="offline requests",
+        query=OfflineRequestQuery,
+        response=OfflineRequestList,
     ),
     Endpoint(
         "GET",

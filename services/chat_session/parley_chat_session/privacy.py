@@ -4,8 +4,9 @@ Erase: the visitor's live conversations are closed (nobody could answer them any
 their messages becomes a tombstone (kind ``erased``, empty body and author name: its seq, author
 id and time stay, so the other members' histories and transcripts keep their seqs gap-free),
 their conversations lose the visitor's name and e-mail (in the document, its members map and its
-log), their ratings go, and so do the files they uploaded (bytes, thumbnails and documents; the
-files operators sent them stay, as the operators' messages do). Each step is a conditional update
+log), their ratings go, and so do what they left with the offline form and the files they
+uploaded (bytes, thumbnails and documents; the files operators sent them stay, as the
+operators' messages do). Each step is a conditional update
 or a delete that finds nothing the second time, so a part asked again (a retry, a resumed
 request) is safe. No frame announces the
 tombstones (the protocol has no frame for a changed message): a member sees them the next time
@@ -40,6 +41,7 @@ class ChatPrivacy:
         self._messages = db["messages"]
         self._ratings = db["ratings"]
         self._uploads_of = db["uploads"]
+        self._offline_requests = db["offline_requests"]
         self._closing = closing
         self._uploads = uploads
 
@@ -100,8 +102,26 @@ class ChatPrivacy:
             }
             async for doc in self._uploads_of.find({"uploader_id": user_id}).sort("created_at", 1)
         ]
+        offline_requests = [
+            {
+                "id": doc["_id"],
+                "channel_id": doc["channel_id"],
+                "name": doc["name"],
+                "email": doc["email"],
+                "message": doc["message"],
+                "page_url": doc.get("page_url", ""),
+                "created_at": doc["created_at"].isoformat(),
+            }
+            async for doc in self._offline_requests.find({"visitor_id": user_id}).sort("created_at", 1)
+        ]
         return PartExported(
-            items={"conversations": conversations, "messages": messages, "ratings": ratings, "files": files},
+            items={
+                "conversations": conversations,
+                "messages": messages,
+                "ratings": ratings,
+                "files": files,
+                "offline_requests": offline_requests,
+            },
             conversation_ids=ids,
         )
 
@@ -118,6 +138,7 @@ class ChatPrivacy:
             await self._forget_visitor(conversation_id, user_id)
         ratings = await self._ratings.delete_many({"$or": [{"_id": {"$in": ids}}, {"visitor_id": user_id}]})
         files = await self._uploads.delete_for_uploader(user_id)
+        offline = await self._offline_requests.delete_many({"visitor_id": user_id})
         return PartErased(
             erased={
                 "conversations": len(ids),
@@ -125,6 +146,7 @@ class ChatPrivacy:
                 "messages": tombstoned.modified_count,
                 "ratings": ratings.deleted_count,
                 "files": files,
+                "offline_requests": offline.deleted_count,
             },
             conversation_ids=ids,
         )

@@ -20,9 +20,8 @@ from parley.contracts.base import new_id
 from parley.contracts.bot import bot_user_id, script_id_of
 from parley.contracts.commands import Caller, OpenSession, SessionOpened
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.http import origin_allowed
 from parley.stores import as_text_map
-from parley_chat_session.access import require_visitor
+from parley_chat_session.access import require_allowed_origin, require_visitor
 from parley_chat_session.availability import Availability
 from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_store import ConversationStore, history_entry, member_entry, now
@@ -113,16 +112,6 @@ def is_channel_bot(caller: Caller, channel: dict[str, Any]) -> bool:
     """Whether the caller is the bot of the channel's chatbot script (a member wherever it posts)."""
     script = channel.get("chatbot_script_id")
     return caller.role == "bot" and script is not None and script_id_of(caller.user_id) == script
-
-
-def require_allowed_origin(channel: dict[str, Any], origin: str | None) -> None:
-    """A browser page may open the channel's sessions only from an origin the channel lists (when
-    it lists any: an empty list leaves the gateway's global list in force). Apps send no Origin."""
-    allowed = channel.get("allowed_origins") or []
-    if origin is not None and allowed and not origin_allowed(origin, allowed):
-        raise ParleyError(
-            ErrorCode.ORIGIN_NOT_ALLOWED, f"channel {channel['_id']!r} may not be embedded on {origin[:200]!r}"
-        )
 
 
 @dataclass(frozen=True)

@@ -26,6 +26,7 @@ SubscribableEventType = Literal[
     "rating.created",
     "visitor.identified",
     "bot.handoff",
+    "offline_request.created",
 ]
 BotOnlyEventType = Literal[
     "conversation.started",

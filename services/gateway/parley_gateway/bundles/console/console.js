@@ -1043,6 +1043,12 @@
     "Bots and webhooks": "机器人与 Webhook",
     "Coming with the integrations service: external bots and webhooks will be set up here.": "即将随集成服务推出：外部机器人和 Webhook 将在这里设置。",
     Satisfaction: "满意度",
+    "Offline messages": "离线留言",
+    "Bot hand-off: {reason}": "机器人转人工：{reason}",
+    "The bot is answering": "机器人正在回答",
+    "Your message to {channel}": "关于您给 {channel} 的留言",
+    "Reply by e-mail": "通过电子邮件回复",
+    "No offline message.": "没有离线留言。",
     "Ratings and CSAT": "评分与满意度",
     "Last {days} days; CSAT: share of 4 and 5 stars.": "最近 {days} 天；满意度：4 星和 5 星所占比例。",
     "Whole channel": "整个渠道",
@@ -1261,9 +1267,9 @@
     }
     if (summary.handoff)
       parts.push(
-        "Bot hand-off: " + summary.handoff.reason + (summary.handoff.summary ? " — " + summary.handoff.summary : "")
+        t("Bot hand-off: {reason}", { reason: summary.handoff.reason }) + (summary.handoff.summary ? " — " + summary.handoff.summary : "")
       );
-    if (summary.controller === "bot") parts.push("The bot is answering");
+    if (summary.controller === "bot") parts.push(t("The bot is answering"));
     return parts.join(" · ");
   }
 
@@ -1530,6 +1536,7 @@
     var conversation = state2.selected();
     byId("empty-hint").hidden = !!conversation;
     byId("conversation-pane").hidden = !conversation;
+    byId("app-view").toggleAttribute("data-conversation-open", !!conversation);
     if (!conversation) return;
     var summary = conversation.summary;
     byId("conversation-title").textContent = visitorName(summary);
@@ -2939,6 +2946,64 @@
     open(SCREENS[0]);
   }
 
+  // src/console/console-offline.js
+  function replyLink(request) {
+    const subject = t("Your message to {channel}", { channel: request.channel_name });
+    const quoted = request.message.split("\n").map((line) => "> " + line).join("\n");
+    return "mailto:" + encodeURIComponent(request.email) + "?subject=" + encodeURIComponent(subject) + "&body=" + encodeURIComponent("\n\n" + quoted);
+  }
+  function requestItem(request, channelName) {
+    const when = new Date(request.created_at).toLocaleString();
+    return el2("li", { className: "offline-request", "data-request-id": request.id }, [
+      el2("p", { className: "offline-who" }, [
+        el2("strong", { text: request.name }),
+        el2("span", { text: " <" + request.email + ">" }),
+        request.verified ? el2("span", { className: "verified", text: t("Verified") }) : null
+      ]),
+      el2("p", { className: "offline-message", text: request.message }),
+      el2("p", { className: "hint" }, [
+        el2("time", { dateTime: request.created_at, text: when }),
+        request.page_url ? el2("span", { text: " · " + request.page_url }) : null
+      ]),
+      el2("a", {
+        className: "offline-reply",
+        href: replyLink({ email: request.email, message: request.message, channel_name: channelName }),
+        text: t("Reply by e-mail")
+      })
+    ]);
+  }
+  function drawOfflineRequests(root, counter, client2, channels) {
+    const result = outcome();
+    root.replaceChildren();
+    const say = (fill) => {
+      if (!result.node.isConnected) root.prepend(result.node);
+      fill();
+    };
+    let total = 0;
+    channels.forEach((channel) => {
+      const box = el2("div", { "data-channel-id": channel.id });
+      root.appendChild(box);
+      callApi(client2, path("/channels/", channel.id, "/offline-requests")).then(
+        (answer) => {
+          const requests = answer.offline_requests;
+          total += requests.length;
+          counter.textContent = String(total);
+          if (!requests.length) return box.replaceChildren();
+          box.replaceChildren(
+            el2("h3", { text: channel.name }),
+            el2(
+              "ul",
+              { className: "offline-list" },
+              requests.map((request) => requestItem(request, channel.name))
+            )
+          );
+        },
+        (error) => say(() => result.fail(error))
+      );
+    });
+    if (!channels.length) say(() => result.done(t("No offline message.")));
+  }
+
   // src/console/console-app.js
   var global3 = window;
   var STAFF_ROLES = { operator: true, admin: true };
@@ -3020,10 +3085,13 @@
     redraw();
     return client.connect().then(function() {
       return sync.loadAll();
-    }).catch(function(error) {
+    }).then(drawOffline).catch(function(error) {
       if (error && error.code === 4001) return showLogin(t("Your session has ended. Sign in again."));
       render.banner(t("Could not load your conversations:") + " " + plainError(error), "warning");
     });
+  }
+  function drawOffline() {
+    drawOfflineRequests(byId3("offline-requests"), byId3("offline-count"), client, Array.from(state.channels.values()));
   }
   function signOut() {
     client.logout().then(function() {
@@ -3148,6 +3216,16 @@
       byId3("composer-input").focus();
     });
   }
+  function backToLists() {
+    composer.reset();
+    state.selectedId = null;
+    redraw();
+    var row = (
+      /** @type {HTMLElement | null} */
+      document.querySelector("#conversation-list button, #queues button")
+    );
+    if (row) row.focus();
+  }
   function take(conversationId, button2) {
     button2.disabled = true;
     sync.take(conversationId).then(
@@ -3221,9 +3299,13 @@
     byId3("login-form").addEventListener("submit", onLoginSubmit);
     byId3("admin-toggle").addEventListener("click", toggleAdmin);
     byId3("details-button").addEventListener("click", toggleDetails);
+    byId3("back-to-lists").addEventListener("click", backToLists);
     byId3("closed-filter").addEventListener("input", redraw);
     byId3("satisfaction-section").addEventListener("toggle", function(event) {
       if (event.target.open) drawSatisfaction(byId3("satisfaction"), client, Array.from(state.channels.values()));
+    });
+    byId3("offline-section").addEventListener("toggle", function(event) {
+      if (event.target.open) drawOffline();
     });
     ["locale", "login-locale"].forEach(function(id) {
       byId3(id).value = locale();

@@ -46,7 +46,7 @@ async def test_the_demo_page_on_a_phone_keeps_the_launcher_and_the_open_chat_on_
     panel = await page.locator(".panel").bounding_box()
     assert panel is not None and (panel["x"], panel["y"], panel["width"], panel["height"]) == (0, 0, 390, 844)
     # The panel is the chat, not a blank sheet: the welcome and the reply box are on screen.
-    for part in (".msg.welcome", ".compose textarea", ".send"):
+    for part in (".msg.welcome", ".compose textarea", ".compose .send"):
         part_box = await page.locator(part).bounding_box()
         assert (
             part_box is not None

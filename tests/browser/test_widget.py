@@ -44,7 +44,11 @@ async def test_a_channel_nobody_serves_offers_to_leave_a_message(
     await expect(launcher).to_have_text("Leave a message", timeout=WAIT_MS)
     await expect(launcher).to_have_attribute("data-availability", "offline_form")
     await launcher.click()
-    await expect(page.locator(".msg.system", has_text="We are away. Leave a message!")).to_be_visible(timeout=WAIT_MS)
+    # The form, not a chat nobody would answer (tests/browser/test_offline_form.py sends it).
+    await expect(page.locator(".offline-form .offline-intro")).to_have_text(
+        "We are away. Leave a message!", timeout=WAIT_MS
+    )
+    await expect(page.locator(".compose")).to_be_hidden()
     await shot(page, "offline-form")
 
 
@@ -107,7 +111,9 @@ async def test_the_host_page_styles_do_not_reach_the_widget_and_phones_get_full_
 ) -> None:
     page = await new_page("phone", viewport={"width": 375, "height": 700})
     await open_widget(page, demo.site_url)
-    assert await page.locator(".send").evaluate("b => getComputedStyle(b).fontSize") != "30px"  # the host says 30px
+    assert (
+        await page.locator(".compose .send").evaluate("b => getComputedStyle(b).fontSize") != "30px"
+    )  # the host says 30px
     box = await page.locator(".panel").bounding_box()
     assert box is not None and box["width"] == 375 and box["height"] == 700
     assert await page.evaluate("Object.keys(window).filter(k => k.toLowerCase().includes('parley'))") == ["Parley"]
@@ -153,7 +159,7 @@ async def test_the_widget_speaks_chinese_to_a_chinese_browser(demo: RunningDemo,
     await expect(launcher).to_have_text("在线咨询", timeout=WAIT_MS)
     await launcher.click()
     await expect(page.locator(".compose textarea")).to_have_attribute("placeholder", "输入消息…")
-    await expect(page.locator(".send")).to_have_text("发送")
+    await expect(page.locator(".compose .send")).to_have_text("发送")
     await expect(page.locator(".parley")).to_have_attribute("lang", "zh-CN")
     await say(page, "你好")
     await expect(page.locator(".end")).to_have_text("结束对话", timeout=WAIT_MS)

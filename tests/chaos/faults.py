@@ -4,12 +4,16 @@ for a killed service, once the supervisor has started it again): recovery is the
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import signal
 import time
 from collections import Counter
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+import aio_pika
+import aiohttp
 import redis.asyncio as redis
 
 from tests.chaos.parking import parked
@@ -81,18 +85,45 @@ async def stop_mongo(run: ChaosRun) -> None:
         await run.brokers.up()
 
 
-async def stop_mongo_long(run: ChaosRun) -> None:
-    most: Counter[str] = Counter()
-    try:
-        await run.brokers.stop_mongo()
-        back_at = time.monotonic() + LONG_OUTAGE_SECONDS
-        # Evidence the row exercised parking, not only the retries: the most that waited at once.
-        while time.monotonic() < back_at:
-            most |= await parked(run.brokers.amqp_url, run.brokers.management_url)
-            await asyncio.sleep(min(PARKED_POLL_SECONDS, max(0.0, back_at - time.monotonic())))
-    finally:
-        await run.brokers.up()
-        run.parked_most = dict(most)
+def away_long(stop: Callable[[ChaosRun], Awaitable[None]], start: Callable[[ChaosRun], Awaitable[object]]) -> Fault:
+    """A dependency away for LONG_OUTAGE_SECONDS, longer than the bus's retry budget."""
+
+    async def away(run: ChaosRun) -> None:
+        most: Counter[str] = Counter()
+        try:
+            await stop(run)
+            back_at = time.monotonic() + LONG_OUTAGE_SECONDS
+            # Evidence the row exercised parking, not only the retries: the most that waited at
+            # once (none while RabbitMQ itself is away: the parking queues are in it).
+            while time.monotonic() < back_at:
+                with contextlib.suppress(OSError, aio_pika.exceptions.AMQPError, aiohttp.ClientError):
+                    most |= await parked(run.brokers.amqp_url, run.brokers.management_url)
+                await asyncio.sleep(min(PARKED_POLL_SECONDS, max(0.0, back_at - time.monotonic())))
+        finally:
+            await start(run)
+            run.parked_most = dict(most)
+
+    return away
+
+
+async def _stop_rabbitmq_app(run: ChaosRun) -> None:
+    await run.brokers.rabbitmqctl("stop_app")
+
+
+async def _start_rabbitmq_app(run: ChaosRun) -> None:
+    await run.brokers.rabbitmqctl("start_app")
+
+
+async def _stop_redis(run: ChaosRun) -> None:
+    await run.brokers.stop_redis()
+
+
+async def _stop_mongo(run: ChaosRun) -> None:
+    await run.brokers.stop_mongo()
+
+
+async def _up(run: ChaosRun) -> None:
+    await run.brokers.up()
 
 
 async def flush_redis(run: ChaosRun) -> None:
@@ -143,7 +174,9 @@ SCENARIOS = [
     Scenario("kgw", "kill -9 a gateway", kill("gateway"), killed="gateway"),
     Scenario("redis", "Redis stopped (4 s)", stop_redis),
     Scenario("mongo", "MongoDB-wire server stopped (4 s)", stop_mongo),
-    Scenario("mongo60", "MongoDB-wire server stopped (60 s)", stop_mongo_long, parks=True),
+    Scenario("mongo60", "MongoDB-wire server stopped (60 s)", away_long(_stop_mongo, _up), parks=True),
+    Scenario("rmq60", "RabbitMQ stopped (60 s)", away_long(_stop_rabbitmq_app, _start_rabbitmq_app), parks=True),
+    Scenario("redis60", "Redis stopped (60 s)", away_long(_stop_redis, _up), parks=True),
     Scenario("rflush", "Redis flushed (FLUSHALL)", flush_redis),
     Scenario("lat", "proxy: latency 200±100 ms to all brokers (8 s)", latency(*PROXIES, milliseconds=200, jitter=100)),
     Scenario("camqp", "proxy: RabbitMQ connections cut (4 s)", cut("amqp", GATEWAY_AMQP)),

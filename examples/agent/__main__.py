@@ -9,10 +9,13 @@ a bot written elsewhere would be:
   makes the same calls, which Parley answers once);
 - a conversation that starts is greeted, with a mood;
 - a visitor's message is answered **streamed**: typing, a draft, one delta per word, finish;
+- a slow model is no failure: while it thinks (``AGENT_THINK_SECONDS``), the agent keeps the
+  visitor's typing indicator alive (each lasts 20 s) and answers when it is done;
 - a visitor who asks for a person is handed off (reason and summary).
 
 Run: ``AGENT_SECRET=whsec_... PARLEY_BOT_API=http://127.0.0.1:8087 python -m examples.agent``
-(``AGENT_PORT``, default 8095; ``AGENT_WORD_SECONDS``, the pause between words, default 0.15).
+(``AGENT_PORT``, default 8095; ``AGENT_WORD_SECONDS``, the pause between words, default 0.15;
+``AGENT_THINK_SECONDS``, how long the "model" takes before it answers, default 0).
 """
 
 from __future__ import annotations
@@ -32,6 +35,9 @@ from aiohttp import web
 
 log = logging.getLogger("example-agent")
 TOLERANCE_SECONDS = 300
+TYPING_TTL_SECONDS = 20
+# A typing indicator is sent again this often while the agent thinks, before the last one ends.
+TYPING_REFRESH_SECONDS = 15
 ASKS_FOR_A_PERSON = re.compile(r"\b(person|human|agent|operator|someone real)\b", re.IGNORECASE)
 
 
@@ -53,10 +59,11 @@ def answer_to(text: str) -> str:
 
 
 class Agent:
-    def __init__(self, secret: str, api: str, word_seconds: float) -> None:
+    def __init__(self, secret: str, api: str, word_seconds: float, think_seconds: float = 0.0) -> None:
         self.secret = secret
         self.api = api.rstrip("/")
         self.word_seconds = word_seconds
+        self.think_seconds = think_seconds
         self.session: aiohttp.ClientSession | None = None
         self.tasks: set[asyncio.Task[None]] = set()
 
@@ -106,8 +113,21 @@ class Agent:
         greeting = {"content": {"kind": "text", "class": "greeting", "text": "Hello! Ask me anything."}}
         await self.call(token, conversation, "/messages", f"{key}-hello", greeting)
 
+    async def think(self, token: str, conversation: str, key: str) -> None:
+        """The model's time: the visitor sees the bot typing all along, however long it takes."""
+        thought = 0.0
+        rounds = 0
+        while thought < self.think_seconds:
+            typing = {"ttl_seconds": TYPING_TTL_SECONDS}
+            await self.call(token, conversation, "/typing", f"{key}-typing{rounds}", typing)
+            pause = min(TYPING_REFRESH_SECONDS, self.think_seconds - thought)
+            await asyncio.sleep(pause)
+            thought += pause
+            rounds += 1
+
     async def stream(self, token: str, conversation: str, key: str, answer: str) -> None:
-        await self.call(token, conversation, "/typing", f"{key}-typing", {"ttl_seconds": 20})
+        await self.think(token, conversation, key)
+        await self.call(token, conversation, "/typing", f"{key}-typing", {"ttl_seconds": TYPING_TTL_SECONDS})
         draft = await self.call(token, conversation, "/drafts", f"{key}-open", {"message_class": "answer"})
         words = answer.split(" ")
         for index, word in enumerate(words):
@@ -141,6 +161,7 @@ def main() -> None:
         os.environ["AGENT_SECRET"],
         os.environ.get("PARLEY_BOT_API", "http://127.0.0.1:8087"),
         float(os.environ.get("AGENT_WORD_SECONDS", "0.15")),
+        float(os.environ.get("AGENT_THINK_SECONDS", "0")),
     )
     web.run_app(application(agent), host="127.0.0.1", port=int(os.environ.get("AGENT_PORT", "8095")))
 

@@ -8,8 +8,10 @@ test_agents.py drives chat_session through the bus commands; this is the one pat
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import sys
+import time
 from collections.abc import AsyncIterator
 
 import aiohttp
@@ -40,11 +42,11 @@ class RunningAgent:
         self.port = port
 
 
-@pytest.fixture(scope="module")
-async def agent(world: ChatWorld) -> AsyncIterator[RunningAgent]:
+@contextlib.asynccontextmanager
+async def running_agent(world: ChatWorld, channel_name: str, think_seconds: float = 0.0) -> AsyncIterator[RunningAgent]:
     """The example agent registered for a new channel (whose operator is online) and running."""
     operator = await world.operator("Olga")
-    channel_id = await world.channel([operator], name="Plants")
+    channel_id = await world.channel([operator], name=channel_name)
     port = free_port()
     spec = {"name": "Example", "webhook_url": f"http://127.0.0.1:{port}/parley", "channel_ids": [channel_id]}
     headers = {"Authorization": f"Bearer {world.admin_token}"}
@@ -58,6 +60,7 @@ async def agent(world: ChatWorld) -> AsyncIterator[RunningAgent]:
         "AGENT_SECRET": bot["secret"],
         "AGENT_PORT": str(port),
         "AGENT_WORD_SECONDS": "0",
+        "AGENT_THINK_SECONDS": str(think_seconds),
         "PARLEY_BOT_API": world.fleet.url("integrations"),
     }
     log = (ARTIFACTS / f"example-agent-e2e-{port}.log").open("ab")
@@ -87,6 +90,23 @@ async def agent(world: ChatWorld) -> AsyncIterator[RunningAgent]:
         process.terminate()
         await process.wait()
         log.close()
+
+
+@pytest.fixture(scope="module")
+async def agent(world: ChatWorld) -> AsyncIterator[RunningAgent]:
+    async with running_agent(world, "Plants") as running:
+        yield running
+
+
+# Longer than a typing indicator lasts (20 s) and than the 30 s the issue names: a bot that takes
+# this long is slow, not failed (the peers' 5 s webhook timeouts hand such conversations to humans).
+SLOW_THINK_SECONDS = 31.0
+
+
+@pytest.fixture(scope="module")
+async def slow_agent(world: ChatWorld) -> AsyncIterator[RunningAgent]:
+    async with running_agent(world, "Slow plants", think_seconds=SLOW_THINK_SECONDS) as running:
+        yield running
 
 
 def _text(frame: dict) -> str:
@@ -135,3 +155,29 @@ async def test_the_agent_greets_streams_its_answer_and_hands_off_to_the_operator
         conversation_id, lambda doc: doc.get("controller") == "human", "the operator holding the conversation"
     )
     assert handed["operator_id"]
+
+
+async def test_a_bot_that_answers_after_31_s_still_answers_and_keeps_the_conversation(
+    world: ChatWorld, slow_agent: RunningAgent
+) -> None:
+    visitor = await world.visitor()
+    conversation_id = await world.start_conversation(visitor, slow_agent.channel_id, "hello")
+    member = f"agent_{slow_agent.bot_id}"
+    asked_at = time.monotonic()
+
+    def from_agent(frame: dict) -> bool:
+        return of_type("message.new", conversation_id=conversation_id)(frame) and (
+            frame["data"]["message"]["author_id"] == member
+        )
+
+    answer = await visitor.ws.wait_for(
+        lambda f: from_agent(f) and _text(f).startswith("You wrote: hello."), SLOW_THINK_SECONDS + WAIT_SECONDS
+    )
+    waited = time.monotonic() - asked_at
+    assert waited >= SLOW_THINK_SECONDS - 1, f"answered after {waited:.1f} s: the agent did not think as long"
+    typing = [f for f in visitor.ws.of_type("typing") if f["data"].get("user_id") == member and f["data"].get("active")]
+    assert len(typing) >= 2, "the visitor saw the bot typing all along (the indicator renewed while it thought)"
+    view = await world.conversation(conversation_id)
+    assert (view["controller"], view.get("operator_id")) == ("bot", None), "nobody took the slow bot's place"
+    assert view["status"] != "closed"
+    assert answer["data"]["message"]["author_role"] == "bot"

@@ -97,11 +97,18 @@ Sync.prototype.loadAvailability = function () {
   });
 };
 
-/** The visitor's rating of a conversation (it comes after the close): read back and shown. */
+/** The visitor's rating of a conversation (it comes after the close): read back and shown. A
+ * rating is only given once the conversation is closed, so the detail read for it also closes
+ * the console's copy should the close's own update not have been applied (non-message frames
+ * have no replay yet, issue 17). */
 Sync.prototype.loadRating = function (conversation) {
   var self = this;
   return this.getJson("/conversations/" + encodeURIComponent(conversation.id)).then(function (detail) {
     conversation.summary.rating = detail.rating;
+    if (detail.status === "closed" && conversation.isOpen()) {
+      conversation.summary.status = "closed";
+      self.client.untrack(conversation.id);
+    }
     self.redraw();
   });
 };

@@ -2092,6 +2092,10 @@
     var self = this;
     return this.getJson("/conversations/" + encodeURIComponent(conversation.id)).then(function(detail) {
       conversation.summary.rating = detail.rating;
+      if (detail.status === "closed" && conversation.isOpen()) {
+        conversation.summary.status = "closed";
+        self.client.untrack(conversation.id);
+      }
       self.redraw();
     });
   };

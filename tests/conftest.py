@@ -20,6 +20,9 @@ from pymongo import AsyncMongoClient
 from parley_fleet import create_vhost, delete_vhost
 from tests.kit.redis_servers import RedisClusterNodes, redis_cluster
 
+# Fixtures several tiers share: the VAPID key pair and a real push endpoint (tests/e2e/push_endpoint.py).
+pytest_plugins = ["tests.e2e.push_endpoint"]
+
 AMQP_URL = os.environ.get("PARLEY_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/")
 MANAGEMENT_URL = os.environ.get("PARLEY_AMQP_MANAGEMENT_URL", "http://guest:guest@127.0.0.1:15672/")
 REDIS_URL = os.environ.get("PARLEY_REDIS_URL", "redis://127.0.0.1:6379/0")

@@ -5,6 +5,10 @@ the browser behind it: it checks each push's VAPID JWT (ES256 signature with the
 key, ``aud`` = its origin, ``exp`` at most 24 h ahead, ``sub``) and decrypts the payload with
 the subscription's private key (RFC 8291, ``http_ece``), then answers as the test told it
 (201, or 404/410/429/5xx).
+
+The fixtures ``vapid`` (the fleet's VAPID key pair) and ``push_service`` (an endpoint that knows
+its public key) are shared by every module that pushes (tests/conftest.py loads this module as a
+plugin).
 """
 
 from __future__ import annotations
@@ -14,15 +18,18 @@ import os
 import time
 import uuid
 from collections import defaultdict
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from typing import Any
 
 import http_ece
 import jwt
 import orjson
+import pytest
 from aiohttp import web
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from py_vapid import Vapid
 
 from parley_fleet import free_port
 
@@ -130,3 +137,20 @@ class PushService:
         claims = jwt.decode(parts["t"], key, algorithms=["ES256"], audience=self.origin, options={"require": ["exp"]})
         assert claims["exp"] - time.time() <= 24 * 3600, "RFC 8292: exp at most 24 hours ahead"
         assert claims["sub"] == SUBJECT
+
+
+@pytest.fixture(scope="module")
+def vapid() -> Vapid:
+    key = Vapid()
+    key.generate_keys()
+    return key
+
+
+@pytest.fixture(scope="module")
+async def push_service(vapid: Vapid) -> AsyncIterator[PushService]:
+    public = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
+    service = PushService(b64(public))
+    await service.start()
+    yield service
+    await service.stop()
+    assert service.problems == []

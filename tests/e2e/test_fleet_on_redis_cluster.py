@@ -14,7 +14,6 @@ from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
-from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 
 from parley.contracts.commands import GetUserStatus, UserStatuses
@@ -26,28 +25,11 @@ from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
 from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, visitor, wait_connected
-from tests.e2e.push_endpoint import SUBJECT, PushService, b64
+from tests.e2e.push_endpoint import SUBJECT, PushService
 from tests.kit.fleet import fleet_for
 from tests.kit.redis_servers import RedisClusterNodes
 from tests.kit.seeding import Seeder
 from tests.kit.waiting import eventually
-
-
-@pytest.fixture(scope="module")
-def vapid() -> Vapid:
-    key = Vapid()
-    key.generate_keys()
-    return key
-
-
-@pytest.fixture(scope="module")
-async def push_service(vapid: Vapid) -> AsyncIterator[PushService]:
-    public = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    service = PushService(b64(public))
-    await service.start()
-    yield service
-    await service.stop()
-    assert service.problems == []
 
 
 @pytest.fixture(scope="module")

@@ -15,7 +15,6 @@ import aiohttp
 import orjson
 import pytest
 import redis.asyncio as redis
-from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 
 from parley.contracts.commands import GetUserStatus, UserStatuses
@@ -29,7 +28,7 @@ from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
 from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, metric, visitor, wait_connected
-from tests.e2e.push_endpoint import SUBJECT, Device, PushService, b64
+from tests.e2e.push_endpoint import SUBJECT, Device, PushService
 from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
 
@@ -38,23 +37,6 @@ MAX_DIRECT_PUSH = 2
 QUEUE_RATE = 4.0  # pushes per second: a queued fan-out of 5 takes about a second
 # Long enough for the merge window, the due poll and a push round trip on a loaded machine.
 SETTLE_SECONDS = MERGE_SECONDS + 2.0
-
-
-@pytest.fixture(scope="module")
-def vapid() -> Vapid:
-    key = Vapid()
-    key.generate_keys()
-    return key
-
-
-@pytest.fixture(scope="module")
-async def push_service(vapid: Vapid) -> AsyncIterator[PushService]:
-    public = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    service = PushService(b64(public))
-    await service.start()
-    yield service
-    await service.stop()
-    assert service.problems == []
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,6 @@ from datetime import UTC, datetime
 
 import aiohttp
 import pytest
-from cryptography.hazmat.primitives import serialization
 from py_vapid import Vapid
 from pymongo import AsyncMongoClient
 
@@ -18,27 +17,10 @@ from parley.contracts.events import MessageCreated
 from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.presence_harness import Probe, metric, visitor
-from tests.e2e.push_endpoint import SUBJECT, PushService, b64
+from tests.e2e.push_endpoint import SUBJECT, PushService
 from tests.e2e.test_push_delivery import message
 from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
-
-
-@pytest.fixture(scope="module")
-def vapid() -> Vapid:
-    key = Vapid()
-    key.generate_keys()
-    return key
-
-
-@pytest.fixture(scope="module")
-async def push_service(vapid: Vapid) -> AsyncIterator[PushService]:
-    """A push endpoint on 127.0.0.1: an internal address, which this fleet does not allow."""
-    public = vapid.public_key.public_bytes(serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)
-    service = PushService(b64(public))
-    await service.start()
-    yield service
-    await service.stop()
 
 
 @pytest.fixture(scope="module")

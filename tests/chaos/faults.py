@@ -47,14 +47,6 @@ async def nothing(run: ChaosRun) -> None:
     await asyncio.sleep(OUTAGE_SECONDS)
 
 
-async def restart_rabbitmq(run: ChaosRun) -> None:
-    try:
-        await run.brokers.rabbitmqctl("stop_app")
-        await asyncio.sleep(OUTAGE_SECONDS)
-    finally:
-        await run.brokers.rabbitmqctl("start_app")
-
-
 def kill(service: str) -> Fault:
     async def kill_and_wait_restart(run: ChaosRun) -> None:
         process = run.fleet.services[service].process
@@ -69,20 +61,17 @@ def kill(service: str) -> Fault:
     return kill_and_wait_restart
 
 
-async def stop_redis(run: ChaosRun) -> None:
-    try:
-        await run.brokers.stop_redis()
-        await asyncio.sleep(OUTAGE_SECONDS)
-    finally:
-        await run.brokers.up()  # starts what is not answering: Redis, reading back its saved data
+def away(stop: Callable[[ChaosRun], Awaitable[None]], start: Callable[[ChaosRun], Awaitable[object]]) -> Fault:
+    """A dependency away for OUTAGE_SECONDS, then started again."""
 
+    async def outage(run: ChaosRun) -> None:
+        try:
+            await stop(run)
+            await asyncio.sleep(OUTAGE_SECONDS)
+        finally:
+            await start(run)
 
-async def stop_mongo(run: ChaosRun) -> None:
-    try:
-        await run.brokers.stop_mongo()
-        await asyncio.sleep(OUTAGE_SECONDS)
-    finally:
-        await run.brokers.up()
+    return outage
 
 
 def away_long(stop: Callable[[ChaosRun], Awaitable[None]], start: Callable[[ChaosRun], Awaitable[object]]) -> Fault:
@@ -123,7 +112,7 @@ async def _stop_mongo(run: ChaosRun) -> None:
 
 
 async def _up(run: ChaosRun) -> None:
-    await run.brokers.up()
+    await run.brokers.up()  # starts what is not answering: Redis reading back its saved data
 
 
 async def flush_redis(run: ChaosRun) -> None:
@@ -165,15 +154,15 @@ def cut(*proxies: str) -> Fault:
 
 SCENARIOS = [
     Scenario("base", "none (baseline)", nothing),
-    Scenario("rmq", "RabbitMQ restart (4 s)", restart_rabbitmq),
+    Scenario("rmq", "RabbitMQ restart (4 s)", away(_stop_rabbitmq_app, _start_rabbitmq_app)),
     Scenario("kcs", "kill -9 chat_session", kill("chat_session"), killed="chat_session"),
     Scenario("kno", "kill -9 notification", kill("notification"), killed="notification"),
     Scenario("kin", "kill -9 integrations", kill("integrations"), killed="integrations"),
     Scenario("kpr", "kill -9 presence", kill("presence"), killed="presence"),
     Scenario("kbot", "kill -9 chatbot_engine", kill("chatbot_engine"), killed="chatbot_engine"),
     Scenario("kgw", "kill -9 a gateway", kill("gateway"), killed="gateway"),
-    Scenario("redis", "Redis stopped (4 s)", stop_redis),
-    Scenario("mongo", "MongoDB-wire server stopped (4 s)", stop_mongo),
+    Scenario("redis", "Redis stopped (4 s)", away(_stop_redis, _up)),
+    Scenario("mongo", "MongoDB-wire server stopped (4 s)", away(_stop_mongo, _up)),
     Scenario("mongo60", "MongoDB-wire server stopped (60 s)", away_long(_stop_mongo, _up), parks=True),
     Scenario("rmq60", "RabbitMQ stopped (60 s)", away_long(_stop_rabbitmq_app, _start_rabbitmq_app), parks=True),
     Scenario("redis60", "Redis stopped (60 s)", away_long(_stop_redis, _up), parks=True),

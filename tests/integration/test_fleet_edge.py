@@ -13,6 +13,8 @@ from parley_fleet.edge import Edge
 from parley_fleet.ingress_routes import Route, load_routes, pick_route
 
 CLOSED_WITH = web.AppKey("closed_with", asyncio.Queue)
+# A handshake to /ws?slow=1 waits for this before the backend answers it.
+HANDSHAKE_GATE = web.AppKey("handshake_gate", asyncio.Event)
 
 
 def test_routes_come_from_the_ingress_manifest() -> None:
@@ -60,6 +62,7 @@ def test_longest_path_wins_and_exact_before_prefix() -> None:
 async def _backend() -> web.Application:
     app = web.Application()
     app[CLOSED_WITH] = asyncio.Queue()
+    app[HANDSHAKE_GATE] = asyncio.Event()
 
     async def echo(request: web.Request) -> web.Response:
         return web.json_response(
@@ -77,6 +80,8 @@ async def _backend() -> web.Application:
     async def ws(request: web.Request) -> web.StreamResponse:
         if request.headers.get("Origin") == "https://evil.example":
             return web.Response(status=403, text="origin not allowed")
+        if request.query.get("slow"):
+            await app[HANDSHAKE_GATE].wait()
         socket = web.WebSocketResponse()
         await socket.prepare(request)
         async for message in socket:
@@ -178,3 +183,22 @@ async def test_cut_websockets_drops_every_socket_without_a_close_frame(edge: tup
             assert ws.close_code != 1000
         assert await asyncio.wait_for(backend[CLOSED_WITH].get(), 5) == 1001
     assert not proxy.sockets
+
+
+async def test_cut_websockets_drops_a_socket_still_in_its_handshake(edge: tuple[Edge, web.Application]) -> None:
+    """A client reconnecting at the moment of the cut loses that attempt too, as on a real drop.
+    The handshake is written by hand: aiohttp's client would silently retry a dropped GET."""
+    proxy, backend = edge
+    reader, writer = await asyncio.open_connection(proxy.host, proxy.port)
+    writer.write(
+        b"GET /ws?slow=1 HTTP/1.1\r\nHost: edge\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
+        b"Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+    while not proxy.opening:
+        await asyncio.sleep(0.01)
+    assert await proxy.cut_websockets() == 1
+    assert await asyncio.wait_for(reader.read(), 5) == b""  # dropped, no answer
+    writer.close()
+    backend[HANDSHAKE_GATE].set()  # the backend answers late: the edge closes that socket at once
+    assert await asyncio.wait_for(backend[CLOSED_WITH].get(), 5) == 1001
+    assert not proxy.sockets and not proxy.opening

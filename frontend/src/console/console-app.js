@@ -285,6 +285,7 @@ function take(conversationId, button) {
         select(conversationId);
       },
       function (error) {
+        button.disabled = false; // the row is kept across redraws (console-render KeyedRows)
         render.banner(t("Could not accept:") + " " + plainError(error), "warning");
         sync.queueChanged(findChannelOf(conversationId));
       },

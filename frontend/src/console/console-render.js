@@ -35,6 +35,46 @@ function byId(id) {
   return document.getElementById(id);
 }
 
+/** List rows kept by key across redraws. A redraw updates a row's contents, never replaces the
+ * row or its buttons: a click whose press lands before a message redraws the list and whose
+ * release lands after it is otherwise lost (the browser sends it to no button; CI saw the
+ * second console of an operator ignore a click on a conversation that had just been answered). */
+function KeyedRows() {
+  this.rows = new Map();
+}
+
+/** The row for ``key``, made by ``make()`` the first time. */
+KeyedRows.prototype.row = function (key, make) {
+  var row = this.rows.get(key);
+  if (!row) {
+    row = make();
+    this.rows.set(key, row);
+  }
+  return row;
+};
+
+/** Forget the rows not drawn this time (closed or taken conversations), so none leaks. */
+KeyedRows.prototype.forgetAllBut = function (drawn) {
+  var keep = new Set(drawn);
+  this.rows.forEach(function (row, key, rows) {
+    if (!keep.has(row)) rows.delete(key);
+  });
+};
+
+/** Make ``parent``'s children exactly ``nodes``, in order, moving only what is out of place. */
+function place(parent, nodes) {
+  nodes.forEach(function (node, index) {
+    if (parent.children[index] !== node) parent.insertBefore(node, parent.children[index] || null);
+  });
+  while (parent.children.length > nodes.length) parent.lastElementChild.remove();
+}
+
+var conversationRows = new KeyedRows();
+var waitingRows = new KeyedRows();
+/** What a click on a conversation's row does; renderList sets it (console-app's selection).
+ * @type {(conversationId: string) => void} */
+var selectConversation = function () {};
+
 /** What a message says, in one line of text: bot bodies and actions included. */
 function messageText(message) {
   if (message.kind === "erased") return t("Message removed"); // a tombstone (docs/privacy.md)
@@ -85,26 +125,33 @@ function renderHeader(state) {
 function renderQueues(state, onTake) {
   var root = byId("queues");
   root.replaceChildren();
+  var shown = [];
   byId("queue-count").textContent = String(state.waitingCount());
   var now = Date.now();
   state.channels.forEach(function (channel) {
     var waiting = state.queues.get(channel.id) || [];
     var items = waiting.map(function (summary) {
-      var take = el("button", {
-        type: "button",
-        className: "take",
-        text: t("Accept"),
-        "aria-label": t("Accept the conversation with {name}", { name: visitorName(summary) }),
-        onclick: function () {
-          onTake(summary.id, take);
-        },
+      var row = waitingRows.row(summary.id, function () {
+        var take = el("button", {
+          type: "button",
+          className: "take",
+          text: t("Accept"),
+          onclick: function () {
+            onTake(summary.id, take);
+          },
+        });
+        return el("li", { className: "waiting", "data-conversation-id": summary.id }, [el("span"), take]);
       });
-      return el("li", { className: "waiting", "data-conversation-id": summary.id }, [
-        el("span", { className: "who", text: visitorName(summary) }),
-        el("span", { className: "since", text: t("waiting {since}", { since: since(summary.created_at, now) }) }),
-        summary.visitor_preview ? el("span", { className: "preview", text: summary.visitor_preview }) : null,
-        take,
-      ]);
+      var take = row.lastChild;
+      take.setAttribute("aria-label", t("Accept the conversation with {name}", { name: visitorName(summary) }));
+      row.firstChild.replaceChildren(
+        ...[
+          el("span", { className: "who", text: visitorName(summary) }),
+          el("span", { className: "since", text: t("waiting {since}", { since: since(summary.created_at, now) }) }),
+          summary.visitor_preview ? el("span", { className: "preview", text: summary.visitor_preview }) : null,
+        ].filter(Boolean),
+      );
+      return row;
     });
     var empty = waiting.length ? null : el("p", { className: "empty", text: t("Nobody is waiting.") });
     root.appendChild(
@@ -114,23 +161,32 @@ function renderQueues(state, onTake) {
         el("ul", {}, items),
       ]),
     );
+    shown = shown.concat(items);
   });
+  waitingRows.forgetAllBut(shown);
 }
 
 /** One conversation's row: who, unread count, tags, and a preview of its newest message. */
-function listItem(state, conversation, onSelect) {
+function listItem(state, conversation) {
   var last = conversation.lastMessage();
   var unread = conversation.unread();
-  var button = el(
-    "button",
-    {
+  var row = conversationRows.row(conversation.id, function () {
+    var id = conversation.id;
+    var button = el("button", {
       type: "button",
       className: "select",
       onclick: function () {
-        onSelect(conversation.id);
+        selectConversation(id);
       },
-    },
-    [
+    });
+    return el("li", { className: "conversation", "data-conversation-id": id }, [button]);
+  });
+  row.setAttribute("data-unread", String(unread));
+  var button = row.firstChild;
+  if (conversation.id === state.selectedId) button.setAttribute("aria-current", "true");
+  else button.removeAttribute("aria-current");
+  button.replaceChildren(
+    ...[
       el("span", { className: "who", text: visitorName(conversation.summary) }),
       unread
         ? el("span", { className: "unread", text: String(unread), "aria-label": t("{n} unread", { n: unread }) })
@@ -147,14 +203,9 @@ function listItem(state, conversation, onSelect) {
         ? el("span", { className: "left-tag", text: t("left") })
         : null,
       el("span", { className: "preview", text: last ? messageText(last) : conversation.summary.visitor_preview || "" }),
-    ],
+    ].filter(Boolean),
   );
-  if (conversation.id === state.selectedId) button.setAttribute("aria-current", "true");
-  return el(
-    "li",
-    { className: "conversation", "data-conversation-id": conversation.id, "data-unread": String(unread) },
-    [button],
-  );
+  return row;
 }
 
 /** Whether a closed conversation matches the operator's search (its visitor, e-mail or text). */
@@ -172,20 +223,22 @@ function renderList(state, onSelect) {
   var list = byId("conversation-list");
   var closedList = byId("closed-list");
   var query = byId("closed-filter").value.trim();
-  list.replaceChildren();
-  closedList.replaceChildren();
-  var open = 0;
+  selectConversation = onSelect;
+  var open = [];
   var closed = 0;
+  var shownClosed = [];
   state.ordered().forEach(function (conversation) {
     if (conversation.isOpen()) {
-      open += 1;
-      list.appendChild(listItem(state, conversation, onSelect));
+      open.push(listItem(state, conversation));
       return;
     }
     closed += 1;
-    if (matches(conversation, query)) closedList.appendChild(listItem(state, conversation, onSelect));
+    if (matches(conversation, query)) shownClosed.push(listItem(state, conversation));
   });
-  byId("no-conversations").hidden = open > 0;
+  place(list, open);
+  place(closedList, shownClosed);
+  conversationRows.forgetAllBut(open.concat(shownClosed));
+  byId("no-conversations").hidden = open.length > 0;
   byId("closed-count").textContent = String(closed);
   byId("closed-section").hidden = closed === 0;
 }

@@ -92,6 +92,9 @@ class Edge:
         self.limits = limits or ConnectionLimits()
         self.max_ws_message_bytes = max_ws_message_bytes
         self.sockets: set[ProxiedSocket] = set()
+        # WebSocket requests still in their handshake (the backend not yet answered): a network
+        # drop takes them too, or a client reconnecting at that moment would survive the cut.
+        self.opening: dict[int, web.Request] = {}  # by id(request): a Request is not hashable
         self._session: aiohttp.ClientSession | None = None
         self._runner: web.AppRunner | None = None
 
@@ -124,14 +127,19 @@ class Edge:
 
     async def cut_websockets(self) -> int:
         """Drop every proxied WebSocket as a network failure would: no close frame to the
-        browser (it sees 1006); the backend gets 1001. Returns how many were cut."""
+        browser (it sees 1006); the backend gets 1001; a socket still in its handshake is dropped
+        too. Returns how many were cut."""
+        opening = list(self.opening.values())
+        for request in opening:
+            if request.transport is not None:
+                request.transport.abort()
         cut = list(self.sockets)
         for socket in cut:
             if socket.request.transport is not None:
                 socket.request.transport.abort()
             await socket.upstream.close(code=1001, message=b"network drop (test)")
-        log.info("edge: cut %d websockets", len(cut))
-        return len(cut)
+        log.info("edge: cut %d websockets and %d handshakes", len(cut), len(opening))
+        return len(cut) + len(opening)
 
     async def _handle(self, request: web.Request) -> web.StreamResponse:
         raw_path, question, query = request.raw_path.partition("?")
@@ -187,16 +195,30 @@ class Edge:
         headers = {name: request.headers[name] for name in WS_FORWARDED if name in request.headers}
         headers.update(self._forwarded(request))
         protocols = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
+        self.opening[id(request)] = request
         try:
             upstream = await self._session.ws_connect(
                 "ws" + target.removeprefix("http"), headers=headers, protocols=protocols, max_msg_size=0
             )
         except aiohttp.WSServerHandshakeError as refused:  # 403 origin, 503 draining: the browser sees it
+            self.opening.pop(id(request), None)
             return web.Response(status=refused.status, text=f"{refused.message}\n")
         except aiohttp.ClientConnectionError as error:
+            self.opening.pop(id(request), None)
             return web.Response(status=502, text=f"backend unreachable: {error}\n")
         downstream = web.WebSocketResponse(protocols=protocols, max_msg_size=self.max_ws_message_bytes)
-        await downstream.prepare(request)
+        try:
+            await downstream.prepare(request)
+            cut = request.transport is None or request.transport.is_closing()  # during the handshake
+        except BaseException:
+            cut = True
+            raise
+        finally:
+            self.opening.pop(id(request), None)
+            if cut:
+                await upstream.close(code=1001, message=b"network drop (test)")
+        if cut:
+            return downstream
         socket = ProxiedSocket(request, downstream, upstream)
         self.sockets.add(socket)
         try:

@@ -1260,10 +1260,10 @@
   }
   function agentNote(summary) {
     var parts = [];
-    var place = summary.visitor_location;
-    if (place) {
-      var where = [place.name, place.street, place.district, place.city, place.province, place.country].filter(Boolean);
-      parts.push("📍 " + (where.length ? where.join(", ") : place.latitude + ", " + place.longitude));
+    var place2 = summary.visitor_location;
+    if (place2) {
+      var where = [place2.name, place2.street, place2.district, place2.city, place2.province, place2.country].filter(Boolean);
+      parts.push("📍 " + (where.length ? where.join(", ") : place2.latitude + ", " + place2.longitude));
     }
     if (summary.handoff)
       parts.push(
@@ -1301,6 +1301,33 @@
   function byId(id) {
     return document.getElementById(id);
   }
+  function KeyedRows() {
+    this.rows = /* @__PURE__ */ new Map();
+  }
+  KeyedRows.prototype.row = function(key, make) {
+    var row = this.rows.get(key);
+    if (!row) {
+      row = make();
+      this.rows.set(key, row);
+    }
+    return row;
+  };
+  KeyedRows.prototype.forgetAllBut = function(drawn) {
+    var keep = new Set(drawn);
+    this.rows.forEach(function(row, key, rows) {
+      if (!keep.has(row)) rows.delete(key);
+    });
+  };
+  function place(parent, nodes) {
+    nodes.forEach(function(node, index) {
+      if (parent.children[index] !== node) parent.insertBefore(node, parent.children[index] || null);
+    });
+    while (parent.children.length > nodes.length) parent.lastElementChild.remove();
+  }
+  var conversationRows = new KeyedRows();
+  var waitingRows = new KeyedRows();
+  var selectConversation = function() {
+  };
   function messageText(message) {
     if (message.kind === "erased") return t("Message removed");
     var body = message.body;
@@ -1336,26 +1363,33 @@
   function renderQueues(state2, onTake) {
     var root = byId("queues");
     root.replaceChildren();
+    var shown = [];
     byId("queue-count").textContent = String(state2.waitingCount());
     var now = Date.now();
     state2.channels.forEach(function(channel) {
       var waiting = state2.queues.get(channel.id) || [];
       var items = waiting.map(function(summary) {
-        var take2 = el("button", {
-          type: "button",
-          className: "take",
-          text: t("Accept"),
-          "aria-label": t("Accept the conversation with {name}", { name: visitorName(summary) }),
-          onclick: function() {
-            onTake(summary.id, take2);
-          }
+        var row = waitingRows.row(summary.id, function() {
+          var take3 = el("button", {
+            type: "button",
+            className: "take",
+            text: t("Accept"),
+            onclick: function() {
+              onTake(summary.id, take3);
+            }
+          });
+          return el("li", { className: "waiting", "data-conversation-id": summary.id }, [el("span"), take3]);
         });
-        return el("li", { className: "waiting", "data-conversation-id": summary.id }, [
-          el("span", { className: "who", text: visitorName(summary) }),
-          el("span", { className: "since", text: t("waiting {since}", { since: since(summary.created_at, now) }) }),
-          summary.visitor_preview ? el("span", { className: "preview", text: summary.visitor_preview }) : null,
-          take2
-        ]);
+        var take2 = row.lastChild;
+        take2.setAttribute("aria-label", t("Accept the conversation with {name}", { name: visitorName(summary) }));
+        row.firstChild.replaceChildren(
+          ...[
+            el("span", { className: "who", text: visitorName(summary) }),
+            el("span", { className: "since", text: t("waiting {since}", { since: since(summary.created_at, now) }) }),
+            summary.visitor_preview ? el("span", { className: "preview", text: summary.visitor_preview }) : null
+          ].filter(Boolean)
+        );
+        return row;
       });
       var empty = waiting.length ? null : el("p", { className: "empty", text: t("Nobody is waiting.") });
       root.appendChild(
@@ -1365,21 +1399,30 @@
           el("ul", {}, items)
         ])
       );
+      shown = shown.concat(items);
     });
+    waitingRows.forgetAllBut(shown);
   }
-  function listItem(state2, conversation, onSelect) {
+  function listItem(state2, conversation) {
     var last = conversation.lastMessage();
     var unread = conversation.unread();
-    var button2 = el(
-      "button",
-      {
+    var row = conversationRows.row(conversation.id, function() {
+      var id = conversation.id;
+      var button3 = el("button", {
         type: "button",
         className: "select",
         onclick: function() {
-          onSelect(conversation.id);
+          selectConversation(id);
         }
-      },
-      [
+      });
+      return el("li", { className: "conversation", "data-conversation-id": id }, [button3]);
+    });
+    row.setAttribute("data-unread", String(unread));
+    var button2 = row.firstChild;
+    if (conversation.id === state2.selectedId) button2.setAttribute("aria-current", "true");
+    else button2.removeAttribute("aria-current");
+    button2.replaceChildren(
+      ...[
         el("span", { className: "who", text: visitorName(conversation.summary) }),
         unread ? el("span", { className: "unread", text: String(unread), "aria-label": t("{n} unread", { n: unread }) }) : null,
         conversation.isOpen() ? null : el("span", { className: "closed-tag", text: t("closed") }),
@@ -1390,14 +1433,9 @@
         }) : null,
         conversation.isOpen() && conversation.visitorPresence === "offline" ? el("span", { className: "left-tag", text: t("left") }) : null,
         el("span", { className: "preview", text: last ? messageText(last) : conversation.summary.visitor_preview || "" })
-      ]
+      ].filter(Boolean)
     );
-    if (conversation.id === state2.selectedId) button2.setAttribute("aria-current", "true");
-    return el(
-      "li",
-      { className: "conversation", "data-conversation-id": conversation.id, "data-unread": String(unread) },
-      [button2]
-    );
+    return row;
   }
   function matches(conversation, query) {
     if (!query) return true;
@@ -1408,20 +1446,22 @@
     var list = byId("conversation-list");
     var closedList = byId("closed-list");
     var query = byId("closed-filter").value.trim();
-    list.replaceChildren();
-    closedList.replaceChildren();
-    var open = 0;
+    selectConversation = onSelect;
+    var open = [];
     var closed = 0;
+    var shownClosed = [];
     state2.ordered().forEach(function(conversation) {
       if (conversation.isOpen()) {
-        open += 1;
-        list.appendChild(listItem(state2, conversation, onSelect));
+        open.push(listItem(state2, conversation));
         return;
       }
       closed += 1;
-      if (matches(conversation, query)) closedList.appendChild(listItem(state2, conversation, onSelect));
+      if (matches(conversation, query)) shownClosed.push(listItem(state2, conversation));
     });
-    byId("no-conversations").hidden = open > 0;
+    place(list, open);
+    place(closedList, shownClosed);
+    conversationRows.forgetAllBut(open.concat(shownClosed));
+    byId("no-conversations").hidden = open.length > 0;
     byId("closed-count").textContent = String(closed);
     byId("closed-section").hidden = closed === 0;
   }
@@ -3237,6 +3277,7 @@
         select(conversationId);
       },
       function(error) {
+        button2.disabled = false;
         render.banner(t("Could not accept:") + " " + plainError(error), "warning");
         sync.queueChanged(findChannelOf(conversationId));
       }

@@ -5,6 +5,7 @@ sender that delivers it, signed and retried, to each endpoint it is for (docs/we
 from __future__ import annotations
 
 import asyncio
+import time
 from datetime import UTC, datetime, timedelta
 from typing import get_args
 
@@ -12,6 +13,7 @@ from parley.contracts.base import Envelope
 from parley.contracts.errors import ErrorCode
 from parley.contracts.integrations import OutboundEvent, SubscribableEventType
 from parley.http_api import HttpApi
+from parley.logs import get_logger
 from parley.outbound_urls import EndpointRule
 from parley.revocations import RevocationList
 from parley.runtime import Service
@@ -26,6 +28,10 @@ from parley_integrations.sender import Sender
 from parley_integrations.settings import IntegrationsSettings
 
 SUBSCRIBABLE = frozenset(get_args(SubscribableEventType))
+# Delivered deliveries older than the retention are deleted this often: a scan of the whole
+# history, so not on every backlog refresh (the retention is counted in days).
+FORGET_EVERY_SECONDS = 3600.0
+log = get_logger("parley.integrations")
 
 
 def build_service(settings: IntegrationsSettings) -> Service:
@@ -65,6 +71,9 @@ def build_service(settings: IntegrationsSettings) -> Service:
     @service.on_startup
     async def start() -> None:
         await outbox.create_indexes()
+        missing = await outbox.rebuild_work()
+        if missing:
+            log.warning("integrations.work_list_rebuilt", entries=missing)
         # Every bot again, so a conversation side that missed a change converges.
         for document in await bots.all():
             await service.bus.publish_event(bot_changed(document))
@@ -91,13 +100,16 @@ def build_service(settings: IntegrationsSettings) -> Service:
 
     @service.background
     async def watch_backlog() -> None:
+        forgotten_at = -FORGET_EVERY_SECONDS
         while True:
             now = datetime.now(UTC)
             count, age = await outbox.backlog(now)
             metrics.BACKLOG.set(count)
             metrics.BACKLOG_AGE.set(age)
             metrics.DEAD_WAITING.set(await outbox.count_dead())
-            await outbox.forget_delivered(now - timedelta(days=settings.integrations_delivered_retention_days))
+            if time.monotonic() - forgotten_at >= FORGET_EVERY_SECONDS:
+                forgotten_at = time.monotonic()
+                await outbox.forget_delivered(now - timedelta(days=settings.integrations_delivered_retention_days))
             await asyncio.sleep(settings.integrations_backlog_refresh_seconds)
 
     return service

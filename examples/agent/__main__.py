@@ -11,7 +11,8 @@ a bot written elsewhere would be:
 - a visitor's message is answered **streamed**: typing, a draft, one delta per word, finish;
 - a slow model is no failure: while it thinks (``AGENT_THINK_SECONDS``), the agent keeps the
   visitor's typing indicator alive (each lasts 20 s) and answers when it is done;
-- a visitor who asks for a person is handed off (reason and summary).
+- a visitor who asks for a person is handed off (reason and summary); when the operator lets go
+  of the conversation (``conversation.released``), the agent takes it back and says so.
 
 Run: ``AGENT_SECRET=whsec_... PARLEY_BOT_API=http://127.0.0.1:8087 python -m examples.agent``
 (``AGENT_PORT``, default 8095; ``AGENT_WORD_SECONDS``, the pause between words, default 0.15;
@@ -104,6 +105,8 @@ class Agent:
                     await self.call(token, conversation, "/handoff", f"{key}-handoff", handoff)
                 else:
                     await self.stream(token, conversation, key, answer_to(text))
+            elif event["type"] == "conversation.released":
+                await self.take_back(token, conversation, key)
         except aiohttp.ClientError:
             log.exception("answering %s failed", delivery)
 
@@ -112,6 +115,17 @@ class Agent:
         await self.call(token, conversation, "/messages", f"{key}-mood", mood)
         greeting = {"content": {"kind": "text", "class": "greeting", "text": "Hello! Ask me anything."}}
         await self.call(token, conversation, "/messages", f"{key}-hello", greeting)
+
+    async def take_back(self, token: str, conversation: str, key: str) -> None:
+        """The human let go: answer again, unless another operator took it meanwhile (409)."""
+        try:
+            await self.call(token, conversation, "/take-back", f"{key}-back", None)
+        except aiohttp.ClientResponseError as refused:
+            if refused.status == 409:
+                return  # held by a human again, or closed: nothing to do
+            raise
+        back = {"content": {"kind": "text", "class": "greeting", "text": "I'm back. Ask me anything."}}
+        await self.call(token, conversation, "/messages", f"{key}-back-hello", back)
 
     async def think(self, token: str, conversation: str, key: str) -> None:
         """The model's time: the visitor sees the bot typing all along, however long it takes."""

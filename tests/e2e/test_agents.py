@@ -211,6 +211,11 @@ async def test_hand_off_to_an_operator_and_back(world: ChatWorld, setup: dict[st
     sent = await world.send(visitor, conversation_id, "I want a refund")
     while_human = sent["data"]["message"]["seq"]
     assert (await world.send(olivia, conversation_id, "/leave"))["type"] == "message.accepted"
+    # The bot is told that the human let go (it gets nothing else while it does not control it).
+    released = await eventually(lambda: outbound.of(conversation_id, "conversation.released"), what="the release")
+    assert [(e.bot_id, e.data["reason"], e.data["controller"]) for e in released] == [
+        (setup["bot_id"], "operator_left", "queued")
+    ]
     back = await world.bus.request(AgentTakeBack(**base, idempotency_key=key()))
     assert back.controller == "bot"
     sent = await world.send(visitor, conversation_id, "thanks")

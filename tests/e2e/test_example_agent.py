@@ -20,7 +20,7 @@ from pymongo import AsyncMongoClient
 
 from parley_fleet import free_port
 from tests.conftest import MONGO_URL
-from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, of_type, world_fixture
+from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
 from tests.kit.fleet import ARTIFACTS
 from tests.kit.waiting import eventually
 
@@ -36,14 +36,17 @@ world = world_fixture(
 
 
 class RunningAgent:
-    def __init__(self, bot_id: str, channel_id: str, port: int) -> None:
+    def __init__(self, bot_id: str, channel_id: str, port: int, operator: Person) -> None:
         self.bot_id = bot_id
         self.channel_id = channel_id
         self.port = port
+        self.operator = operator  # the channel's one operator
 
 
 @contextlib.asynccontextmanager
-async def running_agent(world: ChatWorld, channel_name: str, think_seconds: float = 0.0) -> AsyncIterator[RunningAgent]:
+async def running_agent(
+    world: ChatWorld, channel_name: str, think_seconds: float = 0.0, word_seconds: float = 0.0
+) -> AsyncIterator[RunningAgent]:
     """The example agent registered for a new channel (whose operator is online) and running."""
     operator = await world.operator("Olga")
     channel_id = await world.channel([operator], name=channel_name)
@@ -59,7 +62,7 @@ async def running_agent(world: ChatWorld, channel_name: str, think_seconds: floa
         **os.environ,
         "AGENT_SECRET": bot["secret"],
         "AGENT_PORT": str(port),
-        "AGENT_WORD_SECONDS": "0",
+        "AGENT_WORD_SECONDS": str(word_seconds),
         "AGENT_THINK_SECONDS": str(think_seconds),
         "PARLEY_BOT_API": world.fleet.url("integrations"),
     }
@@ -85,7 +88,7 @@ async def running_agent(world: ChatWorld, channel_name: str, think_seconds: floa
                 return bool(found and (found.get("agent") or {}).get("bot_id") == bot["id"])
 
             await eventually(served, what="chat_session knowing the channel's bot (BotChanged)")
-        yield RunningAgent(bot["id"], channel_id, port)
+        yield RunningAgent(bot["id"], channel_id, port, operator)
     finally:
         process.terminate()
         await process.wait()
@@ -109,12 +112,22 @@ async def slow_agent(world: ChatWorld) -> AsyncIterator[RunningAgent]:
         yield running
 
 
+# A pause between the words of an answer long enough to reconnect in the middle of one.
+SLOW_WORD_SECONDS = 0.4
+
+
+@pytest.fixture(scope="module")
+async def wordy_agent(world: ChatWorld) -> AsyncIterator[RunningAgent]:
+    async with running_agent(world, "Wordy plants", word_seconds=SLOW_WORD_SECONDS) as running:
+        yield running
+
+
 def _text(frame: dict) -> str:
     body = frame["data"]["message"]["body"]
     return body if isinstance(body, str) else str(body.get("text", ""))
 
 
-async def test_the_agent_greets_streams_its_answer_and_hands_off_to_the_operator(
+async def test_the_agent_greets_streams_its_answer_hands_off_and_takes_back_what_the_operator_released(
     world: ChatWorld, agent: RunningAgent
 ) -> None:
     visitor = await world.visitor()
@@ -154,7 +167,16 @@ async def test_the_agent_greets_streams_its_answer_and_hands_off_to_the_operator
     handed = await world.until(
         conversation_id, lambda doc: doc.get("controller") == "human", "the operator holding the conversation"
     )
-    assert handed["operator_id"]
+    assert handed["operator_id"] == agent.operator.uid
+
+    # The operator lets go: the agent hears of it (conversation.released), takes the conversation
+    # back over the bot API and says so; the visitor's next message is the agent's again.
+    assert (await world.send(agent.operator, conversation_id, "/leave"))["type"] == "message.accepted"
+    await visitor.ws.wait_for(lambda f: from_agent(f) and _text(f) == "I'm back. Ask me anything.", WAIT_SECONDS)
+    back = await world.until(conversation_id, lambda doc: doc.get("controller") == "bot", "the agent in control")
+    assert back.get("operator_id") is None
+    await world.send(visitor, conversation_id, "one more question")
+    await visitor.ws.wait_for(lambda f: from_agent(f) and _text(f).startswith("You wrote: one more"), WAIT_SECONDS)
 
 
 async def test_a_bot_that_answers_after_31_s_still_answers_and_keeps_the_conversation(
@@ -181,3 +203,51 @@ async def test_a_bot_that_answers_after_31_s_still_answers_and_keeps_the_convers
     assert (view["controller"], view.get("operator_id")) == ("bot", None), "nobody took the slow bot's place"
     assert view["status"] != "closed"
     assert answer["data"]["message"]["author_role"] == "bot"
+
+
+async def test_a_visitor_who_reconnects_mid_stream_gets_the_draft_so_far_and_the_rest(
+    world: ChatWorld, wordy_agent: RunningAgent
+) -> None:
+    visitor = await world.visitor()
+    conversation_id = await world.start_conversation(visitor, wordy_agent.channel_id, "hello")
+    member = f"agent_{wordy_agent.bot_id}"
+    hello = await visitor.ws.wait_for(
+        lambda f: (
+            of_type("message.new", conversation_id=conversation_id)(f)
+            and f["data"]["message"]["author_id"] == member
+            and (f["data"]["message"]["client_msg_id"] or "").startswith("draft:")
+        ),
+        WAIT_SECONDS * 2,
+    )  # the answer to "hello" is done: the next draft is the one to cut into
+    sent = await world.send(visitor, conversation_id, "tell me about ferns")
+    last_seq = sent["data"]["message"]["seq"]
+    first = await visitor.ws.wait_for(
+        lambda f: (
+            of_type("message.delta", conversation_id=conversation_id)(f)
+            and f["data"]["draft_id"] != hello["data"]["message"]["client_msg_id"]
+        ),
+        WAIT_SECONDS * 2,
+    )
+    draft_id = first["data"]["draft_id"]
+    await visitor.ws.close()  # the visitor's network drops a word or two into the answer
+
+    again = await world.connect(visitor.token)
+    await again.request("resume", {"conversation_id": conversation_id, "after_seq": last_seq}, timeout=WAIT_SECONDS)
+    final = await again.wait_for(
+        lambda f: (
+            of_type("message.new", conversation_id=conversation_id)(f)
+            and f["data"]["message"]["client_msg_id"] == draft_id
+        ),
+        WAIT_SECONDS * 2,
+    )
+    whole = _text(final)
+    assert whole.startswith("You wrote: tell me about ferns."), whole
+    # The new socket's deltas: the draft so far at offset 0 (the replay), then the rest in order.
+    deltas = [f["data"] for f in again.of_type("message.delta") if f["data"]["draft_id"] == draft_id]
+    assert deltas and deltas[0]["offset"] == 0 and deltas[0]["text"], deltas
+    assert len(deltas) > 1, "the answer went on after the reconnect"
+    text = ""
+    for delta in deltas:
+        assert delta["offset"] <= len(text), "a delta arrived before the one it follows"
+        text = text[: delta["offset"]] + delta["text"]
+    assert text == whole, "the replayed draft and the rest are the whole answer"

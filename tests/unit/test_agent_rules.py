@@ -132,3 +132,20 @@ def test_event_ids_name_the_happening_so_a_republish_is_the_same_event() -> None
     held = conversation(bot_in_control=False, operator_id="u_1")
     assert outbound.message_created(held, message).bot_id is None  # a human holds it: not the bot's
     assert outbound.rated(doc, 5, "ok").event_id != outbound.rated(doc, 4, "ok").event_id
+
+
+def test_the_bot_is_told_when_a_human_lets_go_of_its_conversation() -> None:
+    queued = conversation(bot_in_control=False, status="queued", history=[{}, {}])
+    released = outbound.updated(queued, "operator_left")
+    assert [(e.event_type, e.bot_id, e.data["reason"]) for e in released] == [
+        ("conversation.released", "helpdesk", "operator_left")
+    ]
+    assert released[0].event_id == outbound.updated(queued, "operator_left")[0].event_id  # republished: the same
+    assert [e.event_type for e in outbound.updated(queued, "operator_removed")] == ["conversation.released"]
+    # Someone else holds it already, or no external bot serves it: nothing for a bot.
+    taken = conversation(bot_in_control=False, operator_id="u_2")
+    assert outbound.updated(taken, "operator_left") == []
+    assert outbound.updated(conversation(agent_id=None, bot_in_control=False, status="queued"), "operator_left") == []
+    # A change webhooks subscribe to is still one event, for them only.
+    assigned = outbound.updated(taken, "assigned")
+    assert [(e.event_type, e.bot_id) for e in assigned] == [("conversation.assigned", None)]

@@ -74,8 +74,7 @@ class Announcer:
         # The members, and those who just stopped being members (their last word of it).
         update = ConversationUpdated(**event.model_dump(), controller=controller_of(doc))
         await self._to_live([*doc["member_ids"], *removed], "conversation.updated", update)
-        happened = outbound.updated(doc, reason)
-        if happened is not None:
+        for happened in outbound.updated(doc, reason):
             await self.outbound(happened, trace_id)
 
     async def rated(self, doc: dict[str, Any], rating: int, comment: str) -> None:

@@ -20,7 +20,7 @@ from pydantic import JsonValue
 
 from parley.contracts.integrations import OutboundEvent, OutboundEventType
 from parley.contracts.messages import Message
-from parley_chat_session.controller import bot_controlling, controller_of
+from parley_chat_session.controller import agent_of, bot_controlling, controller_of
 
 # Reasons of conversation.updated that outside systems subscribe to, as their event type.
 UPDATE_EVENTS: dict[str, OutboundEventType] = {
@@ -28,6 +28,9 @@ UPDATE_EVENTS: dict[str, OutboundEventType] = {
     "transferred": "conversation.transferred",
     "reassigned": "conversation.transferred",
 }
+# Reasons an operator stopped holding a conversation that goes back to the queue: its external
+# bot is told (conversation.released), for it may take the conversation back (docs/bots.md).
+RELEASE_REASONS = frozenset({"operator_left", "operator_removed"})
 
 
 def _summary(doc: dict[str, Any]) -> dict[str, JsonValue]:
@@ -103,11 +106,18 @@ def message_created(doc: dict[str, Any], message: Message) -> OutboundEvent:
     )
 
 
-def updated(doc: dict[str, Any], reason: str) -> OutboundEvent | None:
+def updated(doc: dict[str, Any], reason: str) -> list[OutboundEvent]:
+    """The subscribable event of this change, if it has one; conversation.released for the
+    conversation's bot when a human let go of it and nobody holds it."""
+    happening = str(len(doc.get("history", [])))
+    events = []
     event_type = UPDATE_EVENTS.get(reason)
-    if event_type is None:
-        return None
-    return event(doc, event_type, str(len(doc.get("history", []))), {"reason": reason})
+    if event_type is not None:
+        events.append(event(doc, event_type, happening, {"reason": reason}))
+    bot_id = agent_of(doc)
+    if reason in RELEASE_REASONS and bot_id is not None and controller_of(doc) == "queued":
+        events.append(event(doc, "conversation.released", happening, {"reason": reason}, bot_id=bot_id))
+    return events
 
 
 def closed(doc: dict[str, Any]) -> OutboundEvent:

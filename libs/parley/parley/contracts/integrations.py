@@ -34,6 +34,7 @@ BotOnlyEventType = Literal[
     "answer.chosen",
     "timer.fired",
     "program.result",
+    "conversation.released",
 ]
 OutboundEventType = SubscribableEventType | BotOnlyEventType
 

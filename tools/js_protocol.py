@@ -1,8 +1,9 @@
 """The browser code's protocol constants, generated from the Python contracts.
 
-``frontend/src/protocol.js`` holds the error codes, WebSocket close codes, frame types and message
-kinds of :mod:`parley.contracts`, so the JS client and the widget name them instead of copying
-numbers. ``tests/unit/test_docs.py`` fails when the file differs from what this writes.
+``frontend/src/protocol.js`` holds the error codes, WebSocket close codes, frame types, message
+kinds, webhook event types and bot failure policies of :mod:`parley.contracts`, so the JS client,
+the widget and the console name them instead of copying them. ``tests/unit/test_docs.py`` fails
+when the file differs from what this writes.
 
 Usage: ``python -m tools.js_protocol`` rewrites the module; ``--check`` only says whether it is
 current (exit 1 when not).
@@ -18,6 +19,7 @@ from pathlib import Path
 
 from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.frames import SERVER_FRAME_DATA, ClientFrame
+from parley.contracts.integrations import BotFailurePolicy, SubscribableEventType
 from parley.contracts.messages import Message
 
 TARGET = Path(__file__).resolve().parents[1] / "frontend" / "src" / "protocol.js"
@@ -48,6 +50,16 @@ def rendered() -> str:
         _strings("CLIENT_FRAME_TYPES", client_frame_types(), "Frames a client sends (`type`)."),
         _strings("SERVER_FRAME_TYPES", list(SERVER_FRAME_DATA), "Frames the server sends (`type`)."),
         _strings("MESSAGE_KINDS", kinds, "A stored message's `kind`."),
+        _strings(
+            "WEBHOOK_EVENT_TYPES",
+            list(typing.get_args(SubscribableEventType)),
+            "Events a webhook subscription may name (docs/webhooks.md).",
+        ),
+        _strings(
+            "BOT_FAILURE_POLICIES",
+            list(typing.get_args(BotFailurePolicy)),
+            "What happens to a conversation when its external bot cannot be reached (docs/bots.md).",
+        ),
     ]
     return "\n".join(parts)
 

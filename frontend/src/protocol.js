@@ -116,3 +116,23 @@ export const MESSAGE_KINDS = Object.freeze([
   "file",
   "erased",
 ]);
+
+/** Events a webhook subscription may name (docs/webhooks.md). */
+export const WEBHOOK_EVENT_TYPES = Object.freeze([
+  "conversation.created",
+  "conversation.assigned",
+  "conversation.transferred",
+  "conversation.closed",
+  "message.created",
+  "rating.created",
+  "visitor.identified",
+  "bot.handoff",
+  "offline_request.created",
+]);
+
+/** What happens to a conversation when its external bot cannot be reached (docs/bots.md). */
+export const BOT_FAILURE_POLICIES = Object.freeze([
+  "handoff",
+  "apologise",
+  "wait",
+]);

@@ -1,6 +1,6 @@
 /* Parley console, admin screens: chatbot scripts (chatbot_engine's /chatbot/scripts: list, check,
- * store from a pasted or uploaded YAML or JSON file; a channel picks its script in its editor),
- * and the place kept for bots and webhooks. */
+ * store from a pasted or uploaded YAML or JSON file; a channel picks its script in its editor).
+ * External bots and webhooks have their own screen (admin-integrations.js). */
 import { callApi, path } from "./console-http.js";
 import { button, el, field, outcome, table } from "./admin-forms.js";
 import { t } from "./console-i18n.js";
@@ -102,16 +102,4 @@ export function scriptsScreen(/** @type {HTMLElement} */ root, /** @type {any} *
     ]),
   );
   load();
-}
-
-/** Bots and webhooks are the integrations service's (issue 20), not on main yet: this screen is
- * where their admin screens go once its API exists. */
-export function integrationsScreen(/** @type {HTMLElement} */ root) {
-  root.replaceChildren(
-    el("h2", { text: t("Bots and webhooks") }),
-    el("p", {
-      className: "placeholder",
-      text: t("Coming with the integrations service: external bots and webhooks will be set up here."),
-    }),
-  );
 }

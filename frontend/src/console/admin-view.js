@@ -3,7 +3,8 @@
 import { el } from "./admin-forms.js";
 import { channelsScreen } from "./admin-channels.js";
 import { auditScreen, staffScreen } from "./admin-staff.js";
-import { integrationsScreen, scriptsScreen } from "./admin-bots.js";
+import { scriptsScreen } from "./admin-bots.js";
+import { integrationsScreen } from "./admin-integrations.js";
 import { satisfactionScreen } from "./console-satisfaction.js";
 import { t } from "./console-i18n.js";
 
@@ -13,7 +14,7 @@ const SCREENS = [
   { id: "scripts", label: "Chatbot scripts", draw: (root, ctx) => scriptsScreen(root, ctx.client) },
   { id: "satisfaction", label: "Satisfaction", draw: (root, ctx) => satisfactionScreen(root, ctx.client) },
   { id: "audit", label: "Audit log", draw: (root, ctx) => auditScreen(root, ctx.client) },
-  { id: "integrations", label: "Bots and webhooks", draw: (root) => integrationsScreen(root) },
+  { id: "integrations", label: "Bots and webhooks", draw: (root, ctx) => integrationsScreen(root, ctx.client) },
 ];
 
 /** Draw the admin view into ``root`` and open its first screen. */

@@ -53,12 +53,18 @@ function redraw() {
   if (drawPending) return;
   drawPending = true;
   global.requestAnimationFrame(function () {
-    drawPending = false;
-    render.header(state);
-    render.queues(state, take);
-    render.list(state, select);
-    render.conversation(state);
+    if (drawPending) drawNow();
   });
+}
+
+/** Draw at once (what the operator just did must show before their next key; a frame's draw
+ * still pending is then skipped). */
+function drawNow() {
+  drawPending = false;
+  render.header(state);
+  render.queues(state, take);
+  render.list(state, select);
+  render.conversation(state);
 }
 
 function pageIsRead() {
@@ -257,14 +263,18 @@ function listen() {
 // ---- the operator's buttons and keys ----------------------------------------------------------
 
 function select(conversationId) {
-  if (conversationId === state.selectedId) return;
+  if (conversationId === state.selectedId) {
+    // Already open (the assignment opened it): the click on its row still means "write here".
+    byId("composer-input").focus();
+    return;
+  }
   composer.reset(); // a "stopped typing" for the conversation being left
   state.selectedId = conversationId;
-  redraw();
+  // Drawn and focused at once, not in the next frame: keys typed right after the click went to
+  // the row's button meanwhile and were lost (a test typed ":hel" and the composer got "hel").
+  drawNow();
   markSelectedSeen();
-  global.requestAnimationFrame(function () {
-    byId("composer-input").focus();
-  });
+  byId("composer-input").focus();
 }
 
 /** Back from the open chat to the lists (the phone layout's way back; the chat stays yours). */

@@ -44,7 +44,9 @@ function requestItem(/** @type {any} */ request, /** @type {string} */ channelNa
   ]);
 }
 
-/** One list per channel; the count of all of them in ``counter``. */
+/** One list per channel; the count of all of them in ``counter``. Drawn again each time the
+ * section opens: a channel's list is replaced only when its requests changed, so a list being
+ * read (or a "Reply by e-mail" being clicked) is not swapped under the pointer by the same list. */
 export function drawOfflineRequests(
   /** @type {HTMLElement} */ root,
   /** @type {HTMLElement} */ counter,
@@ -53,20 +55,29 @@ export function drawOfflineRequests(
 ) {
   const result = outcome();
   // Shown only when there is something to say (an empty one leaves a gap above the lists).
-  root.replaceChildren();
+  root.querySelectorAll(".outcome").forEach((node) => node.remove());
   const say = (/** @type {() => void} */ fill) => {
     if (!result.node.isConnected) root.prepend(result.node);
     fill();
   };
+  const boxes = channels.map((channel) => {
+    const kept = Array.from(root.children).find(
+      (node) => node instanceof HTMLElement && node.dataset.channelId === channel.id,
+    );
+    return kept || el("div", { "data-channel-id": channel.id });
+  });
+  root.replaceChildren(...boxes);
   let total = 0;
-  channels.forEach((channel) => {
-    const box = el("div", { "data-channel-id": channel.id });
-    root.appendChild(box);
+  channels.forEach((channel, index) => {
+    const box = /** @type {HTMLElement} */ (boxes[index]);
     callApi(client, path("/channels/", channel.id, "/offline-requests")).then(
       (answer) => {
         const requests = answer.offline_requests;
         total += requests.length;
         counter.textContent = String(total);
+        const shown = requests.map((request) => request.id).join(" ");
+        if (box.dataset.shown === shown) return;
+        box.dataset.shown = shown;
         if (!requests.length) return box.replaceChildren();
         box.replaceChildren(
           el("h3", { text: channel.name }),

@@ -109,6 +109,22 @@
     "file",
     "erased"
   ]);
+  var WEBHOOK_EVENT_TYPES = Object.freeze([
+    "conversation.created",
+    "conversation.assigned",
+    "conversation.transferred",
+    "conversation.closed",
+    "message.created",
+    "rating.created",
+    "visitor.identified",
+    "bot.handoff",
+    "offline_request.created"
+  ]);
+  var BOT_FAILURE_POLICIES = Object.freeze([
+    "handoff",
+    "apologise",
+    "wait"
+  ]);
 
   // src/client/parley-client.js
   var global = globalThis;

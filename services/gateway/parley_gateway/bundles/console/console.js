@@ -109,6 +109,22 @@
     "file",
     "erased"
   ]);
+  var WEBHOOK_EVENT_TYPES = Object.freeze([
+    "conversation.created",
+    "conversation.assigned",
+    "conversation.transferred",
+    "conversation.closed",
+    "message.created",
+    "rating.created",
+    "visitor.identified",
+    "bot.handoff",
+    "offline_request.created"
+  ]);
+  var BOT_FAILURE_POLICIES = Object.freeze([
+    "handoff",
+    "apologise",
+    "wait"
+  ]);
 
   // src/client/parley-client.js
   var global = globalThis;
@@ -1041,7 +1057,54 @@
     "The script is valid.": "脚本有效。",
     "Save script": "保存脚本",
     "Bots and webhooks": "机器人与 Webhook",
-    "Coming with the integrations service: external bots and webhooks will be set up here.": "即将随集成服务推出：外部机器人和 Webhook 将在这里设置。",
+    "Apologise to the visitor": "向访客致歉",
+    Attempts: "尝试次数",
+    "Avatar URL (optional)": "头像 URL（可选）",
+    "Bot {name} registered.": "机器人 {name} 已注册。",
+    "Channels (none: all)": "渠道（不选：全部）",
+    "Channels it serves": "服务的渠道",
+    "Dead letters": "死信",
+    "Dead letters (every attempt failed)": "死信（每次尝试均失败）",
+    "Description (optional)": "说明（可选）",
+    Event: "事件",
+    Events: "事件",
+    "External bots": "外部机器人",
+    "Registered bots": "已注册的机器人",
+    Subscriptions: "订阅列表",
+    "Hand the visitor to a person": "将访客转给人工",
+    "If the bot cannot be reached": "机器人无法联系时",
+    "If unreachable": "无法联系时",
+    "Last answer": "最后一次回应",
+    "New secret for {name}: the previous one keeps signing beside it for a day.": "{name} 的新密钥：旧密钥会在一天内同时继续签名。",
+    "No channel yet.": "还没有渠道。",
+    "No channel yet: create one first.": "还没有渠道：请先创建一个。",
+    "No dead letter: every delivery arrived.": "没有死信：所有投递均已送达。",
+    "No external bot yet.": "还没有外部机器人。",
+    "No webhook subscription yet.": "还没有 Webhook 订阅。",
+    "Parley sends the bot each event here, signed (public https).": "Parley 将每个事件签名后发送到这里（公网 https）。",
+    "Public https; each request is signed.": "公网 https；每个请求都带签名。",
+    Register: "注册",
+    "Register a bot": "注册机器人",
+    Remove: "移除",
+    "Remove {name}": "移除 {name}",
+    "Remove {name}? Its pending deliveries are dead-lettered.": "移除 {name}？其待投递的事件将转为死信。",
+    "Rotate secret": "轮换密钥",
+    "Rotate secret of {name}": "轮换密钥：{name}",
+    "Send again": "重新发送",
+    "Send every dead letter again": "重新发送所有死信",
+    "Send again: {id}": "重新发送：{id}",
+    "Signing secret of {name}. Copy it now: it is not shown again.": "{name} 的签名密钥。请立即复制：它不会再次显示。",
+    Subscribe: "订阅",
+    "Subscribe a webhook": "订阅 Webhook",
+    "Subscription to {url} created.": "已创建到 {url} 的订阅。",
+    URL: "URL",
+    Wait: "等待",
+    "Webhook URL": "Webhook URL",
+    "Webhook subscriptions": "Webhook 订阅",
+    "all channels": "全部渠道",
+    inactive: "已停用",
+    "{count} sent again, same webhook-id.": "已重新发送 {count} 个，webhook-id 不变。",
+    "{name} removed.": "{name} 已移除。",
     Satisfaction: "满意度",
     "Offline messages": "离线留言",
     "Bot hand-off: {reason}": "机器人转人工：{reason}",
@@ -2897,14 +2960,247 @@
     );
     load();
   }
-  function integrationsScreen(root) {
+
+  // src/console/admin-integrations.js
+  var boxCount = 0;
+  function checkboxes(legend, options, empty) {
+    const boxes = options.map(([value, label]) => {
+      const id = "admin-check-" + ++boxCount;
+      const box = el2("input", { type: "checkbox", id, value });
+      return { box, row: el2("div", { className: "check" }, [box, el2("label", { for: id, text: label })]) };
+    });
+    const rows = boxes.length ? boxes.map((b) => b.row) : [el2("p", { className: "empty", text: empty })];
+    return {
+      node: el2("fieldset", {}, [el2("legend", { text: legend })].concat(rows)),
+      chosen: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value)
+    };
+  }
+  var POLICY_WORDS = {
+    handoff: "Hand the visitor to a person",
+    apologise: "Apologise to the visitor",
+    wait: "Wait"
+  };
+  function secretNote(box, whose, secret) {
+    box.replaceChildren(
+      el2("p", { text: t("Signing secret of {name}. Copy it now: it is not shown again.", { name: whose }) }),
+      el2("code", { className: "secret", text: secret })
+    );
+    box.hidden = false;
+  }
+  function integrationsScreen(root, client2) {
+    const result = outcome();
+    const secretBox = el2("div", { className: "secret-note", role: "status", hidden: true });
+    const botsBox = el2("div");
+    const hooksBox = el2("div");
+    const deadBox = el2("div");
+    const botFormBox = el2("div");
+    const hookFormBox = el2("div");
+    let channelNames = /* @__PURE__ */ new Map();
+    function channelsOf(ids) {
+      return ids.length ? ids.map((id) => channelNames.get(id) || id).join(", ") : t("all channels");
+    }
+    function rotate(where, name) {
+      callApi(client2, where, { method: "POST" }).then((answer) => {
+        secretNote(secretBox, name, answer.secret);
+        result.done(t("New secret for {name}: the previous one keeps signing beside it for a day.", { name }));
+        load();
+      }, result.fail);
+    }
+    function remove(where, name) {
+      if (!window.confirm(t("Remove {name}? Its pending deliveries are dead-lettered.", { name }))) return;
+      callApi(client2, where, { method: "DELETE" }).then(() => {
+        result.done(t("{name} removed.", { name }));
+        load();
+      }, result.fail);
+    }
+    function redeliver(where, body) {
+      callApi(client2, where, { method: "POST", body }).then((answer) => {
+        const count = answer.redelivered === void 0 ? 1 : answer.redelivered;
+        result.done(t("{count} sent again, same webhook-id.", { count }));
+        load();
+      }, result.fail);
+    }
+    function drawBots(bots) {
+      botsBox.replaceChildren(
+        bots.length ? table(
+          t("Registered bots"),
+          [t("Name"), t("Webhook URL"), t("Channels"), t("If unreachable"), ""],
+          bots.map((bot) => [
+            bot.name + (bot.active ? "" : " (" + t("inactive") + ")"),
+            bot.webhook_url,
+            channelsOf(bot.channel_ids),
+            t(POLICY_WORDS[bot.failure_policy] || bot.failure_policy),
+            el2("span", { className: "actions" }, [
+              button(t("Rotate secret"), () => rotate(path("/integrations/bots/", bot.id, "/secret"), bot.name), {
+                "aria-label": t("Rotate secret of {name}", { name: bot.name })
+              }),
+              button(t("Remove"), () => remove(path("/integrations/bots/", bot.id), bot.name), {
+                "aria-label": t("Remove {name}", { name: bot.name })
+              })
+            ])
+          ])
+        ) : el2("p", { className: "empty", text: t("No external bot yet.") })
+      );
+    }
+    function drawWebhooks(hooks) {
+      hooksBox.replaceChildren(
+        hooks.length ? table(
+          t("Subscriptions"),
+          [t("URL"), t("Events"), t("Channels"), ""],
+          hooks.map((hook) => [
+            hook.url + (hook.description ? " — " + hook.description : ""),
+            hook.event_types.join(", "),
+            channelsOf(hook.channel_ids),
+            el2("span", { className: "actions" }, [
+              button(
+                t("Rotate secret"),
+                () => rotate(path("/integrations/webhooks/", hook.id, "/secret"), hook.url),
+                {
+                  "aria-label": t("Rotate secret of {name}", { name: hook.url })
+                }
+              ),
+              button(t("Remove"), () => remove(path("/integrations/webhooks/", hook.id), hook.url), {
+                "aria-label": t("Remove {name}", { name: hook.url })
+              })
+            ])
+          ])
+        ) : el2("p", { className: "empty", text: t("No webhook subscription yet.") })
+      );
+    }
+    function drawDead(dead) {
+      if (!dead.length) {
+        deadBox.replaceChildren(el2("p", { className: "empty", text: t("No dead letter: every delivery arrived.") }));
+        return;
+      }
+      deadBox.replaceChildren(
+        table(
+          t("Dead letters (every attempt failed)"),
+          [t("Event"), t("To"), t("Attempts"), t("Last answer"), ""],
+          dead.map((delivery) => {
+            const last = delivery.log[delivery.log.length - 1];
+            return [
+              delivery.event_type,
+              delivery.endpoint_id,
+              String(delivery.attempts),
+              last ? last.error || String(last.status) : "",
+              button(t("Send again"), () => redeliver(path("/integrations/deliveries/", delivery.id, "/redeliver")), {
+                "aria-label": t("Send again: {id}", { id: delivery.id })
+              })
+            ];
+          })
+        ),
+        button(t("Send every dead letter again"), () => redeliver("/integrations/deliveries/redeliver", {}), {
+          id: "admin-redeliver-all"
+        })
+      );
+    }
+    function botForm(channelOptions) {
+      const name = field(t("Name"), "input", { required: true, maxlength: "80", autocomplete: "off" });
+      const url = field(
+        t("Webhook URL"),
+        "input",
+        { type: "url", required: true },
+        t("Parley sends the bot each event here, signed (public https).")
+      );
+      const avatar = field(t("Avatar URL (optional)"), "input", { type: "url" });
+      const channels = checkboxes(t("Channels it serves"), channelOptions, t("No channel yet: create one first."));
+      const policy = choice(
+        t("If the bot cannot be reached"),
+        BOT_FAILURE_POLICIES.map((p) => [p, t(POLICY_WORDS[p] || p)]),
+        "handoff"
+      );
+      function onSubmit(event) {
+        event.preventDefault();
+        const body = {
+          name: name.input.value.trim(),
+          webhook_url: url.input.value.trim(),
+          avatar_url: avatar.input.value.trim(),
+          channel_ids: channels.chosen(),
+          failure_policy: policy.input.value
+        };
+        callApi(client2, "/integrations/bots", { method: "POST", body }).then((bot) => {
+          secretNote(secretBox, bot.name, bot.secret);
+          result.done(t("Bot {name} registered.", { name: bot.name }));
+          load();
+        }, result.fail);
+      }
+      return el2("form", { className: "admin-form", "aria-label": t("Register a bot"), onsubmit: onSubmit }, [
+        el2("h3", { text: t("Register a bot") }),
+        name.row,
+        url.row,
+        avatar.row,
+        channels.node,
+        policy.row,
+        el2("div", { className: "actions" }, [
+          el2("button", { type: "submit", id: "admin-save-bot", text: t("Register") })
+        ])
+      ]);
+    }
+    function webhookForm(channelOptions) {
+      const url = field(t("URL"), "input", { type: "url", required: true }, t("Public https; each request is signed."));
+      const description = field(t("Description (optional)"), "input", { maxlength: "500" });
+      const events = checkboxes(
+        t("Events"),
+        WEBHOOK_EVENT_TYPES.map((type) => [type, type]),
+        ""
+      );
+      const channels = checkboxes(t("Channels (none: all)"), channelOptions, t("No channel yet."));
+      function onSubmit(event) {
+        event.preventDefault();
+        const body = {
+          url: url.input.value.trim(),
+          description: description.input.value.trim(),
+          event_types: events.chosen(),
+          channel_ids: channels.chosen()
+        };
+        callApi(client2, "/integrations/webhooks", { method: "POST", body }).then((hook) => {
+          secretNote(secretBox, hook.url, hook.secret);
+          result.done(t("Subscription to {url} created.", { url: hook.url }));
+          load();
+        }, result.fail);
+      }
+      return el2("form", { className: "admin-form", "aria-label": t("Subscribe a webhook"), onsubmit: onSubmit }, [
+        el2("h3", { text: t("Subscribe a webhook") }),
+        url.row,
+        description.row,
+        events.node,
+        channels.node,
+        el2("div", { className: "actions" }, [
+          el2("button", { type: "submit", id: "admin-save-webhook", text: t("Subscribe") })
+        ])
+      ]);
+    }
+    function load() {
+      return Promise.all([
+        callApi(client2, "/channels"),
+        callApi(client2, "/integrations/bots"),
+        callApi(client2, "/integrations/webhooks"),
+        callApi(client2, "/integrations/deliveries?state=dead&limit=50")
+      ]).then(([channels, bots, hooks, dead]) => {
+        channelNames = new Map(channels.channels.map((channel) => [channel.id, channel.name]));
+        drawBots(bots.bots);
+        drawWebhooks(hooks.webhooks);
+        drawDead(dead.deliveries);
+      }, result.fail);
+    }
     root.replaceChildren(
       el2("h2", { text: t("Bots and webhooks") }),
-      el2("p", {
-        className: "placeholder",
-        text: t("Coming with the integrations service: external bots and webhooks will be set up here.")
-      })
+      result.node,
+      secretBox,
+      el2("h3", { text: t("External bots") }),
+      botsBox,
+      botFormBox,
+      el2("h3", { text: t("Webhook subscriptions") }),
+      hooksBox,
+      hookFormBox,
+      el2("h3", { text: t("Dead letters") }),
+      deadBox
     );
+    load().then(() => {
+      const options = [...channelNames].map(([id, name]) => [id, name]);
+      botFormBox.replaceChildren(botForm(options));
+      hookFormBox.replaceChildren(webhookForm(options));
+    });
   }
 
   // src/console/console-satisfaction.js
@@ -2952,7 +3248,7 @@
     { id: "scripts", label: "Chatbot scripts", draw: (root, ctx) => scriptsScreen(root, ctx.client) },
     { id: "satisfaction", label: "Satisfaction", draw: (root, ctx) => satisfactionScreen(root, ctx.client) },
     { id: "audit", label: "Audit log", draw: (root, ctx) => auditScreen(root, ctx.client) },
-    { id: "integrations", label: "Bots and webhooks", draw: (root) => integrationsScreen(root) }
+    { id: "integrations", label: "Bots and webhooks", draw: (root, ctx) => integrationsScreen(root, ctx.client) }
   ];
   function adminView(root, ctx) {
     const panel = el2("section", { id: "admin-panel", role: "tabpanel", tabindex: "-1" });
@@ -3018,20 +3314,32 @@
   }
   function drawOfflineRequests(root, counter, client2, channels) {
     const result = outcome();
-    root.replaceChildren();
+    root.querySelectorAll(".outcome").forEach((node) => node.remove());
     const say = (fill) => {
       if (!result.node.isConnected) root.prepend(result.node);
       fill();
     };
+    const boxes = channels.map((channel) => {
+      const kept = Array.from(root.children).find(
+        (node) => node instanceof HTMLElement && node.dataset.channelId === channel.id
+      );
+      return kept || el2("div", { "data-channel-id": channel.id });
+    });
+    root.replaceChildren(...boxes);
     let total = 0;
-    channels.forEach((channel) => {
-      const box = el2("div", { "data-channel-id": channel.id });
-      root.appendChild(box);
+    channels.forEach((channel, index) => {
+      const box = (
+        /** @type {HTMLElement} */
+        boxes[index]
+      );
       callApi(client2, path("/channels/", channel.id, "/offline-requests")).then(
         (answer) => {
           const requests = answer.offline_requests;
           total += requests.length;
           counter.textContent = String(total);
+          const shown = requests.map((request) => request.id).join(" ");
+          if (box.dataset.shown === shown) return;
+          box.dataset.shown = shown;
           if (!requests.length) return box.replaceChildren();
           box.replaceChildren(
             el2("h3", { text: channel.name }),
@@ -3079,12 +3387,15 @@
     if (drawPending) return;
     drawPending = true;
     global3.requestAnimationFrame(function() {
-      drawPending = false;
-      render.header(state);
-      render.queues(state, take);
-      render.list(state, select);
-      render.conversation(state);
+      if (drawPending) drawNow();
     });
+  }
+  function drawNow() {
+    drawPending = false;
+    render.header(state);
+    render.queues(state, take);
+    render.list(state, select);
+    render.conversation(state);
   }
   function pageIsRead() {
     return document.visibilityState === "visible" && document.hasFocus();
@@ -3251,14 +3562,15 @@
     });
   }
   function select(conversationId) {
-    if (conversationId === state.selectedId) return;
+    if (conversationId === state.selectedId) {
+      byId3("composer-input").focus();
+      return;
+    }
     composer.reset();
     state.selectedId = conversationId;
-    redraw();
+    drawNow();
     markSelectedSeen();
-    global3.requestAnimationFrame(function() {
-      byId3("composer-input").focus();
-    });
+    byId3("composer-input").focus();
   }
   function backToLists() {
     composer.reset();

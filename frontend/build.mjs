@@ -16,6 +16,8 @@ const BUNDLES = {
   "widget.js": "src/widget/main.js",
   "parley-client.js": "src/client/main.js",
   "console/console.js": "src/console/main.js",
+  // Sites serve it from their own origin (docs/client.md, "Web push"): copied or proxied from here.
+  "push-worker.js": "src/push/push-worker.js",
 };
 const COPIES = {
   "widget.css": "src/widget/widget.css",

@@ -19,6 +19,7 @@ from pathlib import Path
 import aiohttp
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
+from py_vapid import Vapid
 
 from parley_fleet.demo import DEMO_ADMIN, DEMO_OPERATOR, Account, Demo
 from parley_fleet.edge import Edge
@@ -26,6 +27,7 @@ from parley_fleet.processes import Fleet, free_port
 from tests.browser.console_steps import ConsoleWorld
 from tests.conftest import Infra
 from tests.e2e.client import login
+from tests.e2e.push_endpoint import SUBJECT
 from tests.kit.fleet import fleet_for
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -48,6 +50,8 @@ class RunningDemo:
     channel_id: str
     operator: Account
     admin: Account
+    # The fleet's VAPID key (web push on; pushes may go to a local push service on 127.0.0.1).
+    vapid: Vapid
 
     @property
     def console_url(self) -> str:
@@ -61,6 +65,8 @@ class RunningDemo:
 @pytest.fixture(scope="session")
 async def demo(infra: Infra) -> AsyncIterator[RunningDemo]:
     edge_port, site_port = free_port(), free_port()
+    vapid = Vapid()
+    vapid.generate_keys()
     settings = {
         **Demo.env(edge_port, site_port),
         # Every page of the suite signs the demo's operator and admin in from one address
@@ -69,6 +75,12 @@ async def demo(infra: Infra) -> AsyncIterator[RunningDemo]:
         # limit itself is tested in tests/security.
         "PARLEY_AUTH_LOGIN_ACCOUNT_BURST": "1000",
         "PARLEY_AUTH_LOGIN_ADDRESS_BURST": "5000",
+        # Web push on, as a deployment has it, so the widget offers "Notify me of replies"; the
+        # push test's push service is local (tests/browser/test_widget_push.py).
+        "PARLEY_NOTIFICATION_VAPID_PRIVATE_KEY": vapid.private_pem().decode(),
+        "PARLEY_NOTIFICATION_VAPID_SUBJECT": SUBJECT,
+        "PARLEY_NOTIFICATION_PUSH_ALLOW_INSECURE_ENDPOINTS": "true",
+        "PARLEY_NOTIFICATION_PUSH_ALLOWED_HOSTS": '["127.0.0.1"]',
     }
     async with fleet_for(
         infra, "fleet-browser", ready_timeout=FLEET_READY_SECONDS, log_root=FLEET_LOGS, **settings
@@ -85,6 +97,7 @@ async def demo(infra: Infra) -> AsyncIterator[RunningDemo]:
                 running.seeded.channel_id,
                 DEMO_OPERATOR,
                 DEMO_ADMIN,
+                vapid,
             )
         finally:
             await running.stop()

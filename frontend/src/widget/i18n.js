@@ -29,6 +29,10 @@ export const TRANSLATIONS = {
     Message: "消息",
     Send: "发送",
     "End chat": "结束对话",
+    "Notify me of replies": "有回复时通知我",
+    "We will notify you of replies on this device.": "有回复时，我们会在此设备上通知您。",
+    "Notifications are blocked for this site in your browser.": "您的浏览器已阻止此网站的通知。",
+    "Notifications could not be turned on. Try again later.": "无法开启通知，请稍后再试。",
     "Close the chat window": "关闭聊天窗口",
     "Nobody is available right now. Leave a message and we will get back to you.":
       "目前没有客服在线。请留言，我们会尽快回复您。",

@@ -7,6 +7,7 @@ import { Client } from "../client/parley-client.js";
 import { ErrorCode } from "../protocol.js";
 import { locale, pickLocale, setLocale, t } from "./i18n.js";
 import { offlineForm } from "./offline-form.js";
+import { pushOffered, subscribeToReplies } from "./push-optin.js";
 import { robotStatus } from "./robot-status.js";
 import { applyTheme, launcherText } from "./theme.js";
 import { widgetEvents } from "./widget-render.js";
@@ -23,6 +24,8 @@ export function mountWidget() {
   var HIDE_WHEN_OFFLINE = script.getAttribute("data-hide-when-offline") === "true";
   // The site's own URL answering a fresh identity token of its logged-in customer (docs/client.md).
   var IDENTITY_URL = script.getAttribute("data-identity-url");
+  // The site's path of Parley's push worker (push-optin.js): without it, no "Notify me of replies".
+  var PUSH_WORKER = script.getAttribute("data-push-worker");
   // The visitor's language: data-locale on the embed tag, else the browser's (English otherwise).
   setLocale(pickLocale(script.getAttribute("data-locale"), navigator.languages || [navigator.language]));
   var STATE_KEY = "parley.widget." + CHANNEL; // {conversationId, open, stored}
@@ -134,6 +137,13 @@ export function mountWidget() {
     // Offline or reconnecting: said plainly at the top of the chat until the connection is back.
     ui.connection = el("div", { class: "connection", role: "status", "aria-live": "polite", hidden: "" });
     ui.banner = el("div", { class: "banner", role: "alert", hidden: "" });
+    ui.notify = el("button", {
+      type: "button",
+      class: "notify",
+      text: t("Notify me of replies"),
+      onclick: enablePush,
+      hidden: "",
+    });
     ui.log = el("ol", { class: "log", "aria-live": "polite", "aria-label": t("Conversation") });
     ui.answers = el("div", { class: "answers" });
     ui.chips = el("div", { class: "chips" });
@@ -188,6 +198,7 @@ export function mountWidget() {
       ]),
       ui.connection,
       ui.status,
+      ui.notify,
       ui.banner,
       ui.log,
       ui.answers,
@@ -388,9 +399,41 @@ export function mountWidget() {
 
   function markStored() {
     if (Widget.ui.closing.hidden) Widget.ui.end.hidden = false;
+    offerPush();
     if (Widget.state.stored) return;
     Widget.state.stored = true;
     saveState(Widget.state);
+  }
+
+  // ---- web push (push-optin.js) -----------------------------------------------------------------
+
+  /** Once a chat exists: offer notifications of replies, unless this browser already has them. */
+  function offerPush() {
+    if (Widget.pushOffered || Widget.state.push) return;
+    Widget.pushOffered = true;
+    pushOffered(Widget.client, PUSH_WORKER).then(function (offered) {
+      Widget.ui.notify.hidden = !offered;
+    });
+  }
+
+  function enablePush() {
+    var button = Widget.ui.notify;
+    button.disabled = true;
+    subscribeToReplies(Widget.client, PUSH_WORKER).then(
+      function () {
+        button.hidden = true;
+        Widget.state.push = true;
+        saveState(Widget.state);
+        systemLine(t("We will notify you of replies on this device."));
+      },
+      function (error) {
+        button.disabled = false;
+        if (error && error.message === "notifications-refused") {
+          button.hidden = true;
+          systemLine(t("Notifications are blocked for this site in your browser."));
+        } else showBanner(t("Notifications could not be turned on. Try again later."));
+      },
+    );
   }
 
   // ---- sending ------------------------------------------------------------------------------

@@ -217,6 +217,7 @@ class SampleSite:
         app = web.Application()
         app.router.add_get("/", self._page)
         app.router.add_get("/favicon.ico", _no_icon)
+        app.router.add_get("/parley-push-worker.js", self._push_worker)
         self._runner = web.AppRunner(app, access_log=None, handle_signals=False)
         await self._runner.setup()
         await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
@@ -231,6 +232,17 @@ class SampleSite:
         for name, value in (("EDGE_ORIGIN", self.edge_url), ("SITE_ORIGIN", self.url), ("CHANNEL_ID", channel)):
             page = page.replace("{{" + name + "}}", value)
         return web.Response(text=page, content_type="text/html")
+
+    async def _push_worker(self, _request: web.Request) -> web.Response:
+        """Parley's push worker from this origin, as a site serves it (a service worker must be
+        same-origin with its page): a proxy to the gateway's copy, so it is always current."""
+        async with aiohttp.ClientSession() as session, session.get(f"{self.edge_url}/widget/push-worker.js") as answer:
+            return web.Response(
+                status=answer.status,
+                body=await answer.read(),
+                content_type="text/javascript",
+                headers={"Cache-Control": "no-cache"},
+            )
 
 
 async def _no_icon(_request: web.Request) -> web.Response:

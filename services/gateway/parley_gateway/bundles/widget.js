@@ -869,6 +869,10 @@
       Message: "消息",
       Send: "发送",
       "End chat": "结束对话",
+      "Notify me of replies": "有回复时通知我",
+      "We will notify you of replies on this device.": "有回复时，我们会在此设备上通知您。",
+      "Notifications are blocked for this site in your browser.": "您的浏览器已阻止此网站的通知。",
+      "Notifications could not be turned on. Try again later.": "无法开启通知，请稍后再试。",
       "Close the chat window": "关闭聊天窗口",
       "Nobody is available right now. Leave a message and we will get back to you.": "目前没有客服在线。请留言，我们会尽快回复您。",
       "Rate this conversation": "为本次对话评分",
@@ -1020,6 +1024,61 @@
         return !section.hidden;
       }
     };
+  }
+
+  // src/push/push-notice.js
+  function keyBytes(base64url) {
+    const padded = base64url.replace(/-/g, "+").replace(/_/g, "/") + "===".slice((base64url.length + 3) % 4);
+    const raw = atob(padded);
+    const bytes = new Uint8Array(raw.length);
+    for (let i = 0; i < raw.length; i++) bytes[i] = raw.charCodeAt(i);
+    return bytes;
+  }
+  function pushDeviceId(deviceId) {
+    return ("web-" + deviceId.replace(/[^A-Za-z0-9_.:-]/g, "")).slice(0, 64);
+  }
+
+  // src/widget/push-optin.js
+  function pushOffered(client, workerPath) {
+    const browser = (
+      /** @type {any} */
+      window
+    );
+    if (!workerPath || !("serviceWorker" in navigator) || !browser.PushManager || !browser.Notification)
+      return Promise.resolve(false);
+    if (browser.Notification.permission === "denied") return Promise.resolve(false);
+    return serverKey(client).then(
+      (key) => Boolean(key),
+      () => false
+    );
+  }
+  function serverKey(client) {
+    return fetch(client.baseUrl + "/push/vapid-public-key").then(
+      (response) => response.ok ? response.json().then((body) => body.public_key) : null
+    );
+  }
+  function subscribeToReplies(client, workerPath) {
+    const browser = (
+      /** @type {any} */
+      window
+    );
+    return Promise.resolve(browser.Notification.requestPermission()).then((permission) => {
+      if (permission !== "granted") throw new Error("notifications-refused");
+      return Promise.all([navigator.serviceWorker.register(workerPath), serverKey(client)]);
+    }).then(([registration, key]) => {
+      if (!key) throw new Error("push-unavailable");
+      return registration.pushManager.getSubscription().then(
+        (existing) => existing || registration.pushManager.subscribe({ userVisibleOnly: true, applicationServerKey: keyBytes(key) })
+      );
+    }).then(
+      (subscription) => client.authedFetch("/push/subscriptions", {
+        method: "PUT",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ device_id: pushDeviceId(client.deviceId()), subscription: subscription.toJSON() })
+      })
+    ).then((response) => {
+      if (!response.ok) throw new Error("push-refused");
+    });
   }
 
   // src/widget/robot-status.js
@@ -1580,6 +1639,7 @@
     var CHANNEL = script.getAttribute("data-channel");
     var HIDE_WHEN_OFFLINE = script.getAttribute("data-hide-when-offline") === "true";
     var IDENTITY_URL = script.getAttribute("data-identity-url");
+    var PUSH_WORKER = script.getAttribute("data-push-worker");
     setLocale(pickLocale(script.getAttribute("data-locale"), navigator.languages || [navigator.language]));
     var STATE_KEY = "parley.widget." + CHANNEL;
     var TYPING_EVERY_MS = 3e3;
@@ -1674,6 +1734,13 @@
       ui.status = el("div", { class: "status", role: "status", "aria-live": "polite" });
       ui.connection = el("div", { class: "connection", role: "status", "aria-live": "polite", hidden: "" });
       ui.banner = el("div", { class: "banner", role: "alert", hidden: "" });
+      ui.notify = el("button", {
+        type: "button",
+        class: "notify",
+        text: t("Notify me of replies"),
+        onclick: enablePush,
+        hidden: ""
+      });
       ui.log = el("ol", { class: "log", "aria-live": "polite", "aria-label": t("Conversation") });
       ui.answers = el("div", { class: "answers" });
       ui.chips = el("div", { class: "chips" });
@@ -1726,6 +1793,7 @@
         ]),
         ui.connection,
         ui.status,
+        ui.notify,
         ui.banner,
         ui.log,
         ui.answers,
@@ -1895,9 +1963,36 @@
     }
     function markStored() {
       if (Widget.ui.closing.hidden) Widget.ui.end.hidden = false;
+      offerPush();
       if (Widget.state.stored) return;
       Widget.state.stored = true;
       saveState(Widget.state);
+    }
+    function offerPush() {
+      if (Widget.pushOffered || Widget.state.push) return;
+      Widget.pushOffered = true;
+      pushOffered(Widget.client, PUSH_WORKER).then(function(offered) {
+        Widget.ui.notify.hidden = !offered;
+      });
+    }
+    function enablePush() {
+      var button = Widget.ui.notify;
+      button.disabled = true;
+      subscribeToReplies(Widget.client, PUSH_WORKER).then(
+        function() {
+          button.hidden = true;
+          Widget.state.push = true;
+          saveState(Widget.state);
+          systemLine(t("We will notify you of replies on this device."));
+        },
+        function(error) {
+          button.disabled = false;
+          if (error && error.message === "notifications-refused") {
+            button.hidden = true;
+            systemLine(t("Notifications are blocked for this site in your browser."));
+          } else showBanner(t("Notifications could not be turned on. Try again later."));
+        }
+      );
     }
     function onKey(event) {
       if (event.key === "Enter" && !event.shiftKey) {

@@ -20,6 +20,7 @@ from tests.chaos.ledger import Ledger
 from tests.chaos.phases import ChaosRun
 from tests.chaos.table import TABLE, write_table
 from tests.chaos.traffic import Traffic, open_conversations
+from tests.chaos.webhooks import subscribe
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".artifacts" / "chaos"
@@ -75,6 +76,9 @@ async def _fleet_env(brokers: PrivateBrokers, proxy: Toxiproxy, run_id: str) -> 
         "PARLEY_AUTH_ADMIN_PASSWORD": ADMIN[1],
         # The whole suite runs on one login per client: tokens outlive it.
         "PARLEY_AUTH_ACCESS_TOKEN_TTL_SECONDS": "3600",
+        # The webhook ledger's receiver listens on 127.0.0.1 (tests/chaos/webhooks.py).
+        "PARLEY_INTEGRATIONS_ALLOW_INSECURE_URLS": "true",
+        "PARLEY_INTEGRATIONS_ALLOWED_HOSTS": '["127.0.0.1"]',
     }
 
 
@@ -95,8 +99,9 @@ async def _chaos_run(
     ]
     supervisor = Supervisor(fleet)
     supervisor.start()
-    await open_conversations(http, fleet, traffic, gateways, CONVERSATIONS, ADMIN)
-    return ChaosRun(brokers, proxy, fleet, supervisor, traffic, ledger, mongo, db)
+    channel_id, admin_token = await open_conversations(http, fleet, traffic, gateways, CONVERSATIONS, ADMIN)
+    webhooks = await subscribe(http, fleet.url("integrations"), admin_token, channel_id)
+    return ChaosRun(brokers, proxy, fleet, supervisor, traffic, ledger, mongo, db, webhooks)
 
 
 async def _stop(run: ChaosRun) -> None:
@@ -105,6 +110,7 @@ async def _stop(run: ChaosRun) -> None:
         await member.stop()
     await run.supervisor.stop()
     await run.fleet.stop()
+    await run.webhooks.stop()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

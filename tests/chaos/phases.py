@@ -18,6 +18,7 @@ from tests.chaos.dead_letters import dead_letters
 from tests.chaos.faultproxy import Toxiproxy
 from tests.chaos.ledger import Ledger, Row, Stored, check
 from tests.chaos.traffic import Traffic
+from tests.e2e.webhook_receiver import Receiver
 
 # Traffic runs this long before the fault and after it is over: the fault hits a flowing stream,
 # and the recovery is measured with messages still flowing.
@@ -41,6 +42,7 @@ class ChaosRun:
     ledger: Ledger
     mongo: AsyncMongoClient
     mongo_db: str
+    webhooks: Receiver  # subscribed to the chaos channel's message.created (tests/chaos/webhooks.py)
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     parked_most: dict[str, int] = field(default_factory=dict)  # the last fault's most parked at once, by queue

@@ -7,6 +7,8 @@ the fault table (printed at the end of the run) must show nothing lost, doubled 
 
 from __future__ import annotations
 
+import contextlib
+
 import pytest
 
 from tests.chaos.dead_letters import dead_letters
@@ -16,6 +18,7 @@ from tests.chaos.ledger import check
 from tests.chaos.parking import DRAINED_WITHIN_SECONDS, parked
 from tests.chaos.phases import ChaosRun, run_phase, stored_messages
 from tests.chaos.table import TABLE
+from tests.chaos.webhooks import WEBHOOKS_WITHIN_SECONDS, WebhookRow, check_webhooks, processed_messages
 from tests.kit.waiting import eventually
 
 
@@ -54,6 +57,12 @@ async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:
         new_dead = sum((await dead_letters(chaos.brokers.management_url)).values()) - dead_before
     explanation = [] if row.clean else await explain_missing(chaos)
     notes += explanation
+    hooks = await _webhooks_of(chaos, scenario.name)
+    notes.append(
+        f"webhooks: {hooks.received} of {hooks.expected} messages came as one signed event each"
+        f" ({sum(chaos.webhooks.attempts.values())} attempts so far)"
+    )
+    notes += hooks.problems[:10]
     TABLE.add(row, result.restarts, new_dead, notes)
 
     assert not result.not_ready, f"not ready again by themselves: {result.not_ready}"
@@ -62,8 +71,20 @@ async def test_fault(chaos: ChaosRun, scenario: Scenario) -> None:
     assert row.acknowledged > 0, "no message was acknowledged: the traffic did not flow"
     assert row.clean, "\n".join([*explanation, *row.problems[:20]])
     assert still_parked == {}, still_parked
+    assert hooks.clean, "\n".join(hooks.problems[:20])
     if scenario.parks:  # the dependency outlasted the retries: its work waited (parked), none was given up on
         assert new_dead == 0, dict(result.dead_lettered)
+
+
+async def _webhooks_of(chaos: ChaosRun, phase: str) -> WebhookRow:
+    """The phase's webhook row once every acknowledged message's event came, or after the wait."""
+
+    def row() -> WebhookRow:
+        return check_webhooks(phase, chaos.ledger, processed_messages(chaos.webhooks))
+
+    with contextlib.suppress(AssertionError):  # not all in time: the row says which are missing
+        await eventually(lambda: not row().missing, timeout=WEBHOOKS_WITHIN_SECONDS, what="the phase's webhooks")
+    return row()
 
 
 async def _nothing_parked(chaos: ChaosRun) -> bool:

@@ -105,9 +105,10 @@ async def _post(http: aiohttp.ClientSession, url: str, body: dict, token: str | 
 
 async def open_conversations(
     http: aiohttp.ClientSession, fleet: Fleet, traffic: Traffic, gateways: list[str], count: int, admin: tuple[str, str]
-) -> None:
+) -> tuple[str, str]:
     """``count`` operators on one channel, and ``count`` visitors who each start a conversation
-    (its first message assigns an operator). Clients alternate between the gateways."""
+    (its first message assigns an operator). Clients alternate between the gateways. Answers the
+    channel's id and the admin's token."""
     auth = fleet.url("auth")
     admin_token = (await _post(http, f"{auth}/auth/login", {"username": admin[0], "password": admin[1]}))["token"]
     operators: list[Member] = []
@@ -148,6 +149,7 @@ async def open_conversations(
         operator = await _assigned(operators, conversation_id)
         traffic.conversations.append(Conversation(conversation_id, visitor, operator))
     traffic._running = False
+    return channel["id"], admin_token
 
 
 async def _member(

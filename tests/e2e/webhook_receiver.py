@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+import zlib
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
@@ -37,6 +38,9 @@ class Receiver:
     # Every id's first `fail_first` attempts are answered `fail_status`.
     fail_first: int = 0
     fail_status: int = 503
+    # Also the first attempt of one id in this many (by a hash of the id; 0: none) is answered
+    # `fail_status`: some retries under steady traffic, without doubling every request.
+    fail_one_in: int = 0
     # When set, every request is answered this (after the first failures).
     always: int | None = None
     # Requests wait for this event before they are answered (None: answered at once).
@@ -75,7 +79,7 @@ class Receiver:
         if self.hold is not None:
             await self.hold.wait()
         status = 200
-        if self.attempts[delivery_id] <= self.fail_first:
+        if self.attempts[delivery_id] <= self.fail_first or self._fails_once(delivery_id):
             status = self.fail_status
         elif self.always is not None:
             status = self.always
@@ -84,6 +88,10 @@ class Receiver:
         if 200 <= status < 300:
             self.processed[delivery_id].append(received)
         return web.Response(status=status, text="ok" if status < 300 else f"failing on purpose ({status})")
+
+    def _fails_once(self, delivery_id: str) -> bool:
+        one_of_them = self.fail_one_in and zlib.crc32(delivery_id.encode()) % self.fail_one_in == 0
+        return bool(one_of_them) and self.attempts[delivery_id] == 1
 
     def processed_events(self) -> Counter[str]:
         """How many times each event id was processed (an idempotent receiver: once each)."""

@@ -1,9 +1,10 @@
-"""The chaos tier's ledger check itself (tests/chaos/ledger.py, pure logic): a clean run passes; a lost, doubled or
-out-of-order message fails it."""
+"""The chaos tier's ledger checks themselves (tests/chaos/ledger.py and webhooks.py, pure logic): a clean run
+passes; a lost, doubled or out-of-order message fails it, and so does a lost or doubled webhook."""
 
 from __future__ import annotations
 
 from tests.chaos.ledger import Ledger, Sent, Stored, check
+from tests.chaos.webhooks import check_webhooks
 
 CONV = "c1"
 MEMBERS = {CONV: ["visitor", "operator"]}
@@ -87,3 +88,32 @@ def test_messages_out_of_seq_order_are_disordered() -> None:
     row = check("fault", ledger, stored, MEMBERS)
     assert row.disordered == 1 and row.lost == 0 and not row.clean
     assert any("seq 2 arrived after seq 3" in problem for problem in row.problems)
+
+
+def webhook_events(ledger: Ledger) -> dict[str, list[dict]]:
+    """One message.created per acknowledged message, each under its own webhook-id."""
+    return {
+        f"msg_{record.acked_seq}": [{"conversation_id": record.conversation_id, "seq": record.acked_seq}]
+        for record in ledger.sent.values()
+        if record.acked_seq is not None
+    }
+
+
+def test_every_acknowledged_message_as_one_webhook_is_clean_even_if_processed_twice() -> None:
+    ledger, _ = clean_run()
+    ledger.record_sent(Sent("never-acked", CONV, "visitor", "fault"))
+    events = webhook_events(ledger)
+    events["msg_2"] = events["msg_2"] * 2  # at least once: the receiver's answer was lost, the same id again
+    row = check_webhooks("fault", ledger, events)
+    assert (row.expected, row.received, row.missing, row.duplicated) == (3, 3, 0, 0) and row.clean, row.problems
+    assert check_webhooks("another fault", ledger, {}).expected == 0
+
+
+def test_a_message_without_its_webhook_is_lost_and_one_with_two_ids_is_doubled() -> None:
+    ledger, _ = clean_run()
+    events = webhook_events(ledger)
+    del events["msg_1"]
+    events["msg_3-again"] = [{"conversation_id": CONV, "seq": 3}]
+    row = check_webhooks("fault", ledger, events)
+    assert (row.received, row.missing, row.duplicated) == (1, 1, 1) and not row.clean
+    assert [problem.split(":")[0] for problem in row.problems] == ["webhook lost", "webhook duplicated"]

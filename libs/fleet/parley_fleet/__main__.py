@@ -8,6 +8,9 @@ import signal
 import sys
 from pathlib import Path
 
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+
 from parley_fleet.demo import Demo
 from parley_fleet.processes import SERVICES, Fleet
 from parley_fleet.prometheus import LocalPrometheus
@@ -18,7 +21,8 @@ async def run() -> int:
     # The edge (one origin, like the Ingress) and the demo site (another origin, like an embedder).
     edge_port = int(os.environ.get("PARLEY_FLEET_EDGE_PORT", "8090"))
     site_port = int(os.environ.get("PARLEY_FLEET_DEMO_PORT", "8091"))
-    fleet = Fleet(env=Demo.env(edge_port, site_port), log_dir=log_dir)
+    env = {**Demo.env(edge_port, site_port), **_web_push(Path(".infra/demo-vapid.pem"))}
+    fleet = Fleet(env=env, log_dir=log_dir)
     agent_port = int(os.environ.get("PARLEY_FLEET_AGENT_PORT", "8095"))
     demo = Demo(fleet, edge_port, site_port, agent_port)
     stop = asyncio.Event()
@@ -63,6 +67,24 @@ async def run() -> int:
     pid_file.unlink(missing_ok=True)
     sys.stdout.write("stopped: " + ", ".join(f"{name}={code}" for name, code in codes.items()) + "\n")
     return 0
+
+
+def _web_push(key_file: Path) -> dict[str, str]:
+    """Web push on for the demo, with a VAPID key made once and kept, so a browser's subscription
+    outlives a restart (the widget offers "Notify me of replies"; docs/client.md)."""
+    if not key_file.exists():
+        key = ec.generate_private_key(ec.SECP256R1())
+        key_file.parent.mkdir(parents=True, exist_ok=True)
+        key_file.write_bytes(
+            key.private_bytes(
+                serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+            )
+        )
+        key_file.chmod(0o600)
+    return {
+        "PARLEY_NOTIFICATION_VAPID_PRIVATE_KEY": key_file.read_text(),
+        "PARLEY_NOTIFICATION_VAPID_SUBJECT": "mailto:demo@parley.example",
+    }
 
 
 async def _start_prometheus(fleet: Fleet, log_dir: Path) -> LocalPrometheus | None:

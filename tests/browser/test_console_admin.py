@@ -171,6 +171,9 @@ async def test_an_admin_sets_up_operator_script_and_channel_and_a_visitor_chats_
     facts = console.locator("#visitor-facts")
     await expect(facts).to_contain_text(channel_name)
     await expect(facts).to_contain_text("Not verified")
+    # Where the visitor chats from, as the widget said at session.open.
+    await expect(facts).to_contain_text(demo.site_for(channel_id))
+    await expect(facts.locator("dd").filter(has_text="Chrome")).to_contain_text(" on ")
     await shot(console, "operator")
     await console.click("#close-button")
     await console.click("#close-confirm")

@@ -22,7 +22,14 @@ async def test_the_sample_site_embeds_the_widget_with_one_script_tag(demo: Runni
         async with session.get(demo.site_url) as response:
             page = await response.text()
         tags = re.findall(r"<script[^>]*>", page)
-        assert tags == [f'<script src="{demo.edge_url}/widget.js" data-channel="{demo.channel_id}" async>']
+        assert tags == [
+            f'<script src="{demo.edge_url}/widget.js" data-channel="{demo.channel_id}"'
+            ' data-push-worker="/parley-push-worker.js" async>'
+        ]
+        # The push worker the tag names, served from the site's own origin (a service worker must be).
+        async with session.get(f"{demo.site_url}/parley-push-worker.js") as worker:
+            assert worker.status == 200 and worker.content_type == "text/javascript"
+            assert "showNotification" in await worker.text()
         async with session.get(f"{demo.edge_url}/widget.js") as widget:
             assert widget.status == 200 and widget.headers["Cache-Control"] == "public, max-age=300"
             etag = widget.headers["ETag"]

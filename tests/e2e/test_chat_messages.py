@@ -72,6 +72,45 @@ async def test_temporary_session_is_stored_on_the_first_message_and_reopened(
     )  # another visitor's reservation
 
 
+ANDROID_CHROME = (
+    "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Mobile Safari/537.36"
+)
+
+
+async def test_the_page_the_visitor_chats_from_is_shown_to_the_operator(world: ChatWorld) -> None:
+    operator = await world.operator("Olivia")
+    channel_id = await world.channel([operator])
+    await world.wait_available(channel_id, operator)
+    visitor = await world.visitor()
+    where = {"channel_id": channel_id, "referrer": "https://search.example/?q=ficus", "user_agent": ANDROID_CHROME}
+    first = await visitor.ws.request("session.open", {**where, "page_url": "https://shop.example/"})
+    # Opened again from another page before writing: the latest page is the one kept.
+    again = await visitor.ws.request("session.open", {**where, "page_url": "https://shop.example/plants/ficus"})
+    assert again["data"]["conversation_id"] == first["data"]["conversation_id"]
+    conversation_id = first["data"]["conversation_id"]
+    await world.send(visitor, conversation_id, "Is the ficus in stock?")
+    view = await world.conversation(conversation_id)
+    assert (view["visitor_page_url"], view["visitor_referrer"], view["visitor_device"]) == (
+        "https://shop.example/plants/ficus",
+        "https://search.example/?q=ficus",
+        "Chrome 120 on Android",
+    )
+    assert "user_agent" not in view  # only the few words are kept
+    listed = await world.call("GET", "/me/conversations", token=operator.token)
+    [mine] = [c for c in listed["conversations"] if c["id"] == conversation_id]
+    assert mine["visitor_page_url"] == "https://shop.example/plants/ficus"
+
+    # Out of bounds: refused as a malformed frame, and nothing opened.
+    for bad in (
+        {"page_url": "javascript:alert(1)"},
+        {"referrer": "file:///etc/passwd"},
+        {"page_url": "https://shop.example/" + "a" * 2000},
+        {"user_agent": "x" * 513},
+        {"page_url": "https://shop.example/has space"},
+    ):
+        refused(await visitor.ws.request("session.open", {"channel_id": channel_id, **bad}), 9001)
+
+
 async def test_commands_answer_their_sender_and_store_nothing(world: ChatWorld, infra: Infra, mongo, pair) -> None:
     operator, visitor, _, conversation_id = pair
     visitor_help = await world.send(visitor, conversation_id, "/help")

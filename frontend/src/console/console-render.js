@@ -420,6 +420,10 @@ function renderDetails(state) {
     [t("E-mail"), summary.visitor_email],
     [t("Identity"), summary.visitor_verified ? t("Verified by the site") : t("Not verified")],
     [t("Channel"), channel ? channel.name : summary.channel_id],
+    // Where they chat from, as their browser said (text, never a link: the visitor wrote it).
+    [t("Page"), summary.visitor_page_url],
+    [t("Came from"), summary.visitor_referrer],
+    [t("Device"), summary.visitor_device],
     [t("Started"), summary.created_at ? new Date(summary.created_at).toLocaleString() : ""],
     [t("Visitor id"), summary.visitor_id],
   ];

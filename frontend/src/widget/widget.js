@@ -373,7 +373,7 @@ export function mountWidget() {
   }
 
   function openSession() {
-    return Widget.client.request("session.open", { channel_id: CHANNEL }).then(function (opened) {
+    return Widget.client.request("session.open", sessionOpenData()).then(function (opened) {
       if (Widget.conversationId && Widget.conversationId !== opened.conversation_id) resetLog();
       Widget.conversationId = opened.conversation_id;
       if (opened.conversation_id !== Widget.state.conversationId)
@@ -395,6 +395,15 @@ export function mountWidget() {
         reportRead();
       }
     });
+  }
+
+  /** The channel, and where the visitor chats from (shown to the operators with the chat). */
+  function sessionOpenData() {
+    /** @type {any} */
+    var data = { channel_id: CHANNEL, user_agent: navigator.userAgent.slice(0, 512) };
+    if (/^https?:\/\//.test(location.href)) data.page_url = location.href.slice(0, 2000);
+    if (/^https?:\/\//.test(document.referrer)) data.referrer = document.referrer.slice(0, 2000);
+    return data;
   }
 
   function markStored() {

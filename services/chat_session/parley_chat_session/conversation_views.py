@@ -58,6 +58,13 @@ class ConversationSummary(Model):
     visitor_preview: str | None = Field(
         None, description="The start of the visitor's latest text message (the queue and lists show it)."
     )
+    visitor_page_url: str | None = Field(
+        None, description="The page the visitor started the chat on, as their client said."
+    )
+    visitor_referrer: str | None = Field(None, description="The page that led them there, if their browser said.")
+    visitor_device: str | None = Field(
+        None, description='Their browser and system in a few words ("Chrome 120 on Android").'
+    )
     operator_id: str | None
     member_ids: list[str]
     last_seq: int
@@ -114,6 +121,9 @@ def summary(doc: dict[str, Any], for_user: str | None = None) -> ConversationSum
         visitor_verified=bool(doc.get("visitor_verified", False)),
         visitor_email=doc.get("visitor_email"),
         visitor_preview=doc.get("visitor_preview"),
+        visitor_page_url=doc.get("visitor_page_url"),
+        visitor_referrer=doc.get("visitor_referrer"),
+        visitor_device=doc.get("visitor_device"),
         operator_id=doc.get("operator_id"),
         member_ids=doc["member_ids"],
         last_seq=doc.get("last_seq", 0),

@@ -61,6 +61,10 @@ class ChatPrivacy:
                     "status": doc["status"],
                     "visitor_name": doc.get("visitor_name", ""),
                     "visitor_email": doc.get("visitor_email"),
+                    "visitor_page_url": doc.get("visitor_page_url"),
+                    "visitor_referrer": doc.get("visitor_referrer"),
+                    "visitor_device": doc.get("visitor_device"),
+                    "visitor_location": doc.get("visitor_location"),
                     "member_name": member.get("name", ""),
                     "created_at": doc["created_at"].isoformat(),
                     "closed_at": doc["closed_at"].isoformat() if doc.get("closed_at") else None,
@@ -152,7 +156,8 @@ class ChatPrivacy:
         )
 
     async def _forget_visitor(self, conversation_id: str, user_id: str) -> None:
-        """The visitor's name and e-mail out of the document: its fields, members map and log.
+        """The visitor's name, e-mail, page, device and location out of the document: its fields,
+        members map and log.
         One read and one whole-field write (FerretDB v1 has no array filters)."""
         doc = await self._conversations.find_one({"_id": conversation_id}, {"history": 1})
         if doc is None:
@@ -167,6 +172,11 @@ class ChatPrivacy:
                     "visitor_name": "",
                     "visitor_email": None,
                     "visitor_preview": None,
+                    # Where they chatted from says who they are too.
+                    "visitor_page_url": None,
+                    "visitor_referrer": None,
+                    "visitor_device": None,
+                    "visitor_location": None,
                     f"members.{user_id}.name": "",
                     "history": history,
                     "visitor_erased": True,

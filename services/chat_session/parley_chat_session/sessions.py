@@ -18,13 +18,14 @@ import redis.asyncio as redis
 
 from parley.contracts.base import new_id
 from parley.contracts.bot import bot_user_id, script_id_of
-from parley.contracts.commands import Caller, OpenSession, SessionOpened
+from parley.contracts.commands import Caller, OpenSession, SessionOpened, VisitorPage
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.stores import as_text_map
 from parley_chat_session.access import require_allowed_origin, require_visitor
 from parley_chat_session.availability import Availability
 from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_store import ConversationStore, history_entry, member_entry, now
+from parley_chat_session.visitor_device import device_of
 
 # Unused reservations one visitor holds at once, over every channel (opening a channel again
 # reuses its reservation): a visitor has a few sites' widgets open at most, and each reservation
@@ -84,6 +85,10 @@ def new_conversation(conversation_id: str, channel: dict[str, Any], reservation:
         "visitor_email": reservation.get("email") or None,
         # The channel's site signed who this visitor is (a verified identity), shown to operators.
         "visitor_verified": reservation.get("visitor_verified") == "1",
+        # Where they chat from, as their client said at session.open (shown to operators).
+        "visitor_page_url": reservation.get("page_url") or None,
+        "visitor_referrer": reservation.get("referrer") or None,
+        "visitor_device": reservation.get("device") or None,
         "status": "queued" if needs_operator else "open",
         "queued_at": stamp if needs_operator else None,
         "queue_position": None,
@@ -165,10 +170,10 @@ class Sessions:
             )
         if caller.role != "visitor":
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "only visitors open livechat sessions")
-        conversation_id = await self._reservation(caller, channel["_id"])
+        conversation_id = await self._reservation(caller, channel["_id"], command.page)
         return SessionOpened(conversation_id=conversation_id, temporary=True, availability=mode, **opened)
 
-    async def _reservation(self, caller: Caller, channel_id: str) -> str:
+    async def _reservation(self, caller: Caller, channel_id: str, page: VisitorPage | None) -> str:
         """The visitor's reservation of the channel: the one it holds, or a new one within the cap."""
         fresh = f"c_{new_id()[:24]}"
         # Written before the script decides (a key of another slot than the visitor's), so a
@@ -178,6 +183,7 @@ class Sessions:
             "visitor_name": caller.name,
             "channel_id": channel_id,
             "visitor_verified": "1" if caller.verified_channel == channel_id else "",
+            **_page_fields(page),
         }
         await self._write(self._key(fresh), record)
         outcome: str
@@ -189,7 +195,10 @@ class Sessions:
         if outcome != "new":
             await self._cache.delete(self._key(fresh))
         if outcome == "reused":
-            await self._cache.expire(self._key(conversation_id), self._ttl)
+            kept = await self._cache.expire(self._key(conversation_id), self._ttl)
+            page_fields = _page_fields(page)  # the page they open it from now
+            if kept and page_fields:  # never a record of page fields alone (an expired one stays gone)
+                await self._cache.hset(self._key(conversation_id), items=[p for f in page_fields.items() for p in f])
         if outcome == "full":
             raise ParleyError(
                 ErrorCode.RATE_LIMITED,
@@ -268,3 +277,11 @@ class Sessions:
         if await self._store.find(conversation_id) is not None:
             await self._store.set_visitor_email(conversation_id, email)
             await self._forget(conversation_id, reservation)
+
+
+def _page_fields(page: VisitorPage | None) -> dict[str, str]:
+    """The reservation's record of where the visitor opened the session (empty values left out)."""
+    if page is None:
+        return {}
+    fields = {"page_url": page.page_url or "", "referrer": page.referrer or "", "device": device_of(page.user_agent)}
+    return {name: value for name, value in fields.items() if value}

@@ -28,6 +28,7 @@ from parley.contracts.commands import (
     SetAvailability,
     SetTyping,
     SubmitProgramResult,
+    VisitorPage,
 )
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
 from parley.contracts.events import ClientStatusChanged, Heartbeats
@@ -192,7 +193,9 @@ class Protocol:
         """The session, or None when the page's origin is not one the channel allows: a page that
         embeds another site's channel is told (9114) and its socket closed (4011), not served.
         Counted as error 9114 and close 4011 (not a refusal before auth.ok)."""
-        command = OpenSession(caller=caller, channel_id=frame.data.channel_id, origin=connection.origin)
+        data = frame.data
+        page = VisitorPage(page_url=data.page_url, referrer=data.referrer, user_agent=data.user_agent)
+        command = OpenSession(caller=caller, channel_id=data.channel_id, origin=connection.origin, page=page)
         try:
             return await self.bus.request(command, trace_id=trace_id)
         except ParleyError as error:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, StringConstraints, model_validator
 
 from parley.contracts.agents import DraftSnapshot, ProgramResultData, VisitorLocation
 from parley.contracts.base import Command, Contract, Model, contract
@@ -64,6 +64,19 @@ class SessionOpened(Model):
     )
 
 
+# A page's address as a browser gives it (location.href, document.referrer): http or https only.
+PageUrl = Annotated[str, StringConstraints(max_length=2000, pattern=r"^https?://[^\s]+$")]
+
+
+class VisitorPage(Model):
+    """Where the visitor is chatting from, as their client says (shown to the channel's operators
+    beside the conversation; informational: a visitor can say anything here)."""
+
+    page_url: PageUrl | None = Field(None, description="The page the chat is open on (http or https).")
+    referrer: PageUrl | None = Field(None, description="The page that led the visitor there, if the browser says.")
+    user_agent: str | None = Field(None, max_length=512, description="The browser's User-Agent (navigator.userAgent).")
+
+
 @contract("chat_session.open_session")
 class OpenSession(Command[SessionOpened]):
     caller: Caller
@@ -74,6 +87,7 @@ class OpenSession(Command[SessionOpened]):
         description="The browser page's Origin the socket was opened from (none for apps): the channel's "
         "allowed_origins must list it when they list any (error 9114).",
     )
+    page: VisitorPage | None = Field(None, description="Recorded on the conversation it starts.")
 
 
 class CannedSuggestion(Model):

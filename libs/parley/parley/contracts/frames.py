@@ -17,7 +17,7 @@ from parley.contracts.agents import Controller, ProgramResultData, VisitorLocati
 from parley.contracts.base import ClientKind, Model
 from parley.contracts.bot import RobotStatus
 from parley.contracts.bounded import MessageSeq, Seq
-from parley.contracts.commands import History, MessageAccepted, SessionOpened
+from parley.contracts.commands import History, MessageAccepted, PageUrl, SessionOpened
 from parley.contracts.messages import (
     ClientMsgId,
     ConversationId,
@@ -76,6 +76,11 @@ class PingFrame(_ClientFrame):
 class SessionOpenData(Model):
     channel_id: ShortId
     persist: bool = False
+    # Where the visitor chats from (a web client's page), recorded on the conversation it starts
+    # and shown to its operators (commands.VisitorPage).
+    page_url: PageUrl | None = None
+    referrer: PageUrl | None = None
+    user_agent: str | None = Field(None, max_length=512)
 
 
 class SessionOpenFrame(_ClientFrame):

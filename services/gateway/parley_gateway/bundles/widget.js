@@ -1940,7 +1940,7 @@
       });
     }
     function openSession() {
-      return Widget.client.request("session.open", { channel_id: CHANNEL }).then(function(opened) {
+      return Widget.client.request("session.open", sessionOpenData()).then(function(opened) {
         if (Widget.conversationId && Widget.conversationId !== opened.conversation_id) resetLog();
         Widget.conversationId = opened.conversation_id;
         if (opened.conversation_id !== Widget.state.conversationId)
@@ -1960,6 +1960,12 @@
           reportRead();
         }
       });
+    }
+    function sessionOpenData() {
+      var data = { channel_id: CHANNEL, user_agent: navigator.userAgent.slice(0, 512) };
+      if (/^https?:\/\//.test(location.href)) data.page_url = location.href.slice(0, 2e3);
+      if (/^https?:\/\//.test(document.referrer)) data.referrer = document.referrer.slice(0, 2e3);
+      return data;
     }
     function markStored() {
       if (Widget.ui.closing.hidden) Widget.ui.end.hidden = false;

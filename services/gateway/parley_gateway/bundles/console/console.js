@@ -1069,6 +1069,9 @@
     Event: "事件",
     Events: "事件",
     "External bots": "外部机器人",
+    Page: "页面",
+    "Came from": "来源页面",
+    Device: "设备",
     "Registered bots": "已注册的机器人",
     Subscriptions: "订阅列表",
     "Hand the visitor to a person": "将访客转给人工",
@@ -1679,6 +1682,10 @@
       [t("E-mail"), summary.visitor_email],
       [t("Identity"), summary.visitor_verified ? t("Verified by the site") : t("Not verified")],
       [t("Channel"), channel ? channel.name : summary.channel_id],
+      // Where they chat from, as their browser said (text, never a link: the visitor wrote it).
+      [t("Page"), summary.visitor_page_url],
+      [t("Came from"), summary.visitor_referrer],
+      [t("Device"), summary.visitor_device],
       [t("Started"), summary.created_at ? new Date(summary.created_at).toLocaleString() : ""],
       [t("Visitor id"), summary.visitor_id]
     ];

@@ -157,6 +157,41 @@ async def test_transcript_is_emailed_on_close(world: ChatWorld, inbox: tuple[Inb
     assert len([m for m in inbox[0].mails if m.rcpt_tos == ["visitor@example.com"]]) == 1
 
 
+async def test_an_offline_message_is_emailed_to_the_channel_s_team_once(
+    world: ChatWorld, inbox: tuple[Inbox, int]
+) -> None:
+    operator = await world.operator("Olga")
+    team = ["desk@acme.example", "olga@acme.example"]
+    closed = {"timezone": "UTC", "weekly": {}}  # nobody answers: the offline form
+    channel_id = await world.channel([operator], name="Acme Plants", business_hours=closed, offline_emails=team)
+    visitor = await world.visitor()
+    form = {
+        "name": "Ada\r\nBcc: everyone@example.com",  # a header injection attempt, kept on one line
+        "email": "ada@example.com",
+        "message": "Please call me back about my order.",
+        "page_url": "https://shop.example/plants",
+    }
+    await world.call("POST", f"/channels/{channel_id}/offline-requests", visitor.token, status=201, json=form)
+
+    def to_team() -> list[Any]:
+        return [m for m in inbox[0].mails if sorted(m.rcpt_tos) == team]
+
+    deadline = time.monotonic() + WAIT_SECONDS
+    while not to_team():
+        assert time.monotonic() < deadline, "no offline e-mail reached the team"
+        await asyncio.sleep(0.1)
+    mail = message_from_bytes(to_team()[0].original_content, policy=policy.default)
+    assert mail["Subject"] == "Offline message from Ada Bcc: everyone@example.com (Acme Plants)"
+    assert mail["Reply-To"].addresses[0].addr_spec == "ada@example.com"
+    assert mail["Bcc"] is None
+    body = mail.get_body(("plain",)).get_content()
+    assert "Please call me back about my order." in body and "https://shop.example/plants" in body
+    await asyncio.sleep(1.0)  # a redelivered event must not send it twice
+    assert len(to_team()) == 1
+    # A channel without a team address sends nothing; a bad address is refused where it enters.
+    await world.admin("PATCH", f"/channels/{channel_id}", json={"offline_emails": ["not-an-address"]}, status=400)
+
+
 async def test_retention_deletes_transcripts_older_than_the_setting(world: ChatWorld, infra: Infra, mongo) -> None:
     db = mongo[infra.mongo_db]
     old, recent = datetime.now(UTC) - timedelta(days=45), datetime.now(UTC) - timedelta(days=5)

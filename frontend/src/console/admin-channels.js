@@ -101,6 +101,13 @@ function channelEditor(client, channel, staff, scripts, onSaved) {
   welcome.input.value = c.welcome || "";
   const offline = field(t("Offline message"), "textarea", { rows: "2", maxlength: "1000" });
   offline.input.value = c.offline_message || "";
+  const offlineEmails = field(
+    t("E-mail offline messages to"),
+    "textarea",
+    { rows: "2" },
+    t("The team's addresses, one a line: each message left with the offline form is e-mailed there."),
+  );
+  offlineEmails.input.value = (c.offline_emails || []).join("\n");
   const origins = field(
     t("Allowed origins"),
     "textarea",
@@ -246,6 +253,7 @@ function channelEditor(client, channel, staff, scripts, onSaved) {
       name: name.input.value,
       welcome: welcome.input.value,
       offline_message: offline.input.value,
+      offline_emails: lines(offlineEmails.input.value),
       allowed_origins: lines(origins.input.value),
       chatbot_script_id: script.input.value || null,
       operator_capacity: Number(capacity.input.value),
@@ -306,6 +314,7 @@ function channelEditor(client, channel, staff, scripts, onSaved) {
       name.row,
       welcome.row,
       offline.row,
+      offlineEmails.row,
       origins.row,
       operators,
       script.row,

@@ -231,6 +231,9 @@ export const CONSOLE_ZH_CN = {
   Events: "事件",
   "External bots": "外部机器人",
   Page: "页面",
+  "E-mail offline messages to": "离线留言发送至邮箱",
+  "The team's addresses, one a line: each message left with the offline form is e-mailed there.":
+    "团队的邮箱地址，每行一个：访客通过离线表单留下的每条消息都会发送到这些地址。",
   "Came from": "来源页面",
   Device: "设备",
   "Registered bots": "已注册的机器人",

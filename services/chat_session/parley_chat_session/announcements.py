@@ -22,6 +22,7 @@ from parley.contracts.events import (
     ConversationCreated,
     MemberSeenEvent,
     MessageCreated,
+    OfflineRequestCreated,
     VisitorTyping,
 )
 from parley.contracts.frames import (
@@ -123,6 +124,10 @@ class Announcer:
         )
         await self._to_live(doc["member_ids"], "conversation.updated", closed)
         await self.outbound(outbound.closed(doc), trace_id)
+
+    async def offline_request(self, event: OfflineRequestCreated) -> None:
+        """A message left with the offline form, for the team's mailbox (offline_mail.py)."""
+        await self._bus.publish_event(event)
 
     async def outbound(self, event: OutboundEvent, trace_id: str | None = None) -> None:
         """For webhooks and the conversation's external bot (the integrations service delivers it)."""

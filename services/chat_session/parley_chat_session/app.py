@@ -37,7 +37,13 @@ from parley.contracts.commands import (
     SubmitProgramResult,
 )
 from parley.contracts.errors import ParleyError
-from parley.contracts.events import ConversationClosed, PresenceChanged, StaffRestored, StaffWithdrawn
+from parley.contracts.events import (
+    ConversationClosed,
+    OfflineRequestCreated,
+    PresenceChanged,
+    StaffRestored,
+    StaffWithdrawn,
+)
 from parley.contracts.integrations import BotChanged
 from parley.http_api import HttpApi
 from parley.logs import get_logger
@@ -167,6 +173,11 @@ def _register_events(service: Service, parts: Components) -> None:
 
     service.bus.on_event(PresenceChanged, on_presence)
     service.bus.on_event(ConversationClosed, on_closed)
+
+    async def on_offline_request(event: OfflineRequestCreated, _envelope: Envelope) -> None:
+        await parts.offline_mailer.on_created(event)
+
+    service.bus.on_event(OfflineRequestCreated, on_offline_request)
     service.bus.on_event(ContactCollected, on_contact)
 
 

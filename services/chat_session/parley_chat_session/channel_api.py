@@ -10,6 +10,7 @@ from typing import Any
 from aiohttp import web
 
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.events import OfflineRequestCreated
 from parley.http import error_response, json_response
 from parley.http_api import Call
 from parley_chat_session.announcements import Announcer
@@ -99,6 +100,10 @@ class ChannelApi:
         except TooManyOfflineRequests as flood:
             return error_response(flood.code, flood.message, headers={"Retry-After": str(flood.retry_after)})
         await self.announcer.outbound(created_event(request))
+        # For the team's mailbox too (offline_mail.py), when the channel names one.
+        await self.announcer.offline_request(
+            OfflineRequestCreated(request_id=request.id, channel_id=request.channel_id)
+        )
         return request
 
     async def list_offline_requests(self, call: Call) -> OfflineRequestList:

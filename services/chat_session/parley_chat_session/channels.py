@@ -15,11 +15,13 @@ from parley.contracts.errors import ErrorCode, ParleyError
 from parley.stores import MongoDatabase
 from parley_chat_session.business_hours import BusinessHours
 from parley_chat_session.files.limits import FilePolicy
+from parley_chat_session.offline_requests import EMAIL_PATTERN
 from parley_chat_session.widget_theme import WidgetTheme
 
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
 Word = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
 Origin = Annotated[str, StringConstraints(max_length=200, pattern=r"^https?://[^/\s]+$")]
+TeamEmail = Annotated[str, StringConstraints(strip_whitespace=True, max_length=254, pattern=EMAIL_PATTERN)]
 ScriptId = Annotated[str, StringConstraints(pattern=SCRIPT_ID_PATTERN)]
 Routing = Literal["least_busy", "round_robin"]
 
@@ -49,6 +51,12 @@ class ChannelSpec(Model):
     )
     allowed_origins: list[Origin] = Field(
         default_factory=list, max_length=100, description="Web origins the widget may be embedded on (CORS)."
+    )
+    offline_emails: list[TeamEmail] = Field(
+        default_factory=list,
+        max_length=10,
+        description="The team's addresses every offline-form message is e-mailed to (with the visitor's "
+        "address to reply to), when chat_session has an SMTP server (PARLEY_CHAT_SMTP_HOST).",
     )
     operator_ids: list[UserId] = Field(default_factory=list, max_length=1000)
     chatbot_script_id: ScriptId | None = Field(None, description="The chatbot script that answers first, if any.")
@@ -85,6 +93,7 @@ class ChannelPatch(Model):
     welcome: str | None = None
     offline_message: str | None = None
     allowed_origins: list[str] | None = None
+    offline_emails: list[str] | None = None
     operator_ids: list[str] | None = None
     chatbot_script_id: str | None = None
     operator_capacity: int | None = None

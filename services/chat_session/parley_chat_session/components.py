@@ -37,6 +37,7 @@ from parley_chat_session.locks import RedisMutex
 from parley_chat_session.member_state import MemberState
 from parley_chat_session.message_store import MessageStore
 from parley_chat_session.notices import Notices
+from parley_chat_session.offline_mail import OfflineRequestMailer
 from parley_chat_session.offline_requests import OfflineRequests
 from parley_chat_session.operator_profiles import OperatorProfiles
 from parley_chat_session.operator_queue import OperatorQueue, Routing
@@ -75,6 +76,7 @@ class Components:
     members: MemberState
     transcripts: Transcripts
     mailer: TranscriptMailer
+    offline_mailer: OfflineRequestMailer
     retention: Retention
     watch: DeadlineWatch
     staffing: Staffing
@@ -156,6 +158,7 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         uploads_per_minute=settings.chat_files_uploads_per_minute,
         daily_bytes=settings.chat_files_daily_quota_bytes,
     )
+    offline_requests = OfflineRequests(db, RateLimiter(cache, prefix))
     return Components(
         channels=channels,
         canned=canned,
@@ -189,5 +192,6 @@ def build_components(service: Service, settings: ChatSessionSettings) -> Compone
         drafts=drafts,
         deltas=deltas,
         announcer=announcer,
-        offline_requests=OfflineRequests(db, RateLimiter(cache, prefix)),
+        offline_requests=offline_requests,
+        offline_mailer=OfflineRequestMailer(settings, offline_requests, channels),
     )

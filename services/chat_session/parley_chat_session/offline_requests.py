@@ -137,6 +137,21 @@ class OfflineRequests:
         await self._requests.insert_one(doc)
         return _view(doc)
 
+    async def get(self, request_id: str) -> OfflineRequestView | None:
+        doc = await self._requests.find_one({"_id": request_id})
+        return _view(doc) if doc is not None else None
+
+    async def claim_mail(self, request_id: str) -> bool:
+        """True once per request: the first caller mails it (a redelivered event finds it taken)."""
+        taken = await self._requests.find_one_and_update(
+            {"_id": request_id, "emailed_at": None}, {"$set": {"emailed_at": now()}}
+        )
+        return taken is not None
+
+    async def release_mail(self, request_id: str) -> None:
+        """The mail did not go out: the event's retry may take it again."""
+        await self._requests.update_one({"_id": request_id}, {"$set": {"emailed_at": None}})
+
     async def of_channel(self, channel_id: str, limit: int) -> list[OfflineRequestView]:
         cursor = self._requests.find({"channel_id": channel_id}).sort("created_at", DESCENDING).limit(limit)
         return [_view(doc) async for doc in cursor]

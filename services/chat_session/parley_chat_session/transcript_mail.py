@@ -58,10 +58,15 @@ class TranscriptMailer:
         log.info("chat_session.transcript_mailed", conversation_id=doc["_id"])
 
     def _send(self, mail: EmailMessage) -> None:
-        settings = self._settings
-        with smtplib.SMTP(settings.chat_smtp_host, settings.chat_smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-            if settings.chat_smtp_starttls:
-                smtp.starttls()
-            if settings.chat_smtp_username:
-                smtp.login(settings.chat_smtp_username, settings.chat_smtp_password.get_secret_value())
-            smtp.send_message(mail)
+        send_mail(self._settings, mail)
+
+
+def send_mail(settings: ChatSessionSettings, mail: EmailMessage) -> None:
+    """One mail through the configured SMTP server (blocking: run it in a thread). Raises when the
+    server is down or refuses it, so the event being handled is retried."""
+    with smtplib.SMTP(settings.chat_smtp_host, settings.chat_smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
+        if settings.chat_smtp_starttls:
+            smtp.starttls()
+        if settings.chat_smtp_username:
+            smtp.login(settings.chat_smtp_username, settings.chat_smtp_password.get_secret_value())
+        smtp.send_message(mail)

@@ -153,6 +153,16 @@ class ConversationClosed(Contract):
     reason: str
 
 
+@contract("chat_session.offline_request_created")
+class OfflineRequestCreated(Contract):
+    """A visitor left a message with the offline form (stored): chat_session e-mails it to the
+    channel's team from its own consumer, so a slow or failing SMTP server is retried, never the
+    visitor's request."""
+
+    request_id: str
+    channel_id: str
+
+
 @contract("conversations.expired")
 class ConversationsExpired(Contract):
     """chat_session's retention is deleting these closed conversations (their channel's retention

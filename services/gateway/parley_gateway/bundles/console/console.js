@@ -1070,6 +1070,8 @@
     Events: "事件",
     "External bots": "外部机器人",
     Page: "页面",
+    "E-mail offline messages to": "离线留言发送至邮箱",
+    "The team's addresses, one a line: each message left with the offline form is e-mailed there.": "团队的邮箱地址，每行一个：访客通过离线表单留下的每条消息都会发送到这些地址。",
     "Came from": "来源页面",
     Device: "设备",
     "Registered bots": "已注册的机器人",
@@ -2448,6 +2450,13 @@
     welcome.input.value = c.welcome || "";
     const offline = field(t("Offline message"), "textarea", { rows: "2", maxlength: "1000" });
     offline.input.value = c.offline_message || "";
+    const offlineEmails = field(
+      t("E-mail offline messages to"),
+      "textarea",
+      { rows: "2" },
+      t("The team's addresses, one a line: each message left with the offline form is e-mailed there.")
+    );
+    offlineEmails.input.value = (c.offline_emails || []).join("\n");
     const origins = field(
       t("Allowed origins"),
       "textarea",
@@ -2583,6 +2592,7 @@
         name: name.input.value,
         welcome: welcome.input.value,
         offline_message: offline.input.value,
+        offline_emails: lines(offlineEmails.input.value),
         allowed_origins: lines(origins.input.value),
         chatbot_script_id: script.input.value || null,
         operator_capacity: Number(capacity.input.value),
@@ -2633,6 +2643,7 @@
         name.row,
         welcome.row,
         offline.row,
+        offlineEmails.row,
         origins.row,
         operators,
         script.row,

@@ -31,27 +31,65 @@ world = world_fixture(
         "PARLEY_INTEGRATIONS_ALLOW_INSECURE_URLS": "true",
         "PARLEY_INTEGRATIONS_ALLOWED_HOSTS": '["127.0.0.1"]',
         "PARLEY_INTEGRATIONS_POLL_SECONDS": "0.1",
+        # A bot that is down is given up on after two attempts half a second apart (not 8 over
+        # two hours), so the dead letter and its redelivery fit a test.
+        "PARLEY_INTEGRATIONS_MAX_ATTEMPTS": "2",
+        "PARLEY_INTEGRATIONS_RETRY_BASE_SECONDS": "0.5",
     },
 )
 
 
 class RunningAgent:
-    def __init__(self, bot_id: str, channel_id: str, port: int, operator: Person) -> None:
-        self.bot_id = bot_id
+    """The example agent's process on ``port``, registered as ``bot_id`` for ``channel_id``."""
+
+    def __init__(self, world: ChatWorld, bot: dict, channel_id: str, port: int, operator: Person, env: dict) -> None:
+        self.world = world
+        self.bot_id: str = bot["id"]
         self.channel_id = channel_id
         self.port = port
         self.operator = operator  # the channel's one operator
+        self.env = env
+        self.process: asyncio.subprocess.Process | None = None
+
+    async def start(self) -> None:
+        with (ARTIFACTS / f"example-agent-e2e-{self.port}.log").open("ab") as log:
+            self.process = await asyncio.create_subprocess_exec(
+                sys.executable, "-m", "examples.agent", env=self.env, stdout=log, stderr=log
+            )
+
+        async def listening() -> bool:
+            try:
+                async with self.world.session.get(f"http://127.0.0.1:{self.port}/healthz") as answer:
+                    return answer.status == 200
+            except aiohttp.ClientError:
+                return False
+
+        await eventually(listening, what="the example agent listening")
+
+    async def stop(self) -> None:
+        if self.process is not None and self.process.returncode is None:
+            self.process.terminate()
+            await self.process.wait()
 
 
 @contextlib.asynccontextmanager
 async def running_agent(
-    world: ChatWorld, channel_name: str, think_seconds: float = 0.0, word_seconds: float = 0.0
+    world: ChatWorld,
+    channel_name: str,
+    think_seconds: float = 0.0,
+    word_seconds: float = 0.0,
+    failure_policy: str = "handoff",
 ) -> AsyncIterator[RunningAgent]:
     """The example agent registered for a new channel (whose operator is online) and running."""
     operator = await world.operator("Olga")
     channel_id = await world.channel([operator], name=channel_name)
     port = free_port()
-    spec = {"name": "Example", "webhook_url": f"http://127.0.0.1:{port}/parley", "channel_ids": [channel_id]}
+    spec = {
+        "name": "Example",
+        "webhook_url": f"http://127.0.0.1:{port}/parley",
+        "channel_ids": [channel_id],
+        "failure_policy": failure_policy,
+    }
     headers = {"Authorization": f"Bearer {world.admin_token}"}
     async with world.session.post(
         f"{world.fleet.url('integrations')}/integrations/bots", json=spec, headers=headers
@@ -66,20 +104,9 @@ async def running_agent(
         "AGENT_THINK_SECONDS": str(think_seconds),
         "PARLEY_BOT_API": world.fleet.url("integrations"),
     }
-    log = (ARTIFACTS / f"example-agent-e2e-{port}.log").open("ab")
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "examples.agent", env=env, stdout=log, stderr=log
-    )
+    agent = RunningAgent(world, bot, channel_id, port, operator, env)
+    await agent.start()
     try:
-
-        async def listening() -> bool:
-            try:
-                async with world.session.get(f"http://127.0.0.1:{port}/healthz") as answer:
-                    return answer.status == 200
-            except aiohttp.ClientError:
-                return False
-
-        await eventually(listening, what="the example agent listening")
         async with AsyncMongoClient(MONGO_URL) as mongo:
             channels = mongo[world.infra.mongo_db]["channels"]
 
@@ -88,11 +115,9 @@ async def running_agent(
                 return bool(found and (found.get("agent") or {}).get("bot_id") == bot["id"])
 
             await eventually(served, what="chat_session knowing the channel's bot (BotChanged)")
-        yield RunningAgent(bot["id"], channel_id, port, operator)
+        yield agent
     finally:
-        process.terminate()
-        await process.wait()
-        log.close()
+        await agent.stop()
 
 
 @pytest.fixture(scope="module")
@@ -251,3 +276,50 @@ async def test_a_visitor_who_reconnects_mid_stream_gets_the_draft_so_far_and_the
         assert delta["offset"] <= len(text), "a delta arrived before the one it follows"
         text = text[: delta["offset"]] + delta["text"]
     assert text == whole, "the replayed draft and the rest are the whole answer"
+
+
+@pytest.fixture(scope="module")
+async def waiting_agent(world: ChatWorld) -> AsyncIterator[RunningAgent]:
+    async with running_agent(world, "Patient plants", failure_policy="wait") as running:
+        yield running
+
+
+async def test_a_bot_that_is_down_gets_its_event_retried_dead_lettered_and_redelivered_when_back(
+    world: ChatWorld, waiting_agent: RunningAgent
+) -> None:
+    visitor = await world.visitor()
+    conversation_id = await world.start_conversation(visitor, waiting_agent.channel_id, "hello")
+    member = f"agent_{waiting_agent.bot_id}"
+
+    def answer_to(words: str):
+        return lambda f: (
+            of_type("message.new", conversation_id=conversation_id)(f)
+            and f["data"]["message"]["author_id"] == member
+            and _text(f).startswith(f"You wrote: {words}.")
+        )
+
+    await visitor.ws.wait_for(answer_to("hello"), WAIT_SECONDS)
+    await waiting_agent.stop()  # the bot goes down
+    sent = await world.send(visitor, conversation_id, "are you there")
+    assert sent["type"] == "message.accepted", sent
+    integrations = world.fleet.url("integrations")
+    headers = {"Authorization": f"Bearer {world.admin_token}"}
+
+    async def dead_letters() -> list[dict]:
+        query = f"{integrations}/integrations/deliveries?state=dead&endpoint_id={waiting_agent.bot_id}"
+        async with world.session.get(query, headers=headers) as response:
+            return (await response.json())["deliveries"]
+
+    [dead] = await eventually(dead_letters, what="the visitor's event dead-lettered after its attempts")
+    assert dead["event_type"] == "message.created" and dead["attempts"] == 2
+    assert all(attempt["status"] is None for attempt in dead["log"]), dead["log"]  # nobody answered
+    view = await world.conversation(conversation_id)
+    assert view["controller"] == "bot", "the bot's policy is to wait: no hand-off"
+
+    # The bot is back: the admin sends the dead letters again, same webhook-id, and it answers.
+    await waiting_agent.start()
+    body = {"endpoint_id": waiting_agent.bot_id}
+    async with world.session.post(f"{integrations}/integrations/deliveries/redeliver", json=body, headers=headers) as r:
+        assert r.status == 200 and (await r.json())["count"] == 1
+    await visitor.ws.wait_for(answer_to("are you there"), WAIT_SECONDS)
+    assert await dead_letters() == []

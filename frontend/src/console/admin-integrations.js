@@ -75,7 +75,7 @@ export function integrationsScreen(/** @type {HTMLElement} */ root, /** @type {a
    */
   function redeliver(where, body) {
     callApi(client, where, { method: "POST", body: body }).then((answer) => {
-      const count = answer.redelivered === undefined ? 1 : answer.redelivered;
+      const count = answer.count === undefined ? 1 : answer.count; // one: a DeliveryView; all: Redelivered
       result.done(t("{count} sent again, same webhook-id.", { count: count }));
       load();
     }, result.fail);

@@ -3033,7 +3033,7 @@
     }
     function redeliver(where, body) {
       callApi(client2, where, { method: "POST", body }).then((answer) => {
-        const count = answer.redelivered === void 0 ? 1 : answer.redelivered;
+        const count = answer.count === void 0 ? 1 : answer.count;
         result.done(t("{count} sent again, same webhook-id.", { count }));
         load();
       }, result.fail);

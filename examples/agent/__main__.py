@@ -11,6 +11,8 @@ a bot written elsewhere would be:
 - a visitor's message is answered **streamed**: typing, a draft, one delta per word, finish;
 - a slow model is no failure: while it thinks (``AGENT_THINK_SECONDS``), the agent keeps the
   visitor's typing indicator alive (each lasts 20 s) and answers when it is done;
+- a visitor who asks where the nearest shop is gets a program action (``getLocation``, bm-aichat
+  ``M``); the client's ``program.result`` is answered with the place, or a question if refused;
 - a visitor who asks for a person is handed off (reason and summary); when the operator lets go
   of the conversation (``conversation.released``), the agent takes it back and says so.
 
@@ -40,6 +42,7 @@ TYPING_TTL_SECONDS = 20
 # A typing indicator is sent again this often while the agent thinks, before the last one ends.
 TYPING_REFRESH_SECONDS = 15
 ASKS_FOR_A_PERSON = re.compile(r"\b(person|human|agent|operator|someone real)\b", re.IGNORECASE)
+ASKS_WHERE = re.compile(r"\b(nearest|near me|where am i)\b", re.IGNORECASE)
 
 
 def verified(secret: str, headers: Any, body: bytes, now: float) -> bool:
@@ -103,8 +106,15 @@ class Agent:
                 if ASKS_FOR_A_PERSON.search(text):
                     handoff = {"reason": "asked for a person", "summary": f"The visitor wrote: {text[:300]}"}
                     await self.call(token, conversation, "/handoff", f"{key}-handoff", handoff)
+                elif ASKS_WHERE.search(text):
+                    # A program action (bm-aichat M): the visitor's client locates them and answers
+                    # with a program.result event, which the branch below replies to.
+                    action = {"meaning": "getLocation", "params": {"precision": "city"}}
+                    await self.call(token, conversation, "/actions", f"{key}-locate", action)
                 else:
                     await self.stream(token, conversation, key, answer_to(text))
+            elif event["type"] == "program.result":
+                await self.located(token, conversation, key, data)
             elif event["type"] == "conversation.released":
                 await self.take_back(token, conversation, key)
         except aiohttp.ClientError:
@@ -115,6 +125,17 @@ class Agent:
         await self.call(token, conversation, "/messages", f"{key}-mood", mood)
         greeting = {"content": {"kind": "text", "class": "greeting", "text": "Hello! Ask me anything."}}
         await self.call(token, conversation, "/messages", f"{key}-hello", greeting)
+
+    async def located(self, token: str, conversation: str, key: str, data: dict[str, Any]) -> None:
+        """The client's answer to getLocation: where the visitor is, or that they said no."""
+        result = data.get("result") or {}
+        if data.get("status") == "done" and "latitude" in result and "longitude" in result:
+            place = f"{float(result['latitude']):.2f}, {float(result['longitude']):.2f}"
+            text = f"Thanks! Our nearest shop to {place} is open until 7 pm."
+        else:
+            text = "No problem: tell me your city and I will find the nearest shop."
+        reply = {"content": {"kind": "text", "class": "answer", "text": text}}
+        await self.call(token, conversation, "/messages", f"{key}-located", reply)
 
     async def take_back(self, token: str, conversation: str, key: str) -> None:
         """The human let go: answer again, unless another operator took it meanwhile (409)."""

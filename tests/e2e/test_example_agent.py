@@ -323,3 +323,38 @@ async def test_a_bot_that_is_down_gets_its_event_retried_dead_lettered_and_redel
         assert r.status == 200 and (await r.json())["count"] == 1
     await visitor.ws.wait_for(answer_to("are you there"), WAIT_SECONDS)
     assert await dead_letters() == []
+
+
+async def test_a_program_action_round_trip_with_the_agent(world: ChatWorld, agent: RunningAgent) -> None:
+    """The agent asks the visitor's client to locate them (getLocation); the client's answer reaches
+    the agent as a program.result event, and the agent replies with what it learnt."""
+    visitor = await world.visitor()
+    conversation_id = await world.start_conversation(visitor, agent.channel_id, "hello")
+    member = f"agent_{agent.bot_id}"
+    sent = await world.send(visitor, conversation_id, "Where is the nearest shop?")
+    assert sent["type"] == "message.accepted", sent
+    action = await visitor.ws.wait_for(
+        lambda f: (
+            of_type("message.new", conversation_id=conversation_id)(f)
+            and f["data"]["message"]["author_id"] == member
+            and f["data"]["message"]["kind"] == "action"
+        ),
+        WAIT_SECONDS,
+    )
+    assert action["data"]["message"]["body"]["meaning"] == "getLocation"
+    located = {"latitude": 45.7640, "longitude": 4.8357, "city": "Lyon"}
+    data = {"conversation_id": conversation_id, "seq": action["data"]["message"]["seq"], "result": located}
+    answered = await visitor.ws.request("program.result", data, timeout=WAIT_SECONDS)
+    assert answered["type"] == "ok", answered
+    reply = await visitor.ws.wait_for(
+        lambda f: (
+            of_type("message.new", conversation_id=conversation_id)(f)
+            and f["data"]["message"]["author_id"] == member
+            and _text(f).startswith("Thanks! Our nearest shop to 45.76, 4.84")
+        ),
+        WAIT_SECONDS,
+    )
+    assert reply["data"]["message"]["author_role"] == "bot"
+    # The same action answered twice is refused: the agent hears of it once.
+    again = await visitor.ws.request("program.result", data, timeout=WAIT_SECONDS)
+    assert again["type"] == "error" and again["data"]["code"] == 9210, again

@@ -21,6 +21,7 @@ from pymongo import AsyncMongoClient
 from parley_fleet import free_port
 from tests.conftest import MONGO_URL
 from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
+from tests.e2e.webhook_receiver import Receiver
 from tests.kit.fleet import ARTIFACTS
 from tests.kit.waiting import eventually
 
@@ -358,3 +359,35 @@ async def test_a_program_action_round_trip_with_the_agent(world: ChatWorld, agen
     # The same action answered twice is refused: the agent hears of it once.
     again = await visitor.ws.request("program.result", data, timeout=WAIT_SECONDS)
     assert again["type"] == "error" and again["data"]["code"] == 9210, again
+
+
+async def test_a_webhook_gets_only_what_was_stored(world: ChatWorld) -> None:
+    """A message chat_session refused (a sensitive word, 8001) was never written, so no event is
+    sent for it; the next one, stored, is. The whole fleet, one subscription, signatures checked."""
+    operator = await world.operator("Olga")
+    channel_id = await world.channel([operator], sensitive_words=["forbidden"])
+    await world.wait_available(channel_id, operator)
+    receiver = await Receiver().start()
+    try:
+        spec = {"url": receiver.url, "event_types": ["message.created"], "channel_ids": [channel_id]}
+        headers = {"Authorization": f"Bearer {world.admin_token}"}
+        async with world.session.post(
+            f"{world.fleet.url('integrations')}/integrations/webhooks", json=spec, headers=headers
+        ) as response:
+            assert response.status == 201
+            receiver.secrets.append((await response.json())["secret"])
+        visitor = await world.visitor()
+        conversation_id = await world.start_conversation(visitor, channel_id, "first words")
+        refused = await world.send(visitor, conversation_id, "a forbidden word")
+        assert refused["type"] == "error" and refused["data"]["code"] == 8001, refused
+        stored = await world.send(visitor, conversation_id, "last words")
+        assert stored["type"] == "message.accepted", stored
+
+        def texts() -> list[str]:
+            return [e.body["data"]["text"] for entries in receiver.processed.values() for e in entries]
+
+        await eventually(lambda: "last words" in texts(), what="the stored message's event")
+        assert sorted(texts()) == ["first words", "last words"], texts()
+        assert receiver.problems == []
+    finally:
+        await receiver.stop()

@@ -28,6 +28,7 @@ async def test_an_operator_answers_from_a_phone(
     channel_id = await world.channel([paula])
     page = await new_page("console-phone", **PHONE)
     await sign_in(page, demo.console_url, paula)
+    await expect(page.locator(".keyboard-hint")).to_be_hidden()  # no Alt key on a phone
     await set_available(page, False)
     await wait_busy(world, channel_id, paula)
 

@@ -490,6 +490,8 @@ async def test_retention_sweeps_every_personal_collection_and_leaves_live_conver
             and await db["bot_states"].count_documents({"_id": closed}) == 0
             and await db["push_subscriptions"].count_documents({"_id": f"{visitor}/old"}) == 0
             and await db["users"].count_documents({"_id": f"{visitor}_idle", "email": {"$exists": True}}) == 0
+            # chatbot_engine drops the contact's e-mail after the bot states (CI caught it between)
+            and await db["chatbot_visitor_contacts"].count_documents({"_id": visitor, "email": {"$exists": True}}) == 0
         )
 
     await eventually(swept, what="the retention passes of chat_session, chatbot_engine, notification and auth")

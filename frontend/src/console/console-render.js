@@ -70,6 +70,9 @@ function place(parent, nodes) {
 }
 
 var conversationRows = new KeyedRows();
+// A conversation row's button -> its spans (made once with the row, shown or left out).
+/** @type {WeakMap<HTMLElement, Record<string, HTMLElement>>} */
+var rowParts = new WeakMap();
 var waitingRows = new KeyedRows();
 /** What a click on a conversation's row does; renderList sets it (console-app's selection).
  * @type {(conversationId: string) => void} */
@@ -170,6 +173,7 @@ function renderQueues(state, onTake) {
 function listItem(state, conversation) {
   var last = conversation.lastMessage();
   var unread = conversation.unread();
+  var rating = conversation.summary.rating;
   var row = conversationRows.row(conversation.id, function () {
     var id = conversation.id;
     var button = el("button", {
@@ -179,33 +183,48 @@ function listItem(state, conversation) {
         selectConversation(id);
       },
     });
+    rowParts.set(button, {
+      who: el("span", { className: "who" }),
+      unread: el("span", { className: "unread" }),
+      closed: el("span", { className: "closed-tag", text: t("closed") }),
+      rating: el("span", { className: "rating-tag" }),
+      left: el("span", { className: "left-tag", text: t("left") }),
+      preview: el("span", { className: "preview" }),
+    });
     return el("li", { className: "conversation", "data-conversation-id": id }, [button]);
   });
   row.setAttribute("data-unread", String(unread));
-  var button = row.firstChild;
+  var button = /** @type {HTMLElement} */ (row.firstChild);
   if (conversation.id === state.selectedId) button.setAttribute("aria-current", "true");
   else button.removeAttribute("aria-current");
-  button.replaceChildren(
-    ...[
-      el("span", { className: "who", text: visitorName(conversation.summary) }),
-      unread
-        ? el("span", { className: "unread", text: String(unread), "aria-label": t("{n} unread", { n: unread }) })
-        : null,
-      conversation.isOpen() ? null : el("span", { className: "closed-tag", text: t("closed") }),
-      conversation.summary.rating
-        ? el("span", {
-            className: "rating-tag",
-            text: "★" + conversation.summary.rating.rating,
-            "aria-label": t("rated {n} out of 5", { n: conversation.summary.rating.rating }),
-          })
-        : null,
-      conversation.isOpen() && conversation.visitorPresence === "offline"
-        ? el("span", { className: "left-tag", text: t("left") })
-        : null,
-      el("span", { className: "preview", text: last ? messageText(last) : conversation.summary.visitor_preview || "" }),
+  // The same spans every time, their words changed in place (see KeyedRows): the one under the
+  // pointer is never swapped for another while a click is on its way.
+  var parts = rowParts.get(button);
+  setText(parts.who, visitorName(conversation.summary));
+  setText(parts.unread, String(unread));
+  parts.unread.setAttribute("aria-label", t("{n} unread", { n: unread }));
+  if (rating) {
+    setText(parts.rating, "★" + rating.rating);
+    parts.rating.setAttribute("aria-label", t("rated {n} out of 5", { n: rating.rating }));
+  }
+  setText(parts.preview, last ? messageText(last) : conversation.summary.visitor_preview || "");
+  place(
+    button,
+    [
+      parts.who,
+      unread ? parts.unread : null,
+      conversation.isOpen() ? null : parts.closed,
+      rating ? parts.rating : null,
+      conversation.isOpen() && conversation.visitorPresence === "offline" ? parts.left : null,
+      parts.preview,
     ].filter(Boolean),
   );
   return row;
+}
+
+/** A node's text, written only when it changed (a write replaces its text node). */
+function setText(/** @type {HTMLElement} */ node, /** @type {string} */ text) {
+  if (node.textContent !== text) node.textContent = text;
 }
 
 /** Whether a closed conversation matches the operator's search (its visitor, e-mail or text). */

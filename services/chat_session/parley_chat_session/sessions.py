@@ -173,7 +173,7 @@ class Sessions:
         conversation_id = await self._reservation(caller, channel["_id"], command.page)
         return SessionOpened(conversation_id=conversation_id, temporary=True, availability=mode, **opened)
 
-    async def _reservation(self, caller: Caller, channel_id: str, page: VisitorPage | None) -> str:
+    async def _reservation(self, caller: Caller, channel_id: str, page: VisitorPage | None = None) -> str:
         """The visitor's reservation of the channel: the one it holds, or a new one within the cap."""
         fresh = f"c_{new_id()[:24]}"
         # Written before the script decides (a key of another slot than the visitor's), so a

@@ -1393,6 +1393,7 @@
     while (parent.children.length > nodes.length) parent.lastElementChild.remove();
   }
   var conversationRows = new KeyedRows();
+  var rowParts = /* @__PURE__ */ new WeakMap();
   var waitingRows = new KeyedRows();
   var selectConversation = function() {
   };
@@ -1474,6 +1475,7 @@
   function listItem(state2, conversation) {
     var last = conversation.lastMessage();
     var unread = conversation.unread();
+    var rating = conversation.summary.rating;
     var row = conversationRows.row(conversation.id, function() {
       var id = conversation.id;
       var button3 = el("button", {
@@ -1483,27 +1485,47 @@
           selectConversation(id);
         }
       });
+      rowParts.set(button3, {
+        who: el("span", { className: "who" }),
+        unread: el("span", { className: "unread" }),
+        closed: el("span", { className: "closed-tag", text: t("closed") }),
+        rating: el("span", { className: "rating-tag" }),
+        left: el("span", { className: "left-tag", text: t("left") }),
+        preview: el("span", { className: "preview" })
+      });
       return el("li", { className: "conversation", "data-conversation-id": id }, [button3]);
     });
     row.setAttribute("data-unread", String(unread));
-    var button2 = row.firstChild;
+    var button2 = (
+      /** @type {HTMLElement} */
+      row.firstChild
+    );
     if (conversation.id === state2.selectedId) button2.setAttribute("aria-current", "true");
     else button2.removeAttribute("aria-current");
-    button2.replaceChildren(
-      ...[
-        el("span", { className: "who", text: visitorName(conversation.summary) }),
-        unread ? el("span", { className: "unread", text: String(unread), "aria-label": t("{n} unread", { n: unread }) }) : null,
-        conversation.isOpen() ? null : el("span", { className: "closed-tag", text: t("closed") }),
-        conversation.summary.rating ? el("span", {
-          className: "rating-tag",
-          text: "★" + conversation.summary.rating.rating,
-          "aria-label": t("rated {n} out of 5", { n: conversation.summary.rating.rating })
-        }) : null,
-        conversation.isOpen() && conversation.visitorPresence === "offline" ? el("span", { className: "left-tag", text: t("left") }) : null,
-        el("span", { className: "preview", text: last ? messageText(last) : conversation.summary.visitor_preview || "" })
+    var parts = rowParts.get(button2);
+    setText(parts.who, visitorName(conversation.summary));
+    setText(parts.unread, String(unread));
+    parts.unread.setAttribute("aria-label", t("{n} unread", { n: unread }));
+    if (rating) {
+      setText(parts.rating, "★" + rating.rating);
+      parts.rating.setAttribute("aria-label", t("rated {n} out of 5", { n: rating.rating }));
+    }
+    setText(parts.preview, last ? messageText(last) : conversation.summary.visitor_preview || "");
+    place(
+      button2,
+      [
+        parts.who,
+        unread ? parts.unread : null,
+        conversation.isOpen() ? null : parts.closed,
+        rating ? parts.rating : null,
+        conversation.isOpen() && conversation.visitorPresence === "offline" ? parts.left : null,
+        parts.preview
       ].filter(Boolean)
     );
     return row;
+  }
+  function setText(node, text) {
+    if (node.textContent !== text) node.textContent = text;
   }
   function matches(conversation, query) {
     if (!query) return true;

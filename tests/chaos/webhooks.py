@@ -72,11 +72,6 @@ def processed_messages(receiver: Receiver) -> dict[str, list[dict]]:
 
 async def subscribe(http: aiohttp.ClientSession, integrations_url: str, admin_token: str, channel_id: str) -> Receiver:
     receiver = await Receiver(fail_one_in=FAIL_ONE_IN).start()
-    async with http.post(
-        f"{integrations_url}/integrations/webhooks",
-        json={"url": receiver.url, "event_types": ["message.created"], "channel_ids": [channel_id]},
-        headers={"Authorization": f"Bearer {admin_token}"},
-    ) as response:
-        assert response.status == 201, await response.text()
-        receiver.secrets.append((await response.json())["secret"])
+    spec = {"event_types": ["message.created"], "channel_ids": [channel_id]}
+    await receiver.subscribe(http, integrations_url, admin_token, spec)
     return receiver

@@ -369,13 +369,8 @@ async def test_a_webhook_gets_only_what_was_stored(world: ChatWorld) -> None:
     await world.wait_available(channel_id, operator)
     receiver = await Receiver().start()
     try:
-        spec = {"url": receiver.url, "event_types": ["message.created"], "channel_ids": [channel_id]}
-        headers = {"Authorization": f"Bearer {world.admin_token}"}
-        async with world.session.post(
-            f"{world.fleet.url('integrations')}/integrations/webhooks", json=spec, headers=headers
-        ) as response:
-            assert response.status == 201
-            receiver.secrets.append((await response.json())["secret"])
+        spec = {"event_types": ["message.created"], "channel_ids": [channel_id]}
+        await receiver.subscribe(world.session, world.fleet.url("integrations"), world.admin_token, spec)
         visitor = await world.visitor()
         conversation_id = await world.start_conversation(visitor, channel_id, "first words")
         refused = await world.send(visitor, conversation_id, "a forbidden word")

@@ -91,14 +91,8 @@ class World:
             return json.loads(text) if text else None
 
     async def subscribe(self, receiver: Receiver, event_types: list[str], channel_ids: list[str]) -> dict[str, Any]:
-        webhook = await self.call(
-            "POST",
-            "/integrations/webhooks",
-            status=201,
-            json={"url": receiver.url, "event_types": event_types, "channel_ids": channel_ids},
-        )
-        receiver.secrets.append(webhook["secret"])
-        return webhook
+        spec = {"event_types": event_types, "channel_ids": channel_ids}
+        return await receiver.subscribe(self.session, self.fleet.url("integrations"), self.admin, spec)
 
     async def publish(self, event_type: str, channel_id: str, *, event_id: str = "", **fields: Any) -> OutboundEvent:
         event = OutboundEvent(

@@ -16,6 +16,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
+import aiohttp
 import orjson
 from aiohttp import web
 
@@ -67,6 +68,21 @@ class Receiver:
     async def stop(self) -> None:
         if self._runner is not None:
             await self._runner.cleanup()
+
+    async def subscribe(
+        self, http: aiohttp.ClientSession, integrations_url: str, admin_token: str, spec: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Registers this receiver (``spec``: event_types, channel_ids...) through the admin API
+        and keeps the secret it answers, so every request can be verified."""
+        async with http.post(
+            f"{integrations_url}/integrations/webhooks",
+            json={"url": self.url, **spec},
+            headers={"Authorization": f"Bearer {admin_token}"},
+        ) as response:
+            created = await response.json()
+            assert response.status == 201, created
+        self.secrets.append(created["secret"])
+        return created
 
     async def _serve(self, request: web.Request) -> web.Response:
         body = await request.read()

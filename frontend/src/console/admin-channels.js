@@ -3,7 +3,7 @@
  * sensitive words and business hours (chat_session's POST/PATCH /channels), then its canned
  * responses (PUT/DELETE /channels/{id}/canned-responses/{shortcut}). */
 import { callApi, path } from "./console-http.js";
-import { button, choice, el, field, lines, numberOrNull, outcome, table } from "./admin-forms.js";
+import { button, checkboxes, choice, el, field, lines, numberOrNull, outcome, table } from "./admin-forms.js";
 import { t } from "./console-i18n.js";
 
 const WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"];
@@ -178,31 +178,11 @@ function channelEditor(client, channel, staff, scripts, onSaved) {
   );
   words.input.value = (c.sensitive_words || []).join("\n");
 
-  const operatorBoxes = staff.map((user) => {
-    const id = "admin-op-" + user.uid;
-    const box = el("input", {
-      type: "checkbox",
-      id: id,
-      value: user.uid,
-      checked: (c.operator_ids || []).indexOf(user.uid) >= 0,
-    });
-    return {
-      user: user,
-      box: box,
-      row: el("div", { className: "check" }, [
-        box,
-        el("label", { for: id, text: user.name + " (" + user.username + ")" }),
-      ]),
-    };
-  });
-  const operators = el(
-    "fieldset",
-    {},
-    [el("legend", { text: t("Operators") })].concat(
-      operatorBoxes.length
-        ? operatorBoxes.map((o) => o.row)
-        : [el("p", { className: "empty", text: t("No operator account yet: create one under Staff.") })],
-    ),
+  const operators = checkboxes(
+    t("Operators"),
+    staff.map((user) => [user.uid, user.name + " (" + user.username + ")"]),
+    t("No operator account yet: create one under Staff."),
+    c.operator_ids || [],
   );
 
   const hours = c.business_hours;
@@ -271,11 +251,12 @@ function channelEditor(client, channel, staff, scripts, onSaved) {
    * /transfer show the name), a leave hands their open chats on. */
   function syncOperators(saved) {
     const had = new Set(editing ? c.operator_ids : []);
-    const calls = operatorBoxes.map((o) => {
-      const where = path("/channels/", saved.id, "/operators/", o.user.uid);
-      if (o.box.checked && (!had.has(o.user.uid) || !editing))
-        return callApi(client, where, { method: "PUT", body: { name: o.user.name } });
-      if (!o.box.checked && had.has(o.user.uid)) return callApi(client, where, { method: "DELETE" });
+    const chosen = new Set(operators.chosen());
+    const calls = staff.map((user) => {
+      const where = path("/channels/", saved.id, "/operators/", user.uid);
+      if (chosen.has(user.uid) && (!had.has(user.uid) || !editing))
+        return callApi(client, where, { method: "PUT", body: { name: user.name } });
+      if (!chosen.has(user.uid) && had.has(user.uid)) return callApi(client, where, { method: "DELETE" });
       return null;
     });
     return Promise.all(calls).then(() => saved);
@@ -316,7 +297,7 @@ function channelEditor(client, channel, staff, scripts, onSaved) {
       offline.row,
       offlineEmails.row,
       origins.row,
-      operators,
+      operators.node,
       script.row,
       capacity.row,
       routing.row,

@@ -5,6 +5,7 @@ import { t } from "./console-i18n.js";
 
 const el = render.el;
 let fieldCount = 0;
+let boxCount = 0;
 
 /**
  * A labelled input, select or textarea: {row, input}.
@@ -33,6 +34,28 @@ export function choice(/** @type {string} */ label, /** @type {string[][]} */ op
   );
   made.input.value = value;
   return made;
+}
+
+/**
+ * A fieldset of checkboxes: {node, chosen()}; ``options`` are [value, label] pairs, those in
+ * ``checked`` ticked; ``empty`` is said when there is no option.
+ * @param {string} legend
+ * @param {string[][]} options
+ * @param {string} empty
+ * @param {string[]} [checked]
+ */
+export function checkboxes(legend, options, empty, checked) {
+  const ticked = new Set(checked || []);
+  const boxes = options.map(([value, label]) => {
+    const id = "admin-check-" + ++boxCount;
+    const box = el("input", { type: "checkbox", id: id, value: value, checked: ticked.has(value) });
+    return { box: box, row: el("div", { className: "check" }, [box, el("label", { for: id, text: label })]) };
+  });
+  const rows = boxes.length ? boxes.map((b) => b.row) : [el("p", { className: "empty", text: empty })];
+  return {
+    node: el("fieldset", {}, [el("legend", { text: legend })].concat(rows)),
+    chosen: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value),
+  };
 }
 
 /**

@@ -4,25 +4,9 @@
  * them again. Every text from the network goes in as textContent (admin-forms' el); a button's
  * aria-label starts with its visible words (WCAG 2.5.3, label in name). */
 import { callApi, path } from "./console-http.js";
-import { button, choice, el, field, outcome, table } from "./admin-forms.js";
+import { button, checkboxes, choice, el, field, outcome, table } from "./admin-forms.js";
 import { t } from "./console-i18n.js";
 import { BOT_FAILURE_POLICIES, WEBHOOK_EVENT_TYPES } from "../protocol.js";
-
-let boxCount = 0;
-
-/** A fieldset of checkboxes: {node, chosen()}; ``options`` are [value, label] pairs. */
-function checkboxes(/** @type {string} */ legend, /** @type {string[][]} */ options, /** @type {string} */ empty) {
-  const boxes = options.map(([value, label]) => {
-    const id = "admin-check-" + ++boxCount;
-    const box = el("input", { type: "checkbox", id: id, value: value });
-    return { box: box, row: el("div", { className: "check" }, [box, el("label", { for: id, text: label })]) };
-  });
-  const rows = boxes.length ? boxes.map((b) => b.row) : [el("p", { className: "empty", text: empty })];
-  return {
-    node: el("fieldset", {}, [el("legend", { text: legend })].concat(rows)),
-    chosen: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value),
-  };
-}
 
 const POLICY_WORDS = {
   handoff: "Hand the visitor to a person",

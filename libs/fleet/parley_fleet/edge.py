@@ -197,27 +197,24 @@ class Edge:
         protocols = [p.strip() for p in request.headers.get("Sec-WebSocket-Protocol", "").split(",") if p.strip()]
         self.opening[id(request)] = request
         try:
-            upstream = await self._session.ws_connect(
-                "ws" + target.removeprefix("http"), headers=headers, protocols=protocols, max_msg_size=0
-            )
-        except aiohttp.WSServerHandshakeError as refused:  # 403 origin, 503 draining: the browser sees it
-            self.opening.pop(id(request), None)
-            return web.Response(status=refused.status, text=f"{refused.message}\n")
-        except aiohttp.ClientConnectionError as error:
-            self.opening.pop(id(request), None)
-            return web.Response(status=502, text=f"backend unreachable: {error}\n")
-        downstream = web.WebSocketResponse(protocols=protocols, max_msg_size=self.max_ws_message_bytes)
-        try:
-            await downstream.prepare(request)
-            cut = request.transport is None or request.transport.is_closing()  # during the handshake
-        except BaseException:
-            cut = True
-            raise
+            try:
+                upstream = await self._session.ws_connect(
+                    "ws" + target.removeprefix("http"), headers=headers, protocols=protocols, max_msg_size=0
+                )
+            except aiohttp.WSServerHandshakeError as refused:  # 403 origin, 503 draining: the browser sees it
+                return web.Response(status=refused.status, text=f"{refused.message}\n")
+            except aiohttp.ClientConnectionError as error:
+                return web.Response(status=502, text=f"backend unreachable: {error}\n")
+            downstream = web.WebSocketResponse(protocols=protocols, max_msg_size=self.max_ws_message_bytes)
+            try:
+                await downstream.prepare(request)
+            except BaseException:
+                await upstream.close(code=1001, message=b"network drop (test)")
+                raise
         finally:
             self.opening.pop(id(request), None)
-            if cut:
-                await upstream.close(code=1001, message=b"network drop (test)")
-        if cut:
+        if request.transport is None or request.transport.is_closing():  # cut during the handshake
+            await upstream.close(code=1001, message=b"network drop (test)")
             return downstream
         socket = ProxiedSocket(request, downstream, upstream)
         self.sockets.add(socket)

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient, monitoring
+from pymongo.asynchronous.collection import AsyncCollection
 from pymongo.asynchronous.database import AsyncDatabase
 from pymongo.errors import BulkWriteError, DuplicateKeyError, OperationFailure
 from redis.asyncio.cluster import ClusterNode, RedisCluster
@@ -100,6 +101,18 @@ async def each_write_outcome(write: Awaitable[object], count: int) -> list[Excep
         failed = {failure["index"]: failure for failure in error.details.get("writeErrors", [])}
         return [_single_write_error(failed[index]) if index in failed else None for index in range(count)]
     return [None] * count
+
+
+async def insert_new(collection: AsyncCollection[Document], documents: list[Document]) -> int:
+    """Insert those of ``documents`` whose _id is not stored yet (the same thing again keeps what
+    is there); answers how many were new. Any error but an existing _id is raised."""
+    if not documents:
+        return 0
+    outcomes = await each_write_outcome(collection.insert_many(documents, ordered=False), len(documents))
+    for outcome in outcomes:
+        if outcome is not None and not isinstance(outcome, DuplicateKeyError):
+            raise outcome
+    return outcomes.count(None)
 
 
 def _single_write_error(failure: dict[str, Any]) -> Exception:

@@ -18,7 +18,7 @@ from parley.logs import get_logger
 from parley_chat_session.channels import Channels
 from parley_chat_session.offline_requests import OfflineRequests, OfflineRequestView
 from parley_chat_session.settings import ChatSessionSettings
-from parley_chat_session.transcript_mail import send_mail
+from parley_chat_session.smtp import mail_enabled, send_mail
 
 log = get_logger("parley.chat_session")
 
@@ -30,7 +30,7 @@ class OfflineRequestMailer:
         self._channels = channels
 
     async def on_created(self, event: OfflineRequestCreated) -> None:
-        if not self._settings.chat_smtp_host:
+        if not mail_enabled(self._settings):
             return
         channel = await self._channels.get(event.channel_id, archived_too=True)
         team = channel.get("offline_emails") or []
@@ -67,7 +67,7 @@ def mail_of(
         f"Sent: {request.created_at.isoformat()}",
         "Reply to this mail to answer the visitor.",
     ]
-    mail.set_content("\n".join(line for line in lines if line is not None))
+    mail.set_content("\n".join(lines))
     return mail
 
 

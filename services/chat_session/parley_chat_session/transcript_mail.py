@@ -8,7 +8,6 @@ records that its mail went out; a redelivered event does not send it twice.
 from __future__ import annotations
 
 import asyncio
-import smtplib
 from email.message import EmailMessage
 from email.utils import make_msgid
 
@@ -17,13 +16,11 @@ from parley.logs import get_logger
 from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_store import ConversationStore
 from parley_chat_session.settings import ChatSessionSettings
+from parley_chat_session.smtp import mail_enabled, send_mail
 from parley_chat_session.transcript_html import render_html, render_text
 from parley_chat_session.transcripts import Transcripts
 
 log = get_logger("parley.chat_session")
-
-# An SMTP server that has not answered within this long is treated as down (the event is retried).
-SMTP_TIMEOUT_SECONDS = 10.0
 
 
 class TranscriptMailer:
@@ -37,7 +34,7 @@ class TranscriptMailer:
 
     @property
     def enabled(self) -> bool:
-        return bool(self._settings.chat_smtp_host)
+        return mail_enabled(self._settings)
 
     async def on_closed(self, event: ConversationClosed) -> None:
         doc = await self._store.find(event.conversation_id)
@@ -53,20 +50,6 @@ class TranscriptMailer:
         mail["Message-ID"] = make_msgid(idstring=doc["_id"])
         mail.set_content(render_text(transcript.conversation, transcript.messages, title))
         mail.add_alternative(render_html(transcript.conversation, transcript.messages, title), subtype="html")
-        await asyncio.to_thread(self._send, mail)
+        await asyncio.to_thread(send_mail, self._settings, mail)
         await self._store.mark_emailed(doc["_id"])
         log.info("chat_session.transcript_mailed", conversation_id=doc["_id"])
-
-    def _send(self, mail: EmailMessage) -> None:
-        send_mail(self._settings, mail)
-
-
-def send_mail(settings: ChatSessionSettings, mail: EmailMessage) -> None:
-    """One mail through the configured SMTP server (blocking: run it in a thread). Raises when the
-    server is down or refuses it, so the event being handled is retried."""
-    with smtplib.SMTP(settings.chat_smtp_host, settings.chat_smtp_port, timeout=SMTP_TIMEOUT_SECONDS) as smtp:
-        if settings.chat_smtp_starttls:
-            smtp.starttls()
-        if settings.chat_smtp_username:
-            smtp.login(settings.chat_smtp_username, settings.chat_smtp_password.get_secret_value())
-        smtp.send_message(mail)

@@ -28,7 +28,6 @@ from parley.contracts.commands import (
     SetAvailability,
     SetTyping,
     SubmitProgramResult,
-    VisitorPage,
 )
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
 from parley.contracts.events import ClientStatusChanged, Heartbeats
@@ -194,8 +193,7 @@ class Protocol:
         embeds another site's channel is told (9114) and its socket closed (4011), not served.
         Counted as error 9114 and close 4011 (not a refusal before auth.ok)."""
         data = frame.data
-        page = VisitorPage(page_url=data.page_url, referrer=data.referrer, user_agent=data.user_agent)
-        command = OpenSession(caller=caller, channel_id=data.channel_id, origin=connection.origin, page=page)
+        command = OpenSession(caller=caller, channel_id=data.channel_id, origin=connection.origin, page=data.page())
         try:
             return await self.bus.request(command, trace_id=trace_id)
         except ParleyError as error:

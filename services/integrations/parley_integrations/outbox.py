@@ -29,12 +29,11 @@ from typing import Any, Literal
 import orjson
 from pydantic import Field
 from pymongo import ASCENDING, ReturnDocument
-from pymongo.errors import BulkWriteError
 
 from parley.contracts.base import Model
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.integrations import OutboundEvent
-from parley.stores import MongoDatabase
+from parley.stores import MongoDatabase, insert_new
 
 DELIVERIES = "integration_deliveries"
 WORK = "integration_work"
@@ -134,18 +133,7 @@ class Outbox:
         entries = [
             _entry(d["_id"], d["endpoint_id"], d["state"], d["next_attempt_at"], d["created_at"]) async for d in cursor
         ]
-        return await self._insert_work(entries)
-
-    async def _insert_work(self, entries: list[dict[str, Any]]) -> int:
-        if not entries:
-            return 0
-        try:
-            result = await self.work.insert_many(entries, ordered=False)
-            return len(result.inserted_ids)
-        except BulkWriteError as error:
-            if any(failure.get("code") != 11000 for failure in error.details.get("writeErrors", [])):
-                raise
-            return int(error.details.get("nInserted", 0))
+        return await insert_new(self.work, entries)
 
     async def add(self, event: OutboundEvent, endpoints: list[tuple[EndpointKind, str]]) -> int:
         """One pending delivery per endpoint; those already there (the same event again) are kept
@@ -172,14 +160,7 @@ class Outbox:
             }
             for kind, endpoint_id in endpoints
         ]
-        try:
-            result = await self.collection.insert_many(documents, ordered=False)
-            added = len(result.inserted_ids)
-        except BulkWriteError as error:
-            # 11000: the delivery exists (the event arrived before); anything else is a real failure.
-            if any(failure.get("code") != 11000 for failure in error.details.get("writeErrors", [])):
-                raise
-            added = int(error.details.get("nInserted", 0))
+        added = await insert_new(self.collection, documents)
         if added < len(documents):
             # The same event again: its deliveries may be finished, and their entries gone for good.
             existing = self.collection.find(
@@ -188,8 +169,9 @@ class Outbox:
             pending = {document["_id"] async for document in existing}
             documents = [document for document in documents if document["_id"] in pending]
         # After the deliveries, before the ack: a crash between the two redelivers the event.
-        await self._insert_work(
-            [_entry(d["_id"], d["endpoint_id"], "pending", d["next_attempt_at"], d["created_at"]) for d in documents]
+        await insert_new(
+            self.work,
+            [_entry(d["_id"], d["endpoint_id"], "pending", d["next_attempt_at"], d["created_at"]) for d in documents],
         )
         return added
 

@@ -17,7 +17,7 @@ from parley.contracts.agents import Controller, ProgramResultData, VisitorLocati
 from parley.contracts.base import ClientKind, Model
 from parley.contracts.bot import RobotStatus
 from parley.contracts.bounded import MessageSeq, Seq
-from parley.contracts.commands import History, MessageAccepted, PageUrl, SessionOpened
+from parley.contracts.commands import History, MessageAccepted, SessionOpened, VisitorPage
 from parley.contracts.messages import (
     ClientMsgId,
     ConversationId,
@@ -73,14 +73,15 @@ class PingFrame(_ClientFrame):
     data: Empty = Field(default_factory=Empty)
 
 
-class SessionOpenData(Model):
+class SessionOpenData(VisitorPage):
+    """The channel to chat on; beside it (VisitorPage's fields, flat), where the visitor chats
+    from, recorded on the conversation it starts and shown to its operators."""
+
     channel_id: ShortId
     persist: bool = False
-    # Where the visitor chats from (a web client's page), recorded on the conversation it starts
-    # and shown to its operators (commands.VisitorPage).
-    page_url: PageUrl | None = None
-    referrer: PageUrl | None = None
-    user_agent: str | None = Field(None, max_length=512)
+
+    def page(self) -> VisitorPage:
+        return VisitorPage.model_validate(self.model_dump(include=set(VisitorPage.model_fields)))
 
 
 class SessionOpenFrame(_ClientFrame):

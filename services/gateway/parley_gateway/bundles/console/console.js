@@ -2307,6 +2307,7 @@
   // src/console/admin-forms.js
   var el2 = render.el;
   var fieldCount = 0;
+  var boxCount = 0;
   function field(label, tag, attributes, hint) {
     const id = "admin-field-" + ++fieldCount;
     const input = el2(tag, Object.assign({ id }, attributes || {}));
@@ -2324,6 +2325,19 @@
     );
     made.input.value = value;
     return made;
+  }
+  function checkboxes(legend, options, empty, checked) {
+    const ticked = new Set(checked || []);
+    const boxes = options.map(([value, label]) => {
+      const id = "admin-check-" + ++boxCount;
+      const box = el2("input", { type: "checkbox", id, value, checked: ticked.has(value) });
+      return { box, row: el2("div", { className: "check" }, [box, el2("label", { for: id, text: label })]) };
+    });
+    const rows = boxes.length ? boxes.map((b) => b.row) : [el2("p", { className: "empty", text: empty })];
+    return {
+      node: el2("fieldset", {}, [el2("legend", { text: legend })].concat(rows)),
+      chosen: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value)
+    };
   }
   function button(text, onclick, attributes) {
     return el2("button", Object.assign({ type: "button", text, onclick }, attributes || {}));
@@ -2546,29 +2560,11 @@
       t("Messages with one of these words are refused; one a line.")
     );
     words2.input.value = (c.sensitive_words || []).join("\n");
-    const operatorBoxes = staff.map((user) => {
-      const id = "admin-op-" + user.uid;
-      const box = el2("input", {
-        type: "checkbox",
-        id,
-        value: user.uid,
-        checked: (c.operator_ids || []).indexOf(user.uid) >= 0
-      });
-      return {
-        user,
-        box,
-        row: el2("div", { className: "check" }, [
-          box,
-          el2("label", { for: id, text: user.name + " (" + user.username + ")" })
-        ])
-      };
-    });
-    const operators = el2(
-      "fieldset",
-      {},
-      [el2("legend", { text: t("Operators") })].concat(
-        operatorBoxes.length ? operatorBoxes.map((o) => o.row) : [el2("p", { className: "empty", text: t("No operator account yet: create one under Staff.") })]
-      )
+    const operators = checkboxes(
+      t("Operators"),
+      staff.map((user) => [user.uid, user.name + " (" + user.username + ")"]),
+      t("No operator account yet: create one under Staff."),
+      c.operator_ids || []
     );
     const hours = c.business_hours;
     const alwaysOpenId = "admin-always-open";
@@ -2629,11 +2625,12 @@
     }
     function syncOperators(saved) {
       const had = new Set(editing ? c.operator_ids : []);
-      const calls = operatorBoxes.map((o) => {
-        const where = path("/channels/", saved.id, "/operators/", o.user.uid);
-        if (o.box.checked && (!had.has(o.user.uid) || !editing))
-          return callApi(client2, where, { method: "PUT", body: { name: o.user.name } });
-        if (!o.box.checked && had.has(o.user.uid)) return callApi(client2, where, { method: "DELETE" });
+      const chosen = new Set(operators.chosen());
+      const calls = staff.map((user) => {
+        const where = path("/channels/", saved.id, "/operators/", user.uid);
+        if (chosen.has(user.uid) && (!had.has(user.uid) || !editing))
+          return callApi(client2, where, { method: "PUT", body: { name: user.name } });
+        if (!chosen.has(user.uid) && had.has(user.uid)) return callApi(client2, where, { method: "DELETE" });
         return null;
       });
       return Promise.all(calls).then(() => saved);
@@ -2667,7 +2664,7 @@
         offline.row,
         offlineEmails.row,
         origins.row,
-        operators,
+        operators.node,
         script.row,
         capacity.row,
         routing.row,
@@ -3002,19 +2999,6 @@
   }
 
   // src/console/admin-integrations.js
-  var boxCount = 0;
-  function checkboxes(legend, options, empty) {
-    const boxes = options.map(([value, label]) => {
-      const id = "admin-check-" + ++boxCount;
-      const box = el2("input", { type: "checkbox", id, value });
-      return { box, row: el2("div", { className: "check" }, [box, el2("label", { for: id, text: label })]) };
-    });
-    const rows = boxes.length ? boxes.map((b) => b.row) : [el2("p", { className: "empty", text: empty })];
-    return {
-      node: el2("fieldset", {}, [el2("legend", { text: legend })].concat(rows)),
-      chosen: () => boxes.filter((b) => b.box.checked).map((b) => b.box.value)
-    };
-  }
   var POLICY_WORDS = {
     handoff: "Hand the visitor to a person",
     apologise: "Apologise to the visitor",

@@ -47,6 +47,8 @@ def build_service(settings: IntegrationsSettings) -> Service:
         unknown=ErrorCode.UNKNOWN_BOT,
         rule=rule,
         secret_overlap=overlap,
+        redis_client=service.redis,
+        key_prefix=settings.redis_key_prefix,
     )
     webhooks = Registry(
         service.db,
@@ -56,6 +58,8 @@ def build_service(settings: IntegrationsSettings) -> Service:
         unknown=ErrorCode.UNKNOWN_WEBHOOK,
         rule=rule,
         secret_overlap=overlap,
+        redis_client=service.redis,
+        key_prefix=settings.redis_key_prefix,
     )
     outbox = Outbox(service.db)
     reply_tokens = ReplyTokens(

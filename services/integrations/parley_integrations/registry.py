@@ -14,11 +14,14 @@ hosts only) and again at every connection by the sender.
 
 from __future__ import annotations
 
+import asyncio
 import secrets as random
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import redis.asyncio as redis
 from pydantic import Field, StringConstraints
 from pymongo import ReturnDocument
 
@@ -42,6 +45,10 @@ Name = Annotated[str, StringConstraints(min_length=1, max_length=100, strip_whit
 # An admin's registry, not a user's: a few hundred bots or subscriptions at most.
 MAX_CHANNELS = 100
 MAX_ENDPOINTS = 1000
+# The bound on a copy's age for what the change token cannot see (Redis lost it, a replica died
+# between its write and the token): an edit reaches every replica within this, usually at once.
+MAX_COPY_AGE_SECONDS = 30.0
+TOKEN_TTL_SECONDS = 7 * 24 * 3600
 
 
 def _new_id(prefix: str) -> str:
@@ -210,6 +217,8 @@ class Registry:
         unknown: ErrorCode,
         rule: EndpointRule,
         secret_overlap: timedelta,
+        redis_client: redis.Redis,
+        key_prefix: str,
     ) -> None:
         self.collection = db[collection]
         self.id_prefix = id_prefix
@@ -217,6 +226,7 @@ class Registry:
         self.unknown = unknown
         self.rule = rule
         self.secret_overlap = secret_overlap
+        self.active = ActiveCopy(self.collection, redis_client, f"{key_prefix}integrations:{collection}:token")
 
     def check_url(self, url: str) -> None:
         problem = self.rule.problem(url)
@@ -239,6 +249,7 @@ class Registry:
             "updated_at": now,
         }
         await self.collection.insert_one(document)
+        await self.active.changed()
         return document
 
     async def get(self, endpoint_id: str) -> dict[str, Any]:
@@ -260,12 +271,14 @@ class Registry:
         )
         if document is None:
             raise ParleyError(self.unknown, f"no {self.id_prefix.rstrip('_')} has this id")
+        await self.active.changed()
         return document
 
     async def delete(self, endpoint_id: str) -> dict[str, Any]:
         document = await self.collection.find_one_and_delete({"_id": endpoint_id})
         if document is None:
             raise ParleyError(self.unknown, f"no {self.id_prefix.rstrip('_')} has this id")
+        await self.active.changed()
         return document
 
     async def rotate_secret(self, endpoint_id: str) -> tuple[dict[str, Any], str]:
@@ -298,16 +311,65 @@ class Registry:
         return None if document is None else self.endpoint(kind, document, now)
 
 
+class ActiveCopy:
+    """This replica's copy of a registry's active endpoints, used while the registry's change token is.
+
+    Every ``message.created`` asks which webhooks want it; a query for that was one database
+    command per message (a scan on FerretDB, which indexes nothing but ``_id``) even with no
+    webhook at all. The registry is an admin's: small, rarely edited. So each replica keeps the
+    active entries (ids, event types, channels: no secrets) and checks one Redis key per event:
+    every edit replaces that token after its write, on whichever replica made it, and the next
+    event anywhere reads the registry again. The token is read *before* the registry, so a copy is
+    never newer than the token it is kept under, only older (then replaced by the next event).
+    Should Redis lose the token or a replica die between its write and the token, a copy is still
+    never older than ``MAX_COPY_AGE_SECONDS``.
+    """
+
+    def __init__(self, collection: Any, client: redis.Redis, key: str) -> None:
+        self._collection = collection
+        self._redis = client
+        self._key = key
+        self._documents: list[dict[str, Any]] | None = None
+        self._token: str | bytes | None = None
+        self._read_at = 0.0
+        # One read of the registry at a time: a burst of events after an edit reads it once.
+        self._reading = asyncio.Lock()
+
+    async def changed(self) -> None:
+        await self._redis.set(self._key, random.token_hex(8), ex=TOKEN_TTL_SECONDS)
+
+    def _fresh(self, token: str | bytes | None) -> bool:
+        return (
+            self._documents is not None
+            and token == self._token
+            and time.monotonic() - self._read_at < MAX_COPY_AGE_SECONDS
+        )
+
+    async def documents(self) -> list[dict[str, Any]]:
+        token = await self._redis.get(self._key)
+        if self._fresh(token):
+            assert self._documents is not None
+            return self._documents
+        async with self._reading:
+            if not self._fresh(token):
+                read_at = time.monotonic()
+                projection = {"_id": 1, "event_types": 1, "channel_ids": 1}
+                self._documents = [document async for document in self._collection.find({"active": True}, projection)]
+                self._token, self._read_at = token, read_at
+            assert self._documents is not None
+            return self._documents
+
+
 async def subscribed_webhooks(webhooks: Registry, event_type: str, channel_id: str) -> list[str]:
     """The active subscriptions to this event type, of this channel or of every channel."""
-    query = {
-        "active": True,
-        "event_types": event_type,
-        "$or": [{"channel_ids": {"$size": 0}}, {"channel_ids": channel_id}],
-    }
-    return [document["_id"] async for document in webhooks.collection.find(query, {"_id": 1})]
+    return [
+        document["_id"]
+        for document in await webhooks.active.documents()
+        if event_type in document["event_types"]
+        and (not document["channel_ids"] or channel_id in document["channel_ids"])
+    ]
 
 
 async def serving_bot(bots: Registry, bot_id: str) -> str | None:
-    document = await bots.collection.find_one({"_id": bot_id, "active": True}, {"_id": 1})
-    return None if document is None else str(document["_id"])
+    """The bot's id if it is registered and active."""
+    return bot_id if any(document["_id"] == bot_id for document in await bots.active.documents()) else None

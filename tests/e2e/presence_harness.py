@@ -124,3 +124,14 @@ async def wait_connected(probe: Probe, *user_ids: str) -> None:
         return {user for users in NodesOfUsers.model_validate(reply).nodes.values() for user in users} == set(user_ids)
 
     await eventually(known)
+
+
+async def wait_disconnected(probe: Probe, *user_ids: str) -> None:
+    """Until presence knows no live connection of these users (what web push goes by; their status
+    stays as it was for the offline grace)."""
+
+    async def gone() -> bool:
+        reply = await probe.bus.request(LookupNodes(user_ids=list(user_ids)))
+        return not NodesOfUsers.model_validate(reply).nodes
+
+    await eventually(gone, what=f"no live connection of {', '.join(user_ids)}")

@@ -24,7 +24,7 @@ from tests.conftest import Infra
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
-from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, visitor, wait_connected
+from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, visitor, wait_connected, wait_disconnected
 from tests.e2e.push_endpoint import SUBJECT, PushService
 from tests.kit.fleet import fleet_for
 from tests.kit.redis_servers import RedisClusterNodes
@@ -104,7 +104,7 @@ async def test_chat_presence_and_push_work_on_a_redis_cluster(
 
         # Push: the visitor leaves the page; the operator's next reply reaches their phone.
         await page.close()
-        await eventually(lambda: status_is(guest["uid"], "offline"), what="the visitor offline")
+        await wait_disconnected(probe, guest["uid"])
         late = {"conversation_id": conversation, "client_msg_id": "o2", "kind": "text", "body": "It ships today."}
         assert (await operator.request("message.send", late))["type"] == "message.accepted"
         await eventually(lambda: push_service.pushes(phone), what="the push at the phone")
@@ -113,6 +113,8 @@ async def test_chat_presence_and_push_work_on_a_redis_cluster(
         # so "Checking." (delivered live) may have been counted unread (docs/operations.md).
         assert (push.notice["conversation_id"], push.notice["seq"]) == (conversation, 3)
         assert push.notice["body"].endswith("It ships today.")
+        # Offline once the grace after the last connection ended (the sweep on the cluster's presence slot).
+        await eventually(lambda: status_is(guest["uid"], "offline"), what="the visitor offline")
 
         # And the operator leaves: offline.
         await operator.close()

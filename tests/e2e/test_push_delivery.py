@@ -17,7 +17,6 @@ import pytest
 import redis.asyncio as redis
 from py_vapid import Vapid
 
-from parley.contracts.commands import GetUserStatus, UserStatuses
 from parley.contracts.events import MemberSeenEvent
 from parley.contracts.messages import Message
 from parley.deliveries import DeliveryPublisher
@@ -27,7 +26,7 @@ from tests.conftest import REDIS_URL, Infra
 from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
-from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, metric, visitor, wait_connected
+from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, metric, visitor, wait_connected, wait_disconnected
 from tests.e2e.push_endpoint import SUBJECT, Device, PushService
 from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
@@ -179,12 +178,8 @@ async def test_a_reply_to_a_visitor_who_left_arrives_as_a_push(
     )
 
     await page.close()  # the visitor leaves the page
-
-    async def gone() -> bool:
-        reply = await probe.bus.request(GetUserStatus(user_ids=[uid]))
-        return UserStatuses.model_validate(reply).statuses[uid] == "offline"
-
-    await eventually(gone)
+    # No live connection is what push goes by (the status waits out the offline grace first).
+    await wait_disconnected(probe, uid)
     answer = {"conversation_id": conversation, "client_msg_id": "o1", "kind": "text", "body": "It ships today."}
     assert (await operator.request("message.send", answer))["type"] == "message.accepted"
     await eventually(lambda: push_service.pushes(phone))

@@ -26,6 +26,7 @@ from tests.conftest import REDIS_URL, Infra
 # connection between two steps that are meant to see it alive.
 TTL = 1.0
 AWAY = 1.0
+GRACE = 0.5
 
 
 @pytest.fixture(params=["single", "cluster"])
@@ -55,8 +56,10 @@ def prefix(infra: Infra) -> str:
 ONE_SERVER_ONLY = pytest.mark.parametrize("settings", ["single"], indirect=True)
 
 
-def _scripts(client: redis.Redis, prefix: str, ttl: float = 30.0, away: float = 30.0) -> PresenceScripts:
-    return PresenceScripts(client, prefix, ttl, away)
+def _scripts(
+    client: redis.Redis, prefix: str, ttl: float = 30.0, away: float = 30.0, grace: float = 0.0
+) -> PresenceScripts:
+    return PresenceScripts(client, prefix, ttl, away, grace)
 
 
 def _opened(connection_id: str, user_id: str, node: str = "node-a", role: str = "visitor") -> ConnectionOpened:
@@ -86,6 +89,26 @@ async def test_status_follows_connections_and_visibility(client: redis.Redis, pr
     assert _statuses(await registry.closed("c2", "u1")) == ["offline"]
     assert await registry.closed("c2", "u1") == []  # a redelivered close changes nothing
     assert await registry.nodes_of(["u1"]) == {}
+
+
+async def test_a_reconnect_within_the_grace_announces_nothing_and_the_grace_ends_offline(
+    client: redis.Redis, prefix: str
+) -> None:
+    registry = ConnectionRegistry(_scripts(client, prefix, grace=GRACE))
+    assert _statuses(await registry.opened(_opened("c1", "u1"))) == ["online"]
+    assert _statuses(await registry.opened(_opened("c9", "u9"))) == ["online"]
+    # Both leave; u1 comes back on another node within the grace (a reload, a reconnect storm).
+    assert await registry.closed("c1", "u1") == []
+    assert await registry.closed("c9", "u9") == []
+    assert await registry.statuses(["u1", "u9"]) == {"u1": "online", "u9": "online"}  # as they were
+    assert await registry.opened(_opened("c2", "u1", node="node-b")) == []
+    assert await registry.nodes_of(["u1", "u9"]) == {"node-b": ["u1"]}  # deliveries follow connections
+    assert (await registry.sweep())[1] == []  # the grace has not ended
+    await asyncio.sleep(GRACE + 0.1)
+    expired, changes = await registry.sweep()
+    assert (expired, [(c.user_id, c.status) for c in changes]) == (0, [("u9", "offline")])
+    assert await registry.statuses(["u1", "u9"]) == {"u1": "online", "u9": "offline"}
+    assert (await registry.sweep())[1] == []  # announced once
 
 
 async def test_a_late_open_does_not_resurrect_a_closed_connection(client: redis.Redis, prefix: str) -> None:

@@ -45,6 +45,7 @@ def build_service(settings: PresenceSettings) -> Service:
         settings.redis_key_prefix,
         settings.presence_connection_ttl_seconds,
         settings.presence_away_seconds,
+        settings.presence_offline_grace_seconds,
     )
     registry = ConnectionRegistry(scripts)
     operators = Operators(scripts)

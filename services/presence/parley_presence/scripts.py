@@ -69,10 +69,12 @@ def presence_root(prefix: str) -> str:
 class PresenceScripts:
     """Runs the scripts with the arguments every one of them takes first."""
 
-    def __init__(self, client: redis.Redis, prefix: str, ttl_seconds: float, away_seconds: float) -> None:
+    def __init__(
+        self, client: redis.Redis, prefix: str, ttl_seconds: float, away_seconds: float, grace_seconds: float = 0.0
+    ) -> None:
         self.redis = client
         self.prefix = presence_root(prefix)
-        self._head: list[str | int] = [_ms(ttl_seconds), _ms(away_seconds), _ms(KEEP_SECONDS)]
+        self._head: list[str | int] = [_ms(ttl_seconds), _ms(away_seconds), _ms(KEEP_SECONDS), _ms(grace_seconds)]
         common = _source("common")
         self._scripts: dict[str, AsyncScript] = {
             name: client.register_script(common + "\n" + _source(name)) for name in SCRIPT_NAMES

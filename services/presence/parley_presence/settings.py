@@ -17,6 +17,14 @@ class PresenceSettings(ServiceSettings):
         description="A connected user who has done nothing (no message, read, typing or visible status) "
         "for this long is away (Odoo's AWAY_TIMER: 30 minutes).",
     )
+    presence_offline_grace_seconds: float = Field(
+        5.0,
+        ge=0,
+        le=300,
+        description="A user whose last connection closed keeps their status this long before going offline: "
+        "a page reload, a network blip or a gateway's whole reconnect storm within it announces nothing. 0: offline "
+        "at once.",
+    )
     presence_sweep_interval_seconds: float = Field(
         1.0,
         gt=0,

@@ -1,6 +1,6 @@
--- Users did something (sent, read, typed). ARGV[4..]: user ids.
+-- Users did something (sent, read, typed). ARGV[5..]: user ids.
 local changes = {}
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   touch(ARGV[i])
   changes[#changes + 1] = settle(ARGV[i])
 end

@@ -1,8 +1,8 @@
--- A client reported its status. ARGV[4..5]: connection, online | visible | hidden.
-local key = conn_key(ARGV[4])
+-- A client reported its status. ARGV[5..6]: connection, online | visible | hidden.
+local key = conn_key(ARGV[5])
 local uid = redis.call('HGET', key, 'user')
 if not uid then return {} end
-if ARGV[5] == 'hidden' then
+if ARGV[6] == 'hidden' then
   redis.call('HSET', key, 'visible', '0')
 else
   redis.call('HSET', key, 'visible', '1')

@@ -1,5 +1,5 @@
--- A connection closed. ARGV[4..5]: connection, user.
-local cid, uid = ARGV[4], ARGV[5]
+-- A connection closed. ARGV[5..6]: connection, user.
+local cid, uid = ARGV[5], ARGV[6]
 redis.call('SET', closed_key(cid), '1', 'PX', TTL)
 redis.call('DEL', conn_key(cid))
 redis.call('ZREM', DEADLINES, deadline_member(cid, uid))

@@ -6,16 +6,19 @@
 -- key below is built on it, so all share its hash tag and live on the slot the call is routed to
 -- (Redis Cluster). A script cannot name its keys beforehand: it finds users in the indexes and
 -- connections in a user's set while it runs. ARGV[1] connection TTL (ms), ARGV[2] away threshold
--- (ms), ARGV[3] how long bookkeeping outlives its last use (ms); script arguments follow.
+-- (ms), ARGV[3] how long bookkeeping outlives its last use (ms), ARGV[4] the offline grace (ms);
+-- script arguments follow.
 
 local P = KEYS[1]
 local TTL = tonumber(ARGV[1])
 local AWAY = tonumber(ARGV[2])
 local KEEP = tonumber(ARGV[3])
+local GRACE = tonumber(ARGV[4])
 
 local DEADLINES = P .. 'deadlines'       -- zset: "<connection>\t<user>" -> heartbeat deadline
 local AWAY_AT = P .. 'away_at'           -- zset: user -> when inactivity makes them away
 local UNANNOUNCED = P .. 'unannounced'   -- zset: user -> when their last change was made
+local LEAVING = P .. 'leaving'           -- zset: user -> when their offline grace ends
 
 local function conn_key(cid) return P .. 'conn:' .. cid end
 local function closed_key(cid) return P .. 'conn:' .. cid .. ':closed' end
@@ -68,7 +71,10 @@ local function mark_unannounced(uid)
 end
 
 -- Recompute a user's status; when it changed, store it and return the change to announce.
-local function settle(uid)
+-- A user whose last connection went keeps their stored status for GRACE first (in LEAVING,
+-- settled ``final`` by the sweeper when it ends): a reconnect within it (a page reload, a network
+-- blip, a reconnect storm of a whole gateway) then changes and announces nothing.
+local function settle(uid, final)
   local status, active = status_of(uid)
   if status == 'online' then
     redis.call('ZADD', AWAY_AT, active + AWAY, uid)
@@ -76,6 +82,11 @@ local function settle(uid)
     redis.call('ZREM', AWAY_AT, uid)
   end
   local old = redis.call('GET', status_key(uid)) or 'offline'
+  if status == 'offline' and old ~= 'offline' and not final and GRACE > 0 then
+    redis.call('ZADD', LEAVING, 'NX', NOW + GRACE, uid)
+    return nil
+  end
+  redis.call('ZREM', LEAVING, uid)
   if status == old then return nil end
   if status == 'offline' then
     redis.call('DEL', status_key(uid))

@@ -1,7 +1,7 @@
 -- Operator load: the open conversations assigned to each operator, fed by conversation
--- events. ARGV[4..6]: conversation, status (open | queued | closed), operator ('' for none).
+-- events. ARGV[5..7]: conversation, status (open | queued | closed), operator ('' for none).
 -- Sets make it idempotent: a redelivered event changes nothing.
-local conv, status, operator = ARGV[4], ARGV[5], ARGV[6]
+local conv, status, operator = ARGV[5], ARGV[6], ARGV[7]
 local closed = P .. 'conv:' .. conv .. ':closed'
 local assigned = P .. 'conv:' .. conv .. ':operator'
 local function load_key(uid) return P .. 'op:' .. uid .. ':load' end

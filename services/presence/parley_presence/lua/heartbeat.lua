@@ -1,10 +1,10 @@
--- A gateway node's batch of live connections. ARGV[4..]: connection ids.
+-- A gateway node's batch of live connections. ARGV[5..]: connection ids.
 -- A connection the sweeper expired (its heartbeats were lost for longer than the TTL, e.g.
 -- during a broker outage) but whose node still reports it is live again: it is revived and
 -- its user's status settled. One with no record at all (Redis lost its data) is returned for its
 -- node to announce again. Returns the unknown ids (a list), then the changes.
 local unknown, revived = {}, {}
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local cid = ARGV[i]
   local key = conn_key(cid)
   local uid = redis.call('HGET', key, 'user')

@@ -1,7 +1,7 @@
--- Which gateway nodes hold the users' live connections. ARGV[4..]: user ids.
+-- Which gateway nodes hold the users' live connections. ARGV[5..]: user ids.
 -- Returns user, node, user, node, ... (one pair per live connection). Read-only.
 local out = {}
-for i = 4, #ARGV do
+for i = 5, #ARGV do
   local uid = ARGV[i]
   for _, cid in ipairs(redis.call('SMEMBERS', conns_key(uid))) do
     local node = redis.call('HGET', conn_key(cid), 'node')

@@ -24,9 +24,12 @@ LOGS = ROOT / ".artifacts" / "tiers"
 # Two groups of about equal length on this 2-core machine (`python -m tests.tier_times` after a
 # run): measured side by side in CI (472ddc2), chaos 436 s (+~200 s for its two 60 s outage rows
 # since), browser 297 s, integration 162 s, unit and deploy 43 s; e2e 524 s, security 381 s.
+# The fleet on clustered brokers (tests/chaos/test_fleet_on_clusters.py, ~150 s) runs with the
+# shorter services group.
+CLUSTERED = "tests/chaos/test_fleet_on_clusters.py"
 GROUPS: dict[str, list[str]] = {
-    "faults-browser-integration": ["tests/chaos", "tests/browser", "tests/integration"],
-    "services": ["tests/e2e", "tests/security", "tests/deploy", "tests/unit"],
+    "faults-browser-integration": ["tests/chaos", f"--ignore={CLUSTERED}", "tests/browser", "tests/integration"],
+    "services": ["tests/e2e", "tests/security", "tests/deploy", "tests/unit", CLUSTERED],
 }
 # pytest's exit code when a run selected no test (e.g. a -k that matches nothing in one group).
 NO_TESTS_COLLECTED = 5

@@ -9,6 +9,7 @@ import os
 import random
 import signal
 import socket
+import uuid
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -134,3 +135,27 @@ class PrivateBrokers:
                 await asyncio.sleep(0.1)
 
         await asyncio.wait_for(closed(), timeout)
+
+
+class RabbitCluster:
+    """A three-node RabbitMQ cluster of deploy/infra/rabbitmq-cluster.sh on ports of its own
+    (management on AMQP + 10000)."""
+
+    def __init__(self) -> None:
+        ports: list[int] = []
+        while len(ports) < 3:
+            port = free_port_with(10000, 20000)
+            if all(abs(port - other) > 1 for other in ports):
+                ports.append(port)
+        self.ports = ports
+        self.env = {
+            "PARLEY_RABBIT_CLUSTER_DIR": str(ROOT / ".infra" / f"chaos-cluster-{uuid.uuid4().hex[:8]}"),
+            "PARLEY_RABBIT_CLUSTER_PORTS": ",".join(map(str, ports)),
+        }
+
+    @property
+    def amqp_url(self) -> str:
+        return ",".join(f"amqp://guest:guest@127.0.0.1:{port}/" for port in self.ports)
+
+    async def run(self, *args: str) -> str:
+        return await run_script("rabbitmq-cluster.sh", self.env, *args, timeout=240)

@@ -12,19 +12,15 @@ import aiohttp
 import pytest
 from pymongo import AsyncMongoClient
 
-from parley_fleet import SERVICES, Fleet, Supervisor, free_port
+from parley_fleet import SERVICES, Fleet, free_port
 from tests.chaos.brokers import PrivateBrokers
 from tests.chaos.faultproxy import Toxiproxy
 from tests.chaos.faults import GATEWAY_AMQP, GATEWAY_REDIS
-from tests.chaos.ledger import Ledger
-from tests.chaos.phases import ChaosRun
+from tests.chaos.phases import ChaosRun, start_run, stop_run
 from tests.chaos.table import TABLE, write_table
-from tests.chaos.traffic import Traffic, open_conversations
-from tests.chaos.webhooks import subscribe
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / ".artifacts" / "chaos"
-CONVERSATIONS = 4
 ADMIN = ("chaos-admin", "chaos-admin-" + uuid.uuid4().hex[:12])
 
 
@@ -51,11 +47,11 @@ async def chaos() -> AsyncIterator[ChaosRun]:
             PARLEY_REDIS_URL=f"redis://127.0.0.1:{gateway_redis}/0",
         )
         async with aiohttp.ClientSession() as http, AsyncMongoClient(brokers.mongo_url) as mongo:
-            run = await _chaos_run(brokers, proxy, fleet, mongo, http, f"parley_chaos_{run_dir.name}")
+            run = await start_run(brokers, proxy, fleet, mongo, http, f"parley_chaos_{run_dir.name}", ADMIN)
             try:
                 yield run
             finally:
-                await _stop(run)
+                await stop_run(run)
     finally:
         await proxy.stop()
         await brokers.down()
@@ -80,37 +76,6 @@ async def _fleet_env(brokers: PrivateBrokers, proxy: Toxiproxy, run_id: str) -> 
         "PARLEY_INTEGRATIONS_ALLOW_INSECURE_URLS": "true",
         "PARLEY_INTEGRATIONS_ALLOWED_HOSTS": '["127.0.0.1"]',
     }
-
-
-async def _chaos_run(
-    brokers: PrivateBrokers,
-    proxy: Toxiproxy,
-    fleet: Fleet,
-    mongo: AsyncMongoClient,
-    http: aiohttp.ClientSession,
-    db: str,
-) -> ChaosRun:
-    ledger = Ledger()
-    traffic = Traffic(ledger)
-    gateways = [
-        service.url.replace("http://", "ws://") + "/ws"
-        for name, service in fleet.services.items()
-        if name.startswith("gateway")
-    ]
-    supervisor = Supervisor(fleet)
-    supervisor.start()
-    channel_id, admin_token = await open_conversations(http, fleet, traffic, gateways, CONVERSATIONS, ADMIN)
-    webhooks = await subscribe(http, fleet.url("integrations"), admin_token, channel_id)
-    return ChaosRun(brokers, proxy, fleet, supervisor, traffic, ledger, mongo, db, webhooks)
-
-
-async def _stop(run: ChaosRun) -> None:
-    members = {m for c in run.traffic.conversations for m in (c.visitor, c.operator)}
-    for member in members:
-        await member.stop()
-    await run.supervisor.stop()
-    await run.fleet.stop()
-    await run.webhooks.stop()
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:

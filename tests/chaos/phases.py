@@ -17,7 +17,8 @@ from tests.chaos.brokers import PrivateBrokers
 from tests.chaos.dead_letters import dead_letters
 from tests.chaos.faultproxy import Toxiproxy
 from tests.chaos.ledger import Ledger, Row, Stored, check
-from tests.chaos.traffic import Traffic
+from tests.chaos.traffic import Traffic, open_conversations
+from tests.chaos.webhooks import subscribe
 from tests.e2e.webhook_receiver import Receiver
 
 # Traffic runs this long before the fault and after it is over: the fault hits a flowing stream,
@@ -30,6 +31,8 @@ ACK_GRACE_SECONDS = 30.0
 READY_TIMEOUT_SECONDS = 60.0
 # How long deliveries get to reach every member (gap fills take a second, a resume a few).
 DELIVERY_TIMEOUT_SECONDS = 20.0
+# Conversations the traffic runs in, each a visitor and an operator on their own sockets.
+CONVERSATIONS = 4
 
 
 @dataclass
@@ -57,6 +60,39 @@ class PhaseResult:
 
 
 Fault = Callable[[ChaosRun], Awaitable[None]]
+
+
+async def start_run(
+    brokers: PrivateBrokers,
+    proxy: Toxiproxy,
+    fleet: Fleet,
+    mongo: AsyncMongoClient,
+    http: aiohttp.ClientSession,
+    db: str,
+    admin: tuple[str, str],
+) -> ChaosRun:
+    """Traffic over every gateway of a started fleet, under a supervisor, with the webhook ledger."""
+    ledger = Ledger()
+    traffic = Traffic(ledger)
+    gateways = [
+        service.url.replace("http://", "ws://") + "/ws"
+        for name, service in fleet.services.items()
+        if name.startswith("gateway")
+    ]
+    supervisor = Supervisor(fleet)
+    supervisor.start()
+    channel_id, admin_token = await open_conversations(http, fleet, traffic, gateways, CONVERSATIONS, admin)
+    webhooks = await subscribe(http, fleet.url("integrations"), admin_token, channel_id)
+    return ChaosRun(brokers, proxy, fleet, supervisor, traffic, ledger, mongo, db, webhooks)
+
+
+async def stop_run(run: ChaosRun) -> None:
+    members = {m for c in run.traffic.conversations for m in (c.visitor, c.operator)}
+    for member in members:
+        await member.stop()
+    await run.supervisor.stop()
+    await run.fleet.stop()
+    await run.webhooks.stop()
 
 
 async def run_phase(run: ChaosRun, name: str, key: str, fault: Fault) -> PhaseResult:

@@ -24,41 +24,19 @@ from parley.contracts.base import Envelope
 from parley.contracts.errors import ParleyError
 from parley.contracts.events import PresenceChanged
 from parley.settings import ServiceSettings
-from tests.chaos.brokers import ROOT, free_port_with, run_script
+from tests.chaos.brokers import RabbitCluster
 from tests.chaos.ledger import Row
 from tests.chaos.table import TABLE
 from tests.kit.waiting import eventually
 
-SCRIPT = "rabbitmq-cluster.sh"
 LEAD_IN = 30  # events before the kill, and as many after the node is back
 SEND_INTERVAL_SECONDS = 0.05
 QUIET_SECONDS = 3.0  # after the last event: nothing late, nothing more
 
 
-class Cluster:
-    def __init__(self) -> None:
-        ports: list[int] = []
-        while len(ports) < 3:
-            port = free_port_with(10000, 20000)
-            if all(abs(port - other) > 1 for other in ports):
-                ports.append(port)
-        self.ports = ports
-        self.env = {
-            "PARLEY_RABBIT_CLUSTER_DIR": str(ROOT / ".infra" / f"chaos-cluster-{uuid.uuid4().hex[:8]}"),
-            "PARLEY_RABBIT_CLUSTER_PORTS": ",".join(map(str, ports)),
-        }
-
-    @property
-    def amqp_url(self) -> str:
-        return ",".join(f"amqp://guest:guest@127.0.0.1:{port}/" for port in self.ports)
-
-    async def run(self, *args: str) -> str:
-        return await run_script(SCRIPT, self.env, *args, timeout=240)
-
-
 @pytest.fixture(scope="module")
-async def cluster() -> AsyncIterator[Cluster]:
-    started = Cluster()
+async def cluster() -> AsyncIterator[RabbitCluster]:
+    started = RabbitCluster()
     try:
         await started.run("up")
         yield started
@@ -66,7 +44,7 @@ async def cluster() -> AsyncIterator[Cluster]:
         await started.run("destroy")
 
 
-async def test_a_rabbitmq_node_killed_and_brought_back_loses_nothing(cluster: Cluster) -> None:
+async def test_a_rabbitmq_node_killed_and_brought_back_loses_nothing(cluster: RabbitCluster) -> None:
     handled: list[int] = []
 
     async def handle(event: PresenceChanged, _envelope: Envelope) -> None:

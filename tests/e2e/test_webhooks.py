@@ -16,11 +16,12 @@ import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 import pytest
 
-from parley.bus import Bus
+from parley.bus import Bus, topology
 from parley.contracts.agents import (
     AgentAppendDraft,
     AgentFinishDraft,
@@ -36,15 +37,16 @@ from parley.contracts.agents import (
 )
 from parley.contracts.base import Envelope
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.contracts.integrations import BotChanged, OutboundEvent
+from parley.contracts.integrations import MESSAGES_STREAM, BotChanged, OutboundEvent
 from parley.contracts.messages import Message
 from parley.settings import ServiceSettings
 from parley_fleet import Fleet, free_port
+from parley_fleet.rabbitmq import _split
 from parley_integrations import signing
 from parley_integrations.api import ENDPOINTS
 from parley_integrations.outbox import delivery_id
 from parley_integrations.reply_tokens import ReplyTokens
-from tests.conftest import Infra
+from tests.conftest import MANAGEMENT_URL, Infra
 from tests.e2e.client import login
 from tests.e2e.presence_harness import Probe
 from tests.e2e.webhook_receiver import Receiver
@@ -637,3 +639,63 @@ async def test_the_example_agent_greets_streams_its_answer_word_by_word_and_hand
         log.close()
         await chat_session.bus.stop_consuming(timeout=5)
         await chat_session.bus.close()
+
+
+async def _messages_stream_bound(infra: Infra) -> bool:
+    """Whether integrations' events queue takes the stream of every chat message (bindings.py)."""
+    base, headers = _split(MANAGEMENT_URL)
+    path = f"/api/queues/{quote(infra.vhost, safe='')}/{quote(topology.events_queue('integrations'), safe='')}/bindings"
+    async with aiohttp.ClientSession(base_url=base, headers=headers) as http, http.get(path) as response:
+        assert response.status == 200, await response.text()
+        keys = {binding["routing_key"] for binding in await response.json()}
+    assert "integrations.outbound" in keys, keys  # every other event is always taken
+    return f"integrations.outbound.{MESSAGES_STREAM}" in keys
+
+
+async def _drop_message_subscriptions(world: World) -> None:
+    """The other tests' message.created subscriptions (this module's fleet is shared)."""
+    for webhook in (await world.call("GET", "/integrations/webhooks"))["webhooks"]:
+        if "message.created" in webhook["event_types"]:
+            await world.call("DELETE", f"/integrations/webhooks/{webhook['id']}", status=204)
+
+
+async def test_the_stream_of_chat_messages_is_taken_exactly_while_a_webhook_wants_it(
+    world: World, receiver: Receiver, infra: Infra
+) -> None:
+    await _drop_message_subscriptions(world)
+    assert not await _messages_stream_bound(infra)
+    channel = f"ch-{uuid.uuid4().hex[:8]}"
+    closed = await world.subscribe(receiver, ["conversation.closed"], [channel])
+    unwanted = await world.publish("message.created", channel)  # nobody subscribes: not even taken
+    ended = await world.publish("conversation.closed", channel)
+    await eventually(lambda: receiver.processed.get(delivery_id(ended.event_id, "webhook", closed["id"])))
+
+    # Bound before the API answered: the very next message is delivered.
+    messages = await world.subscribe(receiver, ["message.created"], [channel])
+    assert await _messages_stream_bound(infra)
+    wanted = await world.publish("message.created", channel)
+    await eventually(lambda: receiver.processed.get(delivery_id(wanted.event_id, "webhook", messages["id"])))
+    assert unwanted.event_id not in receiver.processed_events()
+
+    # Deactivated: no longer taken; active again: taken again; deleted: gone.
+    await world.call("PATCH", f"/integrations/webhooks/{messages['id']}", json={"active": False})
+    assert not await _messages_stream_bound(infra)
+    await world.call("PATCH", f"/integrations/webhooks/{messages['id']}", json={"active": True})
+    assert await _messages_stream_bound(infra)
+    await world.call("DELETE", f"/integrations/webhooks/{messages['id']}", status=204)
+    assert not await _messages_stream_bound(infra)
+
+    # Creations and deletions racing each other on the admin API: after each round the binding
+    # is what the registry says (the lock orders every decision after the write it follows).
+    for _ in range(5):
+        kept = await world.subscribe(receiver, ["message.created"], [channel])
+        spare = await world.subscribe(receiver, ["message.created"], [channel])
+        await asyncio.gather(
+            world.call("DELETE", f"/integrations/webhooks/{spare['id']}", status=204),
+            world.subscribe(receiver, ["message.created"], [channel]),
+            world.call("DELETE", f"/integrations/webhooks/{kept['id']}", status=204),
+        )
+        assert await _messages_stream_bound(infra)  # the one created in the race is left
+        await _drop_message_subscriptions(world)
+        assert not await _messages_stream_bound(infra)
+    await world.call("DELETE", f"/integrations/webhooks/{closed['id']}", status=204)

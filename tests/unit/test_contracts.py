@@ -1,14 +1,17 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import orjson
 import pytest
 from pydantic import ValidationError
 
-from parley.bus.topology import event_binding
+from parley.bus.topology import UNQUALIFIED, event_binding
 from parley.contracts import REGISTRY, Envelope, UnknownContract
 from parley.contracts.commands import Caller, SendMessage
 from parley.contracts.events import PresenceChanged
 from parley.contracts.frames import CLIENT_FRAME, MessageSendFrame, server_frame
+from parley.contracts.integrations import MESSAGES_STREAM, OutboundEvent
 from parley.contracts.messages import MAX_TEXT_LENGTH
 
 
@@ -82,4 +85,20 @@ def test_server_frame_echoes_the_request_id_and_refuses_undeclared_types() -> No
 def test_event_bindings_take_every_qualifier_or_one() -> None:
     assert event_binding("message.created", None) == "message.created.#"  # also the bare type
     assert event_binding("message.created", "with_bot") == "message.created.with_bot"
+    assert event_binding("integrations.outbound", UNQUALIFIED) == "integrations.outbound"  # the bare type only
+
+
+def test_only_the_chat_messages_no_bot_is_to_get_go_out_on_the_messages_stream() -> None:
+    def event(event_type: str, bot_id: str | None = None) -> OutboundEvent:
+        return OutboundEvent(
+            event_id="ev_1",
+            event_type=event_type,  # type: ignore[arg-type]
+            channel_id="ch_1",
+            occurred_at=datetime.now(UTC),
+            bot_id=bot_id,
+        )
+
+    assert event("message.created").routing_key() == f"integrations.outbound.{MESSAGES_STREAM}"
+    assert event("message.created", bot_id="bot_1").routing_key() == "integrations.outbound"  # the bot needs it
+    assert event("conversation.closed").routing_key() == "integrations.outbound"
     assert PresenceChanged(user_id="u1", status="online").routing_key() == "presence.changed"  # no qualifier

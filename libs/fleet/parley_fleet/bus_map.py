@@ -141,6 +141,10 @@ def render() -> str:
         f"`{reply_queue}`. Frames for clients do not travel on the bus: they are published on the",
         "recipients' Redis delivery channels (docs/delivery.md).",
         '"Sent by" lists each service whose code builds the model; "-" means only tests send it.',
+        '"(only `...`)" names the one qualifier a consumer binds (`topology.UNQUALIFIED`: the bare type);',
+        "a consumer may bind another qualifier at run time (`Bus.bind_events`): integrations takes",
+        "`integrations.outbound.messages` (every chat message no bot is to get) only while a webhook",
+        "subscribes to `message.created` (services/integrations/parley_integrations/bindings.py).",
     ]
     titles = {
         "command": ("Commands", "| type (version) | model | reply | routing key | sent by | handled by |"),

@@ -13,6 +13,7 @@ from parley.bus import Bus
 from parley.contracts.base import Model
 from parley.http_api import Call, Endpoint, roles
 from parley_integrations import outbox as deliveries
+from parley_integrations.bindings import MessagesBinding
 from parley_integrations.bot_api import BOT_ENDPOINTS
 from parley_integrations.outbox import DeliveryState, DeliveryView, Outbox
 from parley_integrations.registry import (
@@ -235,9 +236,12 @@ ENDPOINTS = ADMIN_ENDPOINTS + BOT_ENDPOINTS
 class IntegrationsApi:
     """Serves :data:`ENDPOINTS` (``HttpApi(ENDPOINTS, verifier, api).routes()``)."""
 
-    def __init__(self, bots: Registry, webhooks: Registry, outbox: Outbox, sender: Sender, bus: Bus) -> None:
+    def __init__(
+        self, bots: Registry, webhooks: Registry, binding: MessagesBinding, outbox: Outbox, sender: Sender, bus: Bus
+    ) -> None:
         self.bots = bots
         self.webhooks = webhooks
+        self.binding = binding
         self.outbox = outbox
         self.sender = sender
         self.bus = bus
@@ -276,17 +280,21 @@ class IntegrationsApi:
         return WebhookList(webhooks=[webhook_view(document) for document in await self.webhooks.all()])
 
     async def create_webhook(self, call: Call) -> WebhookCreated:
-        document = await self.webhooks.create(call.body.model_dump())
+        async with self.binding.changing():
+            document = await self.webhooks.create(call.body.model_dump())
         return WebhookCreated(secret=document["secret"], **webhook_view(document).model_dump())
 
     async def get_webhook(self, call: Call) -> WebhookView:
         return webhook_view(await self.webhooks.get(call.param("webhook_id")))
 
     async def change_webhook(self, call: Call) -> WebhookView:
-        return webhook_view(await self.webhooks.change(call.param("webhook_id"), call.body.model_dump()))
+        async with self.binding.changing():
+            document = await self.webhooks.change(call.param("webhook_id"), call.body.model_dump())
+        return webhook_view(document)
 
     async def delete_webhook(self, call: Call) -> None:
-        await self.webhooks.delete(call.param("webhook_id"))
+        async with self.binding.changing():
+            await self.webhooks.delete(call.param("webhook_id"))
 
     async def rotate_webhook_secret(self, call: Call) -> SecretAnswer:
         _document, secret = await self.webhooks.rotate_secret(call.param("webhook_id"))

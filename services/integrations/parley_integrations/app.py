@@ -9,8 +9,9 @@ import time
 from datetime import UTC, datetime, timedelta
 from typing import get_args
 
+from parley.bus import topology
 from parley.contracts.base import Envelope
-from parley.contracts.errors import ErrorCode
+from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.integrations import OutboundEvent, SubscribableEventType
 from parley.http_api import HttpApi
 from parley.logs import get_logger
@@ -20,6 +21,7 @@ from parley.runtime import Service
 from parley.tokens import JwksVerifier
 from parley_integrations import metrics
 from parley_integrations.api import ENDPOINTS, IntegrationsApi
+from parley_integrations.bindings import MessagesBinding
 from parley_integrations.bot_api import BotApi
 from parley_integrations.outbox import EndpointKind, Outbox
 from parley_integrations.registry import BOTS, WEBHOOKS, Registry, bot_changed, serving_bot, subscribed_webhooks
@@ -31,6 +33,9 @@ SUBSCRIBABLE = frozenset(get_args(SubscribableEventType))
 # Delivered deliveries older than the retention are deleted this often: a scan of the whole
 # history, so not on every backlog refresh (the retention is counted in days).
 FORGET_EVERY_SECONDS = 3600.0
+# How often each replica checks that the events queue takes the chat messages stream exactly
+# while a webhook wants it (bindings.py); every registry change does so at once anyway.
+RECONCILE_EVERY_SECONDS = 60.0
 log = get_logger("parley.integrations")
 
 
@@ -67,7 +72,8 @@ def build_service(settings: IntegrationsSettings) -> Service:
     )
     sender = Sender(outbox, {"bot": bots, "webhook": webhooks}, rule, settings, reply_tokens, service.bus)
     users = JwksVerifier(settings.auth_jwks_url, RevocationList(service.redis, settings.redis_key_prefix))
-    api = IntegrationsApi(bots, webhooks, outbox, sender, service.bus)
+    binding = MessagesBinding(service.bus, webhooks, service.redis, settings.redis_key_prefix)
+    api = IntegrationsApi(bots, webhooks, binding, outbox, sender, service.bus)
     bot_api = BotApi(bots, service.bus)
     service.http.add_routes(HttpApi(ENDPOINTS, BotOrUserVerifier(reply_tokens, users), api, bot_api).routes())
     service.on_stop(users.close)
@@ -96,11 +102,24 @@ def build_service(settings: IntegrationsSettings) -> Service:
         if await outbox.add(event, endpoints):
             sender.wake()
 
-    service.bus.on_event(OutboundEvent, on_outbound)
+    # Every event published with the bare key; the chat messages stream only while a webhook
+    # wants it (bindings.py binds it to the same queue and handler).
+    service.bus.on_event(OutboundEvent, on_outbound, only=topology.UNQUALIFIED)
 
     @service.background
     async def send() -> None:
         await sender.run(service.stopping)
+
+    @service.background
+    async def keep_binding_in_line() -> None:
+        """At start (the queue exists once consuming began) and every minute: a registry write
+        whose binding step failed (the API answered 503) is brought into line here."""
+        while True:
+            try:
+                await binding.reconcile()
+            except ParleyError as error:
+                log.warning("integrations.binding_not_reconciled", error=error.message)
+            await asyncio.sleep(RECONCILE_EVERY_SECONDS)
 
     @service.background
     async def watch_backlog() -> None:

@@ -28,3 +28,7 @@ BACKLOG = Gauge("parley_integrations_backlog", "Pending deliveries (due or waiti
 BACKLOG_AGE = Gauge("parley_integrations_backlog_age_seconds", "How long the oldest pending delivery has waited.")
 DEAD_WAITING = Gauge("parley_integrations_dead_letters", "Dead-lettered deliveries waiting for a redelivery.")
 CIRCUITS_OPEN = Gauge("parley_integrations_circuits_open", "Endpoints whose circuit breaker is open, on this replica.")
+MESSAGES_BOUND = Gauge(
+    "parley_integrations_messages_stream_bound",
+    "1 while the events queue takes every chat message (a webhook subscribes to message.created), else 0.",
+)

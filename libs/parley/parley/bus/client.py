@@ -65,6 +65,19 @@ class Bus:
         key = topology.event_binding(contract.TYPE, only)
         self._subscribe(topology.events_queue(self.service), topology.EVENTS, contract, handler, routing_key=key)
 
+    async def bind_events(self, contract: type[Contract], qualifier: str, *, bound: bool) -> None:
+        """Make this service's events queue take (``bound``) or stop taking the events of
+        ``contract`` published with ``qualifier``, now: the broker has confirmed the change when
+        this returns. For a stream a service needs only while its own data says so (its handler is
+        registered with ``on_event`` as usual); the broker keeps the binding across restarts."""
+        subscription = self._subscriptions.get(topology.events_queue(self.service))
+        if subscription is None or contract not in subscription.handlers:
+            raise RuntimeError(f"{contract.TYPE} has no handler on {self.service}'s events queue")
+        try:
+            await subscription.bind(topology.event_binding(contract.TYPE, qualifier), bound=bound)
+        except (aio_pika.exceptions.AMQPError, ConnectionError, RuntimeError) as error:
+            raise ParleyError(ErrorCode.UNAVAILABLE, f"bus unavailable: {error}") from error
+
     def on_node_event(self, contract: type[Contract], handler: Handler) -> None:
         """Handle an event on every node of this service (e.g. every gateway must close a kicked-off
         user's sockets): an exclusive queue per node instead of competing consumers."""

@@ -56,6 +56,7 @@ class Subscription:
         self.spec = spec
         self.handlers: dict[type[Contract], Handler] = {}
         self._queue: Any = None
+        self._exchange: Any = None
         self._consumer_tag: str | None = None
         self._in_flight = 0
         self._idle = asyncio.Event()
@@ -73,7 +74,7 @@ class Subscription:
         self.spec.routing_keys.add(routing_key)
 
     async def start(self, channel: Any) -> None:
-        exchange = await channel.get_exchange(self.spec.exchange, ensure=False)
+        exchange = self._exchange = await channel.get_exchange(self.spec.exchange, ensure=False)
         if self.spec.exclusive:
             self._queue = await channel.declare_queue(
                 self.spec.name, exclusive=True, auto_delete=True, arguments=topology.NODE_QUEUE_ARGUMENTS
@@ -91,6 +92,15 @@ class Subscription:
             if key not in self.spec.routing_keys:  # retired where not taken: a binding that depends on settings
                 await self._queue.unbind(exchange, routing_key=key)
         self._consumer_tag = await self._queue.consume(self._on_message)
+
+    async def bind(self, routing_key: str, *, bound: bool) -> None:
+        """Add or remove a binding of the started queue (``Bus.bind_events``)."""
+        if self._queue is None:
+            raise RuntimeError(f"{self.spec.name} is not declared yet")
+        if bound:
+            await self._queue.bind(self._exchange, routing_key=routing_key)
+        else:
+            await self._queue.unbind(self._exchange, routing_key=routing_key)
 
     async def stop(self, timeout: float) -> None:
         """Stop taking messages, then wait (bounded) for the ones in hand to finish."""

@@ -135,13 +135,22 @@ RETIRED_BINDINGS: dict[str, tuple[str, ...]] = {
     # notification relays no frame any more (chat_session publishes them on the members' delivery
     # channels): it takes message.created and member.seen only when web push is configured.
     "notification.events": ("conversation.typing.#", "message.created.#", "member.seen.#"),
+    # integrations takes the per-message stream of webhook events (integrations.outbound.messages)
+    # only while a webhook subscribes to message.created (parley_integrations.bindings).
+    "integrations.events": ("integrations.outbound.#",),
 }
+
+
+# ``Bus.on_event(..., only=UNQUALIFIED)``: only the events published with the bare type as key.
+UNQUALIFIED = ""
 
 
 def event_binding(event_type: str, qualifier: str | None) -> str:
     """The topic binding of an event type: every routing key of the type (``#`` also matches
-    none, so the bare type too), or only those with ``qualifier``."""
-    return f"{event_type}.{qualifier}" if qualifier else f"{event_type}.#"
+    none, so the bare type too), only those with ``qualifier``, or only the bare type."""
+    if qualifier is None:
+        return f"{event_type}.#"
+    return f"{event_type}.{qualifier}" if qualifier else event_type
 
 
 def commands_queue(service: str) -> str:

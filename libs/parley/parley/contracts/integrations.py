@@ -39,6 +39,10 @@ BotOnlyEventType = Literal[
 OutboundEventType = SubscribableEventType | BotOnlyEventType
 
 
+# The qualifier of the message.created events no bot is to get (OutboundEvent.routing_key).
+MESSAGES_STREAM = "messages"
+
+
 @contract("integrations.outbound")
 class OutboundEvent(Contract):
     """One thing that happened, for the webhooks subscribed to it and, with ``bot_id``, for that bot.
@@ -54,6 +58,14 @@ class OutboundEvent(Contract):
     bot_id: str | None = Field(None, max_length=200, description="Also for this bot (it controls the conversation).")
     occurred_at: datetime
     data: dict[str, JsonValue] = Field(default_factory=dict)
+
+    def routing_key(self) -> str:
+        """A message no bot is to get goes out as ``integrations.outbound.messages``: the stream of
+        every chat message, which the integrations service takes only while a webhook subscribes
+        to ``message.created``; every other event keeps the bare type (always taken)."""
+        if self.event_type == "message.created" and self.bot_id is None:
+            return f"{self.TYPE}.{MESSAGES_STREAM}"
+        return self.TYPE
 
 
 BotFailurePolicy = Literal["handoff", "apologise", "wait"]

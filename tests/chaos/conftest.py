@@ -8,15 +8,13 @@ import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import aiohttp
 import pytest
-from pymongo import AsyncMongoClient
 
 from parley_fleet import SERVICES, Fleet, free_port
 from tests.chaos.brokers import PrivateBrokers
 from tests.chaos.faultproxy import Toxiproxy
 from tests.chaos.faults import GATEWAY_AMQP, GATEWAY_REDIS
-from tests.chaos.phases import ChaosRun, start_run, stop_run
+from tests.chaos.phases import ChaosRun, running
 from tests.chaos.table import TABLE, write_table
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,12 +44,8 @@ async def chaos() -> AsyncIterator[ChaosRun]:
             PARLEY_AMQP_URL=f"amqp://guest:guest@127.0.0.1:{gateway_amqp}/",
             PARLEY_REDIS_URL=f"redis://127.0.0.1:{gateway_redis}/0",
         )
-        async with aiohttp.ClientSession() as http, AsyncMongoClient(brokers.mongo_url) as mongo:
-            run = await start_run(brokers, proxy, fleet, mongo, http, f"parley_chaos_{run_dir.name}", ADMIN)
-            try:
-                yield run
-            finally:
-                await stop_run(run)
+        async with running(brokers, proxy, fleet, brokers.mongo_url, f"parley_chaos_{run_dir.name}", ADMIN) as run:
+            yield run
     finally:
         await proxy.stop()
         await brokers.down()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import asyncio
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
 import aiohttp
@@ -60,6 +61,19 @@ class PhaseResult:
 
 
 Fault = Callable[[ChaosRun], Awaitable[None]]
+
+
+@asynccontextmanager
+async def running(
+    brokers: PrivateBrokers, proxy: Toxiproxy, fleet: Fleet, mongo_url: str, db: str, admin: tuple[str, str]
+) -> AsyncIterator[ChaosRun]:
+    """A started fleet under traffic (``start_run``) until the block ends, then stopped."""
+    async with aiohttp.ClientSession() as http, AsyncMongoClient(mongo_url) as mongo:
+        run = await start_run(brokers, proxy, fleet, mongo, http, db, admin)
+        try:
+            yield run
+        finally:
+            await stop_run(run)
 
 
 async def start_run(

@@ -24,10 +24,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import cast
 
-import aiohttp
 import pytest
 import redis.asyncio as redis
-from pymongo import AsyncMongoClient
 from redis.asyncio.cluster import RedisCluster
 from redis.exceptions import RedisError
 
@@ -36,7 +34,7 @@ from parley_fleet import SERVICES, Fleet, free_port
 from tests.chaos.brokers import ROOT, PrivateBrokers, RabbitCluster
 from tests.chaos.faultproxy import Toxiproxy
 from tests.chaos.faults import Scenario
-from tests.chaos.phases import ChaosRun, start_run, stop_run
+from tests.chaos.phases import ChaosRun, running
 from tests.chaos.verdict import run_and_check
 from tests.kit.redis_servers import RedisClusterNodes, Sentinels, redis_cluster, redis_sentinels
 from tests.kit.waiting import eventually
@@ -76,13 +74,9 @@ async def world(name: str, rabbit: RabbitCluster | None, redis_env: dict[str, st
         fleet = Fleet(env=env, log_dir=run_dir, ports={service: free_port() for service in SERVICES})
         await fleet.start(ready_timeout=90.0)
         await fleet.add_replica("gateway")  # deliveries between two nodes cross Redis
-        async with aiohttp.ClientSession() as http, AsyncMongoClient(private.mongo_url) as mongo:
-            proxy = Toxiproxy(run_dir / "toxiproxy.log")  # no fault here goes through a proxy: never started
-            run = await start_run(brokers, proxy, fleet, mongo, http, f"parley_chaos_{run_dir.name}", ADMIN)
-            try:
-                yield run
-            finally:
-                await stop_run(run)
+        proxy = Toxiproxy(run_dir / "toxiproxy.log")  # no fault here goes through a proxy: never started
+        async with running(brokers, proxy, fleet, private.mongo_url, f"parley_chaos_{run_dir.name}", ADMIN) as run:
+            yield run
     finally:
         if rabbit is not None:
             await rabbit.run("destroy")

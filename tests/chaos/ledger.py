@@ -19,6 +19,8 @@ class Sent:
     author_id: str
     phase: str
     acked_seq: int | None = None  # the seq of the message.accepted answer, once one came
+    sent_at: float = 0.0  # monotonic: its first attempt
+    acked_at: float | None = None  # monotonic: when the answer came
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,8 @@ class Row:
     duplicated: int = 0
     disordered: int = 0
     problems: list[str] = field(default_factory=list)
+    # Seconds from the fault's start to the first acknowledgement of a message sent after it.
+    whole_after: float | None = None
 
     @property
     def clean(self) -> bool:
@@ -60,11 +64,23 @@ class Ledger:
     def record_sent(self, record: Sent) -> None:
         self.sent.setdefault(record.client_msg_id, record)
 
-    def record_acked(self, client_msg_id: str, seq: int) -> None:
+    def record_acked(self, client_msg_id: str, seq: int, at: float | None = None) -> None:
         self.sent[client_msg_id].acked_seq = seq
+        self.sent[client_msg_id].acked_at = at
 
     def record_received(self, user_id: str, conversation_id: str, seq: int) -> None:
         self.received.setdefault(user_id, {}).setdefault(conversation_id, []).append(seq)
+
+
+def whole_after(ledger: Ledger, phase: str, since: float) -> float | None:
+    """How long after ``since`` (a fault's start) service was whole again: the first acknowledgement
+    of a message first sent at or after it (retries until then are the outage); None if none came."""
+    answered = [
+        record.acked_at
+        for record in ledger.sent.values()
+        if record.phase == phase and record.sent_at >= since and record.acked_at is not None
+    ]
+    return min(answered) - since if answered else None
 
 
 def check(phase: str, ledger: Ledger, stored: list[Stored], members: dict[str, list[str]]) -> Row:

@@ -17,7 +17,7 @@ from parley_fleet import Fleet, Supervisor
 from tests.chaos.brokers import PrivateBrokers
 from tests.chaos.dead_letters import dead_letters
 from tests.chaos.faultproxy import Toxiproxy
-from tests.chaos.ledger import Ledger, Row, Stored, check
+from tests.chaos.ledger import Ledger, Row, Stored, check, whole_after
 from tests.chaos.traffic import Traffic, open_conversations
 from tests.chaos.webhooks import subscribe
 from tests.e2e.webhook_receiver import Receiver
@@ -112,8 +112,10 @@ async def stop_run(run: ChaosRun) -> None:
 async def run_phase(run: ChaosRun, name: str, key: str, fault: Fault) -> PhaseResult:
     restarts_before = len(run.supervisor.restarts)
     run.traffic.start(name, key)
+    fault_started = time.monotonic()
     try:
         await asyncio.sleep(LEAD_IN_SECONDS)
+        fault_started = time.monotonic()
         await fault(run)
         await asyncio.sleep(TRAIL_SECONDS)
     finally:
@@ -122,6 +124,7 @@ async def run_phase(run: ChaosRun, name: str, key: str, fault: Fault) -> PhaseRe
     await wait_delivered(run, DELIVERY_TIMEOUT_SECONDS)
     stored, members = await stored_messages(run)
     row = check(name, run.ledger, stored, members)
+    row.whole_after = whole_after(run.ledger, name, fault_started)
     restarts = Counter(restart.name for restart in run.supervisor.restarts[restarts_before:])
     return PhaseResult(row, not_ready, restarts, await dead_letters(run.brokers.management_url))
 

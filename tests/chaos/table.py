@@ -20,6 +20,7 @@ COLUMNS = (
     "disordered",
     "restarts",
     "dead letters",
+    "acked again after",
 )
 # Problems listed per fault at most: the first ones say what went wrong, the rest are the same.
 MAX_PROBLEMS_SHOWN = 10
@@ -48,7 +49,8 @@ class FaultTable:
     def _cells(row: Row, restarts: Counter[str], dead: int) -> tuple[str, ...]:
         restarted = ", ".join(f"{name} x{count}" for name, count in sorted(restarts.items())) or "-"
         numbers = (row.sent, row.acknowledged, row.stored, row.delivered, row.lost, row.duplicated, row.disordered)
-        return (row.fault, *(str(n) for n in numbers), restarted, str(dead))
+        whole = "-" if row.whole_after is None else f"{row.whole_after:.1f} s"
+        return (row.fault, *(str(n) for n in numbers), restarted, str(dead), whole)
 
 
 def _line(cells: tuple[str, ...], widths: list[int]) -> str:

@@ -122,7 +122,7 @@ async def _primary_port(sentinels: Sentinels) -> int | None:
     client = redis.Redis(port=sentinels.port + 2, socket_timeout=2)
     try:
         address = await client.sentinel_get_master_addr_by_name(SENTINEL_PRIMARY)
-        return int(address[1]) if address else None
+        return int(address[1]) if isinstance(address, tuple) else None
     finally:
         await client.aclose()
 

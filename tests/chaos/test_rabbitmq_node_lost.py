@@ -106,6 +106,7 @@ async def test_a_rabbitmq_node_killed_and_brought_back_loses_nothing(cluster: Ra
         lost=len(set(sent) - set(counts)),
         duplicated=sum(1 for count in counts.values() if count > 1),
         disordered=sum(1 for a, b in itertools.pairwise(firsts) if b < a),
+        whole_after=whole_at - killed_at,
     )
     notes = [
         f"publishes refused while the node was away (retried): {refusals}",

@@ -117,6 +117,7 @@ async def test_a_redis_cluster_primary_killed_is_replaced_by_its_replica(cluster
         lost=len(set(acknowledged) - set(counts)),
         duplicated=sum(1 for count in counts.values() if count > 1),
         disordered=sum(1 for a, b in itertools.pairwise(firsts) if b < a),
+        whole_after=whole_after,
     )
     TABLE.add(
         row,

@@ -108,6 +108,7 @@ async def test_the_redis_primary_killed_under_sentinel_is_replaced_by_itself(sen
         lost=len(set(acknowledged) - set(counts)),
         duplicated=sum(1 for count in counts.values() if count > 1),
         disordered=sum(1 for a, b in itertools.pairwise(firsts) if b < a),
+        whole_after=whole_after,
     )
     TABLE.add(
         row,

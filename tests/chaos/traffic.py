@@ -71,7 +71,9 @@ class Traffic:
             await asyncio.sleep(SEND_INTERVAL_SECONDS)
 
     async def send_until_acked(self, conversation_id: str, member: Member, client_msg_id: str) -> None:
-        self.ledger.record_sent(Sent(client_msg_id, conversation_id, member.user_id, self.phase))
+        self.ledger.record_sent(
+            Sent(client_msg_id, conversation_id, member.user_id, self.phase, sent_at=time.monotonic())
+        )
         body = {
             "conversation_id": conversation_id,
             "client_msg_id": client_msg_id,
@@ -86,7 +88,7 @@ class Traffic:
                 await asyncio.sleep(RETRY_PAUSE_SECONDS)
                 continue
             if answer["type"] == "message.accepted":
-                self.ledger.record_acked(client_msg_id, answer["data"]["message"]["seq"])
+                self.ledger.record_acked(client_msg_id, answer["data"]["message"]["seq"], at=time.monotonic())
                 return
             code = answer["data"].get("code")
             if code not in RETRYABLE:

@@ -4,6 +4,7 @@ test_faults.py, and the fleet on clustered brokers of test_fleet_on_clusters.py)
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 
 from tests.chaos.dead_letters import dead_letters
 from tests.chaos.diagnosis import explain_missing
@@ -48,7 +49,7 @@ async def run_and_check(chaos: ChaosRun, scenario: Scenario) -> None:
         notes.append(f"still parked {DRAINED_WITHIN_SECONDS:g} s after the phase: {still_parked}")
     if parked_most:  # parked copies may have run after the phase's checks: look again once all are done
         stored, members = await stored_messages(chaos)
-        row = check(scenario.name, chaos.ledger, stored, members)
+        row = dataclasses.replace(check(scenario.name, chaos.ledger, stored, members), whole_after=row.whole_after)
         new_dead = sum((await dead_letters(chaos.brokers.management_url)).values()) - dead_before
     explanation = [] if row.clean else await explain_missing(chaos)
     notes += explanation

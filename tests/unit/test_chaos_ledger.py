@@ -3,7 +3,7 @@ passes; a lost, doubled or out-of-order message fails it, and so does a lost or 
 
 from __future__ import annotations
 
-from tests.chaos.ledger import Ledger, Sent, Stored, check
+from tests.chaos.ledger import Ledger, Sent, Stored, check, whole_after
 from tests.chaos.webhooks import check_webhooks
 
 CONV = "c1"
@@ -117,3 +117,18 @@ def test_a_message_without_its_webhook_is_lost_and_one_with_two_ids_is_doubled()
     row = check_webhooks("fault", ledger, events)
     assert (row.received, row.missing, row.duplicated) == (1, 1, 1) and not row.clean
     assert [problem.split(":")[0] for problem in row.problems] == ["webhook lost", "webhook duplicated"]
+
+
+def test_service_is_whole_again_at_the_first_acknowledgement_of_a_message_sent_after_the_fault() -> None:
+    ledger = Ledger()
+    ledger.record_sent(Sent("before", CONV, "visitor", "fault", sent_at=9.0))
+    ledger.record_acked("before", 1, at=10.5)  # in flight when the fault began: says nothing of it
+    ledger.record_sent(Sent("retried", CONV, "visitor", "fault", sent_at=10.2))
+    ledger.record_acked("retried", 2, at=14.0)  # refused and retried until the dependency was back
+    ledger.record_sent(Sent("later", CONV, "operator", "fault", sent_at=13.0))
+    ledger.record_acked("later", 3, at=13.5)
+    ledger.record_sent(Sent("never", CONV, "operator", "fault", sent_at=11.0))
+    ledger.record_sent(Sent("other phase", CONV, "operator", "other", sent_at=10.1))
+    ledger.record_acked("other phase", 4, at=10.2)
+    assert whole_after(ledger, "fault", since=10.0) == 3.5
+    assert whole_after(ledger, "fault", since=20.0) is None  # nothing acknowledged after it

@@ -10,6 +10,7 @@ Frames of one conversation leave in the order they are published here.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable
 from typing import Any, Literal
 
@@ -107,8 +108,13 @@ class Announcer:
         payload = server_frame("message.new", frame).decode()
         reached = await self._live.message(message.conversation_id, message.seq, member_ids, payload)
         event = MessageCreated(message=message, member_ids=member_ids, live_member_ids=sorted(reached))
-        await self._bus.publish_event(event, trace_id=trace_id)
-        await self.outbound(outbound.message_created(doc, message), trace_id)
+        # Two events for different consumers, their confirms awaited together (one round trip to
+        # the broker, not two); should either fail, the command is retried and both go again
+        # under the same ids.
+        await asyncio.gather(
+            self._bus.publish_event(event, trace_id=trace_id),
+            self.outbound(outbound.message_created(doc, message), trace_id),
+        )
 
     async def closed(self, doc: dict[str, Any], trace_id: str | None = None) -> None:
         event = ConversationClosed(

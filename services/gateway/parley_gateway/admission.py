@@ -17,8 +17,9 @@ import time
 from typing import Any
 
 import redis.asyncio as redis
-from redis.exceptions import RedisError
+from redis.exceptions import NoScriptError, RedisError
 
+from parley.batching import Batcher
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.revocations import revoked
 from parley.stores import is_cluster, timed
@@ -44,6 +45,10 @@ return {'admitted'}
 """
 
 
+# Admissions per pipeline: a reconnect storm's concurrent connects share round trips to Redis.
+MAX_ADMISSIONS_PER_ROUND_TRIP = 256
+
+
 class ConnectionCaps:
     def __init__(self, client: redis.Redis, prefix: str, *, limit: int, ttl_seconds: float) -> None:
         self._redis = client
@@ -52,6 +57,12 @@ class ConnectionCaps:
         self._ttl = ttl_seconds
         self._admit = client.register_script(_ADMIT)
         self._cluster = is_cluster(client)
+        # One server: the connects that arrive while an admission is on its way to Redis go out
+        # together in the next one, a pipeline of the same script (natural batching: a lone
+        # connect waits for nothing). Each keeps its own verdict.
+        self._admissions: Batcher[tuple[list[str], list[Any]], list[Any]] = Batcher(
+            self._admit_together, max_batch=MAX_ADMISSIONS_PER_ROUND_TRIP
+        )
 
     async def admit(self, user_id: str, connection_id: str, revocation_key: str) -> None:
         """Count the connection in unless its session is revoked (``revocation_key``: the session's
@@ -64,7 +75,7 @@ class ConnectionCaps:
                 if self._cluster:
                     verdict = await self._admit_on_cluster(user_id, connection_id, revocation_key, args)
                 else:
-                    verdict = await self._admit(keys=[self._prefix + user_id, revocation_key], args=args)
+                    verdict = await self._admissions(([self._prefix + user_id, revocation_key], args))
         except RedisError as error:
             raise ParleyError(
                 ErrorCode.UNAVAILABLE, "cannot check your session and connections right now; retry"
@@ -77,6 +88,19 @@ class ConnectionCaps:
             raise ParleyError(
                 ErrorCode.RATE_LIMITED, f"too many connections: at most {self._limit} at once; close one first"
             )
+
+    async def _admit_together(self, admissions: list[tuple[list[str], list[Any]]]) -> list[list[Any] | BaseException]:
+        # EVALSHA straight into the pipeline: a pipeline told of the script would first ask Redis
+        # whether it knows it, a second round trip for every batch.
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for keys, args in admissions:
+                pipe.evalsha(self._admit.sha, len(keys), *keys, *args)
+            verdicts: list[list[Any] | BaseException] = await pipe.execute(raise_on_error=False)
+        # A Redis that lost its scripts (a restart): those admissions again, one by one, loading it.
+        return [
+            await self._admit(keys=keys, args=args) if isinstance(verdict, NoScriptError) else verdict
+            for (keys, args), verdict in zip(admissions, verdicts, strict=True)
+        ]
 
     async def _admit_on_cluster(
         self, user_id: str, connection_id: str, revocation_key: str, args: list[Any]

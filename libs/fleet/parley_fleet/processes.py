@@ -29,6 +29,10 @@ DEFAULT_PORTS = {
 }
 
 
+# Times a fleet start moves services to another port (another process took the one chosen).
+MAX_PORT_MOVES = 3
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -127,22 +131,37 @@ class Fleet:
         await self.wait_ready(ready_timeout)
 
     async def wait_ready(self, timeout: float = 60.0, names: tuple[str, ...] | None = None) -> None:
-        """Wait until every service answers /readyz 200; raise naming the ones that do not."""
+        """Wait until every service answers /readyz 200 as itself (its node id: a port another
+        process took first answers for that process); raise naming the ones that do not. A service
+        that lost its port to another process before it could bind it is started again on another
+        (not auth: the others were given its URL)."""
         deadline = time.monotonic() + timeout
         pending = set(names or self.services)
+        moves = 0
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=2)) as session:
             while pending and time.monotonic() < deadline:
                 for name in sorted(pending):
                     service = self.services[name]
                     if service.process is not None and service.process.returncode is not None:
+                        if name != "auth" and moves < MAX_PORT_MOVES and _lost_its_port(service):
+                            moves += 1
+                            await self._move(name, service)
+                            continue
                         raise RuntimeError(f"{name} exited with {service.process.returncode}; see {service.log_path}")
-                    if await _ready(session, service.url):
+                    if await _ready(session, service.url, service.env["PARLEY_NODE_ID"]):
                         pending.discard(name)
                 if pending:
                     await asyncio.sleep(0.2)
         if pending:
             logs = ", ".join(str(self.services[name].log_path) for name in sorted(pending))
             raise TimeoutError(f"not ready after {timeout:g}s: {', '.join(sorted(pending))} (logs: {logs})")
+
+    async def _move(self, name: str, service: ServiceProcess) -> None:
+        service.port = free_port()
+        service.env = {**service.env, "PARLEY_HTTP_PORT": str(service.port)}
+        if name in self.ports:
+            self.ports[name] = service.port
+        await service.start()
 
     async def stop(self) -> dict[str, int | None]:
         """SIGTERM every service (gateway first: it drains clients) and collect exit codes."""
@@ -171,9 +190,23 @@ async def running_fleet(
         raise RuntimeError(f"services did not stop cleanly: {unclean} (logs: {log_dir})")
 
 
-async def _ready(session: aiohttp.ClientSession, url: str) -> bool:
+async def _ready(session: aiohttp.ClientSession, url: str, node: str) -> bool:
     try:
         async with session.get(f"{url}/readyz") as response:
-            return response.status == 200
-    except (aiohttp.ClientError, TimeoutError):
+            if response.status != 200:
+                return False
+            body = await response.json()
+    except (aiohttp.ClientError, TimeoutError, ValueError):
+        return False
+    return isinstance(body, dict) and body.get("node") == node
+
+
+def _lost_its_port(service: ServiceProcess) -> bool:
+    """Its port was free when chosen and taken by another process before the service bound it."""
+    try:
+        with service.log_path.open("rb") as log:
+            log.seek(0, os.SEEK_END)
+            log.seek(max(0, log.tell() - 4096))
+            return b"address already in use" in log.read()
+    except OSError:
         return False

@@ -130,7 +130,12 @@ class Service:
         checks = await self.dependencies()
         ready = self._started and not self.stopping.is_set() and all(checks.values())
         metrics.READY.set(1 if ready else 0)
-        body = {"ready": ready, "stopping": self.stopping.is_set(), "dependencies": checks}
+        body = {
+            "ready": ready,
+            "stopping": self.stopping.is_set(),
+            "dependencies": checks,
+            "node": self.settings.node_id,  # whoever polls it knows it is this process answering
+        }
         return json_response(body, status=200 if ready else 503)
 
     async def _metrics(self, _request: web.Request) -> web.Response:

@@ -15,7 +15,7 @@ function Conversation(summary) {
   this.seenSeq =
     summary.unread === null || summary.unread === undefined ? 0 : Math.max(0, (summary.last_seq || 0) - summary.unread);
   this.partnerSeenSeq = 0; // the visitor's last seen seq: my messages up to it get "seen"
-  this.visitorPresence = null; // "online" | "away" | "offline" once a presence frame said so
+  this.visitorPresence = null; // "online" | "away" | "offline" once the detail or a presence frame said so
   this.typing = null; // {name, until}
   this.outbox = new Map(); // client_msg_id -> {text, state: "sending"|"waiting"|"failed", error}
   this.notes = []; // local lines: command answers, errors ({text, afterSeq})

@@ -121,8 +121,11 @@ Sync.prototype.loadConversation = function (conversationId) {
     .then(function (detail) {
       var conversation = self.state.upsert(detail);
       detail.members.forEach(function (member) {
-        if (member.role === "visitor")
+        if (member.role === "visitor") {
           conversation.partnerSeenSeq = Math.max(conversation.partnerSeenSeq, member.last_seen_seq);
+          // Presence frames tell changes only: where the visitor is now comes with the detail.
+          if (member.presence) conversation.visitorPresence = member.presence;
+        }
         if (member.user_id === self.state.me.uid)
           conversation.seenSeq = Math.max(conversation.seenSeq, member.last_seen_seq);
       });

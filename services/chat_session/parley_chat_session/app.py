@@ -86,7 +86,7 @@ def build_service(settings: ChatSessionSettings) -> Service:
     checks = HttpChecks(parts.store, parts.channels, parts.sessions)
     files_api = _files_api(settings, parts)
     conversation_api = ConversationApi(
-        parts.transcripts, parts.members, parts.sessions, parts.channels, files_api.link_maker
+        parts.transcripts, parts.members, parts.sessions, parts.channels, service.bus, files_api.link_maker
     )
     api = HttpApi(ENDPOINTS, parts.verifier, channel_api, conversation_api, queue_api, checks, files_api)
     service.http.add_routes(api.routes())

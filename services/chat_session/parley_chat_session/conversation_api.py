@@ -10,11 +10,15 @@ from typing import Any
 
 from aiohttp import web
 
-from parley.contracts.commands import Caller
+from parley.bus import Bus
+from parley.contracts.commands import Caller, GetUserStatus
+from parley.contracts.errors import ParleyError
 from parley.http import json_response
 from parley.http_api import Call
+from parley.logs import get_logger
 from parley.tokens import Claims
 from parley.tokens import caller_of as caller_of_claims
+from parley_chat_session.assignment import PRESENCE_TIMEOUT_SECONDS
 from parley_chat_session.channels import Channels
 from parley_chat_session.conversation_views import ConversationDetail, ConversationList, MessagePage
 from parley_chat_session.member_state import MemberState
@@ -22,6 +26,8 @@ from parley_chat_session.openapi import openapi_yaml
 from parley_chat_session.sessions import Sessions
 from parley_chat_session.transcript_html import LinkMaker, render_html
 from parley_chat_session.transcripts import Transcripts
+
+log = get_logger("parley.chat_session")
 
 
 def caller_of(call: Call) -> Caller:
@@ -35,9 +41,11 @@ class ConversationApi:
         members: MemberState,
         sessions: Sessions,
         channels: Channels,
+        bus: Bus,
         file_links: Callable[[Claims, str], LinkMaker] | None = None,
     ) -> None:
         self.transcripts = transcripts
+        self.bus = bus
         # Signed links for the reader of an HTML transcript (FilesApi.link_maker).
         self.file_links = file_links
         self.members = members
@@ -56,7 +64,25 @@ class ConversationApi:
         return ConversationList(conversations=listed)
 
     async def get_conversation(self, call: Call) -> ConversationDetail:
-        return await self.transcripts.detail(await self._conversation(call))
+        doc = await self._conversation(call)
+        detail = await self.transcripts.detail(doc)
+        return await self._with_presence(detail) if doc["status"] != "closed" else detail
+
+    async def _with_presence(self, detail: ConversationDetail) -> ConversationDetail:
+        """Each member's presence now: presence frames tell only changes, so a console that joins
+        or reloads a conversation learns here whether its visitor is there (best effort)."""
+        try:
+            reply = await self.bus.request(
+                GetUserStatus(user_ids=[member.user_id for member in detail.members]),
+                timeout=PRESENCE_TIMEOUT_SECONDS,
+            )
+        except ParleyError as error:
+            log.warning("chat_session.presence_unanswered", error=error.message)
+            return detail
+        members = [
+            member.model_copy(update={"presence": reply.statuses.get(member.user_id)}) for member in detail.members
+        ]
+        return detail.model_copy(update={"members": members})
 
     async def messages(self, call: Call) -> MessagePage:
         return await self.transcripts.page(await self._conversation(call), call.query)

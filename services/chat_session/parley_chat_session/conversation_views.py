@@ -21,6 +21,12 @@ class MemberView(Model):
     last_delivered_seq: int
     joined_at: datetime
     left_at: datetime | None = None
+    presence: Literal["online", "away", "offline"] | None = Field(
+        None,
+        description="The member's presence now, in the detail of an open conversation (a console joining or "
+        "reloading learns it here; later changes come as presence frames); null in transcripts, or when presence "
+        "did not answer in time.",
+    )
 
 
 class HistoryEntry(Model):

@@ -2239,8 +2239,10 @@
     return this.getJson(path2).then(function(detail) {
       var conversation = self.state.upsert(detail);
       detail.members.forEach(function(member) {
-        if (member.role === "visitor")
+        if (member.role === "visitor") {
           conversation.partnerSeenSeq = Math.max(conversation.partnerSeenSeq, member.last_seen_seq);
+          if (member.presence) conversation.visitorPresence = member.presence;
+        }
         if (member.user_id === self.state.me.uid)
           conversation.seenSeq = Math.max(conversation.seenSeq, member.last_seen_seq);
       });

@@ -5,7 +5,7 @@ local limit = tonumber(ARGV[5])
 -- user -> settled final (no grace): an expired connection's user already waited the TTL.
 local users, order = {}, {}
 local function affected(uid, final)
-  if users[uid] == nil then order[#order + 1] = uid; users[uid] = final end
+  if users[uid] == nil then order[#order + 1] = uid end
   users[uid] = users[uid] or final
 end
 local expired = redis.call('ZRANGEBYSCORE', DEADLINES, '-inf', NOW, 'LIMIT', 0, limit)

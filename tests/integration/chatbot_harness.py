@@ -26,6 +26,7 @@ from parley.contracts.base import Envelope
 from parley.contracts.bot import ContactCollected
 from parley.contracts.commands import MessageAccepted, OperatorRequestResult, RequestOperator, SendMessage
 from parley.contracts.events import ClientFrameEvent, ConversationCreated, MessageCreated
+from parley.contracts.frames import conversation_of
 from parley.contracts.messages import Message
 from parley.settings import ServiceSettings
 from parley_chatbot_engine.script_checks import parse_script
@@ -222,9 +223,9 @@ class ChatDouble:
 
     def frames_of(self, conversation_id: str, frame_type: str) -> list[dict[str, Any]]:
         return [
-            event.frame["data"]
+            event.frame.data.model_dump(mode="json")
             for event in self.frames
-            if event.frame["type"] == frame_type and event.frame["data"]["conversation_id"] == conversation_id
+            if event.frame.type == frame_type and conversation_of(event.frame) == conversation_id
         ]
 
     async def said(self, conversation_id: str, count: int, timeout: float = WAIT_SECONDS) -> list[str]:

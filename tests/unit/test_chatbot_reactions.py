@@ -58,7 +58,7 @@ def posts(state: BotState) -> list[PostItem]:
 
 
 def frames(state: BotState) -> list[dict]:
-    return [item.frame for item in state.outbox if isinstance(item, FrameItem)]
+    return [item.frame.model_dump(mode="json") for item in state.outbox if isinstance(item, FrameItem)]
 
 
 def begun() -> BotState:

@@ -9,8 +9,17 @@ from pydantic import ValidationError
 from parley.bus.topology import UNQUALIFIED, event_binding
 from parley.contracts import REGISTRY, Envelope, UnknownContract
 from parley.contracts.commands import Caller, SendMessage
-from parley.contracts.events import PresenceChanged
-from parley.contracts.frames import CLIENT_FRAME, MessageSendFrame, server_frame
+from parley.contracts.events import ClientFrameEvent, PresenceChanged
+from parley.contracts.frames import (
+    CLIENT_FRAME,
+    SERVER_FRAME,
+    ErrorData,
+    ErrorFrame,
+    MessageSendFrame,
+    NoticeFrame,
+    OkFrame,
+    encode,
+)
 from parley.contracts.integrations import MESSAGES_STREAM, OutboundEvent
 from parley.contracts.messages import MAX_TEXT_LENGTH
 
@@ -73,13 +82,26 @@ def test_text_longer_than_the_limit_is_refused() -> None:
 
 
 def test_server_frame_echoes_the_request_id_and_refuses_undeclared_types() -> None:
-    assert orjson.loads(server_frame("error", {"code": 9001, "message": "bad"}, "f1")) == {
+    assert orjson.loads(encode(ErrorFrame(data=ErrorData(code=9001, message="bad"), id="f1"))) == {
         "type": "error",
         "data": {"code": 9001, "message": "bad"},
         "id": "f1",
     }
-    with pytest.raises(ValueError, match=r"undeclared server frame type 'made\.up'"):
-        server_frame("made.up", {})
+    assert orjson.loads(encode(OkFrame())) == {"type": "ok", "data": {}}  # no id: it answers no frame
+    with pytest.raises(ValidationError, match="does not match any of the expected tags"):
+        SERVER_FRAME.validate_python({"type": "made.up", "data": {}})
+    with pytest.raises(ValidationError):  # a declared type with another type's data
+        SERVER_FRAME.validate_python({"type": "notice", "data": {"code": 9001, "message": "bad"}})
+
+
+def test_a_client_frame_event_carries_a_typed_server_frame() -> None:
+    """What notification is asked to deliver is validated where the event is read: an undeclared
+    frame is a poison message, never written to a socket."""
+    notice = {"type": "notice", "data": {"level": "info", "code": None, "text": "hello"}}
+    event = ClientFrameEvent.model_validate({"user_ids": ["u1"], "frame": notice})
+    assert isinstance(event.frame, NoticeFrame) and orjson.loads(encode(event.frame)) == notice
+    with pytest.raises(ValidationError):
+        ClientFrameEvent.model_validate({"user_ids": ["u1"], "frame": {"type": "made.up", "data": {}}})
 
 
 def test_event_bindings_take_every_qualifier_or_one() -> None:

@@ -15,7 +15,6 @@ from collections.abc import Iterable
 from typing import Any, Literal
 
 from parley.bus import Bus
-from parley.contracts.base import Model
 from parley.contracts.bot import script_id_of
 from parley.contracts.events import (
     ConversationChanged,
@@ -28,13 +27,23 @@ from parley.contracts.events import (
 )
 from parley.contracts.frames import (
     ConversationUpdated,
+    ConversationUpdatedFrame,
     MemberSeen,
+    MemberSeenFrame,
     MessageDelta,
+    MessageDeltaFrame,
     MessageNew,
+    MessageNewFrame,
     Notice,
+    NoticeFrame,
+    OthersTypingFrame,
+    QueueChanged,
+    QueueChangedFrame,
     QueuePosition,
+    QueuePositionFrame,
+    ServerFrame,
     Typing,
-    server_frame,
+    encode,
 )
 from parley.contracts.integrations import OutboundEvent
 from parley.contracts.messages import Message
@@ -54,7 +63,7 @@ class Announcer:
         )
         await self._bus.publish_event(event, trace_id=trace_id)
         update = ConversationUpdated(**event.model_dump(), controller=controller_of(doc))
-        await self._to_live(doc["member_ids"], "conversation.updated", update)
+        await self._to_live(doc["member_ids"], ConversationUpdatedFrame(data=update))
         for happened in outbound.created(doc):
             await self.outbound(happened, trace_id)
 
@@ -75,7 +84,7 @@ class Announcer:
         removed = [user for user in also_tell if user not in doc["member_ids"]]
         # The members, and those who just stopped being members (their last word of it).
         update = ConversationUpdated(**event.model_dump(), controller=controller_of(doc))
-        await self._to_live([*doc["member_ids"], *removed], "conversation.updated", update)
+        await self._to_live([*doc["member_ids"], *removed], ConversationUpdatedFrame(data=update))
         for happened in outbound.updated(doc, reason):
             await self.outbound(happened, trace_id)
 
@@ -94,7 +103,7 @@ class Announcer:
             reason="rated",
             controller=controller_of(doc),
         )
-        await self._to_live(targets, "conversation.updated", update)
+        await self._to_live(targets, ConversationUpdatedFrame(data=update))
         await self.outbound(outbound.rated(doc, rating, comment))
 
     async def message(
@@ -105,7 +114,7 @@ class Announcer:
         and the chatbot, then the outbound ``message.created`` (webhooks; the conversation's
         bot for a visitor's message while it controls ``doc``, the conversation as it was read)."""
         frame = MessageNew(conversation_id=message.conversation_id, seq=message.seq, message=message)
-        payload = server_frame("message.new", frame).decode()
+        payload = encode(MessageNewFrame(data=frame))
         reached = await self._live.message(message.conversation_id, message.seq, member_ids, payload)
         event = MessageCreated(message=message, member_ids=member_ids, live_member_ids=sorted(reached))
         # Two events for different consumers, their confirms awaited together (one round trip to
@@ -128,7 +137,7 @@ class Announcer:
         closed = ConversationUpdated(
             **event.model_dump(exclude={"closed_by"}), status="closed", controller=controller_of(doc)
         )
-        await self._to_live(doc["member_ids"], "conversation.updated", closed)
+        await self._to_live(doc["member_ids"], ConversationUpdatedFrame(data=closed))
         await self.outbound(outbound.closed(doc), trace_id)
 
     async def offline_request(self, event: OfflineRequestCreated) -> None:
@@ -141,7 +150,7 @@ class Announcer:
 
     async def delta(self, doc: dict[str, Any], delta: MessageDelta) -> None:
         """A piece of a bot's streamed reply, to the members (no bus event: the finished message is one)."""
-        await self._to_live(doc["member_ids"], "message.delta", delta)
+        await self._to_live(doc["member_ids"], MessageDeltaFrame(data=delta))
 
     async def notice(
         self,
@@ -152,20 +161,19 @@ class Announcer:
         code: int | None = None,
         trace_id: str | None = None,
     ) -> None:
-        await self._to_live(user_ids, "notice", Notice(level=level, code=code, text=text))
+        await self._to_live(user_ids, NoticeFrame(data=Notice(level=level, code=code, text=text)))
 
     async def queue_position(
         self, doc: dict[str, Any], position: int, wait_seconds: int, trace_id: str | None = None
     ) -> None:
         data = QueuePosition(conversation_id=doc["_id"], position=position, estimated_wait_seconds=wait_seconds)
-        await self._to_live([doc["visitor_id"]], "queue.position", data, conversation_id=doc["_id"])
+        await self._to_live([doc["visitor_id"]], QueuePositionFrame(data=data), conversation_id=doc["_id"])
 
     async def seen(self, doc: dict[str, Any], user_id: str, seq: int, trace_id: str | None = None) -> None:
         event = MemberSeenEvent(conversation_id=doc["_id"], user_id=user_id, seq=seq, member_ids=doc["member_ids"])
         await self._bus.publish_event(event, trace_id=trace_id)  # notification drops the member's pending push
-        await self._to_live(
-            doc["member_ids"], "member.seen", MemberSeen(conversation_id=doc["_id"], user_id=user_id, seq=seq)
-        )
+        seen = MemberSeen(conversation_id=doc["_id"], user_id=user_id, seq=seq)
+        await self._to_live(doc["member_ids"], MemberSeenFrame(data=seen))
 
     async def typing(
         self,
@@ -181,19 +189,16 @@ class Announcer:
         for a visitor talking to a bot, which waits for the lines still being typed."""
         others = [member for member in doc["member_ids"] if member != user_id]
         typing = Typing(conversation_id=doc["_id"], user_id=user_id, name=name, active=active, ttl_seconds=ttl_seconds)
-        await self._to_live(others, "typing", typing)
+        await self._to_live(others, OthersTypingFrame(data=typing))
         if user_id == doc.get("visitor_id") and any(script_id_of(member) is not None for member in others):
             event = VisitorTyping(conversation_id=doc["_id"], user_id=user_id, active=active)
             await self._bus.publish_event(event, trace_id=trace_id)
 
-    async def to_users(self, user_ids: list[str], frame: dict[str, Any], trace_id: str | None = None) -> None:
-        """A declared server frame, given as a dict, to these users' live connections."""
-        await self._to_live(user_ids, str(frame["type"]), frame["data"])
+    async def queue_changed(self, operator_ids: list[str], channel_id: str, waiting: int) -> None:
+        """A channel's queue changed: its operators' consoles read it again."""
+        await self._to_live(operator_ids, QueueChangedFrame(data=QueueChanged(channel_id=channel_id, waiting=waiting)))
 
-    async def _to_live(
-        self, user_ids: list[str], frame_type: str, data: Model | dict[str, Any], *, conversation_id: str | None = None
-    ) -> None:
+    async def _to_live(self, user_ids: list[str], frame: ServerFrame, *, conversation_id: str | None = None) -> None:
         """``conversation_id``: a state frame of it, recorded for re-sending after a lost link."""
         if user_ids:
-            payload = server_frame(frame_type, data).decode()
-            await self._live.frame(user_ids, frame_type, payload, conversation_id=conversation_id)
+            await self._live.frame(user_ids, frame.type, encode(frame), conversation_id=conversation_id)

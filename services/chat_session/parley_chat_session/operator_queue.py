@@ -17,7 +17,6 @@ from typing import Any
 
 from parley.contracts.commands import OperatorRequestResult
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.contracts.frames import QueueChanged
 from parley.logs import get_logger
 from parley_chat_session.access import require_channel_operator
 from parley_chat_session.announcements import Announcer
@@ -164,8 +163,7 @@ class OperatorQueue(RoutingPart):
         if channel is None:
             channel = await self._channels.get(channel_id, archived_too=True)
         waiting = len(await self._store.queued(channel_id))
-        frame = {"type": "queue.changed", "data": QueueChanged(channel_id=channel_id, waiting=waiting).model_dump()}
-        await self._announce.to_users(channel.get("operator_ids", []), frame, trace_id)
+        await self._announce.queue_changed(channel.get("operator_ids", []), channel_id, waiting)
 
     async def sweep(self) -> None:
         for channel_id in await self._store.queued_channel_ids():

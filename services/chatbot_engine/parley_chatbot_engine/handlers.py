@@ -23,6 +23,7 @@ from parley.contracts.events import (
     MessageCreated,
     VisitorTyping,
 )
+from parley.contracts.frames import RobotStatusFrame
 from parley.logs import get_logger
 from parley_chatbot_engine import metrics, reactions
 from parley_chatbot_engine import robot as robots
@@ -200,5 +201,4 @@ class BusHandlers:
         )
 
     async def _push_status(self, status: RobotStatus, user_id: str) -> None:
-        frame = {"type": "robot.status", "data": status.model_dump(mode="json")}
-        await self.engine.bus.publish_event(ClientFrameEvent(user_ids=[user_id], frame=frame))
+        await self.engine.bus.publish_event(ClientFrameEvent(user_ids=[user_id], frame=RobotStatusFrame(data=status)))

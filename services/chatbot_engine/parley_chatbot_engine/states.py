@@ -23,6 +23,7 @@ from pymongo.errors import DuplicateKeyError
 
 from parley.contracts.base import Model
 from parley.contracts.bot import BotContent
+from parley.contracts.frames import ServerFrame
 from parley.stores import MongoDatabase, timed
 from parley_chatbot_engine.machine import Progress
 from parley_chatbot_engine.robot import RobotState
@@ -47,7 +48,7 @@ class FrameItem(Model):
     id: str
     op: Literal["frame"] = "frame"
     user_ids: list[str]
-    frame: dict[str, Any]
+    frame: ServerFrame
 
 
 class TimersItem(Model):

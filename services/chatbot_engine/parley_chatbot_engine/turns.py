@@ -14,7 +14,7 @@ from typing import Any
 
 from parley.contracts.base import new_id
 from parley.contracts.bot import BotClass, BotContent, RobotStatus, TextContent
-from parley.contracts.frames import BotAnswer, BotStep
+from parley.contracts.frames import BotAnswer, BotStep, BotStepFrame, RobotStatusFrame, ServerFrame
 from parley_chatbot_engine import robot as robots
 from parley_chatbot_engine import timer_rules
 from parley_chatbot_engine.machine import Outcome, Progress
@@ -75,12 +75,12 @@ class Turn:
             answers=[BotAnswer(id=answer.id, label=answer.label) for answer in step.answers],
             quick_replies=step.quick_replies,
         )
-        self.push("bot.step", frame.model_dump(mode="json"))
+        self.push(BotStepFrame(data=frame))
 
-    def push(self, frame_type: str, data: dict[str, Any], user_ids: list[str] | None = None) -> None:
+    def push(self, frame: ServerFrame, user_ids: list[str] | None = None) -> None:
         recipients = user_ids if user_ids is not None else self.state.humans
         if recipients:
-            self.items.append(FrameItem(id=new_id(), user_ids=recipients, frame={"type": frame_type, "data": data}))
+            self.items.append(FrameItem(id=new_id(), user_ids=recipients, frame=frame))
 
     def push_robot_status(self, user_ids: list[str] | None = None) -> None:
         now = robots.status_of(self.state.robot, self.now)
@@ -90,7 +90,7 @@ class Turn:
             status=now.status,
             offline_seconds=now.offline_seconds,
         )
-        self.push("robot.status", frame.model_dump(mode="json"), user_ids)
+        self.push(RobotStatusFrame(data=frame), user_ids)
 
     def ask_for_operator(self) -> None:
         self.items.append(OperatorItem(id=new_id()))

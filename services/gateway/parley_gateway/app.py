@@ -11,7 +11,7 @@ from parley.contracts.base import Envelope
 from parley.contracts.commands import GetHistory, History
 from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.events import ConnectionsUnknown, Heartbeats, SessionReplaced, TokenRevoked
-from parley.contracts.frames import Kickoff, Notice, server_frame
+from parley.contracts.frames import Kickoff, KickoffFrame, Notice, NoticeFrame, encode
 from parley.deliveries import Delivered, DeliverySubscriber, StateFrame, current_states, newest_seqs
 from parley.http_api import HttpApi
 from parley.logs import get_logger
@@ -129,7 +129,7 @@ def build_service(settings: GatewaySettings) -> Service:
 
 def _subscribe(service: Service, connections: Connections) -> None:
     async def on_session_replaced(event: SessionReplaced, _envelope: Envelope) -> None:
-        kickoff = server_frame("kickoff", Kickoff(reason="logged in elsewhere", client_kind=event.client_kind)).decode()
+        kickoff = encode(KickoffFrame(data=Kickoff(reason="logged in elsewhere", client_kind=event.client_kind)))
         for connection in connections.of_user(event.user_id):
             if connection.claims.kind == event.client_kind and connection.claims.sid != event.session_code:
                 log.info("gateway.kickoff", connection_id=connection.id, user_id=event.user_id)
@@ -184,7 +184,7 @@ def _announcer(connections: Connections) -> Callable[[str | None], None]:
             notice = Notice(level="warning", code=int(ErrorCode.MAINTENANCE), text=message)
         else:
             notice = Notice(level="info", code=None, text="Maintenance is over.")
-        frame = OutFrame("notice", server_frame("notice", notice).decode())
+        frame = OutFrame("notice", encode(NoticeFrame(data=notice)))
         for connection in connections.all():
             connection.send("notice", frame)
 

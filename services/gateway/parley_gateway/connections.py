@@ -27,7 +27,7 @@ from prometheus_client import Counter
 from parley.contracts.base import ClientKind
 from parley.contracts.errors import CloseCode, ErrorCode
 from parley.contracts.events import ConnectionOpened
-from parley.contracts.frames import ErrorData, server_frame
+from parley.contracts.frames import ErrorData, ErrorFrame, encode
 from parley.logs import get_logger
 from parley.tokens import Claims
 from parley.websocket_frames import text_frame
@@ -185,7 +185,7 @@ class Connection:
 
     def send_error(self, code: ErrorCode, message: str, frame_id: str | None = None) -> None:
         metrics.ERRORS.labels(str(int(code))).inc()
-        self.send("error", server_frame("error", ErrorData(code=int(code), message=message), frame_id).decode())
+        self.send("error", encode(ErrorFrame(data=ErrorData(code=int(code), message=message), id=frame_id)))
 
     def close(self, code: int, reason: str) -> None:
         """Close after the frames already queued have been written; later frames are dropped."""

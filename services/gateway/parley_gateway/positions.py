@@ -31,7 +31,7 @@ from redis.exceptions import RedisError
 from parley.bus import Bus
 from parley.contracts.commands import MAX_NEWEST_SEQS_BATCH, ConversationPosition, GetNewestSeqs
 from parley.contracts.errors import ParleyError
-from parley.contracts.frames import ConversationUpdated, server_frame
+from parley.contracts.frames import ConversationUpdated, ConversationUpdatedFrame, encode
 from parley.deliveries import StateFrame
 from parley.logs import get_logger
 from parley_gateway import metrics
@@ -62,7 +62,7 @@ def state_frame(conversation_id: str, position: ConversationPosition) -> str:
         status=position.status,
         operator_id=position.operator_id,
     )
-    return server_frame("conversation.updated", data).decode()
+    return encode(ConversationUpdatedFrame(data=data))
 
 
 class PositionCheck:

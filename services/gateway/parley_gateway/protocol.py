@@ -35,26 +35,32 @@ from parley.contracts.frames import (
     AckFrame,
     AuthFrame,
     AuthOk,
+    AuthOkFrame,
     AvailabilityFrame,
     ChatbotAnswerFrame,
     CloseFrame,
-    Empty,
     ExpressionNoticeFrame,
     HistoryFrame,
+    HistoryPageFrame,
     LocationFrame,
+    MessageAcceptedFrame,
     MessageSendFrame,
+    OkFrame,
     PingFrame,
-    Pong,
+    PongFrame,
     ProgramResultFrame,
     RateFrame,
     ResumeDone,
+    ResumeDoneFrame,
     ResumeFrame,
     SeenFrame,
+    ServerFrame,
+    SessionOpenedFrame,
     SessionOpenFrame,
     StatusFrame,
     TimersFrame,
     TypingFrame,
-    server_frame,
+    encode,
 )
 from parley.logs import bind_context, get_logger
 from parley.tokens import caller_of
@@ -72,8 +78,8 @@ log = get_logger("parley.gateway")
 ACCESS_REFUSALS = (ErrorCode.NOT_A_MEMBER, ErrorCode.UNKNOWN_CONVERSATION)
 
 
-def reply(connection: Connection, frame_type: str, data: Any, frame_id: str | None) -> None:
-    connection.send(frame_type, server_frame(frame_type, data, frame_id).decode())
+def reply(connection: Connection, frame: ServerFrame) -> None:
+    connection.send(frame.type, encode(frame))
 
 
 def forwarded_command(frame: Any, caller: Caller) -> Command[Any] | None:
@@ -161,7 +167,7 @@ class Protocol:
             return
         metrics.FRAMES_IN.labels(frame.type).inc()
         if isinstance(frame, PingFrame):  # the most frequent frame: answered without the rest
-            reply(connection, "pong", Pong(), frame.id)
+            reply(connection, PongFrame(id=frame.id))
             return
         if self.maintenance.message is not None:
             connection.send_error(ErrorCode.MAINTENANCE, self.maintenance.message, frame.id)
@@ -211,7 +217,7 @@ class Protocol:
         if command is not None:
             await self.bus.request(command, trace_id=trace_id)
             if frame.id is not None:
-                reply(connection, "ok", Empty(), frame.id)
+                reply(connection, OkFrame(id=frame.id))
             return
         match frame:
             case AuthFrame():
@@ -222,19 +228,19 @@ class Protocol:
                     return
                 # Followed from here, so even its first message.new is caught up if lost.
                 self.delivery.track(connection, session.conversation_id, session.last_seq)
-                reply(connection, "session.opened", session, frame.id)
+                reply(connection, SessionOpenedFrame(data=session, id=frame.id))
             case MessageSendFrame():
                 accepted = await self.bus.request(
                     SendMessage(caller=caller, **frame.data.model_dump()), trace_id=trace_id
                 )
                 if accepted.message is not None:  # its own message.new comes back too: followed like any
                     self.delivery.track(connection, accepted.message.conversation_id, accepted.message.seq - 1)
-                reply(connection, "message.accepted", accepted, frame.id)
+                reply(connection, MessageAcceptedFrame(data=accepted, id=frame.id))
             case ResumeFrame():
                 await self.resume(connection, frame.data.conversation_id, frame.data.after_seq, frame.id)
             case HistoryFrame():
                 page = await self.bus.request(GetHistory(caller=caller, **frame.data.model_dump()), trace_id=trace_id)
-                reply(connection, "history", page, frame.id)
+                reply(connection, HistoryPageFrame(data=page, id=frame.id))
             case StatusFrame():
                 await self.bus.publish_event(
                     ClientStatusChanged(
@@ -247,7 +253,7 @@ class Protocol:
                     trace_id=trace_id,
                 )
                 if frame.id is not None:
-                    reply(connection, "ok", Empty(), frame.id)
+                    reply(connection, OkFrame(id=frame.id))
 
     async def _report_activity(self, connection: Connection, trace_id: str) -> None:
         """Tell presence at once when this is the user's first activity in a while (ActivityReports)."""
@@ -265,7 +271,8 @@ class Protocol:
     async def resume(self, connection: Connection, conversation_id: str, after_seq: int, frame_id: str | None) -> None:
         """Replay a conversation after ``after_seq`` (in order, once each), then ``resume.done``."""
         last_seq = await self.delivery.resume(connection, conversation_id, after_seq)
-        reply(connection, "resume.done", ResumeDone(conversation_id=conversation_id, last_seq=last_seq), frame_id)
+        done = ResumeDone(conversation_id=conversation_id, last_seq=last_seq)
+        reply(connection, ResumeDoneFrame(data=done, id=frame_id))
 
     def authenticated(self, connection: Connection, frame_id: str | None) -> None:
         """Answer an accepted ``auth`` frame (or query-string token) with ``auth.ok``."""
@@ -277,7 +284,7 @@ class Protocol:
             connection_id=connection.id,
             heartbeat_timeout_seconds=self.settings.gateway_heartbeat_timeout_seconds,
         )
-        reply(connection, "auth.ok", ok, frame_id)
+        reply(connection, AuthOkFrame(data=ok, id=frame_id))
 
     async def _reauthenticate(self, connection: Connection, frame: AuthFrame) -> None:
         """A fresh token on a live connection (after a refresh) pushes its expiry back."""

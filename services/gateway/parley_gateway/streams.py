@@ -22,7 +22,7 @@ from collections.abc import Awaitable, Callable
 
 from parley.contracts.commands import GetHistory, History
 from parley.contracts.errors import ErrorCode, ParleyError
-from parley.contracts.frames import MAX_PAGE, MessageDelta, MessageNew, server_frame
+from parley.contracts.frames import MAX_PAGE, MessageDelta, MessageDeltaFrame, MessageNew, MessageNewFrame, encode
 from parley.contracts.messages import Message
 from parley.logs import get_logger
 from parley.tokens import caller_of
@@ -290,7 +290,7 @@ class OrderedDelivery:
                 offset=0,
                 text=draft.text,
             )
-            connection.send("message.delta", server_frame("message.delta", delta).decode())
+            connection.send("message.delta", encode(MessageDeltaFrame(data=delta)))
 
     def _write(self, connection: Connection, stream: ConversationStream, seq: int, payload: Payload) -> None:
         stream.held.pop(seq, None)
@@ -331,4 +331,4 @@ class OrderedDelivery:
 
 def message_new(message: Message) -> OutFrame:
     frame = MessageNew(conversation_id=message.conversation_id, seq=message.seq, message=message)
-    return OutFrame("message.new", server_frame("message.new", frame).decode())
+    return OutFrame("message.new", encode(MessageNewFrame(data=frame)))

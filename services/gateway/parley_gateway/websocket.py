@@ -20,7 +20,7 @@ from aiohttp import WSMsgType, web
 from pydantic import ValidationError
 
 from parley.contracts.errors import CloseCode, ErrorCode, ParleyError
-from parley.contracts.frames import SUPPORTED_PROTOCOLS, AuthFrame, ResumeData, server_frame
+from parley.contracts.frames import SUPPORTED_PROTOCOLS, AuthFrame, ErrorData, ErrorFrame, ResumeData, encode
 from parley.deliveries import DeliverySubscriber
 from parley.http import json_response, origin_allowed
 from parley.logs import get_logger
@@ -282,7 +282,8 @@ def _count_refusal(refusal: Refusal, user_id: str | None = None) -> None:
 async def _refuse(ws: web.WebSocketResponse, refusal: Refusal) -> None:
     _count_refusal(refusal)
     metrics.ERRORS.labels(str(int(refusal.code))).inc()
-    payload = server_frame("error", {"code": int(refusal.code), "message": refusal.message}, refusal.frame_id).decode()
+    error = ErrorData(code=int(refusal.code), message=refusal.message)
+    payload = encode(ErrorFrame(data=error, id=refusal.frame_id))
     try:
         await ws.send_str(payload)
         await ws.close(code=refusal.close_code, message=refusal.message.encode()[:120])

@@ -65,7 +65,7 @@ def build_service(settings: NotificationSettings) -> Service:
             await asyncio.sleep(settings.notification_retention_sweep_seconds)
 
     async def on_client_frame(event: ClientFrameEvent, _envelope: Envelope) -> None:
-        await fanout.send(event.user_ids, event_frames.checked(event.frame))
+        await fanout.send(event.user_ids, event.frame)
 
     async def on_presence_changed(event: PresenceChanged, _envelope: Envelope) -> None:
         # The user's own connections too: an operator's other consoles follow their toggle.

@@ -5,12 +5,9 @@ web push (is a member still offline when their push is due?), never per frame.""
 
 from __future__ import annotations
 
-from typing import Any
-
-import orjson
-
 from parley.bus import Bus
 from parley.contracts.commands import LookupNodes
+from parley.contracts.frames import ServerFrame, conversation_of, encode
 from parley.deliveries import DeliveryPublisher
 from parley_notification import metrics
 from parley_notification.node_lookups import MergedLookups
@@ -45,16 +42,9 @@ class Fanout:
             return set()
         return {user for users in (await self.nodes_of(user_ids, trace_id=trace_id)).values() for user in users}
 
-    async def send(self, user_ids: list[str], frame: dict[str, Any]) -> set[str]:
+    async def send(self, user_ids: list[str], frame: ServerFrame) -> set[str]:
         """Deliver ``frame`` to the live connections of ``user_ids``; returns the users some node
         holds. A conversation's state frame (bot.step, robot.status) is recorded as its current one."""
-        frame_type = str(frame.get("type", "unknown"))
-        conversation_id = frame.get("data", {}).get("conversation_id")
-        reached = await self.live.frame(
-            user_ids,
-            frame_type,
-            orjson.dumps(frame).decode(),
-            conversation_id=conversation_id if isinstance(conversation_id, str) else None,
-        )
-        metrics.DELIVERIES.labels(frame_type).inc(len(set(user_ids)))
+        reached = await self.live.frame(user_ids, frame.type, encode(frame), conversation_id=conversation_of(frame))
+        metrics.DELIVERIES.labels(frame.type).inc(len(set(user_ids)))
         return reached

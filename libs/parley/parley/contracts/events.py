@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from pydantic import Field
 
 from parley.contracts.base import ClientKind, Contract, Model, contract
 from parley.contracts.bot import script_id_of
+from parley.contracts.frames import ServerFrame
 from parley.contracts.messages import Message, Role
 
 
@@ -222,4 +223,4 @@ class ClientFrameEvent(Contract):
     """Any service asks notification to deliver one server frame to these users' live connections."""
 
     user_ids: list[str] = Field(min_length=1, max_length=10_000)
-    frame: dict[str, Any]
+    frame: ServerFrame

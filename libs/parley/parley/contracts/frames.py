@@ -1,14 +1,14 @@
 """Client protocol frames: ``{"type": ..., "id": ..., "data": {...}}`` over the WebSocket.
 
 Client frames are one discriminated union on ``type``; :data:`CLIENT_FRAME` validates a raw
-frame into its model. Server frames are built with :func:`server_frame` from the data models
-in :data:`SERVER_FRAME_DATA`, so what the gateway sends is exactly what docs/protocol.md
-documents (its examples are validated against these models by the tests).
+frame into its model. Server frames are another, :data:`ServerFrame`: every service that sends
+one builds its model and writes :func:`encode`'s text, so what a client receives is exactly what
+docs/protocol.md documents (its examples are validated against these models by the tests).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import orjson
 from pydantic import Field, StringConstraints, TypeAdapter, model_validator
@@ -408,36 +408,159 @@ class PresenceUpdate(Model):
     available: bool | None = None
 
 
+class _ServerFrame(Model):
+    """A frame the server sends; ``id`` echoes the id of the client frame it answers."""
+
+    id: FrameId | None = None
+
+
+class AuthOkFrame(_ServerFrame):
+    type: Literal["auth.ok"] = "auth.ok"
+    data: AuthOk
+
+
+class PongFrame(_ServerFrame):
+    type: Literal["pong"] = "pong"
+    data: Pong = Pong()
+
+
+class ErrorFrame(_ServerFrame):
+    type: Literal["error"] = "error"
+    data: ErrorData
+
+
+class SessionOpenedFrame(_ServerFrame):
+    type: Literal["session.opened"] = "session.opened"
+    data: SessionOpened
+
+
+class MessageAcceptedFrame(_ServerFrame):
+    type: Literal["message.accepted"] = "message.accepted"
+    data: MessageAccepted
+
+
+class MessageNewFrame(_ServerFrame):
+    type: Literal["message.new"] = "message.new"
+    data: MessageNew
+
+
+class ConversationUpdatedFrame(_ServerFrame):
+    type: Literal["conversation.updated"] = "conversation.updated"
+    data: ConversationUpdated
+
+
+class MemberSeenFrame(_ServerFrame):
+    type: Literal["member.seen"] = "member.seen"
+    data: MemberSeen
+
+
+class OthersTypingFrame(_ServerFrame):
+    """``typing`` relayed to the other members (the client's own is :class:`TypingFrame`)."""
+
+    type: Literal["typing"] = "typing"
+    data: Typing
+
+
+class HistoryPageFrame(_ServerFrame):
+    """``history``: the page answering a client's :class:`HistoryFrame`."""
+
+    type: Literal["history"] = "history"
+    data: History
+
+
+class ResumeDoneFrame(_ServerFrame):
+    type: Literal["resume.done"] = "resume.done"
+    data: ResumeDone
+
+
+class MessageDeltaFrame(_ServerFrame):
+    type: Literal["message.delta"] = "message.delta"
+    data: MessageDelta
+
+
+class QueuePositionFrame(_ServerFrame):
+    type: Literal["queue.position"] = "queue.position"
+    data: QueuePosition
+
+
+class QueueChangedFrame(_ServerFrame):
+    type: Literal["queue.changed"] = "queue.changed"
+    data: QueueChanged
+
+
+class RobotStatusFrame(_ServerFrame):
+    type: Literal["robot.status"] = "robot.status"
+    data: RobotStatus
+
+
+class BotStepFrame(_ServerFrame):
+    type: Literal["bot.step"] = "bot.step"
+    data: BotStep
+
+
+class KickoffFrame(_ServerFrame):
+    type: Literal["kickoff"] = "kickoff"
+    data: Kickoff
+
+
+class NoticeFrame(_ServerFrame):
+    type: Literal["notice"] = "notice"
+    data: Notice
+
+
+class PresenceFrame(_ServerFrame):
+    type: Literal["presence"] = "presence"
+    data: PresenceUpdate
+
+
+class OkFrame(_ServerFrame):
+    type: Literal["ok"] = "ok"
+    data: Empty = Empty()
+
+
+ServerFrame = Annotated[
+    AuthOkFrame
+    | PongFrame
+    | ErrorFrame
+    | SessionOpenedFrame
+    | MessageAcceptedFrame
+    | MessageNewFrame
+    | ConversationUpdatedFrame
+    | MemberSeenFrame
+    | OthersTypingFrame
+    | HistoryPageFrame
+    | ResumeDoneFrame
+    | MessageDeltaFrame
+    | QueuePositionFrame
+    | QueueChangedFrame
+    | RobotStatusFrame
+    | BotStepFrame
+    | KickoffFrame
+    | NoticeFrame
+    | PresenceFrame
+    | OkFrame,
+    Field(discriminator="type"),
+]
+SERVER_FRAME: TypeAdapter[ServerFrame] = TypeAdapter(ServerFrame)
+# Each server frame type's model and its data's, for the docs' tests and generated tables.
+SERVER_FRAMES: dict[str, type[_ServerFrame]] = {
+    frame.model_fields["type"].default: frame for frame in get_args(get_args(ServerFrame)[0])
+}
 SERVER_FRAME_DATA: dict[str, type[Model]] = {
-    "auth.ok": AuthOk,
-    "pong": Pong,
-    "error": ErrorData,
-    "session.opened": SessionOpened,
-    "message.accepted": MessageAccepted,
-    "message.new": MessageNew,
-    "conversation.updated": ConversationUpdated,
-    "member.seen": MemberSeen,
-    "typing": Typing,
-    "history": History,
-    "resume.done": ResumeDone,
-    "message.delta": MessageDelta,
-    "queue.position": QueuePosition,
-    "queue.changed": QueueChanged,
-    "robot.status": RobotStatus,
-    "bot.step": BotStep,
-    "kickoff": Kickoff,
-    "notice": Notice,
-    "presence": PresenceUpdate,
-    "ok": Empty,
+    frame_type: frame.model_fields["data"].annotation  # type: ignore[misc]
+    for frame_type, frame in SERVER_FRAMES.items()
 }
 
 
-def server_frame(type_: str, data: Model | dict[str, Any], frame_id: str | None = None) -> bytes:
-    """Serialise one server frame; ``frame_id`` echoes the id of the request it answers."""
-    if type_ not in SERVER_FRAME_DATA:
-        raise ValueError(f"undeclared server frame type {type_!r}")
-    payload = data.model_dump(mode="json") if isinstance(data, Model) else data
-    frame: dict[str, Any] = {"type": type_, "data": payload}
-    if frame_id is not None:
-        frame["id"] = frame_id
-    return orjson.dumps(frame)
+def encode(frame: ServerFrame) -> str:
+    """A server frame's JSON text as written to a socket: ``id`` only when it answers a client frame."""
+    payload: dict[str, Any] = {"type": frame.type, "data": frame.data.model_dump(mode="json")}
+    if frame.id is not None:
+        payload["id"] = frame.id
+    return orjson.dumps(payload).decode()
+
+
+def conversation_of(frame: ServerFrame) -> str | None:
+    """The conversation a frame is about (None: a frame about no one conversation)."""
+    conversation_id = getattr(frame.data, "conversation_id", None)
+    return conversation_id if isinstance(conversation_id, str) else None

@@ -20,8 +20,6 @@ from parley.contracts.events import (
     ConnectionOpened,
     ConnectionsChanged,
     ConnectionsUnknown,
-    ConversationChanged,
-    ConversationClosed,
     Heartbeats,
 )
 from parley.redis_traces import RedisTraces
@@ -120,13 +118,5 @@ def _operator_handlers(service: Service, operators: Operators, announcer: Announ
     async def available_operators(command: GetAvailableOperators, _envelope: Envelope) -> AvailableOperators:
         return AvailableOperators(operators=await operators.available(command.operator_ids))
 
-    async def on_conversation_updated(event: ConversationChanged, _envelope: Envelope) -> None:
-        await operators.conversation_changed(event.conversation_id, event.status, event.operator_id)
-
-    async def on_conversation_closed(event: ConversationClosed, _envelope: Envelope) -> None:
-        await operators.conversation_changed(event.conversation_id, "closed", None)
-
     service.bus.on_command(SetAvailability, set_availability)
     service.bus.on_command(GetAvailableOperators, available_operators)
-    service.bus.on_event(ConversationChanged, on_conversation_updated)
-    service.bus.on_event(ConversationClosed, on_conversation_closed)

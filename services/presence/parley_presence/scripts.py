@@ -28,7 +28,6 @@ SCRIPT_NAMES = (
     "unannounced",
     "announced",
     "nodes",
-    "conversation",
 )
 # Bookkeeping (tombstones, last activity, an operator's role) outlives its last use by a day:
 # far longer than any redelivery or presence outage, short enough not to pile up.

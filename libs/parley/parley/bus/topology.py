@@ -130,7 +130,14 @@ def parked_queue_arguments(queue: str) -> dict[str, object]:
 # presence learns of activity from the gateway's heartbeat batches now; chatbot_engine takes
 # only the messages of conversations with a bot.
 RETIRED_BINDINGS: dict[str, tuple[str, ...]] = {
-    "presence.events": ("message.created", "member.seen", "conversation.typing"),
+    # presence kept a second count of operators' load from conversation events; chat_session owns it.
+    "presence.events": (
+        "message.created",
+        "member.seen",
+        "conversation.typing",
+        "conversation.updated.#",
+        "conversation.closed.#",
+    ),
     "chatbot_engine.events": ("message.created",),
     # notification relays no frame any more (chat_session publishes them on the members' delivery
     # channels): it takes message.created and member.seen only when web push is configured.

@@ -277,7 +277,10 @@ class OperatorState(Model):
     user_id: str
     status: Literal["online", "away", "offline"]
     available: bool
-    load: int = Field(ge=0, description="open conversations assigned to the operator")
+    # Not counted any more (chat_session alone owns an operator's load); kept, always 0, so a
+    # reply between this release and the one before validates either way in a rolling upgrade.
+    # Remove in the release after.
+    load: int = Field(0, ge=0, description="Always 0: chat_session counts an operator's load.")
 
 
 class AvailableOperators(Model):

@@ -26,10 +26,10 @@ from pymongo import AsyncMongoClient
 
 from bench.stats import latency_ms
 from parley.contracts.messages import Message
-from parley_chat_session.channels import Channels
-from parley_chat_session.conversation_store import ConversationStore
-from parley_chat_session.message_store import MessageStore
-from parley_chat_session.sessions import new_conversation
+from parley_chat_session.channels.store import Channels
+from parley_chat_session.conversations.conversation_store import ConversationStore
+from parley_chat_session.conversations.message_store import MessageStore
+from parley_chat_session.conversations.sessions import new_conversation
 
 CONVERSATIONS = 100
 CHANNEL = {"_id": "ch_dbfloor", "name": "dbfloor", "operator_ids": []}

@@ -24,11 +24,11 @@ from pymongo import AsyncMongoClient, monitoring
 from bench.environment import MONGO_URL, REDIS_URL
 from parley.contracts.commands import Caller
 from parley.contracts.messages import Message
-from parley_chat_session.conversation_copies import ConversationCopies
-from parley_chat_session.conversation_store import ConversationStore
-from parley_chat_session.message_store import MessageStore
-from parley_chat_session.posting import reply_clock
-from parley_chat_session.sessions import new_conversation
+from parley_chat_session.conversations.conversation_copies import ConversationCopies
+from parley_chat_session.conversations.conversation_store import ConversationStore
+from parley_chat_session.conversations.message_store import MessageStore
+from parley_chat_session.conversations.posting import reply_clock
+from parley_chat_session.conversations.sessions import new_conversation
 
 
 class CommandCounter(monitoring.CommandListener):

@@ -15,12 +15,12 @@ import redis.asyncio as redis
 from pymongo import AsyncMongoClient
 
 from parley.contracts.messages import Message
-from parley_chat_session.conversation_clocks import ConversationClocks
-from parley_chat_session.conversation_store import ConversationStore, now
-from parley_chat_session.deadlines import LEASE_SECONDS, DeadlineSet
+from parley_chat_session.clocks.conversation_clocks import ConversationClocks
+from parley_chat_session.clocks.deadlines import LEASE_SECONDS, DeadlineSet
+from parley_chat_session.conversations.conversation_store import ConversationStore, now
+from parley_chat_session.conversations.message_store import MessageStore
+from parley_chat_session.conversations.sessions import new_conversation
 from parley_chat_session.locks import RedisMutex
-from parley_chat_session.message_store import MessageStore
-from parley_chat_session.sessions import new_conversation
 from tests.conftest import REDIS_URL, Infra
 
 

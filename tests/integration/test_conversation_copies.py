@@ -11,9 +11,9 @@ import pytest
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient
 
-from parley_chat_session.conversation_copies import ConversationCopies
-from parley_chat_session.conversation_store import ConversationStore, now
-from parley_chat_session.sessions import new_conversation
+from parley_chat_session.conversations.conversation_copies import ConversationCopies
+from parley_chat_session.conversations.conversation_store import ConversationStore, now
+from parley_chat_session.conversations.sessions import new_conversation
 from tests.conftest import REDIS_URL, Infra
 
 

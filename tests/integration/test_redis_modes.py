@@ -28,7 +28,7 @@ from parley.ratelimit import Bucket, RateLimiter
 from parley.revocations import RevocationList
 from parley.settings import ServiceSettings
 from parley.stores import get_many, is_cluster, prepare_redis, redis_client
-from parley_chat_session.sessions import MAX_RESERVATIONS_PER_VISITOR, Sessions
+from parley_chat_session.conversations.sessions import MAX_RESERVATIONS_PER_VISITOR, Sessions
 from parley_chatbot_engine.timer_store import TimerStore
 from parley_gateway.admission import ConnectionCaps
 from parley_notification.memberships import Memberships

@@ -8,7 +8,7 @@ import re
 
 from parley.http_api import Endpoint
 from parley_auth.endpoints import ENDPOINTS as AUTH_ENDPOINTS
-from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_SESSION_ENDPOINTS
+from parley_chat_session.http.endpoints import ENDPOINTS as CHAT_SESSION_ENDPOINTS
 from parley_chatbot_engine.api import ENDPOINTS as CHATBOT_ENDPOINTS
 from parley_gateway.http_endpoints import ENDPOINTS as GATEWAY_ENDPOINTS
 from parley_integrations.api import ENDPOINTS as INTEGRATIONS_ENDPOINTS

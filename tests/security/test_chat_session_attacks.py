@@ -23,8 +23,8 @@ from parley.contracts.bounded import MAX_SEQ
 from parley.contracts.integrations import OutboundEvent
 from parley.http_api import Endpoint
 from parley.settings import ServiceSettings
-from parley_chat_session.http_endpoints import ENDPOINTS
-from parley_chat_session.sessions import MAX_RESERVATIONS_PER_VISITOR
+from parley_chat_session.conversations.sessions import MAX_RESERVATIONS_PER_VISITOR
+from parley_chat_session.http.endpoints import ENDPOINTS
 from tests.conftest import Infra
 from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
 from tests.kit.waiting import eventually

@@ -9,10 +9,10 @@ import pytest
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Message
-from parley_chat_session import outbound
-from parley_chat_session.controller import controller_of, require_control, take_back_refusal
-from parley_chat_session.delta_batching import DraftBuffer, Piece
-from parley_chat_session.rich_text import sanitised_html
+from parley_chat_session.agents.controller import controller_of, require_control, take_back_refusal
+from parley_chat_session.agents.delta_batching import DraftBuffer, Piece
+from parley_chat_session.agents.rich_text import sanitised_html
+from parley_chat_session.conversations import outbound
 
 pytestmark = pytest.mark.unit
 

@@ -9,14 +9,14 @@ import pytest
 from pydantic import ValidationError
 
 from parley.contracts.messages import ActionBody, Message
-from parley_chat_session.assignment import Candidate, Roster, choose
-from parley_chat_session.business_hours import BusinessHours, open_now
-from parley_chat_session.chat_commands import CannedLookup, Command, Plain, classify, help_text
-from parley_chat_session.conversation_views import ConversationDetail
-from parley_chat_session.operator_queue import estimated_wait_seconds
-from parley_chat_session.satisfaction import stats
-from parley_chat_session.sensitive_words import SensitiveWords, WordFilter, texts_of
-from parley_chat_session.transcript_html import render_html, render_text
+from parley_chat_session.channels.satisfaction import stats
+from parley_chat_session.channels.sensitive_words import SensitiveWords, WordFilter, texts_of
+from parley_chat_session.clocks.business_hours import BusinessHours, open_now
+from parley_chat_session.conversations.chat_commands import CannedLookup, Command, Plain, classify, help_text
+from parley_chat_session.conversations.conversation_views import ConversationDetail
+from parley_chat_session.routing.assignment import Candidate, Roster, choose
+from parley_chat_session.routing.operator_queue import estimated_wait_seconds
+from parley_chat_session.transcripts.transcript_html import render_html, render_text
 
 OPS = ["a", "b", "c"]
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from parley_chat_session.channels import DEFAULT_CAPACITY
-from parley_chat_session.staffing import capacities, load_ratio
+from parley_chat_session.channels.store import DEFAULT_CAPACITY
+from parley_chat_session.routing.staffing import capacities, load_ratio
 
 
 def test_an_operator_of_several_channels_gets_the_largest_capacity() -> None:

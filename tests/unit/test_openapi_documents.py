@@ -17,9 +17,9 @@ from parley_auth import openapi as auth_openapi
 from parley_auth.app import build_service as build_auth
 from parley_auth.endpoints import ENDPOINTS as AUTH_ENDPOINTS
 from parley_auth.settings import AuthSettings
-from parley_chat_session import openapi as chat_session_openapi
 from parley_chat_session.app import build_service as build_chat_session
-from parley_chat_session.http_endpoints import ENDPOINTS as CHAT_SESSION_ENDPOINTS
+from parley_chat_session.http import openapi as chat_session_openapi
+from parley_chat_session.http.endpoints import ENDPOINTS as CHAT_SESSION_ENDPOINTS
 from parley_chat_session.settings import ChatSessionSettings
 from parley_chatbot_engine import openapi as chatbot_openapi
 from parley_chatbot_engine.api import ENDPOINTS as CHATBOT_ENDPOINTS

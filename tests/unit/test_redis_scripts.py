@@ -138,7 +138,7 @@ def test_a_message_s_delivery_script_is_given_one_key() -> None:
 
 
 def test_each_store_s_keys_share_the_hash_tag_of_the_root_its_scripts_are_given() -> None:
-    from parley_chat_session.sessions import Sessions
+    from parley_chat_session.conversations.sessions import Sessions
     from parley_notification.memberships import memberships_root
     from parley_notification.pending_pushes import pushes_root
     from parley_presence.scripts import presence_root

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from parley_chat_session.widget_theme import DEFAULT_ACCENT, WidgetTheme, contrast_with_white
+from parley_chat_session.channels.widget_theme import DEFAULT_ACCENT, WidgetTheme, contrast_with_white
 
 pytestmark = pytest.mark.unit
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from parley.contracts.messages import ActionBody
-from parley_chat_session.sensitive_words import SensitiveWords, WordFilter, texts_of
+from parley_chat_session.channels.sensitive_words import SensitiveWords, WordFilter, texts_of
 
 
 @pytest.mark.parametrize(

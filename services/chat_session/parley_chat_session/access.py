@@ -3,7 +3,7 @@
 The rules are small functions on stored documents (a member of the conversation, an operator of
 the channel, the conversation's visitor), used by the bus commands (posting, closing, history,
 seen and typing) and by :class:`HttpChecks`, the resource checks the HTTP endpoint table names
-(``Access.check`` in :mod:`parley_chat_session.http_endpoints`): parley.http_api runs the named
+(``Access.check`` in :mod:`parley_chat_session.http.endpoints`): parley.http_api runs the named
 check after the token and its role, before the query, the body and the handler.
 
 A refusal is NOT_A_MEMBER (9101, HTTP 403); an id that names nothing is UNKNOWN_CONVERSATION or
@@ -20,9 +20,9 @@ from parley.http_api import Call
 from parley.tokens import Claims
 
 if TYPE_CHECKING:
-    from parley_chat_session.channels import Channels
-    from parley_chat_session.conversation_store import ConversationStore
-    from parley_chat_session.sessions import Sessions
+    from parley_chat_session.channels.store import Channels
+    from parley_chat_session.conversations.conversation_store import ConversationStore
+    from parley_chat_session.conversations.sessions import Sessions
 
 NOT_AN_OPERATOR_OF_THE_CHANNEL = "you are not an operator of this channel"
 

@@ -49,20 +49,20 @@ from parley.http_api import HttpApi
 from parley.logs import get_logger
 from parley.runtime import Service
 from parley_chat_session.access import HttpChecks
-from parley_chat_session.channel_api import ChannelApi
 from parley_chat_session.components import Components, build_components
-from parley_chat_session.conversation_access import register_conversation_access
-from parley_chat_session.conversation_api import ConversationApi
+from parley_chat_session.conversations.conversation_access import register_conversation_access
+from parley_chat_session.conversations.history import register_history
+from parley_chat_session.conversations.newest_seqs import register_newest_seqs
 from parley_chat_session.files.api import FilesApi
 from parley_chat_session.files.signing import LinkSigner
-from parley_chat_session.history import register_history
-from parley_chat_session.http_endpoints import ENDPOINTS
-from parley_chat_session.newest_seqs import register_newest_seqs
-from parley_chat_session.operator_removal import OperatorRemoval
+from parley_chat_session.http.channel_api import ChannelApi
+from parley_chat_session.http.conversation_api import ConversationApi
+from parley_chat_session.http.endpoints import ENDPOINTS
+from parley_chat_session.http.queue_api import QueueApi
 from parley_chat_session.privacy import register_privacy
-from parley_chat_session.queue_api import QueueApi
+from parley_chat_session.routing.operator_removal import OperatorRemoval
+from parley_chat_session.routing.staff_withdrawal import StaffWithdrawal
 from parley_chat_session.settings import ChatSessionSettings
-from parley_chat_session.staff_withdrawal import StaffWithdrawal
 
 log = get_logger("parley.chat_session")
 

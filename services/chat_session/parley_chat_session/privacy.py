@@ -23,8 +23,8 @@ from parley.contracts.privacy import EraseChatData, ExportChatData, PartErased, 
 from parley.logs import get_logger
 from parley.runtime import Service
 from parley.stores import MongoDatabase
-from parley_chat_session.closing import Closing
-from parley_chat_session.conversation_store import LIVE, now
+from parley_chat_session.conversations.closing import Closing
+from parley_chat_session.conversations.conversation_store import LIVE, now
 from parley_chat_session.files.uploads import UploadStore
 
 log = get_logger("parley.chat_session")

@@ -1,6 +1,6 @@
 """The server frames notification builds itself (pure: no I/O), from the frame contracts.
 
-Conversation frames are built by chat_session (parley_chat_session.announcements) and
+Conversation frames are built by chat_session (parley_chat_session.conversations.announcements) and
 chatbot_engine; notification passes those on as the typed frames ``client.frame`` carries."""
 
 from __future__ import annotations

@@ -31,16 +31,16 @@ from parley.http_api import Call
 from parley.revocations import RevocationList
 from parley.tokens import Claims, JwksVerifier
 from parley_chat_session.access import is_channel_operator, is_member
-from parley_chat_session.channels import Channels
-from parley_chat_session.conversation_store import ConversationStore
+from parley_chat_session.channels.store import Channels
+from parley_chat_session.conversations.conversation_store import ConversationStore
+from parley_chat_session.conversations.sessions import Sessions
 from parley_chat_session.files.limits import FileLimits
 from parley_chat_session.files.receiving import Receiver, Uploader
 from parley_chat_session.files.signing import LinkGrant, LinkSigner, Variant
 from parley_chat_session.files.sniffing import RASTER_IMAGES
 from parley_chat_session.files.storage import CHUNK_BYTES
 from parley_chat_session.files.uploads import UploadStore, attached_file, thumbnail_key
-from parley_chat_session.sessions import Sessions
-from parley_chat_session.transcript_html import LinkMaker
+from parley_chat_session.transcripts.transcript_html import LinkMaker
 
 # Served as themselves; anything else is application/octet-stream (HTML, SVG, XML above all).
 SERVED_TYPES = RASTER_IMAGES | {"application/pdf", "application/zip", "video/mp4", "text/plain"}

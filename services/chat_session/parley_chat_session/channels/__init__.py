@@ -1,0 +1,1 @@
+"""Channels: their settings, canned responses, widget theme, word filter, satisfaction."""

@@ -1,0 +1,1 @@
+"""Time: the conversations' clocks and deadlines in Redis, business hours, retention."""

@@ -13,7 +13,8 @@ from typing import Any, TypeVar
 import aiohttp
 
 from bench.load.dialects import DIALECTS
-from bench.load.links import HelloRefused, Link
+from bench.load.links import dial
+from tests.kit.client import Data, Frame, HelloRefused, WsClient
 
 T = TypeVar("T")
 # Connection set-up may queue behind thousands of others on a busy 2-core machine.
@@ -72,11 +73,11 @@ class Agent:
             await self._session.close()
 
 
-async def connect_patiently(link: Link, session: aiohttp.ClientSession, url: str, attempts: int = 5) -> None:
+async def connect_patiently(link: WsClient, session: aiohttp.ClientSession, url: str, attempts: int = 5) -> None:
     """Connect a set-up link (an operator), retrying while the fleet is briefly unavailable."""
     for attempt in range(1, attempts + 1):
         try:
-            await link.connect(session, url)
+            await dial(link, session, url)
             return
         except (HelloRefused, aiohttp.ClientError, ConnectionError, TimeoutError):
             if attempt == attempts:
@@ -84,13 +85,13 @@ async def connect_patiently(link: Link, session: aiohttp.ClientSession, url: str
             await asyncio.sleep(SETUP_RETRY_SECONDS)
 
 
-async def request_patiently(link: Link, frame: dict[str, Any], expect: str, attempts: int = 4) -> dict[str, Any]:
+async def request_patiently(link: WsClient, frame_type: str, data: Data, expect: str, attempts: int = 4) -> Frame:
     """A set-up request retried the way docs/protocol.md tells clients to (9500/9503 and silence:
     send the same frame again; sends are idempotent on client_msg_id); raises when refused."""
-    reply: dict[str, Any] | None = None
+    reply: Frame | None = None
     for attempt in range(1, attempts + 1):
         try:
-            reply = await link.request(frame, timeout=15.0)
+            reply = await link.request(frame_type, data, timeout=15.0)
         except TimeoutError:
             reply = None
         if reply is not None and reply.get("type") == expect:
@@ -99,7 +100,7 @@ async def request_patiently(link: Link, frame: dict[str, Any], expect: str, atte
         if attempt == attempts or not retryable:
             break
         await asyncio.sleep(SETUP_RETRY_SECONDS)
-    raise RuntimeError(f"{frame['type']} refused: {str(reply)[:160]}")
+    raise RuntimeError(f"{frame_type} refused: {str(reply)[:160]}")
 
 
 def client_address(account: str) -> str:

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from bench.load.agent import Agent, bounded, connect_patiently, request_patiently
-from bench.load.dialects import Frame
-from bench.load.links import Link
+from bench.load.links import dial, new_link
+from tests.kit.client import Frame, WsClient
 
 # A sender that stops getting answers stops adding load beyond this many unanswered sends
 # (per worker), so a saturated fleet is reported as such instead of buried for minutes.
@@ -28,8 +28,8 @@ MAX_UNANSWERED = 3000
 @dataclass
 class Pair:
     conversation_id: str
-    visitor: Link
-    operator: Link | None = None
+    visitor: WsClient
+    operator: WsClient | None = None
 
 
 @dataclass
@@ -54,7 +54,7 @@ class ChatAgent(Agent):
         super().__init__(**init)
         self.url = url
         self.auth_url = auth_url
-        self.operators: dict[str, Link] = {}
+        self.operators: dict[str, WsClient] = {}
         self.pairs: list[Pair] = []
         self.steps: dict[str, Step] = {}
         self._operator_of: dict[str, str] = {}
@@ -73,16 +73,16 @@ class ChatAgent(Agent):
             login = await self.login_one(
                 self.auth_url, {"username": operator["username"], "password": operator["password"]}
             )
-            link = Link(self.dialect, self._on_push, login["token"])
+            link = new_link(self.dialect, self._on_push, login["token"])
             await connect_patiently(link, self.session, self.url)
             self.operators[link.uid] = link
         await asyncio.sleep(1.0)  # presence learns of the operators from a bus event
         devices = [f"{device_prefix}-w{self.index}-{n}" for n in range(conversations)]
         logins, _ = await self.login_visitors(self.auth_url, devices, login_concurrency)
-        visitors = [Link(self.dialect, self._on_push, login["token"]) for login in logins if login is not None]
-        await bounded(32, (lambda link=link: link.connect(self.session, self.url) for link in visitors))
+        visitors = [new_link(self.dialect, self._on_push, login["token"]) for login in logins if login is not None]
+        await bounded(32, (lambda link=link: dial(link, self.session, self.url) for link in visitors))
         # A few at a time: the least-busy operator choice sees the previous conversations.
-        opened = await bounded(4, (lambda link=link: self._open(link, channel_id) for link in visitors if link.open))
+        opened = await bounded(4, (lambda link=link: self._open(link, channel_id) for link in visitors if link.is_open))
         self.pairs = [pair for pair in opened if isinstance(pair, Pair)]
         deadline = time.monotonic() + 10.0
         while time.monotonic() < deadline and len(self._operator_of) < len(self.pairs):
@@ -98,10 +98,8 @@ class ChatAgent(Agent):
             "seconds": time.perf_counter() - started,
         }
 
-    async def _open(self, link: Link, channel_id: str) -> Pair:
-        opened = await request_patiently(
-            link, {"type": "session.open", "data": {"channel_id": channel_id}}, "session.opened"
-        )
+    async def _open(self, link: WsClient, channel_id: str) -> Pair:
+        opened = await request_patiently(link, "session.open", {"channel_id": channel_id}, "session.opened")
         conversation_id = opened["data"]["conversation_id"]
         data = {
             "conversation_id": conversation_id,
@@ -109,10 +107,10 @@ class ChatAgent(Agent):
             "kind": "text",
             "body": "hello",
         }
-        await request_patiently(link, {"type": "message.send", "data": data}, "message.accepted")
+        await request_patiently(link, "message.send", data, "message.accepted")
         return Pair(conversation_id, link)
 
-    def _on_push(self, link: Link, frame: Frame) -> None:
+    def _on_push(self, link: WsClient, frame: Frame) -> None:
         kind = frame.get("type")
         if kind == "message.new":
             self._on_message(link, frame["data"])
@@ -137,7 +135,7 @@ class ChatAgent(Agent):
                 if others:
                     self._operator_of[data["conversation_id"]] = others[0]
 
-    def _on_message(self, link: Link, data: dict[str, Any]) -> None:
+    def _on_message(self, link: WsClient, data: dict[str, Any]) -> None:
         message = data["message"]
         body = message.get("body")
         if message.get("author_id") == link.uid or not isinstance(body, str) or not body.startswith("L|"):
@@ -185,7 +183,7 @@ class ChatAgent(Agent):
             await asyncio.sleep(0.2)
         return self._finish(step, rate, seconds)
 
-    async def _send(self, step: Step, conversation_id: str, author: Link, frame_id: str, body_chars: int) -> None:
+    async def _send(self, step: Step, conversation_id: str, author: WsClient, frame_id: str, body_chars: int) -> None:
         sent = time.time()
         body = f"L|{step.label}|{sent:.6f}|".ljust(body_chars, "x")
         data = {"conversation_id": conversation_id, "client_msg_id": frame_id, "kind": "text", "body": body}
@@ -193,8 +191,8 @@ class ChatAgent(Agent):
         step.sent += 1
         step.in_flight += 1
         try:
-            await author.send({"type": "message.send", "id": frame_id, "data": data})
-        except (ConnectionError, RuntimeError):
+            await author.send("message.send", data, frame_id=frame_id)
+        except ConnectionError:
             self._unanswered.pop(frame_id, None)
             step.in_flight -= 1
             step.errors["socket closed"] += 1

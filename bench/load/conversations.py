@@ -9,8 +9,7 @@ from collections import Counter
 from typing import Any
 
 from bench.load.agent import request_patiently
-from bench.load.dialects import Frame
-from bench.load.links import Link
+from tests.kit.client import Frame, FrameId, WsClient
 
 # How long a resume may take to answer (replay + resume.done) before it counts as failed.
 RESUME_TIMEOUT_SECONDS = 15.0
@@ -20,28 +19,24 @@ RESUME_RETRY_SECONDS = 2.0
 
 
 class Tracked:
-    def __init__(self, link: Link) -> None:
+    def __init__(self, link: WsClient) -> None:
         self.link = link
         self.conversation_id = ""
         self.seqs: set[int] = set()
         self.duplicates = 0
         self.replayed = 0
         self.outcomes: Counter[str] = Counter()
-        self._resume_id: Any = None
+        self._resume_id: FrameId | None = None
         self._resumed = asyncio.Event()
         self._outcome = ""
 
     async def start(self, channel_id: str) -> str:
         """Open a session and post the first message, which stores the conversation."""
-        opened = await request_patiently(
-            self.link, {"type": "session.open", "data": {"channel_id": channel_id}}, "session.opened"
-        )
+        opened = await request_patiently(self.link, "session.open", {"channel_id": channel_id}, "session.opened")
         conversation_id = opened["data"]["conversation_id"]
         self.conversation_id = conversation_id
         data = {"conversation_id": conversation_id, "client_msg_id": f"hi-{uuid.uuid4().hex[:12]}", "body": "hello"}
-        await request_patiently(
-            self.link, {"type": "message.send", "data": {**data, "kind": "text"}}, "message.accepted"
-        )
+        await request_patiently(self.link, "message.send", {**data, "kind": "text"}, "message.accepted")
         return conversation_id
 
     def contiguous(self) -> int:
@@ -90,9 +85,9 @@ class Tracked:
         self._outcome = ""
         data = {"conversation_id": self.conversation_id, "after_seq": self.contiguous()}
         try:
-            await self.link.send({"type": "resume", "id": self._resume_id, "data": data})
+            await self.link.send("resume", data, frame_id=self._resume_id)
             await asyncio.wait_for(self._resumed.wait(), RESUME_TIMEOUT_SECONDS)
-        except (TimeoutError, ConnectionError, RuntimeError) as error:
+        except (TimeoutError, ConnectionError) as error:
             self._finish(f"no answer ({type(error).__name__})")
         return self._outcome
 

@@ -15,8 +15,8 @@ from typing import Any
 
 from bench.load.agent import Agent, bounded
 from bench.load.conversations import Tracked
-from bench.load.dialects import Frame
-from bench.load.links import Link
+from bench.load.links import dial, new_link
+from tests.kit.client import Frame, WsClient
 
 # An attempt still in flight at the storm's deadline gets this long before it is cut off.
 STRAGGLER_SECONDS = 120.0
@@ -26,11 +26,11 @@ class CrowdAgent(Agent):
     def __init__(self, url: str, **init: Any) -> None:
         super().__init__(**init)
         self.url = url
-        self.links: list[Link] = []
+        self.links: list[WsClient] = []
         self.receipts: dict[str, list[float]] = defaultdict(list)
-        self.tracked: dict[Link, Tracked] = {}
-        self.dropped: list[Link] = []
-        self.first_links: list[Link] = []  # one link per visitor logged in here
+        self.tracked: dict[WsClient, Tracked] = {}
+        self.dropped: list[WsClient] = []
+        self.first_links: list[WsClient] = []  # one link per visitor logged in here
         self.stuck = 0  # reconnects cut off after the storm's deadline
         self._heartbeats: asyncio.Task[None] | None = None
 
@@ -46,7 +46,7 @@ class CrowdAgent(Agent):
         logins, summary = await self.login_visitors(auth_url, devices, concurrency)
         tokens = [login["token"] for login in logins if login is not None]
         for n in range(min(count, len(tokens) * links_per_visitor)):
-            link = Link(self.dialect, self._on_push, tokens[n // links_per_visitor])
+            link = new_link(self.dialect, self._on_push, tokens[n // links_per_visitor])
             self.links.append(link)
             if n % links_per_visitor == 0:
                 self.first_links.append(link)
@@ -54,14 +54,14 @@ class CrowdAgent(Agent):
 
     async def add_links(self, credentials: list[str]) -> int:
         """Links with given credentials (a shared operator token, Centrifugo JWTs)."""
-        self.links += [Link(self.dialect, self._on_push, credential) for credential in credentials]
+        self.links += [new_link(self.dialect, self._on_push, credential) for credential in credentials]
         return len(self.links)
 
     async def connect(self, concurrency: int = 16, limit: int | None = None) -> dict[str, Any]:
         """Connect the links not yet open (at most ``limit``); returns counts, duration, error kinds."""
-        todo = [link for link in self.links if not link.open][:limit]
+        todo = [link for link in self.links if not link.is_open][:limit]
         started = time.perf_counter()
-        results = await bounded(concurrency, (lambda link=link: link.connect(self.session, self.url) for link in todo))
+        results = await bounded(concurrency, (lambda link=link: dial(link, self.session, self.url) for link in todo))
         errors = Counter(f"{type(r).__name__}: {str(r)[:160]}" for r in results if isinstance(r, BaseException))
         return {
             "connected": len(todo) - sum(errors.values()),
@@ -74,7 +74,7 @@ class CrowdAgent(Agent):
         """Centrifugo only: subscribe every open link to ``channel``."""
         results = await bounded(
             64,
-            (lambda link=link: link.request({"subscribe": {"channel": channel}}) for link in self.links if link.open),
+            (lambda link=link: link.request("subscribe", {"channel": channel}) for link in self.links if link.is_open),
         )
         return sum(isinstance(result, dict) and "subscribe" in result for result in results)
 
@@ -94,18 +94,18 @@ class CrowdAgent(Agent):
 
     async def stats(self) -> dict[str, Any]:
         return {
-            "open": sum(link.open for link in self.links),
+            "open": sum(link.is_open for link in self.links),
             "links": len(self.links),
             "pongs": sum(link.pongs for link in self.links),
             # Links that had been up and are not any more, by close code.
             "close_codes": dict(
-                Counter(str(link.close_code) for link in self.links if link.opened_at and not link.open)
+                Counter(str(link.close_code) for link in self.links if link.opened_at and not link.is_open)
             ),
         }
 
     # ---- fan-out probes --------------------------------------------------------------------
 
-    def _on_push(self, link: Link, frame: Frame) -> None:
+    def _on_push(self, link: WsClient, frame: Frame) -> None:
         body = self.dialect.body_of(frame)
         if body is not None and body.startswith("P|"):
             self.receipts[body.split("|", 2)[1]].append(time.time())
@@ -120,7 +120,7 @@ class CrowdAgent(Agent):
 
     async def open_conversations(self, channel_id: str, count: int) -> list[str]:
         """``count`` visitors (one link each) open a session and post once: a stored conversation each."""
-        chosen = [link for link in self.first_links if link.open][:count]
+        chosen = [link for link in self.first_links if link.is_open][:count]
         for link in chosen:
             self.tracked[link] = Tracked(link)
         results = await bounded(8, (lambda link=link: self.tracked[link].start(channel_id) for link in chosen))
@@ -135,7 +135,7 @@ class CrowdAgent(Agent):
 
     async def drop(self) -> dict[str, Any]:
         """Every open link vanishes at once (TCP reset), as when a network path or node dies."""
-        self.dropped = [link for link in self.links if link.open]
+        self.dropped = [link for link in self.links if link.is_open]
         for link in self.dropped:
             link.drop()
         return {"dropped": len(self.dropped), "down_before": len(self.links) - len(self.dropped), "at": time.time()}
@@ -161,7 +161,7 @@ class CrowdAgent(Agent):
         }
 
     async def _bounded_come_back(
-        self, link: Link, delay: float, jitter: float, deadline: float, budget: float
+        self, link: WsClient, delay: float, jitter: float, deadline: float, budget: float
     ) -> tuple[float | None, float, int]:
         """:meth:`_come_back`, cut off when an attempt in flight at the deadline never ends."""
         try:
@@ -171,7 +171,7 @@ class CrowdAgent(Agent):
             return None, 0.0, -1
 
     async def _come_back(
-        self, link: Link, delay: float, jitter: float, deadline: float
+        self, link: WsClient, delay: float, jitter: float, deadline: float
     ) -> tuple[float | None, float, int]:
         """Reconnect like a client: returns when it was back, how long its last handshake took, tries."""
         tries = 0
@@ -180,7 +180,7 @@ class CrowdAgent(Agent):
             tries += 1
             started = time.time()
             try:
-                await link.connect(self.session, self.url)
+                await dial(link, self.session, self.url)
             except Exception:  # noqa: BLE001 - refused, reset or timed out: try again like a client would
                 continue
             handshake = time.time() - started

@@ -1,47 +1,15 @@
-"""How a link talks to each kind of server: Parley, the bare-aiohttp floor and Centrifugo.
+"""The servers the bench speaks to besides Parley: the bare-aiohttp floor and Centrifugo.
 
-A dialect says how to say hello (authenticate), how to keep the connection alive, what to
-answer to a server's own frames, and where a pushed chat message's body is. The rest of the
-client (links, agents) is the same for the three servers, so their figures compare.
+The load client is the tests' protocol client (tests/kit/client.py) for all three; only the
+dialect differs (how to say hello, keep the connection alive, answer the server's own frames,
+where a pushed chat message's body is), so the three servers' figures compare.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
-Frame = dict[str, Any]
-
-
-class ParleyDialect:
-    """docs/protocol.md: an ``auth`` frame first, client ``ping`` frames, ``message.new`` pushes."""
-
-    name = "parley"
-
-    def frame_id(self, number: int) -> str:
-        return f"r{number}"
-
-    def hello(self, token: str) -> Frame:
-        return {"type": "auth", "data": {"token": token}}
-
-    def hello_ok(self, reply: Frame) -> bool:
-        return reply.get("type") == "auth.ok"
-
-    def ping(self) -> Frame | None:
-        return {"type": "ping", "data": {}}
-
-    def answer(self, frame: Frame) -> str | None:
-        """A frame to send back at once (the server's keep-alive), or None."""
-        return None
-
-    def is_pong(self, frame: Frame) -> bool:
-        return frame.get("type") == "pong"
-
-    def body_of(self, frame: Frame) -> str | None:
-        """The text of a pushed chat message, or None for any other frame."""
-        if frame.get("type") != "message.new":
-            return None
-        body = frame["data"]["message"]["body"]
-        return body if isinstance(body, str) else None
+from tests.kit.client import Data, Dialect, Frame, FrameId, ParleyDialect
 
 
 class FloorDialect(ParleyDialect):
@@ -51,20 +19,27 @@ class FloorDialect(ParleyDialect):
 
 
 class CentrifugoDialect:
-    """Centrifugo v5 JSON protocol: ``connect`` with a JWT; the server pings (``{}``), we pong."""
+    """Centrifugo v5 JSON protocol: ``{"id", <method>: {...}}`` frames, ``connect`` with a JWT; the
+    server pings (``{}``) and we pong."""
 
     name = "centrifugo"
 
-    def frame_id(self, number: int) -> int:
+    def frame_id(self, number: int) -> FrameId:
         return number
 
-    def hello(self, token: str) -> Frame:
-        return {"connect": {"token": token, "name": "parley-bench"}}
+    def frame(self, frame_type: str, data: Data, frame_id: FrameId) -> Frame:
+        return {"id": frame_id, frame_type: data}
+
+    def hello(self, credential: str) -> tuple[str, Data]:
+        return "connect", {"token": credential, "name": "parley-bench"}
 
     def hello_ok(self, reply: Frame) -> bool:
         return "connect" in reply
 
-    def ping(self) -> Frame | None:
+    def uid(self, reply: Frame) -> str:
+        return ""  # the token names the user; the connect reply names only the client
+
+    def ping(self) -> tuple[str, Data] | None:
         return None  # Centrifugo pings from the server side every 25 s
 
     def answer(self, frame: Frame) -> str | None:
@@ -78,7 +53,7 @@ class CentrifugoDialect:
         return body if isinstance(body, str) else None
 
 
-DIALECTS: dict[str, type[ParleyDialect] | type[CentrifugoDialect]] = {
+DIALECTS: dict[str, Callable[[], Dialect]] = {
     "parley": ParleyDialect,
     "aiohttp-floor": FloorDialect,
     "centrifugo": CentrifugoDialect,

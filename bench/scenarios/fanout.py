@@ -18,13 +18,14 @@ import aiohttp
 
 from bench.baselines.servers import FANOUT_CHANNEL, Centrifugo
 from bench.environment import ParleyUnderTest
-from bench.load.dialects import FloorDialect, ParleyDialect
-from bench.load.links import Link
+from bench.load.dialects import FloorDialect
+from bench.load.links import dial, new_link
 from bench.procstats import CpuSpan, Watch
 from bench.scenarios.targets import Target, shares
 from bench.settings import Sizes
 from bench.stats import latency_ms
 from bench.workers import WorkerPool
+from tests.kit.client import PARLEY, Data, WsClient
 
 # Between probes: each one lands on a quiet system, as a single announcement would.
 PROBE_INTERVAL_SECONDS = 1.0
@@ -37,7 +38,7 @@ class Driver:
 
     def __init__(self) -> None:
         self.session = aiohttp.ClientSession()
-        self.link: Link | None = None
+        self.link: WsClient | None = None
 
     async def credentials(self, count: int) -> list[str]:
         return ["floor"] * count
@@ -47,7 +48,7 @@ class Driver:
 
     async def send(self, body: str) -> None:
         assert self.link is not None
-        await self.link.send({"type": "broadcast", "data": {"body": body}})
+        await self.link.send("broadcast", {"body": body})
 
     async def close(self) -> None:
         if self.link is not None:
@@ -61,8 +62,8 @@ class FloorDriver(Driver):
         self.ws_url = ws_url
 
     async def ready(self, pool: WorkerPool) -> None:
-        self.link = Link(FloorDialect(), lambda *_: None, "floor")
-        await self.link.connect(self.session, self.ws_url)
+        self.link = new_link(FloorDialect(), lambda *_: None, "floor")
+        await dial(self.link, self.session, self.ws_url)
 
 
 class CentrifugoDriver(Driver):
@@ -95,24 +96,23 @@ class ParleyDriver(Driver):
     async def ready(self, pool: WorkerPool) -> None:
         await asyncio.sleep(2.0)  # presence learns of the operator's connections from bus events
         visitor = await self.parley.login(device_id=f"fanout-visitor-{uuid.uuid4().hex}")
-        self.link = Link(ParleyDialect(), lambda *_: None, visitor["token"])
-        await self.link.connect(self.session, self.parley.ws_url)
-        opened = await self.link.request({"type": "session.open", "data": {"channel_id": self.channel_id}})
+        self.link = new_link(PARLEY, lambda *_: None, visitor["token"])
+        await dial(self.link, self.session, self.parley.ws_url)
+        opened = await self.link.request("session.open", {"channel_id": self.channel_id})
         self.conversation_id = opened["data"]["conversation_id"]
-        await self.link.request(self._message("hello"))
+        await self.link.request("message.send", self._message("hello"))
 
-    def _message(self, body: str) -> dict[str, Any]:
-        data = {
+    def _message(self, body: str) -> Data:
+        return {
             "conversation_id": self.conversation_id,
             "client_msg_id": uuid.uuid4().hex,
             "kind": "text",
             "body": body,
         }
-        return {"type": "message.send", "data": data}
 
     async def send(self, body: str) -> None:
         assert self.link is not None
-        await self.link.send(self._message(body))
+        await self.link.send("message.send", self._message(body))
 
 
 async def run_fanout(target: Target, driver: Driver, sizes: Sizes) -> dict[str, Any]:

@@ -23,14 +23,14 @@ import aiohttp
 
 from bench.environment import ParleyUnderTest
 from bench.load.agent import connect_patiently
-from bench.load.dialects import Frame, ParleyDialect
-from bench.load.links import Link
+from bench.load.links import new_link
 from bench.procstats import CpuSpan, DescriptorSampler, Watch, sample_descriptors
 from bench.scenarios import profile
 from bench.scenarios.targets import shares
 from bench.settings import Sizes
 from bench.stats import latency_ms, spread_s
 from bench.workers import WorkerPool
+from tests.kit.client import PARLEY, Frame, WsClient
 
 # An operator posts at most this many messages/s: half the gateway's per-connection frame limit
 # (10/s), so the publisher itself is never rate-limited.
@@ -48,8 +48,8 @@ class Publisher:
 
     def __init__(self, parley: ParleyUnderTest) -> None:
         self.parley = parley
-        self.links: list[Link] = []
-        self.conversations: dict[str, Link] = {}
+        self.links: list[WsClient] = []
+        self.conversations: dict[str, WsClient] = {}
         self.accepted: dict[str, set[int]] = defaultdict(set)
         self.errors: Counter[str] = Counter()
         self._session = aiohttp.ClientSession()
@@ -58,11 +58,11 @@ class Publisher:
     async def connect(self, operators: list[dict[str, str]]) -> None:
         for operator in operators:
             login = await self.parley.login(username=operator["username"], password=operator["password"])
-            link = Link(ParleyDialect(), self._on_push, login["token"])
+            link = new_link(PARLEY, self._on_push, login["token"])
             await connect_patiently(link, self._session, self.parley.ws_url)
             self.links.append(link)
 
-    def _on_push(self, link: Link, frame: Frame) -> None:
+    def _on_push(self, link: WsClient, frame: Frame) -> None:
         if frame.get("type") in ("conversation.updated", "message.new"):
             self.conversations.setdefault(frame["data"]["conversation_id"], link)
 
@@ -85,7 +85,7 @@ class Publisher:
     async def _post(self, conversation_id: str, n: int) -> None:
         data = {"conversation_id": conversation_id, "client_msg_id": f"storm-{n}", "kind": "text", "body": f"S|{n}"}
         try:
-            reply = await self.conversations[conversation_id].request({"type": "message.send", "data": data})
+            reply = await self.conversations[conversation_id].request("message.send", data)
         except (TimeoutError, ConnectionError) as error:
             self.errors[type(error).__name__] += 1
             return
@@ -156,7 +156,7 @@ async def run_storm(
         "cpu_seconds": {name: round(used, 2) for name, used in span.used.items()},
         "gateway_descriptors": sampler.report(),
         "gateway_profile": storm_profile,
-        "publisher_close_codes": dict(Counter(str(link.close_code) for link in publisher.links if not link.open)),
+        "publisher_close_codes": dict(Counter(str(link.close_code) for link in publisher.links if not link.is_open)),
         "conversations": len(conversation_ids),
         "conversations_followed_by_operators": followed,
         **_messages(publisher, reports),

@@ -26,8 +26,8 @@ from parley_fleet.edge import Edge
 from parley_fleet.processes import Fleet, free_port
 from tests.browser.console_steps import ConsoleWorld
 from tests.conftest import Infra
-from tests.e2e.client import login
 from tests.e2e.push_endpoint import SUBJECT
+from tests.kit.client import login
 from tests.kit.fleet import fleet_for
 
 CHROMIUM = Path("/usr/bin/chromium")

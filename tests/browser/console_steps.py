@@ -12,7 +12,7 @@ import aiohttp
 from playwright.async_api import Page, expect
 
 from parley.contracts.errors import ErrorCode
-from tests.e2e.client import WsClient, login
+from tests.kit.client import WsClient, login
 from tests.kit.seeding import Seeder, Staff
 
 # Generous: the fleet shares a 2-core machine with other test runs.

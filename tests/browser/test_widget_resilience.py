@@ -17,7 +17,7 @@ from playwright.async_api import Page, expect
 from tests.browser.conftest import NewPage, RunningDemo, Shot
 from tests.browser.console_steps import ConsoleWorld, Staff
 from tests.browser.widget_steps import WAIT_MS, open_widget, say, seqs, start_bot
-from tests.e2e.client import WsClient, login
+from tests.kit.client import WsClient, login
 
 RECONNECTING = "Connection lost. Reconnecting…"
 

@@ -1,20 +1,20 @@
 """A conversation member's client as a real app behaves (docs/protocol.md): one WebSocket to a
-gateway; after any drop it reconnects to the next gateway and resumes every conversation from
-the last seq it has; a resume refused (a service away) is asked again. Every ``message.new``
-goes into the ledger as it arrives, duplicates and all: the ledger judges them."""
+gateway (the suites' protocol client, tests/kit/client.py); after any drop it reconnects to the
+next gateway and resumes every conversation from the last seq it has; a resume refused (a
+service away) is asked again. Every ``message.new`` goes into the ledger as it arrives,
+duplicates and all: the ledger judges them."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import itertools
-import json
 import time
 from typing import Any
 
 import aiohttp
 
 from tests.chaos.ledger import Ledger
+from tests.kit.client import Frame, WsClient
 
 # A real client waits 2 s before reconnecting (docs/design.md); shorter here to keep the suite short.
 RECONNECT_DELAY_SECONDS = 1.0
@@ -34,11 +34,9 @@ class Member:
         self.connections = 0
         # conversation.updated frames as they arrive: (conversation id, time.monotonic())
         self.state_frames: list[tuple[str, float]] = []
-        self._ws: aiohttp.ClientWebSocketResponse | None = None
-        self._answers: dict[str, asyncio.Future[dict[str, Any]]] = {}
+        self._client: WsClient | None = None
         self._resumed: dict[str, asyncio.Event] = {}
         self._refused: set[str] = set()
-        self._ids = itertools.count(1)
         self._task: asyncio.Task[None] | None = None
 
     def start(self) -> None:
@@ -48,8 +46,8 @@ class Member:
         if self._task is not None:
             self._task.cancel()
             await asyncio.gather(self._task, return_exceptions=True)
-        if self._ws is not None:
-            await self._ws.close()
+        if self._client is not None:
+            await self._client.close()
 
     @property
     def gateway(self) -> str | None:
@@ -60,50 +58,43 @@ class Member:
         """The last seq this client has of the conversation (0: none yet)."""
         return max(self.ledger.received.get(self.user_id, {}).get(conversation_id, [0]), default=0)
 
-    async def request(self, frame_type: str, data: dict[str, Any], timeout: float = 5.0) -> dict[str, Any]:
+    async def request(self, frame_type: str, data: dict[str, Any], timeout: float = 5.0) -> Frame:
         """Send a frame on the live connection and wait for its answer; ConnectionError when the
         connection is not there or drops, TimeoutError when no answer comes in time."""
-        if not self.connected.is_set() or self._ws is None:
+        if not self.connected.is_set() or self._client is None:
             raise ConnectionError("not connected")
-        frame_id = f"q{next(self._ids)}"
-        answer = self._answers[frame_id] = asyncio.get_running_loop().create_future()
-        try:
-            await self._ws.send_str(json.dumps({"type": frame_type, "id": frame_id, "data": data}))
-            return await asyncio.wait_for(answer, timeout)
-        except (aiohttp.ClientError, RuntimeError) as error:
-            raise ConnectionError(str(error)) from error
-        finally:
-            self._answers.pop(frame_id, None)
+        answer = await self._client.request(frame_type, data, timeout)
+        # The answer is a frame like the others for the bookkeeping (a resume's resume.done).
+        self._on_frame(self._client, answer)
+        return answer
 
     async def _run(self) -> None:
         while True:
             url = self.gateways[self.gateway_index % len(self.gateways)]
             with contextlib.suppress(aiohttp.ClientError, ConnectionError, TimeoutError, OSError):
                 await self._session(url)
-            self.connected.clear()
-            for answer in self._answers.values():
-                if not answer.done():
-                    answer.set_exception(ConnectionError("connection dropped"))
             self.gateway_index += 1  # another gateway: this one may be gone
             await asyncio.sleep(RECONNECT_DELAY_SECONDS)
 
     async def _session(self, url: str) -> None:
-        async with self.http.ws_connect(url, timeout=aiohttp.ClientWSTimeout(ws_close=5)) as ws:
-            self._ws = ws
+        client = self._client = WsClient(on_push=self._on_frame, keep_frames=False)
+        try:
+            await client.open(self.http, url)
             self.connections += 1
-            reader = asyncio.create_task(self._read(ws))
-            tasks = {reader}
+            await self._authenticate()
+            self.connected.set()
+            tasks = {asyncio.create_task(client.wait_closed()), asyncio.create_task(self._keep_alive())}
             try:
-                await self._authenticate()
-                self.connected.set()
-                tasks.add(asyncio.create_task(self._keep_alive()))
                 await asyncio.wait(tasks, return_when=asyncio.FIRST_COMPLETED)
             finally:
-                # Whichever ended first (the socket closed, or a ping could not be written), the
-                # other goes too, and its error is collected here, not left on an orphan task.
+                # Whichever ended first (the socket closed, or a ping went unanswered), the other
+                # goes too, and its error is collected here, not left on an orphan task.
                 for task in tasks:
                     task.cancel()
                 await asyncio.gather(*tasks, return_exceptions=True)
+        finally:
+            self.connected.clear()  # no request goes to a socket on its way out
+            await client.close()
 
     async def _authenticate(self) -> None:
         """auth with every known conversation to resume; those refused are resumed one by one."""
@@ -138,12 +129,7 @@ class Member:
             await asyncio.sleep(PING_INTERVAL_SECONDS)
             await self.request("ping", {})
 
-    async def _read(self, ws: aiohttp.ClientWebSocketResponse) -> None:
-        async for message in ws:
-            if message.type == aiohttp.WSMsgType.TEXT:
-                self._on_frame(json.loads(message.data))
-
-    def _on_frame(self, frame: dict[str, Any]) -> None:
+    def _on_frame(self, _client: WsClient, frame: Frame) -> None:
         kind, data = frame.get("type"), frame.get("data") or {}
         if kind == "message.new":
             self.ledger.record_received(self.user_id, data["conversation_id"], data["seq"])
@@ -158,6 +144,3 @@ class Member:
             # A resume given with auth was refused: stop waiting for it, _authenticate asks again.
             refused = data["message"].removeprefix("resume of ").partition(":")[0]
             self._refused.add(refused)
-        answer = self._answers.get(frame.get("id") or "")
-        if answer is not None and not answer.done():
-            answer.set_result(frame)

@@ -21,7 +21,7 @@ from parley.bus import Bus
 from parley.settings import ServiceSettings
 from parley_fleet import Fleet
 from tests.conftest import Infra
-from tests.e2e.client import Frame, WsClient, login
+from tests.kit.client import Frame, WsClient, login
 from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME, fleet_for
 from tests.kit.seeding import Seeder
 

@@ -12,7 +12,7 @@ import aiohttp
 import yaml
 
 from parley_fleet import Fleet
-from tests.e2e.client import Frame, WsClient, login
+from tests.kit.client import Frame, WsClient, login
 from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.kit.seeding import Seeder
 

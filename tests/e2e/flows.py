@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import aiohttp
 
 from parley_fleet import Fleet
-from tests.e2e.client import WsClient, login
+from tests.kit.client import WsClient, login
 from tests.kit.seeding import Seeder
 
 

@@ -12,7 +12,7 @@ from typing import Any
 import aiohttp
 
 from parley_fleet import Fleet
-from tests.e2e.client import WsClient
+from tests.kit.client import WsClient
 from tests.kit.seeding import Seeder
 
 

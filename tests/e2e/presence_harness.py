@@ -25,7 +25,7 @@ from parley.contracts.commands import LookupNodes, NodesOfUsers
 from parley.settings import ServiceSettings
 from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
-from tests.e2e.client import WsClient, login
+from tests.kit.client import WsClient, login
 from tests.kit.waiting import eventually
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / ".artifacts"

@@ -11,7 +11,7 @@ import pytest
 from parley.contracts.bot import ContactCollected
 from parley.contracts.commands import Caller, OperatorRequestResult, RequestOperator, SendMessage
 from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, of_type, world_fixture
-from tests.e2e.client import login
+from tests.kit.client import login
 
 world = world_fixture("chat-routing")
 

@@ -15,7 +15,7 @@ import yaml
 
 from parley_chatbot_engine.load_script import example_script_files
 from tests.conftest import Infra
-from tests.e2e.client import login
+from tests.kit.client import login
 from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME, fleet_for
 
 

@@ -20,8 +20,8 @@ from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import Infra
 from tests.e2e.chatbot_harness import Admin, Visitor
-from tests.e2e.client import WsClient, login
 from tests.integration.chatbot_harness import FLOW_STEPS
+from tests.kit.client import WsClient, login
 from tests.kit.fleet import fleet_for
 
 HOLD = 3.0

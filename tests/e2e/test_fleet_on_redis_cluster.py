@@ -21,11 +21,11 @@ from parley.contracts.events import PresenceChanged
 from parley.stores import redis_client
 from parley_fleet import Fleet
 from tests.conftest import Infra
-from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
 from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, visitor, wait_connected, wait_disconnected
 from tests.e2e.push_endpoint import SUBJECT, PushService
+from tests.kit.client import login
 from tests.kit.fleet import fleet_for
 from tests.kit.redis_servers import RedisClusterNodes
 from tests.kit.seeding import Seeder

@@ -19,8 +19,8 @@ from pydantic import ValidationError
 from parley.contracts.frames import CLIENT_FRAME
 from parley_fleet import Fleet
 from tests.conftest import Infra
-from tests.e2e.client import WsClient
 from tests.e2e.gateway_fleet import connect, login
+from tests.kit.client import WsClient
 from tests.kit.fleet import fleet_for
 
 FRAME_TYPES = [

@@ -15,9 +15,9 @@ import redis.asyncio as redis
 
 from parley_fleet import Fleet
 from tests.conftest import REDIS_URL, Infra
-from tests.e2e.client import WsClient
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.gateway_fleet import bearer, closed, connect, login, post, ws_url
+from tests.kit.client import WsClient
 from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
 

@@ -17,9 +17,9 @@ import pytest
 from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import Infra
-from tests.e2e.client import WsClient
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.gateway_fleet import Chat, closed, connect, login, start_chat, ws_url
+from tests.kit.client import WsClient
 from tests.kit.fleet import fleet_for
 
 BURST = 80

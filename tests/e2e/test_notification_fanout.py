@@ -25,8 +25,8 @@ from parley_chat_session.announcements import Announcer
 from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import REDIS_URL, Infra
-from tests.e2e.client import WsClient
 from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, metric, visitor, wait_connected
+from tests.kit.client import WsClient
 from tests.kit.fleet import fleet_for
 
 # A delivery that was going to arrive has arrived well within this (they take milliseconds).

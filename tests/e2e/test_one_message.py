@@ -13,8 +13,8 @@ import aiohttp
 
 from parley_fleet import Fleet
 from tests.conftest import Infra
-from tests.e2e.client import WsClient, login
 from tests.e2e.flows import staff_and_channel
+from tests.kit.client import WsClient, login
 
 
 async def test_visitor_message_reaches_operator_and_sender(fleet: Fleet, infra: Infra, mongo) -> None:

@@ -25,9 +25,9 @@ from pymongo import AsyncMongoClient
 
 from tests.conftest import REDIS_URL, Infra
 from tests.e2e.chat_harness import WAIT_SECONDS, ChatWorld, Person, send_files, upload, world_fixture
-from tests.e2e.client import login
 from tests.e2e.push_endpoint import Device
 from tests.integration.chatbot_harness import FLOW_STEPS
+from tests.kit.client import login
 from tests.kit.waiting import eventually
 
 SCRIPT_ID = f"privacy_{uuid.uuid4().hex[:6]}"

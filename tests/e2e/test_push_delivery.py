@@ -23,11 +23,11 @@ from parley.deliveries import DeliveryPublisher
 from parley_chat_session.announcements import Announcer
 from parley_fleet import Fleet
 from tests.conftest import REDIS_URL, Infra
-from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
 from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, metric, visitor, wait_connected, wait_disconnected
 from tests.e2e.push_endpoint import SUBJECT, Device, PushService
+from tests.kit.client import login
 from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
 

@@ -47,9 +47,9 @@ from parley_integrations.api import ENDPOINTS
 from parley_integrations.outbox import delivery_id
 from parley_integrations.reply_tokens import ReplyTokens
 from tests.conftest import MANAGEMENT_URL, Infra
-from tests.e2e.client import login
 from tests.e2e.presence_harness import Probe
 from tests.e2e.webhook_receiver import Receiver
+from tests.kit.client import login
 from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME, ARTIFACTS, fleet_for
 from tests.kit.waiting import eventually
 

@@ -11,7 +11,7 @@ from typing import Any
 import aiohttp
 
 from parley_fleet import Fleet
-from tests.e2e.client import login
+from tests.kit.client import login
 from tests.kit.fleet import ADMIN_PASSWORD, ADMIN_USERNAME
 
 STAFF_PASSWORD = "operator-password-1"

@@ -11,8 +11,8 @@ import pytest
 
 from parley_fleet import Fleet
 from tests.e2e.chatbot_harness import Admin, Visitor
-from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.kit.client import login
 
 NEVER = {"both_silent_seconds": 600, "user_silent_seconds": 600, "unresponsive_seconds": 600}
 SCRIPT = {

@@ -22,8 +22,8 @@ import pytest
 from parley.contracts.errors import ErrorCode
 from parley.http_api import Endpoint
 from parley_fleet import Fleet
-from tests.e2e.client import login
 from tests.e2e.flows import staff_and_channel, stored_conversation
+from tests.kit.client import login
 from tests.security.tables import TABLES, case_id, filled_path, path_parameters, token_endpoints
 from tests.unit.test_openapi_documents import SERVICES as DOCUMENTED
 

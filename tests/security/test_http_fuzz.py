@@ -30,9 +30,9 @@ from parley.contracts.errors import ErrorCode
 from parley.http_api import Endpoint, error_statuses
 from parley_fleet import Fleet
 from tests.conftest import Infra
-from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel, stored_conversation
+from tests.kit.client import login
 from tests.kit.fleet import fleet_for
 from tests.security.tables import all_endpoints, case_id, path_parameters
 

@@ -19,8 +19,8 @@ from parley.contracts.errors import ErrorCode
 from parley_fleet import Fleet
 from parley_fleet.rabbitmq import _split
 from tests.conftest import MANAGEMENT_URL
-from tests.e2e.client import WsClient, login
 from tests.e2e.flows import staff_and_channel
+from tests.kit.client import WsClient, login
 
 HUGE = 2**63
 POISON_FRAMES = [

@@ -11,8 +11,8 @@ import pytest
 
 from parley.contracts.errors import ErrorCode
 from parley_fleet import Fleet
-from tests.e2e.client import login
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
+from tests.kit.client import login
 from tests.security.tables import filled_path, token_endpoints
 
 # A well-formed id that names nothing: the token is refused before any resource is looked up.

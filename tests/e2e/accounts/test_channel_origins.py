@@ -11,8 +11,8 @@ import aiohttp
 
 from parley_fleet import Fleet
 from tests.e2e.accounts.conftest import new_channel, new_staff
-from tests.e2e.client import WsClient
 from tests.e2e.gateway_fleet import bearer, closed, login, ws_url
+from tests.kit.client import WsClient
 
 SHOP = "https://shop.example"
 ELSEWHERE = "https://elsewhere.example"

@@ -14,8 +14,8 @@ import aiohttp
 from parley_fleet import Fleet
 from tests.conftest import Infra
 from tests.e2e.accounts.conftest import new_channel, new_staff
-from tests.e2e.client import WsClient
 from tests.e2e.gateway_fleet import bearer, closed, connect, login, post
+from tests.kit.client import WsClient
 from tests.kit.waiting import eventually
 
 

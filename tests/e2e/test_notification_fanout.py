@@ -21,7 +21,7 @@ import redis.asyncio as redis
 from parley.contracts.events import ClientFrameEvent, PresenceChanged
 from parley.contracts.messages import Message
 from parley.deliveries import DeliveryPublisher
-from parley_chat_session.announcements import Announcer
+from parley_chat_session.conversations.announcements import Announcer
 from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import REDIS_URL, Infra

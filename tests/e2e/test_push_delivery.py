@@ -20,7 +20,7 @@ from py_vapid import Vapid
 from parley.contracts.events import MemberSeenEvent
 from parley.contracts.messages import Message
 from parley.deliveries import DeliveryPublisher
-from parley_chat_session.announcements import Announcer
+from parley_chat_session.conversations.announcements import Announcer
 from parley_fleet import Fleet
 from tests.conftest import REDIS_URL, Infra
 from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME

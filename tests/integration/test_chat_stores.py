@@ -8,13 +8,13 @@ import time
 import uuid
 from collections.abc import AsyncIterator
 from datetime import timedelta
-from typing import Any
 
 import pytest
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient
 
 from parley.contracts.messages import Message
+from parley_chat_session.channels.store import Channel
 from parley_chat_session.clocks.conversation_clocks import ConversationClocks
 from parley_chat_session.clocks.deadlines import LEASE_SECONDS, DeadlineSet
 from parley_chat_session.conversations.conversation_store import ConversationStore, now
@@ -22,6 +22,7 @@ from parley_chat_session.conversations.message_store import MessageStore
 from parley_chat_session.conversations.sessions import new_conversation
 from parley_chat_session.locks import RedisMutex
 from tests.conftest import REDIS_URL, Infra
+from tests.unit.chat_documents import stored_channel
 
 
 @pytest.fixture
@@ -44,7 +45,7 @@ async def stores(infra: Infra, mongo: AsyncMongoClient) -> tuple[ConversationSto
 
 async def a_conversation(conversations: ConversationStore) -> str:
     conversation_id = f"c_{uuid.uuid4().hex[:24]}"
-    channel = {"_id": "ch_test", "chatbot_script_id": "bot"}
+    channel = stored_channel("ch_test", chatbot_script_id="bot")
     assert await conversations.insert(
         new_conversation(conversation_id, channel, {"visitor_id": "v_1", "visitor_name": "V"})
     )
@@ -218,7 +219,7 @@ async def test_lost_deadlines_are_rebuilt_from_the_open_conversations(
 ) -> None:
     conversations = stores[0]
     channel_id = f"ch_{uuid.uuid4().hex[:8]}"
-    channel = {"_id": channel_id, "response_target_seconds": 60.0, "inactivity_timeout_minutes": 10.0}
+    channel = stored_channel(channel_id, response_target_seconds=60.0, inactivity_timeout_minutes=10.0)
     stamp = now() - timedelta(seconds=30)
     docs = {
         "waiting": {"status": "open", "operator_id": "u_op", "awaiting_reply_since": stamp},
@@ -231,7 +232,7 @@ async def test_lost_deadlines_are_rebuilt_from_the_open_conversations(
         doc = {"_id": ids[name], "channel_id": channel_id, "last_activity_at": stamp, **fields}
         await mongo[infra.mongo_db]["conversations"].insert_one(doc)
 
-    async def channel_of(wanted: str) -> dict[str, Any] | None:
+    async def channel_of(wanted: str) -> Channel | None:
         return channel if wanted == channel_id else None  # other tests' conversations: no clock
 
     clocks = ConversationClocks(cache, f"{infra.redis_prefix}{uuid.uuid4().hex[:6]}:")

@@ -15,6 +15,7 @@ from parley_chat_session.conversations.conversation_copies import ConversationCo
 from parley_chat_session.conversations.conversation_store import ConversationStore, now
 from parley_chat_session.conversations.sessions import new_conversation
 from tests.conftest import REDIS_URL, Infra
+from tests.unit.chat_documents import stored_channel
 
 
 @pytest.fixture
@@ -40,7 +41,7 @@ async def replicas(
 async def an_open_conversation(store: ConversationStore) -> str:
     """A conversation with its visitor and an operator assigned."""
     conversation_id = f"c_{uuid.uuid4().hex[:24]}"
-    channel = {"_id": f"ch_{uuid.uuid4().hex[:8]}"}
+    channel = stored_channel(f"ch_{uuid.uuid4().hex[:8]}")
     assert await store.insert(new_conversation(conversation_id, channel, {"visitor_id": "v_1", "visitor_name": "V"}))
     assert await store.assign(conversation_id, "op_1", "Op") is not None
     return conversation_id

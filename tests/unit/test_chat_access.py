@@ -17,9 +17,10 @@ from parley_chat_session.access import (
     require_reader,
     require_visitor,
 )
+from tests.unit.chat_documents import stored_channel
 
 CONVERSATION: dict[str, Any] = {"_id": "c1", "member_ids": ["visitor-1", "op-1"], "visitor_id": "visitor-1"}
-CHANNEL: dict[str, Any] = {"_id": "ch1", "operator_ids": ["op-1"]}
+CHANNEL = stored_channel("ch1", operator_ids=["op-1"])
 
 
 def claims(sub: str, role: Role) -> Claims:
@@ -47,7 +48,7 @@ def test_a_channel_is_managed_by_admins_and_its_own_operators() -> None:
     require_channel_staff(CHANNEL, claims("admin-1", "admin"))
     require_channel_staff(CHANNEL, claims("op-1", "operator"))
     assert refused(require_channel_staff, CHANNEL, claims("op-2", "operator")) == ErrorCode.NOT_A_MEMBER
-    assert refused(require_channel_operator, {"_id": "ch2"}, "op-1") == ErrorCode.NOT_A_MEMBER
+    assert refused(require_channel_operator, stored_channel("ch2"), "op-1") == ErrorCode.NOT_A_MEMBER
     # An admin is no operator of the channel: taking a conversation needs one.
     assert refused(require_channel_operator, CHANNEL, "admin-1") == ErrorCode.NOT_A_MEMBER
 

@@ -17,6 +17,7 @@ from parley_chat_session.conversations.conversation_views import ConversationDet
 from parley_chat_session.routing.assignment import Candidate, Roster, choose
 from parley_chat_session.routing.operator_queue import estimated_wait_seconds
 from parley_chat_session.transcripts.transcript_html import render_html, render_text
+from tests.unit.chat_documents import stored_channel
 
 OPS = ["a", "b", "c"]
 
@@ -37,7 +38,7 @@ def test_round_robin_goes_on_after_the_last_pick_and_wraps() -> None:
 
 
 def test_roster_respects_capacity_availability_and_exclusions() -> None:
-    channel = {"operator_ids": OPS, "routing": "least_busy", "operator_capacity": 2}
+    channel = stored_channel(operator_ids=OPS, routing="least_busy", operator_capacity=2)
     roster = Roster(channel, available={"a", "b"}, loads={"a": 1, "b": 2})
     assert [c.user_id for c in roster.candidates()] == ["a"]  # b is full, c is offline
     assert roster.pick() == "a"
@@ -66,7 +67,7 @@ def test_business_hours_in_the_channels_time_zone() -> None:
     assert not hours.is_open(monday.replace(hour=11))  # 12:00 in Paris: the end is excluded
     assert hours.is_open(monday.replace(hour=22, minute=59))  # 23:59 in Paris
     assert not hours.is_open(datetime(2026, 11, 24, 9, tzinfo=UTC))  # Tuesday is not listed
-    assert open_now(None, monday) and open_now({}, monday)
+    assert open_now(None, monday)
 
 
 @pytest.mark.parametrize(

@@ -6,13 +6,14 @@ import pytest
 
 from parley_chat_session.channels.store import DEFAULT_CAPACITY
 from parley_chat_session.routing.staffing import capacities, load_ratio
+from tests.unit.chat_documents import stored_channel
 
 
 def test_an_operator_of_several_channels_gets_the_largest_capacity() -> None:
     channels = [
-        {"operator_ids": ["ann", "bob"], "operator_capacity": 2},
-        {"operator_ids": ["bob"], "operator_capacity": 5},
-        {"operator_ids": ["cy"]},
+        stored_channel(operator_ids=["ann", "bob"], operator_capacity=2),
+        stored_channel(operator_ids=["bob"], operator_capacity=5),
+        stored_channel(operator_ids=["cy"]),
     ]
     assert capacities(channels) == {"ann": 2, "bob": 5, "cy": DEFAULT_CAPACITY}
 

@@ -15,6 +15,7 @@ from parley.contracts.errors import ErrorCode, ParleyError
 from parley_auth.identity import MAX_IDENTITY_LIFETIME_SECONDS, IdentityVerifier
 from parley_auth.schemas import LoginRequest
 from parley_chat_session.access import require_allowed_origin
+from tests.unit.chat_documents import stored_channel
 
 SECRET = "s" * 43
 
@@ -78,10 +79,10 @@ def test_an_identity_login_names_its_device_and_channel(body: dict[str, str]) ->
 
 
 def test_a_page_opens_a_channel_only_from_a_listed_origin() -> None:
-    listed = {"_id": "ch_1", "allowed_origins": ["https://shop.example"]}
+    listed = stored_channel("ch_1", allowed_origins=["https://shop.example"])
     require_allowed_origin(listed, "https://shop.example")
     require_allowed_origin(listed, None)  # an app
-    require_allowed_origin({"_id": "ch_2", "allowed_origins": []}, "https://elsewhere.example")
+    require_allowed_origin(stored_channel("ch_2", allowed_origins=[]), "https://elsewhere.example")
     with pytest.raises(ParleyError) as refused:
         require_allowed_origin(listed, "https://elsewhere.example")
     assert refused.value.code == ErrorCode.ORIGIN_NOT_ALLOWED

@@ -20,7 +20,7 @@ from parley.http_api import Call
 from parley.tokens import Claims
 
 if TYPE_CHECKING:
-    from parley_chat_session.channels.store import Channels
+    from parley_chat_session.channels.store import Channel, Channels
     from parley_chat_session.conversations.conversation_store import ConversationStore
     from parley_chat_session.conversations.sessions import Sessions
 
@@ -43,19 +43,17 @@ def require_reader(doc: dict[str, Any], claims: Claims) -> None:
         require_member(doc, claims.sub)
 
 
-def is_channel_operator(channel: dict[str, Any], user_id: str) -> bool:
+def is_channel_operator(channel: Channel, user_id: str) -> bool:
     """Whether ``user_id`` serves ``channel`` now (read fresh: a removal ends access at once)."""
-    return user_id in channel.get("operator_ids", [])
+    return user_id in channel.operator_ids
 
 
-def require_channel_operator(
-    channel: dict[str, Any], user_id: str, message: str = NOT_AN_OPERATOR_OF_THE_CHANNEL
-) -> None:
+def require_channel_operator(channel: Channel, user_id: str, message: str = NOT_AN_OPERATOR_OF_THE_CHANNEL) -> None:
     if not is_channel_operator(channel, user_id):
         raise ParleyError(ErrorCode.NOT_A_MEMBER, message)
 
 
-def require_channel_staff(channel: dict[str, Any], claims: Claims) -> None:
+def require_channel_staff(channel: Channel, claims: Claims) -> None:
     """A channel's settings, operators, queue and canned responses: admins, and its operators."""
     if claims.role != "admin":
         require_channel_operator(channel, claims.sub)
@@ -67,13 +65,13 @@ def require_visitor(visitor_id: str, user_id: str) -> None:
         raise ParleyError(ErrorCode.NOT_A_MEMBER, "only the conversation's visitor gives their e-mail")
 
 
-def require_allowed_origin(channel: dict[str, Any], origin: str | None) -> None:
+def require_allowed_origin(channel: Channel, origin: str | None) -> None:
     """A browser page may open the channel's sessions only from an origin the channel lists (when
     it lists any: an empty list leaves the gateway's global list in force). Apps send no Origin."""
-    allowed = channel.get("allowed_origins") or []
+    allowed = channel.allowed_origins
     if origin is not None and allowed and not origin_allowed(origin, allowed):
         raise ParleyError(
-            ErrorCode.ORIGIN_NOT_ALLOWED, f"channel {channel['_id']!r} may not be embedded on {origin[:200]!r}"
+            ErrorCode.ORIGIN_NOT_ALLOWED, f"channel {channel.id!r} may not be embedded on {origin[:200]!r}"
         )
 
 

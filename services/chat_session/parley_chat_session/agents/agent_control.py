@@ -100,9 +100,9 @@ class AgentControl:
         if doc is None or bot_controlling(doc) != event.bot_id:
             return  # not the bot's to answer any more
         channel = await self._channels.of_message(doc["channel_id"])
-        policy = (channel.get("agent") or {}).get("failure_policy", "handoff")
+        policy = channel.agent.failure_policy if channel.agent is not None else "handoff"
         log.warning("chat_session.bot_failed", bot_id=event.bot_id, conversation_id=doc["_id"], policy=policy)
-        if policy == "handoff" and channel.get("operator_ids"):
+        if policy == "handoff" and channel.operator_ids:
             handed = await self._hand_off(doc, event.bot_id, "bot_failed", event.detail, trace_id)
             record = {"reason": "bot_failed", "summary": event.detail}
             await self._announce.outbound(self._handoff_event(handed, event.event_id, record), trace_id)
@@ -114,15 +114,14 @@ class AgentControl:
         self, doc: dict[str, Any], bot_id: str, reason: str, summary: str, trace_id: str | None
     ) -> dict[str, Any]:
         channel = await self._channels.of_message(doc["channel_id"])
-        if not channel.get("operator_ids"):
+        if not channel.operator_ids:
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "this channel has no operators to hand the conversation to")
         author = agent_user_id(bot_id)
         handed = await self._store.hand_off(doc["_id"], author, reason, summary)
         if handed is None:  # another hand-off (a failure, a retry) won the race
             return await self._store.get(doc["_id"])
         await self._announce.updated(handed, "bot_handoff", trace_id=trace_id)
-        text = (channel.get("agent") or {}).get("handoff_text") or HANDOFF_TEXT
-        await self._notices.post(handed, author, "bot", author_name(handed, bot_id), text, trace_id)
+        await self._notices.post(handed, author, "bot", author_name(handed, bot_id), HANDOFF_TEXT, trace_id)
         await self._queue.request(handed["_id"], trace_id)
         return await self._store.get(handed["_id"])
 

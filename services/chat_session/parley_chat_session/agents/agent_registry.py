@@ -13,7 +13,7 @@ from pydantic import TypeAdapter, ValidationError
 from parley.contracts.agents import BotId, agent_user_id
 from parley.contracts.integrations import BotChanged
 from parley.logs import get_logger
-from parley_chat_session.channels.store import Channels
+from parley_chat_session.channels.store import ChannelAgent, Channels
 
 log = get_logger("parley.chat_session")
 BOT_ID: TypeAdapter[str] = TypeAdapter(BotId)
@@ -30,12 +30,12 @@ class AgentRegistry:
             # Its member id would not be a user id (docs/bots.md): the registry must not make it.
             log.error("chat_session.agent_id_refused", bot_id=event.bot_id[:80])
             return
-        agent = {
-            "bot_id": bot_id,
-            "user_id": agent_user_id(bot_id),
-            "name": event.name,
-            "avatar_url": event.avatar_url,
-            "failure_policy": event.failure_policy,
-        }
+        agent = ChannelAgent(
+            bot_id=bot_id,
+            user_id=agent_user_id(bot_id),
+            name=event.name,
+            avatar_url=event.avatar_url,
+            failure_policy=event.failure_policy,
+        )
         await self._channels.serve_by_agent(bot_id, agent if event.active else None, event.channel_ids)
         log.info("chat_session.agent_changed", bot_id=bot_id, channels=len(event.channel_ids), active=event.active)

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections import OrderedDict
+from collections.abc import Sequence
 from typing import Any
 
 import ahocorasick
@@ -98,7 +99,7 @@ class SensitiveWords:
     def __init__(self) -> None:
         self._filters: OrderedDict[tuple[str, ...], WordFilter] = OrderedDict()
 
-    def filter_for(self, words: list[str]) -> WordFilter:
+    def filter_for(self, words: Sequence[str]) -> WordFilter:
         key = tuple(sorted(words))
         built = self._filters.get(key)
         if built is None:
@@ -109,7 +110,7 @@ class SensitiveWords:
             self._filters.move_to_end(key)
         return built
 
-    def first_match(self, words: list[str], texts: list[str]) -> str | None:
+    def first_match(self, words: Sequence[str], texts: list[str]) -> str | None:
         if not words:
             return None
         matcher = self.filter_for(words)

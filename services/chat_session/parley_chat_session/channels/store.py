@@ -6,12 +6,13 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from cachetools import TTLCache
-from pydantic import Field, StringConstraints, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
 from pymongo import ASCENDING, ReturnDocument
 
 from parley.contracts.base import Model, new_id
 from parley.contracts.bot import SCRIPT_ID_PATTERN
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley.contracts.integrations import BotFailurePolicy
 from parley.stores import MongoDatabase
 from parley_chat_session.channels.widget_theme import WidgetTheme
 from parley_chat_session.clocks.business_hours import BusinessHours
@@ -113,9 +114,65 @@ class ChannelView(ChannelSpec):
     updated_at: datetime
 
 
-def channel_view(doc: dict[str, Any]) -> ChannelView:
-    fields = {name: doc[name] for name in ChannelSpec.model_fields if name in doc}
-    return ChannelView(id=doc["_id"], created_at=doc["created_at"], updated_at=doc["updated_at"], **fields)
+class StoredDocument(BaseModel):
+    """A document as stored: read as it is, not judged again (its write was validated), so one
+    written by an older version (a field missing, or one no longer used) still loads."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+
+class ChannelAgent(StoredDocument):
+    """The external bot serving the channel (agents/agent_registry.py sets it from ``BotChanged``)."""
+
+    bot_id: str
+    user_id: str
+    name: str = ""
+    avatar_url: str = ""
+    failure_policy: BotFailurePolicy = "handoff"
+
+
+class Channel(StoredDocument):
+    """A stored channel. The defaults are what a document written before the field existed means."""
+
+    id: str = Field(alias="_id")
+    name: str
+    welcome: str = ""
+    offline_message: str = ""
+    allowed_origins: tuple[str, ...] = ()
+    offline_emails: tuple[str, ...] = ()
+    # In the admin's order: it breaks least-busy ties and is round robin's order.
+    operator_ids: tuple[str, ...] = ()
+    chatbot_script_id: str | None = None
+    operator_capacity: int = DEFAULT_CAPACITY
+    routing: Routing = "least_busy"
+    sensitive_words: tuple[str, ...] = ()
+    business_hours: BusinessHours | None = None
+    response_target_seconds: float = DEFAULT_RESPONSE_TARGET_SECONDS
+    inactivity_timeout_minutes: float = DEFAULT_INACTIVITY_MINUTES
+    files: FilePolicy | None = None
+    retention_days: float | None = None
+    theme: WidgetTheme | None = None
+    agent: ChannelAgent | None = None
+    # Round robin's cursor: the operator picked last.
+    round_robin_last: str | None = None
+    archived: bool = False
+    created_at: datetime
+    updated_at: datetime
+
+    @field_validator("business_hours", mode="before")
+    @classmethod
+    def _empty_hours_are_none(cls, hours: Any) -> Any:
+        return hours or None  # an empty entry always meant "always open", as no entry does
+
+    @classmethod
+    def from_document(cls, doc: dict[str, Any]) -> Channel:
+        return cls.model_validate(doc)
+
+
+def channel_view(channel: Channel) -> ChannelView:
+    # A setting the stored document lacks shows the spec's default, not the reader's.
+    fields = {name: getattr(channel, name) for name in ChannelSpec.model_fields if name in channel.model_fields_set}
+    return ChannelView(id=channel.id, created_at=channel.created_at, updated_at=channel.updated_at, **fields)
 
 
 def _validated(fields: dict[str, Any]) -> dict[str, Any]:
@@ -134,26 +191,29 @@ class Channels:
 
     def __init__(self, db: MongoDatabase) -> None:
         self._channels = db["channels"]
-        self._copies: TTLCache[str, dict[str, Any]] = TTLCache(MAX_CHANNEL_COPIES, CHANNEL_COPY_SECONDS)
+        self._copies: TTLCache[str, Channel] = TTLCache(MAX_CHANNEL_COPIES, CHANNEL_COPY_SECONDS)
 
     async def create_indexes(self) -> None:
         await self._channels.create_index([("operator_ids", ASCENDING)], name="operator_ids")
 
-    async def create(self, spec: ChannelSpec) -> dict[str, Any]:
+    async def create(self, spec: ChannelSpec) -> Channel:
         now = datetime.now(UTC)
         doc = {"_id": f"ch_{new_id()[:20]}", **_validated(spec.model_dump()), "created_at": now, "updated_at": now}
         await self._channels.insert_one(doc)
+        return Channel.from_document(doc)
+
+    async def get(self, channel_id: str, *, archived_too: bool = False) -> Channel:
+        """The channel; an archived one only with ``archived_too`` (its conversations live on)."""
+        return Channel.from_document(await self._document(channel_id, archived_too=archived_too))
+
+    async def _document(self, channel_id: str, *, archived_too: bool = False) -> dict[str, Any]:
+        query: dict[str, Any] = {"_id": channel_id} if archived_too else {"_id": channel_id, "archived": {"$ne": True}}
+        doc = await self._channels.find_one(query)
+        if doc is None:
+            raise ParleyError(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id!r}")
         return doc
 
-    async def get(self, channel_id: str, *, archived_too: bool = False) -> dict[str, Any]:
-        """The channel; an archived one only with ``archived_too`` (its conversations live on)."""
-        query: dict[str, Any] = {"_id": channel_id} if archived_too else {"_id": channel_id, "archived": {"$ne": True}}
-        channel = await self._channels.find_one(query)
-        if channel is None:
-            raise ParleyError(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id!r}")
-        return channel
-
-    async def of_message(self, channel_id: str) -> dict[str, Any]:
+    async def of_message(self, channel_id: str) -> Channel:
         """The channel of a stored conversation (archived too) for its message path: a copy at
         most ``CHANNEL_COPY_SECONDS`` old, saving a read per message."""
         channel = self._copies.get(channel_id)
@@ -161,17 +221,17 @@ class Channels:
             channel = self._copies[channel_id] = await self.get(channel_id, archived_too=True)
         return channel
 
-    async def active(self, operator_id: str | None = None) -> list[dict[str, Any]]:
+    async def active(self, operator_id: str | None = None) -> list[Channel]:
         """Channels not archived (of one operator, if given), oldest first."""
         query: dict[str, Any] = {"archived": {"$ne": True}}
         if operator_id is not None:
             query["operator_ids"] = operator_id
-        return await self._channels.find(query).sort("created_at", ASCENDING).to_list()
+        return [Channel.from_document(doc) async for doc in self._channels.find(query).sort("created_at", ASCENDING)]
 
-    async def update(self, channel_id: str, patch: dict[str, Any]) -> dict[str, Any]:
+    async def update(self, channel_id: str, patch: dict[str, Any]) -> Channel:
         """Apply ``patch`` (field -> new value), validating the channel it produces."""
-        current = await self.get(channel_id)
-        merged = {name: current.get(name) for name in ChannelSpec.model_fields if name in current}
+        current = await self._document(channel_id)
+        merged = {name: current[name] for name in ChannelSpec.model_fields if name in current}
         fields = _validated({**merged, **patch})
         updated = await self._channels.find_one_and_update(
             {"_id": channel_id, "archived": {"$ne": True}},
@@ -181,7 +241,7 @@ class Channels:
         self._copies.pop(channel_id, None)
         if updated is None:
             raise ParleyError(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id!r}")
-        return updated
+        return Channel.from_document(updated)
 
     async def archive(self, channel_id: str) -> None:
         result = await self._channels.update_one(
@@ -192,15 +252,15 @@ class Channels:
         if result.matched_count == 0:
             raise ParleyError(ErrorCode.UNKNOWN_CHANNEL, f"no channel {channel_id!r}")
 
-    async def set_operators(self, channel_id: str, operator_ids: list[str]) -> dict[str, Any]:
+    async def set_operators(self, channel_id: str, operator_ids: list[str]) -> Channel:
         return await self.update(channel_id, {"operator_ids": operator_ids})
 
-    async def serve_by_agent(self, bot_id: str, agent: dict[str, Any] | None, channel_ids: list[str]) -> None:
+    async def serve_by_agent(self, bot_id: str, agent: ChannelAgent | None, channel_ids: list[str]) -> None:
         """The external bot ``bot_id`` serves exactly ``channel_ids`` now (none when ``agent`` is None):
         its entry is set on them and removed from every other channel that named it."""
         served = channel_ids if agent is not None else []
-        if served:
-            await self._channels.update_many({"_id": {"$in": served}}, {"$set": {"agent": agent}})
+        if agent is not None and served:
+            await self._channels.update_many({"_id": {"$in": served}}, {"$set": {"agent": agent.model_dump()}})
         await self._channels.update_many({"agent.bot_id": bot_id, "_id": {"$nin": served}}, {"$unset": {"agent": ""}})
         self._copies.clear()  # this replica's copies; another's is at most CHANNEL_COPY_SECONDS old
 

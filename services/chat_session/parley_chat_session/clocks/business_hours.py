@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, field_validator, model_validator
@@ -74,8 +74,6 @@ class BusinessHours(Model):
         return any(span.contains(minute) for span in self.weekly.get(WEEKDAYS[local.weekday()], []))
 
 
-def open_now(hours: dict[str, Any] | None, at: datetime) -> bool:
+def open_now(hours: BusinessHours | None, at: datetime) -> bool:
     """A channel without business hours is always open."""
-    if not hours:
-        return True
-    return BusinessHours.model_validate(hours).is_open(at)
+    return hours is None or hours.is_open(at)

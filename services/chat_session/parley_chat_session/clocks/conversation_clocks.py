@@ -20,19 +20,15 @@ from typing import Any
 
 import redis.asyncio as redis
 
-from parley_chat_session.channels.store import DEFAULT_INACTIVITY_MINUTES, DEFAULT_RESPONSE_TARGET_SECONDS
+from parley_chat_session.channels.store import Channel
 from parley_chat_session.clocks.deadlines import DeadlineSet
 
 # The channel of a conversation (archived ones too), or None if it no longer exists.
-ChannelLookup = Callable[[str], Awaitable[dict[str, Any] | None]]
+ChannelLookup = Callable[[str], Awaitable[Channel | None]]
 
 
-def response_target(channel: dict[str, Any]) -> float:
-    return float(channel.get("response_target_seconds", DEFAULT_RESPONSE_TARGET_SECONDS))
-
-
-def inactivity_seconds(channel: dict[str, Any]) -> float:
-    return float(channel.get("inactivity_timeout_minutes", DEFAULT_INACTIVITY_MINUTES)) * 60
+def inactivity_seconds(channel: Channel) -> float:
+    return channel.inactivity_timeout_minutes * 60
 
 
 class ConversationClocks:
@@ -58,7 +54,7 @@ class ConversationClocks:
                 if channel is None:
                     continue
                 if doc.get("operator_id") and doc.get("awaiting_reply_since") is not None:
-                    response[doc["_id"]] = doc["awaiting_reply_since"].timestamp() + response_target(channel)
+                    response[doc["_id"]] = doc["awaiting_reply_since"].timestamp() + channel.response_target_seconds
                 if inactivity_seconds(channel) > 0 and doc.get("last_activity_at") is not None:
                     inactivity[doc["_id"]] = doc["last_activity_at"].timestamp() + inactivity_seconds(channel)
             await self.response.restore(response)
@@ -67,18 +63,18 @@ class ConversationClocks:
         await self._redis.set(self._marker, "1")
         return restored
 
-    async def awaiting_operator(self, conversation_id: str, channel: dict[str, Any], since: datetime) -> None:
+    async def awaiting_operator(self, conversation_id: str, channel: Channel, since: datetime) -> None:
         """The visitor waits for the operator's answer since ``since`` (an earlier deadline stays)."""
-        await self.response.arm(conversation_id, since.timestamp() + response_target(channel), keep_earlier=True)
+        await self.response.arm(conversation_id, since.timestamp() + channel.response_target_seconds, keep_earlier=True)
 
-    async def restart_response(self, conversation_id: str, channel: dict[str, Any]) -> None:
+    async def restart_response(self, conversation_id: str, channel: Channel) -> None:
         """A (new) operator was assigned: their full response target starts now."""
-        await self.response.arm(conversation_id, time.time() + response_target(channel))
+        await self.response.arm(conversation_id, time.time() + channel.response_target_seconds)
 
     async def operator_answered(self, conversation_id: str) -> None:
         await self.response.disarm(conversation_id)
 
-    async def activity(self, conversation_id: str, channel: dict[str, Any]) -> None:
+    async def activity(self, conversation_id: str, channel: Channel) -> None:
         timeout = inactivity_seconds(channel)
         if timeout > 0:
             await self.inactivity.arm(conversation_id, time.time() + timeout)

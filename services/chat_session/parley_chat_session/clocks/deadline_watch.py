@@ -5,11 +5,10 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
-from typing import Any
 
 from parley.contracts.errors import ParleyError
 from parley.logs import get_logger
-from parley_chat_session.channels.store import Channels
+from parley_chat_session.channels.store import Channel, Channels
 from parley_chat_session.clocks.conversation_clocks import ConversationClocks, inactivity_seconds
 from parley_chat_session.clocks.deadlines import DeadlineSet
 from parley_chat_session.conversations.closing import Closing
@@ -67,9 +66,9 @@ class DeadlineWatch:
     async def _rebuild(self) -> None:
         """Redis lost the deadlines (or never had them): arm them again from MongoDB. Several
         replicas may do it at once; each deadline is armed only where none is."""
-        known: dict[str, dict[str, Any] | None] = {}
+        known: dict[str, Channel | None] = {}
 
-        async def channel_of(channel_id: str) -> dict[str, Any] | None:
+        async def channel_of(channel_id: str) -> Channel | None:
             if channel_id not in known:
                 try:
                     known[channel_id] = await self._channels.get(channel_id, archived_too=True)

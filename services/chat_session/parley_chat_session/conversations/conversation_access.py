@@ -28,7 +28,7 @@ class AccessReader:
         channel = await self._channels.get(conversation["channel_id"], archived_too=True)
         return ConversationAccess(
             conversation_id=conversation["_id"],
-            channel_id=channel["_id"],
+            channel_id=channel.id,
             channel_operator=is_channel_operator(channel, command.user_id),
         )
 

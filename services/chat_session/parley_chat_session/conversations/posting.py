@@ -18,7 +18,7 @@ from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import FileBody, Message, SentFileBody
 from parley_chat_session.access import is_member, require_channel_operator, require_member
 from parley_chat_session.channels.sensitive_words import SensitiveWords, texts_of
-from parley_chat_session.channels.store import Channels
+from parley_chat_session.channels.store import Channel, Channels
 from parley_chat_session.clocks.conversation_clocks import ConversationClocks
 from parley_chat_session.conversations.announcements import Announcer
 from parley_chat_session.conversations.chat_commands import STAFF, CannedLookup, ChatCommands, Command, classify
@@ -152,7 +152,7 @@ class Posting:
         return MessageAccepted(command=answered) if answered is not None else None
 
     async def _body(
-        self, command: SendMessage, doc: dict[str, Any] | None, channel: dict[str, Any], trace_id: str | None
+        self, command: SendMessage, doc: dict[str, Any] | None, channel: Channel, trace_id: str | None
     ) -> Any:
         """What to store (after commands, canned responses and the word filter), or a command's answer."""
         caller = command.caller
@@ -174,11 +174,11 @@ class Posting:
             if isinstance(interpreted, CommandResult):
                 return interpreted
             body = interpreted
-        if caller.role != "bot" and self._words.first_match(channel.get("sensitive_words", []), texts_of(body)):
+        if caller.role != "bot" and self._words.first_match(channel.sensitive_words, texts_of(body)):
             raise ParleyError(ErrorCode.SENSITIVE_WORD, "the message contains a word this channel does not accept")
         return body
 
-    async def _file_body(self, command: SendMessage, sent: SentFileBody, channel: dict[str, Any]) -> dict[str, Any]:
+    async def _file_body(self, command: SendMessage, sent: SentFileBody, channel: Channel) -> dict[str, Any]:
         """The files of a ``file`` message, read from the sender's uploads (claimed at the store)."""
         most = self._file_limits.of_channel(channel).max_per_message
         if len(sent.file_ids) > most:
@@ -232,7 +232,7 @@ class Posting:
         return text if isinstance(what, CannedLookup) else what.text
 
     async def _store_message(
-        self, command: SendMessage, doc: dict[str, Any], channel: dict[str, Any], body: Any, trace_id: str | None
+        self, command: SendMessage, doc: dict[str, Any], channel: Channel, body: Any, trace_id: str | None
     ) -> MessageAccepted:
         caller = command.caller
         fields = {
@@ -260,9 +260,7 @@ class Posting:
             await self._track_clocks(doc, channel, message, clock)
         return MessageAccepted(message=message, duplicate=duplicate)
 
-    async def _track_clocks(
-        self, doc: dict[str, Any], channel: dict[str, Any], message: Message, clock: ReplyClock
-    ) -> None:
+    async def _track_clocks(self, doc: dict[str, Any], channel: Channel, message: Message, clock: ReplyClock) -> None:
         """The Redis deadlines that follow the message's write (MessageStore.append)."""
         if doc["status"] == "open":
             await self._clocks.activity(doc["_id"], channel)
@@ -271,7 +269,7 @@ class Posting:
         elif clock == "stop":
             await self._clocks.operator_answered(doc["_id"])
 
-    async def _ensure_member(self, caller: Caller, doc: dict[str, Any], channel: dict[str, Any]) -> dict[str, Any]:
+    async def _ensure_member(self, caller: Caller, doc: dict[str, Any], channel: Channel) -> dict[str, Any]:
         """Members post; the channel's chatbot becomes a member by posting."""
         if is_member(doc, caller.user_id):
             return doc

@@ -22,7 +22,7 @@ from parley.contracts.commands import Caller, OpenSession, SessionOpened, Visito
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.stores import as_text_map
 from parley_chat_session.access import require_allowed_origin, require_visitor
-from parley_chat_session.channels.store import Channels
+from parley_chat_session.channels.store import Channel, Channels
 from parley_chat_session.conversations.conversation_store import ConversationStore, history_entry, member_entry, now
 from parley_chat_session.routing.availability import Availability
 from parley_chat_session.visitor_device import device_of
@@ -64,22 +64,22 @@ return {'new', ARGV[1]}
 EXPIRY_MARGIN_SECONDS = 2
 
 
-def new_conversation(conversation_id: str, channel: dict[str, Any], reservation: dict[str, str]) -> dict[str, Any]:
+def new_conversation(conversation_id: str, channel: Channel, reservation: dict[str, str]) -> dict[str, Any]:
     """The document of a conversation at its first message; one that needs a human starts queued."""
     stamp = now()
     visitor_id, visitor_name = reservation["visitor_id"], reservation.get("visitor_name", "")
-    script = channel.get("chatbot_script_id")
+    script = channel.chatbot_script_id
     # An external bot (docs/bots.md) takes the channel's conversations before any script.
-    agent = channel.get("agent")
-    needs_operator = not script and not agent
+    agent = channel.agent
+    needs_operator = not script and agent is None
     members = {visitor_id: member_entry("visitor", visitor_name)}
-    if agent:
-        members[agent["user_id"]] = member_entry("bot", agent.get("name", ""))
+    if agent is not None:
+        members[agent.user_id] = member_entry("bot", agent.name)
     elif script:  # the channel's chatbot is there from the start: it answers first
         members[bot_user_id(script)] = member_entry("bot", "")
     return {
         "_id": conversation_id,
-        "channel_id": channel["_id"],
+        "channel_id": channel.id,
         "visitor_id": visitor_id,
         "visitor_name": visitor_name,
         "visitor_email": reservation.get("email") or None,
@@ -108,14 +108,14 @@ def new_conversation(conversation_id: str, channel: dict[str, Any], reservation:
         "transcript_emailed_at": None,
         "history": [history_entry("opened", visitor_id, visitor_name)],
         # The external bot serving it and whether it answers now (agents/controller.py derives the rest).
-        "agent_id": agent["user_id"] if agent else None,
-        "bot_in_control": bool(agent),
+        "agent_id": agent.user_id if agent is not None else None,
+        "bot_in_control": agent is not None,
     }
 
 
-def is_channel_bot(caller: Caller, channel: dict[str, Any]) -> bool:
+def is_channel_bot(caller: Caller, channel: Channel) -> bool:
     """Whether the caller is the bot of the channel's chatbot script (a member wherever it posts)."""
-    script = channel.get("chatbot_script_id")
+    script = channel.chatbot_script_id
     return caller.role == "bot" and script is not None and script_id_of(caller.user_id) == script
 
 
@@ -125,7 +125,7 @@ class Located:
 
     doc: dict[str, Any] | None
     reservation: dict[str, str] | None
-    channel: dict[str, Any]
+    channel: Channel
 
 
 class Sessions:
@@ -160,9 +160,9 @@ class Sessions:
         channel = await self._channels.get(command.channel_id)
         require_allowed_origin(channel, command.origin)
         caller = command.caller
-        opened = {"channel_id": channel["_id"], "channel_name": channel["name"], "welcome": channel.get("welcome", "")}
+        opened: dict[str, Any] = {"channel_id": channel.id, "channel_name": channel.name, "welcome": channel.welcome}
         mode = await self._availability.mode(channel)
-        live = await self._store.live_of_visitor(caller.user_id, channel["_id"])
+        live = await self._store.live_of_visitor(caller.user_id, channel.id)
         if live is not None:
             live_id, last_seq = live["_id"], live["last_seq"]
             return SessionOpened(
@@ -170,7 +170,7 @@ class Sessions:
             )
         if caller.role != "visitor":
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "only visitors open livechat sessions")
-        conversation_id = await self._reservation(caller, channel["_id"], command.page)
+        conversation_id = await self._reservation(caller, channel.id, command.page)
         return SessionOpened(conversation_id=conversation_id, temporary=True, availability=mode, **opened)
 
     async def _reservation(self, caller: Caller, channel_id: str, page: VisitorPage | None = None) -> str:

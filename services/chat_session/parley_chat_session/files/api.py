@@ -31,7 +31,7 @@ from parley.http_api import Call
 from parley.revocations import RevocationList
 from parley.tokens import Claims, JwksVerifier
 from parley_chat_session.access import is_channel_operator, is_member
-from parley_chat_session.channels.store import Channels
+from parley_chat_session.channels.store import Channel, Channels
 from parley_chat_session.conversations.conversation_store import ConversationStore
 from parley_chat_session.conversations.sessions import Sessions
 from parley_chat_session.files.limits import FileLimits
@@ -112,9 +112,7 @@ class FilesApi:
 
     # ---- access -----------------------------------------------------------------------------
 
-    async def _reader(
-        self, user_id: str, role: str, conversation_id: str
-    ) -> tuple[dict[str, Any] | None, dict[str, Any]]:
+    async def _reader(self, user_id: str, role: str, conversation_id: str) -> tuple[dict[str, Any] | None, Channel]:
         """The conversation (None: still a temporary session) and its channel, if ``user_id`` may
         read its files: an admin; its visitor; an operator of its channel now (read fresh)."""
         if role == "admin":  # any stored conversation; a temporary session is its visitor's alone
@@ -146,7 +144,7 @@ class FilesApi:
     async def upload_file(self, call: Call) -> UploadView:
         conversation_id = call.param("conversation_id")
         _doc, channel = await self._reader(call.user.sub, call.user.role, conversation_id)
-        who = Uploader(call.user.sub, conversation_id, channel["_id"])
+        who = Uploader(call.user.sub, conversation_id, channel.id)
         body = call.request.content.iter_chunked(CHUNK_BYTES)
         file, status = await self._receiver.receive(
             who, clean_name(call.query.name), body, self._limits.of_channel(channel), call.request.content_length

@@ -4,12 +4,15 @@ settings (``PARLEY_CHAT_FILES_*``) when the channel does not set it."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from parley.contracts.base import Model
 from parley.contracts.messages import MAX_FILES_PER_MESSAGE
+
+if TYPE_CHECKING:  # the channel document names its file policy
+    from parley_chat_session.channels.store import Channel
 
 # The largest file any channel may accept: GridFS streams any size, but a chat is not a file
 # share, and the per-user quota is counted against it.
@@ -50,9 +53,9 @@ class FileLimits:
     max_per_message: int
     allowed_types: frozenset[str]
 
-    def of_channel(self, channel: dict[str, Any]) -> FileLimits:
+    def of_channel(self, channel: Channel) -> FileLimits:
         """These defaults, with what ``channel`` sets in its ``files`` policy."""
-        policy = FilePolicy.model_validate(channel.get("files") or {})
+        policy = channel.files or FilePolicy()
         return FileLimits(
             policy.max_bytes or self.max_bytes,
             policy.max_per_message or self.max_per_message,

@@ -96,7 +96,7 @@ class ConversationApi:
         doc = await self._conversation(call)
         transcript = await self.transcripts.transcript(doc)
         channel = await self.channels.get(doc["channel_id"], archived_too=True)
-        title = f"Conversation on {channel['name']}"
+        title = f"Conversation on {channel.name}"
         links = self.file_links(call.user, doc["_id"]) if self.file_links is not None else None
         html = render_html(transcript.conversation, transcript.messages, title, links)
         return web.Response(text=html, content_type="text/html", charset="utf-8")

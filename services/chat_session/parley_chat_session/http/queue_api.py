@@ -21,7 +21,7 @@ class QueueApi:
     async def waiting(self, call: Call) -> ConversationList:
         """The channel's waiting conversations, oldest (next served) first."""
         channel = await self.channels.get(call.param("channel_id"))
-        docs = await self.store.queued(channel["_id"])
+        docs = await self.store.queued(channel.id)
         return ConversationList(conversations=[summary(doc) for doc in docs])
 
     async def take(self, call: Call) -> ConversationSummary:

@@ -9,15 +9,14 @@ presence changes (``presence.changed``) or the queue is drained again.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 from parley.bus import Bus
 from parley.contracts.commands import GetAvailableOperators, GetUserStatus
 from parley.contracts.errors import ParleyError
 from parley.logs import get_logger
-from parley_chat_session.channels.store import DEFAULT_CAPACITY
+from parley_chat_session.channels.store import Channel
 from parley_chat_session.clocks.business_hours import open_now
 from parley_chat_session.conversations.conversation_store import ConversationStore, now
 from parley_chat_session.routing.withdrawn_staff import WithdrawnStaff
@@ -35,7 +34,7 @@ class Candidate:
     load: int
 
 
-def choose(routing: str, operator_ids: list[str], candidates: list[Candidate], last: str | None) -> str | None:
+def choose(routing: str, operator_ids: Sequence[str], candidates: list[Candidate], last: str | None) -> str | None:
     """The operator the strategy picks; ``candidates`` are in the channel's operator order."""
     if not candidates:
         return None
@@ -54,13 +53,13 @@ class OperatorPicker:
         self._conversations = conversations
         self._withdrawn = withdrawn
 
-    async def available(self, operator_ids: list[str]) -> set[str]:
+    async def available(self, operator_ids: Sequence[str]) -> set[str]:
         """Of these operators, the ones online and toggled available (empty if presence is away),
         never a disabled or deleted account (presence may not have seen their console close yet)."""
         if not operator_ids:
             return set()
         try:
-            command = GetAvailableOperators(operator_ids=operator_ids)
+            command = GetAvailableOperators(operator_ids=list(operator_ids))
             reply = await self._bus.request(command, timeout=PRESENCE_TIMEOUT_SECONDS)
         except ParleyError as error:
             # The fallback this had (presence.lookup_nodes) asked the same service: no use.
@@ -70,30 +69,32 @@ class OperatorPicker:
         online = {state.user_id for state in states if state.status == "online" and state.available}
         return online - await self._withdrawn.among(sorted(online))
 
-    async def roster(self, channel: dict[str, Any]) -> Roster:
+    async def roster(self, channel: Channel) -> Roster:
         """Who of the channel can take a conversation now, to pick from repeatedly (one presence call)."""
-        operator_ids = channel.get("operator_ids", [])
+        operator_ids = channel.operator_ids
         available = await self.available(operator_ids)
         loads = await self._conversations.loads(sorted(available)) if available else {}
         return Roster(channel, available, loads)
 
-    async def candidates(self, channel: dict[str, Any]) -> list[Candidate]:
+    async def candidates(self, channel: Channel) -> list[Candidate]:
         """Available operators of the channel under its capacity, in the channel's order."""
         return (await self.roster(channel)).candidates()
 
-    async def staffed(self, channel: dict[str, Any], roster: Roster | None = None) -> bool:
+    async def staffed(self, channel: Channel, roster: Roster | None = None) -> bool:
         """The channel's team is at work: within business hours, someone of it is online (free,
         at capacity, or toggled busy). A waiting visitor is then told the queue position; when
         not, that the team will answer later (the offline form), never a queue nobody serves."""
-        if not open_now(channel.get("business_hours"), now()):
+        if not open_now(channel.business_hours, now()):
             return False
         if roster is not None and roster.available:
             return True
-        operator_ids = channel.get("operator_ids", [])
+        operator_ids = channel.operator_ids
         if not operator_ids:
             return False
         try:
-            reply = await self._bus.request(GetUserStatus(user_ids=operator_ids), timeout=PRESENCE_TIMEOUT_SECONDS)
+            reply = await self._bus.request(
+                GetUserStatus(user_ids=list(operator_ids)), timeout=PRESENCE_TIMEOUT_SECONDS
+            )
         except ParleyError as error:
             log.warning("chat_session.operator_status_unanswered", error=error.message)
             return False
@@ -104,11 +105,11 @@ class OperatorPicker:
 class Roster:
     """The channel's available operators and their loads, kept up to date as conversations are given out."""
 
-    def __init__(self, channel: dict[str, Any], available: set[str], loads: dict[str, int]) -> None:
-        self.operator_ids: list[str] = channel.get("operator_ids", [])
-        self.routing: str = channel.get("routing", "least_busy")
-        self.capacity: int = channel.get("operator_capacity", DEFAULT_CAPACITY)
-        self.last: str | None = channel.get("round_robin_last")
+    def __init__(self, channel: Channel, available: set[str], loads: dict[str, int]) -> None:
+        self.operator_ids = channel.operator_ids
+        self.routing = channel.routing
+        self.capacity = channel.operator_capacity
+        self.last = channel.round_robin_last
         self.available = available
         self.loads = loads
 

@@ -8,9 +8,10 @@ the offline form and what the visitor writes waits in the operators' queue: neve
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Literal
 
 from parley.contracts.base import Model
+from parley_chat_session.channels.store import Channel
 from parley_chat_session.channels.widget_theme import WidgetTheme
 from parley_chat_session.clocks.business_hours import open_now
 from parley_chat_session.conversations.conversation_store import now
@@ -34,24 +35,24 @@ class Availability:
     def __init__(self, picker: OperatorPicker) -> None:
         self._picker = picker
 
-    async def mode(self, channel: dict[str, Any]) -> Mode:
-        if channel.get("chatbot_script_id") or channel.get("agent"):
+    async def mode(self, channel: Channel) -> Mode:
+        if channel.chatbot_script_id or channel.agent is not None:
             return "chatbot"
-        if not open_now(channel.get("business_hours"), now()):
+        if not open_now(channel.business_hours, now()):
             return "offline_form"
         if await self._picker.candidates(channel) or await self._picker.staffed(channel):
             return "operators"  # someone is free, or busy at work: the visitor waits in the queue
         return "offline_form"
 
-    async def view(self, channel: dict[str, Any]) -> AvailabilityView:
+    async def view(self, channel: Channel) -> AvailabilityView:
         mode = await self.mode(channel)
         return AvailabilityView(
-            channel_id=channel["_id"],
-            name=channel["name"],
+            channel_id=channel.id,
+            name=channel.name,
             available=mode != "offline_form",
             availability=mode,
-            within_business_hours=open_now(channel.get("business_hours"), now()),
-            welcome=channel.get("welcome", ""),
-            offline_message=channel.get("offline_message", ""),
-            theme=channel.get("theme"),
+            within_business_hours=open_now(channel.business_hours, now()),
+            welcome=channel.welcome,
+            offline_message=channel.offline_message,
+            theme=channel.theme,
         )

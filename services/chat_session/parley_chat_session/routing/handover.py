@@ -7,7 +7,7 @@ from typing import Any
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.logs import get_logger
-from parley_chat_session.clocks.conversation_clocks import response_target
+from parley_chat_session.channels.store import Channel
 from parley_chat_session.conversations.conversation_store import now
 from parley_chat_session.routing.operator_queue import OperatorQueue, Routing, RoutingPart
 
@@ -23,7 +23,7 @@ class Handover(RoutingPart):
         """The conversation's operator hands it to another operator of the channel (online and available)."""
         _require_operator(doc, operator_id, "transfer")
         channel = await self._channels.get(doc["channel_id"])
-        target = await self._profiles.resolve(channel.get("operator_ids", []), wanted)
+        target = await self._profiles.resolve(list(channel.operator_ids), wanted)
         if target == operator_id:
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "this conversation is yours already")
         names = await self._profiles.names([operator_id, target])
@@ -68,7 +68,7 @@ class Handover(RoutingPart):
         ):
             return  # answered, closed or left meanwhile
         channel = await self._channels.get(doc["channel_id"])
-        target_seconds = response_target(channel)
+        target_seconds = channel.response_target_seconds
         due = doc["awaiting_reply_since"].timestamp() + target_seconds
         if due > now().timestamp():
             await self._clocks.response.arm(conversation_id, due)
@@ -99,7 +99,7 @@ class Handover(RoutingPart):
         doc: dict[str, Any],
         old: str,
         new: str,
-        channel: dict[str, Any],
+        channel: Channel,
         event: str,
         detail: str,
         trace_id: str | None,

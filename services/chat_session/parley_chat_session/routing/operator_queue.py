@@ -19,7 +19,7 @@ from parley.contracts.commands import OperatorRequestResult
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.logs import get_logger
 from parley_chat_session.access import require_channel_operator
-from parley_chat_session.channels.store import Channels
+from parley_chat_session.channels.store import Channel, Channels
 from parley_chat_session.clocks.conversation_clocks import ConversationClocks
 from parley_chat_session.conversations.announcements import Announcer
 from parley_chat_session.conversations.conversation_store import ConversationStore, now
@@ -81,12 +81,12 @@ class OperatorQueue(RoutingPart):
         if doc.get("operator_id"):
             return OperatorRequestResult(status="assigned", operator_id=doc["operator_id"])
         channel = await self._channels.get(doc["channel_id"])
-        if not channel.get("operator_ids"):
+        if not channel.operator_ids:
             return OperatorRequestResult(status="unavailable")
         queued = await self._store.enqueue(conversation_id, now())
         if queued is not None:
             await self._announce.updated(queued, "queued", trace_id=trace_id)
-        await self.drain(channel["_id"], trace_id, channel=channel)
+        await self.drain(channel.id, trace_id, channel=channel)
         doc = await self._store.get(conversation_id)
         if doc.get("operator_id"):
             return OperatorRequestResult(status="assigned", operator_id=doc["operator_id"])
@@ -95,7 +95,7 @@ class OperatorQueue(RoutingPart):
         return OperatorRequestResult(status="queued", queue_position=doc.get("queue_position"))
 
     async def drain(
-        self, channel_id: str, trace_id: str | None = None, *, channel: dict[str, Any] | None = None
+        self, channel_id: str, trace_id: str | None = None, *, channel: Channel | None = None
     ) -> dict[str, dict[str, Any]]:
         """Give waiting conversations to available operators, oldest first; returns them (by id) as assigned."""
         if channel is None:
@@ -134,8 +134,8 @@ class OperatorQueue(RoutingPart):
             return  # a visitor, or an operator of no channel: most presence changes end here
         waiting = set(await self._store.queued_channel_ids())
         for channel in channels:
-            if channel["_id"] in waiting:
-                await self.drain(channel["_id"], trace_id)
+            if channel.id in waiting:
+                await self.drain(channel.id, trace_id)
 
     async def take(self, conversation_id: str, operator_id: str, trace_id: str | None = None) -> dict[str, Any]:
         """An operator of the channel takes a waiting conversation themselves (the console's Accept),
@@ -152,25 +152,25 @@ class OperatorQueue(RoutingPart):
         if taken is None:
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "another operator took this conversation first")
         # The visitors behind it move up; a drain that gave nothing out has not told the operators.
-        if not await self.drain(channel["_id"], trace_id, channel=channel):
-            await self.tell_operators(channel["_id"], trace_id, channel=channel)
+        if not await self.drain(channel.id, trace_id, channel=channel):
+            await self.tell_operators(channel.id, trace_id, channel=channel)
         return taken
 
     async def tell_operators(
-        self, channel_id: str, trace_id: str | None = None, *, channel: dict[str, Any] | None = None
+        self, channel_id: str, trace_id: str | None = None, *, channel: Channel | None = None
     ) -> None:
         """The channel's queue changed: its operators' consoles read it again."""
         if channel is None:
             channel = await self._channels.get(channel_id, archived_too=True)
         waiting = len(await self._store.queued(channel_id))
-        await self._announce.queue_changed(channel.get("operator_ids", []), channel_id, waiting)
+        await self._announce.queue_changed(list(channel.operator_ids), channel_id, waiting)
 
     async def sweep(self) -> None:
         for channel_id in await self._store.queued_channel_ids():
             await self.drain(channel_id)
 
     async def _assign(
-        self, doc: dict[str, Any], operator_id: str, channel: dict[str, Any], trace_id: str | None
+        self, doc: dict[str, Any], operator_id: str, channel: Channel, trace_id: str | None
     ) -> dict[str, Any] | None:
         name = await self._profiles.name(operator_id)
         assigned = await self._store.assign(doc["_id"], operator_id, name)
@@ -178,8 +178,8 @@ class OperatorQueue(RoutingPart):
             return None  # closed or taken meanwhile
         if doc.get("queued_at") is not None:
             QUEUE_WAIT_SECONDS.observe(max(0.0, (now() - doc["queued_at"]).total_seconds()))
-        if channel.get("routing") == "round_robin":
-            await self._channels.remember_round_robin(channel["_id"], operator_id)
+        if channel.routing == "round_robin":
+            await self._channels.remember_round_robin(channel.id, operator_id)
         await self._clocks.restart_response(doc["_id"], channel)
         await self._clocks.activity(doc["_id"], channel)
         await self._announce.updated(assigned, "assigned", trace_id=trace_id)
@@ -193,7 +193,7 @@ class OperatorQueue(RoutingPart):
         return assigned
 
     async def _tell_positions(
-        self, channel: dict[str, Any], waiting: list[dict[str, Any]], roster: Roster, trace_id: str | None
+        self, channel: Channel, waiting: list[dict[str, Any]], roster: Roster, trace_id: str | None
     ) -> None:
         """Tell the visitors still waiting (oldest first) where they stand, when it changed; not
         while the team is away (nobody online, or outside business hours): "number 1 in the queue,
@@ -202,7 +202,7 @@ class OperatorQueue(RoutingPart):
         if not waiting:
             return
         staffed = await self._picker.staffed(channel, roster)
-        handled = await self._store.recent_handle_seconds(channel["_id"])
+        handled = await self._store.recent_handle_seconds(channel.id)
         handle_seconds = mean(handled) if handled else DEFAULT_HANDLE_SECONDS
         online = len(roster.available)
         for position, doc in enumerate(waiting, start=1):

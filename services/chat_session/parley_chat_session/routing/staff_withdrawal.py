@@ -44,11 +44,11 @@ class StaffWithdrawal:
         await self._profiles.remember(event.user_id, event.name)
         for channel in await self._channels.active(event.user_id):
             if event.deleted:
-                kept = [op for op in channel.get("operator_ids", []) if op != event.user_id]
-                await self._channels.set_operators(channel["_id"], kept)
-                await self._removal.removed(channel["_id"], [event.user_id], trace_id)
+                kept = [op for op in channel.operator_ids if op != event.user_id]
+                await self._channels.set_operators(channel.id, kept)
+                await self._removal.removed(channel.id, [event.user_id], trace_id)
             else:
-                await self._removal.released(channel["_id"], event.user_id, trace_id)
+                await self._removal.released(channel.id, event.user_id, trace_id)
         log.info("chat_session.staff_withdrawn", user_id=event.user_id, deleted=event.deleted)
 
     async def restored(self, event: StaffRestored, trace_id: str | None) -> None:

@@ -6,20 +6,18 @@ read them with ``max()``; the cost is one presence request and one aggregation p
 
 from __future__ import annotations
 
-from typing import Any
-
-from parley_chat_session.channels.store import DEFAULT_CAPACITY, Channels
+from parley_chat_session.channels.store import Channel, Channels
 from parley_chat_session.conversations.conversation_store import ConversationStore
 from parley_chat_session.metrics import OPERATOR_LOAD_RATIO, OPERATORS_AVAILABLE
 from parley_chat_session.routing.assignment import OperatorPicker
 
 
-def capacities(channels: list[dict[str, Any]]) -> dict[str, int]:
+def capacities(channels: list[Channel]) -> dict[str, int]:
     """Each operator's capacity: the largest of their channels' (load counts across channels)."""
     capacity: dict[str, int] = {}
     for channel in channels:
-        for operator in channel.get("operator_ids", []):
-            capacity[operator] = max(capacity.get(operator, 0), channel.get("operator_capacity", DEFAULT_CAPACITY))
+        for operator in channel.operator_ids:
+            capacity[operator] = max(capacity.get(operator, 0), channel.operator_capacity)
     return capacity
 
 

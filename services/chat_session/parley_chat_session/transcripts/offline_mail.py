@@ -10,6 +10,7 @@ from their mailbox, as the console's "Reply by e-mail" does.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Sequence
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
 
@@ -33,12 +34,12 @@ class OfflineRequestMailer:
         if not mail_enabled(self._settings):
             return
         channel = await self._channels.get(event.channel_id, archived_too=True)
-        team = channel.get("offline_emails") or []
+        team = channel.offline_emails
         request = await self._requests.get(event.request_id)
         if not team or request is None or not await self._requests.claim_mail(event.request_id):
             return
         try:
-            await asyncio.to_thread(send_mail, self._settings, mail_of(request, channel["name"], team, self._settings))
+            await asyncio.to_thread(send_mail, self._settings, mail_of(request, channel.name, team, self._settings))
         except BaseException:
             await self._requests.release_mail(event.request_id)  # the event's retry sends it
             raise
@@ -46,7 +47,7 @@ class OfflineRequestMailer:
 
 
 def mail_of(
-    request: OfflineRequestView, channel_name: str, team: list[str], settings: ChatSessionSettings
+    request: OfflineRequestView, channel_name: str, team: Sequence[str], settings: ChatSessionSettings
 ) -> EmailMessage:
     """The team's mail: who wrote, from which page, and what; replying answers the visitor."""
     name = one_line(request.name)

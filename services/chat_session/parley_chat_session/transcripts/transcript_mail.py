@@ -42,7 +42,7 @@ class TranscriptMailer:
             return
         channel = await self._channels.get(doc["channel_id"], archived_too=True)
         transcript = await self._transcripts.transcript(doc)
-        title = f"Your conversation with {channel['name']}"
+        title = f"Your conversation with {channel.name}"
         mail = EmailMessage()
         mail["Subject"] = title
         mail["From"] = self._settings.chat_smtp_sender

@@ -29,7 +29,9 @@ class Member:
     ) -> None:
         self.http, self.gateways, self.token, self.user_id, self.ledger = http, gateways, token, user_id, ledger
         self.gateway_index = first
-        self.conversations: set[str] = set()
+        self.conversations: set[str] = set()  # resumed after a reconnect: the open ones it follows
+        self.followed: set[str] = set()  # every conversation it ever followed, closed ones too
+        self.closed: set[str] = set()  # conversations it was told are closed
         self.connected = asyncio.Event()
         self.connections = 0
         # conversation.updated frames as they arrive: (conversation id, time.monotonic())
@@ -129,15 +131,24 @@ class Member:
             await asyncio.sleep(PING_INTERVAL_SECONDS)
             await self.request("ping", {})
 
+    def follow(self, conversation_id: str) -> None:
+        self.followed.add(conversation_id)
+        if conversation_id not in self.closed:
+            self.conversations.add(conversation_id)
+
     def _on_frame(self, _client: WsClient, frame: Frame) -> None:
         kind, data = frame.get("type"), frame.get("data") or {}
         if kind == "message.new":
             self.ledger.record_received(self.user_id, data["conversation_id"], data["seq"])
-            self.conversations.add(data["conversation_id"])
+            self.follow(data["conversation_id"])
         elif kind == "conversation.updated":
             self.state_frames.append((data["conversation_id"], time.monotonic()))
-            if self.user_id in data.get("member_ids", []):
-                self.conversations.add(data["conversation_id"])
+            if data.get("status") == "closed":
+                # A client stops following a closed conversation (tests/chaos/closes.py).
+                self.closed.add(data["conversation_id"])
+                self.conversations.discard(data["conversation_id"])
+            elif self.user_id in data.get("member_ids", []):
+                self.follow(data["conversation_id"])
         elif kind == "resume.done" and data["conversation_id"] in self._resumed:
             self._resumed[data["conversation_id"]].set()
         elif kind == "error" and data.get("message", "").startswith("resume of "):

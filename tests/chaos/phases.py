@@ -15,10 +15,11 @@ from pymongo import AsyncMongoClient
 
 from parley_fleet import Fleet, Supervisor
 from tests.chaos.brokers import PrivateBrokers
+from tests.chaos.closes import TOLD_WITHIN_SECONDS, CloseRow, Closes, check_closes
 from tests.chaos.dead_letters import dead_letters
 from tests.chaos.faultproxy import Toxiproxy
 from tests.chaos.ledger import Ledger, Row, Stored, check, whole_after
-from tests.chaos.traffic import Traffic, open_conversations
+from tests.chaos.traffic import Traffic, open_closing_visitors, open_conversations
 from tests.chaos.webhooks import subscribe
 from tests.e2e.webhook_receiver import Receiver
 
@@ -47,6 +48,7 @@ class ChaosRun:
     mongo: AsyncMongoClient
     mongo_db: str
     webhooks: Receiver  # subscribed to the chaos channel's message.created (tests/chaos/webhooks.py)
+    closes: Closes  # conversations opened and closed while each phase runs (tests/chaos/closes.py)
     rows: list[Row] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     parked_most: dict[str, int] = field(default_factory=dict)  # the last fault's most parked at once, by queue
@@ -55,6 +57,7 @@ class ChaosRun:
 @dataclass
 class PhaseResult:
     row: Row
+    closes: CloseRow
     not_ready: list[str]
     restarts: Counter[str]
     dead_lettered: Counter[str]
@@ -97,11 +100,12 @@ async def start_run(
     supervisor.start()
     channel_id, admin_token = await open_conversations(http, fleet, traffic, gateways, CONVERSATIONS, admin)
     webhooks = await subscribe(http, fleet.url("integrations"), admin_token, channel_id)
-    return ChaosRun(brokers, proxy, fleet, supervisor, traffic, ledger, mongo, db, webhooks)
+    closes = Closes(await open_closing_visitors(http, fleet, traffic, gateways), channel_id)
+    return ChaosRun(brokers, proxy, fleet, supervisor, traffic, ledger, mongo, db, webhooks, closes)
 
 
 async def stop_run(run: ChaosRun) -> None:
-    members = {m for c in run.traffic.conversations for m in (c.visitor, c.operator)}
+    members = {m for c in run.traffic.conversations for m in (c.visitor, c.operator)} | set(run.closes.visitors)
     for member in members:
         await member.stop()
     await run.supervisor.stop()
@@ -112,6 +116,7 @@ async def stop_run(run: ChaosRun) -> None:
 async def run_phase(run: ChaosRun, name: str, key: str, fault: Fault) -> PhaseResult:
     restarts_before = len(run.supervisor.restarts)
     run.traffic.start(name, key)
+    run.closes.start(name)
     fault_started = time.monotonic()
     try:
         await asyncio.sleep(LEAD_IN_SECONDS)
@@ -119,14 +124,31 @@ async def run_phase(run: ChaosRun, name: str, key: str, fault: Fault) -> PhaseRe
         await fault(run)
         await asyncio.sleep(TRAIL_SECONDS)
     finally:
-        await run.traffic.stop(ACK_GRACE_SECONDS)
+        await asyncio.gather(run.traffic.stop(ACK_GRACE_SECONDS), run.closes.stop(ACK_GRACE_SECONDS))
     not_ready = await wait_all_ready(run.fleet, READY_TIMEOUT_SECONDS)
     await wait_delivered(run, DELIVERY_TIMEOUT_SECONDS)
     stored, members = await stored_messages(run)
     row = check(name, run.ledger, stored, members)
     row.whole_after = whole_after(run.ledger, name, fault_started)
+    closes = await closes_told(run, name, TOLD_WITHIN_SECONDS)
     restarts = Counter(restart.name for restart in run.supervisor.restarts[restarts_before:])
-    return PhaseResult(row, not_ready, restarts, await dead_letters(run.brokers.management_url))
+    return PhaseResult(row, closes, not_ready, restarts, await dead_letters(run.brokers.management_url))
+
+
+async def closes_told(run: ChaosRun, phase: str, timeout: float) -> CloseRow:
+    """The phase's close row once every acknowledged close reached its members, or after ``timeout``."""
+    clients = {m.user_id: m for c in run.traffic.conversations for m in (c.visitor, c.operator)}
+    clients.update({visitor.user_id: visitor for visitor in run.closes.visitors})
+    closes = run.closes.of_phase(phase)
+    db = run.mongo[run.mongo_db]
+    deadline = time.monotonic() + timeout
+    while True:
+        ids = [close.conversation_id for close in closes]
+        stored = {doc["_id"]: doc async for doc in db["conversations"].find({"_id": {"$in": ids}})}
+        row = check_closes(closes, stored, clients)
+        if row.clean or time.monotonic() > deadline:
+            return row
+        await asyncio.sleep(0.5)
 
 
 async def wait_all_ready(fleet: Fleet, timeout: float) -> list[str]:

@@ -24,6 +24,9 @@ ANSWER_TIMEOUT_SECONDS = 5.0
 # Errors the protocol says to retry with the same client_msg_id: internal, unavailable, rate
 # limited, maintenance. Any other refusal is counted and not retried.
 RETRYABLE = {9500, 9503, 9003, 1002}
+# Visitors that open and close conversations during every phase (tests/chaos/closes.py): three
+# keep a close about to go most of the time, at a fraction of the message traffic's load.
+CLOSING_VISITORS = 3
 
 
 @dataclass
@@ -152,6 +155,17 @@ async def open_conversations(
         traffic.conversations.append(Conversation(conversation_id, visitor, operator))
     traffic._running = False
     return channel["id"], admin_token
+
+
+async def open_closing_visitors(
+    http: aiohttp.ClientSession, fleet: Fleet, traffic: Traffic, gateways: list[str]
+) -> list[Member]:
+    """The visitors that open and close conversations during every phase (tests/chaos/closes.py)."""
+    auth = fleet.url("auth")
+    return [
+        await _member(http, gateways, traffic.ledger, {"device_id": f"chaos-closer-{uuid.uuid4().hex}"}, auth, index)
+        for index in range(CLOSING_VISITORS)
+    ]
 
 
 async def _member(

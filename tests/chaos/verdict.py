@@ -59,7 +59,13 @@ async def run_and_check(chaos: ChaosRun, scenario: Scenario) -> None:
         f" ({sum(chaos.webhooks.attempts.values())} attempts so far)"
     )
     notes += hooks.problems[:10]
-    TABLE.add(row, result.restarts, new_dead, notes)
+    closes = result.closes
+    notes.append(
+        f"closes: {closes.told} of {closes.acknowledged} acknowledged closes stored and told"
+        f" ({closes.asked} asked, {closes.retried} asked again after a failed attempt)"
+    )
+    notes += closes.problems[:10]
+    TABLE.add(row, result.restarts, new_dead, notes, closes)
 
     assert not result.not_ready, f"not ready again by themselves: {result.not_ready}"
     expected_restarts = {scenario.killed: 1} if scenario.killed else {}
@@ -68,6 +74,8 @@ async def run_and_check(chaos: ChaosRun, scenario: Scenario) -> None:
     assert row.clean, "\n".join([*explanation, *row.problems[:20]])
     assert still_parked == {}, still_parked
     assert hooks.clean, "\n".join(hooks.problems[:20])
+    assert closes.acknowledged > 0, "no close was acknowledged: the closes did not flow"
+    assert closes.clean, "\n".join(closes.problems[:20])
     if scenario.parks:  # the dependency outlasted the retries: its work waited (parked), none was given up on
         assert new_dead == 0, dict(result.dead_lettered)
 

@@ -50,6 +50,7 @@ from parley.logs import get_logger
 from parley.runtime import Service
 from parley_chat_session.access import HttpChecks
 from parley_chat_session.components import Components, build_components
+from parley_chat_session.conversations import pending_closes
 from parley_chat_session.conversations.conversation_access import register_conversation_access
 from parley_chat_session.conversations.history import register_history
 from parley_chat_session.conversations.newest_seqs import register_newest_seqs
@@ -275,5 +276,11 @@ def _register_background(service: Service, settings: ChatSessionSettings, parts:
             await asyncio.sleep(settings.chat_files_sweep_seconds)
             await parts.uploads.sweep_unsent(settings.chat_files_unsent_ttl_seconds)
             await parts.receiver.rescan_pending()
+
+    @service.background
+    async def finish_pending_closes() -> None:
+        while True:
+            await asyncio.sleep(pending_closes.SWEEP_EVERY_SECONDS)
+            await parts.closing.finish_pending()
 
     service.background(parts.watch.run)

@@ -290,13 +290,15 @@ class ConversationStore:
         return result.modified_count
 
     async def close(self, conversation_id: str, closed_by: str, reason: str) -> dict[str, Any] | None:
-        """Close a live conversation; None if it was closed already."""
+        """Close a live conversation, marked ``close_pending`` until :meth:`close_told`
+        (conversations/pending_closes.py); None if it was closed already."""
         stamp = now()
         return await self._change(
             {"_id": conversation_id, "status": {"$in": LIVE}},
             {
                 "$set": {
                     "status": "closed",
+                    "close_pending": True,
                     "closed_at": stamp,
                     "closed_by": closed_by,
                     "close_reason": reason,
@@ -307,6 +309,10 @@ class ConversationStore:
                 "$push": {"history": history_entry("closed", closed_by, detail=reason)},
             },
         )
+
+    async def close_told(self, conversation_id: str) -> None:
+        """Every consequence of the conversation's close is done: the mark goes."""
+        await self._collection.update_one({"_id": conversation_id}, {"$unset": {"close_pending": ""}})
 
     async def after_message(
         self,

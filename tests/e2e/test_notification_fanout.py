@@ -26,6 +26,7 @@ from parley_fleet import Fleet
 from parley_fleet.processes import ServiceProcess
 from tests.conftest import REDIS_URL, Infra
 from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, metric, visitor, wait_connected
+from tests.kit.chat_documents import stored_conversation
 from tests.kit.client import WsClient
 from tests.kit.fleet import fleet_for
 
@@ -147,8 +148,8 @@ async def test_one_delivery_per_node_holding_recipients_and_none_elsewhere(
 
         conversation = f"c_{uuid.uuid4().hex[:8]}"
         members = [vera.uid, otto.uid]
-        doc = {"_id": conversation, "channel_id": "ch_fanout", "visitor_id": vera.uid, "status": "open"}
-        await announcer.message(message(conversation, vera.uid), members, doc={**doc, "member_ids": members})
+        doc = stored_conversation(conversation, channel_id="ch_fanout", visitor_id=vera.uid, member_ids=members)
+        await announcer.message(message(conversation, vera.uid), members, doc=doc)
         await vera.got("message.new", conversation_id=conversation)
         await otto.got("message.new", conversation_id=conversation)
         await asyncio.sleep(QUIET_SECONDS)
@@ -170,14 +171,9 @@ async def test_conversation_events_become_frames_for_their_members(
         await known_to_presence(probe, vera, otto)
         members = [vera.uid, otto.uid]
         conversation = f"c_{uuid.uuid4().hex[:8]}"
-        doc = {
-            "_id": conversation,
-            "channel_id": "ch",
-            "visitor_id": vera.uid,
-            "status": "open",
-            "member_ids": members,
-            "operator_id": otto.uid,
-        }
+        doc = stored_conversation(
+            conversation, channel_id="ch", visitor_id=vera.uid, member_ids=members, operator_id=otto.uid
+        )
 
         await announcer.updated(doc, "assigned")
         for someone in (vera, otto):
@@ -198,7 +194,9 @@ async def test_conversation_events_become_frames_for_their_members(
         (delivered,) = await vera.got("notice")
         assert delivered == notice  # delivered as is
 
-        await announcer.closed({**doc, "status": "closed", "closed_by": vera.uid, "close_reason": "done"})
+        await announcer.closed(
+            doc.model_copy(update={"status": "closed", "closed_by": vera.uid, "close_reason": "done"})
+        )
         for someone in (vera, otto):
             await someone.got("conversation.updated", conversation_id=conversation, status="closed")
         await asyncio.sleep(QUIET_SECONDS)
@@ -223,8 +221,7 @@ async def test_presence_changes_reach_conversation_partners_only(
         members = [vera.uid, otto.uid]
         # The bus event gives notification the memberships; the frame shows it was published.
         await announcer.updated(
-            {"_id": conversation, "channel_id": "ch", "visitor_id": vera.uid, "status": "open", "member_ids": members},
-            "opened",
+            stored_conversation(conversation, channel_id="ch", visitor_id=vera.uid, member_ids=members), "opened"
         )
         await vera.got("conversation.updated", conversation_id=conversation)
         await memberships_known(cache, fleet, conversation)

@@ -27,6 +27,7 @@ from tests.e2e.conftest import ADMIN_PASSWORD, ADMIN_USERNAME
 from tests.e2e.flows import staff_and_channel
 from tests.e2e.presence_harness import WAIT_SECONDS, Probe, connect, metric, visitor, wait_connected, wait_disconnected
 from tests.e2e.push_endpoint import SUBJECT, Device, PushService
+from tests.kit.chat_documents import stored_conversation
 from tests.kit.client import login
 from tests.kit.fleet import fleet_for
 from tests.kit.waiting import eventually
@@ -119,14 +120,13 @@ def message(conversation_id: str, seq: int, body: str = "") -> Message:
 async def posted(chat: Announcer, conversation_id: str, seq: int, members: list[str], body: str = "") -> None:
     """What chat_session publishes when Olivia (an operator) posts to the conversation."""
     member_ids = ["u_olivia", *members]
-    conversation = {
-        "_id": conversation_id,
-        "channel_id": "ch_push",
-        "visitor_id": members[0] if members else "",
-        "status": "open",
-        "operator_id": "u_olivia",
-        "member_ids": member_ids,
-    }
+    conversation = stored_conversation(
+        conversation_id,
+        channel_id="ch_push",
+        visitor_id=members[0] if members else "",
+        operator_id="u_olivia",
+        member_ids=member_ids,
+    )
     await chat.message(message(conversation_id, seq, body), member_ids, doc=conversation)
 
 

@@ -22,7 +22,7 @@ from parley_chat_session.conversations.message_store import MessageStore
 from parley_chat_session.conversations.sessions import new_conversation
 from parley_chat_session.locks import RedisMutex
 from tests.conftest import REDIS_URL, Infra
-from tests.unit.chat_documents import stored_channel
+from tests.kit.chat_documents import stored_channel
 
 
 @pytest.fixture
@@ -95,7 +95,7 @@ async def test_concurrent_sends_on_two_replicas_leave_no_gap_and_no_duplicate(st
     assert sum(1 for _, duplicate in results if not duplicate) == 50
     stored = await left.all_of(conversation_id)
     assert [m.seq for m in stored] == list(range(1, 51))
-    assert (await conversations.get(conversation_id))["last_seq"] == 50
+    assert (await conversations.get(conversation_id)).last_seq == 50
     # Each attempt announced what it answered: the stored message, a duplicate once more.
     assert sorted(m.seq for m in announced.messages) == sorted(message.seq for message, _ in results)
     assert {m.id for m in announced.messages} == {m.id for m in stored}
@@ -112,7 +112,7 @@ async def test_a_stale_counter_is_repaired_not_reused(stores, infra: Infra, mong
         conversation_id, fields(3, "c"), unannounced
     )  # a replica that trusts the counter
     assert (message.seq, duplicate) == (3, False)
-    assert (await conversations.get(conversation_id))["last_seq"] == 3
+    assert (await conversations.get(conversation_id)).last_seq == 3
 
 
 async def test_paging_by_seq(stores) -> None:
@@ -195,7 +195,7 @@ async def test_sends_to_many_conversations_at_once_share_writes_and_keep_each_ou
         stored = await left.all_of(cid)
         expected = 4 if cid == conversation_ids[0] else 3
         assert [m.seq for m in stored] == list(range(1, expected + 1))
-        assert (await conversations.get(cid))["last_seq"] == expected
+        assert (await conversations.get(cid)).last_seq == expected
 
 
 async def test_a_retried_send_repairs_the_bookkeeping_its_first_attempt_lost(
@@ -211,7 +211,7 @@ async def test_a_retried_send_repairs_the_bookkeeping_its_first_attempt_lost(
     assert duplicate and again.id == first.id
     assert [m.id for m in announced.messages] == [first.id]
     doc = await conversations.get(conversation_id)
-    assert doc["last_seq"] == 1 and doc["last_activity_at"] >= first.created_at
+    assert doc.last_seq == 1 and doc.last_activity_at is not None and doc.last_activity_at >= first.created_at
 
 
 async def test_lost_deadlines_are_rebuilt_from_the_open_conversations(

@@ -5,17 +5,19 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import pytest
 import redis.asyncio as redis
 from pymongo import AsyncMongoClient
 
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_copies import ConversationCopies
 from parley_chat_session.conversations.conversation_store import ConversationStore, now
 from parley_chat_session.conversations.sessions import new_conversation
 from tests.conftest import REDIS_URL, Infra
-from tests.unit.chat_documents import stored_channel
+from tests.kit.chat_documents import stored_channel
 
 
 @pytest.fixture
@@ -38,6 +40,21 @@ async def replicas(
     )
 
 
+# Written behind the stores' back, to tell a copy from a fresh read: a field of the typed document
+# (one it does not declare would be dropped when read) that nothing in these tests writes otherwise.
+MARKER = "visitor_preview"
+
+
+def marker_of(doc: Conversation | None) -> str | None:
+    assert doc is not None
+    return doc.visitor_preview
+
+
+def clock_of(doc: Conversation | None) -> datetime | None:
+    assert doc is not None
+    return doc.awaiting_reply_since
+
+
 async def an_open_conversation(store: ConversationStore) -> str:
     """A conversation with its visitor and an operator assigned."""
     conversation_id = f"c_{uuid.uuid4().hex[:24]}"
@@ -51,49 +68,50 @@ async def test_a_copy_is_used_until_another_replica_changes_the_conversation(rep
     raw, here, there = replicas
     conversation_id = await an_open_conversation(here)
     first = await here.for_message(conversation_id)
-    assert first is not None and first["status"] == "open"
+    assert first is not None and first.status == "open"
     # Written behind the stores' back (no change token): the copy does not see it, so it was not read.
-    await raw.update_one({"_id": conversation_id}, {"$set": {"marker": 1}})
-    assert "marker" not in (await here.for_message(conversation_id) or {})
+    await raw.update_one({"_id": conversation_id}, {"$set": {MARKER: "1"}})
+    assert marker_of(await here.for_message(conversation_id)) is None
     # A change through any replica's store is seen by the next message here.
     assert await there.close(conversation_id, "op_1", "done") is not None
     after = await here.for_message(conversation_id)
-    assert after is not None and after["status"] == "closed" and after["marker"] == 1
+    assert after is not None and after.status == "closed" and marker_of(after) == "1"
 
 
 async def test_a_removal_from_the_channel_is_seen_at_once(replicas) -> None:
     _raw, here, there = replicas
     conversation_id = await an_open_conversation(here)
     doc = await here.for_message(conversation_id)
-    assert doc is not None and "op_1" in doc["member_ids"]
-    assert await there.drop_member_of_channel(doc["channel_id"], "op_1") == 1
-    assert "op_1" not in (await here.for_message(conversation_id) or {})["member_ids"]
+    assert doc is not None and "op_1" in doc.member_ids
+    assert await there.drop_member_of_channel(doc.channel_id, "op_1") == 1
+    after = await here.for_message(conversation_id)
+    assert after is not None and "op_1" not in after.member_ids
 
 
 async def test_a_response_clock_moved_here_keeps_this_copy_and_stales_the_others(replicas) -> None:
     raw, here, there = replicas
     conversation_id = await an_open_conversation(here)
     await here.after_message(conversation_id, "op_1", 1, now(), reply_clock="stop")
-    assert (await here.for_message(conversation_id) or {})["awaiting_reply_since"] is None
-    assert (await there.for_message(conversation_id) or {})["awaiting_reply_since"] is None
-    await raw.update_one({"_id": conversation_id}, {"$set": {"marker": 1}})
+    assert clock_of(await here.for_message(conversation_id)) is None
+    assert clock_of(await there.for_message(conversation_id)) is None
+    await raw.update_one({"_id": conversation_id}, {"$set": {MARKER: "1"}})
     started = now()
     await here.after_message(conversation_id, "v_1", 2, started, reply_clock="start")
-    mine = await here.for_message(conversation_id) or {}
-    assert mine["awaiting_reply_since"] == started and "marker" not in mine  # updated in place, not read
-    theirs = await there.for_message(conversation_id) or {}
-    assert theirs["awaiting_reply_since"] == started and theirs["marker"] == 1  # read again
+    mine = await here.for_message(conversation_id)
+    assert clock_of(mine) == started and marker_of(mine) is None  # updated in place, not read
+    theirs = await there.for_message(conversation_id)
+    assert clock_of(theirs) == started and marker_of(theirs) == "1"  # read again
     # A clock moved here on a copy another replica's change made stale: dropped, read again.
     await there.after_message(conversation_id, "op_1", 3, now(), reply_clock="stop")
-    await raw.update_one({"_id": conversation_id}, {"$set": {"marker": 2}})
+    await raw.update_one({"_id": conversation_id}, {"$set": {MARKER: "2"}})
     await here.after_message(conversation_id, "v_1", 4, now(), reply_clock="start")
-    assert (await here.for_message(conversation_id) or {})["marker"] == 2
+    assert marker_of(await here.for_message(conversation_id)) == "2"
 
 
 async def test_a_lost_token_makes_a_new_one_that_no_copy_holds(replicas, cache: redis.Redis, infra: Infra) -> None:
     raw, here, _there = replicas
     conversation_id = await an_open_conversation(here)
     await here.for_message(conversation_id)
-    await raw.update_one({"_id": conversation_id}, {"$set": {"marker": 1}})
+    await raw.update_one({"_id": conversation_id}, {"$set": {MARKER: "1"}})
     await cache.delete(f"{infra.redis_prefix}chat:conversation-token:{conversation_id}")
-    assert (await here.for_message(conversation_id) or {})["marker"] == 1
+    assert marker_of(await here.for_message(conversation_id)) == "1"

@@ -22,13 +22,14 @@ async def test_a_close_is_marked_until_told_and_its_entry_waits_for_the_sweep(
     db = mongo[infra.mongo_db]
     store, pending, other_replica = ConversationStore(db), PendingCloses(db), PendingCloses(db)
     conversation_id = f"c_{uuid.uuid4().hex[:24]}"
-    await db["conversations"].insert_one({"_id": conversation_id, "status": "open", "history": []})
+    stored = {"_id": conversation_id, "channel_id": "ch_1", "visitor_id": "v_1", "created_at": now()}
+    await db["conversations"].insert_one({**stored, "status": "open", "history": []})
 
     await pending.note(conversation_id)
     closed = await store.close(conversation_id, "v_1", "done")
-    assert closed is not None and closed["close_pending"] is True
+    assert closed is not None and closed.close_pending is True
     assert await store.close(conversation_id, "v_1", "done") is None  # closed already: the mark stays
-    assert (await store.find(conversation_id) or {}).get("close_pending") is True
+    assert (await store.get(conversation_id)).close_pending is True
     assert conversation_id not in await pending.due()  # in flight: not the sweep's yet
 
     # Ten seconds later nobody finished it: the sweep's, for one replica at a time.
@@ -41,5 +42,5 @@ async def test_a_close_is_marked_until_told_and_its_entry_waits_for_the_sweep(
 
     await store.close_told(conversation_id)
     await pending.forget(conversation_id)
-    assert "close_pending" not in (await store.find(conversation_id) or {})
+    assert (await store.get(conversation_id)).close_pending is False  # the mark is gone
     assert await db[pending_closes.COLLECTION].count_documents({"_id": conversation_id}) == 0

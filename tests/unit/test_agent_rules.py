@@ -13,13 +13,14 @@ from parley_chat_session.agents.controller import controller_of, require_control
 from parley_chat_session.agents.delta_batching import DraftBuffer, Piece
 from parley_chat_session.agents.rich_text import sanitised_html
 from parley_chat_session.conversations import outbound
+from parley_chat_session.conversations.conversation import Conversation
+from tests.kit.chat_documents import history_line, stored_conversation
 
 pytestmark = pytest.mark.unit
 
 
-def conversation(**fields: Any) -> dict[str, Any]:
+def conversation(**fields: Any) -> Conversation:
     doc = {
-        "_id": "c_1",
         "channel_id": "ch_1",
         "visitor_id": "v_1",
         "status": "open",
@@ -29,7 +30,7 @@ def conversation(**fields: Any) -> dict[str, Any]:
         "member_ids": ["v_1", "agent_helpdesk"],
         "history": [],
     }
-    return {**doc, **fields}
+    return stored_conversation("c_1", **{**doc, **fields})
 
 
 @pytest.mark.parametrize(
@@ -135,7 +136,7 @@ def test_event_ids_name_the_happening_so_a_republish_is_the_same_event() -> None
 
 
 def test_the_bot_is_told_when_a_human_lets_go_of_its_conversation() -> None:
-    queued = conversation(bot_in_control=False, status="queued", history=[{}, {}])
+    queued = conversation(bot_in_control=False, status="queued", history=[history_line(), history_line("queued")])
     released = outbound.updated(queued, "operator_left")
     assert [(e.event_type, e.bot_id, e.data["reason"]) for e in released] == [
         ("conversation.released", "helpdesk", "operator_left")

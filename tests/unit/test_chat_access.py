@@ -17,9 +17,9 @@ from parley_chat_session.access import (
     require_reader,
     require_visitor,
 )
-from tests.unit.chat_documents import stored_channel
+from tests.kit.chat_documents import stored_channel, stored_conversation
 
-CONVERSATION: dict[str, Any] = {"_id": "c1", "member_ids": ["visitor-1", "op-1"], "visitor_id": "visitor-1"}
+CONVERSATION = stored_conversation("c1", member_ids=["visitor-1", "op-1"], visitor_id="visitor-1")
 CHANNEL = stored_channel("ch1", operator_ids=["op-1"])
 
 
@@ -41,7 +41,8 @@ def test_members_and_admins_read_a_conversation_no_one_else() -> None:
     assert refused(require_reader, CONVERSATION, claims("visitor-2", "visitor")) == ErrorCode.NOT_A_MEMBER
     # Being an admin is a reader's right, not a member's: an admin does not post as one.
     assert refused(require_member, CONVERSATION, "admin-1") == ErrorCode.NOT_A_MEMBER
-    assert refused(require_member, {"_id": "c2"}, "op-1") == ErrorCode.NOT_A_MEMBER  # a document without members
+    # A document without members.
+    assert refused(require_member, stored_conversation("c2"), "op-1") == ErrorCode.NOT_A_MEMBER
 
 
 def test_a_channel_is_managed_by_admins_and_its_own_operators() -> None:
@@ -54,5 +55,5 @@ def test_a_channel_is_managed_by_admins_and_its_own_operators() -> None:
 
 
 def test_only_the_conversations_visitor_gives_their_email() -> None:
-    require_visitor(CONVERSATION["visitor_id"], "visitor-1")
-    assert refused(require_visitor, CONVERSATION["visitor_id"], "op-1") == ErrorCode.NOT_A_MEMBER
+    require_visitor(CONVERSATION.visitor_id, "visitor-1")
+    assert refused(require_visitor, CONVERSATION.visitor_id, "op-1") == ErrorCode.NOT_A_MEMBER

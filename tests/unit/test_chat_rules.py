@@ -17,7 +17,7 @@ from parley_chat_session.conversations.conversation_views import ConversationDet
 from parley_chat_session.routing.assignment import Candidate, Roster, choose
 from parley_chat_session.routing.operator_queue import estimated_wait_seconds
 from parley_chat_session.transcripts.transcript_html import render_html, render_text
-from tests.unit.chat_documents import stored_channel
+from tests.kit.chat_documents import stored_channel
 
 OPS = ["a", "b", "c"]
 

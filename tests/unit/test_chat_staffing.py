@@ -6,7 +6,7 @@ import pytest
 
 from parley_chat_session.channels.store import DEFAULT_CAPACITY
 from parley_chat_session.routing.staffing import capacities, load_ratio
-from tests.unit.chat_documents import stored_channel
+from tests.kit.chat_documents import stored_channel
 
 
 def test_an_operator_of_several_channels_gets_the_largest_capacity() -> None:

@@ -15,7 +15,7 @@ from parley.contracts.errors import ErrorCode, ParleyError
 from parley_auth.identity import MAX_IDENTITY_LIFETIME_SECONDS, IdentityVerifier
 from parley_auth.schemas import LoginRequest
 from parley_chat_session.access import require_allowed_origin
-from tests.unit.chat_documents import stored_channel
+from tests.kit.chat_documents import stored_channel
 
 SECRET = "s" * 43
 

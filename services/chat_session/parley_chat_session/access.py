@@ -12,12 +12,13 @@ UNKNOWN_CHANNEL (404), answered before the rule, as the handlers did before the 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.http import origin_allowed
 from parley.http_api import Call
 from parley.tokens import Claims
+from parley_chat_session.conversations.conversation import Conversation
 
 if TYPE_CHECKING:
     from parley_chat_session.channels.store import Channel, Channels
@@ -27,17 +28,17 @@ if TYPE_CHECKING:
 NOT_AN_OPERATOR_OF_THE_CHANNEL = "you are not an operator of this channel"
 
 
-def is_member(doc: dict[str, Any], user_id: str) -> bool:
+def is_member(doc: Conversation, user_id: str) -> bool:
     """Whether ``user_id`` is a member of the stored conversation ``doc`` now."""
-    return user_id in doc.get("member_ids", [])
+    return user_id in doc.member_ids
 
 
-def require_member(doc: dict[str, Any], user_id: str) -> None:
+def require_member(doc: Conversation, user_id: str) -> None:
     if not is_member(doc, user_id):
         raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are not a member of this conversation")
 
 
-def require_reader(doc: dict[str, Any], claims: Claims) -> None:
+def require_reader(doc: Conversation, claims: Claims) -> None:
     """A conversation's transcript is read by its members and by admins."""
     if claims.role != "admin":
         require_member(doc, claims.sub)
@@ -100,7 +101,7 @@ class HttpChecks:
     async def conversation_channel_operator(self, call: Call) -> None:
         """Operators of the channel of the conversation ``{conversation_id}``."""
         doc = await self._store.get(call.param("conversation_id"))
-        require_channel_operator(await self._channels.get(doc["channel_id"]), call.user.sub)
+        require_channel_operator(await self._channels.get(doc.channel_id), call.user.sub)
 
     async def conversation_visitor(self, call: Call) -> None:
         """The visitor of the conversation ``{conversation_id}``, stored or still a temporary session."""

@@ -24,6 +24,7 @@ from parley.logs import get_logger
 from parley.runtime import Service
 from parley.stores import MongoDatabase
 from parley_chat_session.conversations.closing import Closing
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_store import LIVE, now
 from parley_chat_session.files.uploads import UploadStore
 
@@ -53,21 +54,23 @@ class ChatPrivacy:
         ids = await self.conversation_ids(user_id)
         conversations = []
         async for doc in self._conversations.find({"_id": {"$in": ids}}).sort("created_at", 1):
-            member = doc.get("members", {}).get(user_id, {})
+            conversation = Conversation.from_document(doc)
+            member = conversation.members.get(user_id)
+            location = conversation.visitor_location
             conversations.append(
                 {
-                    "id": doc["_id"],
-                    "channel_id": doc["channel_id"],
-                    "status": doc["status"],
-                    "visitor_name": doc.get("visitor_name", ""),
-                    "visitor_email": doc.get("visitor_email"),
-                    "visitor_page_url": doc.get("visitor_page_url"),
-                    "visitor_referrer": doc.get("visitor_referrer"),
-                    "visitor_device": doc.get("visitor_device"),
-                    "visitor_location": doc.get("visitor_location"),
-                    "member_name": member.get("name", ""),
-                    "created_at": doc["created_at"].isoformat(),
-                    "closed_at": doc["closed_at"].isoformat() if doc.get("closed_at") else None,
+                    "id": conversation.id,
+                    "channel_id": conversation.channel_id,
+                    "status": conversation.status,
+                    "visitor_name": conversation.visitor_name,
+                    "visitor_email": conversation.visitor_email,
+                    "visitor_page_url": conversation.visitor_page_url,
+                    "visitor_referrer": conversation.visitor_referrer,
+                    "visitor_device": conversation.visitor_device,
+                    "visitor_location": location.model_dump(mode="json") if location is not None else None,
+                    "member_name": member.name if member is not None else "",
+                    "created_at": conversation.created_at.isoformat(),
+                    "closed_at": conversation.closed_at.isoformat() if conversation.closed_at else None,
                 }
             )
         messages = [

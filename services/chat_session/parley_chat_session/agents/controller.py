@@ -8,24 +8,22 @@ second copy of "who holds it" can disagree with the operator routing assigned.
 
 from __future__ import annotations
 
-from typing import Any
-
 from parley.contracts.agents import Controller, agent_bot_id
 from parley.contracts.bot import script_id_of
 from parley.contracts.errors import ErrorCode, ParleyError
+from parley_chat_session.conversations.conversation import Conversation
 
 
-def agent_of(doc: dict[str, Any]) -> str | None:
+def agent_of(doc: Conversation) -> str | None:
     """The bot id of the conversation's external bot, if one serves it."""
-    agent = doc.get("agent_id")
-    return agent_bot_id(agent) if isinstance(agent, str) else None
+    return agent_bot_id(doc.agent_id) if doc.agent_id is not None else None
 
 
-def has_script_bot(doc: dict[str, Any]) -> bool:
-    return any(script_id_of(member) is not None for member in doc.get("member_ids", []))
+def has_script_bot(doc: Conversation) -> bool:
+    return any(script_id_of(member) is not None for member in doc.member_ids)
 
 
-def controller_of(doc: dict[str, Any]) -> Controller | None:
+def controller_of(doc: Conversation) -> Controller | None:
     """The conversation's controller; None when no bot serves it.
 
     A scripted bot (chatbot_engine) is the same model without the flag: it answers while the
@@ -33,27 +31,27 @@ def controller_of(doc: dict[str, Any]) -> Controller | None:
     external = agent_of(doc) is not None
     if not external and not has_script_bot(doc):
         return None
-    if doc["status"] == "closed":
+    if doc.status == "closed":
         return "closed"
-    if doc.get("operator_id"):
+    if doc.operator_id:
         return "human"
-    if doc.get("bot_in_control") if external else doc["status"] == "open":
+    if doc.bot_in_control if external else doc.status == "open":
         return "bot"
     return "queued"
 
 
-def bot_controlling(doc: dict[str, Any]) -> str | None:
+def bot_controlling(doc: Conversation) -> str | None:
     """The bot id when its bot controls the conversation now (it gets the visitor's events)."""
     return agent_of(doc) if controller_of(doc) == "bot" else None
 
 
-def require_bot_member(doc: dict[str, Any], bot_id: str) -> None:
+def require_bot_member(doc: Conversation, bot_id: str) -> None:
     """Refuse (9201) a bot that is not this conversation's bot (or no longer a member of it)."""
-    if agent_of(doc) != bot_id or f"agent_{bot_id}" not in doc.get("member_ids", []):
+    if agent_of(doc) != bot_id or f"agent_{bot_id}" not in doc.member_ids:
         raise ParleyError(ErrorCode.BOT_NOT_A_MEMBER, "this bot is not a member of the conversation")
 
 
-def require_control(doc: dict[str, Any], bot_id: str) -> None:
+def require_control(doc: Conversation, bot_id: str) -> None:
     """Refuse a bot that does not control the conversation now: closed (9104), or queued for or
     held by a human (9202). A bot never posts over an operator."""
     require_bot_member(doc, bot_id)
@@ -64,7 +62,7 @@ def require_control(doc: dict[str, Any], bot_id: str) -> None:
         raise ParleyError(ErrorCode.BOT_NOT_IN_CONTROL, f"the conversation is {controller}: a human has it")
 
 
-def take_back_refusal(doc: dict[str, Any]) -> ParleyError | None:
+def take_back_refusal(doc: Conversation) -> ParleyError | None:
     """Why the bot may not take the conversation back now (None: it may)."""
     controller = controller_of(doc)
     if controller == "closed":

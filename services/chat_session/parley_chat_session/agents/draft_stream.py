@@ -12,13 +12,13 @@ import asyncio
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 from parley.contracts.frames import MessageDelta
 from parley.logs import get_logger
 from parley_chat_session.agents.delta_batching import DraftBuffer, Piece
 from parley_chat_session.agents.drafts import DRAFT_IDLE_SECONDS
 from parley_chat_session.conversations.announcements import Announcer
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.metrics import DELTA_FRAMES
 
 log = get_logger("parley.chat_session")
@@ -26,7 +26,7 @@ log = get_logger("parley.chat_session")
 
 @dataclass
 class _Target:
-    doc: dict[str, Any]
+    doc: Conversation
     author_id: str
     author_name: str
     buffer: DraftBuffer
@@ -40,7 +40,7 @@ class DeltaStream:
         self._timers: dict[str, asyncio.Task[None]] = {}
 
     async def add(
-        self, doc: dict[str, Any], draft_id: str, author_id: str, author_name: str, offset: int, text: str
+        self, doc: Conversation, draft_id: str, author_id: str, author_name: str, offset: int, text: str
     ) -> None:
         """Send ``text`` (at ``offset`` of the draft) now, or with the next batch of the draft."""
         self._forget_idle()
@@ -79,7 +79,7 @@ class DeltaStream:
             return
         for piece in target.buffer.take(self._clock()):
             delta = MessageDelta(
-                conversation_id=target.doc["_id"],
+                conversation_id=target.doc.id,
                 draft_id=draft_id,
                 author_id=target.author_id,
                 author_name=target.author_name,

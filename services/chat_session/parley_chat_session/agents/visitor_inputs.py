@@ -4,7 +4,6 @@ and the visitor's location (bm-aichat ``M`` answers and ``getLocation``)."""
 from __future__ import annotations
 
 import hashlib
-from typing import Any
 
 import orjson
 import redis.asyncio as redis
@@ -16,6 +15,7 @@ from parley_chat_session.access import require_member
 from parley_chat_session.agents.controller import bot_controlling
 from parley_chat_session.conversations import outbound
 from parley_chat_session.conversations.announcements import Announcer
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_store import ConversationStore
 from parley_chat_session.conversations.message_store import MessageStore
 
@@ -33,12 +33,12 @@ class VisitorInputs:
         self._cache = cache
         self._prefix = prefix
 
-    async def _visitors_conversation(self, caller: Caller, conversation_id: str) -> dict[str, Any]:
+    async def _visitors_conversation(self, caller: Caller, conversation_id: str) -> Conversation:
         doc = await self._store.get(conversation_id)
         require_member(doc, caller.user_id)
-        if caller.user_id != doc["visitor_id"]:
+        if caller.user_id != doc.visitor_id:
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "only the conversation's visitor sends this")
-        if doc["status"] == "closed":
+        if doc.status == "closed":
             raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
         return doc
 
@@ -47,11 +47,11 @@ class VisitorInputs:
         again under the same event id, never lose it."""
         answer = command.result
         doc = await self._visitors_conversation(command.caller, answer.conversation_id)
-        page, _ = await self._messages.page(doc["_id"], before_seq=None, after_seq=answer.seq - 1, limit=1)
+        page, _ = await self._messages.page(doc.id, before_seq=None, after_seq=answer.seq - 1, limit=1)
         action = page[0] if page and page[0].seq == answer.seq else None
         if action is None or action.kind != "action" or agent_bot_id(action.author_id) is None:
             raise ParleyError(ErrorCode.UNKNOWN_ACTION, f"no program action of a bot at seq {answer.seq}")
-        mark = f"{self._prefix}chat:program-answered:{doc['_id']}:{answer.seq}"
+        mark = f"{self._prefix}chat:program-answered:{doc.id}:{answer.seq}"
         if await self._cache.exists(mark):
             raise ParleyError(ErrorCode.UNKNOWN_ACTION, f"the program action at seq {answer.seq} was answered")
         bot_id = bot_controlling(doc)
@@ -65,7 +65,7 @@ class VisitorInputs:
     async def location(self, command: AttachLocation, trace_id: str | None) -> None:
         doc = await self._visitors_conversation(command.caller, command.conversation_id)
         location = command.location.model_dump(mode="json")
-        updated = await self._store.set_visitor_location(doc["_id"], location) or doc
+        updated = await self._store.set_visitor_location(doc.id, location) or doc
         await self._announce.updated(updated, "visitor_location", trace_id=trace_id)
         bot_id = bot_controlling(updated)
         if bot_id is not None:

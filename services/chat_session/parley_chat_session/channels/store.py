@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from cachetools import TTLCache
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator
+from pydantic import Field, StringConstraints, ValidationError, field_validator
 from pymongo import ASCENDING, ReturnDocument
 
 from parley.contracts.base import Model, new_id
@@ -17,6 +17,7 @@ from parley.stores import MongoDatabase
 from parley_chat_session.channels.widget_theme import WidgetTheme
 from parley_chat_session.clocks.business_hours import BusinessHours
 from parley_chat_session.files.limits import FilePolicy
+from parley_chat_session.stored import StoredDocument
 from parley_chat_session.transcripts.offline_requests import EMAIL_PATTERN
 
 UserId = Annotated[str, StringConstraints(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_-]+$")]
@@ -112,13 +113,6 @@ class ChannelView(ChannelSpec):
     id: str
     created_at: datetime
     updated_at: datetime
-
-
-class StoredDocument(BaseModel):
-    """A document as stored: read as it is, not judged again (its write was validated), so one
-    written by an older version (a field missing, or one no longer used) still loads."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
 
 
 class ChannelAgent(StoredDocument):

@@ -81,13 +81,13 @@ class DeadlineWatch:
 
     async def _close_if_silent(self, conversation_id: str) -> None:
         doc = await self._store.find(conversation_id)
-        if doc is None or doc["status"] != "open":
+        if doc is None or doc.status != "open":
             return
-        channel = await self._channels.get(doc["channel_id"], archived_too=True)
+        channel = await self._channels.get(doc.channel_id, archived_too=True)
         timeout = inactivity_seconds(channel)
         if timeout <= 0:
             return
-        due = doc["last_activity_at"].timestamp() + timeout
+        due = (doc.last_activity_at or doc.created_at).timestamp() + timeout
         if due > now().timestamp():
             await self._clocks.inactivity.arm(conversation_id, due)  # a message came since it was armed
             return

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable
-from typing import Any, Literal
+from typing import Literal
 
 from parley.bus import Bus
 from parley.contracts.bot import script_id_of
@@ -50,6 +50,7 @@ from parley.contracts.messages import Message
 from parley.deliveries import DeliveryPublisher
 from parley_chat_session.agents.controller import controller_of
 from parley_chat_session.conversations import outbound
+from parley_chat_session.conversations.conversation import Conversation
 
 
 class Announcer:
@@ -57,49 +58,47 @@ class Announcer:
         self._bus = bus
         self._live = live
 
-    async def created(self, doc: dict[str, Any], trace_id: str | None = None) -> None:
-        event = ConversationCreated(
-            conversation_id=doc["_id"], channel_id=doc["channel_id"], member_ids=doc["member_ids"]
-        )
+    async def created(self, doc: Conversation, trace_id: str | None = None) -> None:
+        event = ConversationCreated(conversation_id=doc.id, channel_id=doc.channel_id, member_ids=doc.member_ids)
         await self._bus.publish_event(event, trace_id=trace_id)
         update = ConversationUpdated(**event.model_dump(), controller=controller_of(doc))
-        await self._to_live(doc["member_ids"], ConversationUpdatedFrame(data=update))
+        await self._to_live(doc.member_ids, ConversationUpdatedFrame(data=update))
         for happened in outbound.created(doc):
             await self.outbound(happened, trace_id)
 
     async def updated(
-        self, doc: dict[str, Any], reason: str, also_tell: Iterable[str] = (), trace_id: str | None = None
+        self, doc: Conversation, reason: str, also_tell: Iterable[str] = (), trace_id: str | None = None
     ) -> None:
         """Members, operator or status changed; ``also_tell`` are users who just stopped being members."""
-        status = doc["status"]
+        status = doc.status
         event = ConversationChanged(
-            conversation_id=doc["_id"],
-            channel_id=doc["channel_id"],
+            conversation_id=doc.id,
+            channel_id=doc.channel_id,
             status=status,
-            member_ids=doc["member_ids"],
-            operator_id=doc.get("operator_id"),
+            member_ids=doc.member_ids,
+            operator_id=doc.operator_id,
             reason=reason,
         )
         await self._bus.publish_event(event, trace_id=trace_id)
-        removed = [user for user in also_tell if user not in doc["member_ids"]]
+        removed = [user for user in also_tell if user not in doc.member_ids]
         # The members, and those who just stopped being members (their last word of it).
         update = ConversationUpdated(**event.model_dump(), controller=controller_of(doc))
-        await self._to_live([*doc["member_ids"], *removed], ConversationUpdatedFrame(data=update))
+        await self._to_live([*doc.member_ids, *removed], ConversationUpdatedFrame(data=update))
         for happened in outbound.updated(doc, reason):
             await self.outbound(happened, trace_id)
 
-    async def rated(self, doc: dict[str, Any], rating: int, comment: str) -> None:
+    async def rated(self, doc: Conversation, rating: int, comment: str) -> None:
         """The visitor rated the conversation: ``conversation.updated`` (reason ``rated``) to its
         operators, present and past, who read the rating back, and ``rating.created`` for webhooks
         (no other bus event: no service acts on it)."""
-        operators = [*doc.get("past_operator_ids", []), doc.get("operator_id")]
-        targets = list(dict.fromkeys(user for user in operators if user and user != doc["visitor_id"]))
+        operators = [*doc.past_operator_ids, doc.operator_id]
+        targets = list(dict.fromkeys(user for user in operators if user and user != doc.visitor_id))
         update = ConversationUpdated(
-            conversation_id=doc["_id"],
-            channel_id=doc["channel_id"],
-            member_ids=doc["member_ids"],
-            status=doc["status"],
-            operator_id=doc.get("operator_id"),
+            conversation_id=doc.id,
+            channel_id=doc.channel_id,
+            member_ids=doc.member_ids,
+            status=doc.status,
+            operator_id=doc.operator_id,
             reason="rated",
             controller=controller_of(doc),
         )
@@ -107,7 +106,7 @@ class Announcer:
         await self.outbound(outbound.rated(doc, rating, comment))
 
     async def message(
-        self, message: Message, member_ids: list[str], trace_id: str | None = None, *, doc: dict[str, Any]
+        self, message: Message, member_ids: list[str], trace_id: str | None = None, *, doc: Conversation
     ) -> None:
         """``message.new`` to every member's channel with the conversation's newest seq recorded
         (one Redis script), then ``message.created`` for web push (which members no node held)
@@ -125,19 +124,19 @@ class Announcer:
             self.outbound(outbound.message_created(doc, message), trace_id),
         )
 
-    async def closed(self, doc: dict[str, Any], trace_id: str | None = None) -> None:
+    async def closed(self, doc: Conversation, trace_id: str | None = None) -> None:
         event = ConversationClosed(
-            conversation_id=doc["_id"],
-            channel_id=doc["channel_id"],
-            member_ids=doc["member_ids"],
-            closed_by=doc.get("closed_by") or "",
-            reason=doc.get("close_reason") or "closed",
+            conversation_id=doc.id,
+            channel_id=doc.channel_id,
+            member_ids=doc.member_ids,
+            closed_by=doc.closed_by or "",
+            reason=doc.close_reason or "closed",
         )
         await self._bus.publish_event(event, trace_id=trace_id)
         closed = ConversationUpdated(
             **event.model_dump(exclude={"closed_by"}), status="closed", controller=controller_of(doc)
         )
-        await self._to_live(doc["member_ids"], ConversationUpdatedFrame(data=closed))
+        await self._to_live(doc.member_ids, ConversationUpdatedFrame(data=closed))
         await self.outbound(outbound.closed(doc), trace_id)
 
     async def offline_request(self, event: OfflineRequestCreated) -> None:
@@ -148,9 +147,9 @@ class Announcer:
         """For webhooks and the conversation's external bot (the integrations service delivers it)."""
         await self._bus.publish_event(event, trace_id=trace_id)
 
-    async def delta(self, doc: dict[str, Any], delta: MessageDelta) -> None:
+    async def delta(self, doc: Conversation, delta: MessageDelta) -> None:
         """A piece of a bot's streamed reply, to the members (no bus event: the finished message is one)."""
-        await self._to_live(doc["member_ids"], MessageDeltaFrame(data=delta))
+        await self._to_live(doc.member_ids, MessageDeltaFrame(data=delta))
 
     async def notice(
         self,
@@ -164,20 +163,20 @@ class Announcer:
         await self._to_live(user_ids, NoticeFrame(data=Notice(level=level, code=code, text=text)))
 
     async def queue_position(
-        self, doc: dict[str, Any], position: int, wait_seconds: int, trace_id: str | None = None
+        self, doc: Conversation, position: int, wait_seconds: int, trace_id: str | None = None
     ) -> None:
-        data = QueuePosition(conversation_id=doc["_id"], position=position, estimated_wait_seconds=wait_seconds)
-        await self._to_live([doc["visitor_id"]], QueuePositionFrame(data=data), conversation_id=doc["_id"])
+        data = QueuePosition(conversation_id=doc.id, position=position, estimated_wait_seconds=wait_seconds)
+        await self._to_live([doc.visitor_id], QueuePositionFrame(data=data), conversation_id=doc.id)
 
-    async def seen(self, doc: dict[str, Any], user_id: str, seq: int, trace_id: str | None = None) -> None:
-        event = MemberSeenEvent(conversation_id=doc["_id"], user_id=user_id, seq=seq, member_ids=doc["member_ids"])
+    async def seen(self, doc: Conversation, user_id: str, seq: int, trace_id: str | None = None) -> None:
+        event = MemberSeenEvent(conversation_id=doc.id, user_id=user_id, seq=seq, member_ids=doc.member_ids)
         await self._bus.publish_event(event, trace_id=trace_id)  # notification drops the member's pending push
-        seen = MemberSeen(conversation_id=doc["_id"], user_id=user_id, seq=seq)
-        await self._to_live(doc["member_ids"], MemberSeenFrame(data=seen))
+        seen = MemberSeen(conversation_id=doc.id, user_id=user_id, seq=seq)
+        await self._to_live(doc.member_ids, MemberSeenFrame(data=seen))
 
     async def typing(
         self,
-        doc: dict[str, Any],
+        doc: Conversation,
         user_id: str,
         name: str,
         active: bool,
@@ -187,11 +186,11 @@ class Announcer:
     ) -> None:
         """Relayed to the other members only (nobody needs to see their own typing); a bus event only
         for a visitor talking to a bot, which waits for the lines still being typed."""
-        others = [member for member in doc["member_ids"] if member != user_id]
-        typing = Typing(conversation_id=doc["_id"], user_id=user_id, name=name, active=active, ttl_seconds=ttl_seconds)
+        others = [member for member in doc.member_ids if member != user_id]
+        typing = Typing(conversation_id=doc.id, user_id=user_id, name=name, active=active, ttl_seconds=ttl_seconds)
         await self._to_live(others, OthersTypingFrame(data=typing))
-        if user_id == doc.get("visitor_id") and any(script_id_of(member) is not None for member in others):
-            event = VisitorTyping(conversation_id=doc["_id"], user_id=user_id, active=active)
+        if user_id == doc.visitor_id and any(script_id_of(member) is not None for member in others):
+            event = VisitorTyping(conversation_id=doc.id, user_id=user_id, active=active)
             await self._bus.publish_event(event, trace_id=trace_id)
 
     async def queue_changed(self, operator_ids: list[str], channel_id: str, waiting: int) -> None:

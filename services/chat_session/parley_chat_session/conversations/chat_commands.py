@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Any
 
 from parley.contracts.commands import Caller, CommandResult
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley_chat_session.channels.canned import CannedResponses
 from parley_chat_session.conversations.closing import Closing
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.routing.handover import Handover
 
 _COMMAND = re.compile(r"^/([A-Za-z][A-Za-z0-9_-]*)(?:\s+(.*))?$", re.DOTALL)
@@ -67,7 +67,7 @@ def help_text(role: str) -> str:
     return "\n".join(lines)
 
 
-def _check(command: Command, caller: Caller, doc: dict[str, Any] | None) -> None:
+def _check(command: Command, caller: Caller, doc: Conversation | None) -> None:
     """Refuse (9105, or 9104 on a closed conversation) a command this caller cannot run here."""
     spec = COMMANDS.get(command.name)
     if spec is None:
@@ -82,7 +82,7 @@ def _check(command: Command, caller: Caller, doc: dict[str, Any] | None) -> None
         return
     if doc is None:
         raise ParleyError(ErrorCode.BAD_ARGUMENT, f"/{command.name}: the conversation has not started yet")
-    if doc["status"] == "closed":
+    if doc.status == "closed":
         raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
 
 
@@ -93,20 +93,20 @@ class ChatCommands:
         self._canned = canned
 
     async def run(
-        self, command: Command, caller: Caller, doc: dict[str, Any] | None, trace_id: str | None
+        self, command: Command, caller: Caller, doc: Conversation | None, trace_id: str | None
     ) -> CommandResult:
         """Run a command; ``doc`` is None for a session whose conversation has not started yet."""
         _check(command, caller, doc)
         text = await self._execute(command, caller, doc, trace_id)
         return CommandResult(command=command.name, text=text)
 
-    async def _execute(self, command: Command, caller: Caller, doc: dict[str, Any] | None, trace_id: str | None) -> str:
+    async def _execute(self, command: Command, caller: Caller, doc: Conversation | None, trace_id: str | None) -> str:
         if command.name == "help":
             return help_text(caller.role)
         assert doc is not None
         match command.name:
             case "close":
-                await self._closing.close(doc["_id"], caller.user_id, "closed", trace_id)
+                await self._closing.close(doc.id, caller.user_id, "closed", trace_id)
                 return "The conversation is closed."
             case "leave":
                 return await self._handover.leave(doc, caller.user_id, trace_id)

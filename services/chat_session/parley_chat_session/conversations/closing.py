@@ -15,6 +15,7 @@ from parley.stores import MongoDatabase
 from parley_chat_session.access import require_member
 from parley_chat_session.clocks.conversation_clocks import ConversationClocks
 from parley_chat_session.conversations.announcements import Announcer
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_store import ConversationStore, now
 from parley_chat_session.conversations.notices import Notices
 from parley_chat_session.conversations.pending_closes import PendingCloses
@@ -56,7 +57,7 @@ class Closing:
         closed = await self._store.close(conversation_id, closed_by, reason)
         if closed is None:
             earlier = await self._store.find(conversation_id)
-            if earlier is not None and earlier.get("close_pending"):
+            if earlier is not None and earlier.close_pending:
                 await self._finish(earlier, trace_id)
             else:
                 await self._pending.forget(conversation_id)
@@ -72,7 +73,7 @@ class Closing:
             if not await self._pending.claim(conversation_id):
                 continue  # another replica's sweep has it
             doc = await self._store.find(conversation_id)
-            if doc is None or not doc.get("close_pending"):
+            if doc is None or not doc.close_pending:
                 await self._pending.forget(conversation_id)  # finished, or its close write never landed
                 continue
             try:
@@ -83,24 +84,22 @@ class Closing:
             finished += 1
         return finished
 
-    async def _finish(self, closed: dict[str, Any], trace_id: str | None) -> None:
+    async def _finish(self, closed: Conversation, trace_id: str | None) -> None:
         """Everything a close causes, each step safe to do again; then the mark goes."""
-        conversation_id = closed["_id"]
-        closed_by = closed.get("closed_by") or ""
+        conversation_id = closed.id
+        closed_by = closed.closed_by or ""
         await self._clocks.stop(conversation_id)
-        closer = closed["members"].get(closed_by)
+        closer = closed.members.get(closed_by)
         if closer is not None:  # a member, not the inactivity timeout
-            name = closer.get("name") or closer["role"].capitalize()
-            await self._notices.post(
-                closed, closed_by, closer["role"], name, f"{name} closed the conversation", trace_id
-            )
+            name = closer.name or closer.role.capitalize()
+            await self._notices.post(closed, closed_by, closer.role, name, f"{name} closed the conversation", trace_id)
         await self._announce.closed(closed, trace_id)
         # Its operator has a free slot now, and the visitors queued behind it moved up.
-        await self._queue.drain(closed["channel_id"], trace_id)
-        if closed.get("operator_id"):
-            await self._queue.drain_for_operator(closed["operator_id"], trace_id)
+        await self._queue.drain(closed.channel_id, trace_id)
+        if closed.operator_id:
+            await self._queue.drain_for_operator(closed.operator_id, trace_id)
         else:  # it may have been waiting: the operators' queue lists change
-            await self._queue.tell_operators(closed["channel_id"], trace_id)
+            await self._queue.tell_operators(closed.channel_id, trace_id)
         await self._store.close_told(conversation_id)
         await self._pending.forget(conversation_id)
 
@@ -108,14 +107,14 @@ class Closing:
         """The visitor rates the conversation (1-5 and a comment); rating again replaces it."""
         doc = await self._store.get(conversation_id)
         require_member(doc, caller.user_id)
-        if caller.user_id != doc["visitor_id"]:
+        if caller.user_id != doc.visitor_id:
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "only the visitor rates a conversation")
         await self._ratings.replace_one(
             {"_id": conversation_id},
             {
-                "channel_id": doc["channel_id"],
-                "visitor_id": doc["visitor_id"],
-                "operator_ids": doc.get("past_operator_ids", []),
+                "channel_id": doc.channel_id,
+                "visitor_id": doc.visitor_id,
+                "operator_ids": doc.past_operator_ids,
                 "rating": rating,
                 "comment": comment,
                 "rated_at": now(),

@@ -25,9 +25,9 @@ class AccessReader:
     async def read(self, command: GetConversationAccess) -> ConversationAccess:
         """The answer; UNKNOWN_CONVERSATION when there is no such conversation."""
         conversation = await self._conversations.get(command.conversation_id)
-        channel = await self._channels.get(conversation["channel_id"], archived_too=True)
+        channel = await self._channels.get(conversation.channel_id, archived_too=True)
         return ConversationAccess(
-            conversation_id=conversation["_id"],
+            conversation_id=conversation.id,
             channel_id=channel.id,
             channel_operator=is_channel_operator(channel, command.user_id),
         )

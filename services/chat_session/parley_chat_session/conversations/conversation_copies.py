@@ -34,6 +34,7 @@ import redis.asyncio as redis
 
 from parley.contracts.base import new_id
 from parley.stores import as_text
+from parley_chat_session.conversations.conversation import Conversation
 
 # Conversations a replica keeps a copy of: the ones written in lately; a forgotten one costs one
 # read. A conversation document is a few KiB (its members and log), so this is tens of MiB at most.
@@ -65,7 +66,7 @@ return 0
 @dataclass(slots=True)
 class _Copy:
     token: str
-    doc: dict[str, Any]
+    doc: Conversation
     read_at: float
 
 
@@ -80,10 +81,10 @@ class ConversationCopies:
         self._replace_if = client.register_script(_REPLACE_IF)
 
     async def read(
-        self, conversation_id: str, load: Callable[[str], Awaitable[dict[str, Any] | None]]
-    ) -> dict[str, Any] | None:
+        self, conversation_id: str, load: Callable[[str], Awaitable[Conversation | None]]
+    ) -> Conversation | None:
         """The conversation as of its current token: the copy, or ``load`` (MongoDB) when the copy
-        is missing, stale or too old. The document returned is shared: read it, never change it."""
+        is missing, stale or too old. The document returned is shared (and frozen)."""
         token = as_text(await self._current(keys=[self._key(conversation_id)], args=[new_id(), TOKEN_TTL_SECONDS]))
         copy = self._copies.get(conversation_id)
         if copy is not None and copy.token == token and time.monotonic() - copy.read_at < MAX_COPY_AGE_SECONDS:
@@ -115,7 +116,7 @@ class ConversationCopies:
         if copy is None or current is not copy:
             return  # dropped or replaced by a read meanwhile: that read decides
         if int(still) == 1:
-            copy.doc = {**copy.doc, **changes}
+            copy.doc = copy.doc.model_copy(update=changes)
             copy.token = token
         else:
             self._copies.pop(conversation_id, None)

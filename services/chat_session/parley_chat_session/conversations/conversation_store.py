@@ -18,6 +18,7 @@ from pymongo.errors import DuplicateKeyError
 from parley.batching import Batcher
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.stores import MongoDatabase, each_write_outcome
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_copies import ConversationCopies
 
 LIVE = ["open", "queued"]
@@ -78,31 +79,35 @@ class ConversationStore:
 
     # ---- reading --------------------------------------------------------------------------
 
-    async def find(self, conversation_id: str) -> dict[str, Any] | None:
-        return await self._collection.find_one({"_id": conversation_id})
+    async def find(self, conversation_id: str) -> Conversation | None:
+        doc = await self._collection.find_one({"_id": conversation_id})
+        return Conversation.from_document(doc) if doc is not None else None
 
-    async def get(self, conversation_id: str) -> dict[str, Any]:
+    async def get(self, conversation_id: str) -> Conversation:
         doc = await self.find(conversation_id)
         if doc is None:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
         return doc
 
-    async def for_message(self, conversation_id: str) -> dict[str, Any] | None:
+    async def for_message(self, conversation_id: str) -> Conversation | None:
         """The conversation as posting needs it: the replica's copy while no change was made since
         (conversation_copies.py), else read. Shared: never change the document returned."""
         if self._copies is None:
             return await self.find(conversation_id)
         return await self._copies.read(conversation_id, self.find)
 
-    async def live_of_visitor(self, visitor_id: str, channel_id: str) -> dict[str, Any] | None:
-        return await self._collection.find_one(
+    async def live_of_visitor(self, visitor_id: str, channel_id: str) -> Conversation | None:
+        doc = await self._collection.find_one(
             {"visitor_id": visitor_id, "channel_id": channel_id, "status": {"$in": LIVE}}
         )
+        return Conversation.from_document(doc) if doc is not None else None
 
-    async def queued(self, channel_id: str) -> list[dict[str, Any]]:
+    async def queued(self, channel_id: str) -> list[Conversation]:
         """The channel's waiting conversations, oldest first."""
         cursor = self._collection.find({"channel_id": channel_id, "status": "queued"})
-        return await cursor.sort([("queued_at", ASCENDING), ("_id", ASCENDING)]).to_list()
+        return [
+            Conversation.from_document(doc) async for doc in cursor.sort([("queued_at", ASCENDING), ("_id", ASCENDING)])
+        ]
 
     async def queued_channel_ids(self) -> list[str]:
         return sorted(await self._collection.distinct("channel_id", {"status": "queued"}))
@@ -135,9 +140,11 @@ class ConversationStore:
         if page:
             yield page
 
-    async def of_member(self, user_id: str, statuses: list[str], limit: int) -> list[dict[str, Any]]:
+    async def of_member(self, user_id: str, statuses: list[str], limit: int) -> list[Conversation]:
         cursor = self._collection.find({"member_ids": user_id, "status": {"$in": statuses}})
-        return await cursor.sort("last_activity_at", DESCENDING).limit(limit).to_list()
+        return [
+            Conversation.from_document(doc) async for doc in cursor.sort("last_activity_at", DESCENDING).limit(limit)
+        ]
 
     # ---- writing --------------------------------------------------------------------------
 
@@ -149,25 +156,26 @@ class ConversationStore:
             return False
         return True
 
-    async def _change(self, query: dict[str, Any], update: dict[str, Any]) -> dict[str, Any] | None:
+    async def _change(self, query: dict[str, Any], update: dict[str, Any]) -> Conversation | None:
         changed = await self._collection.find_one_and_update(query, update, return_document=ReturnDocument.AFTER)
-        if changed is not None:
-            await self._changed(changed["_id"])
-        return changed
+        if changed is None:
+            return None
+        await self._changed(changed["_id"])
+        return Conversation.from_document(changed)
 
     async def _changed(self, conversation_id: str) -> None:
         """Copies of the conversation (posting's, on every replica) are stale from now on."""
         if self._copies is not None:
             await self._copies.changed(conversation_id)
 
-    async def add_member(self, conversation_id: str, user_id: str, role: str, name: str) -> dict[str, Any] | None:
+    async def add_member(self, conversation_id: str, user_id: str, role: str, name: str) -> Conversation | None:
         """Add a member (a bot joining its channel's conversation); None if already one."""
         return await self._change(
             {"_id": conversation_id, "member_ids": {"$ne": user_id}},
             {"$addToSet": {"member_ids": user_id}, "$set": {f"members.{user_id}": member_entry(role, name)}},
         )
 
-    async def hand_off(self, conversation_id: str, agent_id: str, reason: str, summary: str) -> dict[str, Any] | None:
+    async def hand_off(self, conversation_id: str, agent_id: str, reason: str, summary: str) -> Conversation | None:
         """The external bot gives the conversation up (docs/bots.md); None if it did not hold it."""
         handoff = {"reason": reason, "summary": summary, "at": now().isoformat()}
         return await self._change(
@@ -178,7 +186,7 @@ class ConversationStore:
             },
         )
 
-    async def take_back(self, conversation_id: str, agent_id: str) -> dict[str, Any] | None:
+    async def take_back(self, conversation_id: str, agent_id: str) -> Conversation | None:
         """The external bot controls the conversation again, out of the queue; None while an
         operator holds it (or it is closed, or the bot holds it already)."""
         return await self._change(
@@ -195,17 +203,17 @@ class ConversationStore:
             },
         )
 
-    async def set_visitor_location(self, conversation_id: str, location: dict[str, Any]) -> dict[str, Any] | None:
+    async def set_visitor_location(self, conversation_id: str, location: dict[str, Any]) -> Conversation | None:
         return await self._change({"_id": conversation_id}, {"$set": {"visitor_location": location}})
 
-    async def enqueue(self, conversation_id: str, since: datetime) -> dict[str, Any] | None:
+    async def enqueue(self, conversation_id: str, since: datetime) -> Conversation | None:
         """Put a conversation without operator in its channel's queue; None if it has one or is closed."""
         return await self._change(
             {"_id": conversation_id, "status": {"$in": LIVE}, "operator_id": None, "queued_at": None},
             {"$set": {"status": "queued", "queued_at": since, "queue_position": None}},
         )
 
-    async def assign(self, conversation_id: str, operator_id: str, name: str) -> dict[str, Any] | None:
+    async def assign(self, conversation_id: str, operator_id: str, name: str) -> Conversation | None:
         """Give a queued conversation to an operator; None if someone else took it first."""
         stamp = now()
         return await self._change(
@@ -227,7 +235,7 @@ class ConversationStore:
 
     async def replace_operator(
         self, conversation_id: str, old: str, new: str, name: str, event: str, detail: str
-    ) -> dict[str, Any] | None:
+    ) -> Conversation | None:
         """Hand the conversation from ``old`` to ``new`` (transfer, or reassignment after no answer)."""
         stamp = now()
         await self._collection.update_one(
@@ -251,7 +259,7 @@ class ConversationStore:
 
     async def unassign(
         self, conversation_id: str, operator_id: str, name: str, since: datetime, *, event: str = "left"
-    ) -> dict[str, Any] | None:
+    ) -> Conversation | None:
         """The operator leaves (or, ``event`` removed, was taken off the channel): the conversation
         waits for another one (not them) from ``since``."""
         return await self._change(
@@ -271,11 +279,10 @@ class ConversationStore:
             },
         )
 
-    async def held_by(self, channel_id: str, operator_id: str) -> list[dict[str, Any]]:
+    async def held_by(self, channel_id: str, operator_id: str) -> list[Conversation]:
         """The channel's open conversations this operator is assigned."""
-        return await self._collection.find(
-            {"channel_id": channel_id, "operator_id": operator_id, "status": "open"}
-        ).to_list()
+        cursor = self._collection.find({"channel_id": channel_id, "operator_id": operator_id, "status": "open"})
+        return [Conversation.from_document(doc) async for doc in cursor]
 
     async def drop_member_of_channel(self, channel_id: str, user_id: str) -> int:
         """``user_id`` stops being a member of every conversation of the channel; how many changed."""
@@ -289,7 +296,7 @@ class ConversationStore:
             await self._changed(conversation_id)
         return result.modified_count
 
-    async def close(self, conversation_id: str, closed_by: str, reason: str) -> dict[str, Any] | None:
+    async def close(self, conversation_id: str, closed_by: str, reason: str) -> Conversation | None:
         """Close a live conversation, marked ``close_pending`` until :meth:`close_told`
         (conversations/pending_closes.py); None if it was closed already."""
         stamp = now()
@@ -351,15 +358,16 @@ class ConversationStore:
     async def _update_many(self, updates: list[UpdateOne]) -> list[Exception | None]:
         return await each_write_outcome(self._collection.bulk_write(updates, ordered=False), len(updates))
 
-    async def mark_seen(self, conversation_id: str, user_id: str, seq: int, field: str) -> dict[str, Any] | None:
+    async def mark_seen(self, conversation_id: str, user_id: str, seq: int, field: str) -> Conversation | None:
         """Raise a member's ``field`` (last_seen_seq or last_delivered_seq) to ``seq``; None if not higher."""
         path = f"members.{user_id}.{field}"
         # Not ``_change``: nothing posting reads moves, so copies stay valid (it runs per read receipt).
-        return await self._collection.find_one_and_update(
+        changed = await self._collection.find_one_and_update(
             {"_id": conversation_id, "member_ids": user_id, path: {"$lt": seq}},
             {"$set": {path: seq}},
             return_document=ReturnDocument.AFTER,
         )
+        return Conversation.from_document(changed) if changed is not None else None
 
     async def set_queue_position(self, conversation_id: str, position: int, *, told: bool = True) -> None:
         """``told``: the visitor was told it (false while the team is away)."""

@@ -11,6 +11,7 @@ from parley.contracts.agents import Controller, VisitorLocation
 from parley.contracts.base import Model
 from parley.contracts.messages import Message
 from parley_chat_session.agents.controller import controller_of
+from parley_chat_session.conversations.conversation import Conversation
 
 
 class MemberView(Model):
@@ -113,47 +114,45 @@ class Transcript(Model):
     messages: list[Message]
 
 
-def summary(doc: dict[str, Any], for_user: str | None = None) -> ConversationSummary:
+def summary(doc: Conversation, for_user: str | None = None) -> ConversationSummary:
     unread = None
     if for_user is not None:
-        seen = doc.get("members", {}).get(for_user, {}).get("last_seen_seq", 0)
-        unread = max(0, doc.get("last_seq", 0) - seen)
+        member = doc.members.get(for_user)
+        seen = member.last_seen_seq if member is not None else 0
+        unread = max(0, doc.last_seq - seen)
     return ConversationSummary(
-        id=doc["_id"],
-        channel_id=doc["channel_id"],
-        status=doc["status"],
-        visitor_id=doc["visitor_id"],
-        visitor_name=doc.get("visitor_name", ""),
-        visitor_verified=bool(doc.get("visitor_verified", False)),
-        visitor_email=doc.get("visitor_email"),
-        visitor_preview=doc.get("visitor_preview"),
-        visitor_page_url=doc.get("visitor_page_url"),
-        visitor_referrer=doc.get("visitor_referrer"),
-        visitor_device=doc.get("visitor_device"),
-        operator_id=doc.get("operator_id"),
-        member_ids=doc["member_ids"],
-        last_seq=doc.get("last_seq", 0),
-        queue_position=doc.get("queue_position") if doc["status"] == "queued" else None,
-        created_at=doc["created_at"],
-        last_activity_at=doc.get("last_activity_at") or doc["created_at"],
-        closed_at=doc.get("closed_at"),
-        closed_by=doc.get("closed_by"),
-        close_reason=doc.get("close_reason"),
+        id=doc.id,
+        channel_id=doc.channel_id,
+        status=doc.status,
+        visitor_id=doc.visitor_id,
+        visitor_name=doc.visitor_name,
+        visitor_verified=doc.visitor_verified,
+        visitor_email=doc.visitor_email,
+        visitor_preview=doc.visitor_preview,
+        visitor_page_url=doc.visitor_page_url,
+        visitor_referrer=doc.visitor_referrer,
+        visitor_device=doc.visitor_device,
+        operator_id=doc.operator_id,
+        member_ids=doc.member_ids,
+        last_seq=doc.last_seq,
+        queue_position=doc.queue_position if doc.status == "queued" else None,
+        created_at=doc.created_at,
+        last_activity_at=doc.last_activity_at or doc.created_at,
+        closed_at=doc.closed_at,
+        closed_by=doc.closed_by,
+        close_reason=doc.close_reason,
         unread=unread,
         controller=controller_of(doc),
     )
 
 
-def detail(doc: dict[str, Any], rating: dict[str, Any] | None) -> ConversationDetail:
-    members = [
-        MemberView(user_id=user_id, **{key: entry.get(key) for key in MemberView.model_fields if key != "user_id"})
-        for user_id, entry in doc.get("members", {}).items()
-    ]
+def detail(doc: Conversation, rating: dict[str, Any] | None) -> ConversationDetail:
+    members = [MemberView(user_id=user_id, **member.model_dump()) for user_id, member in doc.members.items()]
     return ConversationDetail(
         **summary(doc).model_dump(),
         members=members,
-        history=[HistoryEntry(**entry) for entry in doc.get("history", [])],
+        history=[HistoryEntry(**record.model_dump()) for record in doc.history],
         rating=RatingView(**{key: rating[key] for key in RatingView.model_fields}) if rating else None,
-        visitor_location=doc.get("visitor_location"),
-        handoff=doc.get("handoff"),
+        visitor_location=doc.visitor_location,
+        handoff=doc.handoff.model_dump() if doc.handoff is not None else None,
     )

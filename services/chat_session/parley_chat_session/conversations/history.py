@@ -61,10 +61,10 @@ class HistoryReader:
             conversation_id, before_seq=command.before_seq, after_seq=command.after_seq, limit=command.limit
         )
         # The conversation's counter is raised just after each insert: the stored newest may be ahead.
-        last_seq = max(int(conversation.get("last_seq", 0)), await self._messages.newest_seq(conversation_id))
+        last_seq = max(conversation.last_seq, await self._messages.newest_seq(conversation_id))
         # A bot's replies still streaming, read after the page: one finished meanwhile is in a
         # later page as its message, never lost between the two reads.
-        drafts = await self._drafts.open_of(conversation_id) if conversation.get("agent_id") else []
+        drafts = await self._drafts.open_of(conversation_id) if conversation.agent_id else []
         return History(
             conversation_id=conversation_id, messages=messages, has_more=has_more, last_seq=last_seq, drafts=drafts
         )

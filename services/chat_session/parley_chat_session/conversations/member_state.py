@@ -23,20 +23,20 @@ class MemberState:
         """Raise the member's seen (or, for an ack, delivered) seq; other members learn of a seen."""
         doc = await self._store.get(command.conversation_id)
         require_member(doc, command.caller.user_id)
-        if command.seq > doc.get("last_seq", 0):
+        if command.seq > doc.last_seq:
             raise ParleyError(
                 ErrorCode.BAD_ARGUMENT,
-                f"seq {command.seq} is beyond the conversation's last message ({doc.get('last_seq', 0)})",
+                f"seq {command.seq} is beyond the conversation's last message ({doc.last_seq})",
             )
         field = "last_delivered_seq" if command.delivered_only else "last_seen_seq"
-        changed = await self._store.mark_seen(doc["_id"], command.caller.user_id, command.seq, field)
+        changed = await self._store.mark_seen(doc.id, command.caller.user_id, command.seq, field)
         if changed is not None and not command.delivered_only:
             await self._announce.seen(changed, command.caller.user_id, command.seq, trace_id)
 
     async def typing(self, command: SetTyping, trace_id: str | None = None) -> None:
         doc = await self._store.get(command.conversation_id)
         require_member(doc, command.caller.user_id)
-        if doc["status"] == "closed":
+        if doc.status == "closed":
             raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
         await self._announce.typing(doc, command.caller.user_id, command.caller.name, command.active, trace_id)
 

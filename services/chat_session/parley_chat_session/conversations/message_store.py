@@ -127,7 +127,7 @@ class MessageStore:
         async with self._turns.hold(conversation_id):
             last = self._newest.get(conversation_id, known_last_seq)
             if last is None:
-                last = int((await self._conversations.get(conversation_id)).get("last_seq", 0))
+                last = (await self._conversations.get(conversation_id)).last_seq
             for _attempt in range(MAX_SEQ_ATTEMPTS):
                 doc = {"_id": f"m_{new_id()[:24]}", "conversation_id": conversation_id, "seq": last + 1, **fields}
                 doc["created_at"] = now()

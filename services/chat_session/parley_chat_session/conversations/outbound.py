@@ -21,6 +21,7 @@ from pydantic import JsonValue
 from parley.contracts.integrations import OutboundEvent, OutboundEventType
 from parley.contracts.messages import Message
 from parley_chat_session.agents.controller import agent_of, bot_controlling, controller_of
+from parley_chat_session.conversations.conversation import Conversation
 
 # Reasons of conversation.updated that outside systems subscribe to, as their event type.
 UPDATE_EVENTS: dict[str, OutboundEventType] = {
@@ -33,17 +34,17 @@ UPDATE_EVENTS: dict[str, OutboundEventType] = {
 RELEASE_REASONS = frozenset({"operator_left", "operator_removed"})
 
 
-def _summary(doc: dict[str, Any]) -> dict[str, JsonValue]:
+def _summary(doc: Conversation) -> dict[str, JsonValue]:
     return {
-        "visitor_id": doc["visitor_id"],
-        "status": doc["status"],
-        "operator_id": doc.get("operator_id"),
+        "visitor_id": doc.visitor_id,
+        "status": doc.status,
+        "operator_id": doc.operator_id,
         "controller": controller_of(doc),
     }
 
 
 def event(
-    doc: dict[str, Any],
+    doc: Conversation,
     event_type: OutboundEventType,
     happening: str,
     data: Mapping[str, Any] | None = None,
@@ -53,26 +54,26 @@ def event(
 ) -> OutboundEvent:
     """The event of ``happening`` (what makes its id unique within the conversation)."""
     return OutboundEvent(
-        event_id=f"ev_{doc['_id']}_{event_type}_{happening}",
+        event_id=f"ev_{doc.id}_{event_type}_{happening}",
         event_type=event_type,
-        channel_id=doc["channel_id"],
-        conversation_id=doc["_id"],
+        channel_id=doc.channel_id,
+        conversation_id=doc.id,
         bot_id=bot_id,
         occurred_at=occurred_at or datetime.now(UTC),
         data={**_summary(doc), **(data or {})},
     )
 
 
-def created(doc: dict[str, Any]) -> list[OutboundEvent]:
+def created(doc: Conversation) -> list[OutboundEvent]:
     """conversation.created (and visitor.identified for a signed identity) for every subscriber;
     conversation.started for its bot, if it has it."""
-    events = [event(doc, "conversation.created", "0", occurred_at=doc.get("created_at"))]
-    if doc.get("visitor_verified"):  # the channel's site signed who the visitor is (docs/client.md)
-        data = {"visitor_name": doc.get("visitor_name", "")}
-        events.append(event(doc, "visitor.identified", "verified", data, occurred_at=doc.get("created_at")))
+    events = [event(doc, "conversation.created", "0", occurred_at=doc.created_at)]
+    if doc.visitor_verified:  # the channel's site signed who the visitor is (docs/client.md)
+        data = {"visitor_name": doc.visitor_name}
+        events.append(event(doc, "visitor.identified", "verified", data, occurred_at=doc.created_at))
     bot_id = bot_controlling(doc)
     if bot_id is not None:
-        location = doc.get("visitor_location")
+        location = doc.visitor_location.model_dump(mode="json") if doc.visitor_location is not None else None
         events.append(
             event(
                 doc,
@@ -80,13 +81,13 @@ def created(doc: dict[str, Any]) -> list[OutboundEvent]:
                 "0",
                 {"location": location},
                 bot_id=bot_id,
-                occurred_at=doc.get("created_at"),
+                occurred_at=doc.created_at,
             )
         )
     return events
 
 
-def message_created(doc: dict[str, Any], message: Message) -> OutboundEvent:
+def message_created(doc: Conversation, message: Message) -> OutboundEvent:
     """message.created; the bot gets the visitor's messages only while it controls the conversation."""
     bot_id = bot_controlling(doc) if message.author_role == "visitor" else None
     return event(
@@ -106,10 +107,10 @@ def message_created(doc: dict[str, Any], message: Message) -> OutboundEvent:
     )
 
 
-def updated(doc: dict[str, Any], reason: str) -> list[OutboundEvent]:
+def updated(doc: Conversation, reason: str) -> list[OutboundEvent]:
     """The subscribable event of this change, if it has one; conversation.released for the
     conversation's bot when a human let go of it and nobody holds it."""
-    happening = str(len(doc.get("history", [])))
+    happening = str(len(doc.history))
     events = []
     event_type = UPDATE_EVENTS.get(reason)
     if event_type is not None:
@@ -120,12 +121,12 @@ def updated(doc: dict[str, Any], reason: str) -> list[OutboundEvent]:
     return events
 
 
-def closed(doc: dict[str, Any]) -> OutboundEvent:
-    data: dict[str, JsonValue] = {"closed_by": doc.get("closed_by"), "reason": doc.get("close_reason")}
-    return event(doc, "conversation.closed", "0", data, occurred_at=doc.get("closed_at"))
+def closed(doc: Conversation) -> OutboundEvent:
+    data: dict[str, JsonValue] = {"closed_by": doc.closed_by, "reason": doc.close_reason}
+    return event(doc, "conversation.closed", "0", data, occurred_at=doc.closed_at)
 
 
-def rated(doc: dict[str, Any], rating: int, comment: str) -> OutboundEvent:
+def rated(doc: Conversation, rating: int, comment: str) -> OutboundEvent:
     """A rating again with other words is another event; the same one retried is the same."""
     digest = hashlib.sha256(f"{rating}:{comment}".encode()).hexdigest()[:16]
     return event(doc, "rating.created", digest, {"rating": rating, "comment": comment})

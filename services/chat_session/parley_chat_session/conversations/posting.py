@@ -22,6 +22,7 @@ from parley_chat_session.channels.store import Channel, Channels
 from parley_chat_session.clocks.conversation_clocks import ConversationClocks
 from parley_chat_session.conversations.announcements import Announcer
 from parley_chat_session.conversations.chat_commands import STAFF, CannedLookup, ChatCommands, Command, classify
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_store import ConversationStore, ReplyClock
 from parley_chat_session.conversations.message_store import MessageStore
 from parley_chat_session.conversations.notices import Notices
@@ -51,17 +52,12 @@ def require_access(caller: Caller, located: Located) -> None:
         )
 
 
-def reply_clock(doc: dict[str, Any], caller: Caller, kind: str) -> ReplyClock:
+def reply_clock(doc: Conversation, caller: Caller, kind: str) -> ReplyClock:
     """What this message does to the operator's response clock: the conversation's operator
     answering stops it; the visitor speaking to an assigned operator starts it, unless it runs."""
-    if caller.user_id == doc.get("operator_id") and kind in ("text", "action", "file"):
+    if caller.user_id == doc.operator_id and kind in ("text", "action", "file"):
         return "stop"
-    if (
-        caller.role == "visitor"
-        and doc["status"] == "open"
-        and doc.get("operator_id")
-        and doc.get("awaiting_reply_since") is None
-    ):
+    if caller.role == "visitor" and doc.status == "open" and doc.operator_id and doc.awaiting_reply_since is None:
         return "start"
     return None
 
@@ -120,7 +116,7 @@ class Posting:
 
     async def _post(self, command: SendMessage, located: Located, trace_id: str | None) -> MessageAccepted:
         doc, channel = located.doc, located.channel
-        if doc is not None and doc["status"] == "closed":
+        if doc is not None and doc.status == "closed":
             raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
         body = await self._body(command, doc, channel, trace_id)
         if isinstance(body, CommandResult):
@@ -143,16 +139,16 @@ class Posting:
         is of this conversation only: a key used elsewhere is another message."""
         caller = command.caller
         if located.doc is not None:
-            existing = await self._messages.by_client_id(located.doc["_id"], caller.user_id, command.client_msg_id)
+            existing = await self._messages.by_client_id(located.doc.id, caller.user_id, command.client_msg_id)
             if existing is not None:  # only ever the caller's own message of this conversation
                 # Announced again: the first attempt may have died before its event went out.
-                await self._announce.message(existing, located.doc["member_ids"], trace_id, doc=located.doc)
+                await self._announce.message(existing, located.doc.member_ids, trace_id, doc=located.doc)
                 return MessageAccepted(message=existing, duplicate=True)
         answered = await self._answered_command(caller, command.conversation_id, command.client_msg_id)
         return MessageAccepted(command=answered) if answered is not None else None
 
     async def _body(
-        self, command: SendMessage, doc: dict[str, Any] | None, channel: Channel, trace_id: str | None
+        self, command: SendMessage, doc: Conversation | None, channel: Channel, trace_id: str | None
     ) -> Any:
         """What to store (after commands, canned responses and the word filter), or a command's answer."""
         caller = command.caller
@@ -196,22 +192,22 @@ class Posting:
         doc = await self._ensure_member(command.caller, doc, located.channel)
         return await self._store_message(command, doc, located.channel, body, trace_id)
 
-    async def _start(self, conversation_id: str, located: Located, trace_id: str | None) -> dict[str, Any]:
+    async def _start(self, conversation_id: str, located: Located, trace_id: str | None) -> Conversation:
         doc, created = await self._sessions.persist(conversation_id, located)
         if created:
             await self._announce.created(doc, trace_id)
             # It needs a human: assign before the message, so they receive it (and are there from
             # the start: no "joined" notice; later arrivals get one).
-            if doc["status"] == "queued":
-                assigned = await self._queue.drain(doc["channel_id"], trace_id, channel=located.channel)
-                doc = assigned.get(doc["_id"], doc)
+            if doc.status == "queued":
+                assigned = await self._queue.drain(doc.channel_id, trace_id, channel=located.channel)
+                doc = assigned.get(doc.id, doc)
         return doc
 
     async def _interpret(
         self,
         text: str,
         caller: Caller,
-        doc: dict[str, Any] | None,
+        doc: Conversation | None,
         conversation_id: str,
         client_msg_id: str,
         trace_id: str | None,
@@ -227,12 +223,12 @@ class Posting:
             await self._cache.set(key, result.model_dump_json(), ex=COMMAND_RESULT_TTL_SECONDS)
             return result
         if isinstance(what, CannedLookup) and doc is not None:
-            expanded, answer = await self._commands.lookup(what, doc["channel_id"])
+            expanded, answer = await self._commands.lookup(what, doc.channel_id)
             return answer if answer is not None else str(expanded)
         return text if isinstance(what, CannedLookup) else what.text
 
     async def _store_message(
-        self, command: SendMessage, doc: dict[str, Any], channel: Channel, body: Any, trace_id: str | None
+        self, command: SendMessage, doc: Conversation, channel: Channel, body: Any, trace_id: str | None
     ) -> MessageAccepted:
         caller = command.caller
         fields = {
@@ -248,10 +244,10 @@ class Posting:
         if file_ids:  # each upload goes out in one message only: this one (its retries claim it again)
             await self._uploads.claim(file_ids, _claim(command))
         message, duplicate = await self._messages.append(
-            doc["_id"],
+            doc.id,
             fields,
-            lambda stored: self._announce.message(stored, doc["member_ids"], trace_id, doc=doc),
-            known_last_seq=doc.get("last_seq"),
+            lambda stored: self._announce.message(stored, doc.member_ids, trace_id, doc=doc),
+            known_last_seq=doc.last_seq,
             reply_clock=clock,
         )
         if file_ids:
@@ -260,22 +256,22 @@ class Posting:
             await self._track_clocks(doc, channel, message, clock)
         return MessageAccepted(message=message, duplicate=duplicate)
 
-    async def _track_clocks(self, doc: dict[str, Any], channel: Channel, message: Message, clock: ReplyClock) -> None:
+    async def _track_clocks(self, doc: Conversation, channel: Channel, message: Message, clock: ReplyClock) -> None:
         """The Redis deadlines that follow the message's write (MessageStore.append)."""
-        if doc["status"] == "open":
-            await self._clocks.activity(doc["_id"], channel)
+        if doc.status == "open":
+            await self._clocks.activity(doc.id, channel)
         if clock == "start":
-            await self._clocks.awaiting_operator(doc["_id"], channel, message.created_at)
+            await self._clocks.awaiting_operator(doc.id, channel, message.created_at)
         elif clock == "stop":
-            await self._clocks.operator_answered(doc["_id"])
+            await self._clocks.operator_answered(doc.id)
 
-    async def _ensure_member(self, caller: Caller, doc: dict[str, Any], channel: Channel) -> dict[str, Any]:
+    async def _ensure_member(self, caller: Caller, doc: Conversation, channel: Channel) -> Conversation:
         """Members post; the channel's chatbot becomes a member by posting."""
         if is_member(doc, caller.user_id):
             return doc
         if is_channel_bot(caller, channel):
-            await self._store.add_member(doc["_id"], caller.user_id, "bot", caller.name)
-            return await self._store.get(doc["_id"])
+            await self._store.add_member(doc.id, caller.user_id, "bot", caller.name)
+            return await self._store.get(doc.id)
         require_member(doc, caller.user_id)
         return doc
 

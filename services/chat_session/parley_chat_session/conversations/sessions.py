@@ -23,6 +23,7 @@ from parley.contracts.errors import ErrorCode, ParleyError
 from parley.stores import as_text_map
 from parley_chat_session.access import require_allowed_origin, require_visitor
 from parley_chat_session.channels.store import Channel, Channels
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_store import ConversationStore, history_entry, member_entry, now
 from parley_chat_session.routing.availability import Availability
 from parley_chat_session.visitor_device import device_of
@@ -123,7 +124,7 @@ def is_channel_bot(caller: Caller, channel: Channel) -> bool:
 class Located:
     """Where a message goes: a stored conversation, or a temporary session's reservation."""
 
-    doc: dict[str, Any] | None
+    doc: Conversation | None
     reservation: dict[str, str] | None
     channel: Channel
 
@@ -164,7 +165,7 @@ class Sessions:
         mode = await self._availability.mode(channel)
         live = await self._store.live_of_visitor(caller.user_id, channel.id)
         if live is not None:
-            live_id, last_seq = live["_id"], live["last_seq"]
+            live_id, last_seq = live.id, live.last_seq
             return SessionOpened(
                 conversation_id=live_id, temporary=False, last_seq=last_seq, availability=mode, **opened
             )
@@ -215,7 +216,7 @@ class Sessions:
         """
         doc = await self._store.for_message(conversation_id)
         if doc is not None:
-            return Located(doc, None, await self._channels.of_message(doc["channel_id"]))
+            return Located(doc, None, await self._channels.of_message(doc.channel_id))
         reservation = as_text_map(await self._cache.hgetall(self._key(conversation_id)))
         if not reservation:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
@@ -224,14 +225,14 @@ class Sessions:
             raise ParleyError(ErrorCode.NOT_A_MEMBER, "you are not a member of this conversation")
         return Located(None, reservation, channel)
 
-    async def persist(self, conversation_id: str, located: Located) -> tuple[dict[str, Any], bool]:
+    async def persist(self, conversation_id: str, located: Located) -> tuple[Conversation, bool]:
         """The conversation a temporary session becomes at its first message; True when created now."""
         assert located.reservation is not None
         doc = new_conversation(conversation_id, located.channel, located.reservation)
         if not await self._store.insert(doc):  # two first messages raced; the conversation exists now
             return await self._store.get(conversation_id), False
         await self._forget(conversation_id, located.reservation)
-        return doc, True
+        return Conversation.from_document(doc), True
 
     async def _forget(self, conversation_id: str, reservation: dict[str, str]) -> None:
         """The reservation became a conversation: it no longer counts against the visitor's cap."""
@@ -254,7 +255,7 @@ class Sessions:
         """The visitor of the conversation, stored or still a temporary session's reservation."""
         doc = await self._store.find(conversation_id)
         if doc is not None:
-            return str(doc["visitor_id"])
+            return doc.visitor_id
         reservation = as_text_map(await self._cache.hgetall(self._key(conversation_id)))
         if not reservation:
             raise ParleyError(ErrorCode.UNKNOWN_CONVERSATION, f"no conversation {conversation_id!r}")
@@ -264,7 +265,7 @@ class Sessions:
         """The visitor's e-mail (for the transcript), on the conversation or its reservation."""
         doc = await self._store.find(conversation_id)
         if doc is not None:
-            require_visitor(doc["visitor_id"], caller.user_id)
+            require_visitor(doc.visitor_id, caller.user_id)
             await self._store.set_visitor_email(conversation_id, email)
             return
         key = self._key(conversation_id)

@@ -32,6 +32,7 @@ from parley.revocations import RevocationList
 from parley.tokens import Claims, JwksVerifier
 from parley_chat_session.access import is_channel_operator, is_member
 from parley_chat_session.channels.store import Channel, Channels
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_store import ConversationStore
 from parley_chat_session.conversations.sessions import Sessions
 from parley_chat_session.files.limits import FileLimits
@@ -112,19 +113,19 @@ class FilesApi:
 
     # ---- access -----------------------------------------------------------------------------
 
-    async def _reader(self, user_id: str, role: str, conversation_id: str) -> tuple[dict[str, Any] | None, Channel]:
+    async def _reader(self, user_id: str, role: str, conversation_id: str) -> tuple[Conversation | None, Channel]:
         """The conversation (None: still a temporary session) and its channel, if ``user_id`` may
         read its files: an admin; its visitor; an operator of its channel now (read fresh)."""
         if role == "admin":  # any stored conversation; a temporary session is its visitor's alone
             stored = await self._store.get(conversation_id)
-            return stored, await self._channels.get(stored["channel_id"], archived_too=True)
+            return stored, await self._channels.get(stored.channel_id, archived_too=True)
         if role not in ("operator", "visitor"):
             raise ParleyError(ErrorCode.NOT_A_MEMBER, "you may not read the files of this conversation")
         located = await self._sessions.locate(Caller(user_id=user_id, role=_caller_role(role)), conversation_id)
         doc = located.doc
         if doc is None:  # a temporary session: locate() admitted only its visitor
             return doc, located.channel
-        channel = await self._channels.get(doc["channel_id"], archived_too=True)
+        channel = await self._channels.get(doc.channel_id, archived_too=True)
         allowed = is_channel_operator(channel, user_id) if role == "operator" else is_member(doc, user_id)
         if not allowed:
             raise ParleyError(ErrorCode.NOT_A_MEMBER, "you may not read the files of this conversation")
@@ -133,7 +134,7 @@ class FilesApi:
     async def file_uploader(self, call: Call) -> None:
         """Checked before the body is read: who may upload here, and the conversation is open."""
         doc, _ = await self._reader(call.user.sub, call.user.role, call.param("conversation_id"))
-        if doc is not None and doc["status"] == "closed":
+        if doc is not None and doc.status == "closed":
             raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
 
     async def file_reader(self, call: Call) -> None:

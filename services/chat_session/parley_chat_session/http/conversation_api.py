@@ -6,7 +6,6 @@ is checked before the handler runs, from the endpoint table (:mod:`parley_chat_s
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
 
 from aiohttp import web
 
@@ -19,6 +18,7 @@ from parley.logs import get_logger
 from parley.tokens import Claims
 from parley.tokens import caller_of as caller_of_claims
 from parley_chat_session.channels.store import Channels
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_views import ConversationDetail, ConversationList, MessagePage
 from parley_chat_session.conversations.member_state import MemberState
 from parley_chat_session.conversations.sessions import Sessions
@@ -53,7 +53,7 @@ class ConversationApi:
         self.channels = channels
         self._openapi = openapi_yaml()
 
-    async def _conversation(self, call: Call) -> dict[str, Any]:
+    async def _conversation(self, call: Call) -> Conversation:
         return await self.transcripts.conversation(call.param("conversation_id"))
 
     async def search(self, call: Call) -> ConversationList:
@@ -66,7 +66,7 @@ class ConversationApi:
     async def get_conversation(self, call: Call) -> ConversationDetail:
         doc = await self._conversation(call)
         detail = await self.transcripts.detail(doc)
-        return await self._with_presence(detail) if doc["status"] != "closed" else detail
+        return await self._with_presence(detail) if doc.status != "closed" else detail
 
     async def _with_presence(self, detail: ConversationDetail) -> ConversationDetail:
         """Each member's presence now: presence frames tell only changes, so a console that joins
@@ -89,15 +89,15 @@ class ConversationApi:
 
     async def transcript_json(self, call: Call) -> web.Response:
         doc = await self._conversation(call)
-        disposition = f'attachment; filename="transcript-{doc["_id"]}.json"'
+        disposition = f'attachment; filename="transcript-{doc.id}.json"'
         return json_response(await self.transcripts.transcript(doc), headers={"Content-Disposition": disposition})
 
     async def transcript_html(self, call: Call) -> web.Response:
         doc = await self._conversation(call)
         transcript = await self.transcripts.transcript(doc)
-        channel = await self.channels.get(doc["channel_id"], archived_too=True)
+        channel = await self.channels.get(doc.channel_id, archived_too=True)
         title = f"Conversation on {channel.name}"
-        links = self.file_links(call.user, doc["_id"]) if self.file_links is not None else None
+        links = self.file_links(call.user, doc.id) if self.file_links is not None else None
         html = render_html(transcript.conversation, transcript.messages, title, links)
         return web.Response(text=html, content_type="text/html", charset="utf-8")
 

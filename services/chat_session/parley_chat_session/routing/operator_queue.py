@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from statistics import mean
-from typing import Any
 
 from parley.contracts.commands import OperatorRequestResult
 from parley.contracts.errors import ErrorCode, ParleyError
@@ -22,6 +21,7 @@ from parley_chat_session.access import require_channel_operator
 from parley_chat_session.channels.store import Channel, Channels
 from parley_chat_session.clocks.conversation_clocks import ConversationClocks
 from parley_chat_session.conversations.announcements import Announcer
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_store import ConversationStore, now
 from parley_chat_session.conversations.notices import Notices
 from parley_chat_session.locks import RedisMutex
@@ -76,11 +76,11 @@ class OperatorQueue(RoutingPart):
     async def request(self, conversation_id: str, trace_id: str | None = None) -> OperatorRequestResult:
         """The conversation needs a human: queue it and serve the queue; says what came of it."""
         doc = await self._store.get(conversation_id)
-        if doc["status"] == "closed":
+        if doc.status == "closed":
             raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
-        if doc.get("operator_id"):
-            return OperatorRequestResult(status="assigned", operator_id=doc["operator_id"])
-        channel = await self._channels.get(doc["channel_id"])
+        if doc.operator_id:
+            return OperatorRequestResult(status="assigned", operator_id=doc.operator_id)
+        channel = await self._channels.get(doc.channel_id)
         if not channel.operator_ids:
             return OperatorRequestResult(status="unavailable")
         queued = await self._store.enqueue(conversation_id, now())
@@ -88,29 +88,29 @@ class OperatorQueue(RoutingPart):
             await self._announce.updated(queued, "queued", trace_id=trace_id)
         await self.drain(channel.id, trace_id, channel=channel)
         doc = await self._store.get(conversation_id)
-        if doc.get("operator_id"):
-            return OperatorRequestResult(status="assigned", operator_id=doc["operator_id"])
+        if doc.operator_id:
+            return OperatorRequestResult(status="assigned", operator_id=doc.operator_id)
         if not await self._picker.staffed(channel):
             return OperatorRequestResult(status="unavailable")  # it waits for the team's return
-        return OperatorRequestResult(status="queued", queue_position=doc.get("queue_position"))
+        return OperatorRequestResult(status="queued", queue_position=doc.queue_position)
 
     async def drain(
         self, channel_id: str, trace_id: str | None = None, *, channel: Channel | None = None
-    ) -> dict[str, dict[str, Any]]:
+    ) -> dict[str, Conversation]:
         """Give waiting conversations to available operators, oldest first; returns them (by id) as assigned."""
         if channel is None:
             try:
                 channel = await self._channels.get(channel_id)
             except ParleyError:
                 return {}  # archived: its queue waits for nobody
-        assigned: dict[str, dict[str, Any]] = {}
+        assigned: dict[str, Conversation] = {}
         async with self._mutex.hold():
             waiting = await self._store.queued(channel_id)
             if not waiting:
                 return {}
             roster = await self._picker.roster(channel)
             for doc in waiting:
-                declined = doc.get("declined_by") or []
+                declined = doc.declined_by
                 operator = roster.pick(exclude=declined)
                 if operator is None:
                     if declined:
@@ -119,10 +119,10 @@ class OperatorQueue(RoutingPart):
                 given = await self._assign(doc, operator, channel, trace_id)
                 if given is not None:
                     roster.took(operator)
-                    assigned[doc["_id"]] = given
-        still_waiting = [doc for doc in waiting if doc["_id"] not in assigned]
+                    assigned[doc.id] = given
+        still_waiting = [doc for doc in waiting if doc.id not in assigned]
         await self._tell_positions(channel, still_waiting, roster, trace_id)
-        arrived = any(doc.get("queue_position") is None for doc in still_waiting)
+        arrived = any(doc.queue_position is None for doc in still_waiting)
         if assigned or arrived:
             await self.tell_operators(channel_id, trace_id, channel=channel)
         return assigned
@@ -137,15 +137,15 @@ class OperatorQueue(RoutingPart):
             if channel.id in waiting:
                 await self.drain(channel.id, trace_id)
 
-    async def take(self, conversation_id: str, operator_id: str, trace_id: str | None = None) -> dict[str, Any]:
+    async def take(self, conversation_id: str, operator_id: str, trace_id: str | None = None) -> Conversation:
         """An operator of the channel takes a waiting conversation themselves (the console's Accept),
         whatever their toggle and load: they chose to."""
         doc = await self._store.get(conversation_id)
-        channel = await self._channels.get(doc["channel_id"])
+        channel = await self._channels.get(doc.channel_id)
         require_channel_operator(channel, operator_id)
-        if doc["status"] == "closed":
+        if doc.status == "closed":
             raise ParleyError(ErrorCode.CONVERSATION_CLOSED, "this conversation is closed")
-        if doc["status"] != "queued":
+        if doc.status != "queued":
             raise ParleyError(ErrorCode.BAD_ARGUMENT, "this conversation is not waiting: another operator has it")
         async with self._mutex.hold():
             taken = await self._assign(doc, operator_id, channel, trace_id)
@@ -170,30 +170,30 @@ class OperatorQueue(RoutingPart):
             await self.drain(channel_id)
 
     async def _assign(
-        self, doc: dict[str, Any], operator_id: str, channel: Channel, trace_id: str | None
-    ) -> dict[str, Any] | None:
+        self, doc: Conversation, operator_id: str, channel: Channel, trace_id: str | None
+    ) -> Conversation | None:
         name = await self._profiles.name(operator_id)
-        assigned = await self._store.assign(doc["_id"], operator_id, name)
+        assigned = await self._store.assign(doc.id, operator_id, name)
         if assigned is None:
             return None  # closed or taken meanwhile
-        if doc.get("queued_at") is not None:
-            QUEUE_WAIT_SECONDS.observe(max(0.0, (now() - doc["queued_at"]).total_seconds()))
+        if doc.queued_at is not None:
+            QUEUE_WAIT_SECONDS.observe(max(0.0, (now() - doc.queued_at).total_seconds()))
         if channel.routing == "round_robin":
             await self._channels.remember_round_robin(channel.id, operator_id)
-        await self._clocks.restart_response(doc["_id"], channel)
-        await self._clocks.activity(doc["_id"], channel)
+        await self._clocks.restart_response(doc.id, channel)
+        await self._clocks.activity(doc.id, channel)
         await self._announce.updated(assigned, "assigned", trace_id=trace_id)
         await self._announce.queue_position(assigned, 0, 0, trace_id)
-        await self._announce.notice([assigned["visitor_id"]], f"{name} joined the conversation", trace_id=trace_id)
-        if assigned.get("last_seq", 0) > 0:  # not at its first message: the operator is there from the start
+        await self._announce.notice([assigned.visitor_id], f"{name} joined the conversation", trace_id=trace_id)
+        if assigned.last_seq > 0:  # not at its first message: the operator is there from the start
             await self._notices.post(
                 assigned, operator_id, "operator", name, f"{name} joined the conversation", trace_id
             )
-        log.info("chat_session.assigned", conversation_id=doc["_id"], operator_id=operator_id)
+        log.info("chat_session.assigned", conversation_id=doc.id, operator_id=operator_id)
         return assigned
 
     async def _tell_positions(
-        self, channel: Channel, waiting: list[dict[str, Any]], roster: Roster, trace_id: str | None
+        self, channel: Channel, waiting: list[Conversation], roster: Roster, trace_id: str | None
     ) -> None:
         """Tell the visitors still waiting (oldest first) where they stand, when it changed; not
         while the team is away (nobody online, or outside business hours): "number 1 in the queue,
@@ -206,10 +206,10 @@ class OperatorQueue(RoutingPart):
         handle_seconds = mean(handled) if handled else DEFAULT_HANDLE_SECONDS
         online = len(roster.available)
         for position, doc in enumerate(waiting, start=1):
-            told = doc.get("queue_told", True)  # conversations queued before the mark was kept were told
-            if doc.get("queue_position") == position and (told or not staffed):
+            told = doc.queue_told  # conversations queued before the mark was kept were told
+            if doc.queue_position == position and (told or not staffed):
                 continue
-            await self._store.set_queue_position(doc["_id"], position, told=staffed)
+            await self._store.set_queue_position(doc.id, position, told=staffed)
             if staffed:
                 wait = estimated_wait_seconds(position, handle_seconds, online, roster.capacity)
                 await self._announce.queue_position(doc, position, wait, trace_id)

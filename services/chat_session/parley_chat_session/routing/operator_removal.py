@@ -49,10 +49,10 @@ class OperatorRemoval(RoutingPart):
         """Every open conversation of the channel the operator holds waits for another operator."""
         name = await self._profiles.name(operator_id)
         for doc in await self._store.held_by(channel_id, operator_id):
-            left = await self._store.unassign(doc["_id"], operator_id, name, since=doc["created_at"], event="removed")
+            left = await self._store.unassign(doc.id, operator_id, name, since=doc.created_at, event="removed")
             if left is None:
                 continue  # closed or handed over meanwhile; the sweep after this drops what remains
-            await self._clocks.operator_answered(doc["_id"])
+            await self._clocks.operator_answered(doc.id)
             await self._announce.updated(left, "operator_removed", also_tell=[operator_id], trace_id=trace_id)
-            await self._announce.notice([left["visitor_id"]], f"{name} left the conversation", trace_id=trace_id)
+            await self._announce.notice([left.visitor_id], f"{name} left the conversation", trace_id=trace_id)
             await self._notices.post(left, operator_id, "operator", name, f"{name} left the conversation", trace_id)

@@ -15,6 +15,7 @@ from parley.contracts.frames import MAX_PAGE
 from parley.contracts.messages import UserId
 from parley.stores import MongoDatabase
 from parley_chat_session.conversations.closing import Closing
+from parley_chat_session.conversations.conversation import Conversation
 from parley_chat_session.conversations.conversation_store import ConversationStore
 from parley_chat_session.conversations.conversation_views import (
     ConversationDetail,
@@ -76,23 +77,21 @@ class Transcripts:
         self._messages = messages
         self._closing = closing
 
-    async def conversation(self, conversation_id: str) -> dict[str, Any]:
+    async def conversation(self, conversation_id: str) -> Conversation:
         """The stored conversation (who may read it: access.require_reader, the endpoint's check)."""
         return await self._store.get(conversation_id)
 
-    async def detail(self, doc: dict[str, Any]) -> ConversationDetail:
-        return detail(doc, await self._closing.rating_of(doc["_id"]))
+    async def detail(self, doc: Conversation) -> ConversationDetail:
+        return detail(doc, await self._closing.rating_of(doc.id))
 
-    async def page(self, doc: dict[str, Any], query: PageQuery) -> MessagePage:
+    async def page(self, doc: Conversation, query: PageQuery) -> MessagePage:
         messages, has_more = await self._messages.page(
-            doc["_id"], before_seq=query.before_seq, after_seq=query.after_seq, limit=query.limit
+            doc.id, before_seq=query.before_seq, after_seq=query.after_seq, limit=query.limit
         )
-        return MessagePage(
-            conversation_id=doc["_id"], messages=messages, has_more=has_more, last_seq=doc.get("last_seq", 0)
-        )
+        return MessagePage(conversation_id=doc.id, messages=messages, has_more=has_more, last_seq=doc.last_seq)
 
-    async def transcript(self, doc: dict[str, Any]) -> Transcript:
-        return Transcript(conversation=await self.detail(doc), messages=await self._messages.all_of(doc["_id"]))
+    async def transcript(self, doc: Conversation) -> Transcript:
+        return Transcript(conversation=await self.detail(doc), messages=await self._messages.all_of(doc.id))
 
     async def search(self, query: SearchQuery) -> ConversationList:
         conditions: list[dict[str, Any]] = []
@@ -112,7 +111,8 @@ class Transcripts:
         if query.cursor:
             conditions.append(_cursor_filter(query.cursor))
         cursor = self._conversations.find({"$and": conditions} if conditions else {})
-        docs = await cursor.sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(query.limit + 1).to_list()
-        page = docs[: query.limit]
-        next_cursor = f"{page[-1]['created_at'].isoformat()}|{page[-1]['_id']}" if len(docs) > query.limit else None
-        return ConversationList(conversations=[summary(doc) for doc in page], next_cursor=next_cursor)
+        cursor = cursor.sort([("created_at", DESCENDING), ("_id", DESCENDING)]).limit(query.limit + 1)
+        found = [Conversation.from_document(doc) async for doc in cursor]
+        page = found[: query.limit]
+        next_cursor = f"{page[-1].created_at.isoformat()}|{page[-1].id}" if len(found) > query.limit else None
+        return ConversationList(conversations=[summary(conversation) for conversation in page], next_cursor=next_cursor)

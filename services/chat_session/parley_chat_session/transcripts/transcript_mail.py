@@ -38,18 +38,18 @@ class TranscriptMailer:
 
     async def on_closed(self, event: ConversationClosed) -> None:
         doc = await self._store.find(event.conversation_id)
-        if not self.enabled or doc is None or not doc.get("visitor_email") or doc.get("transcript_emailed_at"):
+        if not self.enabled or doc is None or not doc.visitor_email or doc.transcript_emailed_at:
             return
-        channel = await self._channels.get(doc["channel_id"], archived_too=True)
+        channel = await self._channels.get(doc.channel_id, archived_too=True)
         transcript = await self._transcripts.transcript(doc)
         title = f"Your conversation with {channel.name}"
         mail = EmailMessage()
         mail["Subject"] = title
         mail["From"] = self._settings.chat_smtp_sender
-        mail["To"] = doc["visitor_email"]
-        mail["Message-ID"] = make_msgid(idstring=doc["_id"])
+        mail["To"] = doc.visitor_email
+        mail["Message-ID"] = make_msgid(idstring=doc.id)
         mail.set_content(render_text(transcript.conversation, transcript.messages, title))
         mail.add_alternative(render_html(transcript.conversation, transcript.messages, title), subtype="html")
         await asyncio.to_thread(send_mail, self._settings, mail)
-        await self._store.mark_emailed(doc["_id"])
-        log.info("chat_session.transcript_mailed", conversation_id=doc["_id"])
+        await self._store.mark_emailed(doc.id)
+        log.info("chat_session.transcript_mailed", conversation_id=doc.id)

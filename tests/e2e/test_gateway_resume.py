@@ -243,3 +243,22 @@ async def test_a_draining_gateway_keeps_delivering_then_sends_clients_elsewhere(
     assert _seqs(back, chat.conversation_id) == [missed]
     await back.close()
     await console.close()
+
+
+async def test_a_conversation_closed_while_a_member_was_away_is_said_closed_when_it_resumes(
+    session: aiohttp.ClientSession, fleet: Fleet, admin: str
+) -> None:
+    """A console offline when the visitor closed: its resume replays the messages (the closing
+    notice among them) and then says what the conversation is now, so it is not shown open."""
+    chat = await start_chat(session, fleet, admin)
+    widget, _ = await connect(session, fleet.url("gateway"), chat.visitor["token"])
+    assert (await widget.request("conversation.close", {"conversation_id": chat.conversation_id}))["type"] == "ok"
+    resume = [{"conversation_id": chat.conversation_id, "after_seq": 1}]
+    console, _ = await connect(session, fleet.url("gateway"), chat.operator["token"], resume=resume)
+    await console.wait_for(lambda f: f["type"] == "resume.done")
+    state = await console.wait_for(
+        lambda f: f["type"] == "conversation.updated" and f["data"]["conversation_id"] == chat.conversation_id
+    )
+    assert state["data"]["status"] == "closed" and state["data"]["operator_id"] == chat.operator["uid"]
+    await console.close()
+    await widget.close()

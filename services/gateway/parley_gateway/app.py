@@ -66,7 +66,6 @@ def build_service(settings: GatewaySettings) -> Service:
     delivery = OrderedDelivery(history, settings.gateway_gap_wait_seconds)
     limits = FrameLimits(settings, RateLimiter(service.redis, settings.redis_key_prefix))
     activity = ActivityReports(settings.gateway_presence_batch_seconds)
-    protocol = Protocol(settings, service.bus, limits, authenticator, delivery, maintenance, activity)
     cache, prefix = service.redis, settings.redis_key_prefix
 
     async def recorded(conversation_ids: list[str]) -> dict[str, int]:
@@ -78,6 +77,7 @@ def build_service(settings: GatewaySettings) -> Service:
     positions = PositionCheck(
         service.bus, recorded, states, connections, delivery, settings.gateway_position_check_seconds
     )
+    protocol = Protocol(settings, service.bus, limits, authenticator, delivery, positions, maintenance, activity)
     # Frames published while the subscription link was down are gone: re-subscribed, the node
     # compares positions at once (docs/delivery.md).
     subscriber = DeliverySubscriber(

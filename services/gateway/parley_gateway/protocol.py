@@ -70,6 +70,7 @@ from parley_gateway.authentication import Authenticator
 from parley_gateway.connections import Connection
 from parley_gateway.limits import Flooding, FrameLimits, FrameRefused
 from parley_gateway.maintenance import Maintenance
+from parley_gateway.positions import PositionCheck
 from parley_gateway.settings import GatewaySettings
 from parley_gateway.streams import OrderedDelivery
 
@@ -137,6 +138,7 @@ class Protocol:
         limits: FrameLimits,
         authenticator: Authenticator,
         delivery: OrderedDelivery,
+        positions: PositionCheck,
         maintenance: Maintenance,
         activity: ActivityReports,
     ) -> None:
@@ -145,6 +147,7 @@ class Protocol:
         self.limits = limits
         self.authenticator = authenticator
         self.delivery = delivery
+        self.positions = positions
         self.maintenance = maintenance
         self.activity = activity
 
@@ -238,6 +241,7 @@ class Protocol:
                 reply(connection, MessageAcceptedFrame(data=accepted, id=frame.id))
             case ResumeFrame():
                 await self.resume(connection, frame.data.conversation_id, frame.data.after_seq, frame.id)
+                await self.positions.tell_current(connection, [frame.data.conversation_id])
             case HistoryFrame():
                 page = await self.bus.request(GetHistory(caller=caller, **frame.data.model_dump()), trace_id=trace_id)
                 reply(connection, HistoryPageFrame(data=page, id=frame.id))
@@ -269,7 +273,8 @@ class Protocol:
             log.warning("gateway.activity_not_reported", error=error.message)
 
     async def resume(self, connection: Connection, conversation_id: str, after_seq: int, frame_id: str | None) -> None:
-        """Replay a conversation after ``after_seq`` (in order, once each), then ``resume.done``."""
+        """Replay a conversation after ``after_seq`` (in order, once each), then ``resume.done``.
+        The caller then tells the conversation's current state (``PositionCheck.tell_current``)."""
         last_seq = await self.delivery.resume(connection, conversation_id, after_seq)
         done = ResumeDone(conversation_id=conversation_id, last_seq=last_seq)
         reply(connection, ResumeDoneFrame(data=done, id=frame_id))

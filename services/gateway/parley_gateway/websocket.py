@@ -185,8 +185,12 @@ class WebSocketEndpoint:
             admitted = True
             held = await self._hold(connection)
             await self._open(connection, auth_frame_id)
-            for position in positions:
-                await self._resume_at_auth(connection, position, auth_frame_id)
+            resumed = [
+                position.conversation_id
+                for position in positions
+                if await self._resume_at_auth(connection, position, auth_frame_id)
+            ]
+            await self.protocol.positions.tell_current(connection, resumed)
             await self._read(connection)
         except Refusal as refusal:
             _count_refusal(refusal, connection.user_id)
@@ -228,11 +232,14 @@ class WebSocketEndpoint:
         metrics.CONNECTS.inc()
         self.protocol.authenticated(connection, auth_frame_id)
 
-    async def _resume_at_auth(self, connection: Connection, position: ResumeData, auth_frame_id: str | None) -> None:
+    async def _resume_at_auth(self, connection: Connection, position: ResumeData, auth_frame_id: str | None) -> bool:
+        """Whether the resume went through (a refused one is told, and the client asks again)."""
         try:
             await self.protocol.resume(connection, position.conversation_id, position.after_seq, auth_frame_id)
         except ParleyError as error:
             connection.send_error(error.code, f"resume of {position.conversation_id}: {error.message}", auth_frame_id)
+            return False
+        return True
 
     async def _read(self, connection: Connection) -> None:
         ws = connection.ws

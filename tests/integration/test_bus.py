@@ -449,6 +449,44 @@ async def test_a_message_that_kills_its_consumer_every_time_has_the_consumer_s_b
     assert calls == ["returned-twice"], "its third delivery: failed once, no retry left"
 
 
+async def test_a_last_attempt_that_runs_out_of_time_after_an_outage_is_parked_a_hung_handler_is_dead_lettered(
+    infra: Infra, buses: list[Bus], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Right after a dependency returns, the work it held back arrives at once and may queue past
+    the handler's time limit: a message whose earlier attempt met the outage is parked for another
+    try then. A handler that only ever runs out of time is still dead-lettered after the budget."""
+    monkeypatch.setattr(topology, "PARK_SECONDS", 0.5)
+    await _dead_letters(infra)
+    tries: dict[str, int] = {}
+    done: list[str] = []
+    consumer = Bus(_settings(infra, bus_max_attempts=2, bus_handler_timeout_seconds=0.3), f"svc-{uuid.uuid4().hex[:6]}")
+
+    async def store(event: PresenceChanged, _envelope: Envelope) -> None:
+        tries[event.user_id] = tries.get(event.user_id, 0) + 1
+        if event.user_id == "after-outage" and tries[event.user_id] == 1:
+            raise ServerSelectionTimeoutError("127.0.0.1:27017: [Errno 111] Connection refused")
+        if event.user_id == "hung" or tries[event.user_id] == 2:
+            await asyncio.sleep(5)  # past the handler's limit: TimeoutError
+        done.append(event.user_id)
+
+    consumer.on_event(PresenceChanged, store)
+    await _start(buses, consumer)
+    publisher = await _start(buses, Bus(_settings(infra), "publisher"))
+    for user in ("after-outage", "hung"):
+        await publisher.publish_event(PresenceChanged(user_id=user, status="away"))
+
+    await eventually(lambda: done == ["after-outage"], timeout=15, what="the message the outage held back done")
+    assert tries["after-outage"] == 3, "met the outage, ran out of time, parked, done on its next round"
+    dead: list[object] = []
+
+    async def hung_dead() -> bool:
+        dead.extend(envelope.payload["user_id"] for envelope in await _dead_letters(infra))
+        return bool(dead)
+
+    await eventually(hung_dead, timeout=15, what="the hung handler's message dead-lettered")
+    assert dead == ["hung"] and tries["hung"] == 2
+
+
 async def test_work_whose_dependency_outlasts_the_retries_is_parked_and_done_once_when_it_is_back(
     infra: Infra, buses: list[Bus], monkeypatch: pytest.MonkeyPatch
 ) -> None:

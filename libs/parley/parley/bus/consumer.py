@@ -180,7 +180,9 @@ class Subscription:
             error=repr(error)[:500],
             exc_info=error if attempt >= max_attempts else None,
         )
-        if attempt >= max_attempts and not self.spec.exclusive and failures.is_outage(error):
+        outage = failures.is_outage(error)
+        outage_seen = outage or bool((message.headers or {}).get(topology.OUTAGE_SEEN_HEADER))
+        if attempt >= max_attempts and not self.spec.exclusive and (outage or _aftermath(error, outage_seen)):
             await self._park(message, envelope, error)
             return
         if attempt >= max_attempts:
@@ -191,9 +193,13 @@ class Subscription:
             await self._dead_letter(message, outcome="dead_lettered")
             return
         backoff = topology.RETRY_BACKOFF_SECONDS[min(attempt - 1, len(topology.RETRY_BACKOFF_SECONDS) - 1)]
-        retry = _copy(
-            message, {topology.ATTEMPT_HEADER: attempt + 1, topology.DELAY_HEADER: str(round(backoff * 1000))}
-        )
+        headers: dict[str, int | str] = {
+            topology.ATTEMPT_HEADER: attempt + 1,
+            topology.DELAY_HEADER: str(round(backoff * 1000)),
+        }
+        if outage_seen:
+            headers[topology.OUTAGE_SEEN_HEADER] = 1
+        retry = _copy(message, headers)
         # Publish the retry before acking the original: a crash in between duplicates (and the
         # handlers are idempotent), it never loses.
         await self.bus.publish_raw(retry, exchange=topology.DELAY, routing_key=self.spec.name, mandatory=True)
@@ -306,6 +312,12 @@ def _copy(message: AbstractIncomingMessage, headers: dict[str, int | str]) -> Me
         correlation_id=message.correlation_id,
         message_id=message.message_id,
     )
+
+
+def _aftermath(error: Exception, outage_seen: bool) -> bool:
+    """A handler that ran out of time after an earlier attempt met a dependency away
+    (``topology.OUTAGE_SEEN_HEADER``): parked like the outage itself."""
+    return outage_seen and isinstance(error, TimeoutError)
 
 
 def _attempt(message: AbstractIncomingMessage) -> int:

@@ -109,6 +109,13 @@ PARK_SECONDS = 15.0
 # When the message was first parked (epoch milliseconds, kept across its rounds): its age in
 # parley_bus_parked_oldest_age_seconds, and what tells the consumer it comes back from parking.
 PARKED_AT_HEADER = "x-parley-parked-at"
+# Set on a retry once any attempt of the message met a dependency away (failures.is_outage). Its
+# last attempt running out of time (the handler's own limit) is then the outage's aftermath, not
+# a hung handler: right after the dependency returns, the work held back by it (retries, parked
+# rounds, clients' resends of the same message) comes at once and queues behind the same
+# conversation's turn; such a message is parked for one more try, not dead-lettered (the chaos
+# row "MongoDB-wire server stopped (60 s)" under CI's load: 6 such messages dead-lettered).
+OUTAGE_SEEN_HEADER = "x-parley-outage-seen"
 
 
 def parked_queue(queue: str) -> str:

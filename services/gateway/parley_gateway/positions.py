@@ -168,12 +168,15 @@ class PositionCheck:
         return behind
 
     async def tell_current(self, connection: Connection, conversation_ids: list[str]) -> None:
-        """A client back after a drop resumed these conversations: the state frames sent while it
-        was away are not among the messages its resume replays (a close, a new operator, its place
-        in the queue, the bot's step), so it gets each conversation's state now, after the replay:
-        ``conversation.updated``, then the recorded state frames meant for it. One batched read of
-        each store. Best effort: with chat_session or Redis away the client is told nothing more
-        here (the conversation's next change, or its next reconnect, tells it)."""
+        """A client back after a drop resumed these conversations: a change of state while it was
+        away (closed, another operator, no longer a member) is not among the messages its resume
+        replays, so it gets each conversation's ``conversation.updated`` now, after the replay, from
+        chat_session's stored state (one batched request). The recorded state frames (queue
+        position, bot step) are not re-sent here: a client's own reconnect may come long after
+        them, and a bot's step recorded before a hand-over would bring the bot's buttons back into
+        a chat with a person (the browser test of a reloaded widget). Best effort: with
+        chat_session away the client is told nothing more here (the conversation's next change, or
+        its next reconnect, tells it)."""
         if not conversation_ids:
             return
         try:
@@ -181,18 +184,13 @@ class PositionCheck:
             for start in range(0, len(conversation_ids), MAX_NEWEST_SEQS_BATCH):
                 batch = conversation_ids[start : start + MAX_NEWEST_SEQS_BATCH]
                 current.update((await self.bus.request(GetNewestSeqs(conversation_ids=batch))).conversations)
-            recorded = await self.states(sorted(current))
-        except (ParleyError, RedisError) as error:
-            log.warning("gateway.resume_state_unavailable", user_id=connection.user_id, reason=str(error))
+        except ParleyError as error:
+            log.warning("gateway.resume_state_unavailable", user_id=connection.user_id, reason=error.message)
             return
         for conversation_id, position in current.items():
             connection.send("conversation.updated", state_frame(conversation_id, position))
             if connection.user_id not in position.member_ids:
                 self.delivery.stop_following(connection, conversation_id)  # told once, as _compare does
-                continue
-            for frame in recorded.get(conversation_id, []):
-                if connection.user_id in frame.user_ids:
-                    connection.send(frame.frame_type, frame.payload)
 
     async def _resend_states(self, served: dict[str, list[Connection]]) -> None:
         """After an outage: each recorded state frame (queue position, bot step, robot status) of

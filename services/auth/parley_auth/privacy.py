@@ -281,16 +281,19 @@ class PrivacyRequests:
         )
 
     async def _finish(self, doc: dict[str, Any], status: str) -> None:
-        await self._requests.update_one(
-            {"_id": doc["_id"]},
-            {"$set": {"status": status, "finished_at": _now(), "lease_until": None, "lease_owner": None}},
-        )
+        """The audit entry first, then the status: whoever sees the request finished finds it in
+        the audit log too, and a coordinator gone between the two leaves the request to be
+        finished again (an entry twice), never a finished erase without its entry."""
         parts = {part: {"state": p["state"], "erased": p.get("erased", {})} for part, p in doc["parts"].items()}
         await self._audit.record(
             actor=SYSTEM_ACTOR,
             action=f"privacy.erase_{status}",
             target=doc["user_id"],
             details={"request_id": doc["_id"], "requested_by": doc["requested_by"], "parts": parts},
+        )
+        await self._requests.update_one(
+            {"_id": doc["_id"]},
+            {"$set": {"status": status, "finished_at": _now(), "lease_until": None, "lease_owner": None}},
         )
         log.info("auth.privacy_erase_finished", request_id=doc["_id"], status=status)
 

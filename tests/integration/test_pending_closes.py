@@ -5,6 +5,7 @@ a close finished after Redis was away, is the chaos tier's (tests/chaos/closes.p
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from datetime import timedelta
 
@@ -25,7 +26,8 @@ async def test_a_close_is_marked_until_told_and_its_entry_waits_for_the_sweep(
     stored = {"_id": conversation_id, "channel_id": "ch_1", "visitor_id": "v_1", "created_at": now()}
     await db["conversations"].insert_one({**stored, "status": "open", "history": []})
 
-    await pending.note(conversation_id)
+    # Copies of one close (a client's resends, a parked command back) note it at once: no refusal.
+    await asyncio.gather(*(pending.note(conversation_id) for _ in range(8)))
     closed = await store.close(conversation_id, "v_1", "done")
     assert closed is not None and closed.close_pending is True
     assert await store.close(conversation_id, "v_1", "done") is None  # closed already: the mark stays

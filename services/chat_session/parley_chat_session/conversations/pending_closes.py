@@ -20,7 +20,10 @@ so two do not announce the same close at once.
 
 from __future__ import annotations
 
+import contextlib
 from datetime import datetime, timedelta
+
+from pymongo.errors import DuplicateKeyError
 
 from parley.stores import MongoDatabase
 from parley_chat_session.conversations.conversation_store import now
@@ -40,11 +43,15 @@ class PendingCloses:
         self._entries = db[COLLECTION]
 
     async def note(self, conversation_id: str) -> None:
-        """Before the close write: the sweep will look at this conversation if nobody finishes it."""
+        """Before the close write: the sweep will look at this conversation if nobody finishes it.
+        Copies of one close (a client's resends, a parked command back) race here: two upserts
+        of one new ``_id`` make the database refuse the second (E11000), and then the entry is
+        there, which is all this wants."""
         stamp = now()
-        await self._entries.update_one(
-            {"_id": conversation_id}, {"$set": {"at": stamp, "claimed_until": stamp}}, upsert=True
-        )
+        with contextlib.suppress(DuplicateKeyError):
+            await self._entries.update_one(
+                {"_id": conversation_id}, {"$set": {"at": stamp, "claimed_until": stamp}}, upsert=True
+            )
 
     async def forget(self, conversation_id: str) -> None:
         await self._entries.delete_one({"_id": conversation_id})

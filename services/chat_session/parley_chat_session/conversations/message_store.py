@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -22,6 +21,7 @@ from pymongo import ASCENDING, DESCENDING
 from pymongo.errors import DuplicateKeyError, OperationFailure
 
 from parley.batching import Batcher
+from parley.contracts.base import new_id
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.contracts.messages import Message
 from parley.stores import MongoDatabase, each_write_outcome, timed
@@ -71,15 +71,6 @@ def visitor_preview(fields: dict[str, Any]) -> str | None:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1] + "…"
 
 
-def message_id(conversation_id: str, author_id: str, client_msg_id: str) -> str:
-    """A message's ``_id``, derived from its idempotency key: the retry of a send finds the stored
-    message by ``_id`` alone. On FerretDB that is the one indexed lookup; after an outage, when
-    every client resends what was not acknowledged, the scans for the three fields overloaded it
-    (handlers ran past their limit; the chaos row after "Redis stopped (60 s)" in CI)."""
-    key = "\x1f".join((conversation_id, author_id, client_msg_id)).encode()
-    return "m_" + hashlib.sha256(key).hexdigest()[:24]
-
-
 class MessageStore:
     def __init__(self, db: MongoDatabase, conversations: ConversationStore) -> None:
         self._messages = db["messages"]
@@ -105,13 +96,9 @@ class MessageStore:
             await self._messages.drop_index(GLOBAL_CLIENT_MSG_INDEX)
 
     async def by_client_id(self, conversation_id: str, author_id: str, client_msg_id: str) -> Message | None:
-        """The sender's message of this conversation sent with ``client_msg_id``, if any: by its
-        ``_id`` (:func:`message_id`), then, for a message stored before ids were derived, by the
-        three fields (a scan on FerretDB, which uses no index but ``_id``'s)."""
-        doc = await self._messages.find_one({"_id": message_id(conversation_id, author_id, client_msg_id)})
-        if doc is None:
-            query = {"conversation_id": conversation_id, "author_id": author_id, "client_msg_id": client_msg_id}
-            doc = await self._messages.find_one(query)
+        """The sender's message of this conversation sent with ``client_msg_id``, if any."""
+        query = {"conversation_id": conversation_id, "author_id": author_id, "client_msg_id": client_msg_id}
+        doc = await self._messages.find_one(query)
         return to_message(doc) if doc is not None else None
 
     async def append(
@@ -142,8 +129,7 @@ class MessageStore:
             if last is None:
                 last = (await self._conversations.get(conversation_id)).last_seq
             for _attempt in range(MAX_SEQ_ATTEMPTS):
-                key = message_id(conversation_id, fields["author_id"], fields["client_msg_id"])
-                doc = {"_id": key, "conversation_id": conversation_id, "seq": last + 1, **fields}
+                doc = {"_id": f"m_{new_id()[:24]}", "conversation_id": conversation_id, "seq": last + 1, **fields}
                 doc["created_at"] = now()
                 try:
                     with timed("mongodb", "insert_message"):

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 
 from redis.exceptions import RedisError
 
@@ -125,10 +125,8 @@ class PositionCheck:
         served = self._served()
         behind = 0
         ids = sorted(served) if after_outage else await self._maybe_behind(served)
-        for start in range(0, len(ids), MAX_NEWEST_SEQS_BATCH):
-            batch = ids[start : start + MAX_NEWEST_SEQS_BATCH]
-            answer = await self.bus.request(GetNewestSeqs(conversation_ids=batch))
-            for conversation_id, position in answer.conversations.items():
+        async for positions in self._stored_positions(ids):
+            for conversation_id, position in positions.items():
                 behind += self._compare(served[conversation_id], conversation_id, position, after_outage)
         if after_outage:
             await self._resend_states(served)
@@ -181,9 +179,8 @@ class PositionCheck:
             return
         try:
             current: dict[str, ConversationPosition] = {}
-            for start in range(0, len(conversation_ids), MAX_NEWEST_SEQS_BATCH):
-                batch = conversation_ids[start : start + MAX_NEWEST_SEQS_BATCH]
-                current.update((await self.bus.request(GetNewestSeqs(conversation_ids=batch))).conversations)
+            async for positions in self._stored_positions(conversation_ids):
+                current.update(positions)
         except ParleyError as error:
             log.warning("gateway.resume_state_unavailable", user_id=connection.user_id, reason=error.message)
             return
@@ -191,6 +188,12 @@ class PositionCheck:
             connection.send("conversation.updated", state_frame(conversation_id, position))
             if connection.user_id not in position.member_ids:
                 self.delivery.stop_following(connection, conversation_id)  # told once, as _compare does
+
+    async def _stored_positions(self, conversation_ids: list[str]) -> AsyncIterator[dict[str, ConversationPosition]]:
+        """chat_session's newest seq and state of these conversations, one batched request at a time."""
+        for start in range(0, len(conversation_ids), MAX_NEWEST_SEQS_BATCH):
+            batch = conversation_ids[start : start + MAX_NEWEST_SEQS_BATCH]
+            yield (await self.bus.request(GetNewestSeqs(conversation_ids=batch))).conversations
 
     async def _resend_states(self, served: dict[str, list[Connection]]) -> None:
         """After an outage: each recorded state frame (queue position, bot step, robot status) of

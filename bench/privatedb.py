@@ -10,6 +10,7 @@ one instead). It is the same FerretDB binary, started and removed by the run.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import os
 import shutil
 import subprocess
@@ -21,15 +22,22 @@ from pymongo import AsyncMongoClient
 
 from parley_fleet import free_port
 
-# The build deploy/infra/up.sh makes: FerretDB with deploy/infra/ferretdb-sqlite-id-index.patch.
-PATCHED_BUILD_NAME = "ferretdb-v1.24.2-idindex"
+PATCHES = Path(__file__).resolve().parent.parent / "deploy" / "infra"
+
+
+def patched_build_name() -> str:
+    """The build deploy/infra/up.sh makes: FerretDB with every deploy/infra/ferretdb-*.patch,
+    named after their contents (the same sum up.sh takes)."""
+    patches = sorted(PATCHES.glob("ferretdb-*.patch"), key=lambda path: path.name.encode())
+    digest = hashlib.sha256(b"".join(path.read_bytes() for path in patches)).hexdigest()
+    return f"ferretdb-v1.24.2-parley-{digest[:8]}"
 
 
 def ferretdb_binary() -> str | None:
     """The binary ``make infra`` uses (deploy/infra/up.sh looks in the same places first);
     ``PARLEY_FERRETDB_BIN`` names another, e.g. an unpatched build for an A/B."""
     gopath = Path(os.environ.get("GOPATH", Path.home() / "go"))
-    for candidate in (os.environ.get("PARLEY_FERRETDB_BIN"), str(gopath / "bin" / PATCHED_BUILD_NAME)):
+    for candidate in (os.environ.get("PARLEY_FERRETDB_BIN"), str(gopath / "bin" / patched_build_name())):
         if candidate and os.path.isfile(candidate) and os.access(candidate, os.X_OK):
             return candidate
     return None

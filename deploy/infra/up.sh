@@ -263,11 +263,15 @@ PY
 ferretdb_works() { [ -n "$1" ] && [ -x "$1" ] && "$1" --version 2>/dev/null | grep '^version: v' >/dev/null; }
 
 FERRETDB_BIN=""
-# The binary is built from the module sources with deploy/infra/ferretdb-sqlite-id-index.patch
-# applied (the patch says why), under a name of its own: an unpatched ferretdb elsewhere on the
-# machine (PATH, ~/go/bin/ferretdb) is not picked up by mistake.
-FERRETDB_PATCH="$REPO_ROOT/deploy/infra/ferretdb-sqlite-id-index.patch"
-FERRETDB_BUILD_NAME="ferretdb-$FERRETDB_VERSION-idindex"
+# The binary is built from the module sources with every deploy/infra/ferretdb-*.patch applied
+# in name order (each says why), under a name of its own that changes with the patches: an
+# unpatched ferretdb elsewhere on the machine (PATH, ~/go/bin/ferretdb), or one built with
+# fewer patches, is not picked up by mistake. bench/privatedb.py derives the same name.
+FERRETDB_PATCHES=()
+while IFS= read -r found; do FERRETDB_PATCHES+=("$found"); done \
+    < <(LC_ALL=C ls "$REPO_ROOT"/deploy/infra/ferretdb-*.patch | LC_ALL=C sort)
+FERRETDB_PATCHES_SUM="$(cat "${FERRETDB_PATCHES[@]}" | sha256sum | cut -c1-8)"
+FERRETDB_BUILD_NAME="ferretdb-$FERRETDB_VERSION-parley-$FERRETDB_PATCHES_SUM"
 
 # ensure_ferretdb: sets FERRETDB_BIN to a working ferretdb binary, building it if needed.
 ensure_ferretdb() {
@@ -299,10 +303,13 @@ ensure_ferretdb() {
     tmp="$(mktemp -d)"
     cp -a "$dir" "$tmp/src"
     chmod -R u+w "$tmp/src"
-    if ! (cd "$tmp/src" && patch -p1 --forward --batch <"$FERRETDB_PATCH") >>"$buildlog" 2>&1; then
-        rm -rf "$tmp"; tail -n 20 "$buildlog" >&2
-        die "$FERRETDB_PATCH does not apply to FerretDB $FERRETDB_VERSION (log: $buildlog)"
-    fi
+    local one
+    for one in "${FERRETDB_PATCHES[@]}"; do
+        if ! (cd "$tmp/src" && patch -p1 --forward --batch <"$one") >>"$buildlog" 2>&1; then
+            rm -rf "$tmp"; tail -n 20 "$buildlog" >&2
+            die "$one does not apply to FerretDB $FERRETDB_VERSION (log: $buildlog)"
+        fi
+    done
     echo "$FERRETDB_VERSION" >"$tmp/src/build/version/version.txt"
     # Built beside its final name and renamed into place (atomic): a concurrent run (the chaos
     # suite starts brokers of its own) never executes a half-written binary.

@@ -12,7 +12,9 @@ from typing import Any
 import orjson
 
 from parley.contracts.commands import GetNewestSeqs, NewestSeqs
+from parley.contracts.errors import ErrorCode, ParleyError
 from parley.deliveries import StateFrame
+from parley_gateway import positions as positions_module
 from parley_gateway.connections import Connections, OutFrame, Payload
 from parley_gateway.positions import PositionCheck
 from parley_gateway.streams import OrderedDelivery
@@ -227,3 +229,40 @@ async def test_after_an_outage_the_recorded_state_frames_go_to_their_recipients_
     assert [kind for kind, _ in visitor.frames] == ["conversation.updated", "bot.step"], (
         "a periodic check re-sends nothing"
     )
+
+
+class UnavailableBus(Bus):
+    """chat_session away (catching up after the same outage) until ``back`` is set."""
+
+    def __init__(self, newest: dict[str, int]) -> None:
+        super().__init__(newest)
+        self.back = False
+
+    async def request(self, command: GetNewestSeqs) -> NewestSeqs:
+        if not self.back:
+            raise ParleyError(ErrorCode.UNAVAILABLE, "chat_session is not answering")
+        return await super().request(command)
+
+
+async def test_a_full_check_is_owed_after_an_outage_until_one_succeeds(monkeypatch: Any) -> None:
+    """A close published while the node was away: no seq gap shows it, so a periodic check alone
+    would never tell the socket. When every attempt right after the reconnect fails, the periodic
+    checks are full ones (state to everyone) until one gets through, and then no longer."""
+    monkeypatch.setattr(positions_module, "RECONNECT_RETRY_SECONDS", 0.0)
+    delivery = OrderedDelivery(Store([1]).history, GAP_WAIT)
+    connections = Connections()
+    connection = FramesConnection()
+    connections.add(connection)
+    _live(delivery, connection, 1)
+    bus = UnavailableBus({CONVERSATION: 1})  # not behind: only the state frame can say it closed
+    positions = PositionCheck(bus, no_keys, no_states, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+
+    positions.after_reconnect()
+    await until(lambda: not positions._after_outage)
+    assert positions.full_check_owed and connection.frames == []
+    bus.back = True
+    await positions.check(after_outage=positions.full_check_owed)
+    assert [kind for kind, _ in connection.frames] == ["conversation.updated"]
+    assert not positions.full_check_owed
+    await positions.check(after_outage=positions.full_check_owed)
+    assert len(connection.frames) == 1  # the debt is paid: a periodic check sends nothing more

@@ -7,9 +7,12 @@ newest seq of every conversation it serves on a live socket, in one batched requ
 (``chat_session.newest_seqs``), and fills each stream that is behind from history through the
 ordered-delivery path (:meth:`OrderedDelivery.catch_up`):
 
-- when its bus connection came back (queues and consumers declared again): at once, and every
-  served conversation also gets a ``conversation.updated`` with its current state, since any
-  state frame of the outage is lost too;
+- when its bus connection or its delivery subscription came back: at once, and every served
+  conversation also gets a ``conversation.updated`` with its current state, since any state
+  frame of the outage is lost too. This full check is owed until one succeeds: should
+  chat_session not answer the first few attempts (it may be catching up after the same
+  outage), every periodic check is a full one until one does, or a close published while the
+  node was away would never reach a socket that stayed open;
 - every ``gateway_position_check_seconds``: a delivery lost without a reconnect (the queue was
   briefly gone) is filled after the gap wait, and a stream still behind then (not just passed
   by a delivery on its way) gets its conversation's current state as well.
@@ -82,6 +85,13 @@ class PositionCheck:
         self.delivery = delivery
         self.period = period_seconds
         self._after_outage: set[asyncio.Task[None]] = set()
+        # Outages seen, and the newest of them a full check has covered (started after it).
+        self._outages = 0
+        self._outages_covered = 0
+
+    @property
+    def full_check_owed(self) -> bool:
+        return self._outages_covered < self._outages
 
     async def run(self) -> None:
         """Forever: one periodic check every ``period`` seconds."""
@@ -90,14 +100,15 @@ class PositionCheck:
             if not self.bus.connected:
                 continue  # nothing can be asked; the check after the reconnect does this one's work
             try:
-                await self.check(after_outage=False)
+                await self.check(after_outage=self.full_check_owed)
             except ParleyError as error:  # the bus or chat_session is away: the next period asks again
                 log.warning("gateway.position_check_failed", code=int(error.code), reason=error.message)
             except RedisError as error:
                 log.warning("gateway.position_check_failed", reason=str(error))
 
     def after_reconnect(self) -> None:
-        """The bus connection came back (Bus.on_reconnected): check every served stream now."""
+        """The bus connection or the delivery subscription came back: check every served stream now."""
+        self._outages += 1
         task = asyncio.create_task(self._check_after_outage(), name="position-check-after-outage")
         self._after_outage.add(task)
         task.add_done_callback(self._after_outage.discard)
@@ -114,6 +125,7 @@ class PositionCheck:
             except RedisError as error:
                 log.warning("gateway.position_check_failed", reason=str(error), attempt=attempt)
             await asyncio.sleep(RECONNECT_RETRY_SECONDS)
+        log.warning("gateway.full_position_check_owed", attempts=RECONNECT_ATTEMPTS)  # the periodic check does it
 
     async def check(self, *, after_outage: bool) -> int:
         """Compare every served stream with the stored newest seq and fill the ones behind;
@@ -122,6 +134,7 @@ class PositionCheck:
         After an outage every served conversation is asked of chat_session (its state is re-sent
         too). A periodic check first reads the newest seqs recorded in Redis (one MGET) and asks
         chat_session only about the conversations a stream is behind in, or with no key there."""
+        outages_before = self._outages
         served = self._served()
         behind = 0
         ids = sorted(served) if after_outage else await self._maybe_behind(served)
@@ -130,6 +143,7 @@ class PositionCheck:
                 behind += self._compare(served[conversation_id], conversation_id, position, after_outage)
         if after_outage:
             await self._resend_states(served)
+            self._outages_covered = max(self._outages_covered, outages_before)
         if behind:
             metrics.POSITIONS_BEHIND.labels("reconnect" if after_outage else "periodic").inc(behind)
             if after_outage:  # a periodic check often finds deliveries on their way: not worth a line

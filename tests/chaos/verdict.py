@@ -7,7 +7,7 @@ import contextlib
 import dataclasses
 
 from tests.chaos.dead_letters import dead_letters
-from tests.chaos.diagnosis import explain_missing
+from tests.chaos.diagnosis import explain_lost_webhooks, explain_missing
 from tests.chaos.faults import Scenario
 from tests.chaos.ledger import check
 from tests.chaos.parking import DRAINED_WITHIN_SECONDS, parked
@@ -68,6 +68,8 @@ async def run_and_check(chaos: ChaosRun, scenario: Scenario) -> None:
         f" ({sum(chaos.webhooks.attempts.values())} attempts so far)"
     )
     notes += hooks.problems[:10]
+    hooks_explained = await explain_lost_webhooks(chaos, hooks.lost[:10]) if hooks.lost else []
+    notes += hooks_explained
     closes = result.closes
     notes.append(
         f"closes: {closes.told} of {closes.acknowledged} acknowledged closes stored and told"
@@ -82,7 +84,9 @@ async def run_and_check(chaos: ChaosRun, scenario: Scenario) -> None:
     assert row.acknowledged > 0, "no message was acknowledged: the traffic did not flow"
     assert row.clean, "\n".join([*explanation, *row.problems[:20]])
     assert still_parked == {}, still_parked
-    assert hooks.clean, "\n".join(hooks.problems[:20])
+    assert hooks.clean, "\n".join(
+        [*hooks.problems[:20], *hooks_explained, f"dead letters: {dict(result.dead_lettered)}"]
+    )
     assert closes.acknowledged > 0, "no close was acknowledged: the closes did not flow"
     if scenario.key not in CLOSE_GAPS_OPEN:
         assert closes.clean, "\n".join(closes.problems[:20])

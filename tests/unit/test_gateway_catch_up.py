@@ -17,7 +17,7 @@ from parley.deliveries import StateFrame
 from parley_gateway import positions as positions_module
 from parley_gateway.connections import Connections, OutFrame, Payload
 from parley_gateway.positions import PositionCheck
-from parley_gateway.streams import OrderedDelivery
+from parley_gateway.streams import OrderedDelivery, StateTold
 from tests.unit.test_gateway_streams import CONVERSATION, GAP_WAIT, RecordingConnection, Store, _live
 
 
@@ -59,13 +59,18 @@ class Bus:
     def __init__(self, newest: dict[str, int]) -> None:
         self.newest = newest
         self.requests: list[list[str]] = []
+        self.position: dict[str, Any] = {
+            "channel_id": "ch_1",
+            "member_ids": ["v_1", "o_1"],
+            "status": "open",
+            "operator_id": "o_1",
+        }
 
     async def request(self, command: GetNewestSeqs) -> NewestSeqs:
         self.requests.append(list(command.conversation_ids))
         known = [c for c in command.conversation_ids if c in self.newest]
-        position = {"channel_id": "ch_1", "member_ids": ["v_1", "o_1"], "status": "open", "operator_id": "o_1"}
         return NewestSeqs.model_validate(
-            {"conversations": {c: {"newest_seq": self.newest[c], **position} for c in known}}
+            {"conversations": {c: {"newest_seq": self.newest[c], **self.position} for c in known}}
         )
 
 
@@ -266,3 +271,54 @@ async def test_a_full_check_is_owed_after_an_outage_until_one_succeeds(monkeypat
     assert not positions.full_check_owed
     await positions.check(after_outage=positions.full_check_owed)
     assert len(connection.frames) == 1  # the debt is paid: a periodic check sends nothing more
+
+
+def _updated(conversation_id: str, member_ids: list[str], status: str) -> str:
+    data = {"conversation_id": conversation_id, "channel_id": "ch_1", "member_ids": member_ids, "status": status}
+    return orjson.dumps({"type": "conversation.updated", "data": data}).decode()
+
+
+async def test_a_member_told_the_state_before_any_message_gets_the_state_after_an_outage() -> None:
+    """An operator assigned (conversation.updated) whose socket has no message of it yet: a close
+    published while the node's link was down reaches it with the state re-sent after the outage;
+    nothing is filled for it (the console reads what came before), and no periodic check asks."""
+    store = Store([1, 2])
+    delivery = OrderedDelivery(store.history, GAP_WAIT)
+    connections = Connections()
+    operator = FramesConnection()
+    connections.add(operator)
+    told = StateTold.of(_updated(CONVERSATION, ["v_1", operator.user_id], "open"))
+    assert told is not None
+    told.apply(delivery, operator)
+    bus = Bus({CONVERSATION: 2})
+    positions = PositionCheck(bus, no_keys, no_states, connections, delivery, period_seconds=60)  # type: ignore[arg-type]
+
+    assert await positions.check(after_outage=False) == 0
+    assert bus.requests == []  # only the state is watched: nothing to ask every period
+
+    bus.position["status"] = "closed"
+    assert await positions.check(after_outage=True) == 0
+    assert [(kind, data["status"]) for kind, data in operator.frames] == [("conversation.updated", "closed")]
+    await asyncio.sleep(GAP_WAIT * 2)
+    assert operator.written == [] and store.reads == 0
+
+
+def test_a_closed_state_drops_a_watching_stream_and_keeps_one_with_messages() -> None:
+    delivery = OrderedDelivery(Store([1]).history, GAP_WAIT)
+    watching, reading = FramesConnection(), FramesConnection()
+    member_ids = ["v_1", watching.user_id, reading.user_id]
+    opened = StateTold.of(_updated(CONVERSATION, member_ids, "open"))
+    closed = StateTold.of(_updated(CONVERSATION, member_ids, "closed"))
+    assert opened is not None and closed is not None
+    opened.apply(delivery, watching)
+    _live(delivery, reading, 1)
+    assert CONVERSATION in watching.streams
+    closed.apply(delivery, watching)
+    closed.apply(delivery, reading)
+    assert CONVERSATION not in watching.streams and CONVERSATION in reading.streams
+
+    elsewhere = StateTold.of(_updated(CONVERSATION, ["v_2", "o_other"], "open"))
+    assert elsewhere is not None
+    elsewhere.apply(delivery, watching)  # not a member: not followed
+    assert CONVERSATION not in watching.streams
+    assert StateTold.of('{"type": "conversation.updated", "data": {}}') is None

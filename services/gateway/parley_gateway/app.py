@@ -32,7 +32,7 @@ from parley_gateway.positions import PositionCheck
 from parley_gateway.protocol import Protocol
 from parley_gateway.settings import GatewaySettings
 from parley_gateway.static_files import StaticFiles
-from parley_gateway.streams import OrderedDelivery
+from parley_gateway.streams import OrderedDelivery, StateTold
 from parley_gateway.websocket import WebSocketEndpoint
 
 log = get_logger("parley.gateway")
@@ -166,9 +166,13 @@ def _deliverer(connections: Connections, delivery: OrderedDelivery) -> Callable[
         received = time.perf_counter()
         metrics.DELIVERIES_IN.labels(metrics.frame_label(item.frame_type)).inc()
         frame = OutFrame(item.frame_type, item.payload)  # encoded once for all the user's sockets here
+        # A member told of a conversation before any of its messages follows it from now on.
+        told = StateTold.of(item.payload) if item.frame_type == "conversation.updated" else None
         for connection in connections.of_user(item.user_id):
             if item.seq is None:
                 connection.send(item.frame_type, frame)
+                if told is not None:
+                    told.apply(delivery, connection)
             elif delivery.deliver(connection, item.conversation_id, item.seq, frame) and item.sent_at:
                 # Written now (not held behind a gap): publisher's clock to this write.
                 metrics.MESSAGE_SECONDS.observe(max(0.0, time.time() - item.sent_at))

@@ -1,8 +1,8 @@
 """Position checks: what this node wrote to its live sockets, against what chat_session stored.
 
-Deliveries reach a node through its exclusive delivery queue, which is gone while the node's
-bus link is down, and are transient: what was published meanwhile is lost, and with no later
-message in the conversation no seq gap ever shows it. So the node asks chat_session for the
+Deliveries reach a node on its users' Redis pub/sub channels (parley.deliveries), which keep
+nothing for a node whose subscription link is down: what was published meanwhile is lost, and
+with no later message in the conversation no seq gap ever shows it. So the node asks chat_session for the
 newest seq of every conversation it serves on a live socket, in one batched request
 (``chat_session.newest_seqs``), and fills each stream that is behind from history through the
 ordered-delivery path (:meth:`OrderedDelivery.catch_up`):
@@ -18,7 +18,10 @@ ordered-delivery path (:meth:`OrderedDelivery.catch_up`):
   by a delivery on its way) gets its conversation's current state as well.
 
 A stream of a conversation the user is no longer a member of gets its current state once and
-is dropped: its deliveries stopped by design.
+is dropped: its deliveries stopped by design. A connection told a conversation's state as a
+member before any of its messages (an operator just assigned) follows it with an unsynced
+stream (``OrderedDelivery.watch``): it gets the state after an outage, and nothing is filled or
+asked for it until its first message.
 
 docs/delivery.md states the guarantee and its bound.
 """
@@ -219,10 +222,17 @@ class PositionCheck:
                         connection.send(frame.frame_type, frame.payload)
 
     async def _maybe_behind(self, served: dict[str, list[Connection]]) -> list[str]:
-        recorded = await self.recorded(sorted(served))
+        """The conversations a synced stream may be behind in (a stream that only watches the
+        state has nothing to fill: OrderedDelivery.watch)."""
+        synced = {
+            conversation_id: [connection for connection in connections if _synced(connection, conversation_id)]
+            for conversation_id, connections in served.items()
+        }
+        synced = {conversation_id: connections for conversation_id, connections in synced.items() if connections}
+        recorded = await self.recorded(sorted(synced))
         return [
             conversation_id
-            for conversation_id, connections in sorted(served.items())
+            for conversation_id, connections in sorted(synced.items())
             if conversation_id not in recorded
             or any(_high(connection, conversation_id) < recorded[conversation_id] for connection in connections)
         ]
@@ -241,3 +251,8 @@ class PositionCheck:
 def _high(connection: Connection, conversation_id: str) -> int:
     stream = connection.streams.get(conversation_id)
     return stream.high if stream is not None else 0
+
+
+def _synced(connection: Connection, conversation_id: str) -> bool:
+    stream = connection.streams.get(conversation_id)
+    return stream is not None and stream.synced

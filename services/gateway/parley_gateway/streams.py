@@ -9,8 +9,8 @@ then the gap is filled from chat_session's history. ``resume`` is the same fill 
 client's ``after_seq``: while a fill runs, live messages of the conversation are held, and the
 fill ends by writing them in seq order, skipping the ones the history pages already wrote.
 
-A delivery can also be lost outright (the node's delivery queue is gone while its bus link is
-down), and then no later message may come to show the gap: :meth:`OrderedDelivery.catch_up`
+A delivery can also be lost outright (published while the node's subscription link was down),
+and then no later message may come to show the gap: :meth:`OrderedDelivery.catch_up`
 is told the stored newest seq (parley_gateway.positions asks for it) and fills up to it the same
 way (docs/delivery.md).
 """
@@ -19,6 +19,9 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+import orjson
 
 from parley.contracts.commands import GetHistory, History
 from parley.contracts.errors import ErrorCode, ParleyError
@@ -84,6 +87,28 @@ class ConversationStream:
             self.gap_timer = None
 
 
+@dataclass(frozen=True, slots=True)
+class StateTold:
+    """What a ``conversation.updated`` on a user's channel says about following the conversation."""
+
+    conversation_id: str
+    member_ids: frozenset[str]
+    closed: bool
+
+    @classmethod
+    def of(cls, payload: str) -> StateTold | None:
+        data = orjson.loads(payload).get("data") or {}
+        if not isinstance(data.get("conversation_id"), str):
+            return None
+        return cls(data["conversation_id"], frozenset(data.get("member_ids") or ()), data.get("status") == "closed")
+
+    def apply(self, delivery: OrderedDelivery, connection: Connection) -> None:
+        if self.closed:
+            delivery.unwatch(connection, self.conversation_id)
+        elif connection.user_id in self.member_ids:
+            delivery.watch(connection, self.conversation_id)
+
+
 class OrderedDelivery:
     """Writes message.new frames to connections in seq order, filling gaps from history."""
 
@@ -115,10 +140,27 @@ class OrderedDelivery:
     def track(self, connection: Connection, conversation_id: str, seq: int) -> None:
         """The connection has the conversation up to ``seq`` (it opened it, or sent into it) and no
         message.new of it yet: from now on its messages are followed like those of a delivered
-        one, so a lost first delivery is caught up too. A no-op when the stream exists."""
-        if conversation_id not in connection.streams:
-            stream = connection.streams[conversation_id] = ConversationStream()
+        one, so a lost first delivery is caught up too. A no-op when the stream is synced (one that
+        only watched the state is synced here)."""
+        stream = self._stream(connection, conversation_id)
+        if not stream.synced:
             stream.synced, stream.high = True, seq
+
+    def watch(self, connection: Connection, conversation_id: str) -> None:
+        """The connection's user was told the conversation's state as a member (assigned to it,
+        say) before any of its messages reached this connection: from now on it follows the
+        conversation, so the state re-sent after a lost link (positions.py) reaches it too; a close
+        published while the link was down would otherwise never reach it. The stream stays
+        unsynced: nothing is filled for it until its first message.new or resume (what came
+        before is the client's to read), only its state is re-sent."""
+        self._stream(connection, conversation_id)
+
+    def unwatch(self, connection: Connection, conversation_id: str) -> None:
+        """The conversation closed: a stream that only watched its state is dropped (one with
+        messages stays, as it always did)."""
+        stream = connection.streams.get(conversation_id)
+        if stream is not None and not stream.synced:
+            self.stop_following(connection, conversation_id)
 
     def stop_following(self, connection: Connection, conversation_id: str) -> None:
         """The user is no longer a member: the conversation's deliveries stopped by design, and no
@@ -142,8 +184,8 @@ class OrderedDelivery:
         ``state`` makes a frame written first if the fill does run (made only for a stream behind:
         the periodic check asks about every stream). True when the connection was behind."""
         stream = connection.streams.get(conversation_id)
-        if stream is None or connection.closing or newest_seq <= stream.high:
-            return False
+        if stream is None or not stream.synced or connection.closing or newest_seq <= stream.high:
+            return False  # an unsynced stream only watches the state (watch)
         stream.expected = max(stream.expected, newest_seq)
         if state is not None:
             stream.state_on_fill = state()

@@ -16,15 +16,6 @@ from tests.chaos.table import TABLE
 from tests.chaos.webhooks import WEBHOOKS_WITHIN_SECONDS, WebhookRow, check_webhooks, processed_messages
 from tests.kit.waiting import eventually
 
-# Rows whose closes verdict is printed (table column "closes told", the notes) but does not fail
-# the row yet: two gaps the closes traffic found and that are not fixed (stop 31's note).
-# - redis60 and redis (4 s): now and then (1 in 13-15 closes; redis60 in 2 of 3 local runs, redis
-#   once in CI) a close acknowledged after Redis came back never reaches a console that followed
-#   the conversation on a socket that stayed up.
-# - rflush: once in 3 local runs, a close acknowledged ok right after FLUSHALL left the
-#   conversation stored open.
-CLOSE_GAPS_OPEN = frozenset({"redis", "redis60", "rflush"})
-
 
 async def run_and_check(chaos: ChaosRun, scenario: Scenario) -> None:
     """Run one fault phase and assert its row: nothing lost, doubled or disordered, every service
@@ -88,8 +79,7 @@ async def run_and_check(chaos: ChaosRun, scenario: Scenario) -> None:
         [*hooks.problems[:20], *hooks_explained, f"dead letters: {dict(result.dead_lettered)}"]
     )
     assert closes.acknowledged > 0, "no close was acknowledged: the closes did not flow"
-    if scenario.key not in CLOSE_GAPS_OPEN:
-        assert closes.clean, "\n".join(closes.problems[:20])
+    assert closes.clean, "\n".join(closes.problems[:20])
     if scenario.parks:  # the dependency outlasted the retries: its work waited (parked), none was given up on
         assert new_dead == 0, dict(result.dead_lettered)
 

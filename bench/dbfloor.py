@@ -20,19 +20,21 @@ import asyncio
 import json
 import time
 import uuid
+from datetime import UTC, datetime
 from typing import Any
 
 from pymongo import AsyncMongoClient
 
 from bench.stats import latency_ms
 from parley.contracts.messages import Message
-from parley_chat_session.channels.store import Channels
+from parley_chat_session.channels.store import Channel, Channels
 from parley_chat_session.conversations.conversation_store import ConversationStore
 from parley_chat_session.conversations.message_store import MessageStore
 from parley_chat_session.conversations.sessions import new_conversation
 
 CONVERSATIONS = 100
-CHANNEL = {"_id": "ch_dbfloor", "name": "dbfloor", "operator_ids": []}
+CHANNEL = {"_id": "ch_dbfloor", "name": "dbfloor", "operator_ids": [], "created_at": datetime.now(UTC)}
+CHANNEL["updated_at"] = CHANNEL["created_at"]
 
 
 async def unannounced(_message: Message) -> None:
@@ -61,7 +63,8 @@ class Probe:
         await self.db["channels"].insert_one(dict(CHANNEL))
         for n in range(CONVERSATIONS):
             conversation_id = f"c_{uuid.uuid4().hex[:24]}"
-            await self.conversations.insert(new_conversation(conversation_id, CHANNEL, {"visitor_id": f"v_{n}"}))
+            channel = Channel.from_document(dict(CHANNEL))
+            await self.conversations.insert(new_conversation(conversation_id, channel, {"visitor_id": f"v_{n}"}))
             self.ids.append(conversation_id)
 
     async def post(self, conversation_id: str, author_id: str) -> None:
@@ -69,11 +72,11 @@ class Probe:
         started = time.perf_counter()
         doc = await self.conversations.get(conversation_id)
         read = time.perf_counter()
-        await self.channels.of_message(doc["channel_id"])
+        await self.channels.of_message(doc.channel_id)
         channel = time.perf_counter()
         fields = {"author_id": author_id, "author_role": "visitor", "author_name": "", "kind": "text", "body": "x" * 80}
         await self.messages.append(
-            conversation_id, {**fields, "client_msg_id": uuid.uuid4().hex}, unannounced, doc.get("last_seq")
+            conversation_id, {**fields, "client_msg_id": uuid.uuid4().hex}, unannounced, doc.last_seq
         )
         done = time.perf_counter()
         for name, seconds in (

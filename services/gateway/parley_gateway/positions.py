@@ -224,17 +224,16 @@ class PositionCheck:
     async def _maybe_behind(self, served: dict[str, list[Connection]]) -> list[str]:
         """The conversations a synced stream may be behind in (a stream that only watches the
         state has nothing to fill: OrderedDelivery.watch)."""
-        synced = {
-            conversation_id: [connection for connection in connections if _synced(connection, conversation_id)]
+        highs = {
+            conversation_id: _synced_highs(connections, conversation_id)
             for conversation_id, connections in served.items()
         }
-        synced = {conversation_id: connections for conversation_id, connections in synced.items() if connections}
-        recorded = await self.recorded(sorted(synced))
+        highs = {conversation_id: high for conversation_id, high in highs.items() if high}
+        recorded = await self.recorded(sorted(highs))
         return [
             conversation_id
-            for conversation_id, connections in sorted(synced.items())
-            if conversation_id not in recorded
-            or any(_high(connection, conversation_id) < recorded[conversation_id] for connection in connections)
+            for conversation_id, high in sorted(highs.items())
+            if conversation_id not in recorded or min(high) < recorded[conversation_id]
         ]
 
     def _served(self) -> dict[str, list[Connection]]:
@@ -248,11 +247,7 @@ class PositionCheck:
         return served
 
 
-def _high(connection: Connection, conversation_id: str) -> int:
-    stream = connection.streams.get(conversation_id)
-    return stream.high if stream is not None else 0
-
-
-def _synced(connection: Connection, conversation_id: str) -> bool:
-    stream = connection.streams.get(conversation_id)
-    return stream is not None and stream.synced
+def _synced_highs(connections: list[Connection], conversation_id: str) -> list[int]:
+    """The highest seq written to each of these connections' synced streams of the conversation."""
+    streams = [connection.streams.get(conversation_id) for connection in connections]
+    return [stream.high for stream in streams if stream is not None and stream.synced]

@@ -29,10 +29,13 @@ FAIL_ONE_IN = 4
 class WebhookRow:
     expected: int = 0
     received: int = 0
-    missing: int = 0
     duplicated: int = 0
     problems: list[str] = field(default_factory=list)
     lost: list[tuple[str, int]] = field(default_factory=list)  # (conversation_id, seq) of each missing one
+
+    @property
+    def missing(self) -> int:
+        return len(self.lost)
 
     @property
     def clean(self) -> bool:
@@ -54,7 +57,6 @@ def check_webhooks(phase: str, ledger: Ledger, events: dict[str, list[dict]]) ->
         ids = ids_of.get((record.conversation_id, record.acked_seq), set())
         what = f"{record.client_msg_id} (seq {record.acked_seq} of {record.conversation_id})"
         if not ids:
-            row.missing += 1
             row.lost.append((record.conversation_id, record.acked_seq))
             row.problems.append(f"webhook lost: {what} has no message.created")
         elif len(ids) > 1:

@@ -33,8 +33,8 @@ from parley_chat_session.conversations.message_store import MessageStore
 from parley_chat_session.conversations.sessions import new_conversation
 
 CONVERSATIONS = 100
-CHANNEL = {"_id": "ch_dbfloor", "name": "dbfloor", "operator_ids": [], "created_at": datetime.now(UTC)}
-CHANNEL["updated_at"] = CHANNEL["created_at"]
+CREATED = datetime.now(UTC)
+CHANNEL = {"_id": "ch_dbfloor", "name": "dbfloor", "operator_ids": [], "created_at": CREATED, "updated_at": CREATED}
 
 
 async def unannounced(_message: Message) -> None:
@@ -61,9 +61,9 @@ class Probe:
         await self.conversations.create_indexes()
         await self.messages.create_indexes()
         await self.db["channels"].insert_one(dict(CHANNEL))
+        channel = Channel.from_document(dict(CHANNEL))
         for n in range(CONVERSATIONS):
             conversation_id = f"c_{uuid.uuid4().hex[:24]}"
-            channel = Channel.from_document(dict(CHANNEL))
             await self.conversations.insert(new_conversation(conversation_id, channel, {"visitor_id": f"v_{n}"}))
             self.ids.append(conversation_id)
 

@@ -279,6 +279,7 @@ class DeliverySubscriber:
         on_resubscribed: Callable[[], None],
         *,
         name: str,
+        replies: tuple[str, Callable[[str], None]] | None = None,
     ) -> None:
         # ``name`` is the link's CLIENT SETNAME: an operator (or a test) finds a node's link by it.
         # RESP2: every reply, subscription confirmations and messages included, comes back from
@@ -290,6 +291,11 @@ class DeliverySubscriber:
         self._channel_prefix = user_channel(prefix, "")
         self._on_delivered = on_delivered
         self._on_resubscribed = on_resubscribed
+        # This node's reply channel and what takes its items (parley.command_streams): subscribed
+        # on every link, before any user's channel.
+        self._replies_channel: str | None = replies[0] if replies is not None else None
+        self._on_reply: Callable[[str], None] | None = replies[1] if replies is not None else None
+        self._listening = False
         self._holds: Counter[str] = Counter()
         self._confirmed: dict[str, asyncio.Future[None]] = {}
         self._replies: deque[asyncio.Future[None] | None] = deque()
@@ -302,6 +308,11 @@ class DeliverySubscriber:
     @property
     def connected(self) -> bool:
         return self._conn is not None
+
+    @property
+    def listening(self) -> bool:
+        """Whether the current link's subscriptions (the reply channel's too) are confirmed."""
+        return self._listening and self._conn is not None
 
     @property
     def held(self) -> int:
@@ -367,6 +378,7 @@ class DeliverySubscriber:
                 log.warning("delivery.link_lost", error=str(error) or type(error).__name__, held=len(self._holds))
             finally:
                 self._conn = None
+                self._listening = False
                 self._outbox.clear()
                 self._replies.clear()
                 await conn.disconnect(nowait=True)
@@ -380,6 +392,8 @@ class DeliverySubscriber:
         """Subscribe every held user on a new link; the future resolves when Redis confirmed all."""
         ready: asyncio.Future[None] = asyncio.get_running_loop().create_future()
         self._conn = conn
+        if self._replies_channel is not None:
+            self._enqueue(["SUBSCRIBE", self._replies_channel], [None])
         users = list(self._holds)
         if users:
             channels = [user_channel(self._prefix, user) for user in users]
@@ -402,6 +416,7 @@ class DeliverySubscriber:
             self._take(reply)
             if not announced and ready.done():
                 announced = True
+                self._listening = True
                 self.links += 1
                 if self.links > 1:
                     log.info("delivery.resubscribed", held=len(self._holds))
@@ -413,6 +428,8 @@ class DeliverySubscriber:
             channel, data = reply[1].decode(), reply[2].decode()
             if channel.startswith(self._channel_prefix):
                 self._on_delivered(Delivered.decode(channel[len(self._channel_prefix) :], data))
+            elif channel == self._replies_channel and self._on_reply is not None:
+                self._on_reply(data)
             return
         if not self._replies:
             return  # a reply to a command of a link that is gone

@@ -30,7 +30,10 @@ from aiohttp import web
 
 from parley import metrics
 from parley.bus import Bus
+from parley.bus.consumer import Handler
+from parley.command_streams import StreamConsumer
 from parley.connection_limits import ConnectionLimits, GuardedSite, guard_app, runner_options
+from parley.contracts.base import Command
 from parley.http import MAX_BODY_BYTES, cors, json_response, observe
 from parley.logs import configure_logging, get_logger
 from parley.settings import ServiceSettings
@@ -82,6 +85,7 @@ class Service:
         self._drain_hooks: list[Hook] = []
         self._stop_hooks: list[Hook] = []
         self._background: list[Callable[[], Awaitable[None]]] = []
+        self._stream_consumers: list[StreamConsumer] = []
         self._tasks: list[asyncio.Task[None]] = []
         self._stop_step = ""  # what the stop is doing, for the watchdog's report
 
@@ -105,6 +109,17 @@ class Service:
         """Run after intake has stopped and before the dependencies close."""
         self._stop_hooks.append(hook)
         return hook
+
+    def on_stream_command(self, contract: type[Command[Any]], handler: Handler) -> None:
+        """Also take ``contract`` from its Redis command stream (parley.command_streams), with the
+        handler it has on the bus: callers that send it there skip RabbitMQ. Read from when intake
+        starts, stopped with the bus's consumers."""
+        if self.redis is None:
+            raise RuntimeError(f"{self.name} was not declared with uses_redis=True")
+        consumer = StreamConsumer(self.redis, self.settings, self.name, contract, handler)
+        self._stream_consumers.append(consumer)
+        self.background(consumer.run)
+        self.background(consumer.sweep)
 
     def background(self, task: Callable[[], Awaitable[None]]) -> Callable[[], Awaitable[None]]:
         """A coroutine that runs for the life of the process (cancelled at stop)."""
@@ -214,7 +229,10 @@ class Service:
             for hook in self._drain_hooks:
                 await _quietly(hook(), "drain_hook")
             self._stop_step = "stop_consuming"
-            await self.bus.stop_consuming(timeout=budget / 3)
+            await asyncio.gather(
+                self.bus.stop_consuming(timeout=budget / 3),
+                *(consumer.stop(timeout=budget / 3) for consumer in self._stream_consumers),
+            )
             self._stop_step = "stop_hooks"
             for hook in self._stop_hooks:
                 await _quietly(hook(), "stop_hook")

@@ -149,7 +149,8 @@ def _register_commands(service: Service, parts: Components) -> None:
         return await parts.queue.request(command.conversation_id, envelope.trace_id)
 
     service.bus.on_command(OpenSession, open_session)
-    service.bus.on_command(SendMessage, send_message)
+    service.bus.on_command(SendMessage, send_message)  # the chatbot's and older gateways' sends
+    service.on_stream_command(SendMessage, send_message)  # the gateways' (parley.command_streams)
     service.bus.on_command(MarkSeen, mark_seen)
     service.bus.on_command(SetTyping, typing)
     service.bus.on_command(CloseConversation, close)

@@ -7,6 +7,7 @@ import asyncio
 import time
 from collections.abc import Callable
 
+from parley.command_streams import StreamRequests
 from parley.contracts.base import Envelope
 from parley.contracts.commands import GetHistory, History
 from parley.contracts.errors import CloseCode, ErrorCode
@@ -77,7 +78,13 @@ def build_service(settings: GatewaySettings) -> Service:
     positions = PositionCheck(
         service.bus, recorded, states, connections, delivery, settings.gateway_position_check_seconds
     )
-    protocol = Protocol(settings, service.bus, limits, authenticator, delivery, positions, maintenance, activity)
+
+    def listening() -> bool:
+        return subscriber.listening
+
+    # Sends' answers come on this node's reply channel, on the delivery subscription's link.
+    sends = StreamRequests(service.redis, settings, service.bus.source, listening=listening)
+    protocol = Protocol(settings, service.bus, limits, authenticator, delivery, positions, maintenance, activity, sends)
     # Frames published while the subscription link was down are gone: re-subscribed, the node
     # compares positions at once (docs/delivery.md).
     subscriber = DeliverySubscriber(
@@ -85,6 +92,7 @@ def build_service(settings: GatewaySettings) -> Service:
         _deliverer(connections, delivery),
         positions.after_reconnect,
         name=f"parley-gateway-{settings.node_id}",
+        replies=(sends.channel, sends.take_reply),
     )
     events = ConnectionEvents(service.bus, settings.node_id)
     endpoint = WebSocketEndpoint(

@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from parley.bus import Bus
+from parley.command_streams import StreamRequests
 from parley.contracts.base import Command, new_id
 from parley.contracts.commands import (
     AttachLocation,
@@ -141,9 +142,13 @@ class Protocol:
         positions: PositionCheck,
         maintenance: Maintenance,
         activity: ActivityReports,
+        sends: StreamRequests,
     ) -> None:
         self.settings = settings
         self.bus = bus
+        # message.send goes to chat_session over its Redis command stream, not the bus: the one
+        # command of every chat message (parley.command_streams, docs/delivery.md).
+        self.sends = sends
         self.limits = limits
         self.authenticator = authenticator
         self.delivery = delivery
@@ -233,7 +238,7 @@ class Protocol:
                 self.delivery.track(connection, session.conversation_id, session.last_seq)
                 reply(connection, SessionOpenedFrame(data=session, id=frame.id))
             case MessageSendFrame():
-                accepted = await self.bus.request(
+                accepted = await self.sends.request(
                     SendMessage(caller=caller, **frame.data.model_dump()), trace_id=trace_id
                 )
                 if accepted.message is not None:  # its own message.new comes back too: followed like any

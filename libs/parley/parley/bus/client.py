@@ -236,22 +236,7 @@ class Bus:
             raise ParleyError(ErrorCode.UNAVAILABLE, f"{command.TYPE} got no answer within {timeout:g}s") from None
         finally:
             self._pending_replies.pop(correlation_id, None)
-        if not reply.ok:
-            assert reply.error is not None
-            code = reply.error.code
-            # A code this build does not know (a newer peer) is still an error, not a crash.
-            known = code in ErrorCode._value2member_map_
-            raise ParleyError(ErrorCode(code) if known else ErrorCode.INTERNAL, reply.error.message)
-        model = command.result_model()
-        if model is None:
-            return cast(ResultT, None)
-        try:
-            return cast(ResultT, model.model_validate(reply.result or {}))
-        except ValidationError as error:
-            log.error("bus.reply_unreadable", type=command.TYPE, problems=error.error_count())
-            raise ParleyError(
-                ErrorCode.INTERNAL, f"{command.TYPE} was answered with something else than a {model.__name__}"
-            ) from None
+        return answer_of(command, reply)
 
     async def _publish(
         self,
@@ -315,6 +300,28 @@ class Bus:
         future.set_result(reply)
 
 
+def answer_of(command: Command[ResultT], reply: Reply) -> ResultT:
+    """What a request returns for ``reply``: the command's result model (None for a
+    ``Command[None]``); ParleyError for a refusal, INTERNAL for a result that is not the model (a
+    peer built from other contracts)."""
+    if not reply.ok:
+        assert reply.error is not None
+        code = reply.error.code
+        # A code this build does not know (a newer peer) is still an error, not a crash.
+        known = code in ErrorCode._value2member_map_
+        raise ParleyError(ErrorCode(code) if known else ErrorCode.INTERNAL, reply.error.message)
+    model = command.result_model()
+    if model is None:
+        return cast(ResultT, None)
+    try:
+        return cast(ResultT, model.model_validate(reply.result or {}))
+    except ValidationError as error:
+        log.error("bus.reply_unreadable", type=command.TYPE, problems=error.error_count())
+        raise ParleyError(
+            ErrorCode.INTERNAL, f"{command.TYPE} was answered with something else than a {model.__name__}"
+        ) from None
+
+
 def _check_answer(contract: type[Command[Any]], handler: Handler) -> None:
     expected = contract.result_model()
     annotated = get_type_hints(handler).get("return")
@@ -326,4 +333,4 @@ def _check_answer(contract: type[Command[Any]], handler: Handler) -> None:
         )
 
 
-__all__ = ["Bus"]
+__all__ = ["Bus", "answer_of"]

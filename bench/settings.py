@@ -71,6 +71,12 @@ class Sizes:
     profile_seconds: float = field(
         default=20.0, metadata={"help": "py-spy recording of the hottest service under chat load"}
     )
+    profile_service: str = field(
+        default="",
+        metadata={
+            "help": "the service to record under chat load (default: the one that spent the most CPU per message)"
+        },
+    )
     body_chars: int = field(default=80, metadata={"help": "length of each chat message body"})
     database_floor_seconds: float = field(
         default=5.0, metadata={"help": "per concurrency (1, 8, 32): the database alone doing chat_session's writes"}

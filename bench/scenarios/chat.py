@@ -191,7 +191,7 @@ async def _profile(
 ) -> dict[str, Any]:
     services = set(parley.pids())
     costs = {name: ms for name, ms in sustained["cpu_ms_per_message"].items() if name in services}
-    hottest = max(costs, key=lambda name: costs[name])
+    hottest = sizes.profile_service or max(costs, key=lambda name: costs[name])
     output = results_dir / f"profile-{hottest}.collapsed.txt"
     spy = await profile.record(parley.pids()[hottest], sizes.profile_seconds, output)
     load = await _step(

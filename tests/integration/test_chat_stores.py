@@ -246,3 +246,23 @@ async def test_lost_deadlines_are_rebuilt_from_the_open_conversations(
     assert await clocks.inactivity.deadline(ids["answered"]) == pytest.approx(stamp.timestamp() + 999)
     for name in ("queued", "closed"):
         assert await clocks.response.deadline(ids[name]) is None and await clocks.inactivity.deadline(ids[name]) is None
+
+
+async def test_a_message_moves_both_clocks_in_one_step(cache: redis.Redis, infra: Infra) -> None:
+    clocks = ConversationClocks(cache, f"{infra.redis_prefix}{uuid.uuid4().hex[:6]}:")
+    channel = stored_channel("ch_clocks", response_target_seconds=60.0, inactivity_timeout_minutes=10.0)
+    at = now() - timedelta(seconds=30)
+    before = time.time()
+    await clocks.after_message("c1", channel, open_=True, response="start", at=at)
+    assert await clocks.response.deadline("c1") == pytest.approx(at.timestamp() + 60)
+    assert (await clocks.inactivity.deadline("c1") or 0) >= before + 600
+    # The visitor again, still unanswered: the response deadline is not pushed back.
+    await clocks.after_message("c1", channel, open_=True, response="start", at=now())
+    assert await clocks.response.deadline("c1") == pytest.approx(at.timestamp() + 60)
+    await clocks.after_message("c1", channel, open_=True, response="stop", at=now())
+    assert await clocks.response.deadline("c1") is None, "the operator answered"
+    # A queued conversation (not open): no inactivity clock; a channel without timeouts: none.
+    await clocks.after_message("c2", channel, open_=False, response=None, at=now())
+    silent = stored_channel("ch_silent", response_target_seconds=60.0, inactivity_timeout_minutes=0)
+    await clocks.after_message("c3", silent, open_=True, response=None, at=now())
+    assert await clocks.inactivity.deadline("c2") is None and await clocks.inactivity.deadline("c3") is None

@@ -16,13 +16,15 @@ from __future__ import annotations
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 import redis.asyncio as redis
 
 from parley_chat_session.channels.store import Channel
 from parley_chat_session.clocks.deadlines import DeadlineSet
 
+# What a message does to the operator's response clock (posting.reply_clock).
+ResponseChange = Literal["start", "stop"] | None
 # The channel of a conversation (archived ones too), or None if it no longer exists.
 ChannelLookup = Callable[[str], Awaitable[Channel | None]]
 
@@ -63,16 +65,30 @@ class ConversationClocks:
         await self._redis.set(self._marker, "1")
         return restored
 
-    async def awaiting_operator(self, conversation_id: str, channel: Channel, since: datetime) -> None:
-        """The visitor waits for the operator's answer since ``since`` (an earlier deadline stays)."""
-        await self.response.arm(conversation_id, since.timestamp() + channel.response_target_seconds, keep_earlier=True)
-
     async def restart_response(self, conversation_id: str, channel: Channel) -> None:
         """A (new) operator was assigned: their full response target starts now."""
         await self.response.arm(conversation_id, time.time() + channel.response_target_seconds)
 
     async def operator_answered(self, conversation_id: str) -> None:
         await self.response.disarm(conversation_id)
+
+    async def after_message(
+        self, conversation_id: str, channel: Channel, *, open_: bool, response: ResponseChange, at: datetime
+    ) -> None:
+        """A message stored at ``at``: the inactivity clock restarts (``open_``: the conversation
+        is open), and the response clock starts (``keep_earlier``: an earlier deadline stays) or
+        stops; one round trip for both sets."""
+        async with self._redis.pipeline(transaction=False) as pipe:
+            timeout = inactivity_seconds(channel)
+            if open_ and timeout > 0:
+                self.inactivity.arm_in(pipe, conversation_id, time.time() + timeout)
+            if response == "start":
+                deadline = at.timestamp() + channel.response_target_seconds
+                self.response.arm_in(pipe, conversation_id, deadline, keep_earlier=True)
+            elif response == "stop":
+                self.response.disarm_in(pipe, conversation_id)
+            if len(pipe):
+                await pipe.execute()
 
     async def activity(self, conversation_id: str, channel: Channel) -> None:
         timeout = inactivity_seconds(channel)

@@ -12,6 +12,7 @@ import time
 from typing import cast
 
 import redis.asyncio as redis
+from redis.asyncio.client import Pipeline
 
 # Claims a due member: moves its score to the lease's end only if nobody changed it since we read it.
 _CLAIM = """
@@ -46,10 +47,14 @@ class DeadlineSet:
 
     async def arm(self, member: str, at: float, *, keep_earlier: bool = False) -> None:
         """Set ``member``'s deadline to ``at``; with ``keep_earlier`` an earlier one stays."""
-        if keep_earlier:
-            await self._redis.zadd(self.key, {member: at}, lt=True)
-        else:
-            await self._redis.zadd(self.key, {member: at})
+        await self._redis.zadd(self.key, {member: at}, lt=keep_earlier)
+
+    def arm_in(self, pipe: Pipeline, member: str, at: float, *, keep_earlier: bool = False) -> None:
+        """``arm``, queued in a pipeline that goes out with other clocks' commands."""
+        pipe.zadd(self.key, {member: at}, lt=keep_earlier)
+
+    def disarm_in(self, pipe: Pipeline, member: str) -> None:
+        pipe.zrem(self.key, member)
 
     async def restore(self, deadlines: dict[str, float]) -> None:
         """Arm these deadlines (member -> when) where none is armed: one armed since the source was

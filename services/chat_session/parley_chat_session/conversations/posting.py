@@ -258,12 +258,9 @@ class Posting:
 
     async def _track_clocks(self, doc: Conversation, channel: Channel, message: Message, clock: ReplyClock) -> None:
         """The Redis deadlines that follow the message's write (MessageStore.append)."""
-        if doc.status == "open":
-            await self._clocks.activity(doc.id, channel)
-        if clock == "start":
-            await self._clocks.awaiting_operator(doc.id, channel, message.created_at)
-        elif clock == "stop":
-            await self._clocks.operator_answered(doc.id)
+        await self._clocks.after_message(
+            doc.id, channel, open_=doc.status == "open", response=clock, at=message.created_at
+        )
 
     async def _ensure_member(self, caller: Caller, doc: Conversation, channel: Channel) -> Conversation:
         """Members post; the channel's chatbot becomes a member by posting."""

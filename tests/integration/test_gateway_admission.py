@@ -50,3 +50,17 @@ async def test_a_redis_that_lost_its_scripts_still_admits(client: redis.Redis, p
     user = f"u-{uuid.uuid4().hex[:6]}"
     verdicts = await asyncio.gather(*(_verdict(caps, user, f"c{n}", key) for n in range(LIMIT + 1)))
     assert sorted(verdicts) == ["admitted"] * LIMIT + ["full"]
+
+
+async def test_closes_arriving_together_each_give_their_place_back(client: redis.Redis, prefix: str) -> None:
+    caps = ConnectionCaps(client, prefix, limit=LIMIT, ttl_seconds=30)
+    key = RevocationList(client, prefix).key("s-live")
+    held = [(f"u-{n % 7}", f"c{n}") for n in range(7 * 2)]
+    await asyncio.gather(*(caps.admit(user, connection, key) for user, connection in held))
+    await asyncio.gather(*(caps.release(user, connection) for user, connection in held[:-1]))
+    remaining = {user: await client.zcard(f"{prefix}gw:conns:{user}") for user in {user for user, _ in held}}
+    last_user = held[-1][0]
+    assert remaining == {user: (1 if user == last_user else 0) for user in remaining}
+    # Each user's places are free again: the cap counts only what is still open.
+    verdicts = await asyncio.gather(*(_verdict(caps, "u-0", f"again{n}", key) for n in range(LIMIT + 1)))
+    assert sorted(verdicts) == ["admitted"] * LIMIT + ["full"]

@@ -63,6 +63,11 @@ class ConnectionCaps:
         self._admissions: Batcher[tuple[list[str], list[Any]], list[Any]] = Batcher(
             self._admit_together, max_batch=MAX_ADMISSIONS_PER_ROUND_TRIP
         )
+        # Closes batch the same way: a node dropping its sockets at once (a drain, a network cut)
+        # gives their places back in a few round trips, not one per socket.
+        self._releases: Batcher[tuple[str, str], None] = Batcher(
+            self._release_together, max_batch=MAX_ADMISSIONS_PER_ROUND_TRIP
+        )
 
     async def admit(self, user_id: str, connection_id: str, revocation_key: str) -> None:
         """Count the connection in unless its session is revoked (``revocation_key``: the session's
@@ -119,7 +124,14 @@ class ConnectionCaps:
     async def release(self, user_id: str, connection_id: str) -> None:
         # On a Redis error the entry expires by itself when its node stops refreshing it.
         with contextlib.suppress(RedisError):
-            await self._redis.zrem(self._prefix + user_id, connection_id)
+            await self._releases((user_id, connection_id))
+
+    async def _release_together(self, releases: list[tuple[str, str]]) -> list[None]:
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for user_id, connection_id in releases:
+                pipe.zrem(self._prefix + user_id, connection_id)
+            await pipe.execute()
+        return [None] * len(releases)
 
     async def refresh(self, connections: list[tuple[str, str]]) -> None:
         """Keep this node's (user, connection) entries alive for another TTL (one round trip)."""

@@ -12,6 +12,7 @@ from typing import Any
 
 import pytest
 import redis.asyncio as redis
+from prometheus_client import REGISTRY
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 from parley import command_streams
@@ -225,3 +226,20 @@ async def test_a_caller_not_listening_is_refused_at_once(prefix: str) -> None:
         assert await client.xlen(stream_key(prefix, STREAM)) == 0, "nothing appended that nobody could answer"
     finally:
         await client.aclose()
+
+
+async def test_the_entries_waiting_are_measured(fleet: Fleet) -> None:
+    def entries() -> float | None:
+        return REGISTRY.get_sample_value("parley_command_stream_entries", {"stream": STREAM})
+
+    release = asyncio.Event()
+
+    async def slow(_command: MarkSeen, _envelope: Envelope) -> None:
+        await release.wait()
+
+    fleet.consumer(slow)
+    waiting = [asyncio.create_task(fleet.requests.request(_command(seq))) for seq in range(3)]
+    await eventually(lambda: entries() == 3, timeout=5.0, what="three entries in hand counted")
+    release.set()
+    await asyncio.gather(*waiting)
+    await eventually(lambda: entries() == 0, timeout=5.0, what="none left once settled")

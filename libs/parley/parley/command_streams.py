@@ -227,6 +227,7 @@ class StreamConsumer:
                 raise
 
     async def _sweep_once(self) -> None:
+        metrics.COMMAND_STREAM_ENTRIES.labels(self._contract.TYPE).set(await self._client.xlen(self._key))
         consumers: Any = await self._client.xinfo_consumers(self._key, self._group)
         gone = {
             _text(consumer["name"])

@@ -38,6 +38,12 @@ BUS_PARKED_OLDEST_AGE = Gauge(
     ["queue"],
 )
 BUS_CONNECTED = Gauge("parley_bus_connected", "1 while the RabbitMQ connection is up.")
+COMMAND_STREAM_ENTRIES = Gauge(
+    "parley_command_stream_entries",
+    "Entries in a Redis command stream (parley.command_streams): not read yet, or read and not settled "
+    "(settled ones are deleted). Near 0 when the service keeps up; read by each replica every second.",
+    ["stream"],
+)
 BUS_REQUEST_TIMEOUTS = Counter(
     "parley_bus_request_timeouts_total", "Request/reply calls that got no answer in time.", ["command"]
 )

@@ -179,8 +179,7 @@ async def test_a_failure_left_after_the_last_attempt_is_dead_lettered(prefix: st
         await fleet.stop()
 
 
-async def test_a_gone_replicas_entries_are_taken_over(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(command_streams, "DEAD_CONSUMER_SECONDS", 1.0)
+async def test_a_gone_replicas_entries_are_taken_over(fleet: Fleet) -> None:
     key = stream_key(fleet.prefix, STREAM)
     await fleet.client.xgroup_create(key, "chat_session", id="0", mkstream=True)
     request = asyncio.create_task(fleet.requests.request(_command(7)))
@@ -243,3 +242,21 @@ async def test_the_entries_waiting_are_measured(fleet: Fleet) -> None:
     release.set()
     await asyncio.gather(*waiting)
     await eventually(lambda: entries() == 0, timeout=5.0, what="none left once settled")
+
+
+async def test_a_live_replicas_entry_in_hand_is_left_to_it(fleet: Fleet, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a quiet stream Redis shows a live consumer as idle as a dead one: its alive key tells."""
+    monkeypatch.setattr(command_streams, "DEAD_CONSUMER_SECONDS", 1.0)
+    runs = 0
+
+    async def slow(_command: MarkSeen, _envelope: Envelope) -> None:
+        nonlocal runs
+        runs += 1
+        await asyncio.sleep(3.0)  # three alive periods, on a stream nothing else is sent to
+
+    fleet.consumer(slow)
+    request = asyncio.create_task(fleet.requests.request(_command()))
+    await eventually(lambda: runs == 1, timeout=5.0, what="the first replica running it")
+    fleet.consumer(slow)  # a second replica sweeping all along
+    await asyncio.wait_for(request, 5.0)
+    assert runs == 1, "the other replica left the entry to the live one"

@@ -16,8 +16,8 @@ What holds, and why (docs/delivery.md, "Sends over Redis"):
   away) leaves it pending; the replica takes it again after the bus's backoff
   (``topology.RETRY_BACKOFF_SECONDS``, then every ``topology.PARK_SECONDS`` once the attempts are
   spent: the caller is told 9503, as the bus's parking tells it). A replica that died holding
-  entries stops reading the stream; once it has not for ``DEAD_CONSUMER_SECONDS``, another
-  replica claims its entries. Handlers are idempotent (a send's ``client_msg_id``), so a second
+  entries stops renewing its alive key; once that key has expired (``DEAD_CONSUMER_SECONDS``),
+  another replica claims its entries. Handlers are idempotent (a send's ``client_msg_id``), so a second
   run finds the first one's work and answers as it did.
 - **What cannot pass fails fast**: a domain refusal (``ParleyError``) is the answer; an entry
   nobody can read, or a failure no retry can mend (``failures.is_permanent``), is answered 9001
@@ -58,8 +58,10 @@ DEAD_LETTER_MAX_ENTRIES = 10_000
 # A replica's read blocks this long when the stream is empty: well inside the Redis client's
 # socket timeout (stores.STORE_TIMEOUT_SECONDS), and it keeps the replica's "seen" time fresh.
 READ_BLOCK_MS = 1000
-# A consumer that has not read the stream for this long is gone (a live one reads at least every
-# READ_BLOCK_MS): its pending entries are claimed by a live replica.
+# A replica says it is alive with a key of this TTL, renewed every sweep; a consumer of the group
+# without its key is gone, and its pending entries are claimed by a live replica. (The group's
+# own idle time cannot tell: Redis 7.0 renews it only when a read returns entries, so a live
+# replica on a quiet stream looks as idle as a dead one.)
 DEAD_CONSUMER_SECONDS = 10.0
 # How often a replica looks for entries to take again (its own failed ones, a dead one's).
 SWEEP_SECONDS = 1.0
@@ -177,6 +179,7 @@ class StreamConsumer:
     async def run(self) -> None:
         """Forever (a background task): read new entries while there is room for them."""
         limit = self._settings.bus_prefetch
+        await self._say_alive()  # before the first read: a consumer with entries and no key is gone
         while not self._stopping:
             await self._room.wait()
             try:
@@ -226,14 +229,18 @@ class StreamConsumer:
             if "BUSYGROUP" not in str(error):
                 raise
 
+    def _alive_key(self, consumer: str) -> str:
+        return f"{self._key}:alive:{consumer}"
+
+    async def _say_alive(self) -> None:
+        await self._client.set(self._alive_key(self._name), "1", px=round(DEAD_CONSUMER_SECONDS * 1000))
+
     async def _sweep_once(self) -> None:
+        await self._say_alive()
         metrics.COMMAND_STREAM_ENTRIES.labels(self._contract.TYPE).set(await self._client.xlen(self._key))
         consumers: Any = await self._client.xinfo_consumers(self._key, self._group)
-        gone = {
-            _text(consumer["name"])
-            for consumer in consumers
-            if _text(consumer["name"]) != self._name and int(consumer["idle"]) > DEAD_CONSUMER_SECONDS * 1000
-        }
+        others = [_text(consumer["name"]) for consumer in consumers if _text(consumer["name"]) != self._name]
+        gone = {name for name in others if not await self._client.exists(self._alive_key(name))}
         pending: Any = await self._client.xpending_range(
             self._key, self._group, min="-", max="+", count=SWEEP_BATCH, idle=CLAIM_MIN_IDLE_MS
         )

@@ -260,3 +260,29 @@ async def test_a_live_replicas_entry_in_hand_is_left_to_it(fleet: Fleet, monkeyp
     fleet.consumer(slow)  # a second replica sweeping all along
     await asyncio.wait_for(request, 5.0)
     assert runs == 1, "the other replica left the entry to the live one"
+
+
+async def test_a_stopping_replica_finishes_what_it_holds_and_hands_over_the_rest(fleet: Fleet) -> None:
+    key = stream_key(fleet.prefix, STREAM)
+    ran: list[tuple[str, int]] = []
+
+    def handler(name: str) -> Handler:
+        async def handle(command: MarkSeen, _envelope: Envelope) -> None:
+            await asyncio.sleep(0.5)
+            ran.append((name, command.seq))
+
+        return handle
+
+    leaving = fleet.consumer(handler("leaving"), node_id="leaving")
+    first = asyncio.create_task(fleet.requests.request(_command(1)))
+    await eventually(lambda: leaving._in_flight, timeout=5.0, what="the entry in hand")
+    await leaving.stop(timeout=5.0)
+    await asyncio.wait_for(first, 1.0)  # answered before the stop returned
+    assert not await fleet.client.exists(f"{key}:alive:leaving"), "it said it is gone"
+    # An entry it read and never ran (a read in flight at its stop) is taken by another at once.
+    second = asyncio.create_task(fleet.requests.request(_command(2)))
+    await eventually(lambda: fleet.client.xlen(key), timeout=5.0, what="the second entry appended")
+    await fleet.client.xreadgroup("chat_session", "leaving", {key: ">"}, count=1)
+    fleet.consumer(handler("staying"))
+    await asyncio.wait_for(second, 5.0)  # well before the 10 s an alive key lives
+    assert ran == [("leaving", 1), ("staying", 2)]

@@ -31,6 +31,7 @@ What holds, and why (docs/delivery.md, "Sends over Redis"):
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import Callable
 from typing import Any
@@ -197,6 +198,8 @@ class StreamConsumer:
                 log.warning("command_stream.read_failed", stream=self._key, error=str(error) or type(error).__name__)
                 await asyncio.sleep(SWEEP_SECONDS)
                 continue
+            if self._stopping:
+                break  # what the last read got stays pending: with this replica's alive key gone, another takes it
             for _stream, entries in batches or ():
                 for entry_id, fields in entries:
                     self._start(_text(entry_id), fields, attempt=1)
@@ -218,8 +221,13 @@ class StreamConsumer:
         """Stop taking entries; wait (bounded) for the ones in hand. An entry still running when the
         process ends stays pending: another replica takes it."""
         self._stopping = True
-        if self._in_flight:
-            await asyncio.wait(list(self._in_flight.values()), timeout=timeout)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while self._in_flight and (left := deadline - loop.time()) > 0:
+            await asyncio.wait(list(self._in_flight.values()), timeout=left)
+        # Gone from now on: what this replica still holds is taken by another at once, not in 10 s.
+        with contextlib.suppress(RedisError, OSError):
+            await self._client.delete(self._alive_key(self._name))
 
     async def _create_group(self) -> None:
         try:
@@ -233,6 +241,8 @@ class StreamConsumer:
         return f"{self._key}:alive:{consumer}"
 
     async def _say_alive(self) -> None:
+        if self._stopping:
+            return
         await self._client.set(self._alive_key(self._name), "1", px=round(DEAD_CONSUMER_SECONDS * 1000))
 
     async def _sweep_once(self) -> None:

@@ -286,3 +286,23 @@ async def test_a_stopping_replica_finishes_what_it_holds_and_hands_over_the_rest
     fleet.consumer(handler("staying"))
     await asyncio.wait_for(second, 5.0)  # well before the 10 s an alive key lives
     assert ran == [("leaving", 1), ("staying", 2)]
+
+
+async def test_a_handler_that_hangs_is_dead_lettered_not_parked(prefix: str) -> None:
+    """Its own timeout, with no outage met, is not a dependency away (failures.parks): parking it
+    would run a hanging input for ever."""
+    fleet = Fleet(prefix, bus_max_attempts=2, bus_handler_timeout_seconds=0.2)
+    try:
+        await fleet.listening()
+
+        async def hangs(_command: MarkSeen, _envelope: Envelope) -> None:
+            await asyncio.Event().wait()
+
+        fleet.consumer(hangs)
+        with pytest.raises(ParleyError) as failed:
+            await fleet.requests.request(_command())
+        assert failed.value.code == ErrorCode.INTERNAL, "dead-lettered, not parked (9503)"
+        assert await fleet.left_in_stream() == (0, 0)
+        assert len(await fleet.client.xrange(dead_letter_key(prefix, STREAM))) == 1
+    finally:
+        await fleet.stop()

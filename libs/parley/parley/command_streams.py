@@ -48,7 +48,7 @@ from parley.contracts.commands import Reply, ReplyError
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.logs import bind_context, get_logger
 from parley.settings import ServiceSettings
-from parley.stores import timed
+from parley.stores import as_text, timed
 
 log = get_logger("parley.command_streams")
 
@@ -173,6 +173,7 @@ class StreamConsumer:
         self._label = f"{service}.stream"  # the bus metrics' queue label
         self._settle = client.register_script(_SETTLE)
         self._in_flight: dict[str, asyncio.Task[None]] = {}
+        self._outage_seen: set[str] = set()  # entries one of whose attempts here met a dependency away
         self._room = asyncio.Event()
         self._room.set()
         self._stopping = False
@@ -204,7 +205,7 @@ class StreamConsumer:
                 break  # what the last read got stays pending: with this replica's alive key gone, another takes it
             for _stream, entries in batches or ():
                 for entry_id, fields in entries:
-                    self._start(_text(entry_id), fields, attempt=1)
+                    self._start(as_text(entry_id), fields, attempt=1)
 
     async def sweep(self) -> None:
         """Forever (a background task): take again this replica's failed entries once their backoff
@@ -253,14 +254,14 @@ class StreamConsumer:
         await self._say_alive()
         metrics.COMMAND_STREAM_ENTRIES.labels(self._contract.TYPE).set(await self._client.xlen(self._key))
         consumers: Any = await self._client.xinfo_consumers(self._key, self._group)
-        others = [_text(consumer["name"]) for consumer in consumers if _text(consumer["name"]) != self._name]
+        others = [as_text(consumer["name"]) for consumer in consumers if as_text(consumer["name"]) != self._name]
         gone = {name for name in others if not await self._client.exists(self._alive_key(name))}
         pending: Any = await self._client.xpending_range(
             self._key, self._group, min="-", max="+", count=SWEEP_BATCH, idle=CLAIM_MIN_IDLE_MS
         )
         due: dict[str, int] = {}  # entry id -> its deliveries so far
         for entry in pending:
-            entry_id, owner = _text(entry["message_id"]), _text(entry["consumer"])
+            entry_id, owner = as_text(entry["message_id"]), as_text(entry["consumer"])
             deliveries, idle_ms = int(entry["times_delivered"]), int(entry["time_since_delivered"])
             if owner in gone or (
                 owner == self._name and entry_id not in self._in_flight and idle_ms >= _backoff_ms(deliveries)
@@ -271,13 +272,13 @@ class StreamConsumer:
                 self._key, self._group, self._name, min_idle_time=CLAIM_MIN_IDLE_MS, message_ids=list(due)
             )
             for entry_id, fields in claimed:
-                entry_id = _text(entry_id)
+                entry_id = as_text(entry_id)
                 if fields is None:  # deleted meanwhile (trimmed): nothing to run, nothing to keep
                     await self._client.xack(self._key, self._group, entry_id)
                     continue
                 self._start(entry_id, fields, attempt=due.get(entry_id, 0) + 1)
         for consumer in consumers:
-            name = _text(consumer["name"])
+            name = as_text(consumer["name"])
             if name in gone and int(consumer["pending"]) == 0:
                 await self._client.xgroup_delconsumer(self._key, self._group, name)
 
@@ -302,9 +303,9 @@ class StreamConsumer:
 
     async def _read_and_run(self, entry_id: str, fields: dict[Any, Any], attempt: int) -> None:
         started = time.perf_counter()
-        fields = {_text(key): value for key, value in fields.items()}  # bytes or str: the client's choice
-        reply_to = _text(fields.get("reply_to", ""))
-        correlation_id = _text(fields.get("id", ""))
+        fields = {as_text(key): value for key, value in fields.items()}  # bytes or str: the client's choice
+        reply_to = as_text(fields.get("reply_to", ""))
+        correlation_id = as_text(fields.get("id", ""))
         try:
             envelope = Envelope.model_validate_json(fields["envelope"])
             body = envelope.open()
@@ -350,8 +351,11 @@ class StreamConsumer:
             )
             await self._answer(entry_id, reply_to, envelope.id, Reply(ok=False, error=refusal), outcome="rejected")
             return
-        outage = failures.is_outage(error) or isinstance(error, TimeoutError)
-        if last and not outage:
+        # The bus carries "an earlier attempt met an outage" in a header; an entry's attempts here
+        # are this replica's (or, after a takeover, start afresh), so it is remembered here.
+        if failures.is_outage(error):
+            self._outage_seen.add(entry_id)
+        if last and not failures.parks(error, outage_seen=entry_id in self._outage_seen):
             internal = Reply(ok=False, error=ReplyError(code=ErrorCode.INTERNAL, message="internal error"))
             await self._client.xadd(
                 self._dead_letters,
@@ -373,6 +377,7 @@ class StreamConsumer:
         """Publish the answer and settle the entry, in one round trip. Should Redis be away, the
         entry stays pending and runs again (idempotently) once it is back."""
         payload = encode_reply(correlation_id, reply) if reply_to and correlation_id else ""
+        self._outage_seen.discard(entry_id)
         with timed("redis", "command_settle"):
             await self._settle(keys=[self._key], args=[self._group, entry_id, reply_to if payload else "", payload])
         metrics.BUS_CONSUMED.labels(self._label, outcome).inc()
@@ -393,10 +398,6 @@ def _backoff_ms(deliveries: int) -> float:
     steps = topology.RETRY_BACKOFF_SECONDS
     seconds = steps[deliveries - 1] if 0 < deliveries <= len(steps) else topology.PARK_SECONDS
     return seconds * 1000
-
-
-def _text(value: bytes | str) -> str:
-    return value.decode() if isinstance(value, bytes) else value
 
 
 __all__ = [

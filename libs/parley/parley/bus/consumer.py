@@ -182,7 +182,7 @@ class Subscription:
         )
         outage = failures.is_outage(error)
         outage_seen = outage or bool((message.headers or {}).get(topology.OUTAGE_SEEN_HEADER))
-        if attempt >= max_attempts and not self.spec.exclusive and (outage or _aftermath(error, outage_seen)):
+        if attempt >= max_attempts and not self.spec.exclusive and failures.parks(error, outage_seen=outage_seen):
             await self._park(message, envelope, error)
             return
         if attempt >= max_attempts:
@@ -312,12 +312,6 @@ def _copy(message: AbstractIncomingMessage, headers: dict[str, int | str]) -> Me
         correlation_id=message.correlation_id,
         message_id=message.message_id,
     )
-
-
-def _aftermath(error: Exception, outage_seen: bool) -> bool:
-    """A handler that ran out of time after an earlier attempt met a dependency away
-    (``topology.OUTAGE_SEEN_HEADER``): parked like the outage itself."""
-    return outage_seen and isinstance(error, TimeoutError)
 
 
 def _attempt(message: AbstractIncomingMessage) -> int:

@@ -94,3 +94,12 @@ def is_outage(error: BaseException) -> bool:
             return True
         seen = seen.__cause__ or seen.__context__
     return False
+
+
+def parks(error: BaseException, *, outage_seen: bool) -> bool:
+    """Whether work whose last counted attempt failed with ``error`` waits for its dependency
+    (parked, tried again later, for as long as it takes) rather than being dead-lettered: the
+    dependency is away, or the handler ran out of time after an earlier attempt of the same work
+    met it away (``outage_seen``: the store came back slowly). A handler's own timeout alone is not
+    an outage: a handler that hangs on one input would hang again."""
+    return is_outage(error) or (outage_seen and isinstance(error, TimeoutError))

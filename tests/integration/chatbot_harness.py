@@ -65,13 +65,16 @@ FLOW_STEPS: list[dict[str, Any]] = [
 
 
 class Slice:
-    """A vhost, key prefix and node names of one test module, on the run's database."""
+    """A vhost, key prefix, database and node names of one test module. The database is the
+    module's own: an engine sweeps every stale outbox in its database, so on the run's shared one it
+    would carry out effects another module's engines left (their frames landing in this module's
+    bus and assertions)."""
 
     def __init__(self, infra: Infra, name: str) -> None:
         self.name = name
         self.vhost = f"{infra.vhost}-{name}"
         self.amqp_url = infra.amqp_url.rsplit("/", 1)[0] + "/" + self.vhost
-        self.mongo_db = infra.mongo_db
+        self.mongo_db = f"{infra.mongo_db}_{name}"
         self.redis_prefix = f"{infra.redis_prefix}{name}:"
         self.log_dir = ARTIFACTS / f"{name}-{infra.run_id}-{uuid.uuid4().hex[:4]}"
         self.log_dir.mkdir(parents=True, exist_ok=True)
@@ -107,6 +110,11 @@ async def open_slice(infra: Infra, name: str) -> Slice:
 
 async def close_slice(slice_: Slice) -> None:
     await delete_vhost(MANAGEMENT_URL, slice_.vhost)
+    client = AsyncMongoClient(MONGO_URL)
+    try:
+        await client.drop_database(slice_.mongo_db)
+    finally:
+        await client.close()
 
 
 async def store_scripts(slice_: Slice, *documents: dict[str, Any]) -> None:

@@ -98,23 +98,23 @@ async def steps_counted(engine: ServiceProcess) -> dict[str, float]:
     return {step_type: float(value) for step_type, value in re.findall(pattern, text, re.MULTILINE)}
 
 
-async def state_of(infra: Infra, mongo: AsyncMongoClient, conversation_id: str) -> dict:
-    doc = await mongo[infra.mongo_db]["bot_states"].find_one({"_id": conversation_id})
+async def state_of(slice_: Slice, mongo: AsyncMongoClient, conversation_id: str) -> dict:
+    doc = await mongo[slice_.mongo_db]["bot_states"].find_one({"_id": conversation_id})
     assert doc is not None
     return doc
 
 
-async def settled_state_of(infra: Infra, mongo: AsyncMongoClient, conversation_id: str) -> dict:
+async def settled_state_of(slice_: Slice, mongo: AsyncMongoClient, conversation_id: str) -> dict:
     """The state once its outbox is carried out: the effects (posts, timers) are done before the
     outbox is cleared, so the last bot message can arrive a moment before that write."""
     deadline = time.monotonic() + WAIT_SECONDS
-    while (state := await state_of(infra, mongo, conversation_id))["outbox"] and time.monotonic() < deadline:
+    while (state := await state_of(slice_, mongo, conversation_id))["outbox"] and time.monotonic() < deadline:
         await asyncio.sleep(0.05)
     return state
 
 
 async def test_walks_every_step_type_and_stores_each_answer_with_its_step(
-    running: Running, infra: Infra, mongo: AsyncMongoClient
+    running: Running, mongo: AsyncMongoClient
 ) -> None:
     chat, (cid, visitor) = running.chat, new_conversation()
     await chat.open(cid, visitor, BOT)
@@ -151,7 +151,7 @@ async def test_walks_every_step_type_and_stores_each_answer_with_its_step(
     assert (await chat.said(cid, 12))[9:] == ["Forwarding.", "Nobody free.", "Bye."]
     assert chat.operator_requests.count(cid) == 1
 
-    state = await settled_state_of(infra, mongo, cid)
+    state = await settled_state_of(running.slice, mongo, cid)
     answers = [(a["step_id"], a["text"], a["via"]) for a in state["progress"]["answers"]]
     assert answers == [
         ("topic", "Billing", "button"),
@@ -162,7 +162,7 @@ async def test_walks_every_step_type_and_stores_each_answer_with_its_step(
     ]
     assert state["progress"]["contact"] == {"email": "Ada@example.com", "phone": "+33612345678"}
     assert state["progress"]["finished"] and state["outbox"] == []
-    contacts = await mongo[infra.mongo_db]["chatbot_visitor_contacts"].find_one({"_id": visitor})
+    contacts = await mongo[running.slice.mongo_db]["chatbot_visitor_contacts"].find_one({"_id": visitor})
     assert contacts is not None and contacts["email"] == "Ada@example.com" and contacts["phone"] == "+33612345678"
     assert all(message.kind == "bot" and message.author_name == "Flo" for message in chat.posts[cid])
     steps = await steps_counted(running.engine)
@@ -187,7 +187,7 @@ async def test_forward_with_an_operator_assigned_hands_over_and_the_bot_goes_qui
 
 
 async def test_a_visitor_still_typing_is_waited_for_before_the_lines_are_one_answer(
-    running: Running, infra: Infra, mongo: AsyncMongoClient
+    running: Running, mongo: AsyncMongoClient
 ) -> None:
     """Issue 22 item 2: "use several messages; I'll wait until you're done" waits while typing
     frames come, past the quiet spell (1 s here), so the second line is not the next answer."""
@@ -206,7 +206,7 @@ async def test_a_visitor_still_typing_is_waited_for_before_the_lines_are_one_ans
     assert chat.texts(cid) == ["Hello!", "Topic?", "Describe."], "the first line was taken alone"
     await chat.visitor_says(cid, visitor, BOT, "after the update")
     assert (await chat.said(cid, 4))[3] == "Order?"
-    state = await settled_state_of(infra, mongo, cid)
+    state = await settled_state_of(running.slice, mongo, cid)
     assert [(a["step_id"], a["text"]) for a in state["progress"]["answers"]][-1] == (
         "describe",
         "it broke\nafter the update",
@@ -243,8 +243,8 @@ async def test_a_redelivered_message_is_answered_once(running: Running) -> None:
     assert len(chat.posts[cid]) == 5
 
 
-async def test_faq_answers_suggests_or_hands_over(running: Running, infra: Infra, mongo: AsyncMongoClient) -> None:
-    faq = FaqStore(mongo[infra.mongo_db])
+async def test_faq_answers_suggests_or_hands_over(running: Running, mongo: AsyncMongoClient) -> None:
+    faq = FaqStore(mongo[running.slice.mongo_db])
     await faq.add(CHANNEL, FaqEntrySpec(question="What are your opening hours?", answer="9 to 5.", keywords=["open"]))
     await faq.add(
         CHANNEL, FaqEntrySpec(question="How much is shipping?", answer="Free above 50 EUR.", keywords=["delivery"])
@@ -265,9 +265,7 @@ async def test_faq_answers_suggests_or_hands_over(running: Running, infra: Infra
     assert chat.operator_requests.count(cid) == 1
 
 
-async def test_restart_mid_script_loses_nothing_and_repeats_nothing(
-    running: Running, infra: Infra, mongo: AsyncMongoClient
-) -> None:
+async def test_restart_mid_script_loses_nothing_and_repeats_nothing(running: Running, mongo: AsyncMongoClient) -> None:
     chat, (cid, visitor) = running.chat, new_conversation()
     await chat.open(cid, visitor, BOT)
     await chat.visitor_says(cid, visitor, BOT, "hello")
@@ -284,5 +282,5 @@ async def test_restart_mid_script_loses_nothing_and_repeats_nothing(
     assert chat.texts(cid) == ["Hello!", "Topic?", "Billing it is.", "Email?", "Phone?", "Describe."]
     ids = [message.client_msg_id for message in chat.posts[cid]]
     assert len(ids) == len(set(ids))
-    state = await state_of(infra, mongo, cid)
+    state = await state_of(running.slice, mongo, cid)
     assert state["progress"]["step_id"] == "describe" and state["progress"]["contact"]["phone"] == "+15551234567"

@@ -425,18 +425,10 @@ async def test_retention_sweeps_every_personal_collection_and_leaves_live_conver
         f"c_{tag}_recent": (short["id"], "closed", hour_ago, False),
         f"c_{tag}_default": (kept_long["id"], "closed", long_ago, False),  # the default is a year
     }
-    for conversation_id, (channel_id, status, when, _) in cases.items():
-        await db["conversations"].insert_one(
-            {
-                "_id": conversation_id,
-                "channel_id": channel_id,
-                "visitor_id": visitor,
-                "status": status,
-                "member_ids": [visitor],
-                "created_at": when,
-                "last_activity_at": when,
-            }
-        )
+    # What hangs off each conversation is stored before the conversations themselves: the retention
+    # passes run all along, and one that swept the closed conversation before its contact existed
+    # would leave the contact's e-mail for good (CI caught that order once).
+    for conversation_id, (_, _, when, _) in cases.items():
         await db["messages"].insert_one(
             {
                 "_id": f"m_{conversation_id}",
@@ -459,6 +451,20 @@ async def test_retention_sweeps_every_personal_collection_and_leaves_live_conver
             "phone": "+4912345",
             "phone_conversation_id": f"c_{tag}_open",
         }
+    )
+    await db["conversations"].insert_many(
+        [
+            {
+                "_id": conversation_id,
+                "channel_id": channel_id,
+                "visitor_id": visitor,
+                "status": status,
+                "member_ids": [visitor],
+                "created_at": when,
+                "last_activity_at": when,
+            }
+            for conversation_id, (channel_id, status, when, _) in cases.items()
+        ]
     )
     ancient = now - timedelta(days=400)
     await db["push_subscriptions"].insert_many(

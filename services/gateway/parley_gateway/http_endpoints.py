@@ -4,6 +4,8 @@ the WebSocket is docs/protocol.md."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable
+
 from aiohttp import web
 
 from parley.http_api import PUBLIC, Call, Endpoint, roles
@@ -17,8 +19,10 @@ class WebSocketRoute:
     def __init__(self, endpoint: WebSocketEndpoint) -> None:
         self.endpoint = endpoint
 
-    async def websocket(self, call: Call) -> web.StreamResponse:
-        return await self.endpoint(call.request)
+    def websocket(self, call: Call) -> Awaitable[web.StreamResponse]:
+        # The endpoint's coroutine itself, not awaited in one of this method: a frame less held
+        # for each socket's whole life (libs/parley/parley/http.py, cors).
+        return self.endpoint(call.request)
 
 
 ENDPOINTS = [

@@ -43,6 +43,7 @@ from parley import metrics
 from parley.bus import failures, topology
 from parley.bus.client import answer_of
 from parley.bus.consumer import Handler
+from parley.cancelling import raise_if_cancelled
 from parley.contracts.base import Command, Envelope, ResultT
 from parley.contracts.commands import Reply, ReplyError
 from parley.contracts.errors import ErrorCode, ParleyError
@@ -183,7 +184,7 @@ class StreamConsumer:
         limit = self._settings.bus_prefetch
         await self._say_alive()  # before the first read: a consumer with entries and no key is gone
         while not self._stopping:
-            _raise_if_cancelled()
+            raise_if_cancelled()
             await self._room.wait()
             try:
                 batches: Any = await self._client.xreadgroup(
@@ -197,7 +198,7 @@ class StreamConsumer:
                 await self._create_group()
                 continue
             except (RedisError, OSError) as error:
-                _raise_if_cancelled()
+                raise_if_cancelled()
                 log.warning("command_stream.read_failed", stream=self._key, error=str(error) or type(error).__name__)
                 await asyncio.sleep(SWEEP_SECONDS)
                 continue
@@ -211,7 +212,7 @@ class StreamConsumer:
         """Forever (a background task): take again this replica's failed entries once their backoff
         is over, and a gone replica's entries."""
         while not self._stopping:
-            _raise_if_cancelled()
+            raise_if_cancelled()
             await asyncio.sleep(SWEEP_SECONDS)
             try:
                 await self._sweep_once()
@@ -219,7 +220,7 @@ class StreamConsumer:
                 if "NOGROUP" not in str(error):
                     raise
             except (RedisError, OSError) as error:
-                _raise_if_cancelled()
+                raise_if_cancelled()
                 log.warning("command_stream.sweep_failed", stream=self._key, error=str(error) or type(error).__name__)
 
     async def stop(self, timeout: float) -> None:
@@ -381,15 +382,6 @@ class StreamConsumer:
         with timed("redis", "command_settle"):
             await self._settle(keys=[self._key], args=[self._group, entry_id, reply_to if payload else "", payload])
         metrics.BUS_CONSUMED.labels(self._label, outcome).inc()
-
-
-def _raise_if_cancelled() -> None:
-    """Carry a cancellation on that a library swallowed or turned into another error: the loops
-    below catch Redis's errors and go on, and a stop that cancels them must still end them
-    (seen in tests: a sweep cancelled inside a redis-py call slept on as if nothing happened)."""
-    task = asyncio.current_task()
-    if task is not None and task.cancelling():
-        raise asyncio.CancelledError
 
 
 def _backoff_ms(deliveries: int) -> float:

@@ -36,6 +36,7 @@ import redis.asyncio as redis
 from redis.asyncio.connection import AbstractConnection
 from redis.exceptions import RedisError
 
+from parley.cancelling import raise_if_cancelled
 from parley.contracts.errors import ErrorCode, ParleyError
 from parley.logs import get_logger
 from parley.settings import ServiceSettings
@@ -375,6 +376,7 @@ class DeliverySubscriber:
                 pause = RECONNECT_FIRST_SECONDS
                 await self._read(conn, ready)
             except (RedisError, OSError, TimeoutError) as error:
+                raise_if_cancelled()  # a stop, not a lost link
                 log.warning("delivery.link_lost", error=str(error) or type(error).__name__, held=len(self._holds))
             finally:
                 self._conn = None
@@ -382,6 +384,7 @@ class DeliverySubscriber:
                 self._outbox.clear()
                 self._replies.clear()
                 await conn.disconnect(nowait=True)
+            raise_if_cancelled()
             await asyncio.sleep(pause)
             pause = min(pause * 2, RECONNECT_MAX_SECONDS)
 

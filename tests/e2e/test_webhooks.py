@@ -67,7 +67,7 @@ SETTINGS = {
     # A delivery claimed by a killed process comes back this soon (its attempt times out first).
     "PARLEY_INTEGRATIONS_CLAIM_SECONDS": "3",
     "PARLEY_INTEGRATIONS_DELIVERY_TIMEOUT_SECONDS": "2",
-    # Failing receivers are the point here; the circuit is unit-tested (tests/unit/test_integrations_retries.py).
+    # Failing receivers are the point here; the circuit is unit-tested (tests/unit/test_integrations_deliveries.py).
     "PARLEY_INTEGRATIONS_BREAKER_FAILURES": "1000",
     "PARLEY_INTEGRATIONS_REPLY_TOKEN_KEY": REPLY_TOKEN_KEY,
 }

@@ -183,8 +183,21 @@ class Sender:
             duration_ms=int((finished_at - started_at).total_seconds() * 1000),
         )
         if outcome == "retry":
+            was_open = circuit.is_open
             circuit.failed(time.monotonic())
+            if circuit.is_open:
+                # Its deliveries wait, unclaimed, until a trial succeeds: say so, with the reason.
+                log.warning(
+                    "integrations.circuit_opened" if not was_open else "integrations.circuit_trial_failed",
+                    endpoint_id=endpoint_id,
+                    consecutive_failures=circuit.failures,
+                    status=status,
+                    error=error[:200],
+                    reopens_in_seconds=circuit.open_seconds,
+                )
         else:
+            if circuit.is_open:
+                log.info("integrations.circuit_closed", endpoint_id=endpoint_id)
             circuit.succeeded()  # answered: the endpoint is up, even when it refused this one
         if outcome == "retry" and document["attempts"] + 1 < self.settings.integrations_max_attempts:
             wait = backoff(

@@ -357,10 +357,15 @@ class DeliverySubscriber:
             self._flusher = asyncio.get_running_loop().create_task(self._flush(self._conn))
 
     async def _flush(self, conn: AbstractConnection) -> None:
+        # Everything queued goes out in one write, and what queues meanwhile in the next: one
+        # awaited send per command (redis-py wraps each in a task of its own when the link has a
+        # socket timeout) made a connect storm's SUBSCRIBEs wait in line behind each other for a
+        # loop turn apiece (p50 56 ms of a connect's 90 ms at 64 connects in flight).
         while self._outbox and self._conn is conn:
-            command = self._outbox.popleft()
+            commands = list(self._outbox)
+            self._outbox.clear()
             try:
-                await conn.send_command(*command, check_health=False)
+                await conn.send_packed_command(conn.pack_commands(commands), check_health=False)
             except (RedisError, OSError):
                 return  # the reader sees the link gone and makes a new one
 

@@ -17,9 +17,20 @@ import redis.asyncio as redis
 
 ROOT = Path(__file__).resolve().parents[2]
 INFRA_SCRIPTS = ROOT / "deploy" / "infra"
-# up.sh gives the node Erlang distribution port AMQP + 20000 and Prometheus management + 20:
-# ports are picked below 45535 so both exist, and checked free together.
-PORT_RANGE = (20000, 45000)
+# up.sh gives the node Erlang distribution port AMQP + 20000 and Prometheus management + 20.
+# Every port of a chaos broker, offsets included, is picked below the kernel's ephemeral range:
+# while a broker is stopped (the 60 s faults) its ports are free, and the kernel hands ports of
+# that range to anything binding port 0 (the other tier's services) and to outgoing connections.
+# CI saw a RabbitMQ that could not start again because its Prometheus port had been taken.
+LOWEST_PORT = 10000
+EPHEMERAL_RANGE = Path("/proc/sys/net/ipv4/ip_local_port_range")
+
+
+def _first_ephemeral_port() -> int:
+    try:
+        return int(EPHEMERAL_RANGE.read_text().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768  # Linux's default
 
 
 def _free(port: int) -> bool:
@@ -32,9 +43,12 @@ def _free(port: int) -> bool:
 
 
 def free_port_with(*offsets: int) -> int:
-    """A free port whose ``port + offset`` ports are free as well."""
+    """A free port whose ``port + offset`` ports are free as well, all below the ephemeral range."""
+    highest = _first_ephemeral_port() - 1 - max((0, *offsets))
+    if highest < LOWEST_PORT:
+        raise RuntimeError(f"no room below the ephemeral ports ({EPHEMERAL_RANGE}) for offsets {offsets}")
     while True:
-        port = random.randint(*PORT_RANGE)
+        port = random.randint(LOWEST_PORT, highest)
         if all(_free(port + offset) for offset in (0, *offsets)):
             return port
 

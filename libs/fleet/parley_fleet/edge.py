@@ -26,6 +26,7 @@ import aiohttp
 from aiohttp import web
 
 from parley.connection_limits import ConnectionLimits, GuardedSite, guard_app, runner_options
+from parley.http import is_websocket_upgrade
 from parley_fleet.ingress_routes import Route, load_routes, pick_route
 from parley_fleet.request_paths import AmbiguousPath, forwardable, normalise_path
 
@@ -151,7 +152,7 @@ class Edge:
         if route is None or route.service not in self.upstreams:
             return web.Response(status=404, text=f"no ingress route for {path}\n")
         target = self.upstreams[route.service].rstrip("/") + forwardable(path) + question + query
-        if request.headers.get("Upgrade", "").lower() == "websocket":
+        if is_websocket_upgrade(request):
             return await self._websocket(request, target)
         return await self._http(request, target, route.max_body_bytes)
 

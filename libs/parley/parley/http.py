@@ -148,6 +148,7 @@ def origin_allowed(origin: str, allowed: Collection[str]) -> bool:
 
 
 def is_websocket_upgrade(request: web.Request) -> bool:
+    """A WebSocket handshake (its handler then lives as long as the socket)."""
     return request.headers.get("Upgrade", "").lower() == "websocket"
 
 

@@ -187,8 +187,10 @@ class Sender:
             circuit.failed(time.monotonic())
             if circuit.is_open:
                 # Its deliveries wait, unclaimed, until a trial succeeds: say so, with the reason.
+                # A failure while it is open (the trial's, or one sent before it opened) starts the
+                # wait again.
                 log.warning(
-                    "integrations.circuit_opened" if not was_open else "integrations.circuit_trial_failed",
+                    "integrations.circuit_opened" if not was_open else "integrations.circuit_kept_open",
                     endpoint_id=endpoint_id,
                     consecutive_failures=circuit.failures,
                     status=status,
